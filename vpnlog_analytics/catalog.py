@@ -1,0 +1,600 @@
+"""The message catalogue: every known tunnel and BGP log message, and how to classify one.
+
+Each rule names an event, the pattern that recognises it, its severity, the IKE version
+it implies, what it means in plain language and what to change. The documented messages
+of the AWS Site-to-Site VPN user guide map to the public event names of DESIGN.md
+section 3; the verbose families real tunnels log besides them (packet chatter, SA
+establishment, proposal selection, IKEv1 Quick Mode) have names too. Every other line is
+classified ``unknown`` and keeps its normalised :func:`template`.
+
+Patterns are written to match both a raw message and its template (variable parts are
+``\\S+``), because classification runs once per distinct template, never per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+import pandas as pd
+
+__all__ = [
+    "EVENT_NAMES",
+    "EXTRACT_PATTERNS",
+    "RULES",
+    "TEMPLATE_RULES",
+    "Rule",
+    "classify",
+    "message_catalog",
+    "template",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the catalogue."""
+
+    event: str
+    pattern: str
+    severity: str
+    ike_version: str | None
+    meaning: str
+    remediation: str
+    documented: bool = True
+
+
+_PSK_FIX = (
+    "Configure the same pre-shared key on the customer gateway and on the tunnel "
+    "(Tunnel options > Pre-shared key). After a change on either side, update the other "
+    "before the next negotiation; keys may only contain letters, digits, '.' and '_'."
+)
+_PROPOSAL_FIX = (
+    "Configure the customer gateway with encryption, integrity and DH-group values the "
+    "tunnel allows (e.g. AES-128/256 or AES-GCM, SHA-2, DH groups 14-24) and restrict "
+    "the tunnel options to the same set; AWS does not accept legacy choices such as 3DES."
+)
+_DPD_FIX = (
+    "Check reachability of the customer gateway's outside address on UDP 500/4500 and the "
+    "internet path; make sure the gateway answers DPD (R-U-THERE) messages. If the tunnel "
+    "is idle-sensitive, lengthen the DPD timeout or set the DPD timeout action to "
+    "'restart' so AWS renegotiates instead of leaving the tunnel down."
+)
+_REKEY_FIX = (
+    "Avoid both sides rekeying at once: give the customer gateway shorter lifetimes than "
+    "the tunnel (so one side always initiates), or set the tunnel's startup action and "
+    "rekey margin/fuzz so AWS initiates; keep Phase 2 lifetimes unequal by a margin."
+)
+
+RULES: Final[tuple[Rule, ...]] = (
+    # --- documented errors -----------------------------------------------------------
+    Rule(
+        "dpd_timeout",
+        r"Peer is not responsive - Declaring peer dead",
+        "error",
+        "v1",
+        "The customer gateway stopped answering Dead Peer Detection; AWS declared the peer "
+        "dead and applied the DPD timeout action (the tunnel goes down).",
+        _DPD_FIX,
+    ),
+    Rule(
+        "dpd_timeout",
+        r"DPD timed out after \S+ retransmits",
+        "error",
+        "v2",
+        "The customer gateway did not answer DPD after the logged number of retransmits; "
+        "AWS applied the DPD timeout action (the tunnel goes down).",
+        _DPD_FIX,
+    ),
+    Rule(
+        "psk_mismatch",
+        r"payload decryption was unsuccessful due to invalid Pre-shared Key",
+        "error",
+        "v1",
+        "AWS could not decrypt the peer's Phase 1 payload: the pre-shared keys differ.",
+        _PSK_FIX,
+    ),
+    Rule(
+        "psk_mismatch",
+        r"detected a pre-shared key mismatch with cgw",
+        "error",
+        "v2",
+        "The pre-shared key of the customer gateway differs from the tunnel's.",
+        _PSK_FIX,
+    ),
+    Rule(
+        "auth_failed",
+        r"sending AUTHENTICATION_FAILED as the response",
+        "error",
+        "v2",
+        "AWS could not authenticate the peer's IKE_AUTH message (wrong pre-shared key, "
+        "identity or certificate).",
+        "Check the pre-shared key or certificate and the IKE identity (local/remote ID) "
+        "configured on the customer gateway against the tunnel options.",
+    ),
+    Rule(
+        "no_proposal_chosen",
+        r"No Proposal Match Found\. Notifying with \"?No proposal chosen\"?",
+        "error",
+        None,
+        "The peers share no acceptable proposal; AWS told the gateway 'No proposal chosen'.",
+        _PROPOSAL_FIX,
+    ),
+    Rule(
+        "no_proposal_match",
+        r"No Proposal Match Found by AWS",
+        "error",
+        None,
+        "The gateway proposed algorithms (encryption, integrity, DH group) that the tunnel "
+        "does not allow, for example 3DES.",
+        _PROPOSAL_FIX,
+    ),
+    Rule(
+        "ts_unacceptable",
+        r"TS_UNACCEPTABLE",
+        "error",
+        "v2",
+        "The traffic selectors (encryption domain) of the two sides do not match.",
+        "Configure identical local and remote CIDRs on both sides: the tunnel's "
+        "local/remote IPv4 network CIDR options and the gateway's policy or selectors "
+        "(0.0.0.0/0 on both for route-based VPNs).",
+    ),
+    Rule(
+        "phase2_failed",
+        r"Phase 2 was unable to establish while keeping Phase 1",
+        "error",
+        "v2",
+        "Phase 1 is up but the CHILD_SA (Phase 2) could not be negotiated, typically a "
+        "Phase 2 proposal or PFS group mismatch.",
+        "Align the Phase 2 encryption, integrity and DH (PFS) group settings of the gateway "
+        "with the tunnel options.",
+    ),
+    Rule(
+        "phase1_timeout",
+        r"Timeout: deleting un-established Phase 1 IKE_SA",
+        "error",
+        "v2",
+        "A Phase 1 negotiation was started but the peer never completed it; AWS deleted the "
+        "half-open IKE_SA.",
+        "Check that the gateway completes IKE_SA_INIT/IKE_AUTH: reachability on UDP "
+        "500/4500, NAT in the path, matching IKE version and Phase 1 proposals.",
+    ),
+    Rule(
+        "rekey_collision",
+        r"detected a \(CHILD_REKEY\) collision as CHILD_DELETE",
+        "warning",
+        "v2",
+        "Both sides rekeyed the same CHILD_SA at once and the gateway deleted the SA that "
+        "was being rekeyed.",
+        _REKEY_FIX,
+    ),
+    Rule(
+        "redundant_sa_deleted",
+        r"redundant SA is being deleted due to detected collision",
+        "warning",
+        "v2",
+        "A rekey collision created duplicate SAs; the redundant one is closed (RFC 7296 "
+        "nonce comparison).",
+        _REKEY_FIX,
+    ),
+    Rule(
+        "cgw_delete_ike_sa",
+        r"received DELETE for IKE_SA from CGW",
+        "warning",
+        None,
+        "The customer gateway deleted the IKE (Phase 1) SA: the tunnel goes down until it "
+        "renegotiates.",
+        "If unplanned, check the gateway's logs for why it tore the tunnel down (reload, "
+        "policy change, idle timeout, its own DPD).",
+    ),
+    Rule(
+        "cgw_delete_child_sa",
+        r"received DELETE for Phase 2 SA with SPI",
+        "info",
+        None,
+        "The customer gateway deleted a Phase 2 SA; routine after a rekey, a problem only "
+        "when no new SA follows.",
+        "No action when a new Phase 2 SA was established just before; otherwise check the "
+        "gateway's Phase 2 lifetime and idle timers.",
+    ),
+    # --- negotiation (IKEv2 CREATE_CHILD_SA, IKEv1 Quick Mode) ----------------------------
+    Rule(
+        "child_sa_request_received",
+        r"processed request \(id=\S+\) for CREATE_CHILD_SA",
+        "info",
+        "v2",
+        "AWS received a CREATE_CHILD_SA request from the gateway (gateway-initiated rekey).",
+        "",
+    ),
+    Rule(
+        "child_sa_response_sent",
+        r"is sending response \(id=\S+\) for CREATE_CHILD_SA",
+        "info",
+        "v2",
+        "AWS answered the gateway's CREATE_CHILD_SA request.",
+        "",
+    ),
+    Rule(
+        "child_sa_request_sent",
+        r"is sending request \(id=\S+\) for CREATE_CHILD_SA",
+        "info",
+        "v2",
+        "AWS started a CREATE_CHILD_SA exchange (AWS-initiated rekey).",
+        "",
+    ),
+    Rule(
+        "child_sa_response_received",
+        r"processed response \(id=\S+\) for CREATE_CHILD_SA",
+        "info",
+        "v2",
+        "The gateway answered AWS's CREATE_CHILD_SA request.",
+        "",
+    ),
+    Rule(
+        "child_sa_request_received",
+        r"processed request \(id=\S+\) for Quick Mode",
+        "info",
+        "v1",
+        "AWS received an IKEv1 Quick Mode message from the gateway (Phase 2 negotiation).",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "child_sa_response_sent",
+        r"is sending response \(id=\S+\) for Quick Mode",
+        "info",
+        "v1",
+        "AWS answered the gateway's Quick Mode message.",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "child_sa_request_sent",
+        r"is sending request \(id=\S+\) for Quick Mode",
+        "info",
+        "v1",
+        "AWS started an IKEv1 Quick Mode exchange (AWS-initiated Phase 2 negotiation).",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "child_sa_response_received",
+        r"processed response \(id=\S+\) for Quick Mode",
+        "info",
+        "v1",
+        "The gateway answered AWS's Quick Mode message.",
+        "",
+        documented=False,
+    ),
+    # --- verbose, undocumented families seen in real logs -------------------------------
+    Rule(
+        "packet_sent",
+        r"^sending packet: from \S+ \[\S+ \S+\] to \S+ \[\S+ \S+\]",
+        "info",
+        None,
+        "An IKE packet sent to the gateway (DPD, keep-alive or negotiation traffic).",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "packet_received",
+        r"^received packet: from \S+ \[\S+ \S+\] to \S+ \[\S+ \S+\]",
+        "info",
+        None,
+        "An IKE packet received from the gateway.",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "proposals_selected",
+        r"has selected proposals for Phase \S+ SA",
+        "info",
+        None,
+        "AWS accepted one of the gateway's proposals for the SA being negotiated.",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "phase2_sa_established",
+        r"Phase 2 SA is established with inbound SPI",
+        "info",
+        None,
+        "A Phase 2 (CHILD/IPsec) SA is up, with its inbound and outbound SPIs and traffic "
+        "selectors.",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "phase1_sa_established",
+        r"Phase 1 (?:IKE_)?SA is established",
+        "info",
+        None,
+        "The Phase 1 (IKE) SA with the gateway is up.",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "child_sa_closing",
+        r"is closing CHILD_SA with inbound SPI",
+        "info",
+        None,
+        "AWS closes a Phase 2 SA (after a rekey replaced it, or on a delete).",
+        "",
+        documented=False,
+    ),
+    Rule(
+        "ike_sa_closing",
+        r"is closing (?:IKE_SA|Phase 1)",
+        "info",
+        None,
+        "AWS closes the Phase 1 (IKE) SA.",
+        "",
+        documented=False,
+    ),
+    # --- BGP status -----------------------------------------------------------------------
+    Rule(
+        "bgp_session_up",
+        r"BGP session state has changed from \S+ to Established",
+        "info",
+        None,
+        "The BGP session over the tunnel reached Established: routes can be exchanged.",
+        "",
+    ),
+    Rule(
+        "bgp_session_down",
+        r"BGP session state has changed from Established to \S+",
+        "error",
+        None,
+        "The BGP session left Established: routes over this tunnel are withdrawn.",
+        "Check the gateway's BGP configuration (ASN, neighbor 169.254.x.x address, hold "
+        "time) and whether the tunnel itself went down first.",
+    ),
+    Rule(
+        "bgp_state_change",
+        r"BGP session state has changed from \S+ to \S+",
+        "info",
+        None,
+        "An intermediate BGP finite-state-machine step (Idle, Connect, Active, OpenSent, "
+        "OpenConfirm).",
+        "",
+    ),
+    Rule(
+        "bgp_hold_timer_expired",
+        r"Hold Timer Expired",
+        "error",
+        None,
+        "No BGP keepalive arrived within the hold time; the session was reset.",
+        "Check packet loss on the tunnel and that the gateway sends keepalives; align hold "
+        "timers (AWS uses 30 s).",
+    ),
+    Rule(
+        "bgp_max_prefix_exceeded",
+        r"maximum prefix limit was exceeded",
+        "error",
+        None,
+        "The gateway advertised more prefixes than the limit; the session is torn down.",
+        "Summarise the routes advertised from the gateway (AWS accepts up to 100 per "
+        "session) or filter them.",
+    ),
+    Rule(
+        "bgp_max_prefix_warning",
+        r"maximum prefix limit warning",
+        "warning",
+        None,
+        "The gateway advertises close to the prefix limit.",
+        "Summarise routes before the limit is reached and the session drops.",
+    ),
+    Rule(
+        "bgp_bad_open",
+        r"detected a bad OPEN message",
+        "error",
+        None,
+        "The gateway's BGP OPEN carried an unexpected AS number.",
+        "Set the gateway's BGP ASN to the customer gateway's configured ASN.",
+    ),
+    Rule(
+        "bgp_notification_sent",
+        r"peer sent a notification \S+ \(Cease/",
+        "warning",
+        None,
+        "AWS closed the BGP session with a Cease notification (reason in the message).",
+        "Act on the Cease sub-code: prefix limit, administrative reset, configuration "
+        "change or connection collision.",
+    ),
+    Rule(
+        "bgp_notification_received",
+        r"peer received notification \S+ \(Cease/",
+        "warning",
+        None,
+        "The gateway closed the BGP session with a Cease notification.",
+        "See the gateway's BGP logs for why it ceased the session.",
+    ),
+    Rule(
+        "bgp_open",
+        r"(?:received|sent) an OPEN message",
+        "info",
+        None,
+        "A BGP OPEN message was exchanged while the session comes up.",
+        "",
+    ),
+    Rule(
+        "bgp_connect",
+        r"is initiating a connection",
+        "info",
+        None,
+        "AWS is opening the BGP TCP connection to the neighbor.",
+        "",
+    ),
+    Rule(
+        "bgp_end_of_rib",
+        r"sent an End-of-RIB message",
+        "info",
+        None,
+        "AWS finished sending its routes to the neighbor.",
+        "",
+    ),
+    Rule(
+        "bgp_update_received",
+        r"received update with attributes",
+        "info",
+        None,
+        "A BGP UPDATE arrived from the neighbor.",
+        "",
+    ),
+    Rule(
+        "route_denied",
+        r"^DENIED due to:",
+        "warning",
+        None,
+        "A route from the gateway was rejected (own AS in the path, or a next hop that is "
+        "not connected).",
+        "Fix the advertised route: no AWS-side ASN in the AS path, next hop = the tunnel's "
+        "inside address of the gateway.",
+    ),
+)
+
+#: Route records whose message matches no rule are named after their status.
+ROUTE_STATUS_EVENTS: Final = {
+    "ADVERTISED": "route_advertised",
+    "UPDATED": "route_updated",
+    "WITHDRAWN": "route_withdrawn",
+}
+
+UNKNOWN: Final = "unknown"
+
+
+def _names() -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for rule in RULES:
+        seen.setdefault(rule.event)
+    for name in ROUTE_STATUS_EVENTS.values():
+        seen.setdefault(name)
+    seen.setdefault(UNKNOWN)
+    return tuple(seen)
+
+
+#: Every event name, in catalogue order, ``unknown`` last.
+EVENT_NAMES: Final = _names()
+
+#: Normalisation of a message into its template: (RE2-compatible pattern, replacement),
+#: applied in order. Ids and addresses first so their digits are not split into numbers.
+TEMPLATE_RULES: Final = (
+    (r"\bcgw-[0-9a-fA-F]+\b", "<cgw>"),
+    (r"\bvpn-[0-9a-fA-F]+\b", "<vpn>"),
+    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b", "<ip>"),
+    (r"\b[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:/\d{1,3})?", "<ip>"),
+    (r"\b0x[0-9a-fA-F]+\b", "<hex>"),
+    (r"\b\d+\b", "<n>"),
+)
+
+#: Parameters extracted from messages: column -> RE2 patterns, each with one group ``v``;
+#: the first pattern that matches a message gives the value.
+EXTRACT_PATTERNS: Final = {
+    "spi": (r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)",),
+    "request_id": (r"\(id=(?P<v>\d+)\)",),
+    "retry_count": (r"after (?P<v>\d+) retransmits",),
+    "cgw": (r"(?P<v>cgw-[0-9a-fA-F]+)", r"cgw:\s*(?P<v>[^\s,;]+)"),
+}
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[re.Pattern[str], Rule], ...]:
+    return tuple((re.compile(r.pattern), r) for r in RULES)
+
+
+@lru_cache(maxsize=1)
+def _compiled_templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p), repl) for p, repl in TEMPLATE_RULES)
+
+
+def template(message: str) -> str:
+    """Return the normalised template of a message (ids, addresses, numbers replaced).
+
+    Parameters
+    ----------
+    message : str
+        A verbatim ``details`` message.
+
+    Returns
+    -------
+    str
+        The template, e.g. ``"AWS tunnel DPD timed out after <n> retransmits"``.
+
+    Examples
+    --------
+    >>> template("AWS tunnel received DELETE for Phase 2 SA with SPI: 0xdb3ca7bb")
+    'AWS tunnel received DELETE for Phase 2 SA with SPI: <hex>'
+    """
+    for pattern, repl in _compiled_templates():
+        message = pattern.sub(repl, message)
+    return message
+
+
+def classify(message: str) -> Rule | None:
+    """Return the first catalogue rule that matches a message or template, else ``None``.
+
+    Parameters
+    ----------
+    message : str
+        A verbatim message or its template.
+
+    Returns
+    -------
+    Rule or None
+        The matching rule; ``None`` means the event is ``unknown``.
+
+    Examples
+    --------
+    >>> classify("AWS tunnel DPD timed out after 3 retransmits").event
+    'dpd_timeout'
+    """
+    for pattern, rule in _compiled():
+        if pattern.search(message):
+            return rule
+    return None
+
+
+def classify_many(messages: Iterable[str]) -> list[Rule | None]:
+    """Classify many distinct messages or templates (one regex scan each).
+
+    Parameters
+    ----------
+    messages : iterable of str
+        Distinct messages or templates.
+
+    Returns
+    -------
+    list of Rule or None
+        One entry per message, in order.
+    """
+    return [classify(m) for m in messages]
+
+
+def message_catalog() -> pd.DataFrame:
+    """Return the message catalogue as a table users can read and search.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule, columns ``event``, ``pattern``, ``severity``, ``ike_version``,
+        ``documented`` (in the AWS user guide), ``meaning``, ``remediation``.
+
+    Examples
+    --------
+    >>> cat = message_catalog()
+    >>> cat.loc[cat.event == "psk_mismatch", "ike_version"].tolist()
+    ['v1', 'v2']
+    """
+    return pd.DataFrame(
+        {
+            "event": [r.event for r in RULES],
+            "pattern": [r.pattern for r in RULES],
+            "severity": [r.severity for r in RULES],
+            "ike_version": pd.array([r.ike_version for r in RULES], dtype="string"),
+            "documented": [r.documented for r in RULES],
+            "meaning": [r.meaning for r in RULES],
+            "remediation": [r.remediation for r in RULES],
+        }
+    )

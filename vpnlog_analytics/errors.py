@@ -1,0 +1,75 @@
+"""The package's exceptions: one base class and a few specific subclasses.
+
+Every error a user can hit while loading or analysing logs is a :class:`VpnLogError`,
+so ``except VpnLogError`` is enough to catch all of them. Messages name the source, the
+line (or byte offset) and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AwsError",
+    "FormatError",
+    "ParseError",
+    "SchemaError",
+    "SourceError",
+    "VpnLogError",
+]
+
+
+class VpnLogError(Exception):
+    """Base class of every error raised by vpnlog-analytics."""
+
+
+class SourceError(VpnLogError):
+    """A source cannot be opened: missing file, empty glob, unsupported URI."""
+
+
+class FormatError(VpnLogError):
+    """The content of a source is not any log format or envelope the package knows."""
+
+
+class ParseError(VpnLogError):
+    """A record inside a recognised source is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong with the record.
+    source : str, optional
+        The file, object or label the record came from.
+    line : int, optional
+        1-based line number of the record within the (decompressed) source.
+    offset : int, optional
+        Byte offset within the source, for broken compressed data.
+    reason : str, optional
+        Short machine-readable reason, the key under which ``errors="skip"`` counts it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+        reason: str = "malformed",
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.offset = offset
+        self.reason = reason
+        where = source or "<records>"
+        if line is not None:
+            where = f"{where}, line {line}"
+        if offset is not None:
+            where = f"{where}, byte offset {offset}"
+        super().__init__(f"{where}: {message}")
+
+
+class SchemaError(VpnLogError):
+    """A DataFrame given to an analysis function is not an events table."""
+
+
+class AwsError(VpnLogError):
+    """An AWS call failed in a way the user can act on (credentials, permissions, names)."""

@@ -1,0 +1,259 @@
+"""The events table: column names, dtypes, state values and validation.
+
+Everything that names a column of the events table or a raw key of a log record is
+declared here once (see DESIGN.md section 2). Other modules import these names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import pandas as pd
+
+from .errors import SchemaError
+
+__all__ = [
+    "BGP_TYPES",
+    "EVENT_COLUMNS",
+    "IKE_VERSIONS",
+    "LOG_TYPES",
+    "SEVERITIES",
+    "STATES",
+    "TUNNEL_KEYS",
+    "UP_STATES",
+    "StreamId",
+    "empty_events",
+    "events_dtypes",
+    "parse_stream_name",
+    "validate_events",
+]
+
+# --- column names ---------------------------------------------------------------------
+TIME: Final = "time"
+VPN_CONNECTION_ID: Final = "vpn_connection_id"
+TUNNEL_IP: Final = "tunnel_ip"
+LOG_TYPE: Final = "log_type"
+PHASE1_STATE: Final = "phase1_state"
+PHASE2_STATE: Final = "phase2_state"
+DPD_ENABLED: Final = "dpd_enabled"
+NAT_T_DETECTED: Final = "nat_t_detected"
+TUNNEL_UP: Final = "tunnel_up"
+DETAILS: Final = "details"
+EVENT: Final = "event"
+SEVERITY: Final = "severity"
+IKE_VERSION: Final = "ike_version"
+TEMPLATE: Final = "template"
+SPI: Final = "spi"
+REQUEST_ID: Final = "request_id"
+RETRY_COUNT: Final = "retry_count"
+CGW: Final = "cgw"
+BGP_TYPE: Final = "bgp_type"
+BGP_STATUS: Final = "bgp_status"
+BGP_PREFIX: Final = "bgp_prefix"
+BGP_AS_PATH: Final = "bgp_as_path"
+BGP_LOCAL_PREF: Final = "bgp_local_pref"
+BGP_MED: Final = "bgp_med"
+BGP_NEXT_HOP_IP: Final = "bgp_next_hop_ip"
+BGP_WEIGHT: Final = "bgp_weight"
+LOG_GROUP: Final = "log_group"
+LOG_STREAM: Final = "log_stream"
+SOURCE: Final = "source"
+
+#: A tunnel is identified by these two columns.
+TUNNEL_KEYS: Final = (VPN_CONNECTION_ID, TUNNEL_IP)
+
+# --- value sets -------------------------------------------------------------------------
+#: IKE phase states as logged (lower case), in order of "healthiness".
+STATES: Final = ("established", "rekeying", "negotiating", "down")
+#: Phase states in which traffic flows.
+UP_STATES: Final = frozenset({"established", "rekeying"})
+SEVERITIES: Final = ("error", "warning", "info")
+IKE_VERSIONS: Final = ("v1", "v2")
+LOG_TYPES: Final = ("tunnel", "bgp")
+BGP_TYPES: Final = ("BGPStatus", "RouteStatus")
+BGP_STATUSES: Final = ("UP", "DOWN", "ADVERTISED", "UPDATED", "WITHDRAWN")
+
+
+def _cat(values: tuple[str, ...] | None = None) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(values) if values is not None else None)
+
+
+def _event_names() -> tuple[str, ...]:
+    # Imported lazily: catalog imports schema, not the other way round.
+    from .catalog import EVENT_NAMES
+
+    return EVENT_NAMES
+
+
+#: Column order and dtypes of the events table. Open categories (``None``) take whatever
+#: values the data has; closed ones are fixed so tables from different loads concatenate
+#: without falling back to ``object``.
+EVENT_COLUMNS: Final = (
+    TIME,
+    VPN_CONNECTION_ID,
+    TUNNEL_IP,
+    LOG_TYPE,
+    PHASE1_STATE,
+    PHASE2_STATE,
+    DPD_ENABLED,
+    NAT_T_DETECTED,
+    TUNNEL_UP,
+    DETAILS,
+    EVENT,
+    SEVERITY,
+    IKE_VERSION,
+    TEMPLATE,
+    SPI,
+    REQUEST_ID,
+    RETRY_COUNT,
+    CGW,
+    BGP_TYPE,
+    BGP_STATUS,
+    BGP_PREFIX,
+    BGP_AS_PATH,
+    BGP_LOCAL_PREF,
+    BGP_MED,
+    BGP_NEXT_HOP_IP,
+    BGP_WEIGHT,
+    LOG_GROUP,
+    LOG_STREAM,
+    SOURCE,
+)
+
+
+def events_dtypes() -> dict[str, object]:
+    """Return the dtype of every column of the events table, in column order.
+
+    Returns
+    -------
+    dict
+        Column name to pandas dtype.
+    """
+    return {
+        TIME: pd.DatetimeTZDtype("ns", "UTC"),
+        VPN_CONNECTION_ID: _cat(),
+        TUNNEL_IP: _cat(),
+        LOG_TYPE: _cat(LOG_TYPES),
+        PHASE1_STATE: _cat(STATES),
+        PHASE2_STATE: _cat(STATES),
+        DPD_ENABLED: pd.BooleanDtype(),
+        NAT_T_DETECTED: pd.BooleanDtype(),
+        TUNNEL_UP: pd.BooleanDtype(),
+        # The verbatim message, stored as a category: real logs repeat the same lines
+        # (packet chatter) so this keeps the table near 100 bytes per event.
+        DETAILS: _cat(),
+        EVENT: _cat(_event_names()),
+        SEVERITY: _cat(SEVERITIES),
+        IKE_VERSION: _cat(IKE_VERSIONS),
+        TEMPLATE: _cat(),
+        SPI: _cat(),
+        REQUEST_ID: pd.Int64Dtype(),
+        RETRY_COUNT: pd.Int16Dtype(),
+        CGW: _cat(),
+        BGP_TYPE: _cat(BGP_TYPES),
+        BGP_STATUS: _cat(BGP_STATUSES),
+        BGP_PREFIX: _cat(),
+        BGP_AS_PATH: _cat(),
+        BGP_LOCAL_PREF: pd.Int64Dtype(),
+        BGP_MED: pd.Int64Dtype(),
+        BGP_NEXT_HOP_IP: _cat(),
+        BGP_WEIGHT: pd.Int64Dtype(),
+        LOG_GROUP: _cat(),
+        LOG_STREAM: _cat(),
+        SOURCE: _cat(),
+    }
+
+
+
+def empty_events() -> pd.DataFrame:
+    """Return an events table with no rows and every column in its dtype.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Zero rows, the columns of :data:`EVENT_COLUMNS`.
+    """
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in events_dtypes().items()})
+
+
+def validate_events(events: pd.DataFrame, *, columns: tuple[str, ...] | None = None) -> None:
+    """Check that a DataFrame is an events table (or holds the columns an analysis needs).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The table to check.
+    columns : tuple of str, optional
+        The columns required; default: all of :data:`EVENT_COLUMNS`.
+
+    Raises
+    ------
+    SchemaError
+        Naming the missing columns, or a ``time`` column that is not tz-aware UTC.
+    """
+    if not isinstance(events, pd.DataFrame):
+        raise SchemaError(f"expected an events DataFrame, got {type(events).__name__}")
+    needed = EVENT_COLUMNS if columns is None else columns
+    missing = [c for c in needed if c not in events.columns]
+    if missing:
+        raise SchemaError(
+            f"not an events table: missing column(s) {', '.join(missing)}; "
+            "build it with vpnlog_analytics.read_logs() or parse_records()"
+        )
+    if TIME in needed:
+        dtype = events[TIME].dtype
+        if not isinstance(dtype, pd.DatetimeTZDtype) or str(dtype.tz) != "UTC":
+            raise SchemaError(f"column 'time' must be datetime64[ns, UTC], got {dtype}")
+
+
+# --- log stream names ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class StreamId:
+    """What a log stream name (or a BGP ``resource_id``) tells: which tunnel, which log."""
+
+    vpn_connection_id: str
+    tunnel_ip: str
+    log_type: str  # "tunnel" or "bgp"
+
+
+_STREAM_RE = re.compile(
+    r"(?P<vpn>vpn-[0-9a-fA-F]{8,17})[-_]"
+    r"(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"
+    r"(?:-(?P<kind>IKE|BGP)(?:\.log)?)?"
+)
+
+
+def parse_stream_name(name: str) -> StreamId | None:
+    """Parse a log stream name, BGP ``resource_id`` or file name into a tunnel identity.
+
+    Accepts ``vpn-<id>-<outside ip>-IKE.log``, the underscore form ``vpn-<id>_<ip>``,
+    ``-BGP.log`` streams and IPv6 outside addresses, anywhere in ``name`` (so an S3 key
+    path or a file name such as ``vpn-0abc-1.2.3.4-IKE.log.jsonl.gz`` works too).
+
+    Parameters
+    ----------
+    name : str
+        Stream name, resource id, path or file name.
+
+    Returns
+    -------
+    StreamId or None
+        ``None`` when the name holds no tunnel identity.
+
+    Examples
+    --------
+    >>> parse_stream_name("vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log")
+    StreamId(vpn_connection_id='vpn-0d17975e9b801ddcd', tunnel_ip='18.143.226.251', log_type='tunnel')
+    """
+    matches = list(_STREAM_RE.finditer(name))
+    if not matches:
+        return None
+    # The last match is the most specific part of a path (file name after folders).
+    m = matches[-1]
+    ip = m["ip"]
+    if ":" in ip and ip.count(":") < 2:
+        return None
+    kind = "bgp" if m["kind"] == "BGP" else "tunnel"
+    return StreamId(m["vpn"].lower(), ip.lower(), kind)
