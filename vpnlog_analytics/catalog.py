@@ -478,24 +478,26 @@ def _names() -> tuple[str, ...]:
 #: Every event name, in catalogue order, ``unknown`` last.
 EVENT_NAMES: Final = _names()
 
-#: Normalisation of a message into its template: (RE2-compatible pattern, replacement),
-#: applied in order. Ids and addresses first so their digits are not split into numbers.
+#: Normalisation of a message into its template: (RE2-compatible pattern, replacement,
+#: a literal every match contains or None), applied in order. Ids and addresses first so
+#: their digits are not split into numbers. The literal lets a vectorised pass skip the
+#: messages it cannot change.
 TEMPLATE_RULES: Final = (
-    (r"\bcgw-[0-9a-fA-F]+\b", "<cgw>"),
-    (r"\bvpn-[0-9a-fA-F]+\b", "<vpn>"),
-    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b", "<ip>"),
-    (r"\b[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:/\d{1,3})?", "<ip>"),
-    (r"\b0x[0-9a-fA-F]+\b", "<hex>"),
-    (r"\b\d+\b", "<n>"),
+    (r"\bcgw-[0-9a-fA-F]+\b", "<cgw>", "cgw-"),
+    (r"\bvpn-[0-9a-fA-F]+\b", "<vpn>", "vpn-"),
+    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b", "<ip>", "."),
+    (r"\b[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:/\d{1,3})?", "<ip>", ":"),
+    (r"\b0x[0-9a-fA-F]+\b", "<hex>", "0x"),
+    (r"\b\d+\b", "<n>", None),
 )
 
-#: Parameters extracted from messages: column -> RE2 patterns, each with one group ``v``;
-#: the first pattern that matches a message gives the value.
+#: Parameters extracted from messages: column -> (RE2 pattern with one group ``v``,
+#: a literal every match contains); the first pattern that matches gives the value.
 EXTRACT_PATTERNS: Final = {
-    "spi": (r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)",),
-    "request_id": (r"\(id=(?P<v>\d+)\)",),
-    "retry_count": (r"after (?P<v>\d+) retransmits",),
-    "cgw": (r"(?P<v>cgw-[0-9a-fA-F]+)", r"cgw:\s*(?P<v>[^\s,;]+)"),
+    "spi": ((r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)", "SPI:"),),
+    "request_id": ((r"\(id=(?P<v>\d+)\)", "(id="),),
+    "retry_count": ((r"after (?P<v>\d+) retransmits", " retransmits"),),
+    "cgw": ((r"(?P<v>cgw-[0-9a-fA-F]+)", "cgw-"), (r"cgw:\s*(?P<v>[^\s,;]+)", "cgw:")),
 }
 
 
@@ -505,8 +507,8 @@ def _compiled() -> tuple[tuple[re.Pattern[str], Rule], ...]:
 
 
 @lru_cache(maxsize=1)
-def _compiled_templates() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(p), repl) for p, repl in TEMPLATE_RULES)
+def _compiled_templates() -> tuple[tuple[re.Pattern[str], str, str | None], ...]:
+    return tuple((re.compile(p), repl, lit) for p, repl, lit in TEMPLATE_RULES)
 
 
 def template(message: str) -> str:
@@ -527,8 +529,9 @@ def template(message: str) -> str:
     >>> template("AWS tunnel received DELETE for Phase 2 SA with SPI: 0xdb3ca7bb")
     'AWS tunnel received DELETE for Phase 2 SA with SPI: <hex>'
     """
-    for pattern, repl in _compiled_templates():
-        message = pattern.sub(repl, message)
+    for pattern, repl, literal in _compiled_templates():
+        if literal is None or literal in message:
+            message = pattern.sub(repl, message)
     return message
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "empty_events",
     "events_dtypes",
     "parse_stream_name",
+    "stream_name_in",
     "validate_events",
 ]
 
@@ -247,13 +248,38 @@ def parse_stream_name(name: str) -> StreamId | None:
     >>> parse_stream_name("vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log")
     StreamId(vpn_connection_id='vpn-0d17975e9b801ddcd', tunnel_ip='18.143.226.251', log_type='tunnel')
     """
-    matches = list(_STREAM_RE.finditer(name))
-    if not matches:
-        return None
-    # The last match is the most specific part of a path (file name after folders).
-    m = matches[-1]
-    ip = m["ip"]
-    if ":" in ip and ip.count(":") < 2:
+    m = _last_match(name)
+    if m is None:
         return None
     kind = "bgp" if m["kind"] == "BGP" else "tunnel"
-    return StreamId(m["vpn"].lower(), ip.lower(), kind)
+    return StreamId(m["vpn"].lower(), m["ip"].lower(), kind)
+
+
+def _last_match(name: str) -> re.Match[str] | None:
+    # The last match is the most specific part of a path (file name after folders).
+    matches = [m for m in _STREAM_RE.finditer(name) if m["ip"].count(":") != 1]
+    return matches[-1] if matches else None
+
+
+def stream_name_in(name: str) -> str | None:
+    """Return the log stream name held in a path or file name, if any.
+
+    Parameters
+    ----------
+    name : str
+        A path, S3 key or file name such as ``.../vpn-0abc12345-1.2.3.4-IKE.log/000000.gz``.
+
+    Returns
+    -------
+    str or None
+        The stream name as it appears (``vpn-0abc12345-1.2.3.4-IKE.log``), else ``None``.
+
+    Examples
+    --------
+    >>> stream_name_in("exports/t1/vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log/000000.gz")
+    'vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log'
+    """
+    m = _last_match(name)
+    if m is None:
+        return None
+    return m[0] if m["kind"] is None or m[0].endswith(".log") else m[0] + ".log"

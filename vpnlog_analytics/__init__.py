@@ -1,0 +1,40 @@
+"""vpnlog-analytics: AWS Site-to-Site VPN tunnel and BGP logs as pandas DataFrames.
+
+Load the logs from wherever they are with :func:`read_logs` (files, exports, downloads)
+or :func:`parse_records` (records in memory); the result is the events table that every
+analysis takes. Importing the package touches no network and changes no global state.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .catalog import message_catalog
+from .errors import (
+    AwsError,
+    FormatError,
+    ParseError,
+    SchemaError,
+    SourceError,
+    VpnLogError,
+)
+from .io import parse_records, read_logs
+from .schema import EVENT_COLUMNS, validate_events
+
+try:
+    __version__ = version("vpnlog-analytics")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "AwsError",
+    "FormatError",
+    "ParseError",
+    "SchemaError",
+    "SourceError",
+    "VpnLogError",
+    "__version__",
+    "message_catalog",
+    "parse_records",
+    "read_logs",
+    "validate_events",
+]

@@ -1,0 +1,182 @@
+"""A batch of log messages from one source, and the split that makes parsing cheap.
+
+Every envelope reader turns its source into :class:`Batch` objects: the messages as
+CloudWatch stores them plus per-row lineage (line, envelope time, stream, group, event
+id). :func:`prepare` then cuts the leading ``"event_timestamp"`` off canonical IKE
+records, so the rest of the record (details, flags, states), which repeats across rows,
+is parsed once per distinct value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .decode import NAT
+
+__all__ = ["Batch", "Prepared", "prepare"]
+
+_TS_KEY = '{"event_timestamp":'
+_TS_LEN = len(_TS_KEY)
+#: Slice end meaning "to the end" (pyarrow 26 mis-sizes the buffer for stop=None).
+_END = 2**31 - 1
+
+
+@dataclass
+class Batch:
+    """Messages of one source with their lineage.
+
+    Attributes
+    ----------
+    source : str
+        File, object or label the messages came from.
+    fmt : str
+        Envelope format name (``raw``, ``s3_export``, ``insights_csv``, ...).
+    messages : pyarrow.BinaryArray
+        The record as CloudWatch stores it: compact JSON or a text line.
+    line : numpy.ndarray
+        1-based line (or record) number within the source, for error messages.
+    env_ns : numpy.ndarray or None
+        Envelope time [ns since epoch, UTC], :data:`decode.NAT` where absent.
+    streams : list of str or None
+        Distinct log stream names; ``stream_idx`` indexes into it (-1: unknown).
+    stream_idx : numpy.ndarray
+        Per row, index into ``streams``.
+    groups : list of str or None
+        Distinct log group names; ``group_idx`` indexes into it (-1: unknown).
+    group_idx : numpy.ndarray
+    event_ids : numpy.ndarray or None
+        CloudWatch ``eventId`` per row (object array, None where absent).
+    """
+
+    source: str
+    fmt: str
+    messages: pa.Array
+    line: np.ndarray
+    env_ns: np.ndarray | None = None
+    streams: list[str | None] | None = None
+    stream_idx: np.ndarray | None = None
+    groups: list[str | None] | None = None
+    group_idx: np.ndarray | None = None
+    event_ids: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    @classmethod
+    def single_stream(
+        cls,
+        source: str,
+        fmt: str,
+        messages: pa.Array,
+        line: np.ndarray,
+        *,
+        stream: str | None,
+        group: str | None = None,
+        env_ns: np.ndarray | None = None,
+    ) -> Batch:
+        """Build a batch whose rows all belong to one stream (and group)."""
+        n = len(messages)
+        return cls(
+            source,
+            fmt,
+            messages,
+            line,
+            env_ns=env_ns,
+            streams=[stream],
+            stream_idx=np.zeros(n, dtype=np.int32),
+            groups=[group],
+            group_idx=np.zeros(n, dtype=np.int32),
+        )
+
+    def take(self, rows: np.ndarray) -> Batch:
+        """Return the batch restricted to ``rows`` (positions)."""
+        return Batch(
+            self.source,
+            self.fmt,
+            self.messages.take(pa.array(rows)),
+            self.line[rows],
+            None if self.env_ns is None else self.env_ns[rows],
+            self.streams,
+            None if self.stream_idx is None else self.stream_idx[rows],
+            self.groups,
+            None if self.group_idx is None else self.group_idx[rows],
+            None if self.event_ids is None else self.event_ids[rows],
+        )
+
+
+@dataclass
+class Prepared:
+    """A batch after the split: distinct record bodies and per-row indices into them."""
+
+    batch: Batch
+    head_ns: np.ndarray  # event_timestamp from the cut-off head [ns], NAT if not cut
+    uniques: list[bytes]  # distinct records to parse (JSON objects or text lines)
+    uidx: np.ndarray  # int32 per row, index into uniques
+
+
+def prepare(batch: Batch) -> Prepared:
+    """Split canonical records into a numeric head and a repeated body.
+
+    A canonical IKE record starts ``{"event_timestamp":<10 or 13 digits>,``; the digits
+    become ``head_ns`` and ``{`` + the remainder is the body that is parsed once per
+    distinct value. Any other message (BGP, text, other key orders) is its own body.
+
+    Parameters
+    ----------
+    batch : Batch
+        Messages of one source.
+
+    Returns
+    -------
+    Prepared
+        Heads, distinct bodies and row indices.
+    """
+    msgs = batch.messages
+    n = len(msgs)
+    head_ns = np.full(n, NAT, dtype=np.int64)
+    body = np.zeros(n, dtype=bool)  # rows whose head was cut
+    fast_codes = np.zeros(n, dtype=np.int64)
+    fast_uniques: list[bytes] = []
+    if n:
+        starts = np.asarray(
+            pc.starts_with(msgs, _TS_KEY).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        comma = pc.find_substring(msgs, ",").to_numpy(zero_copy_only=False)
+        for width in (10, 13):
+            pos = _TS_LEN + width
+            sel = np.flatnonzero(starts & (comma == pos))
+            if not len(sel):
+                continue
+            sub = msgs.take(pa.array(sel)) if len(sel) < n else msgs
+            heads = pc.binary_slice(sub, _TS_LEN, pos).cast(pa.string())
+            try:
+                values = pc.cast(heads, pa.int64()).to_numpy()
+            except pa.ArrowInvalid:
+                digits = np.asarray(
+                    pc.match_substring_regex(heads, r"^\d+$").to_numpy(zero_copy_only=False),
+                    dtype=bool,
+                )
+                sel, heads = sel[digits], heads.filter(pa.array(digits))
+                if not len(sel):
+                    continue
+                sub = msgs.take(pa.array(sel))
+                values = pc.cast(heads, pa.int64()).to_numpy()
+            head_ns[sel] = values * (1_000_000 if width == 13 else 1_000_000_000)
+            enc = pc.dictionary_encode(pc.binary_slice(sub, pos + 1, _END))
+            fast_codes[sel] = enc.indices.to_numpy() + len(fast_uniques)
+            fast_uniques.extend(b"{" + v for v in enc.dictionary.to_pylist())
+            body[sel] = True
+    uidx = np.empty(n, dtype=np.int32)
+    uidx[body] = fast_codes[body]
+    rest = np.flatnonzero(~body)
+    uniques = fast_uniques
+    if len(rest):
+        sub = msgs.take(pa.array(rest)) if len(rest) < n else msgs
+        enc = pc.dictionary_encode(sub)
+        uidx[rest] = enc.indices.to_numpy() + len(uniques)
+        uniques = uniques + enc.dictionary.to_pylist()
+    return Prepared(batch, head_ns, uniques, uidx)

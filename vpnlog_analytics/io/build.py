@@ -1,0 +1,718 @@
+"""Assemble prepared batches into the events table (DESIGN.md section 2).
+
+Everything here works on integer codes: distinct records are parsed once
+(:mod:`.records`), distinct messages are classified once per template
+(:mod:`..catalog`), and rows get their values by ``numpy.take``. No Python object is
+created per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import catalog
+from .. import schema as s
+from .batch import Prepared
+from .decode import NAT, parse_time_strings
+from .issues import Issues
+from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
+
+__all__ = ["Part", "merge_parts", "parse_part"]
+
+#: Times outside this range are impossible for these logs (the feature exists since 2023).
+_MIN_NS = pd.Timestamp("2000-01-01", tz="UTC").value
+_MAX_NS = pd.Timestamp("2100-01-01", tz="UTC").value
+
+
+@dataclass
+class _Rows:
+    """Per-row arrays of all batches, concatenated."""
+
+    gu: np.ndarray  # global distinct-record index
+    head: np.ndarray
+    env: np.ndarray
+    line: np.ndarray
+    src: np.ndarray
+    stream: np.ndarray
+    group: np.ndarray
+    event_id: np.ndarray | None
+    sources: list[str]
+    streams: list[str | None]
+    groups: list[str | None]
+
+
+def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, list[bytes]]:
+    all_u: list[bytes] = []
+    offsets = []
+    for p in prepared:
+        offsets.append(len(all_u))
+        all_u.extend(p.uniques)
+    enc = pc.dictionary_encode(pa.array(all_u, pa.binary()))
+    gmap = enc.indices.to_numpy()
+    uniques: list[bytes] = enc.dictionary.to_pylist()
+
+    streams: dict[str | None, int] = {}
+    groups: dict[str | None, int] = {}
+    sources: list[str] = []
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    any_ids = any(p.batch.event_ids is not None for p in prepared)
+    ids: list[np.ndarray] = []
+    for i, (p, off) in enumerate(zip(prepared, offsets, strict=True)):
+        b = p.batch
+        n = len(b)
+        sources.append(b.source)
+        parts["gu"].append(gmap[p.uidx.astype(np.int64) + off])
+        parts["head"].append(p.head_ns)
+        parts["env"].append(b.env_ns if b.env_ns is not None else np.full(n, NAT, np.int64))
+        parts["line"].append(b.line.astype(np.int64))
+        parts["src"].append(np.full(n, i, dtype=np.int32))
+        smap = np.array([streams.setdefault(x, len(streams)) for x in b.streams or [None]])
+        gmap_ = np.array([groups.setdefault(x, len(groups)) for x in b.groups or [None]])
+        sidx = b.stream_idx if b.stream_idx is not None else np.zeros(n, np.int32)
+        gidx = b.group_idx if b.group_idx is not None else np.zeros(n, np.int32)
+        parts["stream"].append(smap[sidx].astype(np.int32))
+        parts["group"].append(gmap_[gidx].astype(np.int32))
+        if any_ids:
+            ids.append(b.event_ids if b.event_ids is not None else np.full(n, None, object))
+
+    def cat(key: str, dtype: Any) -> np.ndarray:
+        return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
+
+    rows = _Rows(
+        gu=cat("gu", np.int64),
+        head=cat("head", np.int64),
+        env=cat("env", np.int64),
+        line=cat("line", np.int64),
+        src=cat("src", np.int32),
+        stream=cat("stream", np.int32),
+        group=cat("group", np.int32),
+        event_id=np.concatenate(ids) if ids else None,
+        sources=sources,
+        streams=list(streams),
+        groups=list(groups),
+    )
+    return rows, uniques
+
+
+def _report(rows: _Rows, bad: np.ndarray, reasons: np.ndarray, texts: list[str],
+            issues: Issues) -> None:
+    """Report bad rows grouped by (source, reason): first line and count of each."""
+    idx = np.flatnonzero(bad)
+    if not len(idx):
+        return
+    if issues.errors == "raise":
+        i = idx[0]
+        issues.bad(texts[reasons[i]].split("\0")[1], source=rows.sources[rows.src[i]],
+                   line=int(rows.line[i]), reason=texts[reasons[i]].split("\0")[0])
+    keys = rows.src[idx].astype(np.int64) * len(texts) + reasons[idx]
+    uk, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    for k, f, c in zip(uk, first, counts, strict=True):
+        i = idx[f]
+        reason, text = texts[int(k % len(texts))].split("\0")
+        issues.bad(text, source=rows.sources[rows.src[i]], line=int(rows.line[i]),
+                   reason=reason, count=int(c))
+
+
+def _bool_codes(arr: pa.Array) -> np.ndarray:
+    """Arrow booleans to int8: 1 true, 0 false, -1 null."""
+    values = np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.int8)
+    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return np.where(valid, values, -1).astype(np.int8)
+
+
+def _dict_codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
+    """Dictionary-encode: codes (-1 for null) and the distinct non-null values."""
+    enc = pc.dictionary_encode(arr, null_encoding="mask")
+    codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
+def _fixed_codes(arr: pa.Array, values: tuple[str, ...]) -> np.ndarray:
+    """Codes into a fixed category list (-1 for null or unknown)."""
+    idx = pc.index_in(arr, value_set=pa.array(list(values)))
+    return np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _where_literal(
+    arr: pa.Array, literal: str | None, fn: Any, default: pa.Array
+) -> pa.Array:
+    """Apply a vectorised ``fn`` only to values that contain ``literal``.
+
+    Values without the literal take ``default`` at their position. Regex passes cost
+    per value; a literal search is nearly free, and most messages lack most literals.
+    """
+    if literal is None:
+        return fn(arr)
+    mask = pc.match_substring(arr, literal)
+    hits = pc.sum(mask).as_py() or 0
+    if hits == 0:
+        return default
+    if hits == len(arr):
+        return fn(arr)
+    return pc.replace_with_mask(default, mask, fn(pc.filter(arr, mask)))
+
+
+def _template(details: pa.Array) -> pa.Array:
+    out = details
+    for pattern, repl, literal in catalog.TEMPLATE_RULES:
+        out = _where_literal(
+            out,
+            literal,
+            lambda a, p=pattern, r=repl: pc.replace_substring_regex(a, pattern=p, replacement=r),
+            out,
+        )
+    return out
+
+
+def _extract(details: pa.Array, patterns: tuple[tuple[str, str], ...]) -> pa.Array:
+    out: pa.Array = pa.nulls(len(details), pa.string())
+    for pattern, literal in patterns:
+        got = _where_literal(
+            details,
+            literal,
+            lambda a, p=pattern: pc.struct_field(pc.extract_regex(a, p), "v"),
+            pa.nulls(len(details), pa.string()),
+        )
+        out = pc.coalesce(out, got)
+    return out
+
+
+@dataclass
+class _Classified:
+    """Per distinct record: codes of every derived column."""
+
+    event: np.ndarray
+    severity: np.ndarray
+    ike: np.ndarray
+    detail: np.ndarray
+    details: list[str]
+    template: np.ndarray
+    templates: list[str]
+    spi: np.ndarray
+    spis: list[str]
+    request_id: np.ndarray  # int64, -1 = NA
+    retry_count: np.ndarray  # int64, -1 = NA
+    cgw: np.ndarray
+    cgws: list[str]
+
+
+def _classify(parsed: ParsedRecords) -> _Classified:
+    detail_u, details = _dict_codes(parsed.columns["details"])
+    darr = pa.array(details, pa.string())
+    tmpl_d, templates = _dict_codes(_template(darr))
+    names = {name: i for i, name in enumerate(catalog.EVENT_NAMES)}
+    unknown = names[catalog.UNKNOWN]
+    t_event = np.full(len(templates) + 1, unknown, dtype=np.int64)
+    t_sev = np.full(len(templates) + 1, s.SEVERITIES.index("info"), dtype=np.int64)
+    t_ike = np.full(len(templates) + 1, -1, dtype=np.int64)
+    for i, rule in enumerate(catalog.classify_many(templates)):
+        if rule is not None:
+            t_event[i] = names[rule.event]
+            t_sev[i] = s.SEVERITIES.index(rule.severity)
+            t_ike[i] = -1 if rule.ike_version is None else s.IKE_VERSIONS.index(rule.ike_version)
+    # index len(templates) stands for "no details": unknown, info, NA
+    tmpl_u = np.where(detail_u >= 0, tmpl_d[np.maximum(detail_u, 0)] if len(tmpl_d) else -1,
+                      -1)
+    tix = np.where(tmpl_u >= 0, tmpl_u, len(templates))
+    event = t_event[tix]
+    # BGP route records whose message names nothing known: named after their status
+    route = (parsed.kind == KIND_BGP) & (event == unknown)
+    if route.any():
+        status = parsed.columns["status"].to_pylist()
+        for i in np.flatnonzero(route):
+            name = catalog.ROUTE_STATUS_EVENTS.get(str(status[i]).upper())
+            if name is not None:
+                event[i] = names[name]
+    spi_d, spis = _dict_codes(_extract(darr, catalog.EXTRACT_PATTERNS["spi"]))
+    cgw_d, cgws = _dict_codes(_extract(darr, catalog.EXTRACT_PATTERNS["cgw"]))
+
+    def num(col: str) -> np.ndarray:
+        got = pc.cast(_extract(darr, catalog.EXTRACT_PATTERNS[col]), pa.int64())
+        return np.asarray(got.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def per_u(d_level: np.ndarray) -> np.ndarray:
+        padded = np.concatenate((d_level, [-1]))
+        return padded[np.where(detail_u >= 0, detail_u, len(d_level))]
+
+    return _Classified(
+        event=event,
+        severity=t_sev[tix],
+        ike=t_ike[tix],
+        detail=detail_u,
+        details=details,
+        template=tmpl_u,
+        templates=templates,
+        spi=per_u(spi_d),
+        spis=spis,
+        request_id=per_u(num("request_id")),
+        retry_count=per_u(num("retry_count")),
+        cgw=per_u(cgw_d),
+        cgws=cgws,
+    )
+
+
+def _record_times(parsed: ParsedRecords) -> np.ndarray:
+    """Per distinct record: its own time [ns] (event_timestamp, else timestamp), or NAT."""
+    et = np.asarray(
+        parsed.columns["event_timestamp"].fill_null(np.nan).to_numpy(zero_copy_only=False),
+        dtype=np.float64,
+    )
+    out = np.full(len(et), NAT, dtype=np.int64)
+    ok = np.isfinite(et)
+    scale = np.where(et > 1e11, 1e6, 1e9)
+    out[ok] = np.round(et[ok] * scale[ok]).astype(np.int64)
+    stamp = parsed.columns["timestamp"]
+    missing = (out == NAT) & np.asarray(stamp.is_valid().to_numpy(zero_copy_only=False), bool)
+    if missing.any():
+        out[missing] = parse_time_strings(stamp.filter(pa.array(missing)))
+    return out
+
+
+def _identities(rows: _Rows, parsed: ParsedRecords) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Per row: index into a list of (connection id, tunnel ip), -1 where unknown."""
+    idents: dict[tuple[str, str], int] = {}
+    stream_ident = np.array(
+        [_ident_code(idents, s.parse_stream_name(x) if x else None) for x in rows.streams]
+        + [-1],
+        dtype=np.int64,
+    )
+    rid_codes, rids = _dict_codes(parsed.columns["resource_id"])
+    rid_ident = np.array(
+        [_ident_code(idents, s.parse_stream_name(x)) for x in rids] + [-1], dtype=np.int64
+    )
+    u_ident = rid_ident[np.where(rid_codes >= 0, rid_codes, len(rids))]
+    vpn = parsed.columns["vpn_connection_id"].to_pylist()
+    ip = parsed.columns["tunnel_outside_ip"].to_pylist()
+    for i in np.flatnonzero(u_ident < 0):
+        if vpn[i] and ip[i]:
+            u_ident[i] = _ident_code(idents, s.StreamId(vpn[i].lower(), ip[i].lower(), "tunnel"))
+    row = u_ident[rows.gu]
+    fall = row < 0
+    row[fall] = stream_ident[rows.stream[fall]]
+    return row, list(idents)
+
+
+def _ident_code(idents: dict[tuple[str, str], int], sid: s.StreamId | None) -> int:
+    if sid is None:
+        return -1
+    return idents.setdefault((sid.vpn_connection_id, sid.tunnel_ip), len(idents))
+
+
+#: Open categorical columns carried as (codes, local categories) until the merge.
+_OPEN = (
+    s.DETAILS,
+    s.TEMPLATE,
+    s.SPI,
+    s.CGW,
+    s.BGP_PREFIX,
+    s.BGP_AS_PATH,
+    s.BGP_NEXT_HOP_IP,
+    s.LOG_STREAM,
+    s.LOG_GROUP,
+)
+#: Columns held as int64 codes with -1 for NA: fixed categories, flags, integers.
+_FIXED = (
+    s.LOG_TYPE,
+    s.PHASE1_STATE,
+    s.PHASE2_STATE,
+    s.EVENT,
+    s.SEVERITY,
+    s.IKE_VERSION,
+    s.BGP_TYPE,
+    s.BGP_STATUS,
+)
+#: Large open categories kept in order of appearance (sorting them costs, helps no one).
+_UNSORTED = (s.DETAILS, s.TEMPLATE, s.SPI)
+_FLAGS = (s.DPD_ENABLED, s.NAT_T_DETECTED, s.TUNNEL_UP)
+_INTS = {
+    s.REQUEST_ID: np.int64,
+    s.RETRY_COUNT: np.int16,
+    s.BGP_LOCAL_PREF: np.int64,
+    s.BGP_MED: np.int64,
+    s.BGP_WEIGHT: np.int64,
+}
+
+
+@dataclass
+class Part:
+    """The rows of one source, parsed and classified, as codes into local categories.
+
+    Sources are parsed independently (in worker threads); :func:`merge_parts` unifies
+    their categories, drops cross-source duplicates and sorts.
+    """
+
+    source: str
+    fmt: str
+    time: np.ndarray  # int64 ns
+    codes: dict[str, np.ndarray]
+    cats: dict[str, list[Any]]
+    idents: list[tuple[str, str]]  # cats of codes["ident"]
+    event_ids: np.ndarray | None
+    unknown_keys: dict[str, int]
+    unrecognised: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
+    """Parse, classify and check the batches of one source.
+
+    Parameters
+    ----------
+    prepared : list of Prepared
+        The batches of one source (same ``source`` name).
+    issues : Issues
+        Where malformed records are raised or counted.
+
+    Returns
+    -------
+    Part or None
+        ``None`` when the source holds no good record.
+    """
+    if not prepared:
+        return None
+    rows, uniques = _concat_rows(prepared)
+    parsed = parse_records_unique(uniques)
+    weights = np.bincount(rows.gu, minlength=len(uniques))
+
+    texts: list[str] = []
+    text_index: dict[str, int] = {}
+
+    def code_of(reason: str, text: str) -> int:
+        key = f"{reason}\0{text}"
+        if key not in text_index:
+            text_index[key] = len(texts)
+            texts.append(key)
+        return text_index[key]
+
+    reason_u = np.full(len(uniques), -1, dtype=np.int64)
+    for i, reason, text in parsed.bad:
+        reason_u[i] = code_of(reason, text)
+    reason_row = reason_u[rows.gu]
+
+    t = rows.head.copy()
+    need = t == NAT
+    if need.any():
+        t[need] = _record_times(parsed)[rows.gu[need]]
+        need = t == NAT
+        t[need] = rows.env[need]
+
+    def flag(mask: np.ndarray, reason: str, text: str) -> None:
+        mask = mask & (reason_row < 0)
+        if mask.any():
+            reason_row[mask] = code_of(reason, text)
+
+    flag(t == NAT, "missing_time", "record has no time (no event_timestamp, no envelope time)")
+    flag(
+        (t != NAT) & ((t < _MIN_NS) | (t > _MAX_NS)),
+        "impossible_time",
+        "timestamp outside 2000-2100 (seconds and milliseconds mixed up?)",
+    )
+    ident, idents = _identities(rows, parsed)
+    flag(
+        ident < 0,
+        "no_tunnel",
+        "no tunnel identity: the log stream (or file) name is not "
+        "'vpn-<id>-<outside ip>-IKE.log'; pass log_stream=",
+    )
+    bad = reason_row >= 0
+    _report(rows, bad, reason_row, texts, issues)
+    sel = np.flatnonzero(~bad)
+    if not len(sel):
+        return None
+    gu = rows.gu[sel]
+
+    cls = _classify(parsed)
+    p1 = _fixed_codes(parsed.columns["ike_phase1_state"], s.STATES)
+    p2 = _fixed_codes(parsed.columns["ike_phase2_state"], s.STATES)
+    # Kleene AND: a known non-up phase makes the tunnel down even if the other is unknown.
+    up = np.where(np.isin(p1, [0, 1]) & np.isin(p2, [0, 1]), 1, -1)
+    up = np.where(np.isin(p1, [2, 3]) | np.isin(p2, [2, 3]), 0, up)
+    log_type = np.where(
+        parsed.kind == KIND_BGP, s.LOG_TYPES.index("bgp"), s.LOG_TYPES.index("tunnel")
+    )
+    prefix_c, prefixes = _dict_codes(parsed.columns["prefix"])
+    aspath_c, aspaths = _dict_codes(parsed.columns["asPath"])
+    nexthop_c, nexthops = _dict_codes(parsed.columns["nextHopIp"])
+
+    def ints(col: str) -> np.ndarray:
+        values = parsed.columns[col].fill_null(-1).to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=np.int64)
+
+    per_u: dict[str, np.ndarray] = {
+        s.LOG_TYPE: log_type,
+        s.PHASE1_STATE: p1,
+        s.PHASE2_STATE: p2,
+        s.EVENT: cls.event,
+        s.SEVERITY: cls.severity,
+        s.IKE_VERSION: cls.ike,
+        s.BGP_TYPE: _fixed_codes(parsed.columns["type"], s.BGP_TYPES),
+        s.BGP_STATUS: _fixed_codes(pc.utf8_upper(parsed.columns["status"]), s.BGP_STATUSES),
+        s.DPD_ENABLED: _bool_codes(parsed.columns["dpd_enabled"]),
+        s.NAT_T_DETECTED: _bool_codes(parsed.columns["nat_t_detected"]),
+        s.TUNNEL_UP: up,
+        s.DETAILS: cls.detail,
+        s.TEMPLATE: cls.template,
+        s.SPI: cls.spi,
+        s.CGW: cls.cgw,
+        s.REQUEST_ID: cls.request_id,
+        s.RETRY_COUNT: cls.retry_count,
+        s.BGP_PREFIX: prefix_c,
+        s.BGP_AS_PATH: aspath_c,
+        s.BGP_NEXT_HOP_IP: nexthop_c,
+        s.BGP_LOCAL_PREF: ints("localPref"),
+        s.BGP_MED: ints("med"),
+        s.BGP_WEIGHT: ints("weight"),
+    }
+    codes = {name: values[gu] for name, values in per_u.items()}
+    codes["ident"] = ident[sel]
+    codes[s.LOG_STREAM] = rows.stream[sel].astype(np.int64)
+    codes[s.LOG_GROUP] = rows.group[sel].astype(np.int64)
+    cats: dict[str, list[Any]] = {
+        s.DETAILS: cls.details,
+        s.TEMPLATE: cls.templates,
+        s.SPI: cls.spis,
+        s.CGW: cls.cgws,
+        s.BGP_PREFIX: prefixes,
+        s.BGP_AS_PATH: aspaths,
+        s.BGP_NEXT_HOP_IP: nexthops,
+        s.LOG_STREAM: rows.streams,
+        s.LOG_GROUP: rows.groups,
+    }
+    return Part(
+        source=rows.sources[0],
+        fmt=prepared[0].batch.fmt,
+        time=t[sel],
+        codes=codes,
+        cats=cats,
+        idents=idents,
+        event_ids=None if rows.event_id is None else rows.event_id[sel],
+        unknown_keys=count_keys(parsed.unknown_keys, weights),
+        unrecognised=count_keys(parsed.unrecognised, weights),
+    )
+
+
+def _union(parts: list[Part], name: str) -> tuple[list[Any], list[np.ndarray]]:
+    """Unify one open categorical column: global categories and each part's codes."""
+    index: dict[Any, int] = {}
+    out = []
+    for p in parts:
+        remap = np.array(
+            [index.setdefault(c, len(index)) if c is not None else -1 for c in p.cats[name]]
+            + [-1],
+            dtype=np.int64,
+        )
+        out.append(remap[p.codes[name]])
+    return list(index), out
+
+
+def _overlapping_streams(parts: list[Part], stream: np.ndarray, t: np.ndarray,
+                         bounds: np.ndarray) -> np.ndarray:
+    """Streams that two sources both hold over overlapping times (candidates for dedup)."""
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for k in range(len(parts)):
+        lo, hi = bounds[k], bounds[k + 1]
+        st, tt = stream[lo:hi], t[lo:hi]
+        for code in np.unique(st):
+            sub = tt[st == code] if len(np.unique(st)) > 1 else tt
+            spans[int(code)].append((int(sub.min()), int(sub.max())))
+    hits = []
+    for code, sp in spans.items():
+        if len(sp) < 2:
+            continue
+        sp.sort()
+        reach = sp[0][1]
+        for lo_, hi_ in sp[1:]:
+            if lo_ <= reach:
+                hits.append(code)
+                break
+            reach = max(reach, hi_)
+    return np.array(hits, dtype=np.int64)
+
+
+def _dedup(parts: list[Part], src: np.ndarray, stream: np.ndarray, t: np.ndarray,
+           key_cols: list[np.ndarray], event_ids: np.ndarray | None,
+           bounds: np.ndarray) -> np.ndarray:
+    """Mask of rows to keep after dropping records seen in more than one source.
+
+    Within streams that two sources hold over overlapping times, a record is identified
+    by its eventId where copies carry one, else by (stream, time, message, phase states,
+    occurrence number within its source): identical lines of one source are all kept.
+    """
+    keep = np.ones(len(t), dtype=bool)
+    if len(parts) < 2:
+        return keep
+    hot = _overlapping_streams(parts, stream, t, bounds)
+    if not len(hot):
+        return keep
+    sel = np.flatnonzero(np.isin(stream, hot))
+    dropped = np.zeros(len(sel), dtype=bool)
+    if event_ids is not None:
+        ids = pd.Series(event_ids[sel])
+        has = ids.notna().to_numpy()
+        dropped[has] = ids[has].duplicated().to_numpy()
+    key = pd.DataFrame(
+        {"src": src[sel], "stream": stream[sel], "t": t[sel]}
+        | {f"k{i}": col[sel] for i, col in enumerate(key_cols)}
+    )
+    content = ["stream", "t"] + [f"k{i}" for i in range(len(key_cols))]
+    key["occ"] = key.groupby(["src", *content], sort=False).cumcount()
+    dropped |= key.duplicated(subset=[*content, "occ"]).to_numpy()
+    keep[sel[dropped]] = False
+    return keep
+
+
+def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
+    """Unify parts into the events table: categories, duplicates, order.
+
+    Parameters
+    ----------
+    parts : list of Part
+        One per source, in source order.
+    issues : Issues
+        The counts of skipped records, copied into ``attrs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The events table, sorted by tunnel then time (stable: records of one second keep
+        their source order), with ``attrs``: ``records``, ``skipped`` (reason -> count),
+        ``skipped_examples``, ``duplicates_dropped``, ``unknown_keys``,
+        ``unrecognised_values``, ``sources``.
+    """
+    sizes = np.array([len(p) for p in parts], dtype=np.int64)
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    t = np.concatenate([p.time for p in parts])
+    src = np.repeat(np.arange(len(parts)), sizes)
+    codes: dict[str, np.ndarray] = {}
+    cats: dict[str, list[Any]] = {}
+    for name in _OPEN:
+        cats[name], per_part = _union(parts, name)
+        codes[name] = np.concatenate(per_part)
+    for name in (*_FIXED, *_FLAGS, *_INTS):
+        codes[name] = np.concatenate([p.codes[name] for p in parts])
+    ident_index: dict[tuple[str, str], int] = {}
+    ident = np.concatenate(
+        [
+            np.array([ident_index.setdefault(x, len(ident_index)) for x in p.idents] + [-1])[
+                p.codes["ident"]
+            ]
+            for p in parts
+        ]
+    )
+    idents = list(ident_index)
+    any_ids = any(p.event_ids is not None for p in parts)
+    event_ids = (
+        np.concatenate(
+            [p.event_ids if p.event_ids is not None else np.full(len(p), None) for p in parts]
+        )
+        if any_ids
+        else None
+    )
+    keep = _dedup(
+        parts,
+        src,
+        codes[s.LOG_STREAM],
+        t,
+        [codes[s.DETAILS], codes[s.PHASE1_STATE], codes[s.PHASE2_STATE]],
+        event_ids,
+        bounds,
+    )
+    dropped = int((~keep).sum())
+
+    conns = sorted({c for c, _ in idents})
+    ips = sorted({ip for _, ip in idents})
+    conn_of = np.array([conns.index(c) for c, _ in idents], dtype=np.int64)
+    ip_of = np.array([ips.index(ip) for _, ip in idents], dtype=np.int64)
+    cc, ic = conn_of[ident], ip_of[ident]
+    tunnel = cc * (len(ips) + 1) + ic
+    order = np.flatnonzero(keep)
+    tk, tt = tunnel[order], t[order]
+    in_order = len(order) < 2 or bool(
+        np.all((tk[1:] > tk[:-1]) | ((tk[1:] == tk[:-1]) & (tt[1:] >= tt[:-1])))
+    )
+    if not in_order:
+        order = order[np.lexsort((tt, tk))]
+    if len(order) == len(t):
+        if in_order:
+            order = slice(None)  # type: ignore[assignment]  # nothing dropped or moved
+
+    dtypes = s.events_dtypes()
+    columns: dict[str, Any] = {
+        s.TIME: pd.DatetimeIndex(t[order].view("datetime64[ns]")).tz_localize("UTC"),
+        s.VPN_CONNECTION_ID: _categorical(cc[order], conns),
+        s.TUNNEL_IP: _categorical(ic[order], ips),
+    }
+    for name in s.EVENT_COLUMNS:
+        if name in _UNSORTED:
+            columns[name] = pd.Categorical.from_codes(
+                codes[name][order], categories=cats[name], validate=False
+            )
+        elif name in _OPEN:
+            columns[name] = _categorical(codes[name][order], cats[name])
+        elif name in _FIXED:
+            columns[name] = pd.Categorical.from_codes(codes[name][order], dtype=dtypes[name])
+        elif name in _FLAGS:
+            c = codes[name][order]
+            columns[name] = pd.arrays.BooleanArray(c == 1, c < 0)
+        elif name in _INTS:
+            c = codes[name][order]
+            columns[name] = pd.arrays.IntegerArray(
+                np.where(c < 0, 0, c).astype(_INTS[name]), c < 0
+            )
+    columns[s.SOURCE] = pd.Categorical.from_codes(src[order], _unique_names([p.source for p in parts]))
+    events = pd.DataFrame({name: columns[name] for name in s.EVENT_COLUMNS}, copy=False)
+    per_source = np.bincount(src[order], minlength=len(parts))
+    events.attrs = {
+        "records": len(events),
+        "skipped": dict(issues.skipped),
+        "skipped_examples": list(issues.examples),
+        "duplicates_dropped": dropped,
+        "unknown_keys": _sum_counts(p.unknown_keys for p in parts),
+        "unrecognised_values": _sum_counts(p.unrecognised for p in parts),
+        "sources": {
+            p.source: {"format": p.fmt, "records": int(c)}
+            for p, c in zip(parts, per_source, strict=True)
+        },
+    }
+    return events
+
+
+def _categorical(codes: np.ndarray, categories: list[Any]) -> pd.Categorical:
+    """Categorical with sorted categories (readable listings, stable across loads)."""
+    if not categories:
+        return pd.Categorical.from_codes(np.full(len(codes), -1), categories=[])
+    order = np.argsort(np.array(categories, dtype=object), kind="stable")
+    remap = np.empty(len(categories) + 1, dtype=np.int64)
+    remap[order] = np.arange(len(categories))
+    remap[-1] = -1
+    return pd.Categorical.from_codes(
+        remap[codes], categories=[categories[i] for i in order], validate=False
+    )
+
+
+def _sum_counts(dicts: Any) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for d in dicts:
+        for k, v in d.items():
+            total[k] += v
+    return dict(total)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Source labels as categories: repeated labels get a ``#k`` suffix to stay distinct."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        out.append(name if k == 0 else f"{name}#{k}")
+    return out

@@ -1,0 +1,168 @@
+"""Byte-level helpers: gzip members, line splitting and time strings, all vectorised."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["GZIP_MAGIC", "Gunzipped", "gunzip", "parse_time_strings", "split_lines"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+#: Missing-value sentinel of int64 nanosecond arrays (numpy's NaT).
+NAT = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class Gunzipped:
+    """Decompressed content of one gzip source (all members, back to back)."""
+
+    data: bytes
+    members: int
+    #: Byte offset (in the compressed input) where decompression failed, else None.
+    error_offset: int | None = None
+    error: str | None = None
+
+
+def gunzip(raw: bytes) -> Gunzipped:
+    """Decompress every gzip member of ``raw``; keep what was readable if it is broken.
+
+    Firehose deliveries are several gzip members back to back and CloudWatch export
+    parts may be cut short; both are handled here.
+
+    Parameters
+    ----------
+    raw : bytes
+        Compressed bytes starting with the gzip magic number.
+
+    Returns
+    -------
+    Gunzipped
+        The decompressed bytes, the number of members read and, for a truncated or
+        corrupt input, the byte offset of the failure.
+    """
+    out: list[bytes] = []
+    pos = 0
+    members = 0
+    while pos < len(raw):
+        if raw[pos : pos + 2] != GZIP_MAGIC:
+            if not raw[pos:].strip(b"\x00 \r\n\t"):
+                break  # padding after the last member
+            return Gunzipped(b"".join(out), members, pos, "data after the last gzip member")
+        d = zlib.decompressobj(wbits=31)
+        try:
+            out.append(d.decompress(raw[pos:]))
+        except zlib.error as exc:
+            return Gunzipped(b"".join(out), members, pos, f"corrupt gzip member ({exc})")
+        if not d.eof:
+            # Keep what inflated: the caller drops the last (possibly partial) line.
+            out.append(d.flush())
+            return Gunzipped(b"".join(out), members, len(raw), "truncated gzip member")
+        members += 1
+        pos = len(raw) - len(d.unused_data)
+    return Gunzipped(b"".join(out), members)
+
+
+def split_lines(data: bytes) -> tuple[pa.BinaryArray, np.ndarray]:
+    """Split bytes into lines without copying them.
+
+    Parameters
+    ----------
+    data : bytes
+        Decompressed text.
+
+    Returns
+    -------
+    lines : pyarrow.BinaryArray
+        One value per line; a value may keep its terminator (``\\n`` or ``\\r\\n``) so
+        that the common case needs no copy. Blank lines are left out.
+    line_numbers : numpy.ndarray
+        1-based line number of each kept line.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(buf)]))
+    # A carriage return before the newline belongs to the line ending.
+    has_cr = ends > starts
+    has_cr[has_cr] = buf[ends[has_cr] - 1] == 13
+    ends = ends - has_cr
+    keep = ends > starts
+    if keep.any():
+        # Lines of only blanks are blank too; check just those short enough to be.
+        short = keep & (ends - starts <= 8)
+        for i in np.flatnonzero(short):
+            if not data[starts[i] : ends[i]].strip():
+                keep[i] = False
+    line_numbers = np.flatnonzero(keep) + 1
+    starts, ends, has_cr = starts[keep], ends[keep], has_cr[keep]
+    if len(starts) == 0:
+        return pa.array([], pa.binary()), line_numbers
+    if np.all(starts[1:] == ends[:-1] + 1 + has_cr[:-1]):
+        # Contiguous lines (no blank ones in between): zero-copy, terminators kept.
+        offsets = np.concatenate((starts, [ends[-1]])).astype(np.int64)
+        arr = pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+        )
+        return arr.cast(pa.binary()), line_numbers
+    offsets = np.empty(2 * len(starts), dtype=np.int64)
+    offsets[0::2] = starts
+    offsets[1::2] = ends
+    offsets = np.concatenate((offsets, [ends[-1]]))
+    both = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+    )
+    return both.take(pa.array(np.arange(0, len(offsets) - 1, 2))).cast(pa.binary()), (
+        line_numbers
+    )
+
+
+def parse_time_strings(values: pa.Array) -> np.ndarray:
+    """Parse ISO-8601 strings or epoch-millisecond digit strings to UTC nanoseconds.
+
+    Strings without a zone (Logs Insights' ``2024-08-20 05:13:33.000``) are UTC.
+
+    Parameters
+    ----------
+    values : pyarrow.Array
+        String or binary values; nulls allowed.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 nanoseconds since the epoch, :data:`NAT` where a value did not parse.
+    """
+    arr = values.cast(pa.string()) if pa.types.is_binary(values.type) else values
+    arr = pc.utf8_trim_whitespace(arr)
+    out = np.full(len(arr), NAT, dtype=np.int64)
+    if len(arr) == 0:
+        return out
+    digits = pc.fill_null(pc.match_substring_regex(arr, r"^\d{10,13}$"), False)
+    dig = np.asarray(digits.to_numpy(zero_copy_only=False), dtype=bool)
+    if dig.any():
+        nums = pc.cast(pc.filter(arr, digits), pa.int64()).to_numpy()
+        out[dig] = np.where(nums > 10**11, nums * 1_000_000, nums * 1_000_000_000)
+    rest = ~dig
+    if rest.any():
+        sub = pc.filter(arr, pa.array(rest))
+        out[rest] = _parse_iso(sub)
+    return out
+
+
+def _parse_iso(arr: pa.Array) -> np.ndarray:
+    for tz in ("UTC", None):
+        try:
+            ts = pc.cast(arr, pa.timestamp("ns", tz=tz))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return np.asarray(ts.cast(pa.int64()).fill_null(NAT).to_numpy(), dtype=np.int64)
+    # Mixed or unusual forms: let pandas try each value, NaT where impossible.
+    import pandas as pd
+
+    parsed = pd.to_datetime(
+        pd.Series(arr.to_pylist(), dtype=object), utc=True, errors="coerce", format="ISO8601"
+    )
+    return np.asarray(parsed.array.asi8, dtype=np.int64)

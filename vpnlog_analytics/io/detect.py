@@ -1,0 +1,85 @@
+"""Recognise a source's format from its content, never from its name."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from typing import Final
+
+from .decode import GZIP_MAGIC
+
+__all__ = ["FORMATS", "sniff"]
+
+#: Every format :func:`sniff` can name.
+FORMATS: Final = ("gzip", "json_lines", "json_document", "s3_export", "insights_csv", "text")
+
+_TIME_PREFIX = re.compile(
+    rb"^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?|\d{13}) "
+)
+_RECORD_KEYS: Final = frozenset(
+    {
+        "event_timestamp",
+        "details",
+        "ike_phase1_state",
+        "ike_phase2_state",
+        "dpd_enabled",
+        "nat_t_detected",
+        "VpnLogDetail",
+        "VpnLogCreationTimestamp",
+        "TunnelIKEPhase1State",
+        "TunnelIKEPhase2State",
+    }
+)
+_CSV_COLUMNS: Final = frozenset({"@timestamp", "@message", "@logStream", "@log", "details"})
+
+
+def _first_line(data: bytes) -> bytes:
+    for line in data[:65536].splitlines():
+        if line.strip():
+            return line.strip()
+    return b""
+
+
+def sniff(data: bytes) -> str:
+    """Name the format of some bytes.
+
+    Parameters
+    ----------
+    data : bytes
+        The start (or all) of a source.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`: ``gzip`` (decompress and sniff again), ``json_lines``
+        (one tunnel/BGP record per line), ``json_document`` (a JSON value or several back
+        to back: CLI output, Insights JSON, subscription payloads, pretty-printed records),
+        ``s3_export`` (``<time> <message>`` lines), ``insights_csv`` or ``text``.
+    """
+    if data[:2] == GZIP_MAGIC:
+        return "gzip"
+    head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] == b"[":
+        return "json_document"
+    if head[:1] == b"{":
+        first = _first_line(head)
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return "json_document"  # pretty-printed or a document on several lines
+        if isinstance(obj, dict) and (_RECORD_KEYS & obj.keys() or "resource_id" in obj):
+            if isinstance(obj.get("message"), str):
+                return "json_document"  # a CloudWatch event that carries a record
+            return "json_lines"
+        return "json_document"
+    first = _first_line(head)
+    if _TIME_PREFIX.match(first):
+        return "s3_export"
+    try:
+        header = next(csv.reader([first.decode("utf-8", "replace")]))
+    except (csv.Error, StopIteration):
+        header = []
+    if len(header) > 1 and (_CSV_COLUMNS & set(header)):
+        return "insights_csv"
+    return "text"

@@ -1,0 +1,438 @@
+"""Readers for every envelope the logs arrive in; each turns bytes into :class:`Batch` es.
+
+The facts behind each reader are in ``reference/log-formats.md``: raw per-stream files,
+CloudWatch S3 export objects, Logs Insights downloads (CSV and JSON), ``aws logs
+filter-log-events`` / ``get-log-events`` output, subscription payloads (Lambda events and
+Firehose concatenations) and the records themselves (IKE and BGP, one per line or
+pretty-printed).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .batch import Batch
+from .decode import NAT, gunzip, parse_time_strings, split_lines
+from .detect import sniff
+from .issues import Issues
+
+__all__ = ["Context", "read_bytes"]
+
+_B64 = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
+
+
+@dataclass
+class Context:
+    """What a reader needs besides the bytes."""
+
+    source: str
+    issues: Issues
+    #: Stream to use when the envelope names none: from the file name, else ``log_stream=``.
+    default_stream: str | None
+    default_group: str | None = None
+
+
+def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
+    """Detect the format of ``data`` and read it into batches.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole content of one source.
+    ctx : Context
+        Source name, error policy and stream defaults.
+    depth : int
+        Nesting level (gzip inside gzip, base64 inside JSON); guards against loops.
+
+    Returns
+    -------
+    list of Batch
+        Possibly empty (an empty file, a write-test marker).
+    """
+    fmt = sniff(data)
+    if fmt == "gzip":
+        g = gunzip(data)
+        if g.error is not None:
+            truncated = g.error.startswith("truncated")
+            ctx.issues.bad(
+                f"{g.error}; the records after it are lost",
+                source=ctx.source,
+                reason="truncated_gzip" if truncated else "corrupt_gzip",
+                offset=g.error_offset,
+            )
+            # Under "skip": keep every complete line that was inflated.
+            cut = g.data.rfind(b"\n")
+            data_ok = g.data[: cut + 1] if truncated and cut >= 0 else g.data
+            return read_bytes(data_ok, ctx, depth=depth + 1) if depth < 3 else []
+        return read_bytes(g.data, ctx, depth=depth + 1) if depth < 3 else []
+    if fmt == "json_lines":
+        return [_read_json_lines(data, ctx)]
+    if fmt == "s3_export":
+        return [_read_s3_export(data, ctx)]
+    if fmt == "insights_csv":
+        return [_read_insights_csv(data, ctx)]
+    if fmt == "json_document":
+        return _read_json_document(data, ctx, depth=depth)
+    text = data.strip()
+    if not text:
+        return []
+    if depth < 3 and _B64.match(text[:4096]) and len(text) % 4 == 0:
+        try:
+            decoded = base64.b64decode(text, validate=False)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if decoded[:2] == b"\x1f\x8b":
+            return read_bytes(decoded, ctx, depth=depth + 1)
+    # Text-format tunnel logs (no JSON): keep each line; a line needs an envelope time,
+    # so outside an envelope it is reported as having none.
+    return [_read_json_lines(data, ctx, fmt="text")]
+
+
+def _read_json_lines(data: bytes, ctx: Context, *, fmt: str = "raw") -> Batch:
+    lines, numbers = split_lines(data)
+    return Batch.single_stream(
+        ctx.source, fmt, lines, numbers, stream=ctx.default_stream, group=ctx.default_group
+    )
+
+
+def _read_s3_export(data: bytes, ctx: Context) -> Batch:
+    """Lines ``<ISO time or epoch ms> <message>`` of a CloudWatch export object."""
+    lines, numbers = split_lines(data)
+    n = len(lines)
+    env = np.full(n, NAT, dtype=np.int64)
+    msgs: list[pa.Array] = []
+    order: list[np.ndarray] = []
+    space = pc.find_substring(lines, " ").to_numpy(zero_copy_only=False)
+    for pos in np.unique(space):
+        rows = np.flatnonzero(space == pos)
+        if pos <= 0:
+            ctx.issues.bad(
+                "line has no '<time> <message>' prefix",
+                source=ctx.source,
+                line=int(numbers[rows[0]]),
+                reason="bad_line",
+                count=len(rows),
+            )
+            continue
+        sub = lines.take(pa.array(rows)) if len(rows) < n else lines
+        times = parse_time_strings(pc.binary_slice(sub, 0, int(pos)))
+        bad = times == NAT
+        if bad.any():
+            ctx.issues.bad(
+                "line does not start with an ISO-8601 or epoch-millisecond time",
+                source=ctx.source,
+                line=int(numbers[rows[bad][0]]),
+                reason="bad_time",
+                count=int(bad.sum()),
+            )
+            rows, times, sub = rows[~bad], times[~bad], sub.filter(pa.array(~bad))
+        env[rows] = times
+        msgs.append(pc.binary_slice(sub, int(pos) + 1, 2**31 - 1))
+        order.append(rows)
+    keep = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
+    messages = pa.concat_arrays(msgs) if msgs else pa.array([], pa.binary())
+    # restore line order (lines were grouped by prefix width above)
+    sort = np.argsort(keep, kind="stable")
+    keep = keep[sort]
+    return Batch.single_stream(
+        ctx.source,
+        "s3_export",
+        messages.take(pa.array(sort)),
+        numbers[keep],
+        stream=ctx.default_stream,
+        group=ctx.default_group,
+        env_ns=env[keep],
+    )
+
+
+# --- envelopes that carry many events with their own stream names ---------------------
+@dataclass
+class _Rows:
+    """Row-wise accumulator for document envelopes (CLI output, Insights, payloads)."""
+
+    messages: list[bytes]
+    env_ns: list[int]
+    streams: list[str | None]
+    groups: list[str | None]
+    event_ids: list[str | None]
+    lines: list[int]
+
+    @classmethod
+    def new(cls) -> _Rows:
+        return cls([], [], [], [], [], [])
+
+    def add(
+        self,
+        message: bytes,
+        env_ns: int,
+        stream: str | None,
+        group: str | None,
+        event_id: str | None,
+        line: int,
+    ) -> None:
+        self.messages.append(message)
+        self.env_ns.append(env_ns)
+        self.streams.append(stream)
+        self.groups.append(group)
+        self.event_ids.append(event_id)
+        self.lines.append(line)
+
+    def to_batch(self, ctx: Context, fmt: str) -> Batch:
+        stream_names, stream_idx = _codes(self.streams, ctx.default_stream)
+        group_names, group_idx = _codes(self.groups, ctx.default_group)
+        has_ids = any(e is not None for e in self.event_ids)
+        return Batch(
+            ctx.source,
+            fmt,
+            pa.array(self.messages, pa.binary()),
+            np.asarray(self.lines, dtype=np.int64),
+            env_ns=np.asarray(self.env_ns, dtype=np.int64),
+            streams=stream_names,
+            stream_idx=stream_idx,
+            groups=group_names,
+            group_idx=group_idx,
+            event_ids=np.asarray(self.event_ids, dtype=object) if has_ids else None,
+        )
+
+
+def _codes(values: list[str | None], default: str | None) -> tuple[list[str | None], np.ndarray]:
+    names: dict[str | None, int] = {}
+    idx = np.fromiter(
+        (names.setdefault(v if v else default, len(names)) for v in values),
+        dtype=np.int32,
+        count=len(values),
+    )
+    return list(names), idx
+
+
+def _ms_to_ns(value: Any) -> int:
+    try:
+        ms = int(float(value))
+    except (TypeError, ValueError):
+        return int(NAT)
+    return ms * 1_000_000 if ms > 10**11 else ms * 1_000_000_000
+
+
+def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int]]:
+    """Yield every JSON value of a text (one document, or several back to back).
+
+    A value that does not parse is reported; reading resumes at the next line that
+    starts a new object or array.
+    """
+    decoder = json.JSONDecoder()
+    pos, n, line = 0, len(text), 1
+    while True:
+        while pos < n and text[pos] in " \t\r\n":
+            if text[pos] == "\n":
+                line += 1
+            pos += 1
+        if pos >= n:
+            return
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            ctx.issues.bad(
+                f"broken JSON ({exc.msg} at column {exc.colno})",
+                source=ctx.source,
+                line=exc.lineno,
+                reason="broken_json",
+            )
+            nxt = re.compile(r"\n(?=[\[{])").search(text, max(exc.pos, pos + 1))
+            if nxt is None:
+                return
+            line = exc.lineno + text.count("\n", exc.pos, nxt.start()) + 1
+            pos = nxt.start() + 1
+            continue
+        yield value, line
+        line += text.count("\n", pos, end)
+        pos = end
+
+
+def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        ctx.issues.bad(
+            f"not UTF-8 text ({exc.reason})",
+            source=ctx.source,
+            offset=exc.start,
+            reason="bad_encoding",
+        )
+        return []
+    rows = _Rows.new()
+    fmt = "json"
+    batches: list[Batch] = []
+    for value, line in _json_values(text, ctx):
+        items = value if isinstance(value, list) else [value]
+        for k, item in enumerate(items):
+            kind = _add_item(item, rows, ctx, line=line + (k if isinstance(value, list) else 0))
+            if kind == "lambda_event":
+                batches.extend(_read_lambda(item, ctx, depth))
+            elif kind:
+                fmt = kind
+    if rows.messages:
+        batches.insert(0, rows.to_batch(ctx, fmt))
+    return batches
+
+
+def _add_item(item: Any, rows: _Rows, ctx: Context, *, line: int) -> str | None:
+    """Add one JSON value's events to ``rows``; return the envelope kind it showed."""
+    if not isinstance(item, dict):
+        ctx.issues.bad(
+            f"expected a JSON object, got {type(item).__name__}",
+            source=ctx.source,
+            line=line,
+            reason="not_a_record",
+        )
+        return None
+    if "awslogs" in item:
+        return "lambda_event"
+    if "events" in item and isinstance(item["events"], list):
+        is_filter = any(isinstance(e, dict) and "logStreamName" in e for e in item["events"])
+        for k, ev in enumerate(item["events"]):
+            _add_event(ev, rows, ctx, line=line + k, stream=None, group=None)
+        return "filter_log_events" if is_filter else "get_log_events"
+    if "logEvents" in item or "messageType" in item:
+        if item.get("messageType") == "CONTROL_MESSAGE":
+            return "subscription"
+        for k, ev in enumerate(item.get("logEvents") or []):
+            _add_event(
+                ev, rows, ctx, line=line + k, stream=item.get("logStream"),
+                group=item.get("logGroup"),
+            )
+        return "subscription"
+    if any(key.startswith("@") for key in item):
+        _add_insights_row(item, rows, ctx, line=line)
+        return "insights_json"
+    if isinstance(item.get("message"), str) and "resource_id" not in item:
+        _add_event(item, rows, ctx, line=line, stream=None, group=None)
+        return "events"
+    # a record itself (IKE or BGP), possibly pretty-printed
+    msg = json.dumps(item, separators=(",", ":")).encode()
+    rows.add(msg, int(NAT), None, None, None, line)
+    return "records"
+
+
+def _add_event(
+    ev: Any, rows: _Rows, ctx: Context, *, line: int, stream: str | None, group: str | None
+) -> None:
+    """One CloudWatch event: ``message`` plus ``timestamp`` [ms] and optional ids."""
+    if not isinstance(ev, dict) or not isinstance(ev.get("message"), str):
+        ctx.issues.bad(
+            "log event without a 'message' string",
+            source=ctx.source,
+            line=line,
+            reason="missing_fields",
+        )
+        return
+    rows.add(
+        ev["message"].encode(),
+        _ms_to_ns(ev.get("timestamp")),
+        ev.get("logStreamName") or stream,
+        ev.get("logGroupName") or group,
+        ev.get("eventId") or ev.get("id"),
+        line,
+    )
+
+
+def _read_lambda(item: dict[str, Any], ctx: Context, depth: int) -> list[Batch]:
+    data = item["awslogs"].get("data") if isinstance(item["awslogs"], dict) else None
+    if not isinstance(data, str):
+        ctx.issues.bad("'awslogs' without 'data'", source=ctx.source, reason="missing_fields")
+        return []
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        ctx.issues.bad(f"awslogs.data is not base64 ({exc})", source=ctx.source,
+                       reason="bad_payload")
+        return []
+    return read_bytes(raw, ctx, depth=depth + 1) if depth < 3 else []
+
+
+# --- Logs Insights downloads ------------------------------------------------------------
+_DISCOVERED = {
+    "event_timestamp": "number",
+    "details": "string",
+    "dpd_enabled": "bool",
+    "nat_t_detected": "bool",
+    "ike_phase1_state": "string",
+    "ike_phase2_state": "string",
+    "timestamp": "string",
+}
+
+
+def _field_record(row: dict[str, Any]) -> bytes:
+    """Rebuild a compact record from Insights' auto-discovered fields (values as strings)."""
+    rec: dict[str, Any] = {}
+    for key, kind in _DISCOVERED.items():
+        v = row.get(key)
+        if v is None or v == "":
+            continue
+        if kind == "number":
+            try:
+                rec[key] = int(float(v))
+            except (TypeError, ValueError):
+                rec[key] = v
+        elif kind == "bool":
+            text = str(v).strip().lower()
+            rec[key] = True if text == "true" else False if text == "false" else v
+        else:
+            rec[key] = v
+    return json.dumps(rec, separators=(",", ":")).encode()
+
+
+def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: int) -> None:
+    stamp = row.get("@timestamp")
+    env = int(NAT)
+    if stamp not in (None, ""):
+        env = int(parse_time_strings(pa.array([str(stamp)]))[0])
+    group = row.get("@log")
+    if isinstance(group, str) and ":" in group:
+        group = group.split(":", 1)[1]  # "<account>:<group>"
+    message = row.get("@message")
+    if isinstance(message, str) and message:
+        body = message.encode()
+    elif any(k in row for k in _DISCOVERED):
+        body = _field_record(row)
+    else:
+        ctx.issues.bad(
+            "Insights row has neither @message nor record fields (details, states)",
+            source=ctx.source,
+            line=line,
+            reason="missing_fields",
+        )
+        return
+    rows.add(body, env, row.get("@logStream"), group, None, line)
+
+
+def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    rows = _Rows.new()
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            ctx.issues.bad(
+                f"expected {len(header)} CSV fields, got {len(values)}",
+                source=ctx.source,
+                line=line,
+                reason="bad_csv_row",
+            )
+            continue
+        _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+    return rows.to_batch(ctx, "insights_csv")

@@ -1,0 +1,73 @@
+"""The bad-input policy of DESIGN.md section 7: raise with file and line, or skip and count."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Final
+
+from ..errors import ParseError, VpnLogError
+
+__all__ = ["ERRORS_CHOICES", "Issues"]
+
+log = logging.getLogger(__name__)
+
+ERRORS_CHOICES: Final = ("raise", "skip")
+_MAX_EXAMPLES: Final = 20
+
+
+class Issues:
+    """Collects malformed records: raises on the first under ``"raise"``, counts under ``"skip"``.
+
+    Parameters
+    ----------
+    errors : {"raise", "skip"}
+        The policy.
+    """
+
+    def __init__(self, errors: str) -> None:
+        if errors not in ERRORS_CHOICES:
+            raise VpnLogError(
+                f"errors={errors!r} is not one of {', '.join(map(repr, ERRORS_CHOICES))}"
+            )
+        self.errors = errors
+        self.skipped: Counter[str] = Counter()
+        self.examples: list[str] = []
+
+    def bad(
+        self,
+        message: str,
+        *,
+        source: str | None,
+        reason: str,
+        line: int | None = None,
+        offset: int | None = None,
+        count: int = 1,
+    ) -> None:
+        """Report ``count`` bad records (or one bad source) of one kind.
+
+        Parameters
+        ----------
+        message : str
+            What is wrong, for the user.
+        source : str or None
+            Where.
+        reason : str
+            Short key under which the records are counted.
+        line, offset : int, optional
+            The first bad line, or the byte offset for compressed data.
+        count : int
+            How many records this report stands for.
+
+        Raises
+        ------
+        ParseError
+            Under ``errors="raise"``.
+        """
+        err = ParseError(message, source=source, line=line, offset=offset, reason=reason)
+        if self.errors == "raise":
+            raise err
+        self.skipped[reason] += count
+        if len(self.examples) < _MAX_EXAMPLES:
+            self.examples.append(str(err) + (f" ({count} records)" if count > 1 else ""))
+        log.warning("skipped %d record(s): %s", count, err)

@@ -1,0 +1,300 @@
+"""``read_logs`` and ``parse_records``: every way the logs reach a user, one events table."""
+
+from __future__ import annotations
+
+import glob as globmod
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .. import schema as s
+from ..errors import SourceError, VpnLogError
+from .batch import Batch, prepare
+from .build import Part, merge_parts, parse_part
+from .decode import NAT
+from .envelopes import Context, _add_item, _Rows, read_bytes
+from .issues import Issues
+
+__all__ = ["parse_records", "read_logs"]
+
+log = logging.getLogger(__name__)
+
+#: Object CloudWatch writes into an export prefix to test its permissions.
+WRITE_TEST_MARKER = "aws-logs-write-test"
+
+Source = str | os.PathLike[str] | IO[bytes] | IO[str]
+
+
+@dataclass(frozen=True)
+class _Input:
+    """One concrete input: a file path or an already opened file-like object."""
+
+    name: str
+    path: Path | None = None
+    handle: Any = None
+
+    def read(self) -> bytes:
+        if self.path is not None:
+            try:
+                return self.path.read_bytes()
+            except OSError as exc:
+                raise SourceError(f"{self.name}: cannot read ({exc.strerror})") from exc
+        data = self.handle.read()
+        return data.encode() if isinstance(data, str) else bytes(data)
+
+
+def _is_glob(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
+
+
+def _expand(source: Any) -> Iterator[_Input]:
+    if isinstance(source, list | tuple):
+        for item in source:
+            yield from _expand(item)
+        return
+    if hasattr(source, "read"):
+        yield _Input(str(getattr(source, "name", "<file-like>")), handle=source)
+        return
+    if not isinstance(source, str | os.PathLike):
+        raise SourceError(
+            f"cannot read logs from a {type(source).__name__}; pass a path, directory, "
+            "glob, list of those, or file-like object (records in memory: parse_records)"
+        )
+    text = os.fspath(source)
+    if text.startswith("s3://"):
+        raise SourceError(
+            f"{text}: reading s3:// sources needs the AWS support of vpnlog_analytics.aws, "
+            "not in this version; copy the objects first (aws s3 sync) and read the folder"
+        )
+    path = Path(text).expanduser()
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+        for f in files:
+            if f.name != WRITE_TEST_MARKER:
+                yield _Input(str(f), path=f)
+        return
+    if path.is_file():
+        yield _Input(str(path), path=path)
+        return
+    if _is_glob(text):
+        matches = sorted(globmod.glob(str(path), recursive=True))
+        if not matches:
+            raise SourceError(f"{text}: the pattern matches no file")
+        for m in matches:
+            yield from _expand(m)
+        return
+    raise SourceError(f"{text}: no such file or directory")
+
+
+def _hidden(p: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in p.relative_to(root).parts)
+
+
+def _default_stream(name: str, log_stream: str | None) -> str | None:
+    found = s.stream_name_in(name)
+    return found if found is not None else log_stream
+
+
+def _read_one(inp: _Input, log_stream: str | None, errors: str) -> tuple[Part | None, Issues]:
+    issues = Issues(errors)
+    data = inp.read()
+    ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream))
+    batches = read_bytes(data, ctx)
+    part = parse_part([prepare(b) for b in batches if len(b)], issues)
+    return part, issues
+
+
+def read_logs(
+    source: Source | Sequence[Source],
+    *,
+    log_stream: str | None = None,
+    errors: str = "raise",
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Read VPN tunnel and BGP logs from files in any envelope into the events table.
+
+    The format of each file is detected from its content (gzip or not): raw per-stream
+    NDJSON, CloudWatch S3 export objects, Logs Insights CSV/JSON downloads, ``aws logs
+    filter-log-events`` / ``get-log-events`` output, subscription payloads (Lambda events,
+    Firehose concatenations), pretty-printed records and text-format lines.
+
+    Parameters
+    ----------
+    source : path, directory, glob, file-like object, or a list of these
+        Directories are walked (hidden files and the ``aws-logs-write-test`` marker are
+        skipped); globs may use ``**``.
+    log_stream : str, optional
+        Stream name for records whose envelope and file name name none, e.g.
+        ``"vpn-0123456789abcdef0-203.0.113.10-IKE.log"``.
+    errors : {"raise", "skip"}
+        ``"raise"`` stops at the first malformed record with a :class:`ParseError` naming
+        the file and line; ``"skip"`` keeps every good record and counts the rest in
+        ``df.attrs["skipped"]`` (reason -> records).
+    progress : bool
+        Show a progress bar over files.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The events table (columns of :data:`schema.EVENT_COLUMNS`), sorted by tunnel then
+        time. ``attrs`` hold ``records``, ``skipped``, ``skipped_examples``,
+        ``duplicates_dropped`` (records seen in more than one source), ``unknown_keys``,
+        ``unrecognised_values`` and ``sources``.
+
+    Raises
+    ------
+    SourceError
+        A path that does not exist, a glob that matches nothing.
+    ParseError
+        Under ``errors="raise"``, the first malformed record.
+
+    Examples
+    --------
+    >>> events = read_logs("data/samples/")  # doctest: +SKIP
+    >>> events.groupby(["vpn_connection_id", "tunnel_ip"], observed=True).size()  # doctest: +SKIP
+    """
+    issues = Issues(errors)
+    inputs = list(_expand(source))
+    if not inputs:
+        raise SourceError(f"{source!r}: no files to read")
+    parts: list[Part] = []
+    workers = min(len(inputs), max(1, os.cpu_count() or 1))
+    # Files are parsed in worker threads: decompression and the Arrow kernels release
+    # the GIL. Results come back in input order, so the first bad file raises first.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(lambda i: _read_one(i, log_stream, errors), inputs)
+        for part, file_issues in _progress(results, len(inputs), progress):
+            if part is not None:
+                parts.append(part)
+            issues.skipped.update(file_issues.skipped)
+            issues.examples.extend(file_issues.examples[: 20 - len(issues.examples)])
+    return _finish(parts, issues)
+
+
+def _progress(it: Iterable[Any], total: int, enabled: bool) -> Iterable[Any]:
+    if not enabled:
+        return it
+    from tqdm.auto import tqdm
+
+    return tqdm(it, total=total, unit="file", desc="reading logs")
+
+
+def _finish(parts: list[Part], issues: Issues) -> pd.DataFrame:
+    if not parts:
+        events = s.empty_events()
+        events.attrs = {
+            "records": 0,
+            "skipped": dict(issues.skipped),
+            "skipped_examples": list(issues.examples),
+            "duplicates_dropped": 0,
+            "unknown_keys": {},
+            "unrecognised_values": {},
+            "sources": {},
+        }
+        return events
+    return merge_parts(parts, issues)
+
+
+def _single(batch: Batch, issues: Issues) -> pd.DataFrame:
+    part = parse_part([prepare(batch)] if len(batch) else [], issues)
+    return _finish([part] if part is not None else [], issues)
+
+
+def parse_records(
+    records: Iterable[str | bytes | dict[str, Any]] | pd.DataFrame,
+    *,
+    log_stream: str | None = None,
+    errors: str = "raise",
+) -> pd.DataFrame:
+    """Parse log records already in memory into the events table.
+
+    Parameters
+    ----------
+    records : iterable of str, bytes or dict, or a DataFrame
+        Each item is a tunnel or BGP record (JSON text or a dict), a CloudWatch log event
+        (a dict with ``message``, ``timestamp`` [ms], optional ``logStreamName`` and
+        ``eventId``, as boto3 returns them), or any envelope dict (a subscription
+        payload, a ``filter_log_events`` response). A DataFrame needs a ``message``
+        column and may have ``log_stream``, ``log_group``, ``time`` and ``event_id``.
+    log_stream : str, optional
+        Stream name for records that carry none.
+    errors : {"raise", "skip"}
+        As for :func:`read_logs`; "line" in messages is the position (1-based).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The events table, as :func:`read_logs` returns it.
+
+    Examples
+    --------
+    >>> rec = ('{"event_timestamp":1724130813,"details":"AWS tunnel DPD timed out after 3 '
+    ...        'retransmits","dpd_enabled":true,"nat_t_detected":false,'
+    ...        '"ike_phase1_state":"down","ike_phase2_state":"down"}')
+    >>> ev = parse_records([rec], log_stream="vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log")
+    >>> ev[["tunnel_ip", "event", "retry_count", "tunnel_up"]].to_dict("records")
+    [{'tunnel_ip': '18.143.226.251', 'event': 'dpd_timeout', 'retry_count': 3, 'tunnel_up': False}]
+    """
+    issues = Issues(errors)
+    ctx = Context("<records>", issues, log_stream)
+    if isinstance(records, pd.DataFrame):
+        return _single(_frame_batch(records, ctx), issues)
+    if isinstance(records, str | bytes | dict):
+        raise VpnLogError("parse_records takes an iterable of records; wrap one in a list")
+    rows = _Rows.new()
+    for i, rec in enumerate(records, start=1):
+        if isinstance(rec, dict):
+            _add_item(rec, rows, ctx, line=i)
+        elif isinstance(rec, str | bytes):
+            rows.add(rec.encode() if isinstance(rec, str) else rec, int(NAT), None, None, None, i)
+        else:
+            issues.bad(
+                f"expected str, bytes or dict, got {type(rec).__name__}",
+                source=ctx.source,
+                line=i,
+                reason="not_a_record",
+            )
+    return _single(rows.to_batch(ctx, "records"), issues)
+
+
+def _frame_batch(frame: pd.DataFrame, ctx: Context) -> Batch:
+    if "message" not in frame.columns:
+        raise VpnLogError("a DataFrame of records needs a 'message' column")
+    n = len(frame)
+    messages = pa.array(frame["message"].astype(str).to_numpy(dtype=object), pa.string())
+    env = np.full(n, NAT, dtype=np.int64)
+    if "time" in frame.columns:
+        t = pd.to_datetime(frame["time"], utc=True)
+        env = np.where(t.isna(), NAT, t.array.asi8).astype(np.int64)
+
+    def codes(col: str, default: str | None) -> tuple[list[str | None], np.ndarray]:
+        if col not in frame.columns:
+            return [default], np.zeros(n, dtype=np.int32)
+        c = pd.Categorical(frame[col])
+        names: list[str | None] = [str(x) for x in c.categories] + [default]
+        idx = np.where(c.codes < 0, len(names) - 1, c.codes).astype(np.int32)
+        return names, idx
+
+    streams, stream_idx = codes("log_stream", ctx.default_stream)
+    groups, group_idx = codes("log_group", None)
+    ids = frame["event_id"].to_numpy(dtype=object) if "event_id" in frame.columns else None
+    return Batch(
+        ctx.source,
+        "records",
+        messages.cast(pa.binary()),
+        np.arange(1, n + 1),
+        env_ns=env,
+        streams=streams,
+        stream_idx=stream_idx,
+        groups=groups,
+        group_idx=group_idx,
+        event_ids=ids,
+    )

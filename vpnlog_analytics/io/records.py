@@ -1,0 +1,441 @@
+"""Parse distinct log records (IKE JSON, BGP JSON or text lines) into columns.
+
+Real logs repeat themselves: the same packet line, the same states, only the timestamp
+differs. Loaders therefore hand this module the *distinct* records (usually with the
+leading ``event_timestamp`` cut off) and map the parsed columns back to rows by index.
+pyarrow's JSON reader does the work; a per-record Python path takes over only when
+that reader cannot (broken JSON, documentation key names, values as strings) so bad
+records are named exactly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from .. import schema as s
+
+__all__ = ["KIND_BGP", "KIND_IKE", "KIND_TEXT", "ParsedRecords", "parse_records_unique"]
+
+KIND_IKE, KIND_BGP, KIND_TEXT = 0, 1, 2
+
+#: Raw JSON keys of an IKE record (canonical names, in the order AWS writes them).
+IKE_KEYS = (
+    "event_timestamp",
+    "timestamp",
+    "details",
+    "dpd_enabled",
+    "nat_t_detected",
+    "ike_phase1_state",
+    "ike_phase2_state",
+)
+#: The documentation's field names, accepted as input aliases.
+KEY_ALIASES = {
+    "VpnLogCreationTimestamp": "timestamp",
+    "VpnLogDetail": "details",
+    "TunnelDPDEnabled": "dpd_enabled",
+    "TunnelCGWNATTDetectionStatus": "nat_t_detected",
+    "TunnelIKEPhase1State": "ike_phase1_state",
+    "TunnelIKEPhase2State": "ike_phase2_state",
+    "VpnConnectionId": "vpn_connection_id",
+    "TunnelOutsideIPAddress": "tunnel_outside_ip",
+}
+BGP_KEYS = ("resource_id", "event_timestamp", "timestamp", "type", "status", "message")
+BGP_MESSAGE_KEYS = ("details", "prefix", "asPath", "localPref", "med", "nextHopIp", "weight")
+_KNOWN = set(IKE_KEYS) | set(BGP_KEYS) | {"vpn_connection_id", "tunnel_outside_ip"}
+
+_STRING_COLS = (
+    "details",
+    "ike_phase1_state",
+    "ike_phase2_state",
+    "timestamp",
+    "resource_id",
+    "type",
+    "status",
+    "prefix",
+    "asPath",
+    "nextHopIp",
+    "vpn_connection_id",
+    "tunnel_outside_ip",
+)
+_BOOL_COLS = ("dpd_enabled", "nat_t_detected")
+_INT_COLS = ("localPref", "med", "weight")
+
+_MESSAGE_TYPE = pa.struct(
+    [
+        ("details", pa.string()),
+        ("prefix", pa.string()),
+        ("asPath", pa.string()),
+        ("localPref", pa.int64()),
+        ("med", pa.int64()),
+        ("nextHopIp", pa.string()),
+        ("weight", pa.int64()),
+    ]
+)
+_SCHEMA = pa.schema(
+    [
+        ("event_timestamp", pa.float64()),
+        ("timestamp", pa.string()),
+        ("details", pa.string()),
+        ("dpd_enabled", pa.bool_()),
+        ("nat_t_detected", pa.bool_()),
+        ("ike_phase1_state", pa.string()),
+        ("ike_phase2_state", pa.string()),
+        ("resource_id", pa.string()),
+        ("type", pa.string()),
+        ("status", pa.string()),
+        ("message", _MESSAGE_TYPE),
+        ("vpn_connection_id", pa.string()),
+        ("tunnel_outside_ip", pa.string()),
+    ]
+)
+
+
+@dataclass
+class ParsedRecords:
+    """Columns of distinct records, aligned with the input list."""
+
+    kind: np.ndarray  # int8: KIND_IKE, KIND_BGP, KIND_TEXT
+    columns: dict[str, pa.Array]  # _STRING_COLS, _BOOL_COLS, _INT_COLS, event_timestamp
+    bad: list[tuple[int, str, str]] = field(default_factory=list)  # (index, reason, text)
+    unknown_keys: list[tuple[int, str]] = field(default_factory=list)  # (index, key)
+    unrecognised: list[tuple[int, str]] = field(default_factory=list)  # (index, value)
+
+
+def parse_records_unique(records: list[bytes]) -> ParsedRecords:
+    """Parse distinct raw records (JSON objects or text lines) into typed columns.
+
+    Parameters
+    ----------
+    records : list of bytes
+        Distinct records, one JSON object or one text line each.
+
+    Returns
+    -------
+    ParsedRecords
+        Typed columns in input order, the kind of each record and the records that are
+        malformed (index, reason, explanation).
+    """
+    records = [r.strip() for r in records]  # lines may keep their terminator
+    n = len(records)
+    is_json = np.fromiter((r[:1] == b"{" for r in records), dtype=bool, count=n)
+    parsed = _empty(n)
+    canonical = np.zeros(n, dtype=bool)
+    if is_json.any():
+        canonical[is_json] = np.fromiter(
+            (records[i].startswith(_DETAILS_OPEN) for i in np.flatnonzero(is_json)), dtype=bool
+        )
+    canon_idx = np.flatnonzero(canonical)
+    if len(canon_idx):
+        part, rest = _parse_canonical([records[i] for i in canon_idx])
+        _scatter(parsed, part, canon_idx)
+        is_json[canon_idx[~rest]] = False  # done; the rest go through the JSON path
+        canonical[canon_idx[rest]] = False
+    json_idx = np.flatnonzero(is_json & ~canonical)
+    if len(json_idx):
+        sub = [records[i] for i in json_idx]
+        part = _parse_json_fast(sub)
+        if part is None:
+            part = _parse_json_python(sub)
+        _scatter(parsed, part, json_idx)
+    text_idx = np.flatnonzero(~is_json & ~canonical)
+    if len(text_idx):
+        texts = [_decode(records[i]) for i in text_idx]
+        details = parsed.columns["details"].to_pylist()
+        for i, t in zip(text_idx, texts, strict=True):
+            if t is None:
+                parsed.bad.append((int(i), "bad_encoding", "not valid UTF-8 text"))
+            else:
+                details[i] = t.strip()
+        parsed.columns["details"] = pa.array(details, pa.string())
+        parsed.kind[text_idx] = KIND_TEXT
+    _normalise_states(parsed)
+    return parsed
+
+
+#: Below this many records the per-record parser is faster than pyarrow's reader.
+_ARROW_MIN = 2000
+_DETAILS_OPEN = b'{"details":"'
+_DETAILS_CLOSE = b'","dpd_enabled":'
+
+
+def _parse_canonical(records: list[bytes]) -> tuple[ParsedRecords, np.ndarray]:
+    """Parse records of the canonical key order without a JSON parser per record.
+
+    A record ``{"details":"<text>","dpd_enabled":...}`` (its ``event_timestamp`` already
+    cut off) splits into the message text and a tail of flags and states; tails repeat,
+    so only the few distinct ones are parsed as JSON. JSON guarantees that ``","`` cannot
+    occur inside a string value, so the first ``","dpd_enabled":`` ends the text.
+
+    Returns
+    -------
+    parsed : ParsedRecords
+        Columns for every input record.
+    rest : numpy.ndarray
+        Mask of records that do not have the canonical shape; their columns are not
+        filled and the caller parses them another way.
+    """
+    n = len(records)
+    rest = np.zeros(n, dtype=bool)
+    details: list[str | None] = [None] * n
+    tails: dict[bytes, int] = {}
+    tail_idx = np.full(n, -1, dtype=np.int64)
+    bad: list[tuple[int, str, str]] = []
+    start = len(_DETAILS_OPEN)
+    for i, rec in enumerate(records):
+        end = rec.find(_DETAILS_CLOSE, start)
+        if end < 0:
+            rest[i] = True
+            continue
+        raw = rec[start:end]
+        try:
+            details[i] = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode()
+        except (ValueError, UnicodeDecodeError) as exc:
+            bad.append((i, "broken_json", f"broken JSON in details ({exc})"))
+        tail = b"{" + rec[end + 2 :]
+        tail_idx[i] = tails.setdefault(tail, len(tails))
+    tail_list = list(tails)
+    tail_parsed = _parse_json_fast(tail_list) if tail_list else None
+    if tail_parsed is None:
+        tail_parsed = _parse_json_python(tail_list)
+    take = pa.array(tail_idx, mask=tail_idx < 0)
+    out = _empty(n)
+    for name, arr in tail_parsed.columns.items():
+        out.columns[name] = arr.take(take)
+    out.columns["details"] = pa.array(details, pa.string())
+    bad_tail = {i: (r, t) for i, r, t in tail_parsed.bad if r != "missing_fields"}
+    if bad_tail or tail_parsed.unknown_keys:
+        rows_of = defaultdict(list)
+        for i in np.flatnonzero(tail_idx >= 0):
+            rows_of[int(tail_idx[i])].append(int(i))
+        for t, (reason, text) in bad_tail.items():
+            bad.extend((i, reason, text) for i in rows_of[t])
+        for t, key in tail_parsed.unknown_keys:
+            out.unknown_keys.extend((i, key) for i in rows_of[t])
+    out.bad = bad
+    return out, rest
+
+
+def _decode(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _empty(n: int) -> ParsedRecords:
+    cols: dict[str, pa.Array] = {c: pa.nulls(n, pa.string()) for c in _STRING_COLS}
+    cols.update({c: pa.nulls(n, pa.bool_()) for c in _BOOL_COLS})
+    cols.update({c: pa.nulls(n, pa.int64()) for c in _INT_COLS})
+    cols["event_timestamp"] = pa.nulls(n, pa.float64())
+    return ParsedRecords(np.zeros(n, dtype=np.int8), cols)
+
+
+def _scatter(dst: ParsedRecords, src: ParsedRecords, idx: np.ndarray) -> None:
+    """Write ``src`` (aligned with ``idx``) into ``dst`` at positions ``idx``."""
+    n = len(dst.kind)
+    if len(idx) == n:
+        dst.kind[:] = src.kind
+        dst.columns = src.columns
+    else:
+        # positions of dst rows within src, -1 where not covered
+        where = np.full(n, -1, dtype=np.int64)
+        where[idx] = np.arange(len(idx))
+        take = pa.array(where, mask=where < 0)
+        for name, arr in src.columns.items():
+            dst.columns[name] = arr.take(take)
+        dst.kind[idx] = src.kind
+    dst.bad.extend((int(idx[i]), r, t) for i, r, t in src.bad)
+    dst.unknown_keys.extend((int(idx[i]), k) for i, k in src.unknown_keys)
+    dst.unrecognised.extend((int(idx[i]), v) for i, v in src.unrecognised)
+
+
+def _parse_json_fast(records: list[bytes]) -> ParsedRecords | None:
+    """Parse with pyarrow; ``None`` when only the per-record path can tell what is wrong."""
+    if len(records) < _ARROW_MIN or any(b"\n" in r for r in records):
+        # few records: Python is quicker than starting the reader; pretty-printed
+        # records: pyarrow wants one per line
+        return None
+    buf = b"\n".join(records)
+    try:
+        table = pj.read_json(
+            io.BytesIO(buf),
+            read_options=pj.ReadOptions(block_size=max(1 << 20, min(len(buf) + 1, 1 << 26))),
+            parse_options=pj.ParseOptions(
+                explicit_schema=_SCHEMA, unexpected_field_behavior="infer"
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if table.num_rows != len(records):
+        return None
+    extra = [c for c in table.column_names if c not in _SCHEMA.names]
+    if any(c in KEY_ALIASES for c in extra):
+        return None
+    out = _empty(len(records))
+    for name in _SCHEMA.names:
+        if name == "message":
+            continue
+        out.columns[name] = table.column(name).combine_chunks()
+    msg = table.column("message").combine_chunks()
+    for key in BGP_MESSAGE_KEYS:
+        target = "details_bgp" if key == "details" else key
+        out.columns[target] = pc.struct_field(msg, key)
+    is_bgp = pc.or_(pc.is_valid(table.column("resource_id")), pc.is_valid(msg))
+    bgp = np.asarray(is_bgp.combine_chunks().to_numpy(zero_copy_only=False), dtype=bool)
+    out.kind[bgp] = KIND_BGP
+    if bgp.any():
+        out.columns["details"] = pc.if_else(
+            pa.array(bgp), out.columns.pop("details_bgp"), out.columns["details"]
+        )
+    else:
+        out.columns.pop("details_bgp")
+    for key in extra:
+        col = table.column(key)
+        for i in np.flatnonzero(np.asarray(col.is_valid().to_numpy(zero_copy_only=False))):
+            out.unknown_keys.append((int(i), key))
+    _check_required(out)
+    return out
+
+
+def _check_required(out: ParsedRecords) -> None:
+    """Flag IKE records with neither a message nor states, and BGP records without type."""
+    cols = out.columns
+    ike = out.kind == KIND_IKE
+    has_any = (
+        np.asarray(cols["details"].is_valid().to_numpy(zero_copy_only=False))
+        | np.asarray(cols["ike_phase1_state"].is_valid().to_numpy(zero_copy_only=False))
+        | np.asarray(cols["ike_phase2_state"].is_valid().to_numpy(zero_copy_only=False))
+    )
+    for i in np.flatnonzero(ike & ~has_any):
+        out.bad.append((int(i), "missing_fields", "record has no details and no phase states"))
+    bgp = out.kind == KIND_BGP
+    has_type = np.asarray(cols["type"].is_valid().to_numpy(zero_copy_only=False))
+    for i in np.flatnonzero(bgp & ~has_type):
+        out.bad.append((int(i), "missing_fields", "BGP record without 'type'"))
+
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def _as_bool(v: Any) -> bool | None:
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return bool(v)
+    text = str(v).strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _as_float(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_int(v: Any) -> int | None:
+    f = _as_float(v)
+    return None if f is None else int(f)
+
+
+def _parse_json_python(records: list[bytes]) -> ParsedRecords:
+    """Parse record by record: tolerant of aliases and strings, exact about what is bad."""
+    n = len(records)
+    out = _empty(n)
+    rows: dict[str, list[Any]] = {c: [None] * n for c in out.columns}
+    for i, raw in enumerate(records):
+        try:
+            obj = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            out.bad.append((i, "broken_json", f"broken JSON ({exc})"))
+            continue
+        if not isinstance(obj, dict):
+            out.bad.append((i, "not_a_record", f"expected a JSON object, got {type(obj).__name__}"))
+            continue
+        obj = {KEY_ALIASES.get(k, k): v for k, v in obj.items()}
+        for key in obj:
+            if key not in _KNOWN:
+                out.unknown_keys.append((i, key))
+        msg = obj.get("message")
+        if "resource_id" in obj or isinstance(msg, dict):
+            out.kind[i] = KIND_BGP
+            m = msg if isinstance(msg, dict) else {"details": msg}
+            for key in BGP_MESSAGE_KEYS:
+                rows[key if key != "details" else "details"][i] = m.get(key)
+            if obj.get("type") is None:
+                out.bad.append((i, "missing_fields", "BGP record without 'type'"))
+        elif not any(k in obj for k in ("details", "ike_phase1_state", "ike_phase2_state")):
+            out.bad.append(
+                (i, "missing_fields", "record has no details and no phase states")
+            )
+            continue
+        ts = obj.get("event_timestamp")
+        stamp = obj.get("timestamp")
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool) and ts is None:
+            ts, stamp = stamp, None  # a numeric "creation timestamp" is an epoch
+        rows["event_timestamp"][i] = _as_float(ts)
+        rows["timestamp"][i] = None if stamp is None else str(stamp)
+        for key in _STRING_COLS:
+            if key in ("timestamp", "details") or key in BGP_MESSAGE_KEYS:
+                continue
+            v = obj.get(key)
+            rows[key][i] = None if v is None else str(v)
+        if out.kind[i] == KIND_IKE:
+            d = obj.get("details")
+            rows["details"][i] = None if d is None else str(d)
+        for key in _BOOL_COLS:
+            rows[key][i] = _as_bool(obj.get(key))
+        for key in _INT_COLS:
+            rows[key][i] = _as_int(rows[key][i])
+        for key in ("prefix", "asPath", "nextHopIp"):
+            v = rows[key][i]
+            rows[key][i] = None if v is None else str(v)
+    for name, arr in out.columns.items():
+        out.columns[name] = pa.array(rows[name], arr.type)
+    return out
+
+
+def _normalise_states(parsed: ParsedRecords) -> None:
+    """Lower-case phase states; values outside :data:`schema.STATES` become null."""
+    allowed = pa.array(list(s.STATES))
+    for key in ("ike_phase1_state", "ike_phase2_state"):
+        col = pc.utf8_lower(pc.utf8_trim_whitespace(parsed.columns[key]))
+        ok = pc.is_in(col, value_set=allowed)
+        bad = pc.and_(pc.is_valid(col), pc.invert(ok))
+        bad_np = np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
+        for i in np.flatnonzero(bad_np):
+            parsed.unrecognised.append((int(i), f"{key}={col[int(i)].as_py()!r}"))
+        parsed.columns[key] = pc.if_else(bad, pa.scalar(None, pa.string()), col)
+
+
+def count_keys(pairs: list[tuple[int, str]], weights: np.ndarray) -> dict[str, int]:
+    """Count (index, key) pairs weighted by how many rows each distinct record stands for.
+
+    Parameters
+    ----------
+    pairs : list of (int, str)
+        Distinct-record index and key (or value).
+    weights : numpy.ndarray
+        Rows per distinct record.
+
+    Returns
+    -------
+    dict
+        Key to number of rows.
+    """
+    counts: Counter[str] = Counter()
+    for i, key in pairs:
+        counts[key] += int(weights[i])
+    return dict(counts)
