@@ -483,12 +483,15 @@ EVENT_NAMES: Final = _names()
 #: their digits are not split into numbers. The literal lets a vectorised pass skip the
 #: messages it cannot change.
 TEMPLATE_RULES: Final = (
+    # "Phase 1"/"Phase 2" name the phase, not a value: shield them from the number rule.
+    (r"\bPhase (\d)\b", r"Phase_\1", "Phase "),
     (r"\bcgw-[0-9a-fA-F]+\b", "<cgw>", "cgw-"),
     (r"\bvpn-[0-9a-fA-F]+\b", "<vpn>", "vpn-"),
     (r"\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b", "<ip>", "."),
     (r"\b[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:/\d{1,3})?", "<ip>", ":"),
     (r"\b0x[0-9a-fA-F]+\b", "<hex>", "0x"),
     (r"\b\d+\b", "<n>", None),
+    (r"\bPhase_(\d)", r"Phase \1", "Phase_"),
 )
 
 #: Parameters extracted from messages: column -> (RE2 pattern with one group ``v``,

@@ -16,13 +16,14 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import FormatError
 from .batch import Batch
 from .decode import NAT, gunzip, parse_time_strings, split_lines
 from .detect import sniff
@@ -42,6 +43,10 @@ class Context:
     #: Stream to use when the envelope names none: from the file name, else ``log_stream=``.
     default_stream: str | None
     default_group: str | None = None
+    #: The source was found by walking a directory or glob: files that are no log at all
+    #: (a README beside the logs) are ignored and listed, not errors.
+    walked: bool = False
+    ignored: list[str] = field(default_factory=list)
 
 
 def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
@@ -95,9 +100,19 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
             decoded = b""
         if decoded[:2] == b"\x1f\x8b":
             return read_bytes(decoded, ctx, depth=depth + 1)
-    # Text-format tunnel logs (no JSON): keep each line; a line needs an envelope time,
-    # so outside an envelope it is reported as having none.
-    return [_read_json_lines(data, ctx, fmt="text")]
+    # Lines that are neither JSON nor "<time> <message>": text-format records carry no
+    # time of their own, so outside an envelope this is not a log file we can read.
+    if ctx.walked:
+        ctx.ignored.append(ctx.source)
+        return []
+    if ctx.issues.errors == "raise":
+        raise FormatError(
+            f"{ctx.source}: not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
+            "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
+            "payload); text-format records are readable only inside an envelope with times"
+        )
+    ctx.issues.bad("not a known log format", source=ctx.source, reason="unrecognised_format")
+    return []
 
 
 def _read_json_lines(data: bytes, ctx: Context, *, fmt: str = "raw") -> Batch:

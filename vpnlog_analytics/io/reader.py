@@ -40,6 +40,7 @@ class _Input:
     name: str
     path: Path | None = None
     handle: Any = None
+    walked: bool = False
 
     def read(self) -> bytes:
         if self.path is not None:
@@ -79,7 +80,7 @@ def _expand(source: Any) -> Iterator[_Input]:
         files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
         for f in files:
             if f.name != WRITE_TEST_MARKER:
-                yield _Input(str(f), path=f)
+                yield _Input(str(f), path=f, walked=True)
         return
     if path.is_file():
         yield _Input(str(path), path=path)
@@ -89,7 +90,8 @@ def _expand(source: Any) -> Iterator[_Input]:
         if not matches:
             raise SourceError(f"{text}: the pattern matches no file")
         for m in matches:
-            yield from _expand(m)
+            for inp in _expand(m):
+                yield _Input(inp.name, path=inp.path, walked=True)
         return
     raise SourceError(f"{text}: no such file or directory")
 
@@ -103,13 +105,15 @@ def _default_stream(name: str, log_stream: str | None) -> str | None:
     return found if found is not None else log_stream
 
 
-def _read_one(inp: _Input, log_stream: str | None, errors: str) -> tuple[Part | None, Issues]:
+def _read_one(
+    inp: _Input, log_stream: str | None, errors: str
+) -> tuple[Part | None, Issues, list[str]]:
     issues = Issues(errors)
     data = inp.read()
-    ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream))
+    ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream), walked=inp.walked)
     batches = read_bytes(data, ctx)
     part = parse_part([prepare(b) for b in batches if len(b)], issues)
-    return part, issues
+    return part, issues, ctx.ignored
 
 
 def read_logs(
@@ -166,17 +170,23 @@ def read_logs(
     if not inputs:
         raise SourceError(f"{source!r}: no files to read")
     parts: list[Part] = []
+    ignored: list[str] = []
     workers = min(len(inputs), max(1, os.cpu_count() or 1))
     # Files are parsed in worker threads: decompression and the Arrow kernels release
     # the GIL. Results come back in input order, so the first bad file raises first.
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = pool.map(lambda i: _read_one(i, log_stream, errors), inputs)
-        for part, file_issues in _progress(results, len(inputs), progress):
+        for part, file_issues, file_ignored in _progress(results, len(inputs), progress):
+            ignored.extend(file_ignored)
             if part is not None:
                 parts.append(part)
             issues.skipped.update(file_issues.skipped)
             issues.examples.extend(file_issues.examples[: 20 - len(issues.examples)])
-    return _finish(parts, issues)
+    events = _finish(parts, issues)
+    if ignored:
+        log.info("ignored %d file(s) that hold no logs: %s", len(ignored), ", ".join(ignored))
+    events.attrs["ignored_files"] = ignored
+    return events
 
 
 def _progress(it: Iterable[Any], total: int, enabled: bool) -> Iterable[Any]:

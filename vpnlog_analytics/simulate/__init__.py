@@ -1,0 +1,459 @@
+"""Realistic synthetic Site-to-Site VPN logs with exact ground truth.
+
+:func:`simulate_logs` builds the records of some VPN connections (two tunnels each) with
+injected :class:`Incident` s; :meth:`Simulation.write` writes them in every envelope AWS
+delivers them in; :func:`write_samples` regenerates the bundled ``data/samples``
+(``python -m vpnlog_analytics.simulate samples data/samples``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from .envelopes import ENVELOPES, write
+from .scenario import (
+    INCIDENT_KINDS,
+    SAMPLES_END,
+    SAMPLES_START,
+    Incident,
+    Simulation,
+    compute_truth,
+    sample_incidents,
+    simulate_logs,
+)
+
+__all__ = [
+    "ENVELOPES",
+    "INCIDENT_KINDS",
+    "Incident",
+    "Simulation",
+    "compute_truth",
+    "flap_episodes",
+    "sample_incidents",
+    "sample_simulation",
+    "simulate_logs",
+    "write",
+    "write_samples",
+]
+
+logger = logging.getLogger(__name__)
+
+SAMPLES_SEED: Final = 20261001
+#: Idle chatter of the samples [s] (the default: one packet line every 2-5 minutes).
+SAMPLES_CHATTER: Final = (120.0, 300.0)
+#: The day of the bundled Logs Insights download (around the both-tunnels-down outage).
+SAMPLES_INSIGHTS_DAY: Final = "2026-10-21"
+
+
+def sample_simulation() -> Simulation:
+    """Return the simulation behind ``data/samples`` (October 2026, 3 connections).
+
+    Returns
+    -------
+    Simulation
+        Seed :data:`SAMPLES_SEED`, incidents of :func:`sample_incidents`.
+    """
+    return simulate_logs(
+        SAMPLES_START,
+        SAMPLES_END,
+        connections=3,
+        seed=SAMPLES_SEED,
+        incidents="samples",
+        ike_versions=("v2", "v1", "v2"),
+        chatter=SAMPLES_CHATTER,
+    )
+
+
+def write_samples(out_dir: str | Path) -> list[Path]:
+    """Regenerate the bundled samples: an S3 export, one Insights CSV, truth and README.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Usually ``data/samples``; ``s3-export/`` inside it is replaced.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written.
+    """
+    out = Path(out_dir)
+    sim = sample_simulation()
+    export = out / "s3-export"
+    if export.exists():
+        for old in sorted(export.rglob("*"), reverse=True):
+            old.unlink() if old.is_file() else old.rmdir()
+    written = sim.write(export, "s3_export")
+    day = pd.Timestamp(SAMPLES_INSIGHTS_DAY)
+    written += sim.write(
+        out,
+        "insights_csv",
+        start=day,
+        end=day + pd.Timedelta(days=1),
+        filename=f"insights-{SAMPLES_INSIGHTS_DAY}.csv",
+    )
+    for name, frame in (
+        ("truth.csv", sim.truth),
+        ("incidents.csv", sim.incidents),
+        ("tunnels.csv", sim.tunnels),
+    ):
+        frame.to_csv(out / name, index=False, lineterminator="\n")
+        written.append(out / name)
+    (out / "README.md").write_text(samples_readme(sim), encoding="utf-8")
+    written.append(out / "README.md")
+    logger.info("wrote %d sample files to %s", len(written), out)
+    return written
+
+
+# --- ground-truth figures for the README ---------------------------------------------------
+def flap_episodes(truth: pd.DataFrame, *, n: int = 3, window: str = "1h") -> pd.DataFrame:
+    """Find flapping episodes in a truth table: at least ``n`` flaps within ``window``.
+
+    Parameters
+    ----------
+    truth : pandas.DataFrame
+        A :attr:`Simulation.truth` table.
+    n : int
+        Minimum number of flaps (up→down transitions) within ``window``.
+    window : str
+        Window length (pandas Timedelta string).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vpn_connection_id``, ``tunnel_ip``, ``first_flap``, ``last_flap``, ``flaps``: one
+        row per maximal run of overlapping qualifying windows.
+    """
+    w = pd.Timedelta(window)
+    rows = []
+    for (vpn, ip), g in truth.groupby(["vpn_connection_id", "tunnel_ip"], sort=True):
+        prev_up = g["state"].shift().eq("up")
+        flaps = list(g.loc[g["state"].eq("down") & prev_up, "start"])
+        runs: list[list[int]] = []  # [first, last] flap index of merged windows
+        for i, t in enumerate(flaps):
+            j = i + sum(1 for u in flaps[i + 1 :] if u < t + w)
+            if j - i + 1 < n:
+                continue
+            if runs and i <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], j)
+            else:
+                runs.append([i, j])
+        rows += [(vpn, ip, flaps[a], flaps[b], b - a + 1) for a, b in runs]
+    cols = ["vpn_connection_id", "tunnel_ip", "first_flap", "last_flap", "flaps"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _connection_outages(sim: Simulation) -> pd.DataFrame:
+    """Intervals in which both tunnels of a connection are down at once."""
+    rows = []
+    down = sim.truth[sim.truth["state"] == "down"]
+    for vpn, g in down.groupby("vpn_connection_id", sort=True):
+        ips = sorted(g["tunnel_ip"].unique())
+        if len(ips) < 2:
+            continue
+        a, b = (g[g["tunnel_ip"] == ip] for ip in ips[:2])
+        for _, x in a.iterrows():
+            for _, y in b.iterrows():
+                s, e = max(x["start"], y["start"]), min(x["end"], y["end"])
+                if s < e:
+                    rows.append((vpn, s, e, x["cause"], y["cause"]))
+    return pd.DataFrame(rows, columns=["vpn_connection_id", "start", "end", "cause_a", "cause_b"])
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _fmt_time(ts: Any) -> str:
+    return f"{ts:%Y-%m-%d %H:%M:%S}"
+
+
+def _fmt_duration(td: Any) -> str:
+    s = int(pd.Timedelta(td).total_seconds())
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _tunnel_label(sim: Simulation) -> dict[tuple[str, str], str]:
+    return {
+        (r["vpn_connection_id"], r["tunnel_ip"]): f"c{r['connection'] + 1}/t{r['tunnel'] + 1}"
+        for r in _rows(sim.tunnels)
+    }
+
+
+def _outage_section(sim: Simulation) -> str:
+    label = _tunnel_label(sim)
+    down = sim.truth[sim.truth["state"] == "down"].sort_values(["start", "tunnel_ip"])
+    rows = [
+        [
+            label[(r["vpn_connection_id"], r["tunnel_ip"])],
+            r["tunnel_ip"],
+            _fmt_time(r["start"]),
+            _fmt_time(r["end"]),
+            _fmt_duration(r["end"] - r["start"]),
+            str(r["cause"]),
+        ]
+        for r in _rows(down)
+    ]
+    return _table(["tunnel", "outside IP", "down from (UTC)", "up at", "duration", "cause"], rows)
+
+
+def _per_tunnel_section(sim: Simulation) -> str:
+    label, window = _tunnel_label(sim), sim.end - sim.start
+    rows = []
+    for r in _rows(sim.tunnels):
+        t = sim.truth[
+            (sim.truth.vpn_connection_id == r["vpn_connection_id"])
+            & (sim.truth.tunnel_ip == r["tunnel_ip"])
+        ]
+        down = t[t.state == "down"]
+        flaps = int((t.state.eq("down") & t.state.shift().eq("up")).sum())
+        downtime = (down.end - down.start).sum()
+        k = sim.rekeys[
+            (sim.rekeys.vpn_connection_id == r["vpn_connection_id"])
+            & (sim.rekeys.tunnel_ip == r["tunnel_ip"])
+        ]
+        incidents = k.loc[k.collision, "time"].nunique()
+        rows.append(
+            [
+                label[(r["vpn_connection_id"], r["tunnel_ip"])],
+                r["tunnel_ip"],
+                r["ike_version"],
+                str(flaps),
+                _fmt_duration(downtime),
+                f"{100 * (1 - downtime / window):.3f} %",
+                str(len(k)),
+                str(incidents),
+                f"{100 * incidents / max(len(k), 1):.1f} %",
+            ]
+        )
+    header = ["tunnel", "outside IP", "IKE", "flaps", "downtime", "uptime", "negotiations"]
+    return _table(header + ["collisions", "collision rate"], rows)
+
+
+def _connection_section(sim: Simulation) -> str:
+    outages, window = _connection_outages(sim), sim.end - sim.start
+    rows = []
+    for r in _rows(sim.tunnels.drop_duplicates("vpn_connection_id")):
+        o = outages[outages.vpn_connection_id == r["vpn_connection_id"]]
+        downtime = (o.end - o.start).sum() if len(o) else pd.Timedelta(0)
+        detail = "; ".join(
+            f"{_fmt_time(x['start'])} → {_fmt_time(x['end'])} "
+            f"({_fmt_duration(x['end'] - x['start'])}, {x['cause_a']} / {x['cause_b']})"
+            for x in _rows(o)
+        )
+        rows.append(
+            [
+                f"c{r['connection'] + 1}",
+                r["vpn_connection_id"],
+                str(len(o)),
+                _fmt_duration(downtime),
+                f"{100 * (1 - downtime / window):.4f} %",
+                detail or "none",
+            ]
+        )
+    return _table(["connection", "id", "outages", "downtime", "availability", "when"], rows)
+
+
+def _flapping_section(sim: Simulation) -> str:
+    label = _tunnel_label(sim)
+    rows = [
+        [
+            label[(r["vpn_connection_id"], r["tunnel_ip"])],
+            _fmt_time(r["first_flap"]),
+            _fmt_time(r["last_flap"]),
+            str(r["flaps"]),
+        ]
+        for r in _rows(flap_episodes(sim.truth))
+    ]
+    return _table(["tunnel", "first flap (UTC)", "last flap", "flaps"], rows)
+
+
+def _tunnels_section(sim: Simulation) -> str:
+    label = _tunnel_label(sim)
+    rows = [
+        [
+            label[(r["vpn_connection_id"], r["tunnel_ip"])],
+            r["vpn_connection_id"],
+            r["tunnel_ip"],
+            r["ike_version"],
+            r["cgw_id"],
+            r["cgw_ip"],
+        ]
+        for r in _rows(sim.tunnels)
+    ]
+    return _table(
+        ["tunnel", "connection id", "outside IP", "IKE", "customer gateway", "CGW IP"], rows
+    )
+
+
+def samples_readme(sim: Simulation) -> str:
+    """Render ``data/samples/README.md``: the story and its ground-truth figures.
+
+    Parameters
+    ----------
+    sim : Simulation
+        The :func:`sample_simulation`.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    n_records = len(sim.records)
+    day = pd.Timestamp(SAMPLES_INSIGHTS_DAY, tz="UTC")
+    n_day = int(((sim.records.time >= day) & (sim.records.time < day + pd.Timedelta(days=1))).sum())
+    return _README.format(
+        start=_fmt_time(sim.start),
+        end=_fmt_time(sim.end),
+        n_records=n_records,
+        n_day=n_day,
+        day=SAMPLES_INSIGHTS_DAY,
+        seed=SAMPLES_SEED,
+        group=sim.records.log_group.iloc[0],
+        tunnels=_tunnels_section(sim),
+        outages=_outage_section(sim),
+        per_tunnel=_per_tunnel_section(sim),
+        connections=_connection_section(sim),
+        flapping=_flapping_section(sim),
+        incidents=_incident_list(sim),
+        **_story_figures(sim),
+    )
+
+
+def _story_figures(sim: Simulation) -> dict[str, str]:
+    both = _rows(sim.incidents[sim.incidents["kind"] == "both_down"])[0]
+    outages, window = _connection_outages(sim), sim.end - sim.start
+    c1 = outages[outages["vpn_connection_id"] == both["vpn_connection_id"]]
+    availability = 1 - (c1["end"] - c1["start"]).sum() / window
+    episodes = _rows(flap_episodes(sim.truth))
+    flaps = ", ".join(f"{e['flaps']} flaps from {e['first_flap']:%d %B %H:%M}" for e in episodes)
+    return {
+        "both_notes": _both_down_order(sim, both),
+        "both_duration": _fmt_duration(both["end"] - both["start"]),
+        "c1_availability": f"{100 * availability:.4f} %",
+        "flap_summary": flaps,
+    }
+
+
+def _both_down_order(sim: Simulation, both: dict[str, Any]) -> str:
+    """Say which tunnel declared the peer dead first, and by how much."""
+    label = _tunnel_label(sim)
+    t = sim.truth
+    hit = t[
+        (t["vpn_connection_id"] == both["vpn_connection_id"])
+        & (t["state"] == "down")
+        & (t["start"] <= both["start"])
+        & (t["end"] > both["start"])
+    ].sort_values("start")
+    rows = _rows(hit)
+    first, second = rows[0], rows[-1]
+    lead = _fmt_duration(second["start"] - first["start"])
+    name = label[(first["vpn_connection_id"], first["tunnel_ip"])].split("/")[1]
+    other = label[(second["vpn_connection_id"], second["tunnel_ip"])].split("/")[1]
+    return f"{name} first, {other} {lead} later"
+
+
+def _tunnel_name(tunnel: str) -> str:
+    return tunnel if tunnel == "both" else f"t{int(tunnel) + 1}"
+
+
+def _incident_list(sim: Simulation) -> str:
+    rows = [
+        [
+            r["kind"],
+            f"c{r['connection'] + 1}",
+            _tunnel_name(r["tunnel"]),
+            _fmt_time(r["start"]),
+            _fmt_time(r["end"]),
+            r["notes"] or "",
+        ]
+        for r in _rows(sim.incidents)
+    ]
+    return _table(["kind", "connection", "tunnel", "start (UTC)", "end", "notes"], rows)
+
+
+_README: Final = """\
+# Sample VPN logs: October 2026, three connections
+
+Simulated AWS Site-to-Site VPN tunnel logs with exact ground truth, generated by
+`vpnlog_analytics.simulate` (seed {seed}). Regenerate them, byte for byte, with
+
+    python -m vpnlog_analytics.simulate samples data/samples
+
+Everything is synthetic (ids, addresses, keys); the record and envelope shapes follow the
+real capture and the AWS documentation.
+
+## Files
+
+- `s3-export/exportedlogs/<task>/<log stream>/000000.gz`: a CloudWatch Logs export to S3
+  of log group `{group}`, {start} → {end} UTC, {n_records} records: one folder per
+  tunnel (log stream `vpn-<id>-<outside ip>-IKE.log`), lines `<ISO time> <JSON record>`,
+  plus the `aws-logs-write-test` marker object AWS writes.
+- `insights-{day}.csv`: a Logs Insights console download of {day}, the day of the
+  connection-1 outage ({n_day} records; columns `@timestamp,@message,@logStream,@log`,
+  newest first). It overlaps the export on purpose: loading both must drop the
+  cross-source duplicates.
+- `truth.csv`: the ground truth, one row per maximal up/down interval per tunnel (`state`,
+  `start`, `end`, `cause` = the event that started a down interval).
+- `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels.
+
+## The story
+
+**Connection 1 (c1, IKEv2).** On 7 October at 14:12 someone changes the pre-shared key
+of tunnel 1 on the customer gateway only: the tunnel goes down and logs a pre-shared key
+mismatch (plus `AUTHENTICATION_FAILED`) every 10-30 s for about 40 minutes until the key is
+fixed. Tunnel 2 carries the traffic meanwhile, so the connection stays up. On 15 October
+the gateway deletes tunnel 2's IKE SA and renegotiates within seconds. On 21 October at
+09:43 the customer's internet uplink fails: both tunnels time out on DPD ({both_notes})
+and the connection is down for {both_duration}: the outage that counts against the SLA.
+It still meets 99.95 % for the month ({c1_availability}; 99.95 % of 31 days allows 22 min
+19 s), so no service credit applies.
+
+**Connection 2 (c2, IKEv1).** Tunnel 2 flaps on DPD timeouts: three episodes
+({flap_summary}). Tunnel 1 has one lone DPD outage on 18 October, and its logging stops
+for 95 minutes on 9 October while the tunnel stays up (a logging gap, not an outage).
+
+**Connection 3 (c3, IKEv2).** Tunnel 1 is prone to rekey collisions all month: both sides
+start the hourly CHILD_SA rekey in the same second on about a quarter of the rekeys (the
+tunnel stays up); the other IKEv2 tunnels collide about once in a hundred. On 17 October
+at 22:31, after a gateway change, tunnel 2 proposes algorithms the tunnel does not accept
+(`No Proposal Match Found by AWS`) for 25 minutes.
+
+## Ground truth
+
+Tunnels (c = connection, t = tunnel):
+
+{tunnels}
+
+Every outage (a maximal interval in which the tunnel is not up):
+
+{outages}
+
+Per tunnel over the month: flaps (up→down transitions), downtime, uptime, and the rekey
+collision rate (collision incidents / child-SA negotiations, a negotiation = one request
+id; IKEv1 counts the Quick Mode of each re-establishment too):
+
+{per_tunnel}
+
+Flapping episodes (at least 3 flaps within 1 h):
+
+{flapping}
+
+Connection outages (both tunnels down at once; availability = 1 - downtime / month):
+
+{connections}
+
+Injected incidents:
+
+{incidents}
+"""

@@ -1,0 +1,1145 @@
+"""Generate realistic Site-to-Site VPN tunnel logs with exact ground truth.
+
+The simulator writes, per tunnel, the records an AWS tunnel logs: idle packet chatter,
+hourly child-SA rekeys (with occasional collisions), and the documented error messages of
+the incidents it injects (DPD timeouts, pre-shared key mismatches, proposal mismatches,
+gateway deletes, ...), followed by the renegotiation that brings the tunnel back.
+
+Semantics (the ground truth obeys them exactly):
+
+- Tunnel state is a step function of the records: each record of a tunnel sets the state
+  until the next one; the tunnel is up iff both ``ike_phase1_state`` and
+  ``ike_phase2_state`` are ``established`` or ``rekeying``.
+- Every state change is carried by a record at exactly that second, and all records of a
+  tunnel within one second have the same up/down value, so the order within a second never
+  changes the truth.
+- The first record of every tunnel is at ``start`` (unless a logging gap starts there);
+  during a logging gap no records are written and the state carries on.
+- ``truth`` lists the maximal up and down intervals of each tunnel from its first record to
+  ``end``; a down interval's ``cause`` is the event (catalogue name) of the record that
+  started it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog, schema
+
+if TYPE_CHECKING:
+    from .envelopes import Envelope
+
+__all__ = [
+    "INCIDENT_KINDS",
+    "Incident",
+    "Simulation",
+    "sample_incidents",
+    "simulate_logs",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Every incident kind :class:`Incident` accepts.
+INCIDENT_KINDS: Final = (
+    "dpd_timeout",
+    "dpd_flapping",
+    "cgw_delete",
+    "psk_mismatch",
+    "auth_failed",
+    "no_proposal_match",
+    "ts_unacceptable",
+    "phase2_failed",
+    "rekey_collisions",
+    "both_down",
+    "logging_gap",
+)
+_V2_ONLY: Final = frozenset({"ts_unacceptable", "phase2_failed", "auth_failed", "rekey_collisions"})
+
+#: Collision probability of an IKEv2 child-SA rekey outside ``rekey_collisions`` incidents.
+BASE_COLLISION_PROBABILITY: Final = 0.01
+#: Minimum up time between two outages of one tunnel [s].
+MIN_SPACING: Final = 60
+_LOG_GROUP_ACCOUNT: Final = "123456789012"
+
+# --- message texts (documented texts verbatim, placeholders filled) ------------------------
+_SEND: Final = "sending packet: from {ip} [UDP 500] to {cgw} [UDP 500] ({n} bytes)"
+_RECV: Final = "received packet: from {cgw} [UDP 500] to {ip} [UDP 500] ({n} bytes)"
+_DPD_V1: Final = "Peer is not responsive - Declaring peer dead"
+_DPD_V2: Final = "AWS tunnel DPD timed out after {n} retransmits"
+_PSK_V1: Final = "AWS tunnel payload decryption was unsuccessful due to invalid Pre-shared Key"
+_PSK_V2: Final = "AWS tunnel detected a pre-shared key mismatch with cgw: {cgw_ip}"
+_AUTH: Final = "AWS tunnel is sending AUTHENTICATION_FAILED as the response"
+_NO_MATCH: Final = "No Proposal Match Found by AWS"
+_NO_CHOSEN: Final = 'No Proposal Match Found. Notifying with "No proposal chosen"'
+_TS: Final = "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder"
+_P2_FAILED: Final = "AWS tunnel Phase 2 was unable to establish while keeping Phase 1"
+_P1_TIMEOUT: Final = "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: {cgw_ip}"
+_CGW_DELETE: Final = "AWS tunnel received DELETE for IKE_SA from CGW"
+_CHILD_DELETE: Final = "AWS tunnel received DELETE for Phase 2 SA with SPI: {spi}"
+_COLLISION: Final = "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE"
+_REDUNDANT: Final = "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision"
+_REQ_SENT: Final = "AWS tunnel is sending request (id={id}) for {ex}"
+_RESP_RECV: Final = "AWS tunnel processed response (id={id}) for {ex}"
+_REQ_RECV: Final = "AWS tunnel processed request (id={id}) for {ex}"
+_RESP_SENT: Final = "AWS tunnel is sending response (id={id}) for {ex}"
+_SELECTED: Final = "AWS tunnel has selected proposals for Phase {n} SA"
+_P1_UP: Final = "AWS tunnel Phase 1 SA is established with cgw: {cgw_ip}"
+_TS_TAIL: Final = "traffic selectors: 0.0.0.0/0 === 0.0.0.0/0"
+_P2_UP: Final = "AWS tunnel Phase 2 SA is established with inbound SPI: {i}: outbound SPI: {o}: "
+_CLOSE: Final = "AWS tunnel is closing CHILD_SA with inbound SPI: {i}: outbound SPI: {o}: "
+
+# BGP (documented texts)
+_BGP_FSM: Final = "AWS-side peer BGP session state has changed from {a} to {b} with neighbor {ip}"
+_BGP_EOR: Final = "AWS-side peer sent an End-of-RIB message to neighbor {ip}"
+
+# Phase states (phase 1, phase 2)
+_UP: Final = ("established", "established")
+_REKEYING: Final = ("established", "rekeying")
+_DOWN: Final = ("down", "down")
+_NEGOTIATING: Final = ("negotiating", "down")
+_P1_ONLY: Final = ("established", "down")
+_P2_NEGOTIATING: Final = ("established", "negotiating")
+
+# Order of components within one second: first record, incidents, rekeys, chatter, resume.
+_PRIO_FIRST, _PRIO_EPISODE, _PRIO_REKEY, _PRIO_CHATTER, _PRIO_RESUME = 0, 1, 2, 3, 9
+
+_RECV_SIZES: Final = (60, 76, 92, 108, 124, 300)
+_AWS_PREFIXES: Final = (3, 13, 15, 18, 34, 35, 52, 54, 99)
+_CGW_PREFIXES: Final = (62, 78, 81, 85, 91, 109, 146, 185, 195, 203, 212, 217)
+
+
+# --- public types ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Incident:
+    """One injected incident.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`INCIDENT_KINDS`: ``dpd_timeout`` (down, recovers after ``duration``),
+        ``dpd_flapping`` (short DPD outages repeated over ``duration``; options ``outage``
+        and ``gap``, (min, max) [s]), ``cgw_delete`` (the gateway deletes the IKE_SA and
+        renegotiates), ``psk_mismatch``, ``auth_failed``, ``no_proposal_match`` (failed
+        attempts every ``retry`` = (10, 30) s until fixed), ``ts_unacceptable`` and
+        ``phase2_failed`` (Phase 1 stays up; IKEv2 only), ``rekey_collisions`` (raises the
+        collision probability to option ``probability``, default 0.3, over the period;
+        IKEv2 only), ``both_down`` (both tunnels down at once, DPD on both, for exactly
+        ``duration``), ``logging_gap`` (no records; the state carries on).
+    connection : int or str
+        Index of the connection (0-based) or its ``vpn-…`` id.
+    tunnel : int, str
+        Tunnel index within the connection (0 or 1), its outside IP, or ``"both"``.
+    start : str, pandas.Timestamp or pandas.Timedelta
+        When it starts (UTC); a Timedelta is an offset from the simulation start.
+    duration : float, str or pandas.Timedelta
+        How long it lasts [s] (or anything :class:`pandas.Timedelta` accepts).
+    options : dict
+        Kind-specific options (see ``kind``).
+
+    Examples
+    --------
+    >>> Incident("dpd_timeout", 0, 1, "2026-10-01 05:00:00", "10min")  # doctest: +ELLIPSIS
+    Incident(kind='dpd_timeout', connection=0, tunnel=1, ...)
+    """
+
+    kind: str
+    connection: int | str = 0
+    tunnel: int | str = 0
+    start: str | pd.Timestamp | pd.Timedelta = pd.Timedelta(0)
+    duration: float | str | pd.Timedelta = 300.0
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass
+class Simulation:
+    """Simulated tunnel logs with their ground truth.
+
+    Attributes
+    ----------
+    start, end : pandas.Timestamp
+        The simulated window (UTC); records are in ``[start, end)``.
+    records : pandas.DataFrame
+        ``log_group``, ``log_stream``, ``time`` (whole seconds, UTC), ``message`` (exactly
+        what CloudWatch stores), sorted by stream, time and emission order.
+    truth : pandas.DataFrame
+        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``/``down``), ``start``,
+        ``end``, ``cause``: maximal state intervals per tunnel, the last ending at ``end``.
+    tunnels : pandas.DataFrame
+        ``vpn_connection_id``, ``tunnel_ip``, ``ike_version``, ``cgw_id``, ``cgw_ip``,
+        ``log_stream``, ``output_format``, ``connection``, ``tunnel``, ``log_group``,
+        ``bgp_log_stream``.
+    incidents : pandas.DataFrame
+        ``kind``, ``connection``, ``vpn_connection_id``, ``tunnel``, ``tunnel_ip``,
+        ``start``, ``end``, ``notes``: every injected incident.
+    rekeys : pandas.DataFrame
+        One row per child-SA negotiation (one request id) visible in the logs:
+        ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``request_id``, ``initiator``
+        (``aws``/``cgw``), ``collision`` (both rows of a collision are True; one collision
+        incident = one ``time`` with collisions), ``purpose`` (``rekey``/``establish``).
+    seed : int
+        The seed everything was drawn from (writers default to it).
+    account_id : str
+        The AWS account the envelopes name.
+    states : pandas.DataFrame
+        The phase states behind every tunnel record (also of text-format tunnels, whose
+        messages carry none): ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``phase1``,
+        ``phase2``, ``details``, indexed like ``records``.
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    records: pd.DataFrame
+    truth: pd.DataFrame
+    tunnels: pd.DataFrame
+    incidents: pd.DataFrame
+    rekeys: pd.DataFrame
+    seed: int
+    account_id: str = _LOG_GROUP_ACCOUNT
+    states: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def write(self, out_dir: str | Path, envelope: Envelope, **options: Any) -> list[Path]:
+        """Write the records in one of the envelopes AWS delivers them in.
+
+        Parameters
+        ----------
+        out_dir : str or pathlib.Path
+            Directory to write into (created).
+        envelope : str
+            ``raw``, ``s3_export``, ``insights_csv``, ``insights_json``,
+            ``filter_log_events``, ``get_log_events``, ``lambda_event`` or ``firehose``.
+        **options
+            ``start``/``end`` (a sub-window), ``seed`` and the envelope's own options; see
+            :func:`vpnlog_analytics.simulate.envelopes.write`.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        from .envelopes import write
+
+        return write(self, out_dir, envelope, **options)
+
+
+# --- tunnels -----------------------------------------------------------------------------
+@dataclass
+class _Tunnel:
+    connection: int
+    index: int
+    vpn_id: str
+    ip: str
+    cgw_id: str
+    cgw_ip: str
+    version: str
+    output_format: str
+    log_group: str
+    bgp_neighbor: str
+
+    @property
+    def stream(self) -> str:
+        return f"{self.vpn_id}-{self.ip}-IKE.log"
+
+    @property
+    def bgp_stream(self) -> str:
+        return f"{self.vpn_id}-{self.ip}-BGP.log"
+
+
+def _hex(rng: np.random.Generator, n: int) -> str:
+    return "".join(f"{int(d):x}" for d in rng.integers(0, 16, n))
+
+
+def _ip(rng: np.random.Generator, prefixes: Sequence[int]) -> str:
+    first = int(rng.choice(np.asarray(prefixes)))
+    rest = rng.integers(1, 255, 3)
+    return f"{first}.{rest[0]}.{rest[1]}.{rest[2]}"
+
+
+def _make_tunnels(
+    rng: np.random.Generator,
+    connections: int,
+    ike_versions: Sequence[str],
+    output_formats: Sequence[str],
+    log_group: str,
+) -> list[_Tunnel]:
+    tunnels = []
+    for c in range(connections):
+        vpn_id, cgw_id, cgw_ip = (
+            f"vpn-{_hex(rng, 17)}",
+            f"cgw-{_hex(rng, 17)}",
+            _ip(rng, _CGW_PREFIXES),
+        )
+        for i in range(2):
+            inside = int(rng.integers(0, 64)) * 4
+            tunnels.append(
+                _Tunnel(
+                    connection=c,
+                    index=i,
+                    vpn_id=vpn_id,
+                    ip=_ip(rng, _AWS_PREFIXES),
+                    cgw_id=cgw_id,
+                    cgw_ip=cgw_ip,
+                    version=ike_versions[c],
+                    output_format=output_formats[2 * c + i],
+                    log_group=log_group,
+                    bgp_neighbor=f"169.254.{int(rng.integers(0, 256))}.{inside + 2}",
+                )
+            )
+    return tunnels
+
+
+# --- incidents -> per-tunnel plan ----------------------------------------------------------
+@dataclass
+class _Episode:
+    """One outage of one tunnel: down from ``t0`` (inclusive) to ``t1`` [epoch s]."""
+
+    t0: int
+    t1: int
+    kind: str
+    options: Mapping[str, Any]
+
+
+@dataclass
+class _Plan:
+    episodes: dict[int, list[_Episode]] = field(default_factory=dict)
+    collision_windows: dict[int, list[tuple[int, int, float]]] = field(default_factory=dict)
+    gaps: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _epoch(ts: pd.Timestamp) -> int:
+    return int(ts.value // 1_000_000_000)
+
+
+def _seconds(duration: float | str | pd.Timedelta) -> int:
+    if isinstance(duration, (int, float, np.integer, np.floating)):
+        return int(round(float(duration)))
+    return int(round(pd.Timedelta(duration).total_seconds()))
+
+
+def _resolve_time(value: str | pd.Timestamp | pd.Timedelta, start: pd.Timestamp) -> int:
+    if isinstance(value, pd.Timedelta):
+        return _epoch(start + value)
+    return _epoch(_utc(value))
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        return ts.tz_localize("UTC")
+    return ts.tz_convert("UTC")
+
+
+def _connection_index(inc: Incident, tunnels: list[_Tunnel]) -> int:
+    n = max(t.connection for t in tunnels) + 1
+    if isinstance(inc.connection, str):
+        for t in tunnels:
+            if t.vpn_id == inc.connection:
+                return t.connection
+        raise ValueError(f"incident {inc.kind}: no connection {inc.connection!r}")
+    if not 0 <= int(inc.connection) < n:
+        raise ValueError(
+            f"incident {inc.kind}: connection index {inc.connection} not in 0..{n - 1}"
+        )
+    return int(inc.connection)
+
+
+def _tunnel_indices(inc: Incident, conn: int, tunnels: list[_Tunnel]) -> list[int]:
+    """Global tunnel indices (into ``tunnels``) an incident applies to."""
+    pair = [k for k, t in enumerate(tunnels) if t.connection == conn]
+    if inc.tunnel == "both" or inc.kind == "both_down":
+        return pair
+    for k in pair:
+        if inc.tunnel in (tunnels[k].index, tunnels[k].ip):
+            return [k]
+    raise ValueError(f"incident {inc.kind}: tunnel must be 0, 1, an outside IP or 'both'")
+
+
+def _add_episode(plan: _Plan, k: int, ep: _Episode) -> None:
+    plan.episodes.setdefault(k, []).append(ep)
+
+
+def _flapping(
+    rng: np.random.Generator, t0: int, t1: int, opts: Mapping[str, Any]
+) -> list[_Episode]:
+    outage, gap = opts.get("outage", (20, 180)), opts.get("gap", (240, 900))
+    eps: list[_Episode] = []
+    t = t0
+    while True:
+        d = int(rng.integers(outage[0], outage[1] + 1))
+        if t + d > t1:
+            return eps
+        eps.append(_Episode(t, t + d, "dpd_timeout", opts))
+        t += d + int(rng.integers(gap[0], gap[1] + 1))
+
+
+def _plan_incident(
+    plan: _Plan,
+    inc: Incident,
+    tunnels: list[_Tunnel],
+    rng: np.random.Generator,
+    start: pd.Timestamp,
+) -> None:
+    if inc.kind not in INCIDENT_KINDS:
+        raise ValueError(
+            f"unknown incident kind {inc.kind!r}; allowed: {', '.join(INCIDENT_KINDS)}"
+        )
+    conn = _connection_index(inc, tunnels)
+    ks = _tunnel_indices(inc, conn, tunnels)
+    t0, d = _resolve_time(inc.start, start), _seconds(inc.duration)
+    if d < 2:
+        raise ValueError(f"incident {inc.kind}: duration must be at least 2 s, got {d} s")
+    if inc.kind in _V2_ONLY and tunnels[ks[0]].version != "v2":
+        raise ValueError(f"incident {inc.kind} needs an IKEv2 tunnel; connection {conn} is IKEv1")
+    notes = ""
+    if inc.kind == "both_down":
+        lead = int(rng.integers(3, 21))
+        lag = int(rng.integers(5, 61))
+        first = int(rng.integers(0, 2))
+        _add_episode(plan, ks[first], _Episode(t0 - lead, t0 + d, "dpd_timeout", inc.options))
+        _add_episode(plan, ks[1 - first], _Episode(t0, t0 + d + lag, "dpd_timeout", inc.options))
+        notes = (
+            f"{tunnels[ks[first]].ip} down {lead} s earlier; {tunnels[ks[1 - first]].ip} "
+            f"back {lag} s later; both down for {d} s"
+        )
+    elif inc.kind == "dpd_flapping":
+        for k in ks:
+            eps = _flapping(rng, t0, t0 + d, inc.options)
+            for ep in eps:
+                _add_episode(plan, k, ep)
+            notes = f"{len(eps)} DPD outages"
+    elif inc.kind == "rekey_collisions":
+        p = float(inc.options.get("probability", 0.3))
+        for k in ks:
+            plan.collision_windows.setdefault(k, []).append((t0, t0 + d, p))
+        notes = f"collision probability {p:g} per rekey"
+    elif inc.kind == "logging_gap":
+        for k in ks:
+            plan.gaps.setdefault(k, []).append((t0, t0 + d))
+        notes = "no records; state carries on"
+    else:
+        kind = "dpd_timeout" if inc.kind == "dpd_timeout" else inc.kind
+        for k in ks:
+            _add_episode(plan, k, _Episode(t0, t0 + d, kind, inc.options))
+    plan.rows.append(
+        {
+            "kind": inc.kind,
+            "connection": conn,
+            "vpn_connection_id": tunnels[ks[0]].vpn_id,
+            "tunnel": "both" if len(ks) == 2 else str(tunnels[ks[0]].index),
+            "tunnel_ip": ",".join(tunnels[k].ip for k in ks),
+            "start": t0,
+            "end": t0 + d,
+            "notes": notes,
+        }
+    )
+
+
+def _check_plan(plan: _Plan, tunnels: list[_Tunnel], t_start: int, t_end: int) -> None:
+    for row in plan.rows:
+        if not t_start <= row["start"] < t_end:
+            raise ValueError(
+                f"incident {row['kind']} starts at {pd.Timestamp(row['start'], unit='s')}, "
+                "outside the simulated window"
+            )
+    for k, eps in plan.episodes.items():
+        eps.sort(key=lambda e: e.t0)
+        for a, b in zip(eps, eps[1:], strict=False):
+            if b.t0 < a.t1 + MIN_SPACING:
+                raise ValueError(
+                    f"incidents overlap on tunnel {tunnels[k].ip}: {a.kind} until "
+                    f"{pd.Timestamp(a.t1, unit='s')} and {b.kind} from "
+                    f"{pd.Timestamp(b.t0, unit='s')} (keep {MIN_SPACING} s apart)"
+                )
+        if eps and eps[0].t0 < t_start:
+            eps[0].t0 = t_start
+
+
+# --- random and sample incident mixes ------------------------------------------------------
+def _random_incidents(
+    rng: np.random.Generator, tunnels: list[_Tunnel], start: pd.Timestamp, end: pd.Timestamp
+) -> list[Incident]:
+    """Draw a realistic incident mix, non-overlapping per tunnel, rates per tunnel-day."""
+    days = (end - start).total_seconds() / 86400
+    span = int((end - start).total_seconds())
+    busy: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    out: list[Incident] = []
+    n_conn = max(t.connection for t in tunnels) + 1
+    kinds_per_tunnel = (
+        ("dpd_timeout", 0.08, (60, 900)),
+        ("cgw_delete", 0.04, (3, 40)),
+        ("dpd_flapping", 0.015, (1800, 5400)),
+        ("psk_mismatch", 0.01, (600, 3600)),
+        ("no_proposal_match", 0.01, (300, 2400)),
+        ("ts_unacceptable", 0.005, (300, 1800)),
+        ("phase2_failed", 0.005, (120, 900)),
+        ("auth_failed", 0.005, (300, 1800)),
+    )
+
+    def free(key: tuple[int, int], t0: int, t1: int) -> bool:
+        return all(t1 + 600 <= a or t0 >= b + 600 for a, b in busy.get(key, []))
+
+    def place(kind: str, conn: int, tunnel: int | str, lo: int, hi: int) -> None:
+        d = int(rng.integers(lo, hi + 1))
+        if d + 120 >= span:
+            return
+        t0 = int(rng.integers(0, span - d - 60))
+        keys = [(conn, 0), (conn, 1)] if tunnel == "both" else [(conn, int(tunnel))]
+        if all(free(key, t0 - 120, t0 + d + 120) for key in keys):
+            for key in keys:
+                busy.setdefault(key, []).append((t0 - 120, t0 + d + 120))
+            out.append(Incident(kind, conn, tunnel, pd.Timedelta(seconds=t0), d))
+
+    for c in range(n_conn):
+        version = tunnels[2 * c].version
+        for kind, rate, (lo, hi) in kinds_per_tunnel:
+            if kind in _V2_ONLY and version != "v2":
+                continue
+            for i in range(2):
+                for _ in range(int(rng.poisson(rate * days))):
+                    place(kind, c, i, lo, hi)
+        for _ in range(int(rng.poisson(0.01 * days))):
+            place("both_down", c, "both", 300, 2400)
+        for _ in range(int(rng.poisson(0.01 * days))):
+            place("logging_gap", c, int(rng.integers(0, 2)), 600, 7200)
+        if version == "v2" and rng.random() < 0.3:
+            p = round(float(rng.uniform(0.05, 0.3)), 2)
+            i = int(rng.integers(0, 2))
+            out.append(
+                Incident("rekey_collisions", c, i, pd.Timedelta(0), span, {"probability": p})
+            )
+    return out
+
+
+#: Window of the bundled samples.
+SAMPLES_START: Final = "2026-10-01"
+SAMPLES_END: Final = "2026-11-01"
+
+
+def sample_incidents() -> list[Incident]:
+    """Return the incidents of the bundled samples (the story of ``data/samples``).
+
+    Returns
+    -------
+    list of Incident
+        Connection 0 (IKEv2): a PSK mismatch after a change on tunnel 0 (~40 min), a
+        gateway delete, and a 17-minute outage of both tunnels (DPD on both). Connection 1
+        (IKEv1): tunnel 1 flaps on DPD timeouts in three episodes; a logging gap on tunnel
+        0. Connection 2 (IKEv2): tunnel 0 prone to rekey collisions all month, and a
+        no-proposal-match episode on tunnel 1 after a gateway change.
+    """
+    return [
+        Incident("psk_mismatch", 0, 0, "2026-10-07 14:12:37", 2412),
+        Incident("cgw_delete", 0, 1, "2026-10-15 03:27:51", 14),
+        Incident("both_down", 0, "both", "2026-10-21 09:43:18", 1025),
+        Incident("dpd_flapping", 1, 1, "2026-10-04 02:05:12", 3000),
+        Incident("dpd_flapping", 1, 1, "2026-10-13 18:20:40", 3300),
+        Incident("dpd_flapping", 1, 1, "2026-10-26 06:41:05", 2700),
+        Incident("dpd_timeout", 1, 0, "2026-10-18 11:06:29", 212),
+        Incident("logging_gap", 1, 0, "2026-10-09 11:02:44", 5700),
+        Incident("rekey_collisions", 2, 0, "2026-10-01", "31D", {"probability": 0.25}),
+        Incident("no_proposal_match", 2, 1, "2026-10-17 22:31:09", 1486),
+    ]
+
+
+# --- per-tunnel log generation -------------------------------------------------------------
+class _TunnelLog:
+    """Accumulates the records of one tunnel: (time, priority, seq, details, p1, p2)."""
+
+    def __init__(
+        self,
+        tunnel: _Tunnel,
+        rng: np.random.Generator,
+        chatter: tuple[float, float],
+        rekey_interval: float | None,
+    ) -> None:
+        self.t = tunnel
+        self.rng = rng
+        self.chatter = chatter
+        self.rekey_interval = rekey_interval
+        self.lines: list[tuple[int, int, int, str, str, str]] = []
+        self.negotiations: list[tuple[int, int, str, bool, str]] = []
+        self.bgp: list[tuple[int, str, str]] = []  # (time ms, status, details)
+        self.request_id = (
+            int(rng.integers(1, 40))
+            if tunnel.version == "v2"
+            else int(rng.integers(100_000_000, 900_000_000))
+        )
+        self.spis = (self.spi(), self.spi())
+        self.aws_initiates = float(rng.uniform(0.3, 0.7))
+        self.exchange = "CREATE_CHILD_SA" if tunnel.version == "v2" else "Quick Mode"
+
+    # small builders
+    def spi(self) -> str:
+        return f"0x{int(self.rng.integers(0x10000000, 0xFFFFFFFF)):08x}"
+
+    def next_id(self) -> int:
+        self.request_id += 1 if self.t.version == "v2" else int(self.rng.integers(1, 5_000_000))
+        return self.request_id
+
+    def add(self, t: int, prio: int, details: str, states: tuple[str, str]) -> None:
+        self.lines.append((t, prio, len(self.lines), details, states[0], states[1]))
+
+    def send(self, t: int, prio: int, states: tuple[str, str], n: int = 604) -> None:
+        self.add(t, prio, _SEND.format(ip=self.t.ip, cgw=self.t.cgw_id, n=n), states)
+
+    def recv(self, t: int, prio: int, states: tuple[str, str], n: int | None = None) -> None:
+        size = int(self.rng.choice(np.asarray(_RECV_SIZES))) if n is None else n
+        self.add(t, prio, _RECV.format(ip=self.t.ip, cgw=self.t.cgw_id, n=size), states)
+
+    def fmt(self, text: str) -> str:
+        return text.format(cgw_ip=self.t.cgw_ip, n=3)
+
+    def sa_up(self, t: int, prio: int) -> None:
+        self.spis = (self.spi(), self.spi())
+        self.add(t, prio, _P2_UP.format(i=self.spis[0], o=self.spis[1]) + _TS_TAIL, _UP)
+
+    def close(self, t: int, prio: int, spis: tuple[str, str], states: tuple[str, str]) -> None:
+        self.add(t, prio, _CLOSE.format(i=spis[0], o=spis[1]) + _TS_TAIL, states)
+
+    def uniform(self, lo_hi: tuple[float, float]) -> int:
+        return max(1, int(round(float(self.rng.uniform(lo_hi[0], lo_hi[1])))))
+
+    # idle chatter
+    def chatter_line(self, t: int, prio: int, states: tuple[str, str] = _UP) -> None:
+        if self.rng.random() < 0.6:
+            self.send(t, prio, states)
+            if self.rng.random() < 0.1:  # retransmit in the same second, as real logs show
+                self.send(t, prio, states)
+        else:
+            self.recv(t, prio, states)
+
+    def idle(self, a: int, b: int) -> None:
+        """Chatter strictly inside the up period ``[a, b)``."""
+        t = a + self.uniform(self.chatter)
+        while t < b - 1:
+            self.chatter_line(t, _PRIO_CHATTER)
+            t += self.uniform(self.chatter)
+
+
+def _rekey(log: _TunnelLog, r: int, collision: bool, limit: int) -> None:
+    """One child-SA rekey starting at ``r``; old-SA deletes only before ``limit``."""
+    ex, old, p = log.exchange, log.spis, _PRIO_REKEY
+    if collision:
+        a, c = log.next_id(), log.next_id()
+        log.add(r, p, _REQ_SENT.format(id=a, ex=ex), _REKEYING)
+        log.send(r, p, _REKEYING, int(log.rng.choice([508, 540, 572])))
+        log.recv(r, p, _REKEYING, int(log.rng.choice([508, 540, 572])))
+        log.add(r, p, _REQ_RECV.format(id=c, ex=ex), _REKEYING)
+        log.add(r, p, _SELECTED.format(n=2), _REKEYING)
+        log.add(r, p, _RESP_SENT.format(id=c, ex=ex), _REKEYING)
+        log.add(r + 1, p, _RESP_RECV.format(id=a, ex=ex), _REKEYING)
+        log.add(r + 1, p, _COLLISION, _REKEYING)
+        log.add(r + 1, p, _REDUNDANT, _REKEYING)
+        log.close(r + 1, p, (log.spi(), log.spi()), _REKEYING)
+        log.sa_up(r + 1, p)
+        log.close(r + 1, p, old, _UP)
+        log.negotiations += [(r, a, "aws", True, "rekey"), (r, c, "cgw", True, "rekey")]
+    elif log.rng.random() < log.aws_initiates:
+        a, o = log.next_id(), int(log.rng.integers(0, 2))
+        log.add(r, p, _REQ_SENT.format(id=a, ex=ex), _REKEYING)
+        log.send(r, p, _REKEYING, int(log.rng.choice([316, 508, 540])))
+        log.recv(r + o, p, _REKEYING, int(log.rng.choice([300, 508, 540])))
+        log.add(r + o, p, _RESP_RECV.format(id=a, ex=ex), _REKEYING)
+        log.sa_up(r + o, p)
+        log.close(r + o, p, old, _UP)
+        log.negotiations.append((r, a, "aws", False, "rekey"))
+    else:
+        c, o = log.next_id(), int(log.rng.integers(0, 2))
+        log.recv(r, p, _REKEYING, 300)
+        log.add(r, p, _REQ_RECV.format(id=c, ex=ex), _REKEYING)
+        log.add(r, p, _SELECTED.format(n=2), _REKEYING)
+        log.add(r, p, _RESP_SENT.format(id=c, ex=ex), _REKEYING)
+        log.send(r, p, _REKEYING, 316)
+        if log.t.version == "v1":  # Quick Mode's third message, as in the real capture
+            log.recv(r + o, p, _REKEYING, 60)
+            log.add(r + o, p, _REQ_RECV.format(id=c, ex=ex), _REKEYING)
+        log.sa_up(r + o, p)
+        log.negotiations.append((r, c, "cgw", False, "rekey"))
+        later = r + o + int(log.rng.integers(30, 301))
+        if later < limit:
+            log.recv(later, p, _UP, 76)
+            log.add(later, p, _CHILD_DELETE.format(spi=old[1]), _UP)
+            log.close(later, p, old, _UP)
+
+
+def _collision_p(log: _TunnelLog, r: int, windows: list[tuple[int, int, float]]) -> float:
+    if log.t.version != "v2":
+        return 0.0
+    return max([BASE_COLLISION_PROBABILITY] + [p for a, b, p in windows if a <= r < b])
+
+
+def _up_period(
+    log: _TunnelLog, a: int, b: int, anchor: int, windows: list[tuple[int, int, float]]
+) -> None:
+    """Chatter and rekeys in the up period ``[a, b)``; the SA was established at ``anchor``."""
+    log.idle(a, b)
+    if not log.rekey_interval:
+        return
+    interval = float(log.rekey_interval)
+    r = anchor + int(interval * (1 - 0.1 * log.rng.random()))
+    while r < b - 12:
+        r = max(r, a + 3)
+        if r >= b - 12:
+            break
+        _rekey(log, r, bool(log.rng.random() < _collision_p(log, r, windows)), b - 2)
+        r += int(interval * (1 - 0.1 * log.rng.random()))
+
+
+def _recover(log: _TunnelLog, t1: int, keep_phase1: bool) -> None:
+    """Renegotiation lines: down states up to ``t1 - 1``, the first up record at ``t1``."""
+    p, s = _PRIO_EPISODE, t1 - 1
+    if not keep_phase1:
+        log.send(s, p, _NEGOTIATING, int(log.rng.choice([452, 508, 604])))
+        log.recv(s, p, _NEGOTIATING, int(log.rng.choice([300, 452, 508])))
+        log.add(s, p, _SELECTED.format(n=1), _NEGOTIATING)
+        log.add(s, p, log.fmt(_P1_UP), _P2_NEGOTIATING)
+    else:
+        log.recv(s, p, _P2_NEGOTIATING, 300)
+    if log.t.version == "v1":
+        q = log.next_id()
+        log.add(s, p, _REQ_SENT.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
+        log.add(s, p, _RESP_RECV.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
+        log.negotiations.append((s, q, "aws", False, "establish"))
+    log.add(s, p, _SELECTED.format(n=2), _P2_NEGOTIATING)
+    log.sa_up(t1, p)
+    log.send(t1, p, _UP, 316)
+
+
+def _error_lines(log: _TunnelLog, kind: str) -> tuple[list[str], tuple[str, str]]:
+    v1 = log.t.version == "v1"
+    table: dict[str, tuple[list[str], tuple[str, str]]] = {
+        "psk_mismatch": ([_PSK_V1] if v1 else [log.fmt(_PSK_V2), _AUTH], _DOWN),
+        "auth_failed": ([_AUTH], _DOWN),
+        "no_proposal_match": ([_NO_MATCH, _NO_CHOSEN], _DOWN),
+        "ts_unacceptable": ([_TS], _P1_ONLY),
+        "phase2_failed": ([_P2_FAILED], _P1_ONLY),
+    }
+    return table[kind]
+
+
+def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
+    """Lines of one outage: the error at ``t0``, retries while down, recovery at ``t1``."""
+    p, v1 = _PRIO_EPISODE, log.t.version == "v1"
+    if ep.kind == "dpd_timeout":
+        for k in (3, 2, 1):  # unanswered DPD messages while still up
+            if ep.t0 - 10 * k > prev_end:
+                log.send(ep.t0 - 10 * k, p, _UP, 92)
+        log.add(ep.t0, p, _DPD_V1 if v1 else _DPD_V2.format(n=3), _DOWN)
+        t, n = ep.t0 + log.uniform((20, 60)), 0
+        while t < ep.t1 - 1:
+            log.send(t, p, _NEGOTIATING, 452)
+            n += 1
+            if not v1 and n % 3 == 0:
+                log.add(t, p, log.fmt(_P1_TIMEOUT), _DOWN)
+            t += log.uniform((20, 60))
+        _recover(log, ep.t1, keep_phase1=False)
+        return
+    if ep.kind == "cgw_delete":
+        log.add(ep.t0, p, _CGW_DELETE, _DOWN)
+        log.close(ep.t0, p, log.spis, _DOWN)
+        _recover(log, ep.t1, keep_phase1=False)
+        return
+    texts, states = _error_lines(log, ep.kind)
+    retry = tuple(ep.options.get("retry", (10, 30)))
+    t = ep.t0
+    while t < ep.t1 - 1:
+        if t > ep.t0:
+            log.recv(t, p, _NEGOTIATING if states == _DOWN else _P1_ONLY)
+        for text in texts:
+            log.add(t, p, text, states)
+        t += log.uniform((float(retry[0]), float(retry[1])))
+    _recover(log, ep.t1, keep_phase1=states == _P1_ONLY)
+
+
+def _bgp_lines(log: _TunnelLog, t_start: int, eps: list[_Episode]) -> None:
+    """BGP session records: established at the start, down with each outage, up after."""
+    nb, rng = log.t.bgp_neighbor, log.rng
+
+    def add(t: int, status: str, text: str) -> None:
+        log.bgp.append((t * 1000 + int(rng.integers(0, 1000)), status, text))
+
+    add(t_start, "UP", _BGP_FSM.format(a="OpenConfirm", b="Established", ip=nb))
+    for ep in eps:
+        add(ep.t0, "DOWN", _BGP_FSM.format(a="Established", b="Idle", ip=nb))
+        t = ep.t1 + int(rng.integers(2, 9))
+        for a, b in (("Idle", "Connect"), ("Connect", "OpenSent"), ("OpenSent", "OpenConfirm")):
+            add(t, "DOWN", _BGP_FSM.format(a=a, b=b, ip=nb))
+        add(t + 1, "UP", _BGP_FSM.format(a="OpenConfirm", b="Established", ip=nb))
+        add(t + 1, "UP", _BGP_EOR.format(ip=nb))
+
+
+def _state_at(t: int, eps: list[_Episode]) -> tuple[str, str]:
+    for ep in eps:
+        if ep.t0 <= t < ep.t1:
+            return _P1_ONLY if ep.kind in ("ts_unacceptable", "phase2_failed") else _NEGOTIATING
+    return _UP
+
+
+def _generate_tunnel(log: _TunnelLog, plan: _Plan, k: int, t_start: int, t_end: int) -> None:
+    eps = plan.episodes.get(k, [])
+    windows = plan.collision_windows.get(k, [])
+    if not eps or eps[0].t0 > t_start:
+        log.chatter_line(t_start, _PRIO_FIRST)
+    up_from = t_start
+    anchor = t_start - int(log.rng.uniform(0, float(log.rekey_interval or 1)))
+    prev_end = t_start - 1
+    for ep in eps:
+        if ep.t0 > up_from:
+            _up_period(log, up_from, ep.t0, anchor, windows)
+        _episode(log, ep, prev_end)
+        up_from = anchor = prev_end = ep.t1
+    if up_from < t_end:
+        _up_period(log, up_from, t_end, anchor, windows)
+    for _, g1 in plan.gaps.get(k, []):
+        if g1 < t_end:
+            # the first record after the gap restates the state at that second
+            states = _state_at(g1, eps)
+            log.chatter_line(g1, _PRIO_RESUME, states)
+
+
+def _keep(t: int, t_start: int, t_end: int, gaps: list[tuple[int, int]]) -> bool:
+    return t_start <= t < t_end and not any(a <= t < b for a, b in gaps)
+
+
+# --- assembling the tables -----------------------------------------------------------------
+def _message(tunnel: _Tunnel, t: int, details: str, p1: str, p2: str) -> str:
+    if tunnel.output_format == "text":
+        return details
+    record = {
+        "event_timestamp": t,
+        "details": details,
+        "dpd_enabled": True,
+        "nat_t_detected": False,
+        "ike_phase1_state": p1,
+        "ike_phase2_state": p2,
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _bgp_message(tunnel: _Tunnel, ms: int, status: str, details: str) -> str:
+    stamp = pd.Timestamp(ms, unit="ms", tz="UTC")
+    record = {
+        "resource_id": f"{tunnel.vpn_id}_{tunnel.ip}",
+        "event_timestamp": ms,
+        "timestamp": stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms % 1000:03d}Z",
+        "type": "BGPStatus",
+        "status": status,
+        "message": {"details": details},
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _tunnel_rows(
+    log: _TunnelLog, gaps: list[tuple[int, int]], t_start: int, t_end: int
+) -> tuple[list[tuple[str, str, int, str, str, str, str]], list[tuple[int, int, str, bool, str]]]:
+    rows = []
+    for t, _, _, details, p1, p2 in sorted(log.lines, key=lambda x: (x[0], x[1], x[2])):
+        if _keep(t, t_start, t_end, gaps):
+            message = _message(log.t, t, details, p1, p2)
+            rows.append((log.t.log_group, log.t.stream, t, message, details, p1, p2))
+    negotiations = [n for n in log.negotiations if _keep(n[0], t_start, t_end, gaps)]
+    return rows, negotiations
+
+
+def _bgp_rows(
+    log: _TunnelLog, gaps: list[tuple[int, int]], t_start: int, t_end: int
+) -> list[tuple[str, str, int, str, str, str, str]]:
+    rows = []
+    for ms, status, details in sorted(log.bgp, key=lambda x: x[0]):
+        t = ms // 1000
+        if _keep(t, t_start, t_end, gaps):
+            message = _bgp_message(log.t, ms, status, details)
+            rows.append((log.t.log_group, log.t.bgp_stream, t, message, details, "", ""))
+    return rows
+
+
+def _to_time(seconds: Sequence[int] | pd.Series) -> pd.Series:
+    values = np.asarray(seconds, dtype="int64").astype("datetime64[s]").astype("datetime64[ns]")
+    return pd.Series(values).dt.tz_localize("UTC")
+
+
+def compute_truth(states: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Compute the maximal up/down intervals per tunnel from the phase states of records.
+
+    Parameters
+    ----------
+    states : pandas.DataFrame
+        ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``phase1``, ``phase2``, ``details``,
+        one row per tunnel record in stream order.
+    end : pandas.Timestamp
+        End of the window: the last interval of each tunnel ends there.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vpn_connection_id``, ``tunnel_ip``, ``state``, ``start``, ``end``, ``cause``.
+    """
+    out = []
+    for (vpn, ip), g in states.groupby(["vpn_connection_id", "tunnel_ip"], sort=True):
+        up = (g["phase1"].isin(schema.UP_STATES) & g["phase2"].isin(schema.UP_STATES)).to_numpy()
+        times, details = g["time"].to_numpy(), g["details"].to_numpy()
+        change = np.flatnonzero(np.r_[True, up[1:] != up[:-1]])
+        ends = list(times[change[1:]]) + [end.to_datetime64()]
+        for i, j in enumerate(change):
+            rule = None if up[j] else catalog.classify(str(details[j]))
+            out.append(
+                {
+                    "vpn_connection_id": vpn,
+                    "tunnel_ip": ip,
+                    "state": "up" if up[j] else "down",
+                    "start": times[j],
+                    "end": ends[i],
+                    "cause": None if up[j] else (rule.event if rule else catalog.UNKNOWN),
+                }
+            )
+    truth = pd.DataFrame(
+        out, columns=["vpn_connection_id", "tunnel_ip", "state", "start", "end", "cause"]
+    )
+    for col in ("start", "end"):
+        truth[col] = pd.to_datetime(truth[col], utc=True).astype("datetime64[ns, UTC]")
+    truth["cause"] = truth["cause"].astype(object).where(truth["cause"].notna(), None)
+    return truth
+
+
+def _tunnels_frame(tunnels: list[_Tunnel], bgp: bool) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "vpn_connection_id": [t.vpn_id for t in tunnels],
+            "tunnel_ip": [t.ip for t in tunnels],
+            "ike_version": [t.version for t in tunnels],
+            "cgw_id": [t.cgw_id for t in tunnels],
+            "cgw_ip": [t.cgw_ip for t in tunnels],
+            "log_stream": [t.stream for t in tunnels],
+            "output_format": [t.output_format for t in tunnels],
+            "connection": [t.connection for t in tunnels],
+            "tunnel": [t.index for t in tunnels],
+            "log_group": [t.log_group for t in tunnels],
+            "bgp_log_stream": [t.bgp_stream if bgp else None for t in tunnels],
+        }
+    )
+
+
+def _incidents_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    cols = [
+        "kind",
+        "connection",
+        "vpn_connection_id",
+        "tunnel",
+        "tunnel_ip",
+        "start",
+        "end",
+        "notes",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    for col in ("start", "end"):
+        df[col] = (
+            _to_time(df[col].astype("int64"))
+            if len(df)
+            else pd.Series([], dtype="datetime64[ns, UTC]")
+        )
+    return df.sort_values(["start", "connection"], kind="stable").reset_index(drop=True)
+
+
+def _rekeys_frame(rows: list[tuple[str, str, int, int, str, bool, str]]) -> pd.DataFrame:
+    cols = [
+        "vpn_connection_id",
+        "tunnel_ip",
+        "time",
+        "request_id",
+        "initiator",
+        "collision",
+        "purpose",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    df["time"] = _to_time(df["time"].astype("int64"))
+    df["request_id"] = df["request_id"].astype("int64")
+    df["collision"] = df["collision"].astype(bool)
+    return df.sort_values(
+        ["vpn_connection_id", "tunnel_ip", "time", "request_id"], kind="stable"
+    ).reset_index(drop=True)
+
+
+# --- the entry point -----------------------------------------------------------------------
+def _per_tunnel(value: str | Sequence[str] | None, n: int, default: str, name: str) -> list[str]:
+    if value is None:
+        return [default] * n
+    if isinstance(value, str):
+        return [value] * n
+    values = list(value)
+    if len(values) != n:
+        raise ValueError(f"{name}: expected {n} values, got {len(values)}")
+    return values
+
+
+def _default_versions(connections: int) -> list[str]:
+    return ["v1" if c % 3 == 1 else "v2" for c in range(connections)]
+
+
+def _resolve_incidents(
+    incidents: str | Sequence[Incident] | None,
+    rng: np.random.Generator,
+    tunnels: list[_Tunnel],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> list[Incident]:
+    if incidents is None:
+        return []
+    if isinstance(incidents, str):
+        if incidents == "samples":
+            return sample_incidents()
+        if incidents == "random":
+            return _random_incidents(rng, tunnels, start, end)
+        raise ValueError(
+            f"incidents must be None, 'samples', 'random' or a list, got {incidents!r}"
+        )
+    return list(incidents)
+
+
+def simulate_logs(
+    start: str | pd.Timestamp = SAMPLES_START,
+    end: str | pd.Timestamp = SAMPLES_END,
+    *,
+    connections: int = 3,
+    seed: int = 0,
+    incidents: str | Sequence[Incident] | None = None,
+    ike_versions: Sequence[str] | None = None,
+    chatter: tuple[float, float] = (120, 300),
+    rekey_interval: float | None = 3600,
+    log_group: str = "/aws/vendedlogs/vpn",
+    bgp: bool = False,
+    output_format: str | Sequence[str] | None = None,
+) -> Simulation:
+    """Simulate the tunnel logs of some VPN connections, with exact ground truth.
+
+    Parameters
+    ----------
+    start, end : str or pandas.Timestamp
+        The window (UTC; naive values are taken as UTC); records are in ``[start, end)``.
+    connections : int
+        Number of VPN connections (two tunnels each).
+    seed : int
+        Everything is drawn from ``numpy.random.default_rng(seed)``: same seed, same logs.
+    incidents : None, "samples", "random" or list of Incident
+        None: healthy tunnels; ``"random"``: a realistic mix drawn from the seed;
+        ``"samples"``: the story of the bundled samples (see :func:`sample_incidents`).
+    ike_versions : sequence of str, optional
+        ``"v1"``/``"v2"`` per connection; default: every third connection (index 1, 4, …)
+        IKEv1, the others IKEv2.
+    chatter : (float, float)
+        Range of the uniform interval between idle packet lines [s].
+    rekey_interval : float or None
+        Child-SA lifetime [s]: each rekey comes up to 10 % early (rekey fuzz). None: none.
+    log_group : str
+        CloudWatch log group of every stream.
+    bgp : bool
+        Also write ``-BGP.log`` streams (epoch-ms BGP status records).
+    output_format : str or sequence of str, optional
+        ``"json"`` (default) or ``"text"`` for all tunnels or per tunnel (in
+        ``tunnels`` order); a text tunnel's message is the plain ``details``.
+
+    Returns
+    -------
+    Simulation
+        ``records``, ``truth``, ``tunnels``, ``incidents``, ``rekeys`` and ``write()``.
+
+    Examples
+    --------
+    >>> sim = simulate_logs("2026-10-01", "2026-10-02", connections=1, seed=1)
+    >>> sorted(sim.truth.state.unique())
+    ['up']
+    """
+    t0, t1 = _utc(start), _utc(end)
+    if not t1 > t0:
+        raise ValueError(f"end ({t1}) must be after start ({t0})")
+    if connections < 1:
+        raise ValueError("connections must be at least 1")
+    if chatter[0] < 1 or chatter[1] < chatter[0]:
+        raise ValueError(f"chatter must be (min, max) seconds with 1 <= min <= max, got {chatter}")
+    versions = list(ike_versions) if ike_versions is not None else _default_versions(connections)
+    if len(versions) != connections or not set(versions) <= {"v1", "v2"}:
+        raise ValueError(
+            f"ike_versions: expected {connections} values of 'v1'/'v2', got {versions}"
+        )
+    formats = _per_tunnel(output_format, 2 * connections, "json", "output_format")
+    if not set(formats) <= {"json", "text"}:
+        raise ValueError(f"output_format values must be 'json' or 'text', got {formats}")
+
+    rng = np.random.default_rng(seed)
+    tunnels = _make_tunnels(rng, connections, versions, formats, log_group)
+    plan = _Plan()
+    for inc in _resolve_incidents(incidents, rng, tunnels, t0, t1):
+        _plan_incident(plan, inc, tunnels, rng, t0)
+    s0, s1 = _epoch(t0), _epoch(t1)
+    _check_plan(plan, tunnels, s0, s1)
+    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekey_interval, bgp)
+
+
+def _assemble(
+    plan: _Plan,
+    tunnels: list[_Tunnel],
+    seed: int,
+    s0: int,
+    s1: int,
+    chatter: tuple[float, float],
+    rekey_interval: float | None,
+    bgp: bool,
+) -> Simulation:
+    rows: list[tuple[str, str, int, str, str, str, str]] = []
+    rekeys: list[tuple[str, str, int, int, str, bool, str]] = []
+    for k, tunnel in enumerate(tunnels):
+        log = _TunnelLog(tunnel, np.random.default_rng([seed, k]), chatter, rekey_interval)
+        _generate_tunnel(log, plan, k, s0, s1)
+        gaps = plan.gaps.get(k, [])
+        tunnel_rows, negotiations = _tunnel_rows(log, gaps, s0, s1)
+        rows += tunnel_rows
+        rekeys += [(tunnel.vpn_id, tunnel.ip, *n) for n in negotiations]
+        if bgp:
+            _bgp_lines(log, s0, plan.episodes.get(k, []))
+            rows += _bgp_rows(log, gaps, s0, s1)
+    frame = pd.DataFrame(
+        rows, columns=["log_group", "log_stream", "time", "message", "details", "phase1", "phase2"]
+    )
+    frame["time"] = _to_time(frame["time"])
+    # stable: time order within a stream keeps emission order
+    frame = frame.sort_values(["log_stream", "time"], kind="stable").reset_index(drop=True)
+    records = frame[["log_group", "log_stream", "time", "message"]].copy()
+    states = _states_frame(frame, tunnels)
+    start, end = pd.Timestamp(s0, unit="s", tz="UTC"), pd.Timestamp(s1, unit="s", tz="UTC")
+    return Simulation(
+        start=start,
+        end=end,
+        records=records,
+        truth=compute_truth(states, end),
+        tunnels=_tunnels_frame(tunnels, bgp),
+        incidents=_incidents_frame(plan.rows),
+        rekeys=_rekeys_frame(rekeys),
+        seed=seed,
+        states=states,
+    )
+
+
+def _states_frame(frame: pd.DataFrame, tunnels: list[_Tunnel]) -> pd.DataFrame:
+    """Phase states of tunnel records (also of text-format tunnels), in record order."""
+    by_stream = {t.stream: t for t in tunnels}
+    ike = frame[frame["log_stream"].isin(list(by_stream))]
+    states = pd.DataFrame(
+        {
+            "vpn_connection_id": [by_stream[s].vpn_id for s in ike["log_stream"]],
+            "tunnel_ip": [by_stream[s].ip for s in ike["log_stream"]],
+            "time": ike["time"].to_numpy(),
+            "phase1": ike["phase1"].to_numpy(),
+            "phase2": ike["phase2"].to_numpy(),
+            "details": ike["details"].to_numpy(),
+        },
+        index=ike.index,
+    )
+    states["time"] = states["time"].astype("datetime64[ns, UTC]")
+    return states
