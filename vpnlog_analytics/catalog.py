@@ -1,4 +1,4 @@
-"""The message catalogue: every known tunnel and BGP log message, and how to classify one.
+r"""The message catalogue: every known tunnel and BGP log message, and how to classify one.
 
 Each rule names an event, the pattern that recognises it, its severity, the IKE version
 it implies, what it means in plain language and what to change. The documented messages
@@ -8,7 +8,7 @@ establishment, proposal selection, IKEv1 Quick Mode) have names too. Every other
 classified ``unknown`` and keeps its normalised :func:`template`.
 
 Patterns are written to match both a raw message and its template (variable parts are
-``\\S+``), because classification runs once per distinct template, never per row.
+``\S+``), because classification runs once per distinct template, never per row.
 """
 
 from __future__ import annotations
@@ -493,6 +493,11 @@ TEMPLATE_RULES: Final = (
     (r"\b\d+\b", "<n>", None),
     (r"\bPhase_(\d)", r"Phase \1", "Phase_"),
 )
+
+#: Messages equal after this replacement (ids, hex values and numbers made ``#``, with
+#: "Phase 1/2" shielded as above) share one template, so templates are computed once per
+#: such group: real logs differ mostly in SPIs, request ids and byte counts.
+SKELETON_PATTERN: Final = r"\bcgw-[0-9a-fA-F]+\b|\bvpn-[0-9a-fA-F]+\b|\b0x[0-9a-fA-F]+\b|\b\d+\b"
 
 #: Parameters extracted from messages: column -> (RE2 pattern with one group ``v``,
 #: a literal every match contains); the first pattern that matches gives the value.

@@ -167,7 +167,6 @@ def events_dtypes() -> dict[str, object]:
     }
 
 
-
 def empty_events() -> pd.DataFrame:
     """Return an events table with no rows and every column in its dtype.
 
@@ -245,8 +244,8 @@ def parse_stream_name(name: str) -> StreamId | None:
 
     Examples
     --------
-    >>> parse_stream_name("vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log")
-    StreamId(vpn_connection_id='vpn-0d17975e9b801ddcd', tunnel_ip='18.143.226.251', log_type='tunnel')
+    >>> parse_stream_name("vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log").tunnel_ip
+    '18.143.226.251'
     """
     m = _last_match(name)
     if m is None:

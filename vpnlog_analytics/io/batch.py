@@ -114,7 +114,7 @@ class Prepared:
 
     batch: Batch
     head_ns: np.ndarray  # event_timestamp from the cut-off head [ns], NAT if not cut
-    uniques: list[bytes]  # distinct records to parse (JSON objects or text lines)
+    uniques: pa.Array  # binary: distinct records to parse (JSON objects or text lines)
     uidx: np.ndarray  # int32 per row, index into uniques
 
 
@@ -140,7 +140,8 @@ def prepare(batch: Batch) -> Prepared:
     head_ns = np.full(n, NAT, dtype=np.int64)
     body = np.zeros(n, dtype=bool)  # rows whose head was cut
     fast_codes = np.zeros(n, dtype=np.int64)
-    fast_uniques: list[bytes] = []
+    pieces: list[pa.Array] = []
+    count = 0
     if n:
         starts = np.asarray(
             pc.starts_with(msgs, _TS_KEY).to_numpy(zero_copy_only=False), dtype=bool
@@ -167,16 +168,19 @@ def prepare(batch: Batch) -> Prepared:
                 values = pc.cast(heads, pa.int64()).to_numpy()
             head_ns[sel] = values * (1_000_000 if width == 13 else 1_000_000_000)
             enc = pc.dictionary_encode(pc.binary_slice(sub, pos + 1, _END))
-            fast_codes[sel] = enc.indices.to_numpy() + len(fast_uniques)
-            fast_uniques.extend(b"{" + v for v in enc.dictionary.to_pylist())
+            fast_codes[sel] = enc.indices.to_numpy() + count
+            pieces.append(
+                pc.binary_join_element_wise(pa.scalar(b"{"), enc.dictionary, pa.scalar(b""))
+            )
+            count += len(enc.dictionary)
             body[sel] = True
     uidx = np.empty(n, dtype=np.int32)
     uidx[body] = fast_codes[body]
     rest = np.flatnonzero(~body)
-    uniques = fast_uniques
     if len(rest):
         sub = msgs.take(pa.array(rest)) if len(rest) < n else msgs
         enc = pc.dictionary_encode(sub)
-        uidx[rest] = enc.indices.to_numpy() + len(uniques)
-        uniques = uniques + enc.dictionary.to_pylist()
+        uidx[rest] = enc.indices.to_numpy() + count
+        pieces.append(enc.dictionary)
+    uniques = pa.concat_arrays(pieces) if pieces else pa.array([], pa.binary())
     return Prepared(batch, head_ns, uniques, uidx)

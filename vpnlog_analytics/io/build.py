@@ -48,15 +48,15 @@ class _Rows:
     groups: list[str | None]
 
 
-def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, list[bytes]]:
-    all_u: list[bytes] = []
-    offsets = []
-    for p in prepared:
-        offsets.append(len(all_u))
-        all_u.extend(p.uniques)
-    enc = pc.dictionary_encode(pa.array(all_u, pa.binary()))
-    gmap = enc.indices.to_numpy()
-    uniques: list[bytes] = enc.dictionary.to_pylist()
+def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, pa.Array]:
+    offsets = np.concatenate(([0], np.cumsum([len(p.uniques) for p in prepared])))
+    all_u = pa.concat_arrays([p.uniques.cast(pa.binary()) for p in prepared])
+    if len(prepared) > 1:
+        enc = pc.dictionary_encode(all_u)
+        gmap = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = enc.dictionary
+    else:
+        gmap, uniques = np.arange(len(all_u)), all_u
 
     streams: dict[str | None, int] = {}
     groups: dict[str | None, int] = {}
@@ -64,7 +64,7 @@ def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, list[bytes]]:
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
     any_ids = any(p.batch.event_ids is not None for p in prepared)
     ids: list[np.ndarray] = []
-    for i, (p, off) in enumerate(zip(prepared, offsets, strict=True)):
+    for i, (p, off) in enumerate(zip(prepared, offsets[:-1], strict=True)):
         b = p.batch
         n = len(b)
         sources.append(b.source)
@@ -101,23 +101,33 @@ def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, list[bytes]]:
     return rows, uniques
 
 
-def _report(rows: _Rows, bad: np.ndarray, reasons: np.ndarray, texts: list[str],
-            issues: Issues) -> None:
+def _report(
+    rows: _Rows, bad: np.ndarray, reasons: np.ndarray, texts: list[str], issues: Issues
+) -> None:
     """Report bad rows grouped by (source, reason): first line and count of each."""
     idx = np.flatnonzero(bad)
     if not len(idx):
         return
     if issues.errors == "raise":
         i = idx[0]
-        issues.bad(texts[reasons[i]].split("\0")[1], source=rows.sources[rows.src[i]],
-                   line=int(rows.line[i]), reason=texts[reasons[i]].split("\0")[0])
+        issues.bad(
+            texts[reasons[i]].split("\0")[1],
+            source=rows.sources[rows.src[i]],
+            line=int(rows.line[i]),
+            reason=texts[reasons[i]].split("\0")[0],
+        )
     keys = rows.src[idx].astype(np.int64) * len(texts) + reasons[idx]
     uk, first, counts = np.unique(keys, return_index=True, return_counts=True)
     for k, f, c in zip(uk, first, counts, strict=True):
         i = idx[f]
         reason, text = texts[int(k % len(texts))].split("\0")
-        issues.bad(text, source=rows.sources[rows.src[i]], line=int(rows.line[i]),
-                   reason=reason, count=int(c))
+        issues.bad(
+            text,
+            source=rows.sources[rows.src[i]],
+            line=int(rows.line[i]),
+            reason=reason,
+            count=int(c),
+        )
 
 
 def _bool_codes(arr: pa.Array) -> np.ndarray:
@@ -127,11 +137,11 @@ def _bool_codes(arr: pa.Array) -> np.ndarray:
     return np.where(valid, values, -1).astype(np.int8)
 
 
-def _dict_codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
+def _dict_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dictionary-encode: codes (-1 for null) and the distinct non-null values."""
     enc = pc.dictionary_encode(arr, null_encoding="mask")
     codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-    return codes, enc.dictionary.to_pylist()
+    return codes, enc.dictionary
 
 
 def _fixed_codes(arr: pa.Array, values: tuple[str, ...]) -> np.ndarray:
@@ -140,9 +150,7 @@ def _fixed_codes(arr: pa.Array, values: tuple[str, ...]) -> np.ndarray:
     return np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _where_literal(
-    arr: pa.Array, literal: str | None, fn: Any, default: pa.Array
-) -> pa.Array:
+def _where_literal(arr: pa.Array, literal: str | None, fn: Any, default: pa.Array) -> pa.Array:
     """Apply a vectorised ``fn`` only to values that contain ``literal``.
 
     Values without the literal take ``default`` at their position. Regex passes cost
@@ -160,6 +168,28 @@ def _where_literal(
 
 
 def _template(details: pa.Array) -> pa.Array:
+    """Templates of distinct messages, computed once per skeleton group."""
+    shield, repl, literal = catalog.TEMPLATE_RULES[0]
+    skeleton = _where_literal(
+        details,
+        literal,
+        lambda a: pc.replace_substring_regex(a, pattern=shield, replacement=repl),
+        details,
+    )
+    skeleton = pc.replace_substring_regex(
+        skeleton, pattern=catalog.SKELETON_PATTERN, replacement="#"
+    )
+    codes = pc.dictionary_encode(skeleton).indices.to_numpy(zero_copy_only=False)
+    groups, first = np.unique(codes, return_index=True)
+    if len(groups) == len(details):
+        return _template_all(details)
+    reps = _template_all(details.take(pa.array(first)))
+    lookup = np.empty(int(groups.max()) + 1 if len(groups) else 0, dtype=np.int64)
+    lookup[groups] = np.arange(len(groups))
+    return reps.take(pa.array(lookup[codes]))
+
+
+def _template_all(details: pa.Array) -> pa.Array:
     out = details
     for pattern, repl, literal in catalog.TEMPLATE_RULES:
         out = _where_literal(
@@ -192,44 +222,43 @@ class _Classified:
     severity: np.ndarray
     ike: np.ndarray
     detail: np.ndarray
-    details: list[str]
+    details: pa.Array
     template: np.ndarray
-    templates: list[str]
+    templates: pa.Array
     spi: np.ndarray
-    spis: list[str]
+    spis: pa.Array
     request_id: np.ndarray  # int64, -1 = NA
     retry_count: np.ndarray  # int64, -1 = NA
     cgw: np.ndarray
-    cgws: list[str]
+    cgws: pa.Array
 
 
 def _classify(parsed: ParsedRecords) -> _Classified:
-    detail_u, details = _dict_codes(parsed.columns["details"])
-    darr = pa.array(details, pa.string())
+    detail_u, darr = _dict_codes(parsed.columns["details"])
     tmpl_d, templates = _dict_codes(_template(darr))
+    template_list = templates.to_pylist()
     names = {name: i for i, name in enumerate(catalog.EVENT_NAMES)}
     unknown = names[catalog.UNKNOWN]
-    t_event = np.full(len(templates) + 1, unknown, dtype=np.int64)
+    t_event = np.full(len(template_list) + 1, unknown, dtype=np.int64)
     t_sev = np.full(len(templates) + 1, s.SEVERITIES.index("info"), dtype=np.int64)
     t_ike = np.full(len(templates) + 1, -1, dtype=np.int64)
-    for i, rule in enumerate(catalog.classify_many(templates)):
+    for i, rule in enumerate(catalog.classify_many(template_list)):
         if rule is not None:
             t_event[i] = names[rule.event]
             t_sev[i] = s.SEVERITIES.index(rule.severity)
             t_ike[i] = -1 if rule.ike_version is None else s.IKE_VERSIONS.index(rule.ike_version)
     # index len(templates) stands for "no details": unknown, info, NA
-    tmpl_u = np.where(detail_u >= 0, tmpl_d[np.maximum(detail_u, 0)] if len(tmpl_d) else -1,
-                      -1)
+    tmpl_u = np.where(detail_u >= 0, tmpl_d[np.maximum(detail_u, 0)] if len(tmpl_d) else -1, -1)
     tix = np.where(tmpl_u >= 0, tmpl_u, len(templates))
     event = t_event[tix]
     # BGP route records whose message names nothing known: named after their status
     route = (parsed.kind == KIND_BGP) & (event == unknown)
     if route.any():
         status = parsed.columns["status"].to_pylist()
-        for i in np.flatnonzero(route):
-            name = catalog.ROUTE_STATUS_EVENTS.get(str(status[i]).upper())
+        for row in np.flatnonzero(route).tolist():
+            name = catalog.ROUTE_STATUS_EVENTS.get(str(status[row]).upper())
             if name is not None:
-                event[i] = names[name]
+                event[row] = names[name]
     spi_d, spis = _dict_codes(_extract(darr, catalog.EXTRACT_PATTERNS["spi"]))
     cgw_d, cgws = _dict_codes(_extract(darr, catalog.EXTRACT_PATTERNS["cgw"]))
 
@@ -246,7 +275,7 @@ def _classify(parsed: ParsedRecords) -> _Classified:
         severity=t_sev[tix],
         ike=t_ike[tix],
         detail=detail_u,
-        details=details,
+        details=darr,
         template=tmpl_u,
         templates=templates,
         spi=per_u(spi_d),
@@ -279,11 +308,11 @@ def _identities(rows: _Rows, parsed: ParsedRecords) -> tuple[np.ndarray, list[tu
     """Per row: index into a list of (connection id, tunnel ip), -1 where unknown."""
     idents: dict[tuple[str, str], int] = {}
     stream_ident = np.array(
-        [_ident_code(idents, s.parse_stream_name(x) if x else None) for x in rows.streams]
-        + [-1],
+        [_ident_code(idents, s.parse_stream_name(x) if x else None) for x in rows.streams] + [-1],
         dtype=np.int64,
     )
-    rid_codes, rids = _dict_codes(parsed.columns["resource_id"])
+    rid_codes, rid_arr = _dict_codes(parsed.columns["resource_id"])
+    rids = rid_arr.to_pylist()
     rid_ident = np.array(
         [_ident_code(idents, s.parse_stream_name(x)) for x in rids] + [-1], dtype=np.int64
     )
@@ -352,7 +381,7 @@ class Part:
     fmt: str
     time: np.ndarray  # int64 ns
     codes: dict[str, np.ndarray]
-    cats: dict[str, list[Any]]
+    cats: dict[str, Any]  # list or pyarrow.Array of the local categories
     idents: list[tuple[str, str]]  # cats of codes["ident"]
     event_ids: np.ndarray | None
     unknown_keys: dict[str, int]
@@ -476,7 +505,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     codes["ident"] = ident[sel]
     codes[s.LOG_STREAM] = rows.stream[sel].astype(np.int64)
     codes[s.LOG_GROUP] = rows.group[sel].astype(np.int64)
-    cats: dict[str, list[Any]] = {
+    cats: dict[str, Any] = {
         s.DETAILS: cls.details,
         s.TEMPLATE: cls.templates,
         s.SPI: cls.spis,
@@ -502,20 +531,25 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
 
 def _union(parts: list[Part], name: str) -> tuple[list[Any], list[np.ndarray]]:
     """Unify one open categorical column: global categories and each part's codes."""
-    index: dict[Any, int] = {}
+    arrays = [
+        pa.array(c, pa.string()) if isinstance(c, list) else c
+        for c in (p.cats[name] for p in parts)
+    ]
+    sizes = [len(a) for a in arrays]
+    enc = pc.dictionary_encode(pa.concat_arrays(arrays), null_encoding="mask")
+    glob = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     out = []
-    for p in parts:
-        remap = np.array(
-            [index.setdefault(c, len(index)) if c is not None else -1 for c in p.cats[name]]
-            + [-1],
-            dtype=np.int64,
-        )
+    pos = 0
+    for p, size in zip(parts, sizes, strict=True):
+        remap = np.append(glob[pos : pos + size], -1)
         out.append(remap[p.codes[name]])
-    return list(index), out
+        pos += size
+    return enc.dictionary.to_pylist(), out
 
 
-def _overlapping_streams(parts: list[Part], stream: np.ndarray, t: np.ndarray,
-                         bounds: np.ndarray) -> np.ndarray:
+def _overlapping_streams(
+    parts: list[Part], stream: np.ndarray, t: np.ndarray, bounds: np.ndarray
+) -> np.ndarray:
     """Streams that two sources both hold over overlapping times (candidates for dedup)."""
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for k in range(len(parts)):
@@ -538,9 +572,15 @@ def _overlapping_streams(parts: list[Part], stream: np.ndarray, t: np.ndarray,
     return np.array(hits, dtype=np.int64)
 
 
-def _dedup(parts: list[Part], src: np.ndarray, stream: np.ndarray, t: np.ndarray,
-           key_cols: list[np.ndarray], event_ids: np.ndarray | None,
-           bounds: np.ndarray) -> np.ndarray:
+def _dedup(
+    parts: list[Part],
+    src: np.ndarray,
+    stream: np.ndarray,
+    t: np.ndarray,
+    key_cols: list[np.ndarray],
+    event_ids: np.ndarray | None,
+    bounds: np.ndarray,
+) -> np.ndarray:
     """Mask of rows to keep after dropping records seen in more than one source.
 
     Within streams that two sources hold over overlapping times, a record is identified
@@ -665,10 +705,10 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
             columns[name] = pd.arrays.BooleanArray(c == 1, c < 0)
         elif name in _INTS:
             c = codes[name][order]
-            columns[name] = pd.arrays.IntegerArray(
-                np.where(c < 0, 0, c).astype(_INTS[name]), c < 0
-            )
-    columns[s.SOURCE] = pd.Categorical.from_codes(src[order], _unique_names([p.source for p in parts]))
+            columns[name] = pd.arrays.IntegerArray(np.where(c < 0, 0, c).astype(_INTS[name]), c < 0)
+    columns[s.SOURCE] = pd.Categorical.from_codes(
+        src[order], _unique_names([p.source for p in parts])
+    )
     events = pd.DataFrame({name: columns[name] for name in s.EVENT_COLUMNS}, copy=False)
     per_source = np.bincount(src[order], minlength=len(parts))
     events.attrs = {

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["GZIP_MAGIC", "Gunzipped", "gunzip", "parse_time_strings", "split_lines"]
+__all__ = [
+    "GZIP_MAGIC",
+    "Gunzipped",
+    "gunzip",
+    "parse_time_strings",
+    "slice_each",
+    "split_lines",
+]
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: Missing-value sentinel of int64 nanosecond arrays (numpy's NaT).
@@ -67,7 +75,7 @@ def gunzip(raw: bytes) -> Gunzipped:
 
 
 def split_lines(data: bytes) -> tuple[pa.BinaryArray, np.ndarray]:
-    """Split bytes into lines without copying them.
+    r"""Split bytes into lines without copying them.
 
     Parameters
     ----------
@@ -77,7 +85,7 @@ def split_lines(data: bytes) -> tuple[pa.BinaryArray, np.ndarray]:
     Returns
     -------
     lines : pyarrow.BinaryArray
-        One value per line; a value may keep its terminator (``\\n`` or ``\\r\\n``) so
+        One value per line; a value may keep its terminator (``\n`` or ``\r\n``) so
         that the common case needs no copy. Blank lines are left out.
     line_numbers : numpy.ndarray
         1-based line number of each kept line.
@@ -108,16 +116,47 @@ def split_lines(data: bytes) -> tuple[pa.BinaryArray, np.ndarray]:
             pa.large_binary(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
         )
         return arr.cast(pa.binary()), line_numbers
-    offsets = np.empty(2 * len(starts), dtype=np.int64)
+    return _slices(buf, starts, ends), line_numbers
+
+
+def _slices(data: Any, starts: np.ndarray, ends: np.ndarray) -> pa.BinaryArray:
+    """Values ``data[starts[i]:ends[i]]`` (non-overlapping, increasing) as one copy."""
+    n = len(starts)
+    if n == 0:
+        return pa.array([], pa.binary())
+    offsets = np.empty(2 * n, dtype=np.int64)
     offsets[0::2] = starts
     offsets[1::2] = ends
-    offsets = np.concatenate((offsets, [ends[-1]]))
     both = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+        pa.large_binary(), 2 * n - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
-    return both.take(pa.array(np.arange(0, len(offsets) - 1, 2))).cast(pa.binary()), (
-        line_numbers
-    )
+    return both.take(pa.array(np.arange(0, 2 * n - 1, 2))).cast(pa.binary())
+
+
+def slice_each(values: pa.Array, start: np.ndarray, stop: np.ndarray) -> pa.BinaryArray:
+    """Slice every value at its own byte positions: ``values[i][start[i]:stop[i]]``.
+
+    pyarrow slices all values at the same positions only; this builds the per-value
+    slices from the offsets buffer in one vectorised copy.
+
+    Parameters
+    ----------
+    values : pyarrow.BinaryArray or StringArray
+        Values without nulls.
+    start, stop : numpy.ndarray
+        Byte positions within each value, ``0 <= start <= stop <= len(value)``.
+
+    Returns
+    -------
+    pyarrow.BinaryArray
+        The slices (cast to string when they cut at character boundaries).
+    """
+    n = len(values)
+    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
+    bufs = values.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
+    base = offs[values.offset : values.offset + n].astype(np.int64)
+    return _slices(bufs[2], base + np.asarray(start, np.int64), base + np.asarray(stop, np.int64))
 
 
 def parse_time_strings(values: pa.Array) -> np.ndarray:

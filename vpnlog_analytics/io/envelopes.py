@@ -324,7 +324,11 @@ def _add_item(item: Any, rows: _Rows, ctx: Context, *, line: int) -> str | None:
             return "subscription"
         for k, ev in enumerate(item.get("logEvents") or []):
             _add_event(
-                ev, rows, ctx, line=line + k, stream=item.get("logStream"),
+                ev,
+                rows,
+                ctx,
+                line=line + k,
+                stream=item.get("logStream"),
                 group=item.get("logGroup"),
             )
         return "subscription"
@@ -370,8 +374,9 @@ def _read_lambda(item: dict[str, Any], ctx: Context, depth: int) -> list[Batch]:
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        ctx.issues.bad(f"awslogs.data is not base64 ({exc})", source=ctx.source,
-                       reason="bad_payload")
+        ctx.issues.bad(
+            f"awslogs.data is not base64 ({exc})", source=ctx.source, reason="bad_payload"
+        )
         return []
     return read_bytes(raw, ctx, depth=depth + 1) if depth < 3 else []
 

@@ -289,7 +289,8 @@ def _frame_batch(frame: pd.DataFrame, ctx: Context) -> Batch:
         if col not in frame.columns:
             return [default], np.zeros(n, dtype=np.int32)
         c = pd.Categorical(frame[col])
-        names: list[str | None] = [str(x) for x in c.categories] + [default]
+        names: list[str | None] = [str(x) for x in c.categories]
+        names.append(default)
         idx = np.where(c.codes < 0, len(names) - 1, c.codes).astype(np.int32)
         return names, idx
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from .. import schema as s
+from .decode import slice_each
 
 __all__ = ["KIND_BGP", "KIND_IKE", "KIND_TEXT", "ParsedRecords", "parse_records_unique"]
 
@@ -110,13 +111,14 @@ class ParsedRecords:
     unrecognised: list[tuple[int, str]] = field(default_factory=list)  # (index, value)
 
 
-def parse_records_unique(records: list[bytes]) -> ParsedRecords:
+def parse_records_unique(records: pa.Array) -> ParsedRecords:
     """Parse distinct raw records (JSON objects or text lines) into typed columns.
 
     Parameters
     ----------
-    records : list of bytes
-        Distinct records, one JSON object or one text line each.
+    records : pyarrow.BinaryArray
+        Distinct records, one JSON object or one text line each (surrounding whitespace
+        and line terminators are ignored).
 
     Returns
     -------
@@ -124,50 +126,59 @@ def parse_records_unique(records: list[bytes]) -> ParsedRecords:
         Typed columns in input order, the kind of each record and the records that are
         malformed (index, reason, explanation).
     """
-    records = [r.strip() for r in records]  # lines may keep their terminator
     n = len(records)
-    is_json = np.fromiter((r[:1] == b"{" for r in records), dtype=bool, count=n)
     parsed = _empty(n)
-    canonical = np.zeros(n, dtype=bool)
-    if is_json.any():
-        canonical[is_json] = np.fromiter(
-            (records[i].startswith(_DETAILS_OPEN) for i in np.flatnonzero(is_json)), dtype=bool
-        )
+    text, valid = _as_text(records)
+    for i in np.flatnonzero(~valid):
+        parsed.bad.append((int(i), "bad_encoding", "not valid UTF-8 text"))
+    text = pc.utf8_trim_whitespace(text)
+    is_json = _np_bool(pc.starts_with(text, "{")) & valid
+    canonical = is_json & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
+    close = np.asarray(pc.find_substring(text, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
+    canonical &= close >= 0
     canon_idx = np.flatnonzero(canonical)
     if len(canon_idx):
-        part, rest = _parse_canonical([records[i] for i in canon_idx])
-        _scatter(parsed, part, canon_idx)
-        is_json[canon_idx[~rest]] = False  # done; the rest go through the JSON path
-        canonical[canon_idx[rest]] = False
+        sub = text.take(pa.array(canon_idx))
+        _scatter(parsed, _parse_canonical(sub, close[canon_idx]), canon_idx)
     json_idx = np.flatnonzero(is_json & ~canonical)
     if len(json_idx):
-        sub = [records[i] for i in json_idx]
-        part = _parse_json_fast(sub)
+        sub_list = [v.encode() for v in text.take(pa.array(json_idx)).to_pylist()]
+        part = _parse_json_fast(sub_list)
         if part is None:
-            part = _parse_json_python(sub)
+            part = _parse_json_python(sub_list)
         _scatter(parsed, part, json_idx)
-    text_idx = np.flatnonzero(~is_json & ~canonical)
+    text_idx = np.flatnonzero(~is_json & valid)
     if len(text_idx):
-        texts = [_decode(records[i]) for i in text_idx]
-        details = parsed.columns["details"].to_pylist()
-        for i, t in zip(text_idx, texts, strict=True):
-            if t is None:
-                parsed.bad.append((int(i), "bad_encoding", "not valid UTF-8 text"))
-            else:
-                details[i] = t.strip()
-        parsed.columns["details"] = pa.array(details, pa.string())
+        where = np.zeros(n, dtype=bool)
+        where[text_idx] = True
+        parsed.columns["details"] = pc.if_else(pa.array(where), text, parsed.columns["details"])
         parsed.kind[text_idx] = KIND_TEXT
     _normalise_states(parsed)
     return parsed
 
 
+def _np_bool(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _as_text(records: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Binary values as UTF-8 strings; invalid ones become empty and are flagged."""
+    try:
+        return records.cast(pa.string()), np.ones(len(records), dtype=bool)
+    except pa.ArrowInvalid:
+        values = records.to_pylist()
+        decoded = [_decode(v) for v in values]
+        valid = np.array([d is not None for d in decoded], dtype=bool)
+        return pa.array([d if d is not None else "" for d in decoded], pa.string()), valid
+
+
 #: Below this many records the per-record parser is faster than pyarrow's reader.
 _ARROW_MIN = 2000
-_DETAILS_OPEN = b'{"details":"'
-_DETAILS_CLOSE = b'","dpd_enabled":'
+_DETAILS_OPEN = '{"details":"'
+_DETAILS_CLOSE = '","dpd_enabled":'
 
 
-def _parse_canonical(records: list[bytes]) -> tuple[ParsedRecords, np.ndarray]:
+def _parse_canonical(records: pa.Array, close: np.ndarray) -> ParsedRecords:
     """Parse records of the canonical key order without a JSON parser per record.
 
     A record ``{"details":"<text>","dpd_enabled":...}`` (its ``event_timestamp`` already
@@ -175,53 +186,58 @@ def _parse_canonical(records: list[bytes]) -> tuple[ParsedRecords, np.ndarray]:
     so only the few distinct ones are parsed as JSON. JSON guarantees that ``","`` cannot
     occur inside a string value, so the first ``","dpd_enabled":`` ends the text.
 
+    Parameters
+    ----------
+    records : pyarrow.StringArray
+        Records that start with ``{"details":"`` and contain ``","dpd_enabled":``.
+    close : numpy.ndarray
+        Byte position of ``","dpd_enabled":`` in each record.
+
     Returns
     -------
-    parsed : ParsedRecords
+    ParsedRecords
         Columns for every input record.
-    rest : numpy.ndarray
-        Mask of records that do not have the canonical shape; their columns are not
-        filled and the caller parses them another way.
     """
     n = len(records)
-    rest = np.zeros(n, dtype=bool)
-    details: list[str | None] = [None] * n
-    tails: dict[bytes, int] = {}
-    tail_idx = np.full(n, -1, dtype=np.int64)
-    bad: list[tuple[int, str, str]] = []
-    start = len(_DETAILS_OPEN)
-    for i, rec in enumerate(records):
-        end = rec.find(_DETAILS_CLOSE, start)
-        if end < 0:
-            rest[i] = True
-            continue
-        raw = rec[start:end]
-        try:
-            details[i] = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode()
-        except (ValueError, UnicodeDecodeError) as exc:
-            bad.append((i, "broken_json", f"broken JSON in details ({exc})"))
-        tail = b"{" + rec[end + 2 :]
-        tail_idx[i] = tails.setdefault(tail, len(tails))
-    tail_list = list(tails)
-    tail_parsed = _parse_json_fast(tail_list) if tail_list else None
+    lengths = np.asarray(pc.binary_length(records).to_numpy(zero_copy_only=False), np.int64)
+    details = slice_each(records, np.full(n, len(_DETAILS_OPEN)), close).cast(pa.string())
+    tails = pc.binary_join_element_wise(
+        pa.scalar("{"), slice_each(records, close + 2, lengths).cast(pa.string()), pa.scalar("")
+    )
+    enc = pc.dictionary_encode(tails)
+    tail_idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    tail_list = [t.encode() for t in enc.dictionary.to_pylist()]
+    tail_parsed = _parse_json_fast(tail_list)
     if tail_parsed is None:
         tail_parsed = _parse_json_python(tail_list)
-    take = pa.array(tail_idx, mask=tail_idx < 0)
+    take = pa.array(tail_idx)
     out = _empty(n)
     for name, arr in tail_parsed.columns.items():
         out.columns[name] = arr.take(take)
-    out.columns["details"] = pa.array(details, pa.string())
+    bad: list[tuple[int, str, str]] = []
+    escaped = np.flatnonzero(_np_bool(pc.match_substring(details, "\\")))
+    if len(escaped):
+        # JSON escapes inside the message: decode those few with the JSON parser
+        values = details.to_pylist()
+        for i in escaped:
+            try:
+                values[i] = json.loads('"' + values[i] + '"')
+            except ValueError as exc:
+                bad.append((int(i), "broken_json", f"broken JSON in details ({exc})"))
+                values[i] = None
+        details = pa.array(values, pa.string())
+    out.columns["details"] = details
     bad_tail = {i: (r, t) for i, r, t in tail_parsed.bad if r != "missing_fields"}
     if bad_tail or tail_parsed.unknown_keys:
-        rows_of = defaultdict(list)
-        for i in np.flatnonzero(tail_idx >= 0):
-            rows_of[int(tail_idx[i])].append(int(i))
-        for t, (reason, text) in bad_tail.items():
-            bad.extend((i, reason, text) for i in rows_of[t])
-        for t, key in tail_parsed.unknown_keys:
-            out.unknown_keys.extend((i, key) for i in rows_of[t])
+        rows_of: dict[int, list[int]] = defaultdict(list)
+        for row, tail in enumerate(tail_idx.tolist()):
+            rows_of[tail].append(row)
+        for tail, (reason, text) in bad_tail.items():
+            bad.extend((row, reason, text) for row in rows_of[tail])
+        for tail, key in tail_parsed.unknown_keys:
+            out.unknown_keys.extend((row, key) for row in rows_of[tail])
     out.bad = bad
-    return out, rest
+    return out
 
 
 def _decode(raw: bytes) -> str | None:
@@ -377,9 +393,7 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
             if obj.get("type") is None:
                 out.bad.append((i, "missing_fields", "BGP record without 'type'"))
         elif not any(k in obj for k in ("details", "ike_phase1_state", "ike_phase2_state")):
-            out.bad.append(
-                (i, "missing_fields", "record has no details and no phase states")
-            )
+            out.bad.append((i, "missing_fields", "record has no details and no phase states"))
             continue
         ts = obj.get("event_timestamp")
         stamp = obj.get("timestamp")
