@@ -7,10 +7,25 @@ analysis takes. Importing the package touches no network and changes no global s
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .analysis import (
+    availability,
+    diagnose,
+    dpd_stats,
+    dpd_timeouts,
+    flap_frequency,
+    flapping_episodes,
+    flaps,
+    outages,
+    rekey_stats,
+    service_credit,
+    summary,
+    tunnel_states,
+)
 from .catalog import message_catalog
 from .errors import (
     AwsError,
     FormatError,
+    OptionError,
     ParseError,
     SchemaError,
     SourceError,
@@ -28,13 +43,26 @@ __all__ = [
     "EVENT_COLUMNS",
     "AwsError",
     "FormatError",
+    "OptionError",
     "ParseError",
     "SchemaError",
     "SourceError",
     "VpnLogError",
     "__version__",
+    "availability",
+    "diagnose",
+    "dpd_stats",
+    "dpd_timeouts",
+    "flap_frequency",
+    "flapping_episodes",
+    "flaps",
     "message_catalog",
+    "outages",
     "parse_records",
     "read_logs",
+    "rekey_stats",
+    "service_credit",
+    "summary",
+    "tunnel_states",
     "validate_events",
 ]

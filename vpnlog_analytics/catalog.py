@@ -21,6 +21,8 @@ from typing import Final
 
 import pandas as pd
 
+from . import schema as s
+
 __all__ = [
     "EVENT_NAMES",
     "EXTRACT_PATTERNS",
@@ -465,18 +467,9 @@ ROUTE_STATUS_EVENTS: Final = {
 UNKNOWN: Final = "unknown"
 
 
-def _names() -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for rule in RULES:
-        seen.setdefault(rule.event)
-    for name in ROUTE_STATUS_EVENTS.values():
-        seen.setdefault(name)
-    seen.setdefault(UNKNOWN)
-    return tuple(seen)
+#: Every event name, in catalogue order, ``unknown`` last (declared in :mod:`.schema`).
+EVENT_NAMES: Final = s.EVENT_NAMES
 
-
-#: Every event name, in catalogue order, ``unknown`` last.
-EVENT_NAMES: Final = _names()
 
 #: Normalisation of a message into its template: (RE2-compatible pattern, replacement,
 #: a literal every match contains or None), applied in order. Ids and addresses first so

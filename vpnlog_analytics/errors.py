@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AwsError",
     "FormatError",
+    "OptionError",
     "ParseError",
     "SchemaError",
     "SourceError",
@@ -65,6 +66,10 @@ class ParseError(VpnLogError):
         if offset is not None:
             where = f"{where}, byte offset {offset}"
         super().__init__(f"{where}: {message}")
+
+
+class OptionError(VpnLogError, ValueError):
+    """An option has a value the function does not accept; the message lists the allowed."""
 
 
 class SchemaError(VpnLogError):

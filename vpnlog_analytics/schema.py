@@ -17,6 +17,7 @@ from .errors import SchemaError
 __all__ = [
     "BGP_TYPES",
     "EVENT_COLUMNS",
+    "EVENT_NAMES",
     "IKE_VERSIONS",
     "LOG_TYPES",
     "SEVERITIES",
@@ -77,15 +78,59 @@ BGP_TYPES: Final = ("BGPStatus", "RouteStatus")
 BGP_STATUSES: Final = ("UP", "DOWN", "ADVERTISED", "UPDATED", "WITHDRAWN")
 
 
+#: Every event name the classifier gives (DESIGN.md section 3), ``unknown`` last. The
+#: patterns that produce them live in :mod:`.catalog`; a test keeps the two in step.
+EVENT_NAMES: Final = (
+    # documented errors
+    "dpd_timeout",
+    "psk_mismatch",
+    "auth_failed",
+    "no_proposal_chosen",
+    "no_proposal_match",
+    "ts_unacceptable",
+    "phase2_failed",
+    "phase1_timeout",
+    "rekey_collision",
+    "redundant_sa_deleted",
+    "cgw_delete_ike_sa",
+    "cgw_delete_child_sa",
+    # negotiation (IKEv2 CREATE_CHILD_SA, IKEv1 Quick Mode)
+    "child_sa_request_received",
+    "child_sa_response_sent",
+    "child_sa_request_sent",
+    "child_sa_response_received",
+    # verbose, undocumented families
+    "packet_sent",
+    "packet_received",
+    "proposals_selected",
+    "phase2_sa_established",
+    "phase1_sa_established",
+    "child_sa_closing",
+    "ike_sa_closing",
+    # BGP
+    "bgp_session_up",
+    "bgp_session_down",
+    "bgp_state_change",
+    "bgp_hold_timer_expired",
+    "bgp_max_prefix_exceeded",
+    "bgp_max_prefix_warning",
+    "bgp_bad_open",
+    "bgp_notification_sent",
+    "bgp_notification_received",
+    "bgp_open",
+    "bgp_connect",
+    "bgp_end_of_rib",
+    "bgp_update_received",
+    "route_denied",
+    "route_advertised",
+    "route_updated",
+    "route_withdrawn",
+    "unknown",
+)
+
+
 def _cat(values: tuple[str, ...] | None = None) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(values) if values is not None else None)
-
-
-def _event_names() -> tuple[str, ...]:
-    # Imported lazily: catalog imports schema, not the other way round.
-    from .catalog import EVENT_NAMES
-
-    return EVENT_NAMES
 
 
 #: Column order and dtypes of the events table. Open categories (``None``) take whatever
@@ -145,7 +190,7 @@ def events_dtypes() -> dict[str, object]:
         # The verbatim message, stored as a category: real logs repeat the same lines
         # (packet chatter) so this keeps the table near 100 bytes per event.
         DETAILS: _cat(),
-        EVENT: _cat(_event_names()),
+        EVENT: _cat(EVENT_NAMES),
         SEVERITY: _cat(SEVERITIES),
         IKE_VERSION: _cat(IKE_VERSIONS),
         TEMPLATE: _cat(),

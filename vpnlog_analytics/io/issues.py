@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from typing import Final
 
-from ..errors import ParseError, VpnLogError
+from ..errors import OptionError, ParseError
 
 __all__ = ["ERRORS_CHOICES", "Issues"]
 
@@ -27,8 +27,9 @@ class Issues:
 
     def __init__(self, errors: str) -> None:
         if errors not in ERRORS_CHOICES:
-            raise VpnLogError(
-                f"errors={errors!r} is not one of {', '.join(map(repr, ERRORS_CHOICES))}"
+            raise OptionError(
+                f"errors={errors!r} is not valid; choose one of "
+                f"{', '.join(map(repr, ERRORS_CHOICES))}"
             )
         self.errors = errors
         self.skipped: Counter[str] = Counter()

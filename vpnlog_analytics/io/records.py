@@ -266,8 +266,9 @@ def _scatter(dst: ParsedRecords, src: ParsedRecords, idx: np.ndarray) -> None:
         where = np.full(n, -1, dtype=np.int64)
         where[idx] = np.arange(len(idx))
         take = pa.array(where, mask=where < 0)
+        covered = pa.array(where >= 0)
         for name, arr in src.columns.items():
-            dst.columns[name] = arr.take(take)
+            dst.columns[name] = pc.if_else(covered, arr.take(take), dst.columns[name])
         dst.kind[idx] = src.kind
     dst.bad.extend((int(idx[i]), r, t) for i, r, t in src.bad)
     dst.unknown_keys.extend((int(idx[i]), k) for i, k in src.unknown_keys)

@@ -1,0 +1,116 @@
+"""Time the analysis suite on a synthetic events table (default 1,000,000 rows, 100 tunnels).
+
+Run: ``.venv/bin/python benchmarks/bench_analysis.py [n_rows] [n_tunnels]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from vpnlog_analytics import analysis, catalog, schema
+
+MESSAGES = (
+    "sending packet: from 1.1.1.1 [UDP 500] to cgw-0123abcd [UDP 500] (100 bytes)",
+    "AWS tunnel DPD timed out after 3 retransmits",
+    "AWS tunnel is sending request (id={}) for CREATE_CHILD_SA",
+    "AWS tunnel processed response (id={}) for CREATE_CHILD_SA",
+    "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE",
+    "AWS tunnel detected a pre-shared key mismatch with cgw: 203.0.113.9",
+)
+
+
+def make_events(n_rows: int = 1_000_000, n_tunnels: int = 100, seed: int = 0) -> pd.DataFrame:
+    """Build a realistic-shaped events table: idle chatter, outages, rekeys, collisions."""
+    rng = np.random.default_rng(seed)
+    per = n_rows // n_tunnels
+    n = per * n_tunnels
+    tid = np.repeat(np.arange(n_tunnels), per)
+    start = pd.Timestamp("2024-08-01", tz="UTC").value
+    gaps = rng.exponential(2.6e9 * 100, size=n).astype(np.int64)  # ~4 min apart
+    t = start + np.cumsum(gaps.reshape(n_tunnels, per), axis=1).ravel()
+    change = rng.random(n) < 0.004
+    change[::per] = False
+    seg = np.cumsum(change.reshape(n_tunnels, per), axis=1).ravel()
+    up = seg % 2 == 0
+    kind = np.zeros(n, dtype=np.int64)
+    r = rng.random(n)
+    kind[r < 0.01] = 2
+    kind[(r >= 0.01) & (r < 0.02)] = 3
+    kind[(r >= 0.02) & (r < 0.021)] = 4
+    kind[change & ~up] = 1
+    kind[change & ~up & (rng.random(n) < 0.1)] = 5
+    rid = np.where((kind == 2) | (kind == 3), rng.integers(0, 50, n), -1)
+    details = [m.format(7) for m in MESSAGES]
+    rules = [catalog.classify(m) for m in details]
+    events = {r.event for r in rules if r}
+    assert events
+    dtypes = schema.events_dtypes()
+    conn_names = [f"vpn-{i:017x}" for i in range(n_tunnels // 2)]
+    ip_names = [f"10.0.{i // 250}.{i % 250}" for i in range(n_tunnels)]
+    ev_names = list(dtypes[schema.EVENT].categories)  # type: ignore[attr-defined]
+    sev_names = list(schema.SEVERITIES)
+    ev_code = np.array([ev_names.index(r.event) for r in rules if r])[kind]
+    sev_code = np.array([sev_names.index(r.severity) for r in rules if r])[kind]
+    frame = pd.DataFrame(
+        {
+            schema.TIME: pd.DatetimeIndex(t.view("M8[ns]")).tz_localize("UTC"),
+            schema.VPN_CONNECTION_ID: pd.Categorical.from_codes(tid // 2, categories=conn_names),
+            schema.TUNNEL_IP: pd.Categorical.from_codes(tid, categories=ip_names),
+            schema.LOG_TYPE: pd.Categorical.from_codes(
+                np.zeros(n, int), categories=["tunnel", "bgp"]
+            ),
+            schema.TUNNEL_UP: pd.array(up, dtype="boolean"),
+            schema.DETAILS: pd.Categorical.from_codes(kind, categories=details),
+            schema.EVENT: pd.Categorical.from_codes(ev_code, dtype=dtypes[schema.EVENT]),
+            schema.SEVERITY: pd.Categorical.from_codes(sev_code, dtype=dtypes[schema.SEVERITY]),
+            schema.REQUEST_ID: pd.array(np.where(rid >= 0, rid, 0), dtype="Int64"),
+            schema.RETRY_COUNT: pd.array(np.where(kind == 1, 3, 0), dtype="Int16"),
+        }
+    )
+    frame.loc[rid < 0, schema.REQUEST_ID] = pd.NA
+    frame.loc[kind != 1, schema.RETRY_COUNT] = pd.NA
+    return frame
+
+
+def bench(events: pd.DataFrame) -> dict[str, float]:
+    """Time each function once (after one warm-up call) and return seconds."""
+    calls = {
+        "tunnel_states": lambda: analysis.tunnel_states(events),
+        "flaps": lambda: analysis.flaps(events),
+        "outages(tunnel)": lambda: analysis.outages(events),
+        "outages(connection)": lambda: analysis.outages(events, level="connection"),
+        "availability": lambda: analysis.availability(events),
+        "rekey_stats": lambda: analysis.rekey_stats(events),
+        "dpd_stats": lambda: analysis.dpd_stats(events),
+        "flap_frequency": lambda: analysis.flap_frequency(events),
+        "summary": lambda: analysis.summary(events),
+        "diagnose": lambda: analysis.diagnose(events),
+    }
+    analysis.tunnel_states(events)
+    out = {}
+    for name, call in calls.items():
+        t0 = time.perf_counter()
+        call()
+        out[name] = time.perf_counter() - t0
+    return out
+
+
+def main() -> None:
+    """Run the benchmark and print one line per function."""
+    n_rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    n_tunnels = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    events = make_events(n_rows, n_tunnels)
+    timings = bench(events)
+    suite = ("flaps", "outages(tunnel)", "outages(connection)", "rekey_stats", "availability")
+    for name, sec in timings.items():
+        print(f"{name:22s} {sec:7.3f} s  {len(events) / sec / 1e6:6.1f} M rows/s")
+    total = sum(timings[k] for k in suite)
+    print(f"{'issue-3 suite':22s} {total:7.3f} s  ({', '.join(suite)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The ``vpnlog`` command: output on the samples, and one clear line for bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vpnlog_analytics.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_summary_json_has_one_row_per_sample_tunnel() -> None:
+    """The samples hold 3 connections x 2 tunnels (data/samples/tunnels.csv)."""
+    code, out, err = run("summary", str(SAMPLES), "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    tunnels = pd.read_csv(SAMPLES / "tunnels.csv")
+    got = {(r["vpn_connection_id"], r["tunnel_ip"]) for r in rows}
+    assert got == set(zip(tunnels["vpn_connection_id"], tunnels["tunnel_ip"], strict=True))
+    assert sum(r["records"] for r in rows) > 100_000
+
+
+def test_summary_table_names_the_window_and_tunnels() -> None:
+    code, out, _ = run("summary", str(SAMPLES))
+    assert code == 0
+    first = out.splitlines()[0]
+    assert first.startswith("119,421 records from 6 tunnel(s), 2026-10-01 00:00 to 2026-10-31")
+    assert "up_%" in out.splitlines()[1]
+
+
+def test_missing_file_is_one_line_on_stderr(tmp_path: Path) -> None:
+    code, out, err = run("summary", str(tmp_path / "nope.jsonl"))
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1 and "no such file or directory" in err
+    assert "Traceback" not in err
+
+
+def test_malformed_record_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log"
+    good = (
+        '{"event_timestamp":1724130813,"details":"x","dpd_enabled":true,'
+        '"nat_t_detected":false,"ike_phase1_state":"established","ike_phase2_state":"established"}'
+    )
+    path.write_text(good + "\n" + good[:40] + "\n")
+    code, _, err = run("summary", str(path))
+    assert code == 1
+    assert f"{path}, line 2" in err and "Traceback" not in err
+    code, out, err = run("summary", str(path), "--skip-bad", "--format", "csv")
+    assert code == 0
+    assert "skipped 1 malformed record(s) (broken_json: 1)" in err
+    assert len(pd.read_csv(io.StringIO(out))) == 1
+
+
+def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="no such file"):
+        run("-v", "summary", str(tmp_path / "nope"))
+
+
+def test_console_script_is_installed() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "vpnlog_analytics.cli", "catalog", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    table = pd.read_csv(io.StringIO(proc.stdout))
+    assert {"event", "pattern", "severity", "meaning", "remediation"} <= set(table.columns)
+    assert "dpd_timeout" in set(table["event"])

@@ -1,0 +1,386 @@
+"""The diagnosis rules: each turns events, states and outages into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog
+from .. import schema as s
+from ._columns import (
+    CGW_DELETE_IKE_SA,
+    COLLISION_EVENTS,
+    DPD_TIMEOUT,
+    MISMATCH_EVENTS,
+    PHASE1_TIMEOUT,
+)
+from ._context import Context
+from ._intervals import merge_runs
+from ._timeline import UP
+from .dpd import timeout_arrays
+from .flaps import episode_arrays, flap_arrays
+from .outages import connection_segments
+from .rekey import collision_incidents, negotiation_arrays
+
+__all__ = ["Finding", "Options", "run_rules"]
+
+_I64 = np.int64
+_DAY = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class Options:
+    """Thresholds of the rules (ns for durations)."""
+
+    collision_threshold: float
+    min_flaps: int
+    flap_window: int
+    exposure: int
+    gap_factor: float
+    min_gap: int
+    incident_gap: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding, before it becomes a row."""
+
+    severity: str
+    rule: str
+    finding: str
+    conn: int
+    tid: int  # -1 at connection level
+    count: int
+    first: int
+    last: int
+    evidence: str
+    meaning: str
+    remediation: str
+
+
+_EVENT_TITLES = {
+    "psk_mismatch": "Pre-shared key mismatch",
+    "auth_failed": "IKE authentication failed",
+    "no_proposal_match": "No matching proposal (AWS rejected the gateway's algorithms)",
+    "no_proposal_chosen": "No proposal chosen",
+    "ts_unacceptable": "Traffic selectors do not match",
+    "phase2_failed": "Phase 2 could not be established",
+    PHASE1_TIMEOUT: "Phase 1 negotiations that never complete",
+    CGW_DELETE_IKE_SA: "Customer gateway deleted the IKE SA",
+}
+_EVENT_RULES = {
+    **{e: ("config_mismatch", "error") for e in MISMATCH_EVENTS},
+    PHASE1_TIMEOUT: ("phase1_incomplete", "error"),
+    CGW_DELETE_IKE_SA: ("gateway_delete", "warning"),
+}
+
+_FLAP_MEANING = (
+    "The tunnel repeatedly went down and came back: traffic over it was interrupted each "
+    "time, and BGP (if used) reconverged."
+)
+_FLAP_FIX = (
+    "Look at the causes of the flaps. Intermittent flapping usually comes from poorly tuned "
+    "timeouts (DPD timeout and action, IKE/IPsec lifetimes that differ between the sides), "
+    "from the transport (packet loss on the internet path) or from routing changes and path "
+    "failures between the gateway and AWS; check the gateway's logs at the same times."
+)
+_NEVER_UP_MEANING = (
+    "The tunnel logged but never had both phases established in the window: it carried no "
+    "traffic, and the connection had no redundancy from it."
+)
+_NEVER_UP_FIX = (
+    "Configure this tunnel on the customer gateway too (every VPN connection has two tunnels "
+    "for redundancy) and fix the errors it logs; Phase 1 and Phase 2 settings (pre-shared "
+    "key, proposals, traffic selectors, IKE version) must match the tunnel options."
+)
+_EXPOSURE_MEANING = (
+    "Only one tunnel of the connection was up while the others were down: one more failure "
+    "(or an AWS endpoint replacement during maintenance) would cut the connection."
+)
+_EXPOSURE_FIX = (
+    "Bring the down tunnel back (see its findings) and keep both tunnels up; with BGP, "
+    "make sure the gateway can fail over between them, with static routing configure "
+    "routes over both tunnels."
+)
+_GAP_MEANING = (
+    "No records for much longer than this tunnel's usual cadence: log delivery stopped "
+    "(logging disabled or moved, delivery blocked) or the data is incomplete. States in "
+    "the gap are assumed unchanged, so outages inside it may be missed or stretched."
+)
+_GAP_FIX = (
+    "Check the tunnel's log options (EC2 DescribeVpnConnections: LogEnabled, log group) "
+    "and that Site-to-Site VPN can still deliver to the log group: CloudWatch Logs "
+    "resource policies are limited to 5120 characters, so prefer a log group under "
+    "/aws/vendedlogs/. Also check the fetch or export covered the whole window."
+)
+
+
+def _fmt(ns: float | int) -> str:
+    """Format a duration in ns for people: '2 h 5 min', '40 s'."""
+    seconds = int(round(float(ns) / 1e9))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
+    return " ".join(parts[:2]) if parts else "0 s"
+
+
+def _when(ns: int) -> str:
+    return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _rule_text(event: str, message: str) -> tuple[str, str]:
+    rule = catalog.classify(message) or next(r for r in catalog.RULES if r.event == event)
+    return rule.meaning, rule.remediation
+
+
+def _details(ctx: Context, position: int) -> str:
+    value = ctx.rows.events[s.DETAILS].iloc[int(ctx.rows.index[position])]
+    return "" if pd.isna(value) else str(value)
+
+
+def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """Report configuration mismatches, half-open Phase 1 negotiations, gateway deletes."""
+    rows = ctx.rows
+    names = tuple(_EVENT_RULES)
+    code = rows.lookup(s.EVENT, names)
+    pos = np.nonzero((code >= 0) & rows.in_window(ctx.window))[0]
+    key = rows.tid[pos] * len(names) + code[pos]
+    order = np.argsort(key, kind="stable")
+    pos, key = pos[order], key[order]
+    groups, starts, counts = np.unique(key, return_index=True, return_counts=True)
+    for k, at, n in zip(groups.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        tid, event = k // len(names), names[k % len(names)]
+        rule, severity = _EVENT_RULES[event]
+        first, last = int(pos[at]), int(pos[at + n - 1])
+        evidence = _details(ctx, last)
+        meaning, fix = _rule_text(event, evidence)
+        yield Finding(
+            severity,
+            rule,
+            f"{_EVENT_TITLES[event]}: {n} record(s)",
+            int(rows.tunnels.conn[int(tid)]),
+            int(tid),
+            n,
+            int(rows.time[first]),
+            int(rows.time[last]),
+            evidence,
+            meaning,
+            fix,
+        )
+
+
+def dpd_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """DPD timeouts with their rate and the recovery times that followed."""
+    to = timeout_arrays(ctx)
+    days = max((ctx.window[1] - ctx.window[0]) / _DAY, 1e-9)
+    for tid in np.unique(to.tid):
+        sel = np.nonzero(to.tid == tid)[0]
+        rec = to.recovery[sel][to.recovery[sel] >= 0]
+        text = f"{sel.size} DPD timeout(s), {sel.size / days:.3g} per day"
+        if rec.size:
+            text += f"; up again after {_fmt(rec.mean())} on average, at most {_fmt(rec.max())}"
+        evidence = _details(ctx, int(to.pos[sel[-1]]))
+        meaning, fix = _rule_text(DPD_TIMEOUT, evidence)
+        yield Finding(
+            "error",
+            "dpd_timeouts",
+            text,
+            int(ctx.rows.tunnels.conn[tid]),
+            int(tid),
+            sel.size,
+            int(to.time[sel[0]]),
+            int(to.time[sel[-1]]),
+            evidence,
+            meaning,
+            fix,
+        )
+
+
+def collision_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """Rekey collision rate above the threshold, with advice on which side initiates."""
+    rows = ctx.rows
+    edges = np.array([ctx.window[0], max(ctx.window[1], ctx.window[0] + 1)], dtype=_I64)
+    neg = negotiation_arrays(rows, ctx.window, edges)
+    ctid, ctime, cpos = collision_incidents(rows, ctx.window, opts.incident_gap)
+    n = rows.tunnels.n
+    negotiations = np.bincount(neg.tid, minlength=n)
+    by_aws = np.bincount(neg.tid[neg.aws], minlength=n)
+    incidents = np.bincount(ctid, minlength=n)
+    for tid in np.nonzero(incidents > 0)[0]:
+        rate = incidents[tid] / negotiations[tid] if negotiations[tid] else np.inf
+        if rate <= opts.collision_threshold:
+            continue
+        sel = np.nonzero(ctid == tid)[0]
+        aws_share = by_aws[tid] / negotiations[tid] if negotiations[tid] else np.nan
+        text = f"{incidents[tid]} rekey collision incident(s) in {negotiations[tid]} negotiation(s)"
+        if np.isfinite(rate):
+            text += f" ({rate:.1%})"
+        evidence = _details(ctx, int(cpos[sel[-1]]))
+        meaning, fix = _rule_text(COLLISION_EVENTS[0], evidence)
+        if np.isfinite(aws_share):
+            fix += (
+                f" Here AWS initiated {aws_share:.0%} of the negotiations and the gateway "
+                f"{1 - aws_share:.0%}"
+                + (
+                    ": both sides rekey, so make one side (preferably the gateway, with "
+                    "shorter lifetimes) always initiate."
+                    if 0.1 < aws_share < 0.9
+                    else "."
+                )
+            )
+        yield Finding(
+            "warning",
+            "rekey_collisions",
+            text,
+            int(rows.tunnels.conn[tid]),
+            int(tid),
+            int(incidents[tid]),
+            int(ctime[sel[0]]),
+            int(ctime[sel[-1]]),
+            evidence,
+            meaning,
+            fix,
+        )
+
+
+def flapping_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """Flapping episodes per tunnel."""
+    fa = flap_arrays(ctx)
+    first, last, tid = episode_arrays(fa, opts.min_flaps, opts.flap_window)
+    from ._timeline import cause_names
+
+    causes = cause_names(ctx.changes.cause[fa.change])
+    for t in np.unique(tid):
+        sel = np.nonzero(tid == t)[0]
+        in_ep = np.concatenate([np.arange(first[i], last[i] + 1) for i in sel])
+        names, counts = np.unique(causes[in_ep], return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        listed = ", ".join(f"{names[i]} ({counts[i]})" for i in order)
+        yield Finding(
+            "error",
+            "flapping",
+            f"{sel.size} flapping episode(s) with {in_ep.size} flaps "
+            f"(at least {opts.min_flaps} within {_fmt(opts.flap_window)})",
+            int(ctx.rows.tunnels.conn[t]),
+            int(t),
+            int(sel.size),
+            int(fa.time[first[sel[0]]]),
+            int(fa.time[last[sel[-1]]]),
+            f"causes of the flaps: {listed}",
+            _FLAP_MEANING,
+            _FLAP_FIX,
+        )
+
+
+def never_up_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """Tunnels that logged in the window but were never up in it."""
+    rows, iv = ctx.rows, ctx.intervals
+    if ctx.window[1] <= ctx.window[0]:
+        return
+    ever_up = np.zeros(rows.tunnels.n, dtype=bool)
+    ever_up[iv.tid[iv.state == UP]] = True
+    inside = rows.in_window(ctx.window)
+    severity = rows.lookup(s.SEVERITY, s.SEVERITIES)
+    for tid in np.nonzero(~ever_up)[0]:
+        pos = np.nonzero(inside & (rows.tid == tid))[0]
+        if pos.size == 0:
+            continue
+        errors = pos[severity[pos] == 0]
+        example = int(errors[-1]) if errors.size else int(pos[-1])
+        yield Finding(
+            "error",
+            "never_up",
+            f"Tunnel never up in the window ({pos.size} records)",
+            int(rows.tunnels.conn[tid]),
+            int(tid),
+            int(pos.size),
+            int(rows.time[pos[0]]),
+            int(rows.time[pos[-1]]),
+            _details(ctx, example),
+            _NEVER_UP_MEANING,
+            _NEVER_UP_FIX,
+        )
+
+
+def exposure_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """Stretches where one tunnel carried the connection alone for long."""
+    seg = connection_segments(ctx)
+    alone = (seg.up == 1) & (seg.down == seg.observed[seg.conn] - 1) & (seg.observed[seg.conn] > 1)
+    conn, start, end = merge_runs(seg.conn, seg.start, seg.end, alone)
+    long = end - start >= opts.exposure
+    conn, start, end = conn[long], start[long], end[long]
+    for c in np.unique(conn):
+        sel = np.nonzero(conn == c)[0]
+        length = end[sel] - start[sel]
+        i = sel[np.argmax(length)]
+        yield Finding(
+            "warning",
+            "single_tunnel",
+            f"Only one tunnel up for {_fmt(length.sum())} in {sel.size} stretch(es) of at "
+            f"least {_fmt(opts.exposure)}",
+            int(c),
+            -1,
+            int(sel.size),
+            int(start[sel[0]]),
+            int(end[sel[-1]]),
+            f"longest: {_fmt(end[i] - start[i])} from {_when(int(start[i]))} "
+            f"to {_when(int(end[i]))}",
+            _EXPOSURE_MEANING,
+            _EXPOSURE_FIX,
+        )
+
+
+def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+    """Silences far longer than the tunnel's usual cadence between records."""
+    rows = ctx.rows
+    # Closed window: a record at ``end`` closes the silence before it.
+    inside = np.nonzero((rows.time >= ctx.window[0]) & (rows.time <= ctx.window[1]))[0]
+    tid, t = rows.tid[inside], rows.time[inside]
+    same = tid[1:] == tid[:-1]
+    gap = (t[1:] - t[:-1])[same]
+    gap_tid = tid[1:][same]
+    gap_start = t[:-1][same]
+    if gap.size == 0:
+        return
+    usual = pd.Series(gap).groupby(gap_tid).median()
+    limit = np.maximum(usual.to_numpy() * opts.gap_factor, opts.min_gap)
+    limit_of = np.zeros(rows.tunnels.n)
+    limit_of[usual.index.to_numpy()] = limit
+    long = gap > limit_of[gap_tid]
+    for tt in np.unique(gap_tid[long]):
+        sel = np.nonzero(long & (gap_tid == tt))[0]
+        i = sel[np.argmax(gap[sel])]
+        yield Finding(
+            "warning",
+            "logging_gap",
+            f"{sel.size} logging gap(s), {_fmt(gap[sel].sum())} in total",
+            int(rows.tunnels.conn[tt]),
+            int(tt),
+            int(sel.size),
+            int(gap_start[sel[0]]),
+            int(gap_start[sel[-1]] + gap[sel[-1]]),
+            f"longest silence {_fmt(gap[i])} from {_when(int(gap_start[i]))}; "
+            f"usual interval between records {_fmt(float(usual.loc[tt]))}",
+            _GAP_MEANING,
+            _GAP_FIX,
+        )
+
+
+RULES = (
+    event_findings,
+    dpd_findings,
+    collision_findings,
+    flapping_findings,
+    never_up_findings,
+    exposure_findings,
+    gap_findings,
+)
+
+
+def run_rules(ctx: Context, opts: Options) -> list[Finding]:
+    """Run every rule."""
+    return [f for rule in RULES for f in rule(ctx, opts)]

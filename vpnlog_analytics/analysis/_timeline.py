@@ -1,0 +1,278 @@
+"""The shared core: tunnel rows sorted once, state changes, and state intervals in a window.
+
+Everything works on whole arrays: tunnels are integer ids (category codes of
+``vpn_connection_id`` and ``tunnel_ip``), times are int64 nanoseconds. The same code runs
+on one tunnel (under a distributed ``groupby(...).apply``) or on all tunnels at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from ._columns import CAUSE_EVENTS, STATE_VALUES, UNEXPLAINED
+from ._intervals import INF, NEG_INF
+
+__all__ = ["Changes", "Intervals", "Rows", "Tunnels", "prepare"]
+
+UP, DOWN, UNKNOWN = (STATE_VALUES.index(v) for v in ("up", "down", "unknown"))
+_I64 = np.int64
+#: Required columns of every state analysis.
+STATE_COLUMNS = (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.LOG_TYPE, s.TUNNEL_UP, s.EVENT)
+
+
+def codes_of(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Return (codes, categories) of a column, categorical or not (NA -> -1)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy().astype(_I64), series.cat.categories
+    cat = pd.Categorical(series)
+    return cat.codes.astype(_I64), cat.categories
+
+
+def lookup(series: pd.Series, names: Sequence[str], rows: np.ndarray | None = None) -> np.ndarray:
+    """Map each value of a column to its index in ``names`` (-1 if absent or NA)."""
+    codes, cats = codes_of(series)
+    table = np.full(len(cats) + 1, -1, dtype=_I64)
+    where = {n: i for i, n in enumerate(names)}
+    table[:-1] = [where.get(str(c), -1) for c in cats]
+    picked = codes if rows is None else codes[rows]
+    return table[picked]  # code -1 indexes the final -1 entry
+
+
+@dataclass(frozen=True)
+class Tunnels:
+    """The tunnels of a table: per tunnel id, its connection and outside IP."""
+
+    conn: np.ndarray  # connection id (index into conn_names) per tunnel
+    ip: np.ndarray  # index into ip_names per tunnel
+    conn_names: pd.Index
+    ip_names: pd.Index
+
+    @property
+    def n(self) -> int:
+        """Number of tunnels."""
+        return int(self.conn.size)
+
+    @property
+    def n_conn(self) -> int:
+        """Number of connections."""
+        return len(self.conn_names)
+
+    def conn_column(self, conn: np.ndarray) -> pd.Categorical:
+        """Return the ``vpn_connection_id`` column for connection ids."""
+        return pd.Categorical.from_codes(conn, categories=self.conn_names)
+
+    def columns(self, tid: np.ndarray) -> dict[str, pd.Categorical]:
+        """Return ``vpn_connection_id`` and ``tunnel_ip`` columns for tunnel ids."""
+        return {
+            s.VPN_CONNECTION_ID: self.conn_column(self.conn[tid]),
+            s.TUNNEL_IP: pd.Categorical.from_codes(self.ip[tid], categories=self.ip_names),
+        }
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The tunnel-log rows of an events table, sorted (stably) by tunnel then time."""
+
+    events: pd.DataFrame
+    index: np.ndarray  # position in ``events`` of each row
+    tid: np.ndarray
+    time: np.ndarray
+    tunnels: Tunnels
+
+    def lookup(self, column: str, names: Sequence[str]) -> np.ndarray:
+        """Index of each row's ``column`` value in ``names`` (-1 if absent)."""
+        return lookup(self.events[column], names, self.index)
+
+    def first_of_time(self) -> np.ndarray:
+        """Position of the first row of each row's (tunnel, time) group."""
+        n = self.tid.size
+        new = np.ones(n, dtype=bool)
+        new[1:] = (self.tid[1:] != self.tid[:-1]) | (self.time[1:] != self.time[:-1])
+        return np.maximum.accumulate(np.where(new, np.arange(n, dtype=_I64), 0))
+
+    def in_window(self, window: tuple[int, int]) -> np.ndarray:
+        """Boolean mask of the rows with ``start <= time < end``."""
+        return (self.time >= window[0]) & (self.time < window[1])
+
+
+def prepare(events: pd.DataFrame, columns: Sequence[str] = STATE_COLUMNS) -> Rows:
+    """Validate an events table and sort its tunnel-log rows by tunnel then time.
+
+    BGP rows are left out. The sort is skipped when the rows already are in order (the
+    loader's order), and is stable, so records of the same second keep their order.
+    """
+    s.validate_events(events, columns=tuple(dict.fromkeys((*STATE_COLUMNS[:4], *columns))))
+    is_tunnel = (events[s.LOG_TYPE] == "tunnel").to_numpy(dtype=bool, na_value=False)
+    conn, conn_cats = codes_of(events[s.VPN_CONNECTION_ID])
+    ip, ip_cats = codes_of(events[s.TUNNEL_IP])
+    time = events[s.TIME].dt.as_unit("ns").array.asi8
+    keep = np.nonzero(is_tunnel & (conn >= 0) & (ip >= 0) & (time != np.iinfo(_I64).min))[0]
+    n_ip = max(len(ip_cats), 1)
+    key = conn[keep] * n_ip + ip[keep]
+    t = time[keep]
+    dk, dt = np.diff(key), np.diff(t)
+    if not np.all((dk > 0) | ((dk == 0) & (dt >= 0))):
+        order = np.lexsort((t, key))  # lexsort is stable
+        keep, key, t = keep[order], key[order], t[order]
+    new = np.ones(key.size, dtype=bool)
+    new[1:] = key[1:] != key[:-1]
+    tid = np.cumsum(new) - 1
+    run_key = key[new]
+    used_conn, t_conn = np.unique(run_key // n_ip, return_inverse=True)
+    used_ip, t_ip = np.unique(run_key % n_ip, return_inverse=True)
+    tunnels = Tunnels(
+        conn=t_conn.astype(_I64),
+        ip=t_ip.astype(_I64),
+        conn_names=conn_cats[used_conn],
+        ip_names=ip_cats[used_ip],
+    )
+    return Rows(events, keep.astype(_I64), tid.astype(_I64), t.astype(_I64), tunnels)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """State changes of every tunnel: where its step function takes a new value.
+
+    ``end`` is the time of the tunnel's next change (``INF`` if none); ``cause`` is, for a
+    change to down, the index in :data:`CAUSE_EVENTS` of its cause (-1 unexplained), else -2.
+    """
+
+    pos: np.ndarray
+    tid: np.ndarray
+    time: np.ndarray
+    state: np.ndarray
+    end: np.ndarray
+    cause: np.ndarray
+
+    def first_of_tunnel(self, n_tunnels: int) -> np.ndarray:
+        """Time of each tunnel's first change (``INF`` if it never had a known state)."""
+        first = np.full(n_tunnels, INF, dtype=_I64)
+        new = np.ones(self.tid.size, dtype=bool)
+        new[1:] = self.tid[1:] != self.tid[:-1]
+        first[self.tid[new]] = self.time[new]
+        return first
+
+    def previous_state(self) -> np.ndarray:
+        """State before each change (``UNKNOWN`` for a tunnel's first change)."""
+        prev = np.full(self.tid.size, UNKNOWN, dtype=np.int8)
+        same = self.tid[1:] == self.tid[:-1]
+        prev[1:][same] = self.state[:-1][same]
+        return prev
+
+    def at(self, rows: Rows, positions: np.ndarray) -> np.ndarray:
+        """Index of the first change at or after the timestamp of each row position."""
+        first = rows.first_of_time()[positions]
+        return np.searchsorted(self.pos, first, side="left")
+
+
+def changes(rows: Rows, lookback_ns: int) -> Changes:
+    """Compute the state changes and the causes of changes to down.
+
+    Rows with ``tunnel_up`` NA carry no state. Of several records of one second, the last
+    one's state holds after that second (a state lasting zero time is not an interval).
+    """
+    up = rows.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
+    known = np.nonzero(up >= 0)[0]
+    kt, kg = rows.time[known], rows.tid[known]
+    ks = np.where(up[known] == 1, UP, DOWN).astype(np.int8)
+    last = np.ones(known.size, dtype=bool)
+    last[:-1] = (kg[1:] != kg[:-1]) | (kt[1:] != kt[:-1])
+    known, kt, kg, ks = known[last], kt[last], kg[last], ks[last]
+    change = np.ones(known.size, dtype=bool)
+    change[1:] = (kg[1:] != kg[:-1]) | (ks[1:] != ks[:-1])
+    pos, ct, cg, cs = known[change], kt[change], kg[change], ks[change]
+    end = np.full(pos.size, INF, dtype=_I64)
+    same = cg[1:] == cg[:-1]
+    end[:-1][same] = ct[1:][same]
+    cause = np.where(cs == DOWN, -1, -2).astype(_I64)
+    result = Changes(pos, cg, ct, cs, end, cause)
+    _assign_causes(rows, result, lookback_ns)
+    return result
+
+
+def _assign_causes(rows: Rows, ch: Changes, lookback_ns: int) -> None:
+    """Give each change to down the most specific error event at or shortly before it.
+
+    An error record explains the tunnel's next change at or after its own second, if that
+    change is to down and at most ``lookback_ns`` later; errors logged while the tunnel was
+    already down (the next change is to up) explain nothing.
+    """
+    rank = rows.lookup(s.EVENT, CAUSE_EVENTS)
+    cand = np.nonzero(rank >= 0)[0]
+    if cand.size == 0 or ch.pos.size == 0:
+        return
+    k = ch.at(rows, cand)
+    ok = k < ch.pos.size
+    cand, k = cand[ok], k[ok]
+    ok = (
+        (ch.tid[k] == rows.tid[cand])
+        & (ch.state[k] == DOWN)
+        & (ch.time[k] - rows.time[cand] <= lookback_ns)
+    )
+    cand, k = cand[ok], k[ok]
+    # Best per change: lowest rank (most specific), then the latest record.
+    order = np.lexsort((-cand, rank[cand], k))
+    k, cand = k[order], cand[order]
+    first = np.ones(k.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    ch.cause[k[first]] = rank[cand[first]]
+
+
+def cause_names(codes: np.ndarray) -> np.ndarray:
+    """Cause event names for cause codes (-1 unexplained, -2 none) as an object array."""
+    names = np.array([*CAUSE_EVENTS, UNEXPLAINED, None], dtype=object)
+    return names[
+        np.where(codes == -2, len(CAUSE_EVENTS) + 1, np.where(codes < 0, len(CAUSE_EVENTS), codes))
+    ]
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """State intervals of every tunnel clipped to a window, ordered by tunnel then time."""
+
+    tid: np.ndarray
+    state: np.ndarray
+    start: np.ndarray  # clipped to the window
+    end: np.ndarray
+    true_start: np.ndarray  # NEG_INF for the unknown interval before the first record
+    true_end: np.ndarray  # INF while no later change is known
+    ongoing: np.ndarray
+    cause: np.ndarray  # as Changes.cause, -2 for up and unknown
+
+    def select(self, mask: np.ndarray) -> Intervals:
+        """Return the intervals where ``mask`` holds."""
+        return Intervals(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+
+def intervals(ch: Changes, n_tunnels: int, window: tuple[int, int]) -> Intervals:
+    """Clip every tunnel's step function to the window ``[start, end)``.
+
+    A tunnel is unknown before its first known state (over the whole window if it has
+    none); an interval whose true end is after the window's end is ``ongoing``.
+    """
+    lo, hi = window
+    first = ch.first_of_tunnel(n_tunnels)
+    tid = np.concatenate([np.arange(n_tunnels, dtype=_I64), ch.tid])
+    state = np.concatenate([np.full(n_tunnels, UNKNOWN, dtype=np.int8), ch.state])
+    t0 = np.concatenate([np.full(n_tunnels, NEG_INF, dtype=_I64), ch.time])
+    t1 = np.concatenate([first, ch.end])
+    cause = np.concatenate([np.full(n_tunnels, -2, dtype=_I64), ch.cause])
+    start = np.maximum(t0, lo)
+    end = np.minimum(t1, hi)
+    keep = np.nonzero(end > start)[0]
+    keep = keep[np.argsort(tid[keep], kind="stable")]
+    return Intervals(
+        tid[keep],
+        state[keep],
+        start[keep],
+        end[keep],
+        t0[keep],
+        t1[keep],
+        t1[keep] > hi,
+        cause[keep],
+    )

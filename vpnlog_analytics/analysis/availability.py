@@ -1,0 +1,193 @@
+"""Availability of each connection per period, against the AWS Site-to-Site VPN SLA."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.offsets import BaseOffset
+
+from .. import schema as s
+from ._columns import (
+    AVAILABILITY,
+    DOWNTIME,
+    MAX_OUTAGE,
+    MTBF,
+    MTTR,
+    OBSERVED,
+    OUTAGES,
+    PERIOD,
+    SERVICE_CREDIT,
+    SERVICE_CREDIT_TIERS,
+    SLA_MET,
+)
+from ._context import context, durations
+from ._intervals import merge_runs, split_at, subtract
+from ._window import (
+    DurationLike,
+    ExcludeLike,
+    OptionError,
+    TimeLike,
+    period_edges,
+    period_index,
+    resolve_exclude,
+)
+from .outages import connection_outage_arrays, connection_segments, finalise
+
+__all__ = ["availability", "service_credit"]
+
+_I64 = np.int64
+
+
+def service_credit(availability: pd.Series | np.ndarray) -> pd.Series:
+    """Return the AWS service-credit percentage an availability (0-1) falls in.
+
+    Credits per the AWS Site-to-Site VPN SLA: 10 % below 99.95 % (at least 99.0 %),
+    25 % below 99.0 % (at least 95.0 %), 100 % below 95.0 %; else 0.
+
+    Parameters
+    ----------
+    availability : pandas.Series or numpy.ndarray
+        Monthly availability as a fraction (0-1); NaN where undefined.
+
+    Returns
+    -------
+    pandas.Series
+        Credit in percent (nullable ``Int64``: 0, 10, 25 or 100; NA where undefined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> service_credit(np.array([1.0, 0.9990, 0.97, 0.5])).tolist()
+    [0, 10, 25, 100]
+    """
+    values = np.asarray(availability, dtype=float)
+    credit = np.zeros(values.size, dtype=_I64)
+    for threshold, percent in reversed(SERVICE_CREDIT_TIERS):
+        credit[values < threshold] = percent
+    out = pd.array(credit, dtype="Int64")
+    out[np.isnan(values)] = pd.NA
+    return pd.Series(out)
+
+
+def availability(
+    events: pd.DataFrame,
+    *,
+    freq: str | BaseOffset = "MS",
+    sla: float = 0.9995,
+    min_outage: DurationLike = None,
+    exclude: ExcludeLike = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+) -> pd.DataFrame:
+    """Return each connection's availability per period, with outage statistics.
+
+    All tunnels down is our proxy for "unavailable": downtime is the time in connection
+    outages (see :func:`outages` with ``level="connection"``), cut at period boundaries.
+    Observed time is the time at least one tunnel of the connection had a known state
+    (up or down): before any tunnel's first record the connection is unobserved, and
+    that time counts neither way. Maintenance windows in ``exclude`` count neither as
+    downtime nor as observed time; outages shorter than ``min_outage`` (after removing
+    maintenance) count as up time. Then
+
+    - ``availability = 1 - downtime / observed`` (NaN if nothing was observed);
+    - ``outages``: connection outages overlapping the period (one that crosses a period
+      boundary counts in each, its downtime split between them);
+    - ``mttr``: mean time to restore -- mean full duration of the outages that ended
+      (were restored) in the period; NaT if none did;
+    - ``max_outage``: longest full duration among the period's outages (0 if none);
+    - ``mtbf``: mean time between failures, ``(observed - downtime) / outages``; NaT if
+      there was no outage;
+    - ``sla_met``: ``availability >= sla``;
+    - ``service_credit``: the AWS credit tier that figure falls in, percent (0, 10, 25,
+      100 below 99.95 / 99.0 / 95.0 %), meaningful for monthly periods.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The events table; not modified.
+    freq : str or pandas.DateOffset, default "MS"
+        Period length (calendar months by default, as the SLA); any pandas frequency.
+    sla : float, default 0.9995
+        Availability target (fraction, AWS's published 99.95 % monthly).
+    min_outage : str or pandas.Timedelta, optional
+        Shortest connection outage that counts [s]; default all.
+    exclude : list of (start, end) pairs or pandas.DataFrame, optional
+        Maintenance windows, as for :func:`outages`.
+    start, end : pandas.Timestamp or str, optional
+        The analysis window; default the span of the table. Periods are cut to it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (connection, period): ``vpn_connection_id``, ``period`` (start, UTC),
+        ``observed``, ``downtime`` (Timedelta), ``availability`` (0-1), ``outages``,
+        ``mttr``, ``max_outage``, ``mtbf`` (Timedelta), ``sla_met`` (nullable boolean),
+        ``service_credit`` (percent, nullable integer).
+
+    Examples
+    --------
+    >>> availability(events, exclude=[("2024-08-03 01:00", "2024-08-03 03:00")])  # doctest: +SKIP
+    """
+    if not isinstance(sla, int | float) or not 0.0 <= float(sla) <= 1.0:
+        raise OptionError(f"sla={sla!r} must be a fraction between 0 and 1 (e.g. 0.9995)")
+    ctx = context(events, start, end)
+    edges = period_edges(ctx.window, freq)
+    ex_start, ex_end = resolve_exclude(exclude)
+    n_conn, n_per = ctx.rows.tunnels.n_conn, edges.size - 1
+    size = n_conn * n_per
+
+    seg = connection_segments(ctx)
+    conn, st, en = merge_runs(seg.conn, seg.start, seg.end, (seg.up + seg.down) > 0)
+    parent, st, en = subtract(st, en, ex_start, ex_end)
+    observed = _sum_by_period(conn[parent], st, en, edges, size)
+
+    oa = finalise(connection_outage_arrays(ctx, seg), exclude, min_outage)
+    full = oa.end - oa.start
+    parent, period, st, en = split_at(oa.start, oa.end, edges)
+    cell = oa.group[parent] * n_per + period
+    downtime = np.zeros(size, dtype=_I64)
+    np.add.at(downtime, cell, en - st)
+    count = np.bincount(cell, minlength=size).astype(_I64)
+    longest = np.zeros(size, dtype=_I64)
+    np.maximum.at(longest, cell, full[parent])
+    ended = ~oa.ongoing
+    end_cell = oa.group[ended] * n_per + np.searchsorted(edges, oa.end[ended], side="left") - 1
+    restored = np.bincount(end_cell, minlength=size)
+    restore_sum = np.zeros(size, dtype=_I64)
+    np.add.at(restore_sum, end_cell, full[ended])
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avail = np.where(observed > 0, 1.0 - downtime / np.maximum(observed, 1), np.nan)
+        mttr = restore_sum // np.maximum(restored, 1)
+        mtbf = (observed - downtime) // np.maximum(count, 1)
+    sla_met = pd.array(avail >= sla, dtype="boolean")
+    sla_met[np.isnan(avail)] = pd.NA
+    conn_id = np.repeat(np.arange(n_conn, dtype=_I64), n_per)
+    return pd.DataFrame(
+        {
+            s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(conn_id),
+            PERIOD: period_index(edges)[np.tile(np.arange(n_per), n_conn)],
+            OBSERVED: durations(observed),
+            DOWNTIME: durations(downtime),
+            AVAILABILITY: avail,
+            OUTAGES: count,
+            MTTR: durations(mttr, restored > 0),
+            MAX_OUTAGE: durations(longest),
+            MTBF: durations(mtbf, count > 0),
+            SLA_MET: sla_met,
+            SERVICE_CREDIT: service_credit(avail).array,
+        }
+    )
+
+
+def _sum_by_period(
+    group: np.ndarray, start: np.ndarray, end: np.ndarray, edges: np.ndarray, size: int
+) -> np.ndarray:
+    """Sum interval lengths per (group, period) cell."""
+    n_per = edges.size - 1
+    out = np.zeros(size, dtype=_I64)
+    if n_per == 0:
+        return out
+    parent, period, st, en = split_at(start, end, edges)
+    np.add.at(out, group[parent] * n_per + period, en - st)
+    return out

@@ -1,0 +1,210 @@
+"""Outages of tunnels and of whole connections (every observed tunnel down at once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from ._columns import (
+    CAUSE,
+    CAUSE_SEPARATOR,
+    DURATION,
+    END,
+    LEVEL_CONNECTION,
+    LEVELS,
+    ONGOING,
+    START,
+    UNEXPLAINED,
+)
+from ._context import Context, context, durations, times
+from ._intervals import count_segments, group_searchsorted, merge_runs, subtract
+from ._timeline import DOWN, UNKNOWN, cause_names
+from ._window import (
+    DurationLike,
+    ExcludeLike,
+    TimeLike,
+    check_choice,
+    resolve_exclude,
+    to_ns_duration,
+)
+
+__all__ = ["outages"]
+
+_I64 = np.int64
+
+
+@dataclass(frozen=True)
+class OutageArrays:
+    """Outages as arrays: group (tunnel or connection id), clipped start/end, flags."""
+
+    group: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    ongoing: np.ndarray
+    cause: np.ndarray  # object array of str
+
+    def take(self, idx: np.ndarray) -> OutageArrays:
+        """Return the outages at ``idx``."""
+        return OutageArrays(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+
+
+def tunnel_outage_arrays(ctx: Context) -> OutageArrays:
+    """Return the ``down`` intervals of every tunnel in the window."""
+    iv = ctx.intervals.select(ctx.intervals.state == DOWN)
+    return OutageArrays(iv.tid, iv.start, iv.end, iv.ongoing, cause_names(iv.cause))
+
+
+@dataclass(frozen=True)
+class ConnectionSegments:
+    """Each connection's timeline cut where any of its tunnels changes state."""
+
+    conn: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    up: np.ndarray  # number of tunnels up
+    down: np.ndarray  # number of tunnels down
+    observed: np.ndarray  # per connection: tunnels with a known state in the window
+
+
+def connection_segments(ctx: Context) -> ConnectionSegments:
+    """Cut every connection's window at its tunnels' state changes and count states."""
+    iv = ctx.intervals.select(ctx.intervals.state != UNKNOWN)
+    tunnels = ctx.rows.tunnels
+    conn = tunnels.conn[iv.tid]
+    seen = np.unique(iv.tid)
+    observed = np.bincount(tunnels.conn[seen], minlength=tunnels.n_conn).astype(_I64)
+    kind = (iv.state == DOWN).astype(_I64)
+    g, st, en, counts = count_segments(conn, iv.start, iv.end, kind, 2)
+    return ConnectionSegments(g, st, en, counts[:, 0], counts[:, 1], observed)
+
+
+def connection_outage_arrays(ctx: Context, seg: ConnectionSegments | None = None) -> OutageArrays:
+    """Return the intervals in which every observed tunnel of a connection is down."""
+    seg = connection_segments(ctx) if seg is None else seg
+    all_down = (seg.down == seg.observed[seg.conn]) & (seg.down > 0)
+    conn, start, end = merge_runs(seg.conn, seg.start, seg.end, all_down)
+    # Each observed tunnel is down throughout; find its down interval covering the outage.
+    tunnels = ctx.rows.tunnels
+    down = ctx.intervals.select(ctx.intervals.state == DOWN)
+    by_conn = np.argsort(tunnels.conn, kind="stable")
+    first = np.searchsorted(tunnels.conn[by_conn], conn, side="left")
+    count = np.searchsorted(tunnels.conn[by_conn], conn, side="right") - first
+    outage = np.repeat(np.arange(conn.size, dtype=_I64), count)
+    offset = np.arange(outage.size, dtype=_I64) - np.repeat(np.cumsum(count) - count, count)
+    tid = by_conn[first[outage] + offset]
+    idx = group_searchsorted(down.tid, down.start, tid, start[outage], side="right") - 1
+    ok = idx >= 0
+    ok[ok] = (down.tid[idx[ok]] == tid[ok]) & (down.end[idx[ok]] > start[outage][ok])
+    outage, idx = outage[ok], idx[ok]
+    ongoing = (end == ctx.window[1]) & (np.bincount(outage, minlength=conn.size) > 0)
+    not_ongoing = outage[~down.ongoing[idx]]
+    ongoing[not_ongoing] = False
+    order = np.lexsort((down.true_start[idx], outage))
+    names = cause_names(down.cause[idx[order]])
+    causes: list[list[str]] = [[] for _ in range(conn.size)]
+    for o, name in zip(outage[order].tolist(), names.tolist(), strict=True):
+        if name not in causes[o]:
+            causes[o].append(name)
+    cause = np.array([_join_causes(c) for c in causes], dtype=object)
+    return OutageArrays(conn, start, end, ongoing, cause)
+
+
+def _join_causes(names: list[str]) -> str:
+    explained = [n for n in names if n != UNEXPLAINED]
+    return CAUSE_SEPARATOR.join(explained) if explained else UNEXPLAINED
+
+
+def finalise(oa: OutageArrays, exclude: ExcludeLike, min_duration: DurationLike) -> OutageArrays:
+    """Remove maintenance windows from outages, then drop the ones shorter than the minimum."""
+    ex_start, ex_end = resolve_exclude(exclude)
+    min_ns = to_ns_duration("min_duration", min_duration) or 0
+    parent, start, end = subtract(oa.start, oa.end, ex_start, ex_end)
+    ongoing = oa.ongoing[parent] & (end == oa.end[parent])
+    out = OutageArrays(oa.group[parent], start, end, ongoing, oa.cause[parent])
+    return out.take(np.nonzero(end - start >= min_ns)[0])
+
+
+def outages(
+    events: pd.DataFrame,
+    *,
+    level: str = "tunnel",
+    min_duration: DurationLike = None,
+    exclude: ExcludeLike = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    cause_lookback: DurationLike = "120s",
+) -> pd.DataFrame:
+    """Return the outages of every tunnel, or of every connection, within the window.
+
+    **Tunnel outage**: a maximal interval in which the tunnel is not up, i.e. a ``down``
+    interval of :func:`tunnel_states`. Time before a tunnel's first record with states is
+    ``unknown``, neither up nor down, and is no outage.
+
+    **Connection outage**: a maximal interval in which every *observed* tunnel of the
+    connection is down at once -- the outage that actually cuts traffic. A tunnel is
+    observed when its state is known (up or down) at some time in the window; a tunnel
+    never seen in the window does not count, so a connection with one logged tunnel has
+    that tunnel's outages. While an observed tunnel is still ``unknown`` (before its first
+    record) the connection is not counted down: nothing says that tunnel was down. Hence
+    a connection's downtime never exceeds any of its observed tunnels' downtime.
+
+    **Cause**: at tunnel level, the most specific error event of the tunnel at or at most
+    ``cause_lookback`` before the outage's true start (configuration mismatches first,
+    then ``phase1_timeout``, ``dpd_timeout``, ``cgw_delete_ike_sa``, ...), else
+    ``unexplained``. At connection level, the causes of the tunnel outages it overlaps,
+    unique, in the order those tunnel outages began, joined by ``", "`` (for example
+    ``"dpd_timeout, psk_mismatch"``); ``unexplained`` only when none is explained.
+
+    Outages are clipped to the window; one still open at ``end`` is ``ongoing``.
+    Maintenance windows in ``exclude`` are cut out of outages (an outage spanning one
+    becomes two pieces, each keeping the cause); then pieces shorter than
+    ``min_duration`` are dropped.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The events table; not modified.
+    level : {"tunnel", "connection"}, default "tunnel"
+        Outages of single tunnels, or of whole connections.
+    min_duration : str or pandas.Timedelta, optional
+        Shortest outage to report [s], e.g. ``"120s"``; default all.
+    exclude : list of (start, end) pairs or pandas.DataFrame, optional
+        Maintenance windows (tz-aware or UTC strings; a DataFrame with ``start`` and
+        ``end`` columns) that count as no outage.
+    start, end : pandas.Timestamp or str, optional
+        The analysis window; default the span of the table.
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per outage, by tunnel (connection) then time: ``vpn_connection_id``,
+        ``tunnel_ip`` (tunnel level only), ``start``, ``end`` (UTC), ``duration``,
+        ``ongoing``, ``cause``.
+
+    Examples
+    --------
+    >>> outages(events, level="connection", min_duration="120s")  # doctest: +SKIP
+    """
+    check_choice("level", level, LEVELS)
+    ctx = context(events, start, end, cause_lookback)
+    if level == LEVEL_CONNECTION:
+        oa = finalise(connection_outage_arrays(ctx), exclude, min_duration)
+        ids: dict[str, object] = {s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(oa.group)}
+    else:
+        oa = finalise(tunnel_outage_arrays(ctx), exclude, min_duration)
+        ids = dict(ctx.rows.tunnels.columns(oa.group))
+    return pd.DataFrame(
+        {
+            **ids,
+            START: times(oa.start),
+            END: times(oa.end),
+            DURATION: durations(oa.end - oa.start),
+            ONGOING: oa.ongoing.astype(bool),
+            CAUSE: pd.array(oa.cause.astype(object), dtype="str"),
+        }
+    )
