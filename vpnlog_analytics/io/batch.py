@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .decode import NAT
+from .decode import NAT, epoch_to_ns
 
 __all__ = ["Batch", "Prepared", "prepare"]
 
@@ -166,7 +166,7 @@ def prepare(batch: Batch) -> Prepared:
                     continue
                 sub = msgs.take(pa.array(sel))
                 values = pc.cast(heads, pa.int64()).to_numpy()
-            head_ns[sel] = values * (1_000_000 if width == 13 else 1_000_000_000)
+            head_ns[sel] = epoch_to_ns(values)
             enc = pc.dictionary_encode(pc.binary_slice(sub, pos + 1, _END))
             fast_codes[sel] = enc.indices.to_numpy() + count
             pieces.append(

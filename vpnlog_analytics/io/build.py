@@ -8,6 +8,7 @@ created per row.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -20,15 +21,13 @@ import pyarrow.compute as pc
 from .. import catalog
 from .. import schema as s
 from .batch import Prepared
-from .decode import NAT, parse_time_strings
+from .decode import NAT, TIME_MAX_NS, TIME_MIN_NS, epoch_to_ns, parse_time_strings
 from .issues import Issues
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
 
 __all__ = ["Part", "merge_parts", "parse_part"]
 
-#: Times outside this range are impossible for these logs (the feature exists since 2023).
-_MIN_NS = pd.Timestamp("2000-01-01", tz="UTC").value
-_MAX_NS = pd.Timestamp("2100-01-01", tz="UTC").value
+_MIN_NS, _MAX_NS = TIME_MIN_NS, TIME_MAX_NS
 
 
 @dataclass
@@ -293,10 +292,7 @@ def _record_times(parsed: ParsedRecords) -> np.ndarray:
         parsed.columns["event_timestamp"].fill_null(np.nan).to_numpy(zero_copy_only=False),
         dtype=np.float64,
     )
-    out = np.full(len(et), NAT, dtype=np.int64)
-    ok = np.isfinite(et)
-    scale = np.where(et > 1e11, 1e6, 1e9)
-    out[ok] = np.round(et[ok] * scale[ok]).astype(np.int64)
+    out = epoch_to_ns(et)
     stamp = parsed.columns["timestamp"]
     missing = (out == NAT) & np.asarray(stamp.is_valid().to_numpy(zero_copy_only=False), bool)
     if missing.any():
@@ -379,6 +375,8 @@ class Part:
 
     source: str
     fmt: str
+    #: Sources of one group are one for deduplication: the parts of an export stream.
+    group: str
     time: np.ndarray  # int64 ns
     codes: dict[str, np.ndarray]
     cats: dict[str, Any]  # list or pyarrow.Array of the local categories
@@ -516,9 +514,13 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.LOG_STREAM: rows.streams,
         s.LOG_GROUP: rows.groups,
     }
+    fmt = prepared[0].batch.fmt
+    source = rows.sources[0]
     return Part(
-        source=rows.sources[0],
-        fmt=prepared[0].batch.fmt,
+        source=source,
+        fmt=fmt,
+        # CloudWatch export parts 000000.gz, 000001.gz ... of one stream folder
+        group=(os.path.dirname(source) or source) if fmt == "s3_export" else source,
         time=t[sel],
         codes=codes,
         cats=cats,
@@ -547,66 +549,58 @@ def _union(parts: list[Part], name: str) -> tuple[list[Any], list[np.ndarray]]:
     return enc.dictionary.to_pylist(), out
 
 
-def _overlapping_streams(
-    parts: list[Part], stream: np.ndarray, t: np.ndarray, bounds: np.ndarray
-) -> np.ndarray:
-    """Streams that two sources both hold over overlapping times (candidates for dedup)."""
-    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for k in range(len(parts)):
-        lo, hi = bounds[k], bounds[k + 1]
-        st, tt = stream[lo:hi], t[lo:hi]
-        for code in np.unique(st):
-            sub = tt[st == code] if len(np.unique(st)) > 1 else tt
-            spans[int(code)].append((int(sub.min()), int(sub.max())))
+def _overlapping_streams(group: np.ndarray, stream: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Streams that two source groups both hold over overlapping times (dedup candidates)."""
+    frame = pd.DataFrame({"group": group, "stream": stream, "t": t})
+    spans = frame.groupby(["stream", "group"], sort=True)["t"].agg(["min", "max"])
     hits = []
-    for code, sp in spans.items():
+    for code, sp in spans.groupby(level="stream"):
         if len(sp) < 2:
             continue
-        sp.sort()
-        reach = sp[0][1]
-        for lo_, hi_ in sp[1:]:
-            if lo_ <= reach:
-                hits.append(code)
-                break
-            reach = max(reach, hi_)
+        sp = sp.sort_values("min")
+        reach = sp["max"].cummax().shift().to_numpy()
+        if (sp["min"].to_numpy()[1:] <= reach[1:]).any():
+            hits.append(code)
     return np.array(hits, dtype=np.int64)
 
 
 def _dedup(
-    parts: list[Part],
-    src: np.ndarray,
+    group: np.ndarray,
     stream: np.ndarray,
     t: np.ndarray,
     key_cols: list[np.ndarray],
     event_ids: np.ndarray | None,
-    bounds: np.ndarray,
 ) -> np.ndarray:
     """Mask of rows to keep after dropping records seen in more than one source.
 
-    Within streams that two sources hold over overlapping times, a record is identified
-    by its eventId where copies carry one, else by (stream, time, message, phase states,
-    occurrence number within its source): identical lines of one source are all kept.
+    Sources are compared by group (the parts of one export stream are one group), and
+    only within streams that two groups hold over overlapping times. Two copies carrying
+    eventIds are the same record exactly when the ids are equal. Otherwise a record is
+    identified by (stream, time, message, phase states, occurrence number within its
+    group): identical lines of one source, retransmits, are all kept.
     """
     keep = np.ones(len(t), dtype=bool)
-    if len(parts) < 2:
+    if len(np.unique(group)) < 2:
         return keep
-    hot = _overlapping_streams(parts, stream, t, bounds)
+    hot = _overlapping_streams(group, stream, t)
     if not len(hot):
         return keep
     sel = np.flatnonzero(np.isin(stream, hot))
-    dropped = np.zeros(len(sel), dtype=bool)
-    if event_ids is not None:
-        ids = pd.Series(event_ids[sel])
-        has = ids.notna().to_numpy()
-        dropped[has] = ids[has].duplicated().to_numpy()
     key = pd.DataFrame(
-        {"src": src[sel], "stream": stream[sel], "t": t[sel]}
+        {"group": group[sel], "stream": stream[sel], "t": t[sel]}
         | {f"k{i}": col[sel] for i, col in enumerate(key_cols)}
     )
     content = ["stream", "t"] + [f"k{i}" for i in range(len(key_cols))]
-    key["occ"] = key.groupby(["src", *content], sort=False).cumcount()
-    dropped |= key.duplicated(subset=[*content, "occ"]).to_numpy()
-    keep[sel[dropped]] = False
+    key["occ"] = key.groupby(["group", *content], sort=False).cumcount()
+    same = key.duplicated(subset=[*content, "occ"]).to_numpy().copy()
+    if event_ids is not None:
+        ids = pd.Series(event_ids[sel])
+        has = ids.notna().to_numpy()
+        # copies that both carry ids: the ids decide, not the content
+        first_has = key.assign(has=has).groupby([*content, "occ"])["has"].transform("first")
+        same &= ~(has & first_has.to_numpy())
+        same[has] |= ids[has].duplicated().to_numpy()
+    keep[sel[same]] = False
     return keep
 
 
@@ -629,7 +623,6 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         ``unrecognised_values``, ``sources``.
     """
     sizes = np.array([len(p) for p in parts], dtype=np.int64)
-    bounds = np.concatenate(([0], np.cumsum(sizes)))
     t = np.concatenate([p.time for p in parts])
     src = np.repeat(np.arange(len(parts)), sizes)
     codes: dict[str, np.ndarray] = {}
@@ -657,14 +650,14 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         if any_ids
         else None
     )
+    group_names: dict[str, int] = {}
+    group = np.repeat([group_names.setdefault(p.group, len(group_names)) for p in parts], sizes)
     keep = _dedup(
-        parts,
-        src,
+        group,
         codes[s.LOG_STREAM],
         t,
         [codes[s.DETAILS], codes[s.PHASE1_STATE], codes[s.PHASE2_STATE]],
         event_ids,
-        bounds,
     )
     dropped = int((~keep).sum())
 

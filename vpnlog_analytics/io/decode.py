@@ -12,7 +12,10 @@ import pyarrow.compute as pc
 
 __all__ = [
     "GZIP_MAGIC",
+    "TIME_MAX_NS",
+    "TIME_MIN_NS",
     "Gunzipped",
+    "epoch_to_ns",
     "gunzip",
     "parse_time_strings",
     "slice_each",
@@ -22,6 +25,37 @@ __all__ = [
 GZIP_MAGIC = b"\x1f\x8b"
 #: Missing-value sentinel of int64 nanosecond arrays (numpy's NaT).
 NAT = np.iinfo(np.int64).min
+#: Record times outside [TIME_MIN_NS, TIME_MAX_NS] are impossible for these logs.
+TIME_MIN_NS = 946_684_800 * 10**9  # 2000-01-01
+TIME_MAX_NS = 4_102_444_800 * 10**9  # 2100-01-01
+_MIN_MS, _MAX_MS = TIME_MIN_NS // 10**6, TIME_MAX_NS // 10**6
+
+
+def epoch_to_ns(values: np.ndarray) -> np.ndarray:
+    """Epoch seconds or milliseconds (told apart by size) to exact int64 nanoseconds.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Epoch times [s] (10 digits) or [ms] (13 digits); NaN where missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 [ns]; :data:`NAT` where missing; values outside 2000-2100 become a time
+        just outside that range (never an overflow), so callers can flag them.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    ms = np.where(v > 1e11, v, v * 1000.0)
+    out = np.full(len(v), NAT, dtype=np.int64)
+    ok = np.isfinite(ms)
+    low, high = ok & (ms < _MIN_MS), ok & (ms > _MAX_MS)
+    fine = ok & ~low & ~high
+    # milliseconds are exact in float64 (< 2**53); scale in integers
+    out[fine] = np.round(ms[fine]).astype(np.int64) * 1_000_000
+    out[low] = TIME_MIN_NS - 1
+    out[high] = TIME_MAX_NS + 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -182,8 +216,7 @@ def parse_time_strings(values: pa.Array) -> np.ndarray:
     digits = pc.fill_null(pc.match_substring_regex(arr, r"^\d{10,13}$"), False)
     dig = np.asarray(digits.to_numpy(zero_copy_only=False), dtype=bool)
     if dig.any():
-        nums = pc.cast(pc.filter(arr, digits), pa.int64()).to_numpy()
-        out[dig] = np.where(nums > 10**11, nums * 1_000_000, nums * 1_000_000_000)
+        out[dig] = epoch_to_ns(pc.cast(pc.filter(arr, digits), pa.int64()).to_numpy())
     rest = ~dig
     if rest.any():
         sub = pc.filter(arr, pa.array(rest))

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from ..errors import FormatError
 from .batch import Batch
-from .decode import NAT, gunzip, parse_time_strings, split_lines
+from .decode import NAT, epoch_to_ns, gunzip, parse_time_strings, split_lines
 from .detect import sniff
 from .issues import Issues
 
@@ -234,27 +234,40 @@ def _codes(values: list[str | None], default: str | None) -> tuple[list[str | No
 
 def _ms_to_ns(value: Any) -> int:
     try:
-        ms = int(float(value))
+        number = float(value)
     except (TypeError, ValueError):
         return int(NAT)
-    return ms * 1_000_000 if ms > 10**11 else ms * 1_000_000_000
+    return int(epoch_to_ns(np.array([number]))[0])
 
 
-def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int]]:
-    """Yield every JSON value of a text (one document, or several back to back).
+_RESYNC = re.compile(r"\n(?=[\[{])")
+_WS = " \t\r\n"
 
-    A value that does not parse is reported; reading resumes at the next line that
-    starts a new object or array.
+
+def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]:
+    """Yield every JSON value of a text: (value, line, start, end) with start/end offsets.
+
+    The text may hold one document or several back to back (Firehose). The elements of a
+    top-level array are yielded one by one, so each keeps its own line and the complete
+    elements before a cut survive. A value that does not parse is reported; reading
+    resumes at the next line that starts a new object or array.
     """
     decoder = json.JSONDecoder()
-    pos, n, line = 0, len(text), 1
+    pos, n = 0, len(text)
+    in_array = False
     while True:
-        while pos < n and text[pos] in " \t\r\n":
-            if text[pos] == "\n":
-                line += 1
+        while pos < n and text[pos] in _WS:
             pos += 1
         if pos >= n:
             return
+        if in_array and text[pos] in ",]":
+            in_array = text[pos] == ","
+            pos += 1
+            continue
+        if not in_array and text[pos] == "[":
+            in_array = True
+            pos += 1
+            continue
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -264,15 +277,34 @@ def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int]]:
                 line=exc.lineno,
                 reason="broken_json",
             )
-            nxt = re.compile(r"\n(?=[\[{])").search(text, max(exc.pos, pos + 1))
+            nxt = _RESYNC.search(text, max(exc.pos, pos + 1))
             if nxt is None:
                 return
-            line = exc.lineno + text.count("\n", exc.pos, nxt.start()) + 1
-            pos = nxt.start() + 1
+            pos, in_array = nxt.start() + 1, False
             continue
-        yield value, line
-        line += text.count("\n", pos, end)
+        yield value, text.count("\n", 0, pos) + 1, pos, end
         pos = end
+
+
+def _element_lines(text: str, start: int, end: int, key: str, count: int) -> list[int]:
+    """Line of each element of the list under ``key`` in the object text[start:end]."""
+    first = text.count("\n", 0, start) + 1
+    m = re.compile(r'(?<!\\)"' + re.escape(key) + r'"\s*:\s*\[').search(text, start, end)
+    if m is None:
+        return [first] * count
+    decoder = json.JSONDecoder()
+    lines, pos, line, last = [], m.end(), first, start
+    for _ in range(count):
+        while pos < end and text[pos] in _WS + ",":
+            pos += 1
+        line += text.count("\n", last, pos)
+        last = pos
+        lines.append(line)
+        try:
+            _, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            break
+    return lines + [line] * (count - len(lines))
 
 
 def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
@@ -289,21 +321,29 @@ def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]
     rows = _Rows.new()
     fmt = "json"
     batches: list[Batch] = []
-    for value, line in _json_values(text, ctx):
-        items = value if isinstance(value, list) else [value]
-        for k, item in enumerate(items):
-            kind = _add_item(item, rows, ctx, line=line + (k if isinstance(value, list) else 0))
-            if kind == "lambda_event":
-                batches.extend(_read_lambda(item, ctx, depth))
-            elif kind:
-                fmt = kind
+    for item, line, start, end in _json_values(text, ctx):
+        kind = _add_item(item, rows, ctx, line=line, where=(text, start, end))
+        if kind == "lambda_event":
+            batches.extend(_read_lambda(item, ctx, depth))
+        elif kind:
+            fmt = kind
     if rows.messages:
         batches.insert(0, rows.to_batch(ctx, fmt))
     return batches
 
 
-def _add_item(item: Any, rows: _Rows, ctx: Context, *, line: int) -> str | None:
-    """Add one JSON value's events to ``rows``; return the envelope kind it showed."""
+def _add_item(
+    item: Any,
+    rows: _Rows,
+    ctx: Context,
+    *,
+    line: int,
+    where: tuple[str, int, int] | None = None,
+) -> str | None:
+    """Add one JSON value's events to ``rows``; return the envelope kind it showed.
+
+    ``where`` is (text, start, end) of the value, to give nested events their own lines.
+    """
     if not isinstance(item, dict):
         ctx.issues.bad(
             f"expected a JSON object, got {type(item).__name__}",
@@ -312,24 +352,27 @@ def _add_item(item: Any, rows: _Rows, ctx: Context, *, line: int) -> str | None:
             reason="not_a_record",
         )
         return None
+
+    def lines(key: str, count: int) -> list[int]:
+        if where is None:
+            return [line] * count
+        return _element_lines(*where, key, count)
+
     if "awslogs" in item:
         return "lambda_event"
     if "events" in item and isinstance(item["events"], list):
-        is_filter = any(isinstance(e, dict) and "logStreamName" in e for e in item["events"])
-        for k, ev in enumerate(item["events"]):
-            _add_event(ev, rows, ctx, line=line + k, stream=None, group=None)
+        events = item["events"]
+        is_filter = any(isinstance(e, dict) and "logStreamName" in e for e in events)
+        for ev, ln in zip(events, lines("events", len(events)), strict=True):
+            _add_event(ev, rows, ctx, line=ln, stream=None, group=None)
         return "filter_log_events" if is_filter else "get_log_events"
     if "logEvents" in item or "messageType" in item:
         if item.get("messageType") == "CONTROL_MESSAGE":
             return "subscription"
-        for k, ev in enumerate(item.get("logEvents") or []):
+        events = item.get("logEvents") or []
+        for ev, ln in zip(events, lines("logEvents", len(events)), strict=True):
             _add_event(
-                ev,
-                rows,
-                ctx,
-                line=line + k,
-                stream=item.get("logStream"),
-                group=item.get("logGroup"),
+                ev, rows, ctx, line=ln, stream=item.get("logStream"), group=item.get("logGroup")
             )
         return "subscription"
     if any(key.startswith("@") for key in item):
