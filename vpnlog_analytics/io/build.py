@@ -43,6 +43,7 @@ class _Rows:
     group: np.ndarray
     event_id: np.ndarray | None
     sources: list[str]
+    formats: list[str]
     streams: list[str | None]
     groups: list[str | None]
 
@@ -59,14 +60,18 @@ def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, pa.Array]:
 
     streams: dict[str | None, int] = {}
     groups: dict[str | None, int] = {}
-    sources: list[str] = []
+    source_index: dict[str, int] = {}
+    formats: list[str] = []
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
     any_ids = any(p.batch.event_ids is not None for p in prepared)
     ids: list[np.ndarray] = []
-    for i, (p, off) in enumerate(zip(prepared, offsets[:-1], strict=True)):
+    for p, off in zip(prepared, offsets[:-1], strict=True):
         b = p.batch
         n = len(b)
-        sources.append(b.source)
+        if b.source not in source_index:
+            source_index[b.source] = len(source_index)
+            formats.append(b.fmt)
+        i = source_index[b.source]
         parts["gu"].append(gmap[p.uidx.astype(np.int64) + off])
         parts["head"].append(p.head_ns)
         parts["env"].append(b.env_ns if b.env_ns is not None else np.full(n, NAT, np.int64))
@@ -93,7 +98,8 @@ def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, pa.Array]:
         stream=cat("stream", np.int32),
         group=cat("group", np.int32),
         event_id=np.concatenate(ids) if ids else None,
-        sources=sources,
+        sources=list(source_index),
+        formats=formats,
         streams=list(streams),
         groups=list(groups),
     )
@@ -367,16 +373,17 @@ _INTS = {
 
 @dataclass
 class Part:
-    """The rows of one source, parsed and classified, as codes into local categories.
+    """The rows of a few sources, parsed and classified, as codes into local categories.
 
-    Sources are parsed independently (in worker threads); :func:`merge_parts` unifies
-    their categories, drops cross-source duplicates and sorts.
+    Chunks of sources are parsed independently (in worker threads); :func:`merge_parts`
+    unifies their categories, drops cross-source duplicates and sorts.
     """
 
-    source: str
-    fmt: str
-    #: Sources of one group are one for deduplication: the parts of an export stream.
-    group: str
+    sources: list[str]
+    formats: list[str]  # envelope format of each source
+    #: Per source: sources of one group are one for deduplication (export parts).
+    groups: list[str]
+    src: np.ndarray  # per row, index into sources
     time: np.ndarray  # int64 ns
     codes: dict[str, np.ndarray]
     cats: dict[str, Any]  # list or pyarrow.Array of the local categories
@@ -390,19 +397,19 @@ class Part:
 
 
 def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
-    """Parse, classify and check the batches of one source.
+    """Parse, classify and check the batches of some sources.
 
     Parameters
     ----------
     prepared : list of Prepared
-        The batches of one source (same ``source`` name).
+        The batches, in source order.
     issues : Issues
         Where malformed records are raised or counted.
 
     Returns
     -------
     Part or None
-        ``None`` when the source holds no good record.
+        ``None`` when the sources hold no good record.
     """
     if not prepared:
         return None
@@ -514,13 +521,15 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.LOG_STREAM: rows.streams,
         s.LOG_GROUP: rows.groups,
     }
-    fmt = prepared[0].batch.fmt
-    source = rows.sources[0]
     return Part(
-        source=source,
-        fmt=fmt,
-        # CloudWatch export parts 000000.gz, 000001.gz ... of one stream folder
-        group=(os.path.dirname(source) or source) if fmt == "s3_export" else source,
+        sources=rows.sources,
+        formats=rows.formats,
+        # CloudWatch export parts 000000.gz, 000001.gz ... of one stream folder are one
+        groups=[
+            (os.path.dirname(src) or src) if fmt == "s3_export" else src
+            for src, fmt in zip(rows.sources, rows.formats, strict=True)
+        ],
+        src=rows.src[sel],
         time=t[sel],
         codes=codes,
         cats=cats,
@@ -622,9 +631,11 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         ``skipped_examples``, ``duplicates_dropped``, ``unknown_keys``,
         ``unrecognised_values``, ``sources``.
     """
-    sizes = np.array([len(p) for p in parts], dtype=np.int64)
     t = np.concatenate([p.time for p in parts])
-    src = np.repeat(np.arange(len(parts)), sizes)
+    first_src = np.concatenate(([0], np.cumsum([len(p.sources) for p in parts])))
+    src = np.concatenate([p.src + first for p, first in zip(parts, first_src, strict=False)])
+    sources = [name for p in parts for name in p.sources]
+    formats = [fmt for p in parts for fmt in p.formats]
     codes: dict[str, np.ndarray] = {}
     cats: dict[str, list[Any]] = {}
     for name in _OPEN:
@@ -651,7 +662,10 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         else None
     )
     group_names: dict[str, int] = {}
-    group = np.repeat([group_names.setdefault(p.group, len(group_names)) for p in parts], sizes)
+    group_of = np.array(
+        [group_names.setdefault(g, len(group_names)) for p in parts for g in p.groups]
+    )
+    group = group_of[src]
     keep = _dedup(
         group,
         codes[s.LOG_STREAM],
@@ -699,11 +713,10 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         elif name in _INTS:
             c = codes[name][order]
             columns[name] = pd.arrays.IntegerArray(np.where(c < 0, 0, c).astype(_INTS[name]), c < 0)
-    columns[s.SOURCE] = pd.Categorical.from_codes(
-        src[order], _unique_names([p.source for p in parts])
-    )
+    names = _unique_names(sources)
+    columns[s.SOURCE] = pd.Categorical.from_codes(src[order], names, validate=False)
     events = pd.DataFrame({name: columns[name] for name in s.EVENT_COLUMNS}, copy=False)
-    per_source = np.bincount(src[order], minlength=len(parts))
+    per_source = np.bincount(src[order], minlength=len(sources))
     events.attrs = {
         "records": len(events),
         "skipped": dict(issues.skipped),
@@ -712,8 +725,8 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         "unknown_keys": _sum_counts(p.unknown_keys for p in parts),
         "unrecognised_values": _sum_counts(p.unrecognised for p in parts),
         "sources": {
-            p.source: {"format": p.fmt, "records": int(c)}
-            for p, c in zip(parts, per_source, strict=True)
+            name: {"format": fmt, "records": int(c)}
+            for name, fmt, c in zip(names, formats, per_source, strict=True)
         },
     }
     return events

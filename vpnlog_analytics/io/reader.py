@@ -105,15 +105,27 @@ def _default_stream(name: str, log_stream: str | None) -> str | None:
     return found if found is not None else log_stream
 
 
-def _read_one(
-    inp: _Input, log_stream: str | None, errors: str
+def _read_chunk(
+    inputs: list[_Input], log_stream: str | None, errors: str
 ) -> tuple[Part | None, Issues, list[str]]:
+    """Read a few inputs and parse them together (fewer, larger vectorised steps)."""
     issues = Issues(errors)
-    data = inp.read()
-    ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream), walked=inp.walked)
-    batches = read_bytes(data, ctx)
-    part = parse_part([prepare(b) for b in batches if len(b)], issues)
-    return part, issues, ctx.ignored
+    prepared = []
+    ignored: list[str] = []
+    for inp in inputs:
+        data = inp.read()
+        ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream), walked=inp.walked)
+        prepared.extend(prepare(b) for b in read_bytes(data, ctx) if len(b))
+        ignored.extend(ctx.ignored)
+        del data
+    return parse_part(prepared, issues), issues, ignored
+
+
+def _chunks(inputs: list[_Input], workers: int) -> list[list[_Input]]:
+    """Split inputs, in order, into a few chunks per worker (balance, bounded memory)."""
+    count = min(len(inputs), workers * 4)
+    bounds = np.linspace(0, len(inputs), count + 1).astype(int)
+    return [inputs[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 def read_logs(
@@ -172,11 +184,12 @@ def read_logs(
     parts: list[Part] = []
     ignored: list[str] = []
     workers = min(len(inputs), max(1, os.cpu_count() or 1))
-    # Files are parsed in worker threads: decompression and the Arrow kernels release
-    # the GIL. Results come back in input order, so the first bad file raises first.
+    chunks = _chunks(inputs, workers)
+    # Chunks of files are parsed in worker threads: decompression and the Arrow kernels
+    # release the GIL. Results come back in input order, so an earlier file raises first.
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda i: _read_one(i, log_stream, errors), inputs)
-        for part, file_issues, file_ignored in _progress(results, len(inputs), progress):
+        results = pool.map(lambda c: _read_chunk(c, log_stream, errors), chunks)
+        for part, file_issues, file_ignored in _progress(results, chunks, progress):
             ignored.extend(file_ignored)
             if part is not None:
                 parts.append(part)
@@ -189,12 +202,17 @@ def read_logs(
     return events
 
 
-def _progress(it: Iterable[Any], total: int, enabled: bool) -> Iterable[Any]:
+def _progress(it: Iterable[Any], chunks: list[list[_Input]], enabled: bool) -> Iterable[Any]:
+    """Yield from ``it`` (one item per chunk), advancing a bar by files."""
     if not enabled:
-        return it
+        yield from it
+        return
     from tqdm.auto import tqdm
 
-    return tqdm(it, total=total, unit="file", desc="reading logs")
+    with tqdm(total=sum(map(len, chunks)), unit="file", desc="reading logs") as bar:
+        for item, chunk in zip(it, chunks, strict=True):
+            yield item
+            bar.update(len(chunk))
 
 
 def _finish(parts: list[Part], issues: Issues) -> pd.DataFrame:
@@ -214,6 +232,7 @@ def _finish(parts: list[Part], issues: Issues) -> pd.DataFrame:
 
 
 def _single(batch: Batch, issues: Issues) -> pd.DataFrame:
+    """Parse one in-memory batch into the events table."""
     part = parse_part([prepare(batch)] if len(batch) else [], issues)
     return _finish([part] if part is not None else [], issues)
 
