@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .. import schema as s
 from ..errors import SourceError, VpnLogError
-from .batch import Batch, prepare
+from .batch import Batch, Prepared, prepare
 from .build import Part, merge_parts, parse_part
 from .decode import NAT
 from .envelopes import Context, _add_item, _Rows, read_bytes
@@ -110,7 +110,7 @@ def _read_chunk(
 ) -> tuple[Part | None, Issues, list[str]]:
     """Read a few inputs and parse them together (fewer, larger vectorised steps)."""
     issues = Issues(errors)
-    prepared = []
+    prepared: list[Prepared] = []
     ignored: list[str] = []
     for inp in inputs:
         data = inp.read()
