@@ -207,15 +207,10 @@ def _template_all(details: pa.Array) -> pa.Array:
 
 
 def _extract(details: pa.Array, patterns: tuple[tuple[str, str], ...]) -> pa.Array:
+    # One RE2 pass per pattern: these short patterns are cheaper than a literal prefilter.
     out: pa.Array = pa.nulls(len(details), pa.string())
-    for pattern, literal in patterns:
-        got = _where_literal(
-            details,
-            literal,
-            lambda a, p=pattern: pc.struct_field(pc.extract_regex(a, p), "v"),
-            pa.nulls(len(details), pa.string()),
-        )
-        out = pc.coalesce(out, got)
+    for pattern, _literal in patterns:
+        out = pc.coalesce(out, pc.struct_field(pc.extract_regex(details, pattern), "v"))
     return out
 
 
@@ -506,7 +501,8 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.BGP_MED: ints("med"),
         s.BGP_WEIGHT: ints("weight"),
     }
-    codes = {name: values[gu] for name, values in per_u.items()}
+    # Narrow before the per-row take: it moves 8x less memory for the small code sets.
+    codes = {name: _narrow(values)[gu] for name, values in per_u.items()}
     codes["ident"] = ident[sel]
     codes[s.LOG_STREAM] = rows.stream[sel].astype(np.int64)
     codes[s.LOG_GROUP] = rows.group[sel].astype(np.int64)
@@ -538,6 +534,18 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         unknown_keys=count_keys(parsed.unknown_keys, weights),
         unrecognised=count_keys(parsed.unrecognised, weights),
     )
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """The smallest signed integer dtype that holds ``values`` (codes use -1 for NA)."""
+    if not len(values):
+        return values.astype(np.int8)
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return values.astype(dtype)
+    return values
 
 
 def _union(parts: list[Part], name: str) -> tuple[list[Any], list[np.ndarray]]:
