@@ -537,7 +537,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
-    """The smallest signed integer dtype that holds ``values`` (codes use -1 for NA)."""
+    """Cast ``values`` to the smallest signed integer dtype that holds them (-1 is NA)."""
     if not len(values):
         return values.astype(np.int8)
     lo, hi = int(values.min()), int(values.max())
@@ -560,7 +560,7 @@ def _union(parts: list[Part], name: str) -> tuple[list[Any], list[np.ndarray]]:
     out = []
     pos = 0
     for p, size in zip(parts, sizes, strict=True):
-        remap = np.append(glob[pos : pos + size], -1)
+        remap = np.append(glob[pos : pos + size], -1).astype(np.int32)
         out.append(remap[p.codes[name]])
         pos += size
     return enc.dictionary.to_pylist(), out
@@ -568,8 +568,19 @@ def _union(parts: list[Part], name: str) -> tuple[list[Any], list[np.ndarray]]:
 
 def _overlapping_streams(group: np.ndarray, stream: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Streams that two source groups both hold over overlapping times (dedup candidates)."""
-    frame = pd.DataFrame({"group": group, "stream": stream, "t": t})
-    spans = frame.groupby(["stream", "group"], sort=True)["t"].agg(["min", "max"])
+    # Rows of one source are contiguous: reduce runs of equal (group, stream) first, so
+    # only a few spans (not every row) go through the groupby.
+    key = group.astype(np.int64) * (int(stream.max()) + 2) + stream + 1
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    frame = pd.DataFrame(
+        {
+            "group": group[starts],
+            "stream": stream[starts],
+            "lo": np.minimum.reduceat(t, starts),
+            "hi": np.maximum.reduceat(t, starts),
+        }
+    )
+    spans = frame.groupby(["stream", "group"], sort=True).agg(min=("lo", "min"), max=("hi", "max"))
     hits = []
     for code, sp in spans.groupby(level="stream"):
         if len(sp) < 2:
@@ -597,7 +608,7 @@ def _dedup(
     group): identical lines of one source, retransmits, are all kept.
     """
     keep = np.ones(len(t), dtype=bool)
-    if len(np.unique(group)) < 2:
+    if len(t) == 0 or int(group.min()) == int(group.max()):
         return keep
     hot = _overlapping_streams(group, stream, t)
     if not len(hot):
