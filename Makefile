@@ -22,9 +22,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-## demo: load the bundled sample logs and print the per-tunnel summary
+## demo: build the report of the bundled sample logs into report/ and say where to open it
 demo: install
-	$(BIN)/vpnlog summary $(SAMPLES)
+	MPLBACKEND=Agg $(BIN)/vpnlog report $(SAMPLES) -o report/
+	@echo "Open report/index.html in a browser (or read report/report.md)."
 
 ## test: lint, type-check and run the test suite
 test: lint typecheck pytest

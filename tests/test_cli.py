@@ -83,3 +83,88 @@ def test_console_script_is_installed() -> None:
     table = pd.read_csv(io.StringIO(proc.stdout))
     assert {"event", "pattern", "severity", "meaning", "remediation"} <= set(table.columns)
     assert "dpd_timeout" in set(table["event"])
+
+
+# --- the subcommands of issue 5 -------------------------------------------------------
+
+
+def test_outages_connection_level_json() -> None:
+    code, out, err = run("outages", str(SAMPLES), "--level", "connection", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 1 and rows[0]["cause"] == "dpd_timeout"
+    assert rows[0]["start"].startswith("2026-10-21T09:43:18")
+
+
+def test_availability_table_in_percent_with_window() -> None:
+    code, out, _ = run("availability", str(SAMPLES), "--from", "2026-10-01", "--to", "2026-11-01")
+    assert code == 0
+    assert "availability_%" in out.splitlines()[0] and "99.9617" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "columns"),
+    [
+        ((), {"time", "cause", "downtime"}),
+        (("--freq", "1D"), {"period", "flaps"}),
+        (("--episodes",), {"start", "end", "flaps"}),
+    ],
+)
+def test_flaps_views(args: tuple[str, ...], columns: set[str]) -> None:
+    code, out, _ = run("flaps", str(SAMPLES), *args, "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert columns <= set(table.columns)
+    if args == ("--episodes",):
+        assert table["flaps"].tolist() == [5, 5, 4]
+
+
+def test_rekey_and_diagnose() -> None:
+    code, out, _ = run("rekey", str(SAMPLES), "--freq", "7D", "--format", "csv")
+    assert code == 0 and "collision_rate" in out.splitlines()[0]
+    code, out, _ = run("diagnose", str(SAMPLES))
+    assert code == 0
+    assert "ERROR   config_mismatch" in out and "fix: " in out
+
+
+def test_report_writes_the_folder_and_says_where(tmp_path: Path) -> None:
+    code, out, err = run("report", str(SAMPLES), "-o", str(tmp_path / "rep"))
+    assert code == 0, err
+    assert (tmp_path / "rep" / "index.html").is_file()
+    assert f"file://{tmp_path}/rep/index.html" in out
+
+
+@pytest.mark.parametrize("chart", ["timeline", "flap-heatmap", "availability"])
+def test_plot_one_chart(tmp_path: Path, chart: str) -> None:
+    target = tmp_path / f"{chart}.svg"
+    code, out, err = run("plot", chart, str(SAMPLES / "insights-2026-10-21.csv"), "-o", str(target))
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"<?xml") and str(target) in out
+
+
+def test_plot_bad_extension_is_one_line(tmp_path: Path) -> None:
+    code, _, err = run("plot", "timeline", str(SAMPLES), "-o", str(tmp_path / "x.jpg"))
+    assert code == 1 and err.count("\n") == 1 and ".png, .svg or .pdf" in err
+
+
+def test_simulate_then_read(tmp_path: Path) -> None:
+    code, out, _ = run("simulate", str(tmp_path / "sim"), "--connections", "1", "--seed", "2")
+    assert code == 0 and "file(s) written" in out
+    code, out, _ = run("summary", str(tmp_path / "sim"), "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 2
+
+
+def test_bad_exclude_is_one_line() -> None:
+    code, _, err = run("outages", str(SAMPLES), "--exclude", "yesterday")
+    assert code == 1 and err.count("\n") == 1 and "START/END" in err
+
+
+def test_fetch_needs_a_window() -> None:
+    code, _, err = run("fetch", "/aws/vendedlogs/vpn")
+    assert code == 1 and "--from and --to" in err
+
+
+def test_cli_import_does_not_load_matplotlib() -> None:
+    code = "import sys, vpnlog_analytics.cli\nprint('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

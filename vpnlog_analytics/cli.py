@@ -1,8 +1,12 @@
 """The ``vpnlog`` command: the package's jobs from a terminal.
 
-Every subcommand reads any source :func:`read_logs` takes (files, folders, globs) and
-prints a table (``--format table|csv|json``). Bad input ends with one clear line on
-stderr and a non-zero exit code; ``-v`` shows the traceback too.
+Every analysis subcommand reads any source :func:`read_logs` takes (files, folders,
+globs), takes ``--from/--to`` and prints a table (``--format table|csv|json``); ``report``
+writes the report folder, ``plot`` one chart, ``simulate`` sample logs, ``fetch`` pulls logs
+from CloudWatch into the local cache (boto3 is imported only there). Progress bars go to
+stderr only when it is a terminal. Bad input ends with one clear line on stderr and a
+non-zero exit code; ``-v`` shows the traceback too. matplotlib is imported only by the
+subcommands that draw.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from . import __version__
 from .catalog import message_catalog
 from .errors import VpnLogError
 from .io import read_logs
+from .schema import VPN_CONNECTION_ID
 
 __all__ = ["main"]
 
@@ -48,6 +53,15 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
     p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+
+
+def _add_exclude_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--exclude",
+        action="append",
+        metavar="START/END",
+        help="maintenance window that counts as no outage (repeatable), UTC",
+    )
 
 
 def _add_format_arg(p: argparse.ArgumentParser) -> None:
@@ -134,6 +148,198 @@ def _cmd_catalog(args: argparse.Namespace) -> None:
     _emit(message_catalog(), args.format)
 
 
+def _exclude(values: list[str] | None) -> list[tuple[pd.Timestamp, pd.Timestamp]] | None:
+    if not values:
+        return None
+    pairs = []
+    for text in values:
+        start, sep, end = text.partition("/")
+        if not sep:
+            raise VpnLogError(
+                f"--exclude {text!r}: use START/END, e.g. 2026-10-03T01:00/2026-10-03T03:00"
+            )
+        try:
+            pairs.append((_timestamp(start), _timestamp(end)))
+        except argparse.ArgumentTypeError as exc:
+            raise VpnLogError(f"--exclude {text!r}: {exc}") from None
+    return pairs
+
+
+def _window(args: argparse.Namespace) -> dict[str, Any]:
+    return {"start": args.start, "end": args.end}
+
+
+def _cmd_outages(args: argparse.Namespace) -> None:
+    from .analysis import outages
+
+    table = outages(
+        _load(args),
+        level=args.level,
+        min_duration=args.min_duration,
+        exclude=_exclude(args.exclude),
+        **_window(args),
+    )
+    _emit(table, args.format)
+
+
+def _cmd_availability(args: argparse.Namespace) -> None:
+    from .analysis import availability
+
+    table = availability(
+        _load(args),
+        freq=args.freq,
+        sla=args.sla,
+        min_outage=args.min_outage,
+        exclude=_exclude(args.exclude),
+        **_window(args),
+    )
+    if args.format == "table":
+        table = table.assign(availability=(table["availability"] * 100).round(4)).rename(
+            columns={"availability": "availability_%", "service_credit": "credit_%"}
+        )
+    _emit(table, args.format)
+
+
+def _cmd_flaps(args: argparse.Namespace) -> None:
+    from .analysis import flap_frequency, flapping_episodes, flaps
+
+    events = _load(args)
+    if args.episodes:
+        table = flapping_episodes(
+            events, min_flaps=args.min_flaps, window=args.window, **_window(args)
+        )
+    elif args.freq:
+        table = flap_frequency(events, freq=args.freq, **_window(args))
+    else:
+        table = flaps(events, **_window(args))
+    _emit(table, args.format)
+
+
+def _cmd_rekey(args: argparse.Namespace) -> None:
+    from .analysis import rekey_stats
+
+    table = rekey_stats(_load(args), freq=args.freq, **_window(args))
+    _emit(table, args.format)
+
+
+def _cmd_diagnose(args: argparse.Namespace) -> None:
+    from .analysis import diagnose
+
+    table = diagnose(_load(args), **_window(args))
+    if args.format != "table":
+        _emit(table, args.format)
+        return
+    if table.empty:
+        print("No findings: nothing in the logs looks wrong.")
+    for row in table.itertuples(index=False):
+        where = getattr(row, VPN_CONNECTION_ID)
+        ip = row.tunnel_ip
+        where = f"{where} {ip}" if isinstance(ip, str) else f"{where} (connection)"
+        print(f"{row.severity.upper():7} {row.rule}  {where}")
+        print(f"        {row.finding}")
+        first, last = f"{row.first_seen:%Y-%m-%d %H:%M:%S}", f"{row.last_seen:%Y-%m-%d %H:%M:%S}"
+        print(f"        seen {first} to {last} UTC")
+        print(f"        meaning: {row.meaning}")
+        print(f"        fix: {row.remediation}")
+        print()
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    from .report import build_report
+
+    events = _load(args)
+    report = build_report(
+        events,
+        args.output,
+        start=args.start,
+        end=args.end,
+        sla=args.sla,
+        title=args.title,
+        exclude=_exclude(args.exclude),
+        progress=sys.stderr.isatty(),
+    )
+    print(f"Report written to {report.out_dir}/")
+    print(f"Open it in a browser: {report.index.resolve().as_uri()}")
+    print(f"Also: {report.markdown.name}, {len(report.tables)} CSV tables, charts/, manifest.json")
+
+
+PLOTS = (
+    "timeline",
+    "flap-heatmap",
+    "outage-durations",
+    "rekey-collisions",
+    "availability",
+    "event-counts",
+)
+
+
+def _cmd_plot(args: argparse.Namespace) -> None:
+    from . import plotting as p
+    from .analysis import availability, flap_frequency, outages, rekey_stats
+
+    events = _load(args)
+    win = _window(args)
+    chart = args.chart
+    if chart == "timeline":
+        ax = p.plot_timeline(events, connections=args.connection or None, **win)
+    elif chart == "flap-heatmap":
+        ax = p.plot_flap_heatmap(flap_frequency(events, freq="1h", **win), by=args.by)
+    elif chart == "outage-durations":
+        ax = p.plot_outage_durations(outages(events, level=args.level, **win), sla=args.sla)
+    elif chart == "rekey-collisions":
+        ax = p.plot_rekey_collisions(rekey_stats(events, freq=args.freq or "1D", **win))
+    elif chart == "availability":
+        ax = p.plot_availability(
+            availability(events, freq=args.freq or "MS", sla=args.sla, **win), sla=args.sla
+        )
+    else:
+        ax = p.plot_event_counts(events, freq=args.freq or "1D", **win)
+    path = p.save_chart(ax, args.output, dpi=args.dpi)
+    print(f"{chart} chart written to {path}")
+
+
+def _cmd_simulate(args: argparse.Namespace) -> None:
+    from .simulate import simulate_logs, write_samples
+
+    try:
+        if args.samples:
+            written = write_samples(args.out_dir)
+        else:
+            sim = simulate_logs(
+                args.start,
+                args.end,
+                connections=args.connections,
+                seed=args.seed,
+                incidents=None if args.incidents == "none" else args.incidents,
+                bgp=args.bgp,
+            )
+            written = sim.write(args.out_dir, args.envelope)
+            if args.truth:
+                sim.truth.to_csv(args.truth, index=False)
+    except ValueError as exc:
+        raise VpnLogError(f"simulate: {exc}") from exc
+    print(f"{len(written)} file(s) written to {args.out_dir}")
+
+
+def _cmd_fetch(args: argparse.Namespace) -> None:
+    from .aws import fetch_logs  # imports boto3: only for this subcommand
+
+    if args.start is None or args.end is None:
+        raise VpnLogError("fetch needs a window: --from and --to (UTC)")
+    events = fetch_logs(
+        args.log_group,
+        start=args.start,
+        end=args.end,
+        method=args.method,
+        vpn_connection_ids=args.connection or None,
+        cache_dir=args.cache_dir,
+        progress=sys.stderr.isatty(),
+    )
+    tunnels = events.groupby(["vpn_connection_id", "tunnel_ip"], observed=True).ngroups
+    print(f"{len(events):,} records of {tunnels} tunnel(s) fetched from {args.log_group}")
+    print(f"Cached in {args.cache_dir}; notebooks and later fetches of this window reuse it.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``vpnlog`` (one subparser per job)."""
     parser = argparse.ArgumentParser(
@@ -149,6 +355,97 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_args(p)
     _add_format_arg(p)
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("outages", help="tunnel or connection outages with their causes")
+    _add_source_args(p)
+    p.add_argument(
+        "--level",
+        choices=("tunnel", "connection"),
+        default="tunnel",
+        help="single tunnels, or whole connections (all tunnels down)",
+    )
+    p.add_argument("--min-duration", help="shortest outage to list, e.g. 120s")
+    _add_exclude_arg(p)
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_outages)
+
+    p = sub.add_parser("availability", help="availability per connection and month vs the SLA")
+    _add_source_args(p)
+    p.add_argument("--freq", default="MS", help="period: MS (calendar month), 7D, 1D, ...")
+    p.add_argument("--sla", type=float, default=0.9995, help="target (fraction, default 0.9995)")
+    p.add_argument("--min-outage", help="shortest connection outage that counts, e.g. 120s")
+    _add_exclude_arg(p)
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_availability)
+
+    p = sub.add_parser("flaps", help="flaps (up to down), their frequency, or flapping episodes")
+    _add_source_args(p)
+    p.add_argument("--freq", help="count flaps per tunnel per period instead (1h, 1D, ...)")
+    p.add_argument("--episodes", action="store_true", help="list flapping episodes instead")
+    p.add_argument("--min-flaps", type=int, default=3, help="flaps that make an episode")
+    p.add_argument("--window", default="1h", help="window of an episode (default 1h)")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_flaps)
+
+    p = sub.add_parser("rekey", help="child-SA negotiations and rekey collision rates")
+    _add_source_args(p)
+    p.add_argument("--freq", default="1D", help="period (default 1D)")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_rekey)
+
+    p = sub.add_parser("diagnose", help="findings: what is wrong and what to change")
+    _add_source_args(p)
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_diagnose)
+
+    p = sub.add_parser("report", help="write the HTML/Markdown/CSV report with charts")
+    _add_source_args(p)
+    p.add_argument("-o", "--output", default="report", help="report folder (default report/)")
+    p.add_argument("--sla", type=float, default=0.9995, help="target (fraction, default 0.9995)")
+    p.add_argument("--title", help="page title")
+    _add_exclude_arg(p)
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("plot", help="draw one chart to a PNG, SVG or PDF file")
+    p.add_argument("chart", choices=PLOTS, help="which chart")
+    _add_source_args(p)
+    p.add_argument("-o", "--output", required=True, help="file: .png, .svg or .pdf")
+    p.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
+    p.add_argument("--connection", action="append", help="timeline: only this connection")
+    p.add_argument("--by", choices=("day", "hour"), default="day", help="flap-heatmap columns")
+    p.add_argument(
+        "--level",
+        choices=("tunnel", "connection"),
+        default="tunnel",
+        help="outage-durations: which outages",
+    )
+    p.add_argument("--freq", help="period of rekey-collisions / availability / event-counts")
+    p.add_argument("--sla", type=float, default=0.9995, help="SLA target (fraction)")
+    p.set_defaults(func=_cmd_plot)
+
+    p = sub.add_parser("fetch", help="fetch logs from CloudWatch Logs into the local cache")
+    p.add_argument("log_group", help="CloudWatch log group of the VPN logs")
+    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
+    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    p.add_argument("--method", choices=("filter", "insights"), default="filter")
+    p.add_argument("--connection", action="append", help="only this VPN connection id")
+    p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
+    p.set_defaults(func=_cmd_fetch)
+
+    from .simulate import ENVELOPES
+
+    p = sub.add_parser("simulate", help="write simulated logs (with ground truth) to a folder")
+    p.add_argument("out_dir", help="folder to write")
+    p.add_argument("--samples", action="store_true", help="regenerate the bundled samples")
+    p.add_argument("--envelope", choices=ENVELOPES, default="raw", help="how AWS delivered them")
+    p.add_argument("--start", default="2026-10-01", help="window start (UTC)")
+    p.add_argument("--end", default="2026-10-02", help="window end (UTC)")
+    p.add_argument("--connections", type=int, default=3, help="VPN connections (2 tunnels each)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same logs)")
+    p.add_argument("--incidents", choices=("none", "random", "samples"), default="random")
+    p.add_argument("--bgp", action="store_true", help="also write BGP log streams")
+    p.add_argument("--truth", help="also write the ground truth to this CSV file")
+    p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("catalog", help="the message catalogue: events, meaning, remedy")
     _add_format_arg(p)
@@ -185,6 +482,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if args.verbose:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vpnlog: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("vpnlog: interrupted", file=sys.stderr)
         return 130

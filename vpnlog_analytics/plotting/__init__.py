@@ -1,0 +1,35 @@
+"""Charts for postmortems and reports: matplotlib, one function per question.
+
+Every function takes its data first (the events table or an analysis result), options
+keyword-only, draws on ``ax`` (a new figure when ``ax=None``) and returns the Axes. Nothing
+here changes matplotlib's global state (no ``rcParams``, no styles, no ``plt.show()``).
+Colours come from the Okabe-Ito palette, which readers with any common colour-vision
+deficiency can tell apart; states and severities also differ in hatch or marker shape.
+"""
+
+from __future__ import annotations
+
+from ._style import PALETTE, STATE_COLORS, cause_label, format_duration, save_chart
+from .charts import (
+    plot_availability,
+    plot_event_counts,
+    plot_flap_heatmap,
+    plot_outage_durations,
+    plot_rekey_collisions,
+)
+from .timeline import connection_states, plot_timeline
+
+__all__ = [
+    "PALETTE",
+    "STATE_COLORS",
+    "cause_label",
+    "connection_states",
+    "format_duration",
+    "plot_availability",
+    "plot_event_counts",
+    "plot_flap_heatmap",
+    "plot_outage_durations",
+    "plot_rekey_collisions",
+    "plot_timeline",
+    "save_chart",
+]

@@ -1,0 +1,212 @@
+"""Palette, labels, time axes and saving: what every chart shares."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from ..errors import OptionError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "PALETTE",
+    "STATE_COLORS",
+    "cause_label",
+    "format_duration",
+    "save_chart",
+]
+
+#: Okabe-Ito colours (safe for the common colour-vision deficiencies), in a useful order.
+PALETTE: Final = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Colours of tunnel / connection states on the timeline.
+STATE_COLORS: Final = {
+    "up": "#56B4E9",
+    "degraded": "#F0E442",
+    "down": "#D55E00",
+    "unknown": "#E8E8E8",
+}
+#: Colours and marker shapes of event severities.
+SEVERITY_STYLE: Final = {
+    "error": {"color": "#CC79A7", "marker": "v"},
+    "warning": {"color": "#E69F00", "marker": "D"},
+}
+SLA_COLOR: Final = "#000000"
+BAD_COLOR: Final = "#D55E00"
+GOOD_COLOR: Final = "#0072B2"
+OTHER_COLOR: Final = "#BBBBBB"
+UTC_LABEL: Final = "Time (UTC)"
+
+#: Plain-language names of outage causes (event names of the message catalogue).
+_CAUSE_LABELS: Final = {
+    "psk_mismatch": "pre-shared key mismatch",
+    "auth_failed": "authentication failed",
+    "no_proposal_match": "no matching proposal",
+    "no_proposal_chosen": "no proposal chosen",
+    "ts_unacceptable": "traffic selectors mismatch",
+    "phase2_failed": "Phase 2 failed",
+    "phase1_timeout": "Phase 1 never completed",
+    "dpd_timeout": "DPD timeout (peer silent)",
+    "cgw_delete_ike_sa": "gateway deleted IKE SA",
+    "cgw_delete_child_sa": "gateway deleted child SA",
+    "rekey_collision": "rekey collision",
+    "redundant_sa_deleted": "redundant SA deleted",
+    "unexplained": "unexplained",
+}
+
+
+def cause_label(cause: object) -> str:
+    """Return the plain-language name of an outage cause (or of several, comma-joined).
+
+    Parameters
+    ----------
+    cause : str
+        A ``cause`` value of :func:`~vpnlog_analytics.analysis.outages`.
+
+    Returns
+    -------
+    str
+        For example ``"DPD timeout (peer silent)"`` for ``"dpd_timeout"``.
+
+    Examples
+    --------
+    >>> cause_label("psk_mismatch, dpd_timeout")
+    'pre-shared key mismatch, DPD timeout (peer silent)'
+    """
+    if cause is None or (isinstance(cause, float) and math.isnan(cause)) or cause is pd.NA:
+        return ""
+    parts = [p.strip() for p in str(cause).split(",")]
+    return ", ".join(_CAUSE_LABELS.get(p, p.replace("_", " ")) for p in parts)
+
+
+def format_duration(value: object) -> str:
+    """Return a duration the way people say it: ``"17 min 05 s"``, ``"2 h 03 min"``.
+
+    Parameters
+    ----------
+    value : pandas.Timedelta, datetime.timedelta or float
+        The duration (a number is seconds [s]); NaT/NaN give ``""``.
+
+    Returns
+    -------
+    str
+        Two units at most, the larger first.
+
+    Examples
+    --------
+    >>> format_duration(pd.Timedelta("0 days 00:17:05"))
+    '17 min 05 s'
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    seconds = value if isinstance(value, int | float) else pd.Timedelta(value).total_seconds()
+    if isinstance(seconds, float) and math.isnan(seconds):
+        return ""
+    total = int(round(float(seconds)))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    """Return ``ax``, or the Axes of a new figure of ``size`` inches (no pyplot state)."""
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    return fig.add_subplot()
+
+
+def date_axis(ax: Axes) -> None:
+    """Format the x axis as UTC dates, labelled so."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(tz="UTC", minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
+    ax.set_xlabel(UTC_LABEL)
+
+
+def to_num(times: Any) -> Any:
+    """Return UTC times as matplotlib date numbers (float days)."""
+    import matplotlib.dates as mdates
+
+    idx = pd.DatetimeIndex(times)
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    return mdates.date2num(idx.to_numpy())
+
+
+def window_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """Return a window as ``2026-10-21 09:30 to 10:30 UTC`` (the date once if one day)."""
+    last = end - pd.Timedelta(1, "ns")
+    if start == start.normalize() and end == end.normalize():
+        if last.normalize() == start:
+            return f"{start:%Y-%m-%d} UTC (whole day)"
+        return f"{start:%Y-%m-%d} to {last:%Y-%m-%d} UTC (whole days)"
+    if last.normalize() == start.normalize():
+        return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC"
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+
+
+def save_chart(fig_or_ax: Figure | Axes, path: str | Path, *, dpi: int = 200) -> Path:
+    """Write a chart to a PNG, SVG or PDF file, chosen by the file's extension.
+
+    Parameters
+    ----------
+    fig_or_ax : matplotlib.figure.Figure or matplotlib.axes.Axes
+        The chart; for an Axes its whole figure is written.
+    path : str or pathlib.Path
+        Target file ending in ``.png``, ``.svg`` or ``.pdf``; parent folders are created.
+    dpi : int, default 200
+        Resolution of PNG output [dots per inch].
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    OptionError
+        The extension is none of the three.
+
+    Examples
+    --------
+    >>> save_chart(plot_timeline(events), "outage.png")  # doctest: +SKIP
+    """
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise OptionError(f"{target}: cannot tell the format; use a .png, .svg or .pdf file name")
+    fig: Any = fig_or_ax.get_figure() if hasattr(fig_or_ax, "get_figure") else fig_or_ax
+    fig = getattr(fig, "figure", fig)  # a SubFigure's parent
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # No creation date in the metadata: the same chart gives the same SVG/PDF bytes.
+    metadata: dict[str, Any] = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[
+        fmt
+    ]
+    fig.savefig(target, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+    return target

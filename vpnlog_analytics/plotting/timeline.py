@@ -1,0 +1,389 @@
+"""The timeline: one lane per tunnel and per connection, states as bands, errors as marks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from ..analysis import outages, tunnel_states
+from ..errors import OptionError
+from ._style import (
+    SEVERITY_STYLE,
+    STATE_COLORS,
+    cause_label,
+    date_axis,
+    format_duration,
+    new_axes,
+    to_num,
+    window_text,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["connection_states", "plot_timeline"]
+
+_STATE, _START, _END, _CAUSE, _DURATION, _ONGOING = (
+    "state",
+    "start",
+    "end",
+    "cause",
+    "duration",
+    "ongoing",
+)
+#: Connection lane states, in drawing and legend order.
+CONNECTION_STATES: Final = ("up", "degraded", "down", "unknown")
+_LEGEND_TEXT: Final = {
+    "up": "up",
+    "degraded": "connection degraded: some tunnels down",
+    "down": "down (connection: all tunnels down)",
+    "unknown": "unknown: no record yet",
+}
+#: Markers per lane are thinned to about this many positions across the window.
+_MARKER_BINS: Final = 600
+
+
+def _ns(values: Any) -> np.ndarray:
+    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
+
+
+def connection_states(states: pd.DataFrame) -> pd.DataFrame:
+    """Return each connection's state over time, from its tunnels' states.
+
+    A connection is ``down`` while every observed tunnel is down (the outage that cuts
+    traffic, as :func:`~vpnlog_analytics.analysis.outages` with ``level="connection"``),
+    ``degraded`` while some tunnels are down and others up, ``up`` while the observed
+    tunnels are up (tunnels still ``unknown`` do not count), and ``unknown`` while no
+    observed tunnel is up and some are unknown. A tunnel is observed when it has a known
+    state somewhere in the table.
+
+    Parameters
+    ----------
+    states : pandas.DataFrame
+        A result of :func:`~vpnlog_analytics.analysis.tunnel_states`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per maximal interval: ``vpn_connection_id``, ``state`` (``up``,
+        ``degraded``, ``down``, ``unknown``), ``start``, ``end`` (UTC), ``duration``.
+
+    Examples
+    --------
+    >>> connection_states(tunnel_states(events)).query("state == 'down'")  # doctest: +SKIP
+    """
+    rows: list[tuple[Any, str, int, int]] = []
+    for conn, grp in states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
+        edges = np.unique(np.concatenate([_ns(grp[_START]), _ns(grp[_END])]))
+        if edges.size < 2:
+            continue
+        seg = edges[:-1]
+        n_up = np.zeros(seg.size, dtype=np.int64)
+        n_down = np.zeros(seg.size, dtype=np.int64)
+        n_unknown = np.zeros(seg.size, dtype=np.int64)
+        for _, t in grp.groupby(s.TUNNEL_IP, observed=True, sort=False):
+            state = t[_STATE].astype(str).to_numpy()
+            if (state == "unknown").all():
+                continue  # never observed: does not count
+            st, en = _ns(t[_START]), _ns(t[_END])
+            i = np.searchsorted(st, seg, side="right") - 1
+            ok = (i >= 0) & (seg < en[np.maximum(i, 0)])
+            here = np.where(ok, state[np.maximum(i, 0)], "unknown")
+            n_up += here == "up"
+            n_down += here == "down"
+            n_unknown += here == "unknown"
+        conn_state = np.select(
+            [
+                (n_down > 0) & (n_up == 0) & (n_unknown == 0),
+                (n_down > 0) & (n_up > 0),
+                n_up > 0,
+            ],
+            ["down", "degraded", "up"],
+            default="unknown",
+        )
+        new = np.ones(seg.size, dtype=bool)
+        new[1:] = conn_state[1:] != conn_state[:-1]
+        first = np.nonzero(new)[0]
+        last_end = np.append(seg[first[1:]], edges[-1])
+        rows += [
+            (conn, str(conn_state[f]), int(seg[f]), int(e))
+            for f, e in zip(first, last_end, strict=True)
+        ]
+    frame = pd.DataFrame(rows, columns=[s.VPN_CONNECTION_ID, _STATE, _START, _END])
+    frame[_START] = pd.to_datetime(frame[_START].astype("int64"), unit="ns", utc=True)
+    frame[_END] = pd.to_datetime(frame[_END].astype("int64"), unit="ns", utc=True)
+    frame[_DURATION] = frame[_END] - frame[_START]
+    frame[_STATE] = pd.Categorical(frame[_STATE], categories=list(CONNECTION_STATES))
+    return frame
+
+
+def plot_timeline(
+    events: pd.DataFrame,
+    *,
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+    connections: Sequence[str] | None = None,
+    markers: bool = True,
+    max_annotations: int = 8,
+    cause_lookback: str | pd.Timedelta = "120s",
+    title: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Draw each connection and its tunnels as lanes of up/down/unknown bands over time.
+
+    For every connection one lane shows the connection (``down`` = all tunnels down, the
+    outage that cuts traffic; ``degraded`` = some down), followed by one lane per tunnel
+    (states of :func:`~vpnlog_analytics.analysis.tunnel_states`). Error and warning events
+    sit on the top edge of their tunnel's lane as markers coloured and shaped by
+    severity, thinned to one per severity per ~1/600 of the window so a quarter stays
+    readable. The longest outages (connection outages first) are annotated with their
+    cause and duration. Down bands are at least a hairline wide, so short outages stay
+    visible over long windows.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The events table.
+    start, end : pandas.Timestamp or str, optional
+        The window (UTC); default the span of the table.
+    connections : sequence of str, optional
+        Only these ``vpn_connection_id`` s; default all.
+    markers : bool, default True
+        Draw error and warning events.
+    max_annotations : int, default 8
+        Annotate at most this many outages (0: none).
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause of an outage [s].
+    title : str, optional
+        Axes title; default names the window.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure sized to the number of lanes.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.broken_barh` for the bands (e.g. ``alpha``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The band collections have ``gid`` ``"state:<state>:<lane>"``, the markers
+        ``"severity:<severity>"``, the annotations ``"outage:<lane>"``.
+
+    Examples
+    --------
+    >>> plot_timeline(events, start="2026-10-21 09:30", end="2026-10-21 10:30")  # doctest: +SKIP
+    """
+    states = tunnel_states(events, start=start, end=end, cause_lookback=cause_lookback)
+    if connections is not None:
+        known = set(states[s.VPN_CONNECTION_ID].astype(str))
+        missing = [c for c in connections if c not in known]
+        if missing:
+            raise OptionError(
+                f"connections={missing!r} not in the logs; choose from {sorted(known)}"
+            )
+        states = states[states[s.VPN_CONNECTION_ID].astype(str).isin(list(connections))]
+    if states.empty:
+        raise OptionError("no tunnel records in the window: nothing to draw")
+    lo, hi = states[_START].min(), states[_END].max()
+    conn_states = connection_states(states)
+
+    # Lanes: a connection, then its tunnels; a half-lane gap between connections.
+    lanes: dict[tuple[str, str | None], float] = {}
+    labels: list[str] = []
+    y = 0.0
+    for conn, grp in states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
+        lanes[(str(conn), None)] = y
+        labels.append(f"{conn}  (connection)")
+        y += 1
+        for ip in sorted(grp[s.TUNNEL_IP].astype(str).unique()):
+            lanes[(str(conn), ip)] = y
+            labels.append(f"tunnel {ip}")
+            y += 1
+        y += 0.5
+    n_lanes = len(lanes)
+    ax = new_axes(ax, (11.0, max(2.8, 0.32 * n_lanes + 1.8)))
+    font = 9 if n_lanes <= 24 else 7 if n_lanes <= 48 else 6
+    height = 0.62
+
+    def bands(frame: pd.DataFrame, key: tuple[str, str | None], lane_name: str) -> None:
+        ypos = lanes[key]
+        for state, part in frame.groupby(_STATE, observed=True, sort=False):
+            x0 = to_num(part[_START])
+            width = to_num(part[_END]) - x0
+            color = STATE_COLORS[str(state)]
+            style: dict[str, Any] = {"facecolors": color, "linewidth": 0}
+            if state == "down":
+                style.update(edgecolor=color, linewidth=0.8)  # a hairline at least
+            elif state == "unknown":
+                style.update(edgecolor="#9A9A9A", hatch="////", linewidth=0)
+            style.update(kwargs)
+            coll = ax.broken_barh(
+                list(zip(x0, width, strict=True)), (ypos - height / 2, height), **style
+            )
+            coll.set_gid(f"state:{state}:{lane_name}")
+
+    for conn, part in conn_states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
+        bands(part, (str(conn), None), str(conn))
+    for (conn, ip), part in states.groupby(
+        [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=True
+    ):
+        bands(part, (str(conn), str(ip)), str(ip))
+
+    if markers:
+        _draw_markers(ax, events, lanes, lo, hi, height, font)
+    if max_annotations > 0:
+        conn_out = outages(events, level="connection", start=lo, end=hi)
+        conn_out = conn_out[
+            conn_out[s.VPN_CONNECTION_ID].astype(str).isin({c for c, _ in lanes})
+        ].assign(**{s.TUNNEL_IP: None})
+        tun_out = states[states[_STATE] == "down"]
+        picks = pd.concat(
+            [
+                conn_out.sort_values(_DURATION, ascending=False),
+                tun_out.sort_values(_DURATION, ascending=False),
+            ],
+            ignore_index=True,
+        ).head(max_annotations)
+        _annotate(ax, picks, lanes, lo, hi, font)
+
+    for (_, ip), ypos in lanes.items():
+        if ip is None and ypos > 0:
+            ax.axhline(ypos - 0.75, color="#CCCCCC", linewidth=0.6)
+    ax.set_yticks(list(lanes.values()), labels, fontsize=font)
+    for tick, (_, ip) in zip(ax.get_yticklabels(), lanes, strict=True):
+        if ip is None:
+            tick.set_fontweight("bold")
+    ax.set_ylim(max(lanes.values()) + 0.7, -0.7)
+    ax.set_xlim(to_num([lo])[0], to_num([hi])[0])
+    date_axis(ax)
+    ax.tick_params(axis="y", length=0)
+    ax.set_title(title or f"VPN tunnel and connection states, {window_text(lo, hi)}", pad=34)
+    _legend(ax, markers)
+    return ax
+
+
+def _draw_markers(
+    ax: Axes,
+    events: pd.DataFrame,
+    lanes: dict[tuple[str, str | None], float],
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    height: float,
+    font: int,
+) -> None:
+    sev = events[s.SEVERITY].astype(str)
+    t = events[s.TIME]
+    pick = (
+        sev.isin(list(SEVERITY_STYLE))
+        & (events[s.LOG_TYPE].astype(str) == "tunnel")
+        & (t >= lo)
+        & (t < hi)
+    )
+    ev = events.loc[pick, [s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.SEVERITY]]
+    keys = list(zip(ev[s.VPN_CONNECTION_ID].astype(str), ev[s.TUNNEL_IP].astype(str), strict=True))
+    ypos = np.array([lanes.get(k, np.nan) for k in keys], dtype=float)
+    span = max((hi - lo).value, 1)
+    bins = ((_ns(ev[s.TIME]) - lo.value) * _MARKER_BINS) // span
+    frame = pd.DataFrame(
+        {"y": ypos, "bin": bins, "sev": ev[s.SEVERITY].astype(str).to_numpy(), "t": ev[s.TIME]}
+    ).dropna(subset=["y"])
+    frame = frame.drop_duplicates(["y", "bin", "sev"])
+    size = 28 if font >= 9 else 14
+    for severity, style in SEVERITY_STYLE.items():
+        part = frame[frame["sev"] == severity]
+        coll = ax.scatter(
+            to_num(part["t"]),
+            part["y"] - height / 2,
+            s=size,
+            c=style["color"],
+            marker=style["marker"],
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=3,
+        )
+        coll.set_gid(f"severity:{severity}")
+
+
+def _annotate(
+    ax: Axes,
+    picks: pd.DataFrame,
+    lanes: dict[tuple[str, str | None], float],
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    font: int,
+) -> None:
+    span = hi - lo
+    # Skip a note that would cover another on the same lane (text width estimated).
+    width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi
+    taken: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
+    for row in picks.itertuples(index=False):
+        conn = str(getattr(row, s.VPN_CONNECTION_ID))
+        ip = getattr(row, s.TUNNEL_IP)
+        key = (conn, None if ip is None or pd.isna(ip) else str(ip))
+        if key not in lanes:
+            continue
+        text = f"{cause_label(row.cause)}, {format_duration(row.duration)}"
+        if key[1] is None:
+            text = f"connection down: {text}"
+        if bool(row.ongoing):
+            text += " (ongoing)"
+        right_room = (hi - row.end) / span > 0.3
+        anchor = ((row.end if right_room else row.start) - lo) / span
+        size = (len(text) * 0.55 * (font - 1) + 10) / max(width_pt, 1.0)
+        extent = (anchor, anchor + size) if right_room else (anchor - size, anchor)
+        if any(a < extent[1] and extent[0] < b for a, b in taken.get(key, [])):
+            continue
+        taken.setdefault(key, []).append(extent)
+        x = to_num([row.end if right_room else row.start])[0]
+        note = ax.annotate(
+            text,
+            (x, lanes[key]),
+            xytext=(5 if right_room else -5, 0),
+            textcoords="offset points",
+            ha="left" if right_room else "right",
+            va="center",
+            fontsize=font - 1,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#777777", "alpha": 0.9},
+            zorder=4,
+        )
+        note.set_gid(f"outage:{key[1] or key[0]}")
+
+
+def _legend(ax: Axes, markers: bool) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    for state in CONNECTION_STATES:
+        extra: dict[str, Any] = (
+            {"hatch": "////", "edgecolor": "#9A9A9A"} if state == "unknown" else {}
+        )
+        handles.append(Patch(facecolor=STATE_COLORS[state], label=_LEGEND_TEXT[state], **extra))
+    if markers:
+        for severity, style in SEVERITY_STYLE.items():
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker=style["marker"],
+                    markerfacecolor=style["color"],
+                    markeredgecolor="black",
+                    markersize=6,
+                    label=f"{severity} logged",
+                )
+            )
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=3,
+        frameon=False,
+        fontsize=8,
+        handlelength=1.5,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+    )
