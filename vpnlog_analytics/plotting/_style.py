@@ -145,7 +145,12 @@ def date_axis(ax: Axes) -> None:
 
     locator = mdates.AutoDateLocator(tz="UTC", minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
+    # The offset names the year for day ticks: the default ("2026-Nov") names the month of
+    # the last tick, which misleads on a window ending at a month boundary.
+    offsets = ["", "%Y", "%Y", "%Y-%b-%d", "%Y-%b-%d", "%Y-%b-%d %H:%M"]
+    ax.xaxis.set_major_formatter(
+        mdates.ConciseDateFormatter(locator, tz="UTC", offset_formats=offsets)
+    )
     ax.set_xlabel(UTC_LABEL)
 
 
