@@ -33,6 +33,7 @@ test: lint typecheck pytest
 lint: dev
 	$(BIN)/ruff check vpnlog_analytics tests benchmarks
 	$(BIN)/ruff format --check vpnlog_analytics tests benchmarks
+	$(BIN)/python tests/check_notebooks_clean.py notebooks
 
 typecheck: dev
 	$(BIN)/mypy
