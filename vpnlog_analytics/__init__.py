@@ -34,6 +34,23 @@ from .errors import (
 from .io import parse_records, read_logs
 from .schema import EVENT_COLUMNS, validate_events
 
+#: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets):
+#: imported on first use, so ``import vpnlog_analytics`` stays light.
+_LAZY = {
+    "explore": "widgets",
+    "show": "widgets",
+    "build_report": "report",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 try:
     __version__ = version("vpnlog-analytics")
 except PackageNotFoundError:  # running from a source tree that is not installed
@@ -50,9 +67,11 @@ __all__ = [
     "VpnLogError",
     "__version__",
     "availability",
+    "build_report",
     "diagnose",
     "dpd_stats",
     "dpd_timeouts",
+    "explore",
     "flap_frequency",
     "flapping_episodes",
     "flaps",
@@ -62,6 +81,7 @@ __all__ = [
     "read_logs",
     "rekey_stats",
     "service_credit",
+    "show",
     "summary",
     "tunnel_states",
     "validate_events",

@@ -56,10 +56,10 @@ def _is_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-def _expand(source: Any) -> Iterator[_Input]:
+def _expand(source: Any, boto3_session: Any = None) -> Iterator[_Input]:
     if isinstance(source, list | tuple):
         for item in source:
-            yield from _expand(item)
+            yield from _expand(item, boto3_session)
         return
     if hasattr(source, "read"):
         yield _Input(str(getattr(source, "name", "<file-like>")), handle=source)
@@ -71,10 +71,12 @@ def _expand(source: Any) -> Iterator[_Input]:
         )
     text = os.fspath(source)
     if text.startswith("s3://"):
-        raise SourceError(
-            f"{text}: reading s3:// sources needs the AWS support of vpnlog_analytics.aws, "
-            "not in this version; copy the objects first (aws s3 sync) and read the folder"
-        )
+        # Lazy: io stays free of boto3 until an s3:// source is read.
+        from ..aws.s3 import list_s3_objects
+
+        for obj in list_s3_objects(text, boto3_session=boto3_session):
+            yield _Input(obj.name, handle=obj, walked=True)
+        return
     path = Path(text).expanduser()
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
@@ -134,6 +136,7 @@ def read_logs(
     log_stream: str | None = None,
     errors: str = "raise",
     progress: bool = False,
+    boto3_session: Any = None,
 ) -> pd.DataFrame:
     """Read VPN tunnel and BGP logs from files in any envelope into the events table.
 
@@ -156,6 +159,9 @@ def read_logs(
         ``df.attrs["skipped"]`` (reason -> records).
     progress : bool
         Show a progress bar over files.
+    boto3_session : boto3.Session, optional
+        For ``s3://`` sources (``s3://bucket/prefix/`` lists every object under the
+        prefix); default: the standard credential chain.
 
     Returns
     -------
@@ -178,7 +184,7 @@ def read_logs(
     >>> events.groupby(["vpn_connection_id", "tunnel_ip"], observed=True).size()  # doctest: +SKIP
     """
     issues = Issues(errors)
-    inputs = list(_expand(source))
+    inputs = list(_expand(source, boto3_session))
     if not inputs:
         raise SourceError(f"{source!r}: no files to read")
     parts: list[Part] = []
