@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLES := data/samples
 
-.PHONY: demo test lint typecheck pytest install dev samples bench clean
+.PHONY: demo test lint typecheck pytest install dev samples bench bench-scale clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -48,6 +48,10 @@ samples: install
 ## bench: the loader benchmarks of benchmarks/ (writes benchmarks/data, a few hundred MB)
 bench: dev
 	$(BIN)/python benchmarks/bench_read.py
+
+## bench-scale: Parquet and Dask at 1M, 3M and 10M records (long: simulates ~10M once)
+bench-scale: dev
+	$(BIN)/python benchmarks/bench_scale.py --baseline
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

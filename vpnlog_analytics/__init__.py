@@ -31,7 +31,7 @@ from .errors import (
     SourceError,
     VpnLogError,
 )
-from .io import parse_records, read_logs
+from .io import iter_events, parse_records, read_logs, read_parquet, to_parquet
 from .schema import EVENT_COLUMNS, validate_events
 
 #: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets):
@@ -75,14 +75,17 @@ __all__ = [
     "flap_frequency",
     "flapping_episodes",
     "flaps",
+    "iter_events",
     "message_catalog",
     "outages",
     "parse_records",
     "read_logs",
+    "read_parquet",
     "rekey_stats",
     "service_credit",
     "show",
     "summary",
+    "to_parquet",
     "tunnel_states",
     "validate_events",
 ]

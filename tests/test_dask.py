@@ -1,0 +1,162 @@
+"""The Dask path on a local ``dask.distributed`` cluster: results identical to pandas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_parquet import END, START, write_estate
+
+import vpnlog_analytics as va
+from vpnlog_analytics import OptionError, VpnLogError, read_logs
+from vpnlog_analytics.io.parquet import read_parquet, to_parquet
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from vpnlog_analytics import dask as vd  # noqa: E402
+
+#: (name, pandas/Dask function, options): the per-tunnel analyses of the Dask path.
+CASES = [
+    ("outages_tunnel", "outages", {"level": "tunnel"}),
+    ("outages_connection", "outages", {"level": "connection", "min_duration": "60s"}),
+    ("flaps", "flaps", {}),
+    ("rekey_stats", "rekey_stats", {"freq": "1D"}),
+    (
+        "availability",
+        "availability",
+        {"freq": "1D", "exclude": [("2026-10-02", "2026-10-02 01:00")]},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[distributed.Client]:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_estate(tmp_path_factory.mktemp("estate"))
+
+
+@pytest.fixture(scope="module")
+def events(raw: Path) -> pd.DataFrame:
+    return read_logs(raw)
+
+
+@pytest.fixture(scope="module")
+def dataset(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ds") / "events.parquet"
+    to_parquet(raw, out, files_per_chunk=3)
+    return out
+
+
+@pytest.fixture(scope="module", params=["dataset", "files"])
+def ddf(request: pytest.FixtureRequest, client: distributed.Client, dataset: Path, raw: Path):
+    if request.param == "dataset":
+        return vd.read_events(dataset, connections_per_partition=2)
+    return vd.read_events(raw, files_per_partition=3)
+
+
+def test_the_estate_has_what_the_comparison_needs(events: pd.DataFrame) -> None:
+    assert len(va.outages(events, level="connection")) >= 1
+    assert len(va.flaps(events)) >= 3
+    assert va.rekey_stats(events)["collisions"].sum() > 0
+    assert va.outages(events)["ongoing"].any()
+
+
+@pytest.mark.parametrize(("name", "fn", "options"), CASES, ids=[c[0] for c in CASES])
+def test_dask_equals_pandas(ddf, events: pd.DataFrame, name: str, fn: str, options: dict) -> None:
+    expected = getattr(va, fn)(events, start=START, end=END, **options)
+    got = getattr(vd, fn)(ddf, start=START, end=END, **options)
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_default_window_is_computed_from_the_data(ddf, events: pd.DataFrame) -> None:
+    assert vd.time_window(ddf) == (events["time"].min(), events["time"].max() + pd.Timedelta("1s"))
+    pd.testing.assert_frame_equal(vd.flaps(ddf), va.flaps(events))
+    pd.testing.assert_frame_equal(vd.tunnel_outages(ddf), va.outages(events))
+
+
+def test_dataset_partitions_hold_whole_connections(dataset: Path, client) -> None:
+    ddf = vd.read_events(dataset, connections_per_partition=2)
+    assert ddf.npartitions == 3  # five connections, two per partition
+    parts = [p.compute() for p in ddf.to_delayed()]
+    conns = [set(p["vpn_connection_id"].astype(str)) for p in parts]
+    assert all(conns) and len(set().union(*conns)) == sum(map(len, conns)) == 5
+    assert sum(map(len, parts)) == len(read_parquet(dataset))
+
+
+def test_derived_frame_is_shuffled_and_still_exact(
+    dataset: Path, events: pd.DataFrame, client
+) -> None:
+    ddf = vd.read_events(dataset, connections_per_partition=2)
+    derived = ddf[ddf["log_type"] == "tunnel"]  # a new graph: partition alignment not assumed
+    got = vd.outages(derived, level="connection", start=START, end=END)
+    pd.testing.assert_frame_equal(got, va.outages(events, level="connection", start=START, end=END))
+
+
+def test_dataset_selection_matches_pandas_on_the_same_rows(
+    dataset: Path, events: pd.DataFrame, client
+) -> None:
+    conns = sorted(events["vpn_connection_id"].unique().astype(str))[:2]
+    ddf = vd.read_events(
+        dataset,
+        vpn_connection_ids=conns,
+        columns=[
+            "time",
+            "vpn_connection_id",
+            "tunnel_ip",
+            "log_type",
+            "tunnel_up",
+            "event",
+            "request_id",
+        ],
+    )
+    sub = events[events["vpn_connection_id"].isin(conns)].reset_index(drop=True)
+    for col in ("vpn_connection_id", "tunnel_ip"):
+        sub[col] = sub[col].cat.remove_unused_categories()
+    pd.testing.assert_frame_equal(
+        vd.rekey_stats(ddf, start=START, end=END), va.rekey_stats(sub, start=START, end=END)
+    )
+
+
+def test_bad_options(dataset: Path, raw: Path, events: pd.DataFrame, client) -> None:
+    with pytest.raises(OptionError, match="connections_per_partition"):
+        vd.read_events(dataset, connections_per_partition=0)
+    with pytest.raises(OptionError, match="Parquet dataset"):
+        vd.read_events(raw, start=START)
+    ddf = vd.read_events(dataset)
+    with pytest.raises(OptionError, match="'tunnel', 'connection'"):
+        vd.outages(ddf, level="tunnels", start=START, end=END)
+    with pytest.raises(VpnLogError, match="dask.dataframe.DataFrame"):
+        vd.flaps(events, start=START, end=END)
+    with pytest.raises(OptionError, match="freq"):
+        vd.rekey_stats(ddf, freq="fortnightly-ish", start=START, end=END)
+
+
+def test_without_dask_the_error_names_the_extra() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['dask'] = None\n"
+        "sys.modules['dask.dataframe'] = None\n"
+        "import vpnlog_analytics\n"
+        "try:\n"
+        "    import vpnlog_analytics.dask\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 'pip install "vpnlog-analytics[dask]"' in out.stdout

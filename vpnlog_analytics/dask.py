@@ -1,0 +1,452 @@
+"""The analyses on Dask: an events ``dask.dataframe`` and the per-tunnel kernels run on it.
+
+Install with ``pip install "vpnlog-analytics[dask]"``. Works with any Dask scheduler: a
+``dask.distributed.Client`` created before the call is used (``Client("tcp://host:8786")``
+for an existing cluster); without one, Dask's local threads.
+
+How it runs. Every pandas analysis works on any set of *whole* tunnels (whole
+connections for connection-level results) given an explicit window, so the kernel runs
+unchanged on each partition that holds whole connections, and the pieces are
+concatenated. :func:`read_events` on a Parquet dataset builds such partitions directly
+(each reads all days of a group of connections); any other Dask DataFrame of events is
+first shuffled on ``vpn_connection_id`` (a groupby by connection) before the kernel runs.
+Results are small pandas DataFrames, identical to the pandas functions on the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import schema as s
+from .analysis import availability as _availability
+from .analysis import flaps as _flaps
+from .analysis import outages as _outages
+from .analysis import rekey_stats as _rekey_stats
+from .analysis._columns import LEVELS
+from .analysis._timeline import prepare
+from .analysis._window import check_choice
+from .errors import OptionError, VpnLogError
+from .io import read_logs
+from .io.parquet import MANIFEST, dataset_connections, read_parquet
+from .io.reader import _expand
+
+try:
+    import dask
+    import dask.dataframe as dd
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'vpnlog_analytics.dask needs Dask: pip install "vpnlog-analytics[dask]"'
+    ) from exc
+
+__all__ = [
+    "availability",
+    "flaps",
+    "outages",
+    "read_events",
+    "rekey_stats",
+    "time_window",
+    "tunnel_outages",
+]
+
+#: Names of Dask DataFrames whose partitions each hold whole connections. A derived
+#: frame (filtered, assigned) has a new name and is shuffled again: safe, if slower.
+_ALIGNED: set[str] = set()
+
+#: The default window ends this long after the last record, as on the pandas path.
+_END_PAD = pd.Timedelta(1, "s")
+
+
+def _is_dataset(source: Any) -> bool:
+    if not isinstance(source, str | os.PathLike) or str(source).startswith("s3://"):
+        return False
+    return (Path(source).expanduser() / MANIFEST).is_file()
+
+
+def _meta(columns: Sequence[str]) -> pd.DataFrame:
+    meta = s.empty_events()[list(columns)]
+    # Open categories differ from partition to partition: tell Dask they are unknown.
+    from dask.dataframe.utils import clear_known_categories
+
+    return clear_known_categories(meta)
+
+
+def _read_connections(ids: list[str], dataset_dir: str, **kwargs: Any) -> pd.DataFrame:
+    return read_parquet(dataset_dir, vpn_connection_ids=ids, **kwargs)
+
+
+def _read_files(names: list[str], **kwargs: Any) -> pd.DataFrame:
+    events = read_logs(names, **kwargs)
+    events.attrs = {}
+    return events
+
+
+def read_events(
+    source: Any,
+    *,
+    start: Any = None,
+    end: Any = None,
+    vpn_connection_ids: str | Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
+    connections_per_partition: int = 8,
+    files_per_partition: int = 16,
+    log_stream: str | None = None,
+    errors: str = "raise",
+) -> dd.DataFrame:
+    """Return the events table of a Parquet dataset or of many log files as a Dask DataFrame.
+
+    From a dataset written by :func:`vpnlog_analytics.io.parquet.to_parquet` (preferred),
+    each partition reads every day of ``connections_per_partition`` connections, so
+    partitions are aligned to connections and the analyses here run without a shuffle.
+    From files (a folder, glob, list, ``s3://`` prefix), each partition is
+    :func:`read_logs` of ``files_per_partition`` files; the analyses then shuffle on the
+    connection first.
+
+    Parameters
+    ----------
+    source : str, path-like or list
+        A dataset folder (it holds ``_vpnlog_dataset.json``), or any source of
+        :func:`read_logs`.
+    start, end : pandas.Timestamp or str, optional
+        Dataset only: keep rows with ``start <= time < end``.
+    vpn_connection_ids : str or iterable of str, optional
+        Dataset only: keep these connections.
+    columns : sequence of str, optional
+        Dataset only: the events columns to read (the analyses need ``time``,
+        ``vpn_connection_id``, ``tunnel_ip``, ``log_type``, ``tunnel_up``, ``event``,
+        ``request_id``); default all.
+    connections_per_partition : int, default 8
+        Dataset only: connections per partition (memory per task grows with it).
+    files_per_partition : int, default 16
+        Files only: files per partition.
+    log_stream : str, optional
+        Files only: as for :func:`read_logs`.
+    errors : {"raise", "skip"}
+        Files only: as for :func:`read_logs`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The events columns with their dtypes (open categories unknown to Dask), each
+        partition sorted by tunnel then time.
+
+    Examples
+    --------
+    >>> from dask.distributed import Client  # doctest: +SKIP
+    >>> client = Client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> ddf = read_events("s3-exports.parquet/")  # doctest: +SKIP
+    >>> outages(ddf, level="connection", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
+    """
+    for name, value in (
+        ("connections_per_partition", connections_per_partition),
+        ("files_per_partition", files_per_partition),
+    ):
+        if not isinstance(value, int) or value < 1:
+            raise OptionError(f"{name}={value!r} must be an integer >= 1")
+    if _is_dataset(source):
+        root = str(Path(source).expanduser())
+        # Connections in write order: a group then shares the files of few chunks.
+        ids = dataset_connections(root, order="written")
+        if vpn_connection_ids is not None:
+            wanted = (
+                {vpn_connection_ids}
+                if isinstance(vpn_connection_ids, str)
+                else set(vpn_connection_ids)
+            )
+            ids = [i for i in ids if i in wanted]
+        groups = [
+            ids[i : i + connections_per_partition]
+            for i in range(0, len(ids), connections_per_partition)
+        ] or [[]]
+        cols = list(s.EVENT_COLUMNS) if columns is None else list(columns)
+        meta = _meta([c for c in s.EVENT_COLUMNS if c in set(cols)])
+        ddf = dd.from_map(
+            _read_connections,
+            groups,
+            dataset_dir=root,
+            start=start,
+            end=end,
+            columns=columns,
+            meta=meta,
+            label="vpnlog-read-parquet",
+            enforce_metadata=False,
+        )
+        _ALIGNED.add(ddf._name)
+        return ddf
+    if any(v is not None for v in (start, end, vpn_connection_ids, columns)):
+        raise OptionError(
+            "start, end, vpn_connection_ids and columns select from a Parquet dataset; "
+            "convert the files first with to_parquet(), or filter the Dask DataFrame"
+        )
+    names = [inp.name for inp in _expand(source)]
+    if not names:
+        raise VpnLogError(f"{source!r}: no files to read")
+    groups = [names[i : i + files_per_partition] for i in range(0, len(names), files_per_partition)]
+    return dd.from_map(
+        _read_files,
+        groups,
+        log_stream=log_stream,
+        errors=errors,
+        meta=_meta(s.EVENT_COLUMNS),
+        label="vpnlog-read-logs",
+        enforce_metadata=False,
+    )
+
+
+def time_window(ddf: dd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the default analysis window of a Dask events table, as the pandas path does.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events.
+
+    Returns
+    -------
+    (pandas.Timestamp, pandas.Timestamp)
+        First ``time`` and last ``time`` + 1 s (records have one-second resolution).
+
+    Raises
+    ------
+    VpnLogError
+        The table has no rows with a time.
+    """
+    lo, hi = dask.compute(ddf[s.TIME].min(), ddf[s.TIME].max())
+    if pd.isna(lo) or pd.isna(hi):
+        raise VpnLogError("the events table is empty: pass start and end")
+    return pd.Timestamp(lo), pd.Timestamp(hi) + _END_PAD
+
+
+def _window(ddf: dd.DataFrame, start: Any, end: Any) -> tuple[Any, Any]:
+    if start is not None and end is not None:
+        return start, end
+    lo, hi = time_window(ddf)
+    return (lo if start is None else start), (hi if end is None else end)
+
+
+def _by_connection(ddf: dd.DataFrame) -> dd.DataFrame:
+    if not isinstance(ddf, dd.DataFrame):
+        raise VpnLogError(
+            f"expected a dask.dataframe.DataFrame of events, got {type(ddf).__name__}; "
+            "for a pandas DataFrame use the functions of vpnlog_analytics"
+        )
+    missing = [c for c in (s.TIME, *s.TUNNEL_KEYS) if c not in ddf.columns]
+    if missing:
+        raise VpnLogError(f"not an events table: missing column(s) {', '.join(missing)}")
+    if ddf._name in _ALIGNED:
+        return ddf
+    # The groupby by connection: every row of a connection lands in one partition.
+    return ddf.shuffle(on=s.VPN_CONNECTION_ID, shuffle_method="tasks")
+
+
+def _apply(ddf: dd.DataFrame, kernel: Callable[..., pd.DataFrame], **options: Any) -> pd.DataFrame:
+    """Run a pandas kernel on each partition (whole connections) and combine the results."""
+    parts = _by_connection(ddf).to_delayed()
+    run = dask.delayed(_kernel, pure=True)
+    results = dask.compute(*[run(p, kernel, options) for p in parts])
+    return _combine(list(results))
+
+
+def _kernel(
+    events: pd.DataFrame, kernel: Callable[..., pd.DataFrame], options: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Run the kernel on one partition; also return the partition's tunnel categories."""
+    # The kernel sorts by tunnel then time itself (stably); rows of one second reach it
+    # in input order because the task shuffle concatenates pieces in partition order.
+    events = events.reset_index(drop=True)
+    tunnels = prepare(events).tunnels
+    names = {
+        s.VPN_CONNECTION_ID: [str(c) for c in tunnels.conn_names],
+        s.TUNNEL_IP: [str(c) for c in tunnels.ip_names],
+    }
+    return kernel(events, **options), names
+
+
+def _combine(results: list[tuple[pd.DataFrame, dict[str, list[str]]]]) -> pd.DataFrame:
+    """Concatenate per-partition results: union categories, order by tunnel as pandas does.
+
+    On the pandas path the id columns are categories of every tunnel with tunnel records
+    (sorted, as the loaders sort them), whether or not it has a result row; so are they here.
+    """
+    frames = [r for r, _ in results]
+    if not frames:
+        raise VpnLogError("no partitions to analyse")
+    cat_cols = [c for c in s.TUNNEL_KEYS if c in frames[0].columns]
+    dtypes = {}
+    for col in cat_cols:
+        values = sorted({v for _, names in results for v in names[col]})
+        dtypes[col] = pd.CategoricalDtype(
+            pd.Index(values, dtype=frames[0][col].cat.categories.dtype)
+        )
+    unified: list[pd.DataFrame] = []
+    for r in frames:
+        if len(r) or not unified:
+            unified.append(r.astype(dtypes))
+    out = pd.concat(unified, ignore_index=True) if len(unified) > 1 else unified[0]
+    keys = [out[c].cat.codes.to_numpy() for c in reversed(cat_cols)]
+    order = np.lexsort(keys) if keys else np.arange(len(out))
+    return out.take(order).reset_index(drop=True)
+
+
+def outages(
+    ddf: dd.DataFrame,
+    *,
+    level: str = "tunnel",
+    min_duration: Any = None,
+    exclude: Any = None,
+    start: Any = None,
+    end: Any = None,
+    cause_lookback: Any = "120s",
+) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.outages` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    level : {"tunnel", "connection"}, default "tunnel"
+        Outages of single tunnels, or of whole connections (every observed tunnel down).
+    min_duration : str or pandas.Timedelta, optional
+        Shortest outage to report [s].
+    exclude : list of (start, end) pairs or pandas.DataFrame, optional
+        Maintenance windows.
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first (one pass).
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.outages`: ``vpn_connection_id``, ``tunnel_ip`` (tunnel
+        level), ``start``, ``end``, ``duration``, ``ongoing``, ``cause``.
+
+    Examples
+    --------
+    >>> outages(ddf, level="connection", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
+    """
+    check_choice("level", level, LEVELS)
+    start, end = _window(ddf, start, end)
+    return _apply(
+        ddf,
+        _outages,
+        level=level,
+        min_duration=min_duration,
+        exclude=exclude,
+        start=start,
+        end=end,
+        cause_lookback=cause_lookback,
+    )
+
+
+#: The name the issue uses; same function.
+tunnel_outages = outages
+
+
+def flaps(
+    ddf: dd.DataFrame,
+    *,
+    start: Any = None,
+    end: Any = None,
+    cause_lookback: Any = "120s",
+) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.flaps` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first.
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.flaps`: ``vpn_connection_id``, ``tunnel_ip``, ``time``,
+        ``cause``, ``downtime``.
+    """
+    start, end = _window(ddf, start, end)
+    return _apply(ddf, _flaps, start=start, end=end, cause_lookback=cause_lookback)
+
+
+def rekey_stats(
+    ddf: dd.DataFrame,
+    *,
+    freq: Any = "1D",
+    incident_gap: Any = "60s",
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.rekey_stats` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    freq : str or pandas.DateOffset, default "1D"
+        Period length.
+    incident_gap : str or pandas.Timedelta, default "60s"
+        Longest gap between collision messages of one incident [s].
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.rekey_stats`: ``vpn_connection_id``, ``tunnel_ip``,
+        ``period``, ``negotiations``, ``collisions``, ``collision_rate``.
+    """
+    start, end = _window(ddf, start, end)
+    return _apply(ddf, _rekey_stats, freq=freq, incident_gap=incident_gap, start=start, end=end)
+
+
+def availability(
+    ddf: dd.DataFrame,
+    *,
+    freq: Any = "MS",
+    sla: float = 0.9995,
+    min_outage: Any = None,
+    exclude: Any = None,
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.availability` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    freq : str or pandas.DateOffset, default "MS"
+        Period length (calendar months, as the SLA).
+    sla : float, default 0.9995
+        Availability target (fraction).
+    min_outage : str or pandas.Timedelta, optional
+        Shortest connection outage that counts [s].
+    exclude : list of (start, end) pairs or pandas.DataFrame, optional
+        Maintenance windows.
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.availability`, one row per (connection, period).
+    """
+    start, end = _window(ddf, start, end)
+    return _apply(
+        ddf,
+        _availability,
+        freq=freq,
+        sla=sla,
+        min_outage=min_outage,
+        exclude=exclude,
+        start=start,
+        end=end,
+    )
