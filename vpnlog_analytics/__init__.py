@@ -34,12 +34,16 @@ from .errors import (
 from .io import iter_events, parse_records, read_logs, read_parquet, to_parquet
 from .schema import EVENT_COLUMNS, validate_events
 
-#: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets):
-#: imported on first use, so ``import vpnlog_analytics`` stays light.
+#: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets,
+#: boto3): imported on first use, so ``import vpnlog_analytics`` stays light.
 _LAZY = {
     "explore": "widgets",
     "show": "widgets",
     "build_report": "report",
+    "fetch_logs": "aws",
+    "export_logs": "aws",
+    "list_vpn_tunnels": "aws",
+    "enable_logging": "aws",
 }
 
 
@@ -71,11 +75,15 @@ __all__ = [
     "diagnose",
     "dpd_stats",
     "dpd_timeouts",
+    "enable_logging",
     "explore",
+    "export_logs",
+    "fetch_logs",
     "flap_frequency",
     "flapping_episodes",
     "flaps",
     "iter_events",
+    "list_vpn_tunnels",
     "message_catalog",
     "outages",
     "parse_records",
