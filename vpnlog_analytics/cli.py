@@ -299,23 +299,23 @@ def _cmd_plot(args: argparse.Namespace) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> None:
-    from .simulate import simulate_logs, write_samples
+    from .simulate import write_samples, write_simulation
 
     try:
         if args.samples:
             written = write_samples(args.out_dir)
         else:
-            sim = simulate_logs(
-                args.start,
-                args.end,
+            written = write_simulation(
+                args.out_dir,
+                envelope=args.envelope,
+                start=args.start,
+                end=args.end,
                 connections=args.connections,
                 seed=args.seed,
-                incidents=None if args.incidents == "none" else args.incidents,
+                incidents=args.incidents,
                 bgp=args.bgp,
+                truth=args.truth,
             )
-            written = sim.write(args.out_dir, args.envelope)
-            if args.truth:
-                sim.truth.to_csv(args.truth, index=False)
     except ValueError as exc:
         raise VpnLogError(f"simulate: {exc}") from exc
     print(f"{len(written)} file(s) written to {args.out_dir}")

@@ -45,6 +45,7 @@ from .plotting import (
     plot_timeline,
     save_chart,
 )
+from .report.build import csv_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -222,18 +223,6 @@ def show(
     if caption:
         styler = styler.set_caption(caption)
     return styler
-
-
-def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Durations as seconds (``<name>_s``), times as ISO 8601 UTC, as the report's CSVs."""
-    out = frame.copy()
-    for col in list(out.columns):
-        if pd.api.types.is_timedelta64_dtype(out[col]):
-            out[col] = out[col].dt.total_seconds()
-            out = out.rename(columns={col: f"{col}_s"})
-        elif isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -841,7 +830,7 @@ class Explorer:
                 written.append(save_chart(view.figure, out / f"{stem}.{ext}", dpi=EXPORT_DPI))
         for name, table in view.tables.items():
             path = out / f"{stem}_{name}.csv"
-            _csv_frame(table).to_csv(path, index=False)
+            csv_frame(table).to_csv(path, index=False)
             written.append(path)
         return written
 

@@ -123,8 +123,8 @@ def _window(
     return lo, hi
 
 
-def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Durations as seconds (``<name>_s``), times as ISO 8601 UTC."""
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a table for CSV: durations as seconds (``<name>_s``), times as ISO 8601 UTC."""
     out = frame.copy()
     for col in list(out.columns):
         if pd.api.types.is_timedelta64_dtype(out[col]):
@@ -296,7 +296,7 @@ def build_report(
         "tunnels": per_tunnel,
     }
     for name, frame in tables.items():
-        _csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
+        csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
     step("tables")
 
     # --- charts -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from .envelopes import ENVELOPES, write
+from .envelopes import ENVELOPES, Envelope, write
 from .scenario import (
     INCIDENT_KINDS,
     SAMPLES_END,
@@ -38,6 +38,7 @@ __all__ = [
     "simulate_logs",
     "write",
     "write_samples",
+    "write_simulation",
 ]
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,56 @@ def sample_simulation() -> Simulation:
         ike_versions=("v2", "v1", "v2"),
         chatter=SAMPLES_CHATTER,
     )
+
+
+def write_simulation(
+    out_dir: str | Path,
+    *,
+    envelope: Envelope = "raw",
+    start: Any = "2026-10-01",
+    end: Any = "2026-10-02",
+    connections: int = 3,
+    seed: int = 0,
+    incidents: str | None = "random",
+    bgp: bool = False,
+    truth: str | Path | None = None,
+) -> list[Path]:
+    """Simulate logs and write them in one envelope (the job of the command lines).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Where the envelope's files go.
+    envelope : str
+        One of :data:`ENVELOPES`.
+    start, end : str or pandas.Timestamp
+        The simulated window (UTC).
+    connections, seed : int
+        As for :func:`simulate_logs`.
+    incidents : {"random", "samples"} or None
+        The incidents to inject; ``None`` (or ``"none"``) for none.
+    bgp : bool
+        Also write ``-BGP.log`` streams.
+    truth : str or pathlib.Path, optional
+        Also write the ground truth (state intervals) to this CSV file.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    sim = simulate_logs(
+        start,
+        end,
+        connections=connections,
+        seed=seed,
+        incidents=None if incidents in (None, "none") else incidents,
+        bgp=bgp,
+    )
+    written = sim.write(out_dir, envelope)
+    if truth:
+        sim.truth.to_csv(truth, index=False)
+    return written
 
 
 def write_samples(out_dir: str | Path) -> list[Path]:

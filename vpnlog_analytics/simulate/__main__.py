@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import ENVELOPES, simulate_logs, write_samples
+from . import ENVELOPES, write_samples, write_simulation
 
 logger = logging.getLogger("vpnlog_analytics.simulate")
 
@@ -58,17 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "samples":
         written = write_samples(args.out_dir)
     else:
-        sim = simulate_logs(
-            args.start,
-            args.end,
+        written = write_simulation(
+            args.out_dir,
+            envelope=args.envelope,
+            start=args.start,
+            end=args.end,
             connections=args.connections,
             seed=args.seed,
-            incidents=None if args.incidents == "none" else args.incidents,
+            incidents=args.incidents,
             bgp=args.bgp,
+            truth=args.truth,
         )
-        written = sim.write(args.out_dir, args.envelope)
-        if args.truth:
-            sim.truth.to_csv(args.truth, index=False)
     logger.info("%d file(s) written", len(written))
     return 0
 
