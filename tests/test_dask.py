@@ -160,3 +160,18 @@ def test_without_dask_the_error_names_the_extra() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 'pip install "vpnlog-analytics[dask]"' in out.stdout
+
+
+def test_persisted_frame_keeps_alignment_and_results(
+    dataset: Path, events: pd.DataFrame, client
+) -> None:
+    """persist() loads the table once; the analyses then run on it without a shuffle."""
+    persisted = vd.persist(vd.read_events(dataset, connections_per_partition=2))
+    assert vd._by_connection(persisted) is persisted  # no shuffle planned
+    for fn in ("flaps", "rekey_stats", "availability"):
+        pd.testing.assert_frame_equal(
+            getattr(vd, fn)(persisted, start=START, end=END),
+            getattr(va, fn)(events, start=START, end=END),
+        )
+    derived = persisted[persisted["log_type"] == "tunnel"]
+    assert vd._by_connection(derived) is not derived  # a derived frame is shuffled
