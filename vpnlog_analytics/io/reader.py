@@ -195,12 +195,17 @@ def read_logs(
     # release the GIL. Results come back in input order, so an earlier file raises first.
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = pool.map(lambda c: _read_chunk(c, log_stream, errors), chunks)
-        for part, file_issues, file_ignored in _progress(results, chunks, progress):
-            ignored.extend(file_ignored)
-            if part is not None:
-                parts.append(part)
-            issues.skipped.update(file_issues.skipped)
-            issues.examples.extend(file_issues.examples[: 20 - len(issues.examples)])
+        try:
+            for part, file_issues, file_ignored in _progress(results, chunks, progress):
+                ignored.extend(file_ignored)
+                if part is not None:
+                    parts.append(part)
+                issues.skipped.update(file_issues.skipped)
+                issues.examples.extend(file_issues.examples[: 20 - len(issues.examples)])
+        except BaseException:
+            # A bad record under errors="raise", or Ctrl-C: don't parse the rest first.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     events = _finish(parts, issues)
     if ignored:
         log.info("ignored %d file(s) that hold no logs: %s", len(ignored), ", ".join(ignored))
