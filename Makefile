@@ -22,8 +22,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-## demo: build the report of the bundled sample logs into report/ and say where to open it
+## demo: print the per-tunnel summary of the bundled samples, build their report in report/
 demo: install
+	$(BIN)/vpnlog summary $(SAMPLES)
 	MPLBACKEND=Agg $(BIN)/vpnlog report $(SAMPLES) -o report/
 	@echo "Open report/index.html in a browser (or read report/report.md)."
 
