@@ -119,9 +119,10 @@ def _cmd_summary(args: argparse.Namespace) -> None:
     events = _load(args)
     table = summary(events, start=args.start, end=args.end)
     if args.format == "table":
-        table = table.assign(up_share=(table["up_share"] * 100).round(3)).rename(
-            columns={"up_share": "up_%"}
-        )
+        table = table.assign(
+            up_share=(table["up_share"] * 100).round(3),
+            collision_rate=(table["collision_rate"] * 100).round(2),
+        ).rename(columns={"up_share": "up_%", "collision_rate": "collisions_%"})
         keep = [
             "vpn_connection_id",
             "tunnel_ip",
@@ -135,7 +136,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
             "flaps",
             "outages",
             "longest_outage",
-            "collision_rate",
+            "collisions_%",
         ]
         table = table[[c for c in keep if c in table.columns]]
         first, last = table["first_seen"].min(), table["last_seen"].max()
