@@ -67,8 +67,7 @@ def ts(value: str) -> pd.Timestamp:
 
 
 def _extract(column: str, message: str) -> object:
-    for entry in catalog.EXTRACT_PATTERNS[column]:
-        pattern = entry if isinstance(entry, str) else entry[0]  # (regex, prefilter) or regex
+    for pattern in catalog.EXTRACT_PATTERNS[column]:
         m = re.search(pattern, message)
         if m:
             return m["v"]

@@ -492,13 +492,13 @@ TEMPLATE_RULES: Final = (
 #: such group: real logs differ mostly in SPIs, request ids and byte counts.
 SKELETON_PATTERN: Final = r"\bcgw-[0-9a-fA-F]+\b|\bvpn-[0-9a-fA-F]+\b|\b0x[0-9a-fA-F]+\b|\b\d+\b"
 
-#: Parameters extracted from messages: column -> (RE2 pattern with one group ``v``,
-#: a literal every match contains); the first pattern that matches gives the value.
+#: Parameters extracted from messages: column -> RE2 patterns, each with one group ``v``;
+#: the first pattern that matches a message gives the value.
 EXTRACT_PATTERNS: Final = {
-    "spi": ((r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)", "SPI:"),),
-    "request_id": ((r"\(id=(?P<v>\d+)\)", "(id="),),
-    "retry_count": ((r"after (?P<v>\d+) retransmits", " retransmits"),),
-    "cgw": ((r"(?P<v>cgw-[0-9a-fA-F]+)", "cgw-"), (r"cgw:\s*(?P<v>[^\s,;]+)", "cgw:")),
+    "spi": (r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)",),
+    "request_id": (r"\(id=(?P<v>\d+)\)",),
+    "retry_count": (r"after (?P<v>\d+) retransmits",),
+    "cgw": (r"(?P<v>cgw-[0-9a-fA-F]+)", r"cgw:\s*(?P<v>[^\s,;]+)"),
 }
 
 

@@ -92,21 +92,6 @@ class Batch:
             group_idx=np.zeros(n, dtype=np.int32),
         )
 
-    def take(self, rows: np.ndarray) -> Batch:
-        """Return the batch restricted to ``rows`` (positions)."""
-        return Batch(
-            self.source,
-            self.fmt,
-            self.messages.take(pa.array(rows)),
-            self.line[rows],
-            None if self.env_ns is None else self.env_ns[rows],
-            self.streams,
-            None if self.stream_idx is None else self.stream_idx[rows],
-            self.groups,
-            None if self.group_idx is None else self.group_idx[rows],
-            None if self.event_ids is None else self.event_ids[rows],
-        )
-
 
 @dataclass
 class Prepared:

@@ -27,8 +27,6 @@ from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
 
 __all__ = ["Part", "merge_parts", "parse_part"]
 
-_MIN_NS, _MAX_NS = TIME_MIN_NS, TIME_MAX_NS
-
 
 @dataclass
 class _Rows:
@@ -206,10 +204,10 @@ def _template_all(details: pa.Array) -> pa.Array:
     return out
 
 
-def _extract(details: pa.Array, patterns: tuple[tuple[str, str], ...]) -> pa.Array:
+def _extract(details: pa.Array, patterns: tuple[str, ...]) -> pa.Array:
     # One RE2 pass per pattern: these short patterns are cheaper than a literal prefilter.
     out: pa.Array = pa.nulls(len(details), pa.string())
-    for pattern, _literal in patterns:
+    for pattern in patterns:
         out = pc.coalesce(out, pc.struct_field(pc.extract_regex(details, pattern), "v"))
     return out
 
@@ -441,7 +439,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
 
     flag(t == NAT, "missing_time", "record has no time (no event_timestamp, no envelope time)")
     flag(
-        (t != NAT) & ((t < _MIN_NS) | (t > _MAX_NS)),
+        (t != NAT) & ((t < TIME_MIN_NS) | (t > TIME_MAX_NS)),
         "impossible_time",
         "timestamp outside 2000-2100 (seconds and milliseconds mixed up?)",
     )
