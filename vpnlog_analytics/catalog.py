@@ -499,6 +499,7 @@ EXTRACT_PATTERNS: Final = {
     "request_id": (r"\(id=(?P<v>\d+)\)",),
     "retry_count": (r"after (?P<v>\d+) retransmits",),
     "cgw": (r"(?P<v>cgw-[0-9a-fA-F]+)", r"cgw:\s*(?P<v>[^\s,;]+)"),
+    "dpd_sequence": (r"sequence number (?P<v>\d+)",),
 }
 
 

@@ -51,6 +51,7 @@ SPI: Final = "spi"
 REQUEST_ID: Final = "request_id"
 RETRY_COUNT: Final = "retry_count"
 CGW: Final = "cgw"
+DPD_SEQUENCE: Final = "dpd_sequence"
 BGP_TYPE: Final = "bgp_type"
 BGP_STATUS: Final = "bgp_status"
 BGP_PREFIX: Final = "bgp_prefix"
@@ -155,6 +156,7 @@ EVENT_COLUMNS: Final = (
     REQUEST_ID,
     RETRY_COUNT,
     CGW,
+    DPD_SEQUENCE,
     BGP_TYPE,
     BGP_STATUS,
     BGP_PREFIX,
@@ -198,6 +200,8 @@ def events_dtypes() -> dict[str, object]:
         REQUEST_ID: pd.Int64Dtype(),
         RETRY_COUNT: pd.Int16Dtype(),
         CGW: _cat(),
+        # the sequence number of a DPD keep-alive request or ACK (NAT-T tunnels)
+        DPD_SEQUENCE: pd.Int64Dtype(),
         BGP_TYPE: _cat(BGP_TYPES),
         BGP_STATUS: _cat(BGP_STATUSES),
         BGP_PREFIX: _cat(),

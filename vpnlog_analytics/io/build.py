@@ -227,6 +227,7 @@ class _Classified:
     spis: pa.Array
     request_id: np.ndarray  # int64, -1 = NA
     retry_count: np.ndarray  # int64, -1 = NA
+    dpd_sequence: np.ndarray  # int64, -1 = NA
     cgw: np.ndarray
     cgws: pa.Array
 
@@ -280,6 +281,7 @@ def _classify(parsed: ParsedRecords) -> _Classified:
         spis=spis,
         request_id=per_u(num("request_id")),
         retry_count=per_u(num("retry_count")),
+        dpd_sequence=per_u(num("dpd_sequence")),
         cgw=per_u(cgw_d),
         cgws=cgws,
     )
@@ -358,6 +360,7 @@ _FLAGS = (s.DPD_ENABLED, s.NAT_T_DETECTED, s.TUNNEL_UP)
 _INTS = {
     s.REQUEST_ID: np.int64,
     s.RETRY_COUNT: np.int16,
+    s.DPD_SEQUENCE: np.int64,
     s.BGP_LOCAL_PREF: np.int64,
     s.BGP_MED: np.int64,
     s.BGP_WEIGHT: np.int64,
@@ -492,6 +495,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.CGW: cls.cgw,
         s.REQUEST_ID: cls.request_id,
         s.RETRY_COUNT: cls.retry_count,
+        s.DPD_SEQUENCE: cls.dpd_sequence,
         s.BGP_PREFIX: prefix_c,
         s.BGP_AS_PATH: aspath_c,
         s.BGP_NEXT_HOP_IP: nexthop_c,
