@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, schema
+from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
 
 if TYPE_CHECKING:
     from .envelopes import Envelope
@@ -192,6 +193,10 @@ class Simulation:
         The phase states behind every tunnel record (also of text-format tunnels, whose
         messages carry none): ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``phase1``,
         ``phase2``, ``details``, indexed like ``records``.
+    keepalives : pandas.DataFrame
+        One row per DPD keep-alive request of the NAT-T tunnels (see
+        :mod:`.keepalive`): ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``sequence``
+        (Int64), ``ack_time`` (NaT when the gateway did not answer).
     """
 
     start: pd.Timestamp
@@ -204,6 +209,7 @@ class Simulation:
     seed: int
     account_id: str = _LOG_GROUP_ACCOUNT
     states: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    keepalives: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def write(self, out_dir: str | Path, envelope: Envelope, **options: Any) -> list[Path]:
         """Write the records in one of the envelopes AWS delivers them in.
@@ -242,6 +248,7 @@ class _Tunnel:
     output_format: str
     log_group: str
     bgp_neighbor: str
+    nat_t: bool = False
 
     @property
     def stream(self) -> str:
@@ -575,6 +582,9 @@ class _TunnelLog:
         self.spis = (self.spi(), self.spi())
         self.aws_initiates = float(rng.uniform(0.3, 0.7))
         self.exchange = "CREATE_CHILD_SA" if tunnel.version == "v2" else "Quick Mode"
+        # opt-in realism, drawn from generators of their own (see .keepalive)
+        self.variety: np.random.Generator | None = None
+        self.keepalive: KeepAlives | None = None
 
     # small builders
     def spi(self) -> str:
@@ -588,11 +598,17 @@ class _TunnelLog:
         self.lines.append((t, prio, len(self.lines), details, states[0], states[1]))
 
     def send(self, t: int, prio: int, states: tuple[str, str], n: int = 604) -> None:
-        self.add(t, prio, _SEND.format(ip=self.t.ip, cgw=self.t.cgw_id, n=n), states)
+        self.add(t, prio, self.packet(_SEND, n), states)
 
     def recv(self, t: int, prio: int, states: tuple[str, str], n: int | None = None) -> None:
         size = int(self.rng.choice(np.asarray(_RECV_SIZES))) if n is None else n
-        self.add(t, prio, _RECV.format(ip=self.t.ip, cgw=self.t.cgw_id, n=size), states)
+        self.add(t, prio, self.packet(_RECV, size), states)
+
+    def packet(self, text: str, n: int) -> str:
+        if self.variety is not None:
+            n = vary_size(self.variety, n)
+        line = text.format(ip=self.t.ip, cgw=self.t.cgw_id, n=n)
+        return line.replace("[UDP 500]", "[UDP 4500]") if self.t.nat_t else line
 
     def fmt(self, text: str) -> str:
         return text.format(cgw_ip=self.t.cgw_ip, n=3)
@@ -791,13 +807,21 @@ def _generate_tunnel(log: _TunnelLog, plan: _Plan, k: int, t_start: int, t_end: 
     up_from = t_start
     anchor = t_start - int(log.rng.uniform(0, float(log.rekey_interval or 1)))
     prev_end = t_start - 1
+    periods, new_sa = [], True
     for ep in eps:
         if ep.t0 > up_from:
             _up_period(log, up_from, ep.t0, anchor, windows)
+            periods.append(UpPeriod(up_from, ep.t0, ep.kind, new_sa))
         _episode(log, ep, prev_end)
         up_from = anchor = prev_end = ep.t1
+        new_sa = ep.kind not in KEEPS_PHASE1
     if up_from < t_end:
         _up_period(log, up_from, t_end, anchor, windows)
+        periods.append(UpPeriod(up_from, t_end, None, new_sa))
+    if log.keepalive is not None:
+        log.keepalive.run(periods)
+        for t, details in log.keepalive.lines:
+            log.add(t, _PRIO_CHATTER, details, _UP)
     for _, g1 in plan.gaps.get(k, []):
         if g1 < t_end:
             # the first record after the gap restates the state at that second
@@ -817,7 +841,7 @@ def _message(tunnel: _Tunnel, t: int, details: str, p1: str, p2: str) -> str:
         "event_timestamp": t,
         "details": details,
         "dpd_enabled": True,
-        "nat_t_detected": False,
+        "nat_t_detected": tunnel.nat_t,
         "ike_phase1_state": p1,
         "ike_phase2_state": p2,
     }
@@ -1016,6 +1040,9 @@ def simulate_logs(
     log_group: str = "/aws/vendedlogs/vpn",
     bgp: bool = False,
     output_format: str | Sequence[str] | None = None,
+    nat_t: bool | Sequence[bool] = False,
+    dpd_interval: float = 10.0,
+    varied: bool = False,
 ) -> Simulation:
     """Simulate the tunnel logs of some VPN connections, with exact ground truth.
 
@@ -1044,6 +1071,16 @@ def simulate_logs(
     output_format : str or sequence of str, optional
         ``"json"`` (default) or ``"text"`` for all tunnels or per tunnel (in
         ``tunnels`` order); a text tunnel's message is the plain ``details``.
+    nat_t : bool or sequence of bool
+        Tunnels behind NAT, for all tunnels or per tunnel: their records say
+        ``nat_t_detected`` true, their packets use UDP 4500, and while up they log a DPD
+        keep-alive exchange every ``dpd_interval`` (see :attr:`Simulation.keepalives`).
+    dpd_interval : float
+        DPD interval of NAT-T tunnels [s].
+    varied : bool
+        The variety of real logs: packet sizes drawn around their nominal values and
+        IKEv2 request ids continuing from a random point per tunnel, so that few
+        messages repeat across tunnels. Off by default (the bundled samples).
 
     Returns
     -------
@@ -1071,15 +1108,38 @@ def simulate_logs(
     formats = _per_tunnel(output_format, 2 * connections, "json", "output_format")
     if not set(formats) <= {"json", "text"}:
         raise ValueError(f"output_format values must be 'json' or 'text', got {formats}")
+    behind_nat = [bool(nat_t)] * 2 * connections if isinstance(nat_t, bool) else list(nat_t)
+    if len(behind_nat) != 2 * connections:
+        raise ValueError(f"nat_t: expected {2 * connections} values, got {len(behind_nat)}")
+    if not dpd_interval >= 1:
+        raise ValueError(f"dpd_interval must be at least 1 s, got {dpd_interval}")
 
     rng = np.random.default_rng(seed)
     tunnels = _make_tunnels(rng, connections, versions, formats, log_group)
+    for tunnel, behind in zip(tunnels, behind_nat, strict=True):
+        tunnel.nat_t = bool(behind)
     plan = _Plan()
     for inc in _resolve_incidents(incidents, rng, tunnels, t0, t1):
         _plan_incident(plan, inc, tunnels, rng, t0)
     s0, s1 = _epoch(t0), _epoch(t1)
     _check_plan(plan, tunnels, s0, s1)
-    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekey_interval, bgp)
+    realism = _Realism(varied=varied, dpd_interval=float(dpd_interval))
+    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekey_interval, bgp, realism)
+
+
+@dataclass(frozen=True)
+class _Realism:
+    varied: bool = False
+    dpd_interval: float = 10.0
+
+    def equip(self, log: _TunnelLog, seed: int, k: int) -> None:
+        """Give a tunnel its keep-alives and variety, from generators of their own."""
+        if self.varied:
+            log.variety = np.random.default_rng([seed, k, 1])
+            if log.t.version == "v2":
+                log.request_id += int(log.variety.integers(0, 1_000_000))
+        if log.t.nat_t:
+            log.keepalive = KeepAlives(np.random.default_rng([seed, k, 2]), self.dpd_interval)
 
 
 def _assemble(
@@ -1091,16 +1151,26 @@ def _assemble(
     chatter: tuple[float, float],
     rekey_interval: float | None,
     bgp: bool,
+    realism: _Realism | None = None,
 ) -> Simulation:
     rows: list[tuple[str, str, int, str, str, str, str]] = []
     rekeys: list[tuple[str, str, int, int, str, bool, str]] = []
+    keepalives: list[tuple[str, str, int, int, int]] = []
     for k, tunnel in enumerate(tunnels):
         log = _TunnelLog(tunnel, np.random.default_rng([seed, k]), chatter, rekey_interval)
+        if realism is not None:
+            realism.equip(log, seed, k)
         _generate_tunnel(log, plan, k, s0, s1)
         gaps = plan.gaps.get(k, [])
         tunnel_rows, negotiations = _tunnel_rows(log, gaps, s0, s1)
         rows += tunnel_rows
         rekeys += [(tunnel.vpn_id, tunnel.ip, *n) for n in negotiations]
+        if log.keepalive is not None:
+            keepalives += [
+                (tunnel.vpn_id, tunnel.ip, t, seq, ack if _keep(ack, s0, s1, gaps) else -1)
+                for t, seq, ack in log.keepalive.exchanges
+                if _keep(t, s0, s1, gaps)
+            ]
         if bgp:
             _bgp_lines(log, s0, plan.episodes.get(k, []))
             rows += _bgp_rows(log, gaps, s0, s1)
@@ -1123,6 +1193,20 @@ def _assemble(
         rekeys=_rekeys_frame(rekeys),
         seed=seed,
         states=states,
+        keepalives=_keepalives_frame(keepalives),
+    )
+
+
+def _keepalives_frame(rows: list[tuple[str, str, int, int, int]]) -> pd.DataFrame:
+    df = pd.DataFrame(
+        rows, columns=["vpn_connection_id", "tunnel_ip", "time", "sequence", "ack_time"]
+    )
+    acked = df["ack_time"].astype("int64") >= 0
+    df["time"] = _to_time(df["time"].astype("int64"))
+    df["sequence"] = df["sequence"].astype("Int64")
+    df["ack_time"] = _to_time(df["ack_time"].astype("int64")).where(acked)
+    return df.sort_values(["vpn_connection_id", "tunnel_ip", "time"], kind="stable").reset_index(
+        drop=True
     )
 
 
