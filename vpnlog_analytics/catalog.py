@@ -4,8 +4,22 @@ Each rule names an event, the pattern that recognises it, its severity, the IKE 
 it implies, what it means in plain language and what to change. The documented messages
 of the AWS Site-to-Site VPN user guide map to the public event names of DESIGN.md
 section 3; the verbose families real tunnels log besides them (packet chatter, SA
-establishment, proposal selection, IKEv1 Quick Mode) have names too. Every other line is
-classified ``unknown`` and keeps its normalised :func:`template`.
+establishment, proposal selection, IKEv1 Quick Mode, the DPD keep-alives of NAT-T
+tunnels) have names too. Every other line is classified ``unknown`` and keeps its
+normalised :func:`template`.
+
+Every rule says where its wording comes from (:attr:`Rule.provenance`): ``documented``
+by the AWS user guide, ``observed`` in a real capture, or ``inferred`` -- a guess by
+analogy with observed or documented lines, kept because it costs nothing when wrong (the
+line stays ``unknown``) and flagged so nobody mistakes it for a fact. Four rules are
+inferred today: IKEv1 Quick Mode initiated by AWS (``child_sa_request_sent``,
+``child_sa_response_received`` for Quick Mode), ``phase1_sa_established`` and
+``ike_sa_closing``.
+
+The DPD keep-alive family (``dpd_request_sent``: "AWS tunnel is sending DPD request",
+"... a DPD request with sequence number N"; ``dpd_ack_received``: "CGW sent DPD ACK
+(sequence number N)") was observed in CloudWatch console captures of NAT-T tunnels; the
+sequence number goes into the ``dpd_sequence`` column, and a request and its ACK share it.
 
 Patterns are written to match both a raw message and its template (variable parts are
 ``\S+``), because classification runs once per distinct template, never per row.
@@ -24,8 +38,12 @@ import pandas as pd
 from . import schema as s
 
 __all__ = [
+    "DOCUMENTED",
     "EVENT_NAMES",
     "EXTRACT_PATTERNS",
+    "INFERRED",
+    "OBSERVED",
+    "PROVENANCES",
     "RULES",
     "TEMPLATE_RULES",
     "Rule",
@@ -35,9 +53,54 @@ __all__ = [
 ]
 
 
+#: Where the wording a rule matches comes from (DESIGN.md section 3).
+DOCUMENTED: Final = "documented"
+OBSERVED: Final = "observed"
+INFERRED: Final = "inferred"
+PROVENANCES: Final = (DOCUMENTED, OBSERVED, INFERRED)
+
+_GUIDE = "AWS Site-to-Site VPN User Guide, Site-to-Site VPN log contents"
+_GUIDE_V1 = f"{_GUIDE}: IKEv1 error messages"
+_GUIDE_V2 = f"{_GUIDE}: IKEv2 error messages"
+_GUIDE_NEGOTIATION = f"{_GUIDE}: IKEv2 negotiation messages"
+_GUIDE_BGP = f"{_GUIDE}: BGP status messages"
+_GUIDE_ROUTE = f"{_GUIDE}: route status messages"
+_CAPTURE_V1 = (
+    "CloudWatch console capture of an IKEv1 tunnel, 2024-08-20 (public workshop screenshot)"
+)
+_CAPTURE_NAT_T = (
+    "CloudWatch console captures of NAT-T tunnels, 2022-12 and 2024-10 (public workshop "
+    "screenshots)"
+)
+_BY_ANALOGY_QM = (
+    "no real example: by analogy with the observed Quick Mode lines of the gateway-initiated "
+    "exchange and the documented CREATE_CHILD_SA wording"
+)
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One entry of the catalogue."""
+    """One entry of the catalogue.
+
+    Attributes
+    ----------
+    event : str
+        The event name rows matching the rule get (:data:`EVENT_NAMES`).
+    pattern : str
+        Regular expression searched in the message (and in its template).
+    severity : str
+        ``error``, ``warning`` or ``info``.
+    ike_version : str or None
+        ``v1`` or ``v2`` when the wording implies it.
+    meaning, remediation : str
+        What the message means in plain language, and what to change (may be empty).
+    provenance : str
+        Where the wording comes from: ``documented`` (the AWS user guide), ``observed``
+        (a real capture) or ``inferred`` (a guess by analogy, kept and flagged). The
+        default is the cautious one: a rule that names no source is a guess.
+    source : str
+        Which page or capture, or for an inferred rule what it is inferred from.
+    """
 
     event: str
     pattern: str
@@ -45,7 +108,21 @@ class Rule:
     ike_version: str | None
     meaning: str
     remediation: str
-    documented: bool = True
+    provenance: str = INFERRED
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        """Reject a provenance outside :data:`PROVENANCES`."""
+        if self.provenance not in PROVENANCES:
+            raise ValueError(
+                f"rule {self.event!r}: provenance={self.provenance!r}, choose one of "
+                + ", ".join(PROVENANCES)
+            )
+
+    @property
+    def documented(self) -> bool:
+        """Whether the AWS user guide documents this wording."""
+        return self.provenance == DOCUMENTED
 
 
 _PSK_FIX = (
@@ -80,6 +157,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "The customer gateway stopped answering Dead Peer Detection; AWS declared the peer "
         "dead and applied the DPD timeout action (the tunnel goes down).",
         _DPD_FIX,
+        provenance=DOCUMENTED,
+        source=_GUIDE_V1,
     ),
     Rule(
         "dpd_timeout",
@@ -89,6 +168,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "The customer gateway did not answer DPD after the logged number of retransmits; "
         "AWS applied the DPD timeout action (the tunnel goes down).",
         _DPD_FIX,
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "psk_mismatch",
@@ -97,6 +178,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v1",
         "AWS could not decrypt the peer's Phase 1 payload: the pre-shared keys differ.",
         _PSK_FIX,
+        provenance=DOCUMENTED,
+        source=_GUIDE_V1,
     ),
     Rule(
         "psk_mismatch",
@@ -105,6 +188,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v2",
         "The pre-shared key of the customer gateway differs from the tunnel's.",
         _PSK_FIX,
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "auth_failed",
@@ -115,6 +200,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "identity or certificate).",
         "Check the pre-shared key or certificate and the IKE identity (local/remote ID) "
         "configured on the customer gateway against the tunnel options.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "no_proposal_chosen",
@@ -123,6 +210,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "The peers share no acceptable proposal; AWS told the gateway 'No proposal chosen'.",
         _PROPOSAL_FIX,
+        provenance=DOCUMENTED,
+        source=f"{_GUIDE_V1}; {_GUIDE_V2}",
     ),
     Rule(
         "no_proposal_match",
@@ -132,6 +221,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "The gateway proposed algorithms (encryption, integrity, DH group) that the tunnel "
         "does not allow, for example 3DES.",
         _PROPOSAL_FIX,
+        provenance=DOCUMENTED,
+        source=f"{_GUIDE_V1}; {_GUIDE_V2}",
     ),
     Rule(
         "ts_unacceptable",
@@ -142,6 +233,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "Configure identical local and remote CIDRs on both sides: the tunnel's "
         "local/remote IPv4 network CIDR options and the gateway's policy or selectors "
         "(0.0.0.0/0 on both for route-based VPNs).",
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "phase2_failed",
@@ -152,6 +245,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "Phase 2 proposal or PFS group mismatch.",
         "Align the Phase 2 encryption, integrity and DH (PFS) group settings of the gateway "
         "with the tunnel options.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "phase1_timeout",
@@ -162,6 +257,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "half-open IKE_SA.",
         "Check that the gateway completes IKE_SA_INIT/IKE_AUTH: reachability on UDP "
         "500/4500, NAT in the path, matching IKE version and Phase 1 proposals.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "rekey_collision",
@@ -171,6 +268,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "Both sides rekeyed the same CHILD_SA at once and the gateway deleted the SA that "
         "was being rekeyed.",
         _REKEY_FIX,
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "redundant_sa_deleted",
@@ -180,6 +279,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "A rekey collision created duplicate SAs; the redundant one is closed (RFC 7296 "
         "nonce comparison).",
         _REKEY_FIX,
+        provenance=DOCUMENTED,
+        source=_GUIDE_V2,
     ),
     Rule(
         "cgw_delete_ike_sa",
@@ -190,6 +291,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "renegotiates.",
         "If unplanned, check the gateway's logs for why it tore the tunnel down (reload, "
         "policy change, idle timeout, its own DPD).",
+        provenance=DOCUMENTED,
+        source=f"{_GUIDE_V1}; {_GUIDE_V2}",
     ),
     Rule(
         "cgw_delete_child_sa",
@@ -200,6 +303,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "when no new SA follows.",
         "No action when a new Phase 2 SA was established just before; otherwise check the "
         "gateway's Phase 2 lifetime and idle timers.",
+        provenance=DOCUMENTED,
+        source=f"{_GUIDE_V1}; {_GUIDE_V2}; also in the {_CAPTURE_V1}",
     ),
     # --- negotiation (IKEv2 CREATE_CHILD_SA, IKEv1 Quick Mode) ----------------------------
     Rule(
@@ -209,6 +314,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v2",
         "AWS received a CREATE_CHILD_SA request from the gateway (gateway-initiated rekey).",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_NEGOTIATION,
     ),
     Rule(
         "child_sa_response_sent",
@@ -217,6 +324,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v2",
         "AWS answered the gateway's CREATE_CHILD_SA request.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_NEGOTIATION,
     ),
     Rule(
         "child_sa_request_sent",
@@ -225,6 +334,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v2",
         "AWS started a CREATE_CHILD_SA exchange (AWS-initiated rekey).",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_NEGOTIATION,
     ),
     Rule(
         "child_sa_response_received",
@@ -233,6 +344,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v2",
         "The gateway answered AWS's CREATE_CHILD_SA request.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_NEGOTIATION,
     ),
     Rule(
         "child_sa_request_received",
@@ -241,7 +354,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v1",
         "AWS received an IKEv1 Quick Mode message from the gateway (Phase 2 negotiation).",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=_CAPTURE_V1,
     ),
     Rule(
         "child_sa_response_sent",
@@ -250,7 +364,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v1",
         "AWS answered the gateway's Quick Mode message.",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=_CAPTURE_V1,
     ),
     Rule(
         "child_sa_request_sent",
@@ -259,7 +374,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v1",
         "AWS started an IKEv1 Quick Mode exchange (AWS-initiated Phase 2 negotiation).",
         "",
-        documented=False,
+        provenance=INFERRED,
+        source=_BY_ANALOGY_QM,
     ),
     Rule(
         "child_sa_response_received",
@@ -268,7 +384,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "v1",
         "The gateway answered AWS's Quick Mode message.",
         "",
-        documented=False,
+        provenance=INFERRED,
+        source=_BY_ANALOGY_QM,
     ),
     # --- verbose, undocumented families seen in real logs -------------------------------
     Rule(
@@ -278,7 +395,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "An IKE packet sent to the gateway (DPD, keep-alive or negotiation traffic).",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=_CAPTURE_V1,
     ),
     Rule(
         "packet_received",
@@ -287,7 +405,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "An IKE packet received from the gateway.",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=_CAPTURE_V1,
     ),
     Rule(
         "proposals_selected",
@@ -296,7 +415,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "AWS accepted one of the gateway's proposals for the SA being negotiated.",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=f"{_CAPTURE_V1} (Phase 2; Phase 1 by analogy)",
     ),
     Rule(
         "phase2_sa_established",
@@ -306,7 +426,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "A Phase 2 (CHILD/IPsec) SA is up, with its inbound and outbound SPIs and traffic "
         "selectors.",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=_CAPTURE_V1,
     ),
     Rule(
         "phase1_sa_established",
@@ -315,7 +436,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "The Phase 1 (IKE) SA with the gateway is up.",
         "",
-        documented=False,
+        provenance=INFERRED,
+        source="no real example: by analogy with the observed Phase 2 SA line",
     ),
     Rule(
         "child_sa_closing",
@@ -324,7 +446,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "AWS closes a Phase 2 SA (after a rekey replaced it, or on a delete).",
         "",
-        documented=False,
+        provenance=OBSERVED,
+        source=_CAPTURE_V1,
     ),
     Rule(
         "ike_sa_closing",
@@ -333,7 +456,32 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "AWS closes the Phase 1 (IKE) SA.",
         "",
-        documented=False,
+        provenance=INFERRED,
+        source="no real example: by analogy with the observed CHILD_SA closing line",
+    ),
+    # --- DPD keep-alives (observed on NAT-T tunnels, every ~10 s, in pairs) -----------------
+    Rule(
+        "dpd_request_sent",
+        r"is sending (?:a )?DPD request",
+        "info",
+        None,
+        "AWS sent a Dead Peer Detection keep-alive (R-U-THERE) to the gateway; behind NAT "
+        "these come about every 10 s and keep the NAT mapping open. The sequence number, "
+        "when logged, is echoed by the gateway's ACK.",
+        "",
+        provenance=OBSERVED,
+        source=_CAPTURE_NAT_T,
+    ),
+    Rule(
+        "dpd_ack_received",
+        r"CGW sent DPD ACK",
+        "info",
+        None,
+        "The gateway answered a DPD keep-alive (R-U-THERE-ACK), echoing the request's "
+        "sequence number: the peer is alive.",
+        "",
+        provenance=OBSERVED,
+        source=_CAPTURE_NAT_T,
     ),
     # --- BGP status -----------------------------------------------------------------------
     Rule(
@@ -343,6 +491,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "The BGP session over the tunnel reached Established: routes can be exchanged.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_session_down",
@@ -352,6 +502,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "The BGP session left Established: routes over this tunnel are withdrawn.",
         "Check the gateway's BGP configuration (ASN, neighbor 169.254.x.x address, hold "
         "time) and whether the tunnel itself went down first.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_state_change",
@@ -361,6 +513,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "An intermediate BGP finite-state-machine step (Idle, Connect, Active, OpenSent, "
         "OpenConfirm).",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_hold_timer_expired",
@@ -370,6 +524,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "No BGP keepalive arrived within the hold time; the session was reset.",
         "Check packet loss on the tunnel and that the gateway sends keepalives; align hold "
         "timers (AWS uses 30 s).",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_max_prefix_exceeded",
@@ -379,6 +535,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "The gateway advertised more prefixes than the limit; the session is torn down.",
         "Summarise the routes advertised from the gateway (AWS accepts up to 100 per "
         "session) or filter them.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_max_prefix_warning",
@@ -387,6 +545,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "The gateway advertises close to the prefix limit.",
         "Summarise routes before the limit is reached and the session drops.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_bad_open",
@@ -395,6 +555,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "The gateway's BGP OPEN carried an unexpected AS number.",
         "Set the gateway's BGP ASN to the customer gateway's configured ASN.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_notification_sent",
@@ -404,6 +566,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "AWS closed the BGP session with a Cease notification (reason in the message).",
         "Act on the Cease sub-code: prefix limit, administrative reset, configuration "
         "change or connection collision.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_notification_received",
@@ -412,6 +576,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "The gateway closed the BGP session with a Cease notification.",
         "See the gateway's BGP logs for why it ceased the session.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_open",
@@ -420,6 +586,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "A BGP OPEN message was exchanged while the session comes up.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_connect",
@@ -428,6 +596,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "AWS is opening the BGP TCP connection to the neighbor.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_end_of_rib",
@@ -436,6 +606,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "AWS finished sending its routes to the neighbor.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "bgp_update_received",
@@ -444,6 +616,8 @@ RULES: Final[tuple[Rule, ...]] = (
         None,
         "A BGP UPDATE arrived from the neighbor.",
         "",
+        provenance=DOCUMENTED,
+        source=_GUIDE_BGP,
     ),
     Rule(
         "route_denied",
@@ -454,6 +628,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "not connected).",
         "Fix the advertised route: no AWS-side ASN in the AS path, next hop = the tunnel's "
         "inside address of the gateway.",
+        provenance=DOCUMENTED,
+        source=_GUIDE_ROUTE,
     ),
 )
 
@@ -583,14 +759,19 @@ def message_catalog() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per rule, columns ``event``, ``pattern``, ``severity``, ``ike_version``,
-        ``documented`` (in the AWS user guide), ``meaning``, ``remediation``.
+        One row per rule, in matching order (the first rule that matches wins), columns
+        ``event``, ``pattern``, ``severity``, ``ike_version``, ``provenance``
+        (``documented`` by the AWS user guide, ``observed`` in a real capture, or
+        ``inferred`` by analogy), ``source`` (which page or capture, or what an inferred
+        rule is inferred from), ``meaning``, ``remediation``.
 
     Examples
     --------
     >>> cat = message_catalog()
     >>> cat.loc[cat.event == "psk_mismatch", "ike_version"].tolist()
     ['v1', 'v2']
+    >>> cat.loc[cat.provenance == "inferred", "event"].nunique()
+    4
     """
     return pd.DataFrame(
         {
@@ -598,7 +779,10 @@ def message_catalog() -> pd.DataFrame:
             "pattern": [r.pattern for r in RULES],
             "severity": [r.severity for r in RULES],
             "ike_version": pd.array([r.ike_version for r in RULES], dtype="string"),
-            "documented": [r.documented for r in RULES],
+            "provenance": pd.Categorical(
+                [r.provenance for r in RULES], categories=list(PROVENANCES)
+            ),
+            "source": [r.source for r in RULES],
             "meaning": [r.meaning for r in RULES],
             "remediation": [r.remediation for r in RULES],
         }

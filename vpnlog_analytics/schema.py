@@ -108,6 +108,9 @@ EVENT_NAMES: Final = (
     "phase1_sa_established",
     "child_sa_closing",
     "ike_sa_closing",
+    # DPD keep-alives (NAT-T tunnels)
+    "dpd_request_sent",
+    "dpd_ack_received",
     # BGP
     "bgp_session_up",
     "bgp_session_down",
