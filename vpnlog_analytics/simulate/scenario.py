@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, schema
+from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
 from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ INCIDENT_KINDS: Final = (
     "rekey_collisions",
     "both_down",
     "logging_gap",
+    *BGP_INCIDENT_KINDS,
 )
 _V2_ONLY: Final = frozenset({"ts_unacceptable", "phase2_failed", "auth_failed", "rekey_collisions"})
 
@@ -97,10 +99,6 @@ _TS_TAIL: Final = "traffic selectors: 0.0.0.0/0 === 0.0.0.0/0"
 _P2_UP: Final = "AWS tunnel Phase 2 SA is established with inbound SPI: {i}: outbound SPI: {o}: "
 _CLOSE: Final = "AWS tunnel is closing CHILD_SA with inbound SPI: {i}: outbound SPI: {o}: "
 
-# BGP (documented texts)
-_BGP_FSM: Final = "AWS-side peer BGP session state has changed from {a} to {b} with neighbor {ip}"
-_BGP_EOR: Final = "AWS-side peer sent an End-of-RIB message to neighbor {ip}"
-
 # Phase states (phase 1, phase 2)
 _UP: Final = ("established", "established")
 _REKEYING: Final = ("established", "rekeying")
@@ -133,7 +131,10 @@ class Incident:
         ``phase2_failed`` (Phase 1 stays up; IKEv2 only), ``rekey_collisions`` (raises the
         collision probability to option ``probability``, default 0.3, over the period;
         IKEv2 only), ``both_down`` (both tunnels down at once, DPD on both, for exactly
-        ``duration``), ``logging_gap`` (no records; the state carries on).
+        ``duration``), ``logging_gap`` (no records; the state carries on); and the BGP
+        kinds of :mod:`vpnlog_analytics.simulate.bgp` (``bgp_hold_timer``, ``bgp_cease``,
+        ``bgp_as_mismatch``, ``bgp_max_prefix``, ``route_withdrawn``, ``route_denied``;
+        on connections simulated with BGP).
     connection : int or str
         Index of the connection (0-based) or its ``vpn-…`` id.
     tunnel : int, str
@@ -197,6 +198,9 @@ class Simulation:
         One row per DPD keep-alive request of the NAT-T tunnels (see
         :mod:`.keepalive`): ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``sequence``
         (Int64), ``ack_time`` (NaT when the gateway did not answer).
+    bgp : BgpTruth
+        The BGP ground truth (sessions, outages, routes) of the tunnels with BGP logs;
+        see :mod:`vpnlog_analytics.simulate.bgp`.
     """
 
     start: pd.Timestamp
@@ -210,6 +214,7 @@ class Simulation:
     account_id: str = _LOG_GROUP_ACCOUNT
     states: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     keepalives: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    bgp: BgpTruth = field(default_factory=BgpTruth.empty, repr=False)
 
     def write(self, out_dir: str | Path, envelope: Envelope, **options: Any) -> list[Path]:
         """Write the records in one of the envelopes AWS delivers them in.
@@ -318,6 +323,7 @@ class _Plan:
     episodes: dict[int, list[_Episode]] = field(default_factory=dict)
     collision_windows: dict[int, list[tuple[int, int, float]]] = field(default_factory=dict)
     gaps: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    bgp: dict[int, list[BgpIncident]] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -427,6 +433,10 @@ def _plan_incident(
         for k in ks:
             plan.collision_windows.setdefault(k, []).append((t0, t0 + d, p))
         notes = f"collision probability {p:g} per rekey"
+    elif inc.kind in BGP_INCIDENT_KINDS:
+        for k in ks:
+            plan.bgp.setdefault(k, []).append(BgpIncident(inc.kind, t0, t0 + d, inc.options))
+        notes = "BGP only; IPsec stays up" if inc.kind.startswith("bgp_") else "routes only"
     elif inc.kind == "logging_gap":
         for k in ks:
             plan.gaps.setdefault(k, []).append((t0, t0 + d))
@@ -573,7 +583,6 @@ class _TunnelLog:
         self.rekey_interval = rekey_interval
         self.lines: list[tuple[int, int, int, str, str, str]] = []
         self.negotiations: list[tuple[int, int, str, bool, str]] = []
-        self.bgp: list[tuple[int, str, str]] = []  # (time ms, status, details)
         self.request_id = (
             int(rng.integers(1, 40))
             if tunnel.version == "v2"
@@ -775,23 +784,6 @@ def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
     _recover(log, ep.t1, keep_phase1=states == _P1_ONLY)
 
 
-def _bgp_lines(log: _TunnelLog, t_start: int, eps: list[_Episode]) -> None:
-    """BGP session records: established at the start, down with each outage, up after."""
-    nb, rng = log.t.bgp_neighbor, log.rng
-
-    def add(t: int, status: str, text: str) -> None:
-        log.bgp.append((t * 1000 + int(rng.integers(0, 1000)), status, text))
-
-    add(t_start, "UP", _BGP_FSM.format(a="OpenConfirm", b="Established", ip=nb))
-    for ep in eps:
-        add(ep.t0, "DOWN", _BGP_FSM.format(a="Established", b="Idle", ip=nb))
-        t = ep.t1 + int(rng.integers(2, 9))
-        for a, b in (("Idle", "Connect"), ("Connect", "OpenSent"), ("OpenSent", "OpenConfirm")):
-            add(t, "DOWN", _BGP_FSM.format(a=a, b=b, ip=nb))
-        add(t + 1, "UP", _BGP_FSM.format(a="OpenConfirm", b="Established", ip=nb))
-        add(t + 1, "UP", _BGP_EOR.format(ip=nb))
-
-
 def _state_at(t: int, eps: list[_Episode]) -> tuple[str, str]:
     for ep in eps:
         if ep.t0 <= t < ep.t1:
@@ -848,19 +840,6 @@ def _message(tunnel: _Tunnel, t: int, details: str, p1: str, p2: str) -> str:
     return json.dumps(record, separators=(",", ":"))
 
 
-def _bgp_message(tunnel: _Tunnel, ms: int, status: str, details: str) -> str:
-    stamp = pd.Timestamp(ms, unit="ms", tz="UTC")
-    record = {
-        "resource_id": f"{tunnel.vpn_id}_{tunnel.ip}",
-        "event_timestamp": ms,
-        "timestamp": stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms % 1000:03d}Z",
-        "type": "BGPStatus",
-        "status": status,
-        "message": {"details": details},
-    }
-    return json.dumps(record, separators=(",", ":"))
-
-
 def _tunnel_rows(
     log: _TunnelLog, gaps: list[tuple[int, int]], t_start: int, t_end: int
 ) -> tuple[list[tuple[str, str, int, str, str, str, str]], list[tuple[int, int, str, bool, str]]]:
@@ -871,18 +850,6 @@ def _tunnel_rows(
             rows.append((log.t.log_group, log.t.stream, t, message, details, p1, p2))
     negotiations = [n for n in log.negotiations if _keep(n[0], t_start, t_end, gaps)]
     return rows, negotiations
-
-
-def _bgp_rows(
-    log: _TunnelLog, gaps: list[tuple[int, int]], t_start: int, t_end: int
-) -> list[tuple[str, str, int, str, str, str, str]]:
-    rows = []
-    for ms, status, details in sorted(log.bgp, key=lambda x: x[0]):
-        t = ms // 1000
-        if _keep(t, t_start, t_end, gaps):
-            message = _bgp_message(log.t, ms, status, details)
-            rows.append((log.t.log_group, log.t.bgp_stream, t, message, details, "", ""))
-    return rows
 
 
 def _to_time(seconds: Sequence[int] | pd.Series) -> pd.Series:
@@ -933,7 +900,7 @@ def compute_truth(states: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     return truth
 
 
-def _tunnels_frame(tunnels: list[_Tunnel], bgp: bool) -> pd.DataFrame:
+def _tunnels_frame(tunnels: list[_Tunnel], bgp: frozenset[int]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "vpn_connection_id": [t.vpn_id for t in tunnels],
@@ -946,7 +913,7 @@ def _tunnels_frame(tunnels: list[_Tunnel], bgp: bool) -> pd.DataFrame:
             "connection": [t.connection for t in tunnels],
             "tunnel": [t.index for t in tunnels],
             "log_group": [t.log_group for t in tunnels],
-            "bgp_log_stream": [t.bgp_stream if bgp else None for t in tunnels],
+            "bgp_log_stream": [t.bgp_stream if t.connection in bgp else None for t in tunnels],
         }
     )
 
@@ -1038,7 +1005,7 @@ def simulate_logs(
     chatter: tuple[float, float] = (120, 300),
     rekey_interval: float | None = 3600,
     log_group: str = "/aws/vendedlogs/vpn",
-    bgp: bool = False,
+    bgp: bool | Sequence[int] = False,
     output_format: str | Sequence[str] | None = None,
     nat_t: bool | Sequence[bool] = False,
     dpd_interval: float = 10.0,
@@ -1066,8 +1033,10 @@ def simulate_logs(
         Child-SA lifetime [s]: each rekey comes up to 10 % early (rekey fuzz). None: none.
     log_group : str
         CloudWatch log group of every stream.
-    bgp : bool
-        Also write ``-BGP.log`` streams (epoch-ms BGP status records).
+    bgp : bool or sequence of int
+        Also write ``-BGP.log`` streams (epoch-ms BGP status and route records): for every
+        connection (True) or for the connections at these indices (dynamically routed);
+        see :mod:`vpnlog_analytics.simulate.bgp`. BGP incidents need it on.
     output_format : str or sequence of str, optional
         ``"json"`` (default) or ``"text"`` for all tunnels or per tunnel (in
         ``tunnels`` order); a text tunnel's message is the plain ``details``.
@@ -1123,8 +1092,9 @@ def simulate_logs(
         _plan_incident(plan, inc, tunnels, rng, t0)
     s0, s1 = _epoch(t0), _epoch(t1)
     _check_plan(plan, tunnels, s0, s1)
+    routed = frozenset(range(connections) if bgp is True else (bgp or ()))
     realism = _Realism(varied=varied, dpd_interval=float(dpd_interval))
-    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekey_interval, bgp, realism)
+    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekey_interval, routed, realism)
 
 
 @dataclass(frozen=True)
@@ -1150,7 +1120,7 @@ def _assemble(
     s1: int,
     chatter: tuple[float, float],
     rekey_interval: float | None,
-    bgp: bool,
+    bgp: frozenset[int],
     realism: _Realism | None = None,
 ) -> Simulation:
     rows: list[tuple[str, str, int, str, str, str, str]] = []
@@ -1171,29 +1141,35 @@ def _assemble(
                 for t, seq, ack in log.keepalive.exchanges
                 if _keep(t, s0, s1, gaps)
             ]
-        if bgp:
-            _bgp_lines(log, s0, plan.episodes.get(k, []))
-            rows += _bgp_rows(log, gaps, s0, s1)
-    frame = pd.DataFrame(
-        rows, columns=["log_group", "log_stream", "time", "message", "details", "phase1", "phase2"]
-    )
+    columns = ["log_group", "log_stream", "time", "message", "details", "phase1", "phase2"]
+    start, end = pd.Timestamp(s0, unit="s", tz="UTC"), pd.Timestamp(s1, unit="s", tz="UTC")
+    frame = pd.DataFrame(rows, columns=columns)
     frame["time"] = _to_time(frame["time"])
     # stable: time order within a stream keeps emission order
     frame = frame.sort_values(["log_stream", "time"], kind="stable").reset_index(drop=True)
+    truth = compute_truth(_states_frame(frame, tunnels), end)
+    bgp_truth = BgpTruth.empty()
+    if bgp:
+        # BGP follows the tunnels' IPsec truth, so it is generated after it.
+        bgp_rows, bgp_truth = _bgp(plan, tunnels, seed, s0, s1, truth, bgp)
+        extra = pd.DataFrame(bgp_rows, columns=columns)
+        extra["time"] = _to_time(extra["time"])
+        frame = pd.concat([frame, extra], ignore_index=True)
+        frame = frame.sort_values(["log_stream", "time"], kind="stable").reset_index(drop=True)
     records = frame[["log_group", "log_stream", "time", "message"]].copy()
     states = _states_frame(frame, tunnels)
-    start, end = pd.Timestamp(s0, unit="s", tz="UTC"), pd.Timestamp(s1, unit="s", tz="UTC")
     return Simulation(
         start=start,
         end=end,
         records=records,
-        truth=compute_truth(states, end),
+        truth=truth,
         tunnels=_tunnels_frame(tunnels, bgp),
         incidents=_incidents_frame(plan.rows),
         rekeys=_rekeys_frame(rekeys),
         seed=seed,
         states=states,
         keepalives=_keepalives_frame(keepalives),
+        bgp=bgp_truth,
     )
 
 
@@ -1208,6 +1184,48 @@ def _keepalives_frame(rows: list[tuple[str, str, int, int, int]]) -> pd.DataFram
     return df.sort_values(["vpn_connection_id", "tunnel_ip", "time"], kind="stable").reset_index(
         drop=True
     )
+
+
+def _bgp(
+    plan: _Plan,
+    tunnels: list[_Tunnel],
+    seed: int,
+    s0: int,
+    s1: int,
+    truth: pd.DataFrame,
+    routed: frozenset[int],
+) -> tuple[list[tuple[str, str, int, str, str, str, str]], BgpTruth]:
+    """BGP records and truth of the dynamically routed connections' tunnels."""
+    for k, items in plan.bgp.items():
+        if tunnels[k].connection not in routed:
+            raise ValueError(
+                f"incident {items[0].kind} on connection {tunnels[k].connection}, which has "
+                "no BGP: pass bgp=True or include the connection in bgp=[...]"
+            )
+    down = truth[truth["state"] == "down"]
+    specs, ipsec = [], []
+    for k, t in enumerate(tunnels):
+        if t.connection not in routed:
+            continue
+        c = t.connection
+        prefixes = (f"10.{20 + 2 * c}.0.0/16", f"10.{21 + 2 * c}.0.0/16", f"192.168.{10 + c}.0/24")
+        specs.append(
+            (k, BgpTunnel(t.vpn_id, t.ip, t.bgp_neighbor, 65000 + c, prefixes, 100 + 100 * t.index))
+        )
+        mine = down[(down["vpn_connection_id"] == t.vpn_id) & (down["tunnel_ip"] == t.ip)]
+        ipsec.append(
+            [
+                (_epoch(a), _epoch(b), str(cause))
+                for a, b, cause in zip(mine["start"], mine["end"], mine["cause"], strict=True)
+            ]
+        )
+    out, truth_bgp = bgp_records(specs, ipsec, plan.bgp, seed, s0, s1)
+    by_k = {k: t for k, t in enumerate(tunnels)}
+    rows = [
+        (by_k[k].log_group, by_k[k].bgp_stream, ms // 1000, message, details, "", "")
+        for k, ms, message, details in out
+    ]
+    return rows, truth_bgp
 
 
 def _states_frame(frame: pd.DataFrame, tunnels: list[_Tunnel]) -> pd.DataFrame:
