@@ -678,6 +678,19 @@ EXTRACT_PATTERNS: Final = {
     "dpd_sequence": (r"sequence number (?P<v>\d+)",),
 }
 
+#: What BGP status and route messages tell besides their event (documented wordings):
+#: the new FSM state, a notification's code and reason, the AS numbers of a bad OPEN,
+#: the prefix counts of the maximum-prefix messages and the reason a route was denied.
+BGP_PATTERNS: Final = {
+    "state": r"state has changed from (?P<from>\w+) to (?P<to>\w+)",
+    "notification": r"notification (?P<code>\d+/\d+) \((?P<reason>[^)]*)\)",
+    "bad_open": r"remote AS is (?P<remote>\d+), expected (?P<expected>\d+)",
+    "prefixes": r"received (?P<received>\d+) prefixes from neighbor \S+, limit is (?P<limit>\d+)",
+    "denied": r"^DENIED due to: (?P<reason>.+?)\s*$",
+}
+#: BGP finite-state-machine states (RFC 4271 section 8), in the order a session comes up.
+BGP_STATES: Final = ("Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established")
+
 
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[re.Pattern[str], Rule], ...]:

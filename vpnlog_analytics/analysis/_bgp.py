@@ -1,0 +1,463 @@
+"""BGP kernels on whole arrays: session step functions, outages with causes, route tables.
+
+Tunnels with BGP rows get their own integer ids (sorted like the tunnel ids of
+:mod:`._timeline`, by connection then outside IP); times are int64 nanoseconds. Messages
+are parsed once per distinct ``details`` value, never per row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog
+from .. import schema as s
+from ._context import Context
+from ._intervals import INF, NEG_INF, group_searchsorted
+from ._timeline import DOWN as IPSEC_DOWN
+from ._timeline import UNKNOWN as IPSEC_UNKNOWN
+from ._timeline import UP as IPSEC_UP
+from ._timeline import Tunnels, cause_names, codes_of, lookup
+
+__all__ = ["BgpRows", "Outages", "Routes", "Sessions", "prepare_bgp", "routes", "sessions"]
+
+_I64 = np.int64
+_NAT = np.iinfo(np.int64).min
+
+#: Session states, in the order of the ``state`` category of :func:`bgp_sessions`.
+ESTABLISHED, NOT_ESTABLISHED, UNKNOWN = 0, 1, 2
+SESSION_STATES = ("established", "not_established", "unknown")
+IDLE = catalog.BGP_STATES.index("Idle")
+ESTABLISHED_NAME = catalog.BGP_STATES.index("Established")
+#: The cause of a BGP outage that began when the tunnel's IPsec went down.
+IPSEC_DOWN_CAUSE = "ipsec_down"
+#: Events that can explain a BGP outage, most specific first (``ipsec_down`` before all:
+#: the BGP records that follow an IPsec outage are its consequences).
+CAUSE_EVENTS = (
+    "bgp_max_prefix_exceeded",
+    "bgp_bad_open",
+    "bgp_hold_timer_expired",
+    "bgp_notification_sent",
+    "bgp_notification_received",
+)
+CAUSES = (IPSEC_DOWN_CAUSE, *CAUSE_EVENTS)
+UNEXPLAINED = "unexplained"
+#: Route actions, in the order of the ``action`` category of :func:`route_events`.
+ADVERTISED, UPDATED, WITHDRAWN, DENIED, SESSION_DOWN = range(5)
+ROUTE_ACTIONS = ("advertised", "updated", "withdrawn", "denied", "session_down")
+BGP_COLUMNS = (
+    s.TIME,
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.LOG_TYPE,
+    s.DETAILS,
+    s.EVENT,
+    s.BGP_TYPE,
+    s.BGP_STATUS,
+    s.BGP_PREFIX,
+)
+
+
+# --- messages -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Messages:
+    """What each distinct ``details`` value of the BGP rows says, by details code."""
+
+    state: np.ndarray  # index into catalog.BGP_STATES of the new FSM state, -1 if none
+    detail: np.ndarray  # object: notification code/reason, AS numbers, prefix counts; None
+    denied: np.ndarray  # object: the denial reason of a route, None
+
+
+def parse_messages(categories: pd.Index, used: np.ndarray) -> Messages:
+    """Parse the categories at ``used`` (codes) of the ``details`` column."""
+    n = len(categories)
+    state = np.full(n + 1, -1, dtype=_I64)  # code -1 (NA) indexes the last entry
+    detail = np.full(n + 1, None, dtype=object)
+    denied = np.full(n + 1, None, dtype=object)
+    pat = {k: re.compile(p) for k, p in catalog.BGP_PATTERNS.items()}
+    names = {name: i for i, name in enumerate(catalog.BGP_STATES)}
+    for code in np.unique(used[used >= 0]).tolist():
+        text = str(categories[code])
+        if m := pat["state"].search(text):
+            state[code] = names.get(m["to"], -1)
+        if m := pat["notification"].search(text):
+            detail[code] = f"{m['code']} {m['reason']}"
+        elif m := pat["bad_open"].search(text):
+            detail[code] = f"remote AS {m['remote']}, expected AS {m['expected']}"
+        elif m := pat["prefixes"].search(text):
+            detail[code] = f"received {m['received']} prefixes, limit {m['limit']}"
+        if m := pat["denied"].search(text):
+            denied[code] = m["reason"]
+    return Messages(state, detail, denied)
+
+
+# --- rows -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BgpRows:
+    """The BGP rows of an events table, sorted (stably) by tunnel then time."""
+
+    events: pd.DataFrame
+    index: np.ndarray  # position in ``events``
+    tid: np.ndarray
+    time: np.ndarray
+    tunnels: Tunnels
+    ipsec: np.ndarray  # per BGP tunnel: its tunnel id in the context, -1 if it has no IKE rows
+    details: np.ndarray  # details code per row
+    messages: Messages
+
+    def lookup(self, column: str, names: tuple[str, ...]) -> np.ndarray:
+        """Index of each row's ``column`` value in ``names`` (-1 if absent)."""
+        return lookup(self.events[column], names, self.index)
+
+
+def prepare_bgp(events: pd.DataFrame, ctx: Context) -> BgpRows:
+    """Select and sort the BGP rows; map their tunnels to the context's (IPsec) tunnels."""
+    s.validate_events(events, columns=BGP_COLUMNS)
+    is_bgp = (events[s.LOG_TYPE] == "bgp").to_numpy(dtype=bool, na_value=False)
+    conn, conn_cats = codes_of(events[s.VPN_CONNECTION_ID])
+    ip, ip_cats = codes_of(events[s.TUNNEL_IP])
+    time = events[s.TIME].dt.as_unit("ns").array.asi8
+    keep = np.nonzero(is_bgp & (conn >= 0) & (ip >= 0) & (time != _NAT))[0]
+    n_ip = max(len(ip_cats), 1)
+    key, t = conn[keep] * n_ip + ip[keep], time[keep]
+    dk, dt = np.diff(key), np.diff(t)
+    if not np.all((dk > 0) | ((dk == 0) & (dt >= 0))):
+        order = np.lexsort((t, key))
+        keep, key, t = keep[order], key[order], t[order]
+    ukey, tid = np.unique(key, return_inverse=True)
+    used_conn, t_conn = np.unique(ukey // n_ip, return_inverse=True)
+    used_ip, t_ip = np.unique(ukey % n_ip, return_inverse=True)
+    tunnels = Tunnels(
+        conn=t_conn.astype(_I64),
+        ip=t_ip.astype(_I64),
+        conn_names=conn_cats[used_conn],
+        ip_names=ip_cats[used_ip],
+    )
+    # The context's tunnel ids are in key order too: match keys.
+    rows = ctx.rows
+    first = np.searchsorted(rows.tid, np.arange(rows.tunnels.n, dtype=_I64))
+    ctx_key = conn[rows.index[first]] * n_ip + ip[rows.index[first]]
+    at = np.clip(np.searchsorted(ctx_key, ukey), 0, max(ctx_key.size - 1, 0))
+    ipsec = np.where((ctx_key.size > 0) & (ctx_key[at] == ukey), at, -1).astype(_I64)
+    dcodes, dcats = codes_of(events[s.DETAILS])
+    details = dcodes[keep]
+    return BgpRows(
+        events,
+        keep.astype(_I64),
+        tid.astype(_I64),
+        t.astype(_I64),
+        tunnels,
+        ipsec,
+        details,
+        parse_messages(dcats, details),
+    )
+
+
+# --- sessions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sessions:
+    """Every BGP tunnel's session as runs of constant (state, named FSM state), unclipped.
+
+    Runs partition each tunnel's time line from ``NEG_INF``; ``end`` is the next run's
+    start (``INF`` for the last). ``segments`` are the pieces between consecutive
+    boundaries (BGP records, IPsec changes) with the IPsec state of each, for overlaps.
+    """
+
+    tid: np.ndarray
+    state: np.ndarray
+    name: np.ndarray  # index into catalog.BGP_STATES, -1 while unknown
+    start: np.ndarray
+    end: np.ndarray
+    seg_tid: np.ndarray
+    seg_start: np.ndarray
+    seg_end: np.ndarray
+    seg_state: np.ndarray
+    seg_ipsec: np.ndarray
+    outages: Outages
+    n_tunnels: int
+
+
+@dataclass(frozen=True)
+class Outages:
+    """Maximal not-established runs with their cause, and the flaps that began them."""
+
+    tid: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    flap: np.ndarray  # bool: the run before was established
+    restored: np.ndarray  # bool: the run after is established
+    cause: np.ndarray  # object: a name of CAUSES or UNEXPLAINED
+    detail: np.ndarray  # object or None
+
+
+def _next_in_group(group: np.ndarray, values: np.ndarray, fill: int) -> np.ndarray:
+    out = np.full(values.size, fill, dtype=_I64)
+    if values.size > 1:
+        same = group[1:] == group[:-1]
+        out[:-1] = np.where(same, values[1:], fill)
+    return out
+
+
+def ffill_index(has: np.ndarray, new_group: np.ndarray) -> np.ndarray:
+    """Index of the latest element with ``has`` in its group (the group's first if none)."""
+    idx = np.where(has | new_group, np.arange(has.size, dtype=_I64), 0)
+    return np.maximum.accumulate(idx) if idx.size else idx
+
+
+def sessions(br: BgpRows, ctx: Context, lookback_ns: int) -> Sessions:
+    """Build the session step function of every BGP tunnel (see :func:`bgp_sessions`)."""
+    n = br.tunnels.n
+    # BGPStatus rows with a status: UP = established, DOWN = not.
+    is_status = br.lookup(s.BGP_TYPE, ("BGPStatus",)) == 0
+    status = br.lookup(s.BGP_STATUS, ("UP", "DOWN"))
+    r = np.nonzero(is_status & (status >= 0))[0]
+    r_tid, r_time = br.tid[r], br.time[r]
+    r_val = np.where(status[r] == 0, ESTABLISHED, NOT_ESTABLISHED).astype(_I64)
+    r_name = br.messages.state[br.details[r]]
+    # IPsec changes of BGP tunnels (context ids map monotonically onto BGP ids).
+    bgp_of = np.full(ctx.rows.tunnels.n + 1, -1, dtype=_I64)
+    has_ipsec = br.ipsec >= 0
+    bgp_of[br.ipsec[has_ipsec]] = np.nonzero(has_ipsec)[0]
+    ch = ctx.changes
+    c = np.nonzero(bgp_of[ch.tid] >= 0)[0] if ch.tid.size else np.empty(0, dtype=_I64)
+    i_tid, i_time, i_state = bgp_of[ch.tid[c]], ch.time[c], ch.state[c].astype(_I64)
+    # Resets: every change of IPsec to down after the tunnel's first status record.
+    first_rec = np.full(n, INF, dtype=_I64)
+    np.minimum.at(first_rec, r_tid, r_time)
+    x = np.nonzero((i_state == IPSEC_DOWN) & (i_time >= first_rec[i_tid]))[0]
+    # Elements of the BGP step: resets first within an instant, then records in order.
+    e_tid = np.concatenate([i_tid[x], r_tid])
+    e_time = np.concatenate([i_time[x], r_time])
+    e_val = np.concatenate([np.full(x.size, NOT_ESTABLISHED, dtype=_I64), r_val])
+    e_name = np.concatenate([np.full(x.size, IDLE, dtype=_I64), r_name])
+    e_prio = np.concatenate([np.zeros(x.size, dtype=_I64), np.ones(r.size, dtype=_I64)])
+    order = np.lexsort((np.arange(e_tid.size), e_prio, e_time, e_tid))
+    e_tid, e_time, e_val, e_name = e_tid[order], e_time[order], e_val[order], e_name[order]
+    # A record saying UP while IPsec is down is not believed: no session without IPsec.
+    j = group_searchsorted(i_tid, i_time, e_tid, e_time, side="right") - 1
+    j_ok = j >= 0
+    j_ok[j_ok] = i_tid[j[j_ok]] == e_tid[j_ok]
+    if i_state.size:
+        e_val = np.where(j_ok & (i_state[np.maximum(j, 0)] == IPSEC_DOWN), NOT_ESTABLISHED, e_val)
+    # Name: an established element names Established; a not-established one the latest
+    # FSM state named, Idle when none was or when that was Established.
+    e_name = np.where(e_val == ESTABLISHED, ESTABLISHED_NAME, e_name)
+    new_group = np.ones(e_tid.size, dtype=bool)
+    new_group[1:] = e_tid[1:] != e_tid[:-1]
+    e_name = e_name[ffill_index(e_name >= 0, new_group)] if e_tid.size else e_name
+    e_name = np.where(
+        (e_val == NOT_ESTABLISHED) & ((e_name < 0) | (e_name == ESTABLISHED_NAME)), IDLE, e_name
+    )
+    # Of several elements of one instant the last holds.
+    last = np.ones(e_tid.size, dtype=bool)
+    last[:-1] = (e_tid[1:] != e_tid[:-1]) | (e_time[1:] != e_time[:-1])
+    e_tid, e_time, e_val, e_name = e_tid[last], e_time[last], e_val[last], e_name[last]
+    # Boundaries: NEG_INF per tunnel, every element, every IPsec change.
+    b_tid = np.concatenate([np.arange(n, dtype=_I64), e_tid, i_tid])
+    b_time = np.concatenate([np.full(n, NEG_INF, dtype=_I64), e_time, i_time])
+    order = np.lexsort((b_time, b_tid))
+    b_tid, b_time = b_tid[order], b_time[order]
+    uniq = np.ones(b_tid.size, dtype=bool)
+    uniq[1:] = (b_tid[1:] != b_tid[:-1]) | (b_time[1:] != b_time[:-1])
+    b_tid, b_time = b_tid[uniq], b_time[uniq]
+    k = group_searchsorted(e_tid, e_time, b_tid, b_time, side="right") - 1
+    k_ok = k >= 0
+    k_ok[k_ok] = e_tid[k[k_ok]] == b_tid[k_ok]
+    j = group_searchsorted(i_tid, i_time, b_tid, b_time, side="right") - 1
+    j_ok = j >= 0
+    j_ok[j_ok] = i_tid[j[j_ok]] == b_tid[j_ok]
+    ipsec = np.where(j_ok, i_state[np.maximum(j, 0)] if i_state.size else 0, IPSEC_UNKNOWN)
+    observed = has_ipsec[b_tid]
+    val = np.where(k_ok, e_val[np.maximum(k, 0)] if e_val.size else 0, -1)
+    name = np.where(k_ok, e_name[np.maximum(k, 0)] if e_name.size else 0, -1)
+    state = np.where(
+        ~k_ok | (observed & (ipsec == IPSEC_UNKNOWN)),
+        UNKNOWN,
+        np.where(observed & (ipsec == IPSEC_DOWN), NOT_ESTABLISHED, val),
+    )
+    name = np.where(
+        state == UNKNOWN,
+        -1,
+        np.where((state == NOT_ESTABLISHED) & (val == ESTABLISHED), IDLE, name),
+    )
+    seg_end = _next_in_group(b_tid, b_time, INF)
+    # IPsec up where it is, or where the tunnel has no IKE log to say otherwise.
+    seg_ipsec = np.where(observed, ipsec, IPSEC_UP)
+    # Runs of constant (state, name).
+    new = np.ones(b_tid.size, dtype=bool)
+    new[1:] = (b_tid[1:] != b_tid[:-1]) | (state[1:] != state[:-1]) | (name[1:] != name[:-1])
+    run_tid, run_start = b_tid[new], b_time[new]
+    run_state, run_name = state[new], name[new]
+    run_end = _next_in_group(run_tid, run_start, INF)
+    resets = (i_tid[x], i_time[x], cause_names(ch.cause[c[x]]))
+    outages = _outages(br, run_tid, run_start, run_state, resets, lookback_ns)
+    return Sessions(
+        run_tid,
+        run_state,
+        run_name,
+        run_start,
+        run_end,
+        b_tid,
+        b_time,
+        seg_end,
+        state,
+        seg_ipsec,
+        outages,
+        n,
+    )
+
+
+def _outages(
+    br: BgpRows,
+    run_tid: np.ndarray,
+    run_start: np.ndarray,
+    run_state: np.ndarray,
+    resets: tuple[np.ndarray, np.ndarray, np.ndarray],
+    lookback_ns: int,
+) -> Outages:
+    """Merge runs by state; give each not-established run its cause.
+
+    A candidate (a BGP error record, or an IPsec reset) explains the first run that
+    starts at or after it, if that run is not established and starts at most
+    ``lookback_ns`` later; failing that, an error record explains the not-established run
+    it falls in. Candidates before a run beat those during it; then the rank of
+    :data:`CAUSES`; then the latest before, the earliest during.
+    """
+    new = np.ones(run_tid.size, dtype=bool)
+    new[1:] = (run_tid[1:] != run_tid[:-1]) | (run_state[1:] != run_state[:-1])
+    g, st, kind = run_tid[new], run_start[new], run_state[new]
+    en = _next_in_group(g, st, INF)
+    prev = np.full(g.size, UNKNOWN, dtype=_I64)
+    nxt = np.full(g.size, UNKNOWN, dtype=_I64)
+    if g.size > 1:
+        same = g[1:] == g[:-1]
+        prev[1:] = np.where(same, kind[:-1], UNKNOWN)
+        nxt[:-1] = np.where(same, kind[1:], UNKNOWN)
+    rank = br.lookup(s.EVENT, CAUSE_EVENTS)
+    cr = np.nonzero(rank >= 0)[0]
+    x_tid, x_time, x_detail = resets
+    c_tid = np.concatenate([x_tid, br.tid[cr]])
+    c_time = np.concatenate([x_time, br.time[cr]])
+    c_rank = np.concatenate([np.zeros(x_tid.size, dtype=_I64), rank[cr] + 1])
+    c_detail = np.concatenate([x_detail, br.messages.detail[br.details[cr]]])
+    is_reset = np.arange(c_tid.size) < x_tid.size
+    jj = group_searchsorted(g, st, c_tid, c_time, side="left")
+    at = np.minimum(jj, max(g.size - 1, 0))
+    before = (jj < g.size) & (g[at] == c_tid) & (kind[at] == NOT_ESTABLISHED)
+    before &= st[at] - c_time <= lookback_ns
+    pv = np.maximum(jj - 1, 0)
+    during = ~before & ~is_reset & (jj >= 1) & (g[pv] == c_tid) & (kind[pv] == NOT_ESTABLISHED)
+    target = np.where(before, jj, pv)
+    ok = np.nonzero(before | during)[0]
+    cls = (~before[ok]).astype(_I64)
+    tkey = np.where(before[ok], -c_time[ok], c_time[ok])
+    order = ok[np.lexsort((tkey, c_rank[ok], cls, target[ok]))]
+    best = np.ones(order.size, dtype=bool)
+    best[1:] = target[order][1:] != target[order][:-1]
+    cause = np.full(g.size, UNEXPLAINED, dtype=object)
+    detail = np.full(g.size, None, dtype=object)
+    win = order[best]
+    cause[target[win]] = np.array(CAUSES, dtype=object)[c_rank[win]]
+    detail[target[win]] = c_detail[win]
+    o = np.nonzero(kind == NOT_ESTABLISHED)[0]
+    return Outages(
+        g[o], st[o], en[o], prev[o] == ESTABLISHED, nxt[o] == ESTABLISHED, cause[o], detail[o]
+    )
+
+
+# --- routes -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Routes:
+    """Route records by (tunnel, prefix, time), and the session ends that clear routes.
+
+    ``next_clear`` is the time of the tunnel's first session end at or after the record
+    (``INF`` if none); a held route ends with the prefix's next record or that clear,
+    whichever is first (a clear at the same instant as a record applies after it).
+    """
+
+    pos: np.ndarray  # row in ``events``
+    tid: np.ndarray
+    prefix: np.ndarray  # code into prefix_names
+    pkey: np.ndarray  # tid * len(prefix_names) + prefix: sorted
+    time: np.ndarray
+    action: np.ndarray  # ADVERTISED, UPDATED, WITHDRAWN or DENIED
+    reason: np.ndarray  # object: the denial reason, None
+    next_clear: np.ndarray
+    clear: np.ndarray  # index into the clears of the clear ending the record, -1
+    ended_by_clear: np.ndarray
+    prev_held: np.ndarray
+    since: np.ndarray  # for adds: start of the continuous holding the record belongs to
+    prefix_names: pd.Index
+    clear_tid: np.ndarray
+    clear_time: np.ndarray
+    clear_cause: np.ndarray  # object
+
+    @property
+    def is_add(self) -> np.ndarray:
+        """Records that add or replace a route (advertised or updated, not denied)."""
+        return self.action <= UPDATED
+
+    def at(self, t: int) -> np.ndarray:
+        """Return the records whose route is held at ``t`` [ns], one per held prefix."""
+        if self.pkey.size == 0:
+            return np.empty(0, dtype=_I64)
+        new = np.ones(self.pkey.size, dtype=bool)
+        new[1:] = self.pkey[1:] != self.pkey[:-1]
+        upk = self.pkey[new]
+        idx = group_searchsorted(self.pkey, self.time, upk, np.full(upk.size, t, _I64), "right") - 1
+        ok = idx >= 0
+        ok[ok] = self.pkey[idx[ok]] == upk[ok]
+        idx = idx[ok]
+        return idx[self.is_add[idx] & (self.next_clear[idx] > t)]
+
+
+def routes(br: BgpRows, ss: Sessions) -> Routes:
+    """Rebuild the routes of every BGP tunnel from its RouteStatus rows and session ends."""
+    is_route = br.lookup(s.BGP_TYPE, ("RouteStatus",)) == 0
+    pcodes, pnames = codes_of(br.events[s.BGP_PREFIX])
+    prefix = pcodes[br.index]
+    status = br.lookup(s.BGP_STATUS, ("ADVERTISED", "UPDATED", "WITHDRAWN"))
+    denied = br.lookup(s.EVENT, ("route_denied",)) == 0
+    r = np.nonzero(is_route & (prefix >= 0) & ((status >= 0) | denied))[0]
+    tid, time, prefix = br.tid[r], br.time[r], prefix[r]
+    order = np.lexsort((np.arange(r.size), time, prefix, tid))
+    r, tid, time, prefix = r[order], tid[order], time[order], prefix[order]
+    action = np.where(denied[r], DENIED, status[r]).astype(_I64)
+    reason = br.messages.denied[br.details[r]]
+    pkey = tid * max(len(pnames), 1) + prefix
+    o = ss.outages
+    f = np.nonzero(o.flap)[0]
+    c_tid, c_time, c_cause = o.tid[f], o.start[f], o.cause[f]
+    nc = group_searchsorted(c_tid, c_time, tid, time, side="left")
+    at = np.minimum(nc, max(c_tid.size - 1, 0))
+    nc_ok = (nc < c_tid.size) & (c_tid[at] == tid) if c_tid.size else np.zeros(r.size, bool)
+    next_clear = np.where(nc_ok, c_time[at] if c_time.size else 0, INF)
+    next_rec = _next_in_group(pkey, time, INF)
+    is_add = action <= UPDATED
+    ended = is_add & (next_clear < next_rec)
+    first = np.ones(r.size, dtype=bool)
+    first[1:] = pkey[1:] != pkey[:-1]
+    prev_held = np.zeros(r.size, dtype=bool)
+    prev_held[1:] = ~first[1:] & is_add[:-1] & ~ended[:-1]
+    since = time[ffill_index(is_add & ~prev_held, first)]
+    return Routes(
+        br.index[r],
+        tid,
+        prefix,
+        pkey,
+        time,
+        action,
+        reason,
+        next_clear,
+        np.where(ended, nc, -1),
+        ended,
+        prev_held,
+        since,
+        pnames,
+        c_tid,
+        c_time,
+        c_cause,
+    )
