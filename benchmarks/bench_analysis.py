@@ -1,6 +1,7 @@
 """Time the analysis suite on a synthetic events table (default 1,000,000 rows, 100 tunnels).
 
-Run: ``.venv/bin/python benchmarks/bench_analysis.py [n_rows] [n_tunnels]``.
+Run: ``.venv/bin/python benchmarks/bench_analysis.py [n_rows] [n_tunnels] [bgp_share]``.
+``bgp_share`` (default 0.02) of the rows are BGP records (status changes, routes).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from vpnlog_analytics import analysis, catalog, schema
+from vpnlog_analytics.analysis import bgp
 
 MESSAGES = (
     "sending packet: from 1.1.1.1 [UDP 500] to cgw-0123abcd [UDP 500] (100 bytes)",
@@ -76,6 +78,80 @@ def make_events(n_rows: int = 1_000_000, n_tunnels: int = 100, seed: int = 0) ->
     return frame
 
 
+NB = "169.254.10.1"
+#: (bgp_type, status, details or None, share): what the BGP rows say.
+_FSM = "AWS-side peer BGP session state has changed from {} to {} with neighbor " + NB
+BGP_RECORDS = (
+    ("BGPStatus", "UP", _FSM.format("OpenConfirm", "Established"), 0.2),
+    ("BGPStatus", "DOWN", _FSM.format("Established", "Idle"), 0.12),
+    (
+        "BGPStatus",
+        "DOWN",
+        f"AWS-side peer sent a Hold Timer Expired notification to neighbor {NB}",
+        0.05,
+    ),
+    (
+        "BGPStatus",
+        "DOWN",
+        f"AWS-side peer received notification 6/2 (Cease/Administrative Shutdown) from {NB}",
+        0.03,
+    ),
+    ("RouteStatus", "ADVERTISED", None, 0.4),
+    ("RouteStatus", "WITHDRAWN", None, 0.15),
+    ("RouteStatus", "UPDATED", "DENIED due to: as-path contains our own AS", 0.05),
+)
+
+
+def mix_bgp(frame: pd.DataFrame, share: float, seed: int = 1) -> pd.DataFrame:
+    """Turn ``share`` of the rows into BGP records of the same tunnels (sorted stays sorted)."""
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    is_bgp = rng.random(n) < share
+    shares = np.array([r[3] for r in BGP_RECORDS])
+    kind = rng.choice(len(BGP_RECORDS), size=n, p=shares / shares.sum())
+    dtypes = schema.events_dtypes()
+    out = frame.copy()
+    out[schema.LOG_TYPE] = pd.Categorical.from_codes(
+        is_bgp.astype(int), dtype=dtypes[schema.LOG_TYPE]
+    )
+    out[schema.TUNNEL_UP] = out[schema.TUNNEL_UP].mask(is_bgp)
+    texts = [r[2] for r in BGP_RECORDS if r[2] is not None]
+    old = list(out[schema.DETAILS].cat.categories)
+    details = pd.Categorical(out[schema.DETAILS], categories=old + texts)
+    codes = details.codes.copy()
+    text_code = np.array([len(old) + texts.index(r[2]) if r[2] else -1 for r in BGP_RECORDS])
+    codes[is_bgp] = text_code[kind[is_bgp]]
+    out[schema.DETAILS] = pd.Categorical.from_codes(codes, categories=old + texts)
+    names = [r.event if (r := catalog.classify(t)) else "unknown" for t in texts]
+    route_events = {"ADVERTISED": "route_advertised", "WITHDRAWN": "route_withdrawn"}
+    ev_of = [names[texts.index(r[2])] if r[2] else route_events[r[1]] for r in BGP_RECORDS]
+    event = out[schema.EVENT].astype(object).to_numpy().copy()
+    event[is_bgp] = np.array(ev_of, dtype=object)[kind[is_bgp]]
+    out[schema.EVENT] = pd.Categorical(event, dtype=dtypes[schema.EVENT])
+    btype = np.where(is_bgp, np.array([r[0] for r in BGP_RECORDS], dtype=object)[kind], None)
+    status = np.where(is_bgp, np.array([r[1] for r in BGP_RECORDS], dtype=object)[kind], None)
+    out[schema.BGP_TYPE] = pd.Categorical(btype, dtype=dtypes[schema.BGP_TYPE])
+    out[schema.BGP_STATUS] = pd.Categorical(status, dtype=dtypes[schema.BGP_STATUS])
+    is_route = is_bgp & (out[schema.BGP_TYPE] == "RouteStatus").to_numpy(dtype=bool, na_value=False)
+    prefixes = [f"10.{i}.0.0/16" for i in range(20)]
+    pcode = np.where(is_route, rng.integers(0, len(prefixes), n), -1)
+    out[schema.BGP_PREFIX] = pd.Categorical.from_codes(pcode, categories=prefixes)
+    out[schema.BGP_AS_PATH] = pd.Categorical.from_codes(
+        np.where(is_route, 0, -1), categories=["65000"]
+    )
+    out[schema.BGP_NEXT_HOP_IP] = pd.Categorical.from_codes(
+        np.where(is_route, 0, -1), categories=[NB]
+    )
+    for col, value in (
+        (schema.BGP_LOCAL_PREF, 100),
+        (schema.BGP_MED, 100),
+        (schema.BGP_WEIGHT, 32768),
+    ):
+        out[col] = pd.array(np.where(is_route, value, 0), dtype="Int64")
+        out.loc[~is_route, col] = pd.NA
+    return out
+
+
 def bench(events: pd.DataFrame) -> dict[str, float]:
     """Time each function once (after one warm-up call) and return seconds."""
     calls = {
@@ -89,6 +165,10 @@ def bench(events: pd.DataFrame) -> dict[str, float]:
         "flap_frequency": lambda: analysis.flap_frequency(events),
         "summary": lambda: analysis.summary(events),
         "diagnose": lambda: analysis.diagnose(events),
+        "bgp_sessions": lambda: bgp.bgp_sessions(events),
+        "bgp_outages": lambda: bgp.bgp_outages(events),
+        "routes": lambda: bgp.routes(events),
+        "route_events": lambda: bgp.route_events(events),
     }
     analysis.tunnel_states(events)
     out = {}
@@ -103,13 +183,16 @@ def main() -> None:
     """Run the benchmark and print one line per function."""
     n_rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_tunnels = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    events = make_events(n_rows, n_tunnels)
+    bgp_share = float(sys.argv[3]) if len(sys.argv) > 3 else 0.02
+    events = mix_bgp(make_events(n_rows, n_tunnels), bgp_share)
     timings = bench(events)
     suite = ("flaps", "outages(tunnel)", "outages(connection)", "rekey_stats", "availability")
     for name, sec in timings.items():
         print(f"{name:22s} {sec:7.3f} s  {len(events) / sec / 1e6:6.1f} M rows/s")
     total = sum(timings[k] for k in suite)
     print(f"{'issue-3 suite':22s} {total:7.3f} s  ({', '.join(suite)})")
+    n_bgp = int((events[schema.LOG_TYPE] == "bgp").sum())
+    print(f"{'BGP rows':22s} {n_bgp:8d} of {len(events)}")
 
 
 if __name__ == "__main__":
