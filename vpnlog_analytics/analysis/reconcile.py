@@ -100,12 +100,6 @@ _POINT_COLUMNS = (
 
 def _metric_points(metrics: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     """One row per (tunnel, point) with the three metrics side by side, inside [lo, hi)."""
-    missing = [c for c in s.METRIC_COLUMNS if c not in metrics.columns]
-    if missing:
-        raise OptionError(
-            f"metrics table lacks column(s) {missing}; expected {list(s.METRIC_COLUMNS)} "
-            "(as fetch_metrics returns)"
-        )
     m = metrics[list(s.METRIC_COLUMNS)].copy()
     m[s.TIME] = pd.to_datetime(m[s.TIME], utc=True)
     t = m[s.TIME].dt.as_unit("ns").array.asi8
@@ -220,6 +214,12 @@ def _kernel(
 ) -> tuple[pd.DataFrame, list[tuple[str, str, int, int, str]], tuple[int, int]]:
     stale = to_ns_duration("stale_after", stale_after, allow_none=False)
     assert stale is not None
+    missing = [c for c in s.METRIC_COLUMNS if c not in metrics.columns]
+    if missing:
+        raise OptionError(
+            f"metrics table lacks column(s) {missing}; expected {list(s.METRIC_COLUMNS)} "
+            "(as fetch_metrics returns)"
+        )
     lo, hi = _window(events, metrics, start, end)
     points = _metric_points(metrics, lo, hi)
     records = _records_by_tunnel(events)
