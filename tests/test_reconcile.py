@@ -58,7 +58,9 @@ def expected(sc: Any) -> pd.DataFrame:
             sl = slice(60 * m, 60 * m + 60)
             up = int((true_up[sl] & known[sl]).sum())
             down = int((~true_up[sl] & known[sl]).sum())
-            rows.append((*key, m, up, down, 60 - up - down, metric_up[sl].sum() / 60, flow[sl].any()))
+            rows.append(
+                (*key, m, up, down, 60 - up - down, metric_up[sl].sum() / 60, flow[sl].any())
+            )
     cols = ["vpn_connection_id", "tunnel_ip", "minute", "up", "down", "unknown", "state", "flow"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -75,7 +77,9 @@ def test_points_match_the_per_second_truth(story: Any) -> None:
     known = want["up"] + want["down"]
     share = want["up"] / known.where(known > 0)
     status = np.where(
-        known == 0, "logging_gap", np.where((share - want["state"]).abs() <= 0.05, "agree", "disagree")
+        known == 0,
+        "logging_gap",
+        np.where((share - want["state"]).abs() <= 0.05, "agree", "disagree"),
     )
     assert (got["status"].astype(str).to_numpy() == status).all()
     assert ((got["data_in"] > 0).to_numpy() == want["flow"].to_numpy()).all()

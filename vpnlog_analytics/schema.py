@@ -7,6 +7,7 @@ declared here once (see DESIGN.md section 2). Other modules import these names.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -434,3 +435,29 @@ def tidy_metrics(frame: pd.DataFrame) -> pd.DataFrame:
     )
     out = out.drop_duplicates([VPN_CONNECTION_ID, TUNNEL_IP, METRIC, TIME])
     return out.sort_values([VPN_CONNECTION_ID, TUNNEL_IP, METRIC, TIME], ignore_index=True)
+
+
+def maintenance_table(rows: Sequence[tuple[object, ...]]) -> pd.DataFrame:
+    """Build a maintenance events table from rows in :data:`MAINTENANCE_COLUMNS` order.
+
+    Parameters
+    ----------
+    rows : list of tuple
+        (connection, tunnel or None, start, end, context, source, kind, reference,
+        description); times tz-aware or UTC.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns as objects (None where absent: ``tunnel_ip`` None means the whole
+        connection), times UTC, sorted by start, source and connection.
+    """
+    frame = pd.DataFrame(rows, columns=list(MAINTENANCE_COLUMNS), dtype=object)
+    for col in ("start", "end"):
+        frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[ns, UTC]")
+    for col in MAINTENANCE_COLUMNS:
+        if col not in ("start", "end"):
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame.sort_values(
+        ["start", EVENT_SOURCE, VPN_CONNECTION_ID], ignore_index=True, na_position="last"
+    )
