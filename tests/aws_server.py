@@ -4,7 +4,9 @@ Everything runs on 127.0.0.1 over real HTTP: boto3 talks to the proxy (``AWS_END
 the proxy forwards to ``moto.server.ThreadedMotoServer`` and, when told, answers a request
 itself with a fault instead: throttling, LimitExceeded, HTTP 500, an empty page that still
 carries a token, a connection closed before the response or in the middle of its body,
-an Insights query still "Running". Credentials are dummies; nothing leaves the machine.
+an Insights query still "Running", a GetMetricData response split into two pages
+(``PartialData`` + ``NextToken``) or answered with an ``InternalError`` result.
+Credentials are dummies; nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 #: Marker of the tokens of injected empty pages; the proxy maps them back.
 EMPTY = "EMPTY-PAGE:"
+#: Marker of the tokens of GetMetricData responses the proxy split in two pages.
+PAGE = "SPLIT-PAGE:"
 
 _ERRORS = {
     "throttle": (400, "ThrottlingException", "Rate exceeded"),
@@ -60,6 +64,7 @@ class Proxy:
     faults: list[Fault] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     injected: list[str] = field(default_factory=list)
+    pages: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take(self, op: str) -> Fault | None:
@@ -169,7 +174,15 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             if op == "StopQuery":
                 self._reply(200, b'{"success": true}')
                 return
+            if op == "GetMetricData" and PAGE.encode() in body:
+                token = json.loads(body)["NextToken"]
+                with proxy.lock:
+                    stored = proxy.pages.pop(token)
+                self._reply(200, stored, "application/x-amz-json-1.0")
+                return
             status, headers, data = self._forward(body)
+            if kind in ("page", "internal") and status == 200:
+                data = _metric_fault(proxy, kind, data)
             if kind == "cut":
                 self.send_response(status)
                 for k, v in headers:
@@ -193,6 +206,26 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _handle
 
     return Handler
+
+
+def _metric_fault(proxy: Proxy, kind: str, data: bytes) -> bytes:
+    """Rewrite a GetMetricData response: split it in two pages, or mark it InternalError."""
+    resp = json.loads(data)
+    results = resp.get("MetricDataResults", [])
+    if kind == "internal":
+        for r in results:
+            r.update(StatusCode="InternalError", Timestamps=[], Values=[])
+        return json.dumps(resp).encode()
+    rest = []
+    for r in results:
+        n = len(r.get("Timestamps", [])) // 2
+        rest.append({**r, "Timestamps": r["Timestamps"][n:], "Values": r["Values"][n:]})
+        r.update(StatusCode="PartialData", Timestamps=r["Timestamps"][:n], Values=r["Values"][:n])
+    token = f"{PAGE}{len(proxy.pages)}-{id(resp)}"
+    with proxy.lock:
+        proxy.pages[token] = json.dumps({"MetricDataResults": rest}).encode()
+    resp["NextToken"] = token
+    return json.dumps(resp).encode()
 
 
 class LocalAws:

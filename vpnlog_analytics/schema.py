@@ -7,6 +7,7 @@ declared here once (see DESIGN.md section 2). Other modules import these names.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -334,3 +335,129 @@ def stream_name_in(name: str) -> str | None:
     if m is None:
         return None
     return m[0] if m["kind"] is None or m[0].endswith(".log") else m[0] + ".log"
+
+
+# --- CloudWatch metrics and maintenance windows ------------------------------------------
+#: Columns of the metrics table (``fetch_metrics``, ``simulate_metrics``): one row per
+#: data point of one metric of one tunnel. ``time`` is the start of the point's period,
+#: ``period`` its length [s].
+METRIC: Final = "metric"
+VALUE: Final = "value"
+METRIC_PERIOD: Final = "period"
+METRIC_COLUMNS: Final = (TIME, VPN_CONNECTION_ID, TUNNEL_IP, METRIC, VALUE, METRIC_PERIOD)
+#: The ``AWS/VPN`` namespace and its per-tunnel metrics (dimensions ``VpnId`` and
+#: ``TunnelIpAddress``). ``TunnelState``: 1 up, 0 down (for BGP tunnels 1 = BGP
+#: established), read as the Average over the period, i.e. the share of it up;
+#: ``TunnelDataIn`` / ``TunnelDataOut``: bytes received / sent, read as the Sum.
+METRIC_NAMESPACE: Final = "AWS/VPN"
+TUNNEL_STATE: Final = "TunnelState"
+TUNNEL_DATA_IN: Final = "TunnelDataIn"
+TUNNEL_DATA_OUT: Final = "TunnelDataOut"
+METRIC_NAMES: Final = (TUNNEL_STATE, TUNNEL_DATA_IN, TUNNEL_DATA_OUT)
+#: The statistic each metric is read with.
+METRIC_STATS: Final = {TUNNEL_STATE: "Average", TUNNEL_DATA_IN: "Sum", TUNNEL_DATA_OUT: "Sum"}
+
+#: Columns of the maintenance events table (``fetch_maintenance``, ``read_health_events``,
+#: ``maintenance_windows``): what happened to a tunnel (``tunnel_ip`` NA: every tunnel of
+#: the connection), when, in which ``context``, according to which ``source``.
+CONTEXT: Final = "context"
+EVENT_SOURCE: Final = "event_source"
+KIND: Final = "kind"
+REFERENCE: Final = "reference"
+DESCRIPTION: Final = "description"
+MAINTENANCE_COLUMNS: Final = (
+    VPN_CONNECTION_ID,
+    TUNNEL_IP,
+    "start",
+    "end",
+    CONTEXT,
+    EVENT_SOURCE,
+    KIND,
+    REFERENCE,
+    DESCRIPTION,
+)
+#: Context values: AWS's tunnel maintenance, a change the customer made, neither.
+AWS_MAINTENANCE: Final = "aws_maintenance"
+CUSTOMER_CHANGE: Final = "customer_change"
+NO_CONTEXT: Final = "none"
+CONTEXTS: Final = (AWS_MAINTENANCE, CUSTOMER_CHANGE, NO_CONTEXT)
+#: Where a maintenance event came from.
+EVENT_SOURCES: Final = ("replacement_status", "health", "cloudtrail")
+
+
+def empty_metrics() -> pd.DataFrame:
+    """Return an empty metrics table with the column dtypes of :data:`METRIC_COLUMNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time`` (UTC), ``vpn_connection_id``, ``tunnel_ip``, ``metric`` (category),
+        ``value`` (float), ``period`` (int, [s]).
+    """
+    return pd.DataFrame(
+        {
+            TIME: pd.Series([], dtype="datetime64[ns, UTC]"),
+            VPN_CONNECTION_ID: pd.Series([], dtype="category"),
+            TUNNEL_IP: pd.Series([], dtype="category"),
+            METRIC: pd.Series([], dtype=_cat(METRIC_NAMES)),
+            VALUE: pd.Series([], dtype="float64"),
+            METRIC_PERIOD: pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def tidy_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a metrics table its dtypes and order (tunnel, metric, time).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns :data:`METRIC_COLUMNS` (times tz-aware or UTC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table with the dtypes of :func:`empty_metrics`, sorted, duplicate points
+        (same tunnel, metric and time) dropped.
+    """
+    missing = [c for c in METRIC_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"metrics table lacks column(s) {missing}; expected {METRIC_COLUMNS}")
+    out = pd.DataFrame(
+        {
+            TIME: pd.to_datetime(frame[TIME], utc=True).astype("datetime64[ns, UTC]"),
+            VPN_CONNECTION_ID: frame[VPN_CONNECTION_ID].astype(str).astype("category"),
+            TUNNEL_IP: frame[TUNNEL_IP].astype(str).astype("category"),
+            METRIC: frame[METRIC].astype(str).astype(_cat(METRIC_NAMES)),
+            VALUE: frame[VALUE].astype("float64"),
+            METRIC_PERIOD: frame[METRIC_PERIOD].astype("int64"),
+        }
+    )
+    out = out.drop_duplicates([VPN_CONNECTION_ID, TUNNEL_IP, METRIC, TIME])
+    return out.sort_values([VPN_CONNECTION_ID, TUNNEL_IP, METRIC, TIME], ignore_index=True)
+
+
+def maintenance_table(rows: Sequence[tuple[object, ...]]) -> pd.DataFrame:
+    """Build a maintenance events table from rows in :data:`MAINTENANCE_COLUMNS` order.
+
+    Parameters
+    ----------
+    rows : list of tuple
+        (connection, tunnel or None, start, end, context, source, kind, reference,
+        description); times tz-aware or UTC.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns as objects (None where absent: ``tunnel_ip`` None means the whole
+        connection), times UTC, sorted by start, source and connection.
+    """
+    frame = pd.DataFrame(rows, columns=list(MAINTENANCE_COLUMNS), dtype=object)
+    for col in ("start", "end"):
+        frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[ns, UTC]")
+    for col in MAINTENANCE_COLUMNS:
+        if col not in ("start", "end"):
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame.sort_values(
+        ["start", EVENT_SOURCE, VPN_CONNECTION_ID], ignore_index=True, na_position="last"
+    )

@@ -1,4 +1,4 @@
-"""Live AWS: CloudWatch Logs fetch, S3 exports, the tunnels' log options.
+"""Live AWS: CloudWatch Logs and metrics, S3 exports, tunnel options, maintenance sources.
 
 The only part of the package that imports boto3 (import it explicitly:
 ``from vpnlog_analytics.aws import fetch_logs``). Every function takes
@@ -16,19 +16,33 @@ from .errors import (
     RegionMismatchError,
     RetryBudgetExceededError,
 )
+from .maintenance import (
+    HealthUnavailableError,
+    fetch_cloudtrail_changes,
+    fetch_health_events,
+    fetch_maintenance,
+    fetch_replacement_status,
+)
+from .metrics import fetch_metrics
 from .s3 import ExportTask, export_logs, list_s3_objects
 
 __all__ = [
     "AccessDeniedError",
     "ExpiredTokenError",
     "ExportTask",
+    "HealthUnavailableError",
     "LogGroupNotFoundError",
     "NoCredentialsError",
     "RegionMismatchError",
     "RetryBudgetExceededError",
     "enable_logging",
     "export_logs",
+    "fetch_cloudtrail_changes",
+    "fetch_health_events",
     "fetch_logs",
+    "fetch_maintenance",
+    "fetch_metrics",
+    "fetch_replacement_status",
     "list_s3_objects",
     "list_vpn_tunnels",
 ]

@@ -135,15 +135,20 @@ def session_of(boto3_session: boto3.Session | None) -> boto3.Session:
     return boto3_session if boto3_session is not None else boto3.Session()
 
 
-def client(service: str, boto3_session: boto3.Session | None = None) -> Any:
+def client(
+    service: str, boto3_session: boto3.Session | None = None, *, region_name: str | None = None
+) -> Any:
     """Build the client of one AWS service: the one place clients are made.
 
     Parameters
     ----------
     service : str
-        ``"logs"``, ``"s3"``, ``"ec2"`` or ``"sts"``.
+        ``"logs"``, ``"s3"``, ``"ec2"``, ``"sts"``, ``"cloudwatch"``, ``"health"``,
+        ``"cloudtrail"``.
     boto3_session : boto3.Session, optional
         As for every AWS function of the package.
+    region_name : str, optional
+        Another region than the session's (the Health API is served from ``us-east-1``).
 
     Returns
     -------
@@ -157,7 +162,8 @@ def client(service: str, boto3_session: boto3.Session | None = None) -> Any:
     """
     session = session_of(boto3_session)
     try:
-        return session.client(service, config=_CONFIG)  # type: ignore[call-overload]
+        kwargs = {"region_name": region_name} if region_name else {}
+        return session.client(service, config=_CONFIG, **kwargs)  # type: ignore[call-overload]
     except bce.NoRegionError as exc:
         raise RegionMismatchError(
             "no AWS region is configured; set AWS_REGION / AWS_DEFAULT_REGION or pass "
