@@ -28,7 +28,9 @@ import pyarrow.compute as pc
 from .. import schema as s
 from ..errors import AwsError, OptionError
 from ..io.decode import NAT, parse_time_strings
+from ..io.issues import ERRORS_CHOICES
 from ..io.reader import parse_records
+from ..options import check_choice, to_utc
 from ._client import CallStats, RateLimiter, Retry, call, client, error_code
 from .cache import RAW_SCHEMA, DayCache
 from .errors import LogGroupNotFoundError, RegionMismatchError
@@ -352,14 +354,6 @@ def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
-def _utc(value: Any, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise OptionError(f"{name}={value!r} is not a time") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def _ms(ts: pd.Timestamp) -> int:
     return int(ts.value // 1_000_000)
 
@@ -554,13 +548,11 @@ def fetch_logs(
     >>> events = fetch_logs("/aws/vendedlogs/vpn", start="2026-10-01", end="2026-11-01",
     ...                     cache_dir="~/.cache/vpnlogs")  # doctest: +SKIP
     """
-    if method not in METHODS:
-        raise OptionError(f"method={method!r}; allowed: {', '.join(METHODS)}")
-    if errors not in ("skip", "raise"):
-        raise OptionError(f"errors={errors!r}; allowed: skip, raise")
+    check_choice("method", method, METHODS)
+    check_choice("errors", errors, ERRORS_CHOICES)
     if max_concurrency < 1:
         raise OptionError(f"max_concurrency={max_concurrency}; must be at least 1")
-    t0, t1 = _utc(start, "start"), _utc(end, "end")
+    t0, t1 = to_utc(start, "start"), to_utc(end, "end")
     if t0 >= t1:
         raise OptionError(f"start ({t0}) must be before end ({t1})")
     now = pd.Timestamp.now(tz="UTC")

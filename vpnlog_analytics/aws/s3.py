@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import botocore.exceptions as bce
-import pandas as pd
 
 from ..errors import AwsError, SourceError
+from ..options import to_utc
 from ._client import Retry, call, client, error_code
 from .errors import LogGroupNotFoundError
 
@@ -162,10 +162,8 @@ class ExportTask:
     uri: str
 
 
-def _ms(value: Any) -> int:
-    ts = pd.Timestamp(value)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.value // 1_000_000)
+def _ms(value: Any, name: str = "time") -> int:
+    return int(to_utc(value, name).value // 1_000_000)
 
 
 def _active_tasks(logs: Any) -> list[str]:
@@ -236,8 +234,8 @@ def export_logs(
     params: dict[str, Any] = {
         "taskName": f"vpnlog-{uuid.uuid4().hex[:12]}",
         "logGroupName": log_group,
-        "fromTime": _ms(start),
-        "to": _ms(end) - 1,  # inclusive in the API
+        "fromTime": _ms(start, "start"),
+        "to": _ms(end, "end") - 1,  # inclusive in the API
         "destination": bucket,
         "destinationPrefix": prefix,
     }

@@ -6,7 +6,8 @@ import logging
 from collections import Counter
 from typing import Final
 
-from ..errors import OptionError, ParseError
+from ..errors import ParseError
+from ..options import check_choice
 
 __all__ = ["ERRORS_CHOICES", "Issues"]
 
@@ -26,12 +27,7 @@ class Issues:
     """
 
     def __init__(self, errors: str) -> None:
-        if errors not in ERRORS_CHOICES:
-            raise OptionError(
-                f"errors={errors!r} is not valid; choose one of "
-                f"{', '.join(map(repr, ERRORS_CHOICES))}"
-            )
-        self.errors = errors
+        self.errors = check_choice("errors", errors, ERRORS_CHOICES)
         self.skipped: Counter[str] = Counter()
         self.examples: list[str] = []
 

@@ -34,6 +34,8 @@ import pyarrow.parquet as pq
 
 from .. import schema as s
 from ..errors import OptionError, SourceError
+from ..options import check_choice, to_utc
+from .issues import ERRORS_CHOICES
 from .reader import Source
 from .stream import iter_events
 
@@ -123,13 +125,6 @@ def _check_partition_by(partition_by: Sequence[str]) -> tuple[str, ...]:
             f"from {allowed}, e.g. ('date',)"
         )
     return parts
-
-
-def _choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise OptionError(f"{name}={value!r} is not valid; choose one of {choices}")
-    return value
 
 
 def _load_manifest(root: Path) -> dict[str, Any]:
@@ -342,8 +337,8 @@ def to_parquet(
     (1004030, 112)
     """
     parts = _check_partition_by(partition_by)
-    _choice("existing", existing, EXISTING)
-    _choice("errors", errors, ("raise", "skip"))
+    check_choice("existing", existing, EXISTING)
+    check_choice("errors", errors, ERRORS_CHOICES)
     if not isinstance(files_per_chunk, int) or files_per_chunk < 1:
         raise OptionError(f"files_per_chunk={files_per_chunk!r} must be an integer >= 1")
     root = Path(dataset_dir).expanduser()
@@ -405,16 +400,8 @@ def to_parquet(
 
 
 def _window(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    def conv(name: str, value: Any) -> pd.Timestamp | None:
-        if value is None:
-            return None
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, TypeError) as exc:
-            raise OptionError(f"{name}={value!r} is not a time: {exc}") from None
-        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-    lo, hi = conv("start", start), conv("end", end)
+    lo = None if start is None else to_utc(start, "start")
+    hi = None if end is None else to_utc(end, "end")
     if lo is not None and hi is not None and hi < lo:
         raise OptionError(f"end={hi} is before start={lo}")
     return lo, hi
@@ -498,7 +485,7 @@ def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "so
     list of str
         Every ``vpn_connection_id`` with at least one row in the dataset.
     """
-    _choice("order", order, ("sorted", "written"))
+    check_choice("order", order, ("sorted", "written"))
     manifest = _load_manifest(Path(dataset_dir).expanduser())
     first = dict.fromkeys(c for e in manifest["files"] for c in e["connections"])
     return sorted(first) if order == "sorted" else list(first)

@@ -139,7 +139,7 @@ def write_samples(out_dir: str | Path) -> list[Path]:
         for old in sorted(export.rglob("*"), reverse=True):
             old.unlink() if old.is_file() else old.rmdir()
     written = sim.write(export, "s3_export")
-    day = pd.Timestamp(SAMPLES_INSIGHTS_DAY)
+    day = pd.Timestamp(SAMPLES_INSIGHTS_DAY, tz="UTC")
     written += sim.write(
         out,
         "insights_csv",

@@ -23,15 +23,14 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .scenario import Simulation
+from ..options import check_choice, to_utc
 
-__all__ = ["ENVELOPES", "Envelope", "write"]
+__all__ = ["ENVELOPES", "Envelope", "Simulated", "write"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +56,24 @@ _DISCOVERED: Final = (
 _CONTROL_TEXT: Final = "CWL CONTROL MESSAGE: Checking health of destination Firehose."
 
 
+class Simulated(Protocol):
+    """What a writer needs of a :class:`~vpnlog_analytics.simulate.Simulation`.
+
+    (A protocol, so this module needs nothing of ``scenario``: the simulation imports its
+    writers, never the other way round.)
+    """
+
+    records: pd.DataFrame
+    tunnels: pd.DataFrame
+    seed: int
+    account_id: str
+
+
 @dataclass
 class _Batch:
     """The records to write and what every writer derives from them."""
 
-    sim: Simulation
+    sim: Simulated
     records: pd.DataFrame  # the window, original index kept (it seeds ids)
     rng: np.random.Generator
     seed: int
@@ -127,12 +139,6 @@ def _token(prefix: str, seed: int, *parts: object) -> str:
     return f"{prefix}/{h:010d}{seed % 10**20:020d}{h * 7919 % 10**26:026d}/s"
 
 
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-    return value
-
-
 # --- raw -----------------------------------------------------------------------------------
 def _write_raw(b: _Batch, out: Path, *, gzip: bool = False) -> list[Path]:
     """Write one file per stream, one message a line.
@@ -168,7 +174,7 @@ def _write_s3_export(
     A new part starts every ``max_lines_per_part`` lines; lines are ``<time> <message>``;
     the ``aws-logs-write-test`` marker sits at the task prefix.
     """
-    _choice("time_prefix", time_prefix, ("iso", "epoch_ms"))
+    check_choice("time_prefix", time_prefix, ("iso", "epoch_ms"))
     if max_lines_per_part < 1:
         raise ValueError("max_lines_per_part must be at least 1")
     task = task_id or b.uuid()
@@ -189,9 +195,9 @@ def _write_s3_export(
 
 # --- Logs Insights downloads ---------------------------------------------------------------
 def _insights_rows(b: _Batch, fields: str, time_format: str, sort: str) -> list[dict[str, str]]:
-    _choice("fields", fields, ("message", "discovered"))
-    _choice("time_format", time_format, ("iso", "epoch_ms"))
-    _choice("sort", sort, ("desc", "asc"))
+    check_choice("fields", fields, ("message", "discovered"))
+    check_choice("time_format", time_format, ("iso", "epoch_ms"))
+    check_choice("sort", sort, ("desc", "asc"))
     # the console sorts by @timestamp (default: desc); rows of one second keep stream order
     ms_all = b.ms
     order = np.argsort(-ms_all if sort == "desc" else ms_all, kind="stable")
@@ -445,19 +451,14 @@ ENVELOPES: Final = tuple(_WRITERS)
 def _window(records: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     keep = pd.Series(True, index=records.index)
     if start is not None:
-        keep &= records["time"] >= _utc(start)
+        keep &= records["time"] >= to_utc(start, "start")
     if end is not None:
-        keep &= records["time"] < _utc(end)
+        keep &= records["time"] < to_utc(end, "end")
     return records[keep]
 
 
-def _utc(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def write(
-    sim: Simulation,
+    sim: Simulated,
     out_dir: str | Path,
     envelope: Envelope,
     *,
@@ -471,7 +472,8 @@ def write(
     Parameters
     ----------
     sim : Simulation
-        The simulation whose ``records`` to write.
+        The simulation whose ``records`` to write (anything with ``records``, ``seed``
+        and ``account_id``).
     out_dir : str or pathlib.Path
         Directory to write into (created).
     envelope : str

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, schema
+from ..options import to_utc
 from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
 from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
 
@@ -344,10 +345,7 @@ def _resolve_time(value: str | pd.Timestamp | pd.Timedelta, start: pd.Timestamp)
 
 
 def _utc(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        return ts.tz_localize("UTC")
-    return ts.tz_convert("UTC")
+    return to_utc(value)  # one rule for naive times, as everywhere
 
 
 def _connection_index(inc: Incident, tunnels: list[_Tunnel]) -> int:

@@ -1,0 +1,538 @@
+"""The one place for time and option rules: to UTC, windows, choices, durations, frequencies.
+
+Every layer (analysis, plotting, report, explorer, CLI, AWS fetches, Parquet filters, the
+simulator) converts its options here, so the same value means the same thing everywhere
+and a bad one gets the same message.
+
+**Naive times -- one rule.** Text without an offset is UTC: ``"2026-10-21 09:30"`` is
+09:30 UTC, as AWS logs, consoles and the ``vpnlog`` command show times. A time *object*
+must carry its time zone: a naive :class:`datetime.datetime` (or naive
+:class:`pandas.Timestamp`, or :class:`numpy.datetime64`) raises :class:`OptionError`
+naming the fix, because Python code makes naive datetimes in local time
+(``datetime.now()``) and reading them as UTC would shift a window silently by the
+machine's offset. Aware times in any zone are converted to UTC.
+
+**Default window -- one rule.** An analysis window is half-open, ``[start, end)``. The
+default is the span of the records: from the first record's time to the end of the last
+record's second (last + 1 s; records have one-second resolution), so every record, the
+last one too, lies inside. Views that need round bounds widen that span outward, never
+inward: the report to whole UTC days (``align="1D"``), the explorer to its slider's steps.
+
+**Choices** are validated by :func:`check_choice`, whose message lists the allowed values;
+**durations** accept ``"120s"``, ``"5min"``, a Timedelta or a number of seconds;
+**frequencies** any pandas frequency (``"1h"``, ``"1D"``, ``"MS"``).
+
+This module imports only :mod:`vpnlog_analytics.errors` (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Final, TypeAlias
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import BaseOffset, Tick
+
+from .errors import OptionError
+
+__all__ = [
+    "DEFAULT_CAUSE_LOOKBACK",
+    "DEFAULT_COLLISION_THRESHOLD",
+    "DEFAULT_END_PAD",
+    "DEFAULT_FLAP_WINDOW",
+    "DEFAULT_INCIDENT_GAP",
+    "DEFAULT_MIN_FLAPS",
+    "DEFAULT_SLA",
+    "WINDOW_COLUMNS",
+    "DurationLike",
+    "ExcludeLike",
+    "FreqLike",
+    "TimeLike",
+    "check_choice",
+    "check_fraction",
+    "check_positive_int",
+    "default_window",
+    "period_edges",
+    "period_index",
+    "resolve_exclude",
+    "resolve_window",
+    "to_duration",
+    "to_ns_duration",
+    "to_offset_checked",
+    "to_utc",
+    "ts_ns",
+]
+
+TimeLike: TypeAlias = pd.Timestamp | dt.datetime | str | None
+DurationLike: TypeAlias = pd.Timedelta | dt.timedelta | str | int | float | None
+FreqLike: TypeAlias = str | BaseOffset
+ExcludeLike: TypeAlias = pd.DataFrame | Iterable[tuple[TimeLike, TimeLike]] | None
+
+#: Columns of a table of time windows (exclusions, outages): ``start`` and ``end``.
+WINDOW_COLUMNS: Final = ("start", "end")
+#: The default window ends this long after the last record (the logs' time resolution).
+DEFAULT_END_PAD: Final = pd.Timedelta(1, "s")
+
+# --- defaults of the analysis options (DESIGN.md section 4), declared once -----------------
+#: How far before a change to down an error event may be to count as its cause [s].
+#: Built at run time so it is not the interned literal: an analysis given a prepared
+#: context tells "not passed" (this very object) from an explicit "120s".
+DEFAULT_CAUSE_LOOKBACK: Final = "".join(("120", "s"))
+#: A flapping episode: at least this many flaps...
+DEFAULT_MIN_FLAPS: Final = 3
+#: ...within this long.
+DEFAULT_FLAP_WINDOW: Final = "1h"
+#: Collision messages of one tunnel at most this far apart are one incident.
+DEFAULT_INCIDENT_GAP: Final = "60s"
+#: Collision rate (incidents per negotiation) above which the diagnosis reports it.
+DEFAULT_COLLISION_THRESHOLD: Final = 0.1
+#: AWS's published Site-to-Site VPN availability target (monthly).
+DEFAULT_SLA: Final = 0.9995
+
+_FREQ_EXAMPLES = "'1h', '1D', '7D', 'W-MON', 'MS' (month start), 'QS', 'YS'"
+
+
+def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``allowed``, else raise naming the allowed values.
+
+    Parameters
+    ----------
+    name : str
+        The option's name, for the message.
+    value : object
+        What was passed.
+    allowed : sequence of str
+        The accepted values.
+
+    Returns
+    -------
+    str
+        ``value``.
+
+    Raises
+    ------
+    OptionError
+        ``"level='tunnels' is not valid; choose one of 'tunnel', 'connection'"``.
+
+    Examples
+    --------
+    >>> check_choice("level", "tunnel", ("tunnel", "connection"))
+    'tunnel'
+    """
+    if not isinstance(value, str) or value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise OptionError(f"{name}={value!r} is not valid; choose one of {choices}")
+    return value
+
+
+def check_fraction(name: str, value: object, *, inclusive: bool = True) -> float:
+    """Return a fraction option (e.g. an SLA of 0.9995) as a float, else raise.
+
+    Parameters
+    ----------
+    name : str
+        The option's name.
+    value : object
+        What was passed.
+    inclusive : bool, default True
+        Accept 0 and 1 themselves; False: strictly between.
+
+    Returns
+    -------
+    float
+        The fraction.
+
+    Examples
+    --------
+    >>> check_fraction("sla", 0.9995)
+    0.9995
+    """
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = 0.0 <= v <= 1.0 if inclusive else 0.0 < v < 1.0
+    if not ok:
+        raise OptionError(f"{name}={value!r} must be a fraction between 0 and 1 (e.g. 0.9995)")
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Return a count option (at least 1) as an int, else raise.
+
+    Parameters
+    ----------
+    name : str
+        The option's name.
+    value : object
+        What was passed.
+
+    Returns
+    -------
+    int
+        The count.
+
+    Examples
+    --------
+    >>> check_positive_int("min_flaps", 3)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise OptionError(f"{name}={value!r} must be a positive integer")
+    return int(value)
+
+
+def to_utc(value: object, name: str = "time") -> pd.Timestamp:
+    """Convert a time option to a UTC Timestamp: naive text is UTC, naive objects are refused.
+
+    Parameters
+    ----------
+    value : str, datetime.datetime or pandas.Timestamp
+        Text (ISO 8601 or anything :class:`pandas.Timestamp` reads; without an offset it
+        is UTC) or a tz-aware time in any zone.
+    name : str, default "time"
+        The option's name, for the message.
+
+    Returns
+    -------
+    pandas.Timestamp
+        tz-aware, UTC.
+
+    Raises
+    ------
+    OptionError
+        Text that is no time, a naive datetime object, or anything else.
+
+    Examples
+    --------
+    >>> to_utc("2026-10-21 09:30")
+    Timestamp('2026-10-21 09:30:00+0000', tz='UTC')
+    """
+    if isinstance(value, str):
+        try:
+            ts = pd.Timestamp(value)
+        except ValueError as exc:
+            raise OptionError(f"{name}={value!r} is not a time: {exc}") from None
+        if pd.isna(ts):
+            raise OptionError(f"{name}={value!r} is not a time")
+        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if isinstance(value, dt.datetime | np.datetime64) and not pd.isna(value):
+        ts = pd.Timestamp(value)
+        if ts.tzinfo is None:
+            raise OptionError(
+                f"{name}={value!r} has no time zone; pass a tz-aware time such as "
+                f"pd.Timestamp('{ts.isoformat()}', tz='UTC') or a UTC string"
+            )
+        return ts.tz_convert("UTC")
+    raise OptionError(f"{name}={value!r} is not a time; pass a tz-aware Timestamp or a UTC string")
+
+
+def ts_ns(ts: pd.Timestamp) -> int:
+    """Return a Timestamp as integer nanoseconds since the epoch.
+
+    Parameters
+    ----------
+    ts : pandas.Timestamp
+        The time.
+
+    Returns
+    -------
+    int
+        Nanoseconds since 1970-01-01 UTC.
+    """
+    return int(ts.as_unit("ns").value)
+
+
+def default_window(
+    times: pd.Series | pd.Index, *, align: DurationLike = None
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the default window of a table's times: its span, widened to ``align``.
+
+    Parameters
+    ----------
+    times : pandas.Series or pandas.DatetimeIndex
+        The ``time`` column (tz-aware UTC).
+    align : str or pandas.Timedelta, optional
+        Widen the span outward to whole multiples of this duration since the epoch
+        (``"1D"``: whole UTC days, ``"1h"``, ``"15min"``); default the span itself.
+
+    Returns
+    -------
+    (pandas.Timestamp, pandas.Timestamp) or None
+        ``[first, last + 1 s)``, widened; None when there is no time at all.
+
+    Examples
+    --------
+    >>> default_window(events["time"], align="1D")  # doctest: +SKIP
+    """
+    if len(times) == 0:
+        return None
+    lo, hi = times.min(), times.max()
+    if pd.isna(lo) or pd.isna(hi):
+        return None
+    hi = hi + DEFAULT_END_PAD
+    if align is not None:
+        step = to_duration("align", align)
+        if step <= pd.Timedelta(0):
+            raise OptionError(f"align={align!r} must be a positive duration such as '1D'")
+        lo, hi = lo.floor(step), hi.ceil(step)
+    return lo, hi
+
+
+def resolve_window(
+    times: pd.Series, start: TimeLike, end: TimeLike, *, align: DurationLike = None
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the window ``[start, end)`` from the options, filling gaps by the default.
+
+    A bound not given comes from :func:`default_window` of ``times``. With no time in the
+    table, a missing bound copies the given one (an empty window); None when neither is
+    given.
+
+    Parameters
+    ----------
+    times : pandas.Series
+        The ``time`` column.
+    start, end : str, pandas.Timestamp or None
+        The options (see :func:`to_utc`).
+    align : str, optional
+        Passed to :func:`default_window`.
+
+    Returns
+    -------
+    (pandas.Timestamp, pandas.Timestamp) or None
+        The window, UTC.
+
+    Raises
+    ------
+    OptionError
+        A bound is no time, or ``end`` is before ``start``.
+    """
+    lo = to_utc(start, "start") if start is not None else None
+    hi = to_utc(end, "end") if end is not None else None
+    if lo is None or hi is None:
+        span = default_window(times, align=align)
+        if span is None:
+            if lo is None and hi is None:
+                return None
+            lo = hi if lo is None else lo
+            hi = lo if hi is None else hi
+        else:
+            lo = span[0] if lo is None else lo
+            hi = span[1] if hi is None else hi
+    assert lo is not None and hi is not None
+    if hi < lo:
+        raise OptionError(f"end={hi} is before start={lo}; the window must not be negative")
+    return lo, hi
+
+
+def to_ns_duration(name: str, value: DurationLike, *, allow_none: bool = True) -> int | None:
+    """Convert a duration option (``"120s"``, Timedelta, seconds as a number) to ns.
+
+    Parameters
+    ----------
+    name : str
+        The option's name.
+    value : str, pandas.Timedelta, datetime.timedelta, int, float or None
+        The duration; a number is seconds [s].
+    allow_none : bool, default True
+        Accept None (returned as None).
+
+    Returns
+    -------
+    int or None
+        Nanoseconds (non-negative).
+
+    Examples
+    --------
+    >>> to_ns_duration("cause_lookback", "120s")
+    120000000000
+    """
+    if value is None:
+        if allow_none:
+            return None
+        raise OptionError(f"{name} must be a duration such as '120s' or '1h'")
+    try:
+        td = (
+            pd.Timedelta(value, unit="s") if isinstance(value, int | float) else pd.Timedelta(value)
+        )
+    except (ValueError, TypeError) as exc:
+        raise OptionError(
+            f"{name}={value!r} is not a duration ({exc}); use e.g. '120s', '5min', '1h'"
+        ) from None
+    if pd.isna(td) or td < pd.Timedelta(0):
+        raise OptionError(f"{name}={value!r} must be a non-negative duration")
+    return int(td.as_unit("ns").value)
+
+
+def to_duration(name: str, value: DurationLike) -> pd.Timedelta:
+    """Convert a required duration option to a Timedelta (see :func:`to_ns_duration`).
+
+    Parameters
+    ----------
+    name : str
+        The option's name.
+    value : str, pandas.Timedelta, datetime.timedelta, int or float
+        The duration; a number is seconds [s].
+
+    Returns
+    -------
+    pandas.Timedelta
+        The duration.
+
+    Examples
+    --------
+    >>> to_duration("window", "1h")
+    Timedelta('0 days 01:00:00')
+    """
+    ns = to_ns_duration(name, value, allow_none=False)
+    assert ns is not None
+    return pd.Timedelta(ns, unit="ns")
+
+
+def to_offset_checked(freq: FreqLike, *, name: str = "freq") -> BaseOffset:
+    """Convert a pandas frequency, naming the accepted forms when it is not one.
+
+    Parameters
+    ----------
+    freq : str or pandas.DateOffset
+        ``"1h"``, ``"1D"``, ``"W-MON"``, ``"MS"``, ...
+    name : str, default "freq"
+        The option's name.
+
+    Returns
+    -------
+    pandas.DateOffset
+        The offset (positive).
+
+    Examples
+    --------
+    >>> to_offset_checked("1D")
+    <Day>
+    """
+    try:
+        offset = to_offset(freq)
+    except (ValueError, TypeError) as exc:
+        raise OptionError(
+            f"{name}={freq!r} is not a pandas frequency ({exc}); use e.g. {_FREQ_EXAMPLES}"
+        ) from None
+    if offset is None or (isinstance(offset, Tick) and offset.nanos <= 0):
+        raise OptionError(f"{name}={freq!r} must be a positive frequency")
+    return offset
+
+
+def period_edges(window: tuple[int, int], freq: FreqLike) -> np.ndarray:
+    """Return the edges (ns) of the periods of ``freq`` that cover ``[start, end)``.
+
+    Periods are aligned as pandas aligns them (days at midnight UTC, ``"MS"`` on the first
+    of the month); the first may start before the window, the last end after it. An
+    empty window has no periods (one edge).
+
+    Parameters
+    ----------
+    window : (int, int)
+        ``start`` and ``end`` in ns.
+    freq : str or pandas.DateOffset
+        The period length.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ns, ascending.
+    """
+    offset = to_offset_checked(freq)
+    lo = pd.Timestamp(window[0], unit="ns", tz="UTC")
+    hi = pd.Timestamp(window[1], unit="ns", tz="UTC")
+    if isinstance(offset, Tick):
+        first = lo.floor(pd.Timedelta(offset.nanos, unit="ns"))
+    else:
+        first = offset.rollback(lo.normalize())
+        if first > lo:  # offsets with an intraday anchor: step back once more
+            first = first - offset
+    if hi <= lo:
+        return np.array([ts_ns(first)], dtype=np.int64)
+    edges = pd.date_range(first, hi, freq=offset)
+    ns = edges.as_unit("ns").asi8
+    if ns[-1] < window[1]:
+        ns = np.append(ns, ts_ns(edges[-1] + offset))
+    return np.asarray(ns, dtype=np.int64)
+
+
+def period_index(edges: np.ndarray) -> pd.DatetimeIndex:
+    """Return the period labels (their start times) of the periods between ``edges``.
+
+    Parameters
+    ----------
+    edges : numpy.ndarray
+        From :func:`period_edges`.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        UTC.
+    """
+    return pd.DatetimeIndex(edges[:-1].view("M8[ns]")).tz_localize("UTC")
+
+
+def resolve_exclude(exclude: ExcludeLike) -> tuple[np.ndarray, np.ndarray]:
+    """Return maintenance windows as sorted, merged ``(starts, ends)`` arrays in ns.
+
+    Parameters
+    ----------
+    exclude : list of (start, end) pairs, pandas.DataFrame or None
+        Pairs of times (see :func:`to_utc`) or a DataFrame with ``start`` and ``end``
+        columns (:data:`WINDOW_COLUMNS`).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        int64 ns; overlapping or touching windows merged.
+    """
+    start_col, end_col = WINDOW_COLUMNS
+    if exclude is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    if isinstance(exclude, pd.DataFrame):
+        if start_col not in exclude.columns or end_col not in exclude.columns:
+            raise OptionError(
+                f"exclude DataFrame needs '{start_col}' and '{end_col}' columns, "
+                f"got {list(exclude.columns)}"
+            )
+        pairs: list[tuple[TimeLike, TimeLike]] = list(
+            zip(exclude[start_col].tolist(), exclude[end_col].tolist(), strict=True)
+        )
+    else:
+        try:
+            pairs = [tuple(p) for p in exclude]
+        except TypeError:
+            raise OptionError(
+                "exclude must be a list of (start, end) pairs or a DataFrame with "
+                f"'{start_col}' and '{end_col}' columns, got {type(exclude).__name__}"
+            ) from None
+    starts, ends = [], []
+    for i, pair in enumerate(pairs):
+        if len(pair) != 2:
+            raise OptionError(f"exclude[{i}] must be a (start, end) pair, got {pair!r}")
+        s = ts_ns(to_utc(pair[0], f"exclude[{i}] start"))
+        e = ts_ns(to_utc(pair[1], f"exclude[{i}] end"))
+        if e < s:
+            raise OptionError(f"exclude[{i}] ends before it starts: {pair!r}")
+        if e > s:
+            starts.append(s)
+            ends.append(e)
+    st = np.asarray(starts, dtype=np.int64)
+    en = np.asarray(ends, dtype=np.int64)
+    order = np.argsort(st, kind="stable")
+    st, en = st[order], en[order]
+    if st.size == 0:
+        return st, en
+    # Merge overlapping or touching windows.
+    run_end = np.maximum.accumulate(en)
+    new = np.ones(st.size, dtype=bool)
+    new[1:] = st[1:] > run_end[:-1]
+    group = np.cumsum(new) - 1
+    merged_start = st[new]
+    merged_end = np.full(merged_start.size, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(merged_end, group, en)
+    return merged_start, merged_end
