@@ -39,6 +39,7 @@ from . import schema as s
 
 __all__ = [
     "DOCUMENTED",
+    "EVENT_LABELS",
     "EVENT_NAMES",
     "EXTRACT_PATTERNS",
     "INFERRED",
@@ -48,6 +49,7 @@ __all__ = [
     "TEMPLATE_RULES",
     "Rule",
     "classify",
+    "event_label",
     "message_catalog",
     "template",
 ]
@@ -800,3 +802,50 @@ def message_catalog() -> pd.DataFrame:
             "remediation": [r.remediation for r in RULES],
         }
     )
+
+
+# --- plain-language labels ------------------------------------------------------------------
+#: Short plain-language names of the events that explain outages (chart legends, report
+#: and explorer tables, outage annotations).
+_CAUSE_LABELS: Final = {
+    "psk_mismatch": "pre-shared key mismatch",
+    "auth_failed": "authentication failed",
+    "no_proposal_match": "no matching proposal",
+    "no_proposal_chosen": "no proposal chosen",
+    "ts_unacceptable": "traffic selectors mismatch",
+    "phase2_failed": "Phase 2 failed",
+    "phase1_timeout": "Phase 1 never completed",
+    "dpd_timeout": "DPD timeout (peer silent)",
+    "cgw_delete_ike_sa": "gateway deleted IKE SA",
+    "cgw_delete_child_sa": "gateway deleted child SA",
+    "rekey_collision": "rekey collision",
+    "redundant_sa_deleted": "redundant SA deleted",
+}
+
+#: The plain-language label of every event name (one place for all presentation): the
+#: outage causes by hand, the other families their name in words ("packet_sent" ->
+#: "packet sent"). Kept apart from :data:`RULES` so a rule stays (event, pattern, ...).
+EVENT_LABELS: Final[dict[str, str]] = {
+    name: _CAUSE_LABELS.get(name, name.replace("_", " ")) for name in s.EVENT_NAMES
+}
+
+
+def event_label(event: str) -> str:
+    """Return the plain-language label of an event name (its words if not catalogued).
+
+    Parameters
+    ----------
+    event : str
+        An ``event`` value, e.g. ``"dpd_timeout"``.
+
+    Returns
+    -------
+    str
+        For example ``"DPD timeout (peer silent)"``.
+
+    Examples
+    --------
+    >>> event_label("psk_mismatch")
+    'pre-shared key mismatch'
+    """
+    return EVENT_LABELS.get(event, event.replace("_", " "))

@@ -1,7 +1,9 @@
-"""The events table: column names, dtypes, state values and validation.
+"""The events table and the analysis results: column names, dtypes, values, raw keys.
 
-Everything that names a column of the events table or a raw key of a log record is
-declared here once (see DESIGN.md section 2). Other modules import these names.
+Everything that names a column of the events table, a raw key of a log record
+(:data:`RAW_KEYS`, the raw -> canonical key map) or a column or value of an analysis result
+(the "result columns" block at the end) is declared here once (see DESIGN.md section 2).
+Other modules import these names instead of spelling them.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ from typing import Final
 import pandas as pd
 
 from .errors import SchemaError
+from .options import WINDOW_COLUMNS
 
 __all__ = [
     "BGP_TYPES",
+    "CONNECTION_STATE_VALUES",
     "EVENT_COLUMNS",
     "EVENT_NAMES",
     "IKE_VERSIONS",
+    "LEVELS",
     "LOG_TYPES",
+    "RAW_KEYS",
+    "RAW_KEY_ALIASES",
     "SEVERITIES",
     "STATES",
+    "STATE_VALUES",
     "TUNNEL_KEYS",
     "UP_STATES",
     "StreamId",
@@ -461,3 +469,108 @@ def maintenance_table(rows: Sequence[tuple[object, ...]]) -> pd.DataFrame:
     return frame.sort_values(
         ["start", EVENT_SOURCE, VPN_CONNECTION_ID], ignore_index=True, na_position="last"
     )
+# --- raw record keys -----------------------------------------------------------------------
+#: The raw -> canonical key map: each key of a raw log record (as AWS writes it) and the
+#: events column it fills. ``event_timestamp`` (epoch s or ms) wins over ``timestamp``
+#: (ISO text); a BGP record's ``resource_id`` names the tunnel like a stream name does;
+#: the route fields sit under the BGP record's ``message``.
+RAW_KEYS: Final = {
+    "event_timestamp": TIME,
+    "timestamp": TIME,
+    "details": DETAILS,
+    "dpd_enabled": DPD_ENABLED,
+    "nat_t_detected": NAT_T_DETECTED,
+    "ike_phase1_state": PHASE1_STATE,
+    "ike_phase2_state": PHASE2_STATE,
+    "vpn_connection_id": VPN_CONNECTION_ID,
+    "tunnel_outside_ip": TUNNEL_IP,
+    "resource_id": TUNNEL_KEYS,
+    "type": BGP_TYPE,
+    "status": BGP_STATUS,
+    "prefix": BGP_PREFIX,
+    "asPath": BGP_AS_PATH,
+    "localPref": BGP_LOCAL_PREF,
+    "med": BGP_MED,
+    "nextHopIp": BGP_NEXT_HOP_IP,
+    "weight": BGP_WEIGHT,
+}
+#: The AWS documentation's field names, accepted as aliases of the raw keys.
+RAW_KEY_ALIASES: Final = {
+    "VpnLogCreationTimestamp": "timestamp",
+    "VpnLogDetail": "details",
+    "TunnelDPDEnabled": "dpd_enabled",
+    "TunnelCGWNATTDetectionStatus": "nat_t_detected",
+    "TunnelIKEPhase1State": "ike_phase1_state",
+    "TunnelIKEPhase2State": "ike_phase2_state",
+    "VpnConnectionId": "vpn_connection_id",
+    "TunnelOutsideIPAddress": "tunnel_outside_ip",
+}
+
+
+# --- result columns --------------------------------------------------------------------------
+# The columns of analysis results (besides the events columns they repeat, such as
+# ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``severity``). Report, explorer, CLI and
+# plotting import these names instead of spelling them.
+STATE: Final = "state"
+START: Final = WINDOW_COLUMNS[0]  # a table of windows, as options reads exclusions
+END: Final = WINDOW_COLUMNS[1]
+DURATION: Final = "duration"
+ONGOING: Final = "ongoing"
+CAUSE: Final = "cause"
+DOWNTIME: Final = "downtime"
+PERIOD: Final = "period"
+FLAPS: Final = "flaps"
+OBSERVED: Final = "observed"
+AVAILABILITY: Final = "availability"
+OUTAGES: Final = "outages"
+MTTR: Final = "mttr"
+MAX_OUTAGE: Final = "max_outage"
+MTBF: Final = "mtbf"
+SLA_MET: Final = "sla_met"
+SERVICE_CREDIT: Final = "service_credit"
+NEGOTIATIONS: Final = "negotiations"
+COLLISIONS: Final = "collisions"
+COLLISION_RATE: Final = "collision_rate"
+TIMEOUTS: Final = "timeouts"
+RECOVERED: Final = "recovered"
+RECOVERY: Final = "recovery"
+MEAN_RECOVERY: Final = "mean_recovery"
+MAX_RECOVERY: Final = "max_recovery"
+FIRST_SEEN: Final = "first_seen"
+LAST_SEEN: Final = "last_seen"
+SPAN: Final = "span"
+RECORDS: Final = "records"
+ERRORS: Final = "errors"
+WARNINGS: Final = "warnings"
+INFOS: Final = "infos"
+UP_TIME: Final = "up_time"
+DOWN_TIME: Final = "down_time"
+UNKNOWN_TIME: Final = "unknown_time"
+UP_SHARE: Final = "up_share"
+LONGEST_OUTAGE: Final = "longest_outage"
+RULE: Final = "rule"
+FINDING: Final = "finding"
+COUNT: Final = "count"
+EVIDENCE: Final = "evidence"
+MEANING: Final = "meaning"
+REMEDIATION: Final = "remediation"
+
+# --- result values ---------------------------------------------------------------------------
+UP: Final = "up"
+DOWN: Final = "down"
+UNKNOWN: Final = "unknown"
+#: A connection with some tunnels down and others up (no redundancy left).
+DEGRADED: Final = "degraded"
+#: Tunnel state values, in the order of the ``state`` category.
+STATE_VALUES: Final = (UP, DOWN, UNKNOWN)
+#: Connection state values (:func:`~vpnlog_analytics.analysis.connection_states`), in
+#: drawing and legend order.
+CONNECTION_STATE_VALUES: Final = (UP, DEGRADED, DOWN, UNKNOWN)
+#: The cause of an outage no error event explains.
+UNEXPLAINED: Final = "unexplained"
+#: Separator of the causes listed for a connection outage.
+CAUSE_SEPARATOR: Final = ", "
+LEVEL_TUNNEL: Final = "tunnel"
+LEVEL_CONNECTION: Final = "connection"
+#: The ``level`` of outages: single tunnels or whole connections.
+LEVELS: Final = (LEVEL_TUNNEL, LEVEL_CONNECTION)

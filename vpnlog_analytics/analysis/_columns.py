@@ -1,73 +1,72 @@
-"""Names of the columns and values of analysis results, declared once.
+"""The event groups analysis ranks and counts, and the AWS service-credit tiers.
 
-The events table's own columns live in :mod:`vpnlog_analytics.schema`; this module adds
-the columns that only analysis results have, the tunnel state values and the ranking of
-error events used to name the cause of an outage.
+Result column names and values are public in :mod:`vpnlog_analytics.schema` (re-imported
+here); this module adds the ranking of error events used to name the cause of an outage,
+the event families of negotiations and collisions, and the SLA's credit tiers.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-# --- result columns ----------------------------------------------------------------------
-STATE: Final = "state"
-START: Final = "start"
-END: Final = "end"
-DURATION: Final = "duration"
-ONGOING: Final = "ongoing"
-CAUSE: Final = "cause"
-DOWNTIME: Final = "downtime"
-PERIOD: Final = "period"
-FLAPS: Final = "flaps"
-OBSERVED: Final = "observed"
-AVAILABILITY: Final = "availability"
-OUTAGES: Final = "outages"
-MTTR: Final = "mttr"
-MAX_OUTAGE: Final = "max_outage"
-MTBF: Final = "mtbf"
-SLA_MET: Final = "sla_met"
-SERVICE_CREDIT: Final = "service_credit"
-NEGOTIATIONS: Final = "negotiations"
-COLLISIONS: Final = "collisions"
-COLLISION_RATE: Final = "collision_rate"
-TIMEOUTS: Final = "timeouts"
-RECOVERED: Final = "recovered"
-RECOVERY: Final = "recovery"
-MEAN_RECOVERY: Final = "mean_recovery"
-MAX_RECOVERY: Final = "max_recovery"
-FIRST_SEEN: Final = "first_seen"
-LAST_SEEN: Final = "last_seen"
-SPAN: Final = "span"
-RECORDS: Final = "records"
-ERRORS: Final = "errors"
-WARNINGS: Final = "warnings"
-INFOS: Final = "infos"
-UP_TIME: Final = "up_time"
-DOWN_TIME: Final = "down_time"
-UNKNOWN_TIME: Final = "unknown_time"
-UP_SHARE: Final = "up_share"
-LONGEST_OUTAGE: Final = "longest_outage"
-RULE: Final = "rule"
-FINDING: Final = "finding"
-COUNT: Final = "count"
-EVIDENCE: Final = "evidence"
-MEANING: Final = "meaning"
-REMEDIATION: Final = "remediation"
-
-# --- values ----------------------------------------------------------------------------
-UP: Final = "up"
-DOWN: Final = "down"
-UNKNOWN: Final = "unknown"
-#: Tunnel (and connection) state values, in the order of the ``state`` category.
-STATE_VALUES: Final = (UP, DOWN, UNKNOWN)
-#: The cause of an outage no error event explains.
-UNEXPLAINED: Final = "unexplained"
-#: Separator of the causes listed for a connection outage.
-CAUSE_SEPARATOR: Final = ", "
-
-LEVEL_TUNNEL: Final = "tunnel"
-LEVEL_CONNECTION: Final = "connection"
-LEVELS: Final = (LEVEL_TUNNEL, LEVEL_CONNECTION)
+# Result column names and state values are public, in :mod:`vpnlog_analytics.schema`;
+# they are imported here so the analysis modules keep one import.
+from ..schema import (  # noqa: F401
+    AVAILABILITY,
+    CAUSE,
+    CAUSE_SEPARATOR,
+    COLLISION_RATE,
+    COLLISIONS,
+    CONNECTION_STATE_VALUES,
+    COUNT,
+    DEGRADED,
+    DOWN,
+    DOWN_TIME,
+    DOWNTIME,
+    DURATION,
+    END,
+    ERRORS,
+    EVIDENCE,
+    FINDING,
+    FIRST_SEEN,
+    FLAPS,
+    INFOS,
+    LAST_SEEN,
+    LEVEL_CONNECTION,
+    LEVEL_TUNNEL,
+    LEVELS,
+    LONGEST_OUTAGE,
+    MAX_OUTAGE,
+    MAX_RECOVERY,
+    MEAN_RECOVERY,
+    MEANING,
+    MTBF,
+    MTTR,
+    NEGOTIATIONS,
+    OBSERVED,
+    ONGOING,
+    OUTAGES,
+    PERIOD,
+    RECORDS,
+    RECOVERED,
+    RECOVERY,
+    REMEDIATION,
+    RULE,
+    SERVICE_CREDIT,
+    SLA_MET,
+    SPAN,
+    START,
+    STATE,
+    STATE_VALUES,
+    TIMEOUTS,
+    UNEXPLAINED,
+    UNKNOWN,
+    UNKNOWN_TIME,
+    UP,
+    UP_SHARE,
+    UP_TIME,
+    WARNINGS,
+)
 
 #: Configuration mismatches: the gateway and the tunnel disagree on a setting.
 MISMATCH_EVENTS: Final = (
