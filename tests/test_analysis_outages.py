@@ -230,8 +230,8 @@ AVAILABILITY_CASES = {
         ],
     ),
     # Outages under 20 min do not count: VPN_A's first one is gone, hour 0 is perfect.
-    "min_outage": (
-        {"freq": "1h", "min_outage": "20min"},
+    "min_duration": (
+        {"freq": "1h", "min_duration": "20min"},
         [
             (VPN_A, "00:00", "60min", "0min", 1.0, 0, None, "0min", None, True, 0),
             (VPN_A, "01:00", "60min", "60min", 0.0, 1, None, "60min", "0min", False, 100),

@@ -310,7 +310,7 @@ def test_flap_frequency(freq: str, periods: list[str], counts: list[int]) -> Non
 def test_flapping_episodes(
     min_flaps: int, window: str, episodes: list[tuple[str, str, int]]
 ) -> None:
-    result = flapping_episodes(make_events(FLAP_ROWS), min_flaps=min_flaps, window=window)
+    result = flapping_episodes(make_events(FLAP_ROWS), min_flaps=min_flaps, flap_window=window)
     want = expected(
         {
             "vpn_connection_id": [VPN_A] * len(episodes),

@@ -4,30 +4,45 @@ Pure functions over the events table (DESIGN.md section 2): DataFrame in, new Da
 out, no I/O, no plotting. Each works on any set of whole tunnels (whole connections for
 connection-level results), so the same function runs per group under a distributed
 ``groupby(...).apply`` when given an explicit ``start``/``end``.
+
+Several analyses of one window share their work through :func:`prepare`: it builds the
+tunnels' state intervals once, and every function here accepts the :class:`Context` it
+returns in place of the events table::
+
+    ctx = prepare(events, start="2026-10-01", end="2026-11-01")
+    outages(ctx, level="connection"), availability(ctx), flaps(ctx), summary(ctx)
 """
 
 from __future__ import annotations
 
 from ..errors import OptionError
+from ._columns import CAUSE_EVENTS
+from ._context import Context, prepare
 from .availability import availability, service_credit
 from .diagnose import diagnose
 from .dpd import dpd_stats, dpd_timeouts
+from .events import event_counts
 from .flaps import flap_frequency, flapping_episodes, flaps
 from .outages import outages
 from .rekey import rekey_stats
-from .states import tunnel_states
+from .states import connection_states, tunnel_states
 from .summary import summary
 
 __all__ = [
+    "CAUSE_EVENTS",
+    "Context",
     "OptionError",
     "availability",
+    "connection_states",
     "diagnose",
     "dpd_stats",
     "dpd_timeouts",
+    "event_counts",
     "flap_frequency",
     "flapping_episodes",
     "flaps",
     "outages",
+    "prepare",
     "rekey_stats",
     "service_credit",
     "summary",

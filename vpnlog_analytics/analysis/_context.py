@@ -1,13 +1,22 @@
-"""One computation shared by the public functions: rows, window, changes, intervals."""
+"""One computation shared by the analyses of a window: rows, window, changes, intervals.
+
+:func:`prepare` (public as ``vpnlog_analytics.analysis.prepare``) builds a :class:`Context`
+once; every state analysis accepts it in place of the events table, so a report or the
+explorer sorts the rows and builds the tunnels' state intervals once per window.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from .. import schema as s
+from ..errors import OptionError
+from ..options import DEFAULT_CAUSE_LOOKBACK, to_utc, ts_ns
 from ._timeline import (
     STATE_COLUMNS,
     Changes,
@@ -15,40 +24,203 @@ from ._timeline import (
     Rows,
     changes,
     intervals,
-    prepare,
+)
+from ._timeline import (
+    prepare as prepare_rows,
 )
 from ._window import DurationLike, TimeLike, resolve_window, to_ns_duration
 
-__all__ = ["Context", "context", "durations", "times"]
+__all__ = ["Context", "EventsLike", "context", "durations", "prepare", "times"]
 
 _NAT = np.iinfo(np.int64).min
 
 
-@dataclass(frozen=True)
 class Context:
-    """Everything the state analyses of one table and window share."""
+    """An events table prepared for the analyses of one window (build with :func:`prepare`).
 
-    rows: Rows
-    window: tuple[int, int]
-    changes: Changes
-    intervals: Intervals
-    lookback: int
+    Holds the table's tunnel rows sorted by tunnel then time, the window, and -- computed
+    on first use, then kept -- every tunnel's state changes (with the causes of changes to
+    down, for ``cause_lookback``) and its state intervals clipped to the window. Pass it
+    to any analysis function in place of the events table.
+
+    Attributes
+    ----------
+    events : pandas.DataFrame
+        The events table (not copied, not modified).
+    start, end : pandas.Timestamp
+        The window ``[start, end)``, UTC.
+    cause_lookback : pandas.Timedelta
+        The look-back used for causes.
+    tunnels : pandas.DataFrame
+        Every tunnel with tunnel records: ``vpn_connection_id``, ``tunnel_ip``.
+    """
+
+    def __init__(self, rows: Rows, window: tuple[int, int], lookback: int) -> None:
+        self.rows = rows
+        self.window = window
+        self.lookback = lookback
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The events table this context was prepared from."""
+        return self.rows.events
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """Start of the window (UTC)."""
+        return pd.Timestamp(self.window[0], unit="ns", tz="UTC")
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """End of the window (UTC), excluded."""
+        return pd.Timestamp(self.window[1], unit="ns", tz="UTC")
+
+    @property
+    def cause_lookback(self) -> pd.Timedelta:
+        """The look-back of causes."""
+        return pd.Timedelta(self.lookback, unit="ns")
+
+    @property
+    def tunnels(self) -> pd.DataFrame:
+        """Every tunnel with tunnel records, in the order of the results."""
+        tid = np.arange(self.rows.tunnels.n, dtype=np.int64)
+        return pd.DataFrame(self.rows.tunnels.columns(tid))
+
+    @cached_property
+    def changes(self) -> Changes:
+        """Every tunnel's state changes, with causes."""
+        return changes(self.rows, self.lookback)
+
+    @cached_property
+    def intervals(self) -> Intervals:
+        """Every tunnel's state intervals clipped to the window."""
+        return intervals(self.changes, self.rows.tunnels.n, self.window)
+
+    def within(self, start: TimeLike = None, end: TimeLike = None) -> Context:
+        """Return the context of another window over the same rows, sharing the state changes.
+
+        Only the clipping of the intervals is redone (a zoomed chart, a slider move).
+
+        Parameters
+        ----------
+        start, end : pandas.Timestamp or str, optional
+            The new window; default this context's bounds.
+
+        Returns
+        -------
+        Context
+            The same table and look-back, the new window.
+        """
+        lo = self.window[0] if start is None else ts_ns(to_utc(start, "start"))
+        hi = self.window[1] if end is None else ts_ns(to_utc(end, "end"))
+        if hi < lo:
+            raise OptionError(f"end={end!r} is before start={start!r}")
+        if (lo, hi) == self.window:
+            return self
+        out = Context(self.rows, (lo, hi), self.lookback)
+        if "changes" in self.__dict__:
+            out.__dict__["changes"] = self.__dict__["changes"]
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"<Context {self.rows.tunnels.n} tunnel(s), {self.rows.index.size:,} tunnel rows, "
+            f"{self.start:%Y-%m-%d %H:%M:%S} to {self.end:%Y-%m-%d %H:%M:%S} UTC, "
+            f"cause_lookback={self.cause_lookback}>"
+        )
 
 
-def context(
-    events: pd.DataFrame,
-    start: TimeLike,
-    end: TimeLike,
-    cause_lookback: DurationLike = "120s",
-    columns: Sequence[str] = STATE_COLUMNS,
+EventsLike: TypeAlias = pd.DataFrame | Context
+
+
+def prepare(
+    events: pd.DataFrame | Context,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> Context:
-    """Validate the table and options, then compute the tunnels' state intervals."""
-    rows = prepare(events, columns)
+    """Prepare an events table for several analyses of one window: the work done once.
+
+    Validates the table, sorts its tunnel rows by tunnel then time and, on first use,
+    builds every tunnel's state changes and state intervals in the window. Every analysis
+    function accepts the result in place of the events table (``outages(ctx)``,
+    ``availability(ctx, freq="MS")``, ...) and then takes its window and look-back from
+    it: pass ``start``/``end``/``cause_lookback`` there only to repeat the same values.
+
+    Given a context instead of a table, returns the context of the new window over the
+    same rows (:meth:`Context.within`: the state changes are shared, only the clipping to
+    the window is redone); a different ``cause_lookback`` starts afresh from its table.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or Context
+        The events table; not modified (and not copied: do not change it while the
+        context is in use).
+    start, end : pandas.Timestamp or str, optional
+        The analysis window (UTC); default the span of the table (first record to the
+        end of the last record's second).
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        How far before a change to ``down`` an error event may be to count as its cause
+        [s].
+
+    Returns
+    -------
+    Context
+        The prepared table and window.
+
+    Examples
+    --------
+    >>> ctx = prepare(events, start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
+    >>> outages(ctx, level="connection"), availability(ctx)  # doctest: +SKIP
+    """
+    if isinstance(events, Context):
+        if cause_lookback is DEFAULT_CAUSE_LOOKBACK or (
+            to_ns_duration("cause_lookback", cause_lookback) == events.lookback
+        ):
+            return events.within(start, end)
+        events = events.events
+    rows = prepare_rows(events)
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)
-    ch = changes(rows, lookback)
-    return Context(rows, window, ch, intervals(ch, rows.tunnels.n, window), lookback)
+    return Context(rows, window, lookback)
+
+
+def context(
+    events: EventsLike,
+    start: TimeLike,
+    end: TimeLike,
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    columns: Sequence[str] = STATE_COLUMNS,
+) -> Context:
+    """Return the context of an analysis: the one given (checked), or a new one.
+
+    A given context must hold ``columns`` and agree with the options that were passed:
+    ``start``/``end`` None and ``cause_lookback`` left at its default take the context's.
+    """
+    if isinstance(events, Context):
+        ctx = events
+        s.validate_events(ctx.events, columns=tuple(columns))
+        for name, value, have in (("start", start, ctx.start), ("end", end, ctx.end)):
+            if value is not None and to_utc(value, name) != have:
+                raise OptionError(
+                    f"{name}={value!r} differs from the prepared context's {name} ({have}); "
+                    "prepare a context for that window, or pass the events table"
+                )
+        if cause_lookback is not DEFAULT_CAUSE_LOOKBACK:
+            ns = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
+            if ns != ctx.lookback:
+                raise OptionError(
+                    f"cause_lookback={cause_lookback!r} differs from the prepared context's "
+                    f"({ctx.cause_lookback}); prepare a context with it"
+                )
+        return ctx
+    rows = prepare_rows(events, columns)
+    lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
+    assert lookback is not None
+    window = resolve_window(events, start, end) or (0, 0)
+    return Context(rows, window, lookback)
 
 
 def times(ns: np.ndarray, valid: np.ndarray | None = None) -> pd.DatetimeIndex:

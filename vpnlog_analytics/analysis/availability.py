@@ -7,6 +7,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
+from ..options import DEFAULT_SLA, check_fraction
 from ._columns import (
     AVAILABILITY,
     DOWNTIME,
@@ -20,12 +21,11 @@ from ._columns import (
     SERVICE_CREDIT_TIERS,
     SLA_MET,
 )
-from ._context import context, durations
+from ._context import EventsLike, context, durations
 from ._intervals import merge_runs, split_at, subtract
 from ._window import (
     DurationLike,
     ExcludeLike,
-    OptionError,
     TimeLike,
     period_edges,
     period_index,
@@ -70,11 +70,11 @@ def service_credit(availability: pd.Series | np.ndarray) -> pd.Series:
 
 
 def availability(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     freq: str | BaseOffset = "MS",
-    sla: float = 0.9995,
-    min_outage: DurationLike = None,
+    sla: float = DEFAULT_SLA,
+    min_duration: DurationLike = None,
     exclude: ExcludeLike = None,
     start: TimeLike = None,
     end: TimeLike = None,
@@ -86,7 +86,7 @@ def availability(
     Observed time is the time at least one tunnel of the connection had a known state
     (up or down): before any tunnel's first record the connection is unobserved, and
     that time counts neither way. Maintenance windows in ``exclude`` count neither as
-    downtime nor as observed time; outages shorter than ``min_outage`` (after removing
+    downtime nor as observed time; outages shorter than ``min_duration`` (after removing
     maintenance) count as up time. Then
 
     - ``availability = 1 - downtime / observed`` (NaN if nothing was observed);
@@ -109,7 +109,7 @@ def availability(
         Period length (calendar months by default, as the SLA); any pandas frequency.
     sla : float, default 0.9995
         Availability target (fraction, AWS's published 99.95 % monthly).
-    min_outage : str or pandas.Timedelta, optional
+    min_duration : str or pandas.Timedelta, optional
         Shortest connection outage that counts [s]; default all.
     exclude : list of (start, end) pairs or pandas.DataFrame, optional
         Maintenance windows, as for :func:`outages`.
@@ -128,8 +128,7 @@ def availability(
     --------
     >>> availability(events, exclude=[("2024-08-03 01:00", "2024-08-03 03:00")])  # doctest: +SKIP
     """
-    if not isinstance(sla, int | float) or not 0.0 <= float(sla) <= 1.0:
-        raise OptionError(f"sla={sla!r} must be a fraction between 0 and 1 (e.g. 0.9995)")
+    sla = check_fraction("sla", sla)
     ctx = context(events, start, end)
     edges = period_edges(ctx.window, freq)
     ex_start, ex_end = resolve_exclude(exclude)
@@ -141,7 +140,7 @@ def availability(
     parent, st, en = subtract(st, en, ex_start, ex_end)
     observed = _sum_by_period(conn[parent], st, en, edges, size)
 
-    oa = finalise(connection_outage_arrays(ctx, seg), exclude, min_outage)
+    oa = finalise(connection_outage_arrays(ctx, seg), exclude, min_duration)
     full = oa.end - oa.start
     parent, period, st, en = split_at(oa.start, oa.end, edges)
     cell = oa.group[parent] * n_per + period

@@ -6,6 +6,14 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import (
+    DEFAULT_CAUSE_LOOKBACK,
+    DEFAULT_COLLISION_THRESHOLD,
+    DEFAULT_FLAP_WINDOW,
+    DEFAULT_INCIDENT_GAP,
+    DEFAULT_MIN_FLAPS,
+    check_positive_int,
+)
 from ._columns import (
     COUNT,
     EVIDENCE,
@@ -16,7 +24,7 @@ from ._columns import (
     REMEDIATION,
     RULE,
 )
-from ._context import context, times
+from ._context import EventsLike, context, times
 from ._findings import Options, run_rules
 from ._timeline import STATE_COLUMNS
 from ._window import DurationLike, OptionError, TimeLike, to_ns_duration
@@ -33,18 +41,18 @@ def _duration(name: str, value: DurationLike) -> int:
 
 
 def diagnose(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    collision_threshold: float = 0.1,
-    min_flaps: int = 3,
-    flap_window: DurationLike = "1h",
+    collision_threshold: float = DEFAULT_COLLISION_THRESHOLD,
+    min_flaps: int = DEFAULT_MIN_FLAPS,
+    flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
     exposure: DurationLike = "1h",
     gap_factor: float = 20.0,
     min_gap: DurationLike = "30min",
-    incident_gap: DurationLike = "60s",
-    cause_lookback: DurationLike = "120s",
+    incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return findings: what the logs show is wrong, what it means and what to change.
 
@@ -111,8 +119,7 @@ def diagnose(
         )
     if not isinstance(gap_factor, int | float) or gap_factor <= 0:
         raise OptionError(f"gap_factor={gap_factor!r} must be a positive number")
-    if isinstance(min_flaps, bool) or not isinstance(min_flaps, int) or min_flaps < 1:
-        raise OptionError(f"min_flaps={min_flaps!r} must be a positive integer")
+    min_flaps = check_positive_int("min_flaps", min_flaps)
     opts = Options(
         collision_threshold=float(collision_threshold),
         min_flaps=min_flaps,

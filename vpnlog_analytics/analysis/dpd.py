@@ -9,6 +9,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
+from ..options import DEFAULT_CAUSE_LOOKBACK
 from ._columns import (
     DPD_TIMEOUT,
     MAX_RECOVERY,
@@ -18,7 +19,7 @@ from ._columns import (
     RECOVERY,
     TIMEOUTS,
 )
-from ._context import Context, context, durations, times
+from ._context import Context, EventsLike, context, durations, times
 from ._intervals import INF
 from ._timeline import DOWN
 from ._window import DurationLike, TimeLike, period_edges, period_index
@@ -64,11 +65,11 @@ def timeout_arrays(ctx: Context) -> Timeouts:
 
 
 def dpd_timeouts(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return every DPD timeout in the window and the time until the tunnel was up again.
 
@@ -123,12 +124,12 @@ _COLUMNS = (
 
 
 def dpd_stats(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     freq: str | BaseOffset = "1D",
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return DPD timeouts per tunnel per period and the recovery times that followed.
 

@@ -9,12 +9,17 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
+from ..options import (
+    DEFAULT_CAUSE_LOOKBACK,
+    DEFAULT_FLAP_WINDOW,
+    DEFAULT_MIN_FLAPS,
+    check_positive_int,
+)
 from ._columns import CAUSE, DOWNTIME, END, FLAPS, PERIOD, START
-from ._context import Context, context, durations, times
+from ._context import Context, EventsLike, context, durations, times
 from ._timeline import DOWN, UP, cause_names
 from ._window import (
     DurationLike,
-    OptionError,
     TimeLike,
     period_edges,
     period_index,
@@ -46,11 +51,11 @@ def flap_arrays(ctx: Context) -> FlapArrays:
 
 
 def flaps(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return every flap: each time a tunnel went from up to down within the window.
 
@@ -94,7 +99,7 @@ def flaps(
 
 
 def flap_frequency(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     freq: str | BaseOffset = "1D",
     start: TimeLike = None,
@@ -164,17 +169,17 @@ def episode_arrays(
 
 
 def flapping_episodes(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
-    min_flaps: int = 3,
-    window: DurationLike = "1h",
+    min_flaps: int = DEFAULT_MIN_FLAPS,
+    flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
     start: TimeLike = None,
     end: TimeLike = None,
 ) -> pd.DataFrame:
-    """Return flapping episodes: runs of at least ``min_flaps`` flaps within ``window``.
+    """Return flapping episodes: runs of at least ``min_flaps`` flaps within ``flap_window``.
 
     Take a tunnel's flaps (see :func:`flaps`) in time order. Every ``min_flaps``
-    consecutive flaps whose first and last are at most ``window`` apart form a dense
+    consecutive flaps whose first and last are at most ``flap_window`` apart form a dense
     group; groups of the same tunnel that share a flap are merged, transitively. An
     episode is such a maximal merged run: it starts at its first flap, ends at its last
     flap and holds every flap between. Two episodes of a tunnel never share a flap.
@@ -184,8 +189,8 @@ def flapping_episodes(
     events : pandas.DataFrame
         The events table; not modified.
     min_flaps : int, default 3
-        Flaps needed within ``window`` (at least 1).
-    window : str or pandas.Timedelta, default "1h"
+        Flaps needed within ``flap_window`` (at least 1).
+    flap_window : str or pandas.Timedelta, default "1h"
         The longest span of ``min_flaps`` consecutive flaps that still counts [s].
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table.
@@ -198,11 +203,10 @@ def flapping_episodes(
 
     Examples
     --------
-    >>> flapping_episodes(events, min_flaps=5, window="30min")  # doctest: +SKIP
+    >>> flapping_episodes(events, min_flaps=5, flap_window="30min")  # doctest: +SKIP
     """
-    if isinstance(min_flaps, bool) or not isinstance(min_flaps, int | np.integer) or min_flaps < 1:
-        raise OptionError(f"min_flaps={min_flaps!r} must be a positive integer")
-    window_ns = to_ns_duration("window", window, allow_none=False)
+    min_flaps = check_positive_int("min_flaps", min_flaps)
+    window_ns = to_ns_duration("flap_window", flap_window, allow_none=False)
     assert window_ns is not None
     ctx = context(events, start, end)
     fa = flap_arrays(ctx)

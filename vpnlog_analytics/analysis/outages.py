@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import DEFAULT_CAUSE_LOOKBACK
 from ._columns import (
     CAUSE,
     CAUSE_SEPARATOR,
@@ -19,7 +20,7 @@ from ._columns import (
     START,
     UNEXPLAINED,
 )
-from ._context import Context, context, durations, times
+from ._context import Context, EventsLike, context, durations, times
 from ._intervals import count_segments, group_searchsorted, merge_runs, subtract
 from ._timeline import DOWN, UNKNOWN, cause_names
 from ._window import (
@@ -128,14 +129,14 @@ def finalise(oa: OutageArrays, exclude: ExcludeLike, min_duration: DurationLike)
 
 
 def outages(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     level: str = "tunnel",
     min_duration: DurationLike = None,
     exclude: ExcludeLike = None,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return the outages of every tunnel, or of every connection, within the window.
 

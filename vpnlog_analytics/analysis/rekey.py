@@ -9,6 +9,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
+from ..options import DEFAULT_INCIDENT_GAP
 from ._columns import (
     AWS_INITIATED_EVENTS,
     CGW_INITIATED_EVENTS,
@@ -18,13 +19,13 @@ from ._columns import (
     NEGOTIATIONS,
     PERIOD,
 )
-from ._timeline import STATE_COLUMNS, Rows, prepare
+from ._context import EventsLike, context
+from ._timeline import STATE_COLUMNS, Rows
 from ._window import (
     DurationLike,
     TimeLike,
     period_edges,
     period_index,
-    resolve_window,
     to_ns_duration,
 )
 
@@ -82,10 +83,10 @@ def collision_incidents(
 
 
 def rekey_stats(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     freq: str | BaseOffset = "1D",
-    incident_gap: DurationLike = "60s",
+    incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     start: TimeLike = None,
     end: TimeLike = None,
 ) -> pd.DataFrame:
@@ -127,8 +128,8 @@ def rekey_stats(
     """
     gap_ns = to_ns_duration("incident_gap", incident_gap, allow_none=False)
     assert gap_ns is not None
-    rows = prepare(events, REKEY_COLUMNS)
-    window = resolve_window(events, start, end) or (0, 0)
+    ctx = context(events, start, end, columns=REKEY_COLUMNS)
+    rows, window = ctx.rows, ctx.window
     edges = period_edges(window, freq)
     n_tunnels, n_per = rows.tunnels.n, edges.size - 1
     size = n_tunnels * n_per

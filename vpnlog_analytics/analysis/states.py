@@ -1,24 +1,43 @@
-"""Tunnel state timelines: when each tunnel was up, down or unknown."""
+"""State timelines: when each tunnel was up, down or unknown, and each connection too."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ._columns import CAUSE, DURATION, END, ONGOING, START, STATE, STATE_VALUES
-from ._context import context, durations, times
+from .. import schema as s
+from ..options import DEFAULT_CAUSE_LOOKBACK
+from ._columns import (
+    CAUSE,
+    CONNECTION_STATE_VALUES,
+    DEGRADED,
+    DOWN,
+    DURATION,
+    END,
+    ONGOING,
+    START,
+    STATE,
+    STATE_VALUES,
+    UNKNOWN,
+    UP,
+)
+from ._context import EventsLike, context, durations, times
+from ._intervals import count_segments, merge_runs
+from ._timeline import DOWN as _DOWN
+from ._timeline import UNKNOWN as _UNKNOWN
+from ._timeline import UP as _UP
 from ._timeline import cause_names
 from ._window import DurationLike, TimeLike
 
-__all__ = ["tunnel_states"]
+__all__ = ["connection_states", "tunnel_states"]
 
 
 def tunnel_states(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return every tunnel's state as consecutive intervals within the window.
 
@@ -74,5 +93,91 @@ def tunnel_states(
             DURATION: durations(iv.end - iv.start),
             ONGOING: iv.ongoing,
             CAUSE: pd.array(cause_names(iv.cause), dtype="str"),
+        }
+    )
+
+
+def connection_states(
+    events: EventsLike,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+) -> pd.DataFrame:
+    """Return each connection's state over time, from its tunnels' states.
+
+    A connection is ``down`` while every observed tunnel is down (the outage that cuts
+    traffic, as :func:`outages` with ``level="connection"``), ``degraded`` while some
+    tunnels are down and others up, ``up`` while the observed tunnels are up (tunnels
+    still ``unknown`` do not count), and ``unknown`` while no observed tunnel is up and
+    some are unknown (or no tunnel of the connection is observed at all). A tunnel is
+    observed when its state is known (up or down) at some time in the window. Per
+    connection, the intervals cover the window exactly.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or Context
+        The events table, or a context from :func:`prepare`.
+    start, end : pandas.Timestamp or str, optional
+        The analysis window; default the span of the table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per maximal interval, by connection then time: ``vpn_connection_id``,
+        ``state`` (``up``, ``degraded``, ``down``, ``unknown``), ``start``, ``end`` (UTC),
+        ``duration``.
+
+    Examples
+    --------
+    >>> connection_states(events).query("state == 'degraded'")  # doctest: +SKIP
+    """
+    ctx = context(events, start, end)
+    iv = ctx.intervals
+    tunnels = ctx.rows.tunnels
+    known = iv.state != _UNKNOWN
+    observed_tunnel = np.zeros(tunnels.n, dtype=bool)
+    observed_tunnel[iv.tid[known]] = True
+    # The intervals of an observed tunnel partition the window, so counting them over
+    # the connection's segments gives, per segment, how many observed tunnels are in
+    # each state.
+    pick = observed_tunnel[iv.tid]
+    conn = tunnels.conn[iv.tid[pick]]
+    g, st, en, counts = count_segments(
+        conn, iv.start[pick], iv.end[pick], iv.state[pick].astype(np.int64), len(STATE_VALUES)
+    )
+    n_up, n_down, n_unknown = counts[:, _UP], counts[:, _DOWN], counts[:, _UNKNOWN]
+    names = CONNECTION_STATE_VALUES
+    state = np.select(
+        [
+            (n_down > 0) & (n_up == 0) & (n_unknown == 0),
+            (n_down > 0) & (n_up > 0),
+            n_up > 0,
+        ],
+        [names.index(DOWN), names.index(DEGRADED), names.index(UP)],
+        default=names.index(UNKNOWN),
+    )
+    # Connections none of whose tunnels is observed are unknown over the whole window.
+    lo, hi = ctx.window
+    blind = np.setdiff1d(np.arange(tunnels.n_conn, dtype=np.int64), np.unique(conn))
+    if hi > lo and blind.size:
+        g = np.concatenate([g, blind])
+        st = np.concatenate([st, np.full(blind.size, lo, dtype=np.int64)])
+        en = np.concatenate([en, np.full(blind.size, hi, dtype=np.int64)])
+        state = np.concatenate([state, np.full(blind.size, names.index(UNKNOWN))])
+    # Merge runs of one state per connection into maximal intervals.
+    parts = [merge_runs(g, st, en, state == k) + (k,) for k in range(len(names))]
+    group = np.concatenate([p[0] for p in parts])
+    begin = np.concatenate([p[1] for p in parts])
+    finish = np.concatenate([p[2] for p in parts])
+    code = np.concatenate([np.full(p[0].size, p[3], dtype=np.int64) for p in parts])
+    order = np.lexsort((begin, group))
+    group, begin, finish, code = group[order], begin[order], finish[order], code[order]
+    return pd.DataFrame(
+        {
+            s.VPN_CONNECTION_ID: tunnels.conn_column(group),
+            STATE: pd.Categorical.from_codes(code, categories=pd.Index(names)),
+            START: times(begin),
+            END: times(finish),
+            DURATION: durations(finish - begin),
         }
     )

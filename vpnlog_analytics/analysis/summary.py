@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import DEFAULT_INCIDENT_GAP
 from ._columns import (
     COLLISION_RATE,
     COLLISIONS,
@@ -25,7 +26,7 @@ from ._columns import (
     UP_TIME,
     WARNINGS,
 )
-from ._context import context, durations, times
+from ._context import EventsLike, context, durations, times
 from ._timeline import DOWN, STATE_COLUMNS, UNKNOWN, UP
 from ._window import DurationLike, TimeLike, to_ns_duration
 from .flaps import flap_arrays
@@ -38,11 +39,11 @@ _COLUMNS = (*STATE_COLUMNS, s.SEVERITY, s.REQUEST_ID)
 
 
 def summary(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    incident_gap: DurationLike = "60s",
+    incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
 ) -> pd.DataFrame:
     """Return one row per tunnel summarising its records, states, outages and rekeys.
 
