@@ -14,10 +14,10 @@ import vpnlog_analytics as vl
 from vpnlog_analytics import plotting as vp
 from vpnlog_analytics.analysis import (
     availability,
+    connection_states,
     flap_frequency,
     outages,
     rekey_stats,
-    tunnel_states,
 )
 from vpnlog_analytics.errors import OptionError
 from vpnlog_analytics.simulate import simulate_logs
@@ -96,7 +96,7 @@ def test_timeline_forty_tunnels_over_a_quarter(quarter: pd.DataFrame) -> None:
 
 
 def test_connection_states_down_matches_connection_outages(events: pd.DataFrame) -> None:
-    conn = vp.connection_states(tunnel_states(events))
+    conn = connection_states(events)  # moved from plotting to analysis
     down = conn[conn["state"] == "down"]
     expected = outages(events, level="connection")
     assert down["duration"].sum() == expected["duration"].sum()

@@ -5,11 +5,16 @@ keyword-only, draws on ``ax`` (a new figure when ``ax=None``) and returns the Ax
 here changes matplotlib's global state (no ``rcParams``, no styles, no ``plt.show()``).
 Colours come from the Okabe-Ito palette, which readers with any common colour-vision
 deficiency can tell apart; states and severities also differ in hatch or marker shape.
+
+Charts only draw: the numbers come from :mod:`vpnlog_analytics.analysis` (states, counts,
+rates) and the text rules from :mod:`vpnlog_analytics.present` (``format_duration`` and
+``cause_label`` are re-exported here from there).
 """
 
 from __future__ import annotations
 
-from ._style import PALETTE, STATE_COLORS, cause_label, format_duration, save_chart
+from ..present import cause_label, format_duration
+from ._style import PALETTE, STATE_COLORS, save_chart
 from .charts import (
     plot_availability,
     plot_event_counts,
@@ -17,13 +22,12 @@ from .charts import (
     plot_outage_durations,
     plot_rekey_collisions,
 )
-from .timeline import connection_states, plot_timeline
+from .timeline import plot_timeline, timeline_lanes
 
 __all__ = [
     "PALETTE",
     "STATE_COLORS",
     "cause_label",
-    "connection_states",
     "format_duration",
     "plot_availability",
     "plot_event_counts",
@@ -32,4 +36,5 @@ __all__ = [
     "plot_rekey_collisions",
     "plot_timeline",
     "save_chart",
+    "timeline_lanes",
 ]

@@ -1,14 +1,15 @@
-"""Palette, labels, time axes and saving: what every chart shares."""
+"""Palette, time axes and saving: what every chart shares (text rules: :mod:`..present`)."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from .. import schema as s
 from ..errors import OptionError
+from ..present import cause_label, format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,10 +36,10 @@ PALETTE: Final = (
 )
 #: Colours of tunnel / connection states on the timeline.
 STATE_COLORS: Final = {
-    "up": "#56B4E9",
-    "degraded": "#F0E442",
-    "down": "#D55E00",
-    "unknown": "#E8E8E8",
+    s.UP: "#56B4E9",
+    s.DEGRADED: "#F0E442",
+    s.DOWN: "#D55E00",
+    s.UNKNOWN: "#E8E8E8",
 }
 #: Colours and marker shapes of event severities.
 SEVERITY_STYLE: Final = {
@@ -50,83 +51,6 @@ BAD_COLOR: Final = "#D55E00"
 GOOD_COLOR: Final = "#0072B2"
 OTHER_COLOR: Final = "#BBBBBB"
 UTC_LABEL: Final = "Time (UTC)"
-
-#: Plain-language names of outage causes (event names of the message catalogue).
-_CAUSE_LABELS: Final = {
-    "psk_mismatch": "pre-shared key mismatch",
-    "auth_failed": "authentication failed",
-    "no_proposal_match": "no matching proposal",
-    "no_proposal_chosen": "no proposal chosen",
-    "ts_unacceptable": "traffic selectors mismatch",
-    "phase2_failed": "Phase 2 failed",
-    "phase1_timeout": "Phase 1 never completed",
-    "dpd_timeout": "DPD timeout (peer silent)",
-    "cgw_delete_ike_sa": "gateway deleted IKE SA",
-    "cgw_delete_child_sa": "gateway deleted child SA",
-    "rekey_collision": "rekey collision",
-    "redundant_sa_deleted": "redundant SA deleted",
-    "unexplained": "unexplained",
-}
-
-
-def cause_label(cause: object) -> str:
-    """Return the plain-language name of an outage cause (or of several, comma-joined).
-
-    Parameters
-    ----------
-    cause : str
-        A ``cause`` value of :func:`~vpnlog_analytics.analysis.outages`.
-
-    Returns
-    -------
-    str
-        For example ``"DPD timeout (peer silent)"`` for ``"dpd_timeout"``.
-
-    Examples
-    --------
-    >>> cause_label("psk_mismatch, dpd_timeout")
-    'pre-shared key mismatch, DPD timeout (peer silent)'
-    """
-    if cause is None or (isinstance(cause, float) and math.isnan(cause)) or cause is pd.NA:
-        return ""
-    parts = [p.strip() for p in str(cause).split(",")]
-    return ", ".join(_CAUSE_LABELS.get(p, p.replace("_", " ")) for p in parts)
-
-
-def format_duration(value: object) -> str:
-    """Return a duration the way people say it: ``"17 min 05 s"``, ``"2 h 03 min"``.
-
-    Parameters
-    ----------
-    value : pandas.Timedelta, datetime.timedelta or float
-        The duration (a number is seconds [s]); NaT/NaN give ``""``.
-
-    Returns
-    -------
-    str
-        Two units at most, the larger first.
-
-    Examples
-    --------
-    >>> format_duration(pd.Timedelta("0 days 00:17:05"))
-    '17 min 05 s'
-    """
-    if value is None or value is pd.NaT or value is pd.NA:
-        return ""
-    seconds = value if isinstance(value, int | float) else pd.Timedelta(value).total_seconds()
-    if isinstance(seconds, float) and math.isnan(seconds):
-        return ""
-    total = int(round(float(seconds)))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:

@@ -9,17 +9,25 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..analysis._window import check_choice
+from ..analysis import Context, event_counts
 from ..errors import OptionError
+from ..options import (
+    DEFAULT_COLLISION_THRESHOLD,
+    DEFAULT_SLA,
+    FreqLike,
+    TimeLike,
+    check_choice,
+    check_fraction,
+    to_duration,
+)
+from ..present import cause_label, format_duration, sla_text
 from ._style import (
     BAD_COLOR,
     GOOD_COLOR,
     OTHER_COLOR,
     PALETTE,
     SLA_COLOR,
-    cause_label,
     date_axis,
-    format_duration,
     new_axes,
     to_num,
 )
@@ -35,9 +43,9 @@ __all__ = [
     "plot_rekey_collisions",
 ]
 
-_PERIOD, _FLAPS, _DURATION, _CAUSE = "period", "flaps", "duration", "cause"
-_NEGOTIATIONS, _COLLISIONS, _RATE = "negotiations", "collisions", "collision_rate"
-_AVAILABILITY, _CREDIT = "availability", "service_credit"
+_PERIOD, _FLAPS, _DURATION, _CAUSE = s.PERIOD, s.FLAPS, s.DURATION, s.CAUSE
+_NEGOTIATIONS, _COLLISIONS, _RATE = s.NEGOTIATIONS, s.COLLISIONS, s.COLLISION_RATE
+_AVAILABILITY, _CREDIT = s.AVAILABILITY, s.SERVICE_CREDIT
 _HEATMAP_BY: Final = ("day", "hour")
 #: Ticks of the log-scaled duration axis [s] and their labels.
 _DURATION_TICKS: Final = (
@@ -56,11 +64,6 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise OptionError(f"{what} needs the columns {missing}; got {list(frame.columns)}")
-
-
-def _percent(fraction: float) -> str:
-    text = f"{fraction * 100:.4f}".rstrip("0").rstrip(".")
-    return f"{text} %"
 
 
 def _tunnel_labels(frame: pd.DataFrame) -> pd.Series:
@@ -168,7 +171,7 @@ def plot_flap_heatmap(
 def plot_outage_durations(
     outages: pd.DataFrame,
     *,
-    sla: float = 0.9995,
+    sla: float = DEFAULT_SLA,
     budget_period: str | pd.Timedelta = "30D",
     top_causes: int = 6,
     ax: Axes | None = None,
@@ -202,9 +205,8 @@ def plot_outage_durations(
     >>> plot_outage_durations(outages(events), sla=0.9995)  # doctest: +SKIP
     """
     _require(outages, [_DURATION, _CAUSE], "plot_outage_durations")
-    if not 0.0 < float(sla) < 1.0:
-        raise OptionError(f"sla={sla!r} must be a fraction between 0 and 1 (e.g. 0.9995)")
-    period = pd.Timedelta(budget_period)
+    sla = check_fraction("sla", sla, inclusive=False)
+    period = to_duration("budget_period", budget_period)
     budget = (1.0 - float(sla)) * period.total_seconds()
     secs = pd.to_timedelta(outages[_DURATION]).dt.total_seconds().to_numpy()
     level = "tunnel" if s.TUNNEL_IP in outages.columns else "connection"
@@ -233,7 +235,7 @@ def plot_outage_durations(
         linestyle="--",
         linewidth=1.2,
         label=f"SLA budget: {format_duration(budget)} of downtime\nper {_period_text(period)} "
-        f"at {_percent(float(sla))} availability",
+        f"at {sla_text(float(sla))} availability",
     )
     line.set_gid("sla-budget")
     ax.set_xscale("log")
@@ -258,7 +260,7 @@ def plot_rekey_collisions(
     rekey: pd.DataFrame,
     *,
     top: int = 6,
-    threshold: float | None = 0.1,
+    collision_threshold: float | None = DEFAULT_COLLISION_THRESHOLD,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -271,7 +273,7 @@ def plot_rekey_collisions(
     top : int, default 6
         Tunnels with the highest overall rate (and at least one collision) drawn in
         colour and named in the legend; the others as thin grey lines.
-    threshold : float, optional
+    collision_threshold : float, optional
         Rate drawn as a dashed line (the default of :func:`diagnose`); None: none.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
@@ -318,13 +320,13 @@ def plot_rekey_collisions(
     others = frame["tunnel"].nunique() - len(highlight)
     if others:
         ax.plot([], [], color=OTHER_COLOR, linewidth=0.8, label=f"{others} other tunnel(s)")
-    if threshold is not None:
+    if collision_threshold is not None:
         ref = ax.axhline(
-            threshold * 100,
+            collision_threshold * 100,
             color=SLA_COLOR,
             linestyle="--",
             linewidth=1,
-            label=f"diagnosis threshold ({threshold * 100:g} %)",
+            label=f"diagnosis threshold ({collision_threshold * 100:g} %)",
         )
         ref.set_gid("threshold")
     ax.set_ylim(bottom=0)
@@ -338,7 +340,7 @@ def plot_rekey_collisions(
 def plot_availability(
     availability: pd.DataFrame,
     *,
-    sla: float = 0.9995,
+    sla: float = DEFAULT_SLA,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -436,15 +438,10 @@ def plot_availability(
         ax.set_ylabel("Availability (%)")
         ax.set_title("Connection availability per period against the SLA")
     sla_line.set_gid("sla")
-    sla_line.set_label(f"SLA {_percent(float(sla))}")
+    sla_line.set_label(f"SLA {sla_text(float(sla))}")
     ax.ticklabel_format(axis="x" if single else "y", useOffset=False, style="plain")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
-
-
-def _utc(value: pd.Timestamp | str) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _avail_text(pct: float, row: Any) -> str:
@@ -456,22 +453,24 @@ def _avail_text(pct: float, row: Any) -> str:
 
 
 def plot_event_counts(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Context,
     *,
-    freq: str = "1D",
+    freq: FreqLike = "1D",
     severities: Sequence[str] = ("error", "warning"),
     top: int = 8,
-    start: pd.Timestamp | str | None = None,
-    end: pd.Timestamp | str | None = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw how many events of each kind were logged per period, as stacked bars.
 
+    The counts are :func:`~vpnlog_analytics.analysis.event_counts`; this function draws.
+
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table.
+    events : pandas.DataFrame or vpnlog_analytics.analysis.Context
+        The events table, or a prepared context.
     freq : str, default "1D"
         Period length, any pandas frequency.
     severities : sequence of str, default ("error", "warning")
@@ -479,7 +478,7 @@ def plot_event_counts(
     top : int, default 8
         Event kinds with their own colour; the rest are stacked as "other events".
     start, end : pandas.Timestamp or str, optional
-        Only events with ``start <= time < end`` (UTC).
+        Only events with ``start <= time < end`` (UTC); default the span of the table.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     **kwargs
@@ -494,25 +493,13 @@ def plot_event_counts(
     --------
     >>> plot_event_counts(events, freq="1h", severities=["error"])  # doctest: +SKIP
     """
-    for sev in severities:
-        check_choice("severities", sev, s.SEVERITIES)
-    t = events[s.TIME]
-    pick = events[s.SEVERITY].astype(str).isin(list(severities))
-    if start is not None:
-        pick &= t >= _utc(start)
-    if end is not None:
-        pick &= t < _utc(end)
-    frame = events.loc[pick, [s.TIME, s.EVENT]].assign(
-        **{s.EVENT: lambda d: d[s.EVENT].astype(str)}
-    )
+    long = event_counts(events, freq=freq, severities=severities, start=start, end=end)
     ax = new_axes(ax, (10.0, 4.2))
     what = " and ".join(severities)
-    if frame.empty:
+    if long.empty:
         ax.text(0.5, 0.5, f"no {what} events", transform=ax.transAxes, ha="center")
     else:
-        counts = (
-            frame.groupby([pd.Grouper(key=s.TIME, freq=freq), s.EVENT]).size().unstack(fill_value=0)
-        )
+        counts = long.pivot(index=s.PERIOD, columns=s.EVENT, values=s.COUNT)
         ranked = counts.sum().sort_values(ascending=False).index.tolist()
         keep, rest = ranked[:top], ranked[top:]
         table = counts[keep].copy()

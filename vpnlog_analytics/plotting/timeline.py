@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..analysis import outages, tunnel_states
+from ..analysis import Context, connection_states, outages, prepare, tunnel_states
 from ..errors import OptionError
+from ..options import DEFAULT_CAUSE_LOOKBACK, DurationLike, TimeLike
+from ..present import cause_label, format_duration
 from ._style import (
     SEVERITY_STYLE,
     STATE_COLORS,
-    cause_label,
     date_axis,
-    format_duration,
     new_axes,
     to_num,
     window_text,
@@ -25,24 +25,20 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["connection_states", "plot_timeline"]
+__all__ = ["LANES_ATTR", "plot_timeline", "timeline_lanes"]
 
-_STATE, _START, _END, _CAUSE, _DURATION, _ONGOING = (
-    "state",
-    "start",
-    "end",
-    "cause",
-    "duration",
-    "ongoing",
-)
+_STATE, _START, _END, _DURATION = s.STATE, s.START, s.END, s.DURATION
 #: Connection lane states, in drawing and legend order.
-CONNECTION_STATES: Final = ("up", "degraded", "down", "unknown")
+CONNECTION_STATES: Final = s.CONNECTION_STATE_VALUES
 _LEGEND_TEXT: Final = {
-    "up": "up",
-    "degraded": "connection degraded: some tunnels down",
-    "down": "down (connection: all tunnels down)",
-    "unknown": "unknown: no record yet",
+    s.UP: "up",
+    s.DEGRADED: "connection degraded: some tunnels down",
+    s.DOWN: "down (connection: all tunnels down)",
+    s.UNKNOWN: "unknown: no record yet",
 }
+#: The Axes attribute where :func:`plot_timeline` records its lanes (see
+#: :func:`timeline_lanes`), so code adding marks to a lane need not read tick labels.
+LANES_ATTR: Final = "vpnlog_lanes"
 #: Markers per lane are thinned to about this many positions across the window.
 _MARKER_BINS: Final = 600
 
@@ -51,85 +47,44 @@ def _ns(values: Any) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
 
 
-def connection_states(states: pd.DataFrame) -> pd.DataFrame:
-    """Return each connection's state over time, from its tunnels' states.
-
-    A connection is ``down`` while every observed tunnel is down (the outage that cuts
-    traffic, as :func:`~vpnlog_analytics.analysis.outages` with ``level="connection"``),
-    ``degraded`` while some tunnels are down and others up, ``up`` while the observed
-    tunnels are up (tunnels still ``unknown`` do not count), and ``unknown`` while no
-    observed tunnel is up and some are unknown. A tunnel is observed when it has a known
-    state somewhere in the table.
+def timeline_lanes(ax: Axes) -> dict[tuple[str, str | None], float]:
+    """Return the lanes :func:`plot_timeline` drew: where each connection and tunnel sits.
 
     Parameters
     ----------
-    states : pandas.DataFrame
-        A result of :func:`~vpnlog_analytics.analysis.tunnel_states`.
+    ax : matplotlib.axes.Axes
+        An Axes returned by :func:`plot_timeline`.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per maximal interval: ``vpn_connection_id``, ``state`` (``up``,
-        ``degraded``, ``down``, ``unknown``), ``start``, ``end`` (UTC), ``duration``.
+    dict
+        ``(vpn_connection_id, tunnel_ip)`` to the lane's y position; the connection's own
+        lane has ``tunnel_ip`` None.
+
+    Raises
+    ------
+    OptionError
+        The Axes holds no timeline.
 
     Examples
     --------
-    >>> connection_states(tunnel_states(events)).query("state == 'down'")  # doctest: +SKIP
+    >>> lanes = timeline_lanes(plot_timeline(events))  # doctest: +SKIP
     """
-    rows: list[tuple[Any, str, int, int]] = []
-    for conn, grp in states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
-        edges = np.unique(np.concatenate([_ns(grp[_START]), _ns(grp[_END])]))
-        if edges.size < 2:
-            continue
-        seg = edges[:-1]
-        n_up = np.zeros(seg.size, dtype=np.int64)
-        n_down = np.zeros(seg.size, dtype=np.int64)
-        n_unknown = np.zeros(seg.size, dtype=np.int64)
-        for _, t in grp.groupby(s.TUNNEL_IP, observed=True, sort=False):
-            state = t[_STATE].astype(str).to_numpy()
-            if (state == "unknown").all():
-                continue  # never observed: does not count
-            st, en = _ns(t[_START]), _ns(t[_END])
-            i = np.searchsorted(st, seg, side="right") - 1
-            ok = (i >= 0) & (seg < en[np.maximum(i, 0)])
-            here = np.where(ok, state[np.maximum(i, 0)], "unknown")
-            n_up += here == "up"
-            n_down += here == "down"
-            n_unknown += here == "unknown"
-        conn_state = np.select(
-            [
-                (n_down > 0) & (n_up == 0) & (n_unknown == 0),
-                (n_down > 0) & (n_up > 0),
-                n_up > 0,
-            ],
-            ["down", "degraded", "up"],
-            default="unknown",
-        )
-        new = np.ones(seg.size, dtype=bool)
-        new[1:] = conn_state[1:] != conn_state[:-1]
-        first = np.nonzero(new)[0]
-        last_end = np.append(seg[first[1:]], edges[-1])
-        rows += [
-            (conn, str(conn_state[f]), int(seg[f]), int(e))
-            for f, e in zip(first, last_end, strict=True)
-        ]
-    frame = pd.DataFrame(rows, columns=[s.VPN_CONNECTION_ID, _STATE, _START, _END])
-    frame[_START] = pd.to_datetime(frame[_START].astype("int64"), unit="ns", utc=True)
-    frame[_END] = pd.to_datetime(frame[_END].astype("int64"), unit="ns", utc=True)
-    frame[_DURATION] = frame[_END] - frame[_START]
-    frame[_STATE] = pd.Categorical(frame[_STATE], categories=list(CONNECTION_STATES))
-    return frame
+    lanes = getattr(ax, LANES_ATTR, None)
+    if lanes is None:
+        raise OptionError("this Axes holds no timeline: draw it with plot_timeline()")
+    return dict(lanes)
 
 
 def plot_timeline(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Context,
     *,
-    start: pd.Timestamp | str | None = None,
-    end: pd.Timestamp | str | None = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
     connections: Sequence[str] | None = None,
     markers: bool = True,
     max_annotations: int = 8,
-    cause_lookback: str | pd.Timedelta = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     title: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
@@ -145,12 +100,16 @@ def plot_timeline(
     cause and duration. Down bands are at least a hairline wide, so short outages stay
     visible over long windows.
 
+    States come from :func:`~vpnlog_analytics.analysis.tunnel_states` and
+    :func:`~vpnlog_analytics.analysis.connection_states`; this function only draws.
+
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table.
+    events : pandas.DataFrame or vpnlog_analytics.analysis.Context
+        The events table, or a prepared context (its state changes are reused; a
+        ``start``/``end`` here zooms within its rows).
     start, end : pandas.Timestamp or str, optional
-        The window (UTC); default the span of the table.
+        The window (UTC); default the span of the table (or the context's window).
     connections : sequence of str, optional
         Only these ``vpn_connection_id`` s; default all.
     markers : bool, default True
@@ -170,13 +129,15 @@ def plot_timeline(
     -------
     matplotlib.axes.Axes
         The band collections have ``gid`` ``"state:<state>:<lane>"``, the markers
-        ``"severity:<severity>"``, the annotations ``"outage:<lane>"``.
+        ``"severity:<severity>"``, the annotations ``"outage:<lane>"``;
+        :func:`timeline_lanes` gives the lane of each connection and tunnel.
 
     Examples
     --------
     >>> plot_timeline(events, start="2026-10-21 09:30", end="2026-10-21 10:30")  # doctest: +SKIP
     """
-    states = tunnel_states(events, start=start, end=end, cause_lookback=cause_lookback)
+    ctx = prepare(events, start=start, end=end, cause_lookback=cause_lookback)
+    states = tunnel_states(ctx)
     if connections is not None:
         known = set(states[s.VPN_CONNECTION_ID].astype(str))
         missing = [c for c in connections if c not in known]
@@ -188,7 +149,10 @@ def plot_timeline(
     if states.empty:
         raise OptionError("no tunnel records in the window: nothing to draw")
     lo, hi = states[_START].min(), states[_END].max()
-    conn_states = connection_states(states)
+    conn_states = connection_states(ctx)
+    conn_states = conn_states[
+        conn_states[s.VPN_CONNECTION_ID].isin(states[s.VPN_CONNECTION_ID].unique())
+    ]
 
     # Lanes: a connection, then its tunnels; a half-lane gap between connections.
     lanes: dict[tuple[str, str | None], float] = {}
@@ -215,9 +179,9 @@ def plot_timeline(
             width = to_num(part[_END]) - x0
             color = STATE_COLORS[str(state)]
             style: dict[str, Any] = {"facecolors": color, "linewidth": 0}
-            if state == "down":
+            if state == s.DOWN:
                 style.update(edgecolor=color, linewidth=0.8)  # a hairline at least
-            elif state == "unknown":
+            elif state == s.UNKNOWN:
                 style.update(edgecolor="#9A9A9A", hatch="////", linewidth=0)
             style.update(kwargs)
             coll = ax.broken_barh(
@@ -233,13 +197,13 @@ def plot_timeline(
         bands(part, (str(conn), str(ip)), str(ip))
 
     if markers:
-        _draw_markers(ax, events, lanes, lo, hi, height, font)
+        _draw_markers(ax, ctx.events, lanes, lo, hi, height, font)
     if max_annotations > 0:
-        conn_out = outages(events, level="connection", start=lo, end=hi)
+        conn_out = outages(ctx.within(lo, hi), level=s.LEVEL_CONNECTION)
         conn_out = conn_out[
             conn_out[s.VPN_CONNECTION_ID].astype(str).isin({c for c, _ in lanes})
         ].assign(**{s.TUNNEL_IP: None})
-        tun_out = states[states[_STATE] == "down"]
+        tun_out = states[states[_STATE] == s.DOWN]
         picks = pd.concat(
             [
                 conn_out.sort_values(_DURATION, ascending=False),
@@ -262,6 +226,7 @@ def plot_timeline(
     ax.tick_params(axis="y", length=0)
     ax.set_title(title or f"VPN tunnel and connection states, {window_text(lo, hi)}", pad=34)
     _legend(ax, markers)
+    setattr(ax, LANES_ATTR, dict(lanes))
     return ax
 
 
@@ -359,7 +324,7 @@ def _legend(ax: Axes, markers: bool) -> None:
     handles: list[Any] = []
     for state in CONNECTION_STATES:
         extra: dict[str, Any] = (
-            {"hatch": "////", "edgecolor": "#9A9A9A"} if state == "unknown" else {}
+            {"hatch": "////", "edgecolor": "#9A9A9A"} if state == s.UNKNOWN else {}
         )
         handles.append(Patch(facecolor=STATE_COLORS[state], label=_LEGEND_TEXT[state], **extra))
     if markers:
