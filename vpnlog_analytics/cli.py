@@ -7,6 +7,11 @@ from CloudWatch into the local cache (boto3 is imported only there). Progress ba
 stderr only when it is a terminal. Bad input ends with one clear line on stderr and a
 non-zero exit code; ``-v`` shows the traceback too. matplotlib is imported only by the
 subcommands that draw.
+
+Tables follow the formatting rules of :mod:`vpnlog_analytics.present` (durations
+``17 min 05 s``, UTC times without the offset); rates are shown in percent with the sign in
+the header (``availability_%``). ``--format csv`` and ``json`` print the results as the
+analysis returns them: rates as fractions (0-1), durations and times as pandas writes them.
 """
 
 from __future__ import annotations
@@ -20,10 +25,17 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from . import schema as s
 from .catalog import message_catalog
-from .errors import VpnLogError
+from .errors import OptionError, VpnLogError
 from .io import read_logs
-from .schema import VPN_CONNECTION_ID
+from .options import (
+    DEFAULT_FLAP_WINDOW,
+    DEFAULT_MIN_FLAPS,
+    DEFAULT_SLA,
+    to_utc,
+)
+from .present import format_table, format_time
 
 __all__ = ["main"]
 
@@ -37,10 +49,9 @@ EXIT_ERROR = 1
 
 def _timestamp(text: str) -> pd.Timestamp:
     try:
-        ts = pd.Timestamp(text)
-    except ValueError as exc:
+        return to_utc(text)  # text without an offset is UTC, as everywhere
+    except OptionError as exc:
         raise argparse.ArgumentTypeError(f"not a time: {text!r} (use e.g. 2026-10-01)") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _add_source_args(p: argparse.ArgumentParser) -> None:
@@ -83,18 +94,6 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
     return events
 
 
-def _fmt_value(value: Any) -> Any:
-    if isinstance(value, pd.Timedelta):
-        if pd.isna(value):
-            return ""
-        total = int(value.total_seconds())
-        days, rest = divmod(total, 86400)
-        hours, rest = divmod(rest, 3600)
-        minutes, seconds = divmod(rest, 60)
-        return (f"{days}d " if days else "") + f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return value
-
-
 def _emit(table: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         table.to_csv(sys.stdout, index=False)
@@ -102,13 +101,8 @@ def _emit(table: pd.DataFrame, fmt: str) -> None:
         sys.stdout.write(table.to_json(orient="records", date_format="iso", indent=2))
         sys.stdout.write("\n")
     else:
-        shown = table.copy()
-        for col in shown.columns:
-            if pd.api.types.is_timedelta64_dtype(shown[col]):
-                shown[col] = shown[col].map(_fmt_value)
-            elif isinstance(shown[col].dtype, pd.DatetimeTZDtype):
-                # every time is UTC (the header says so): print it without the offset
-                shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+        # Every time is UTC (the header of the command says so): no offset is printed.
+        shown = format_table(table, headers="terminal")
         with pd.option_context("display.width", 200, "display.max_columns", None):
             print(shown.to_string(index=False))
 
@@ -119,27 +113,23 @@ def _cmd_summary(args: argparse.Namespace) -> None:
     events = _load(args)
     table = summary(events, start=args.start, end=args.end)
     if args.format == "table":
-        table = table.assign(
-            up_share=(table["up_share"] * 100).round(3),
-            collision_rate=(table["collision_rate"] * 100).round(2),
-        ).rename(columns={"up_share": "up_%", "collision_rate": "collisions_%"})
         keep = [
-            "vpn_connection_id",
-            "tunnel_ip",
-            "first_seen",
-            "last_seen",
-            "records",
-            "errors",
-            "warnings",
-            "infos",
-            "up_%",
-            "flaps",
-            "outages",
-            "longest_outage",
-            "collisions_%",
+            s.VPN_CONNECTION_ID,
+            s.TUNNEL_IP,
+            s.FIRST_SEEN,
+            s.LAST_SEEN,
+            s.RECORDS,
+            s.ERRORS,
+            s.WARNINGS,
+            s.INFOS,
+            s.UP_SHARE,
+            s.FLAPS,
+            s.OUTAGES,
+            s.LONGEST_OUTAGE,
+            s.COLLISION_RATE,
         ]
         table = table[[c for c in keep if c in table.columns]]
-        first, last = table["first_seen"].min(), table["last_seen"].max()
+        first, last = table[s.FIRST_SEEN].min(), table[s.LAST_SEEN].max()
         span = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
         print(f"{len(events):,} records from {len(table)} tunnel(s), {span}")
     _emit(table, args.format)
@@ -190,14 +180,10 @@ def _cmd_availability(args: argparse.Namespace) -> None:
         _load(args),
         freq=args.freq,
         sla=args.sla,
-        min_outage=args.min_outage,
+        min_duration=args.min_duration,
         exclude=_exclude(args.exclude),
         **_window(args),
     )
-    if args.format == "table":
-        table = table.assign(availability=(table["availability"] * 100).round(4)).rename(
-            columns={"availability": "availability_%", "service_credit": "credit_%"}
-        )
     _emit(table, args.format)
 
 
@@ -207,7 +193,7 @@ def _cmd_flaps(args: argparse.Namespace) -> None:
     events = _load(args)
     if args.episodes:
         table = flapping_episodes(
-            events, min_flaps=args.min_flaps, window=args.window, **_window(args)
+            events, min_flaps=args.min_flaps, flap_window=args.flap_window, **_window(args)
         )
     elif args.freq:
         table = flap_frequency(events, freq=args.freq, **_window(args))
@@ -233,12 +219,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> None:
     if table.empty:
         print("No findings: nothing in the logs looks wrong.")
     for row in table.itertuples(index=False):
-        where = getattr(row, VPN_CONNECTION_ID)
+        where = getattr(row, s.VPN_CONNECTION_ID)
         ip = row.tunnel_ip
         where = f"{where} {ip}" if isinstance(ip, str) else f"{where} (connection)"
         print(f"{row.severity.upper():7} {row.rule}  {where}")
         print(f"        {row.finding}")
-        first, last = f"{row.first_seen:%Y-%m-%d %H:%M:%S}", f"{row.last_seen:%Y-%m-%d %H:%M:%S}"
+        first, last = format_time(row.first_seen), format_time(row.last_seen)
         print(f"        seen {first} to {last} UTC")
         print(f"        meaning: {row.meaning}")
         print(f"        fix: {row.remediation}")
@@ -257,6 +243,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         sla=args.sla,
         title=args.title,
         exclude=_exclude(args.exclude),
+        min_duration=args.min_duration,
         progress=sys.stderr.isatty(),
     )
     print(f"Report written to {report.out_dir}/")
@@ -336,7 +323,7 @@ def _cmd_fetch(args: argparse.Namespace) -> None:
         cache_dir=args.cache_dir,
         progress=sys.stderr.isatty(),
     )
-    tunnels = events.groupby(["vpn_connection_id", "tunnel_ip"], observed=True).ngroups
+    tunnels = events.groupby(list(s.TUNNEL_KEYS), observed=True).ngroups
     print(f"{len(events):,} records of {tunnels} tunnel(s) fetched from {args.log_group}")
     print(f"Cached in {args.cache_dir}; notebooks and later fetches of this window reuse it.")
 
@@ -361,8 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_args(p)
     p.add_argument(
         "--level",
-        choices=("tunnel", "connection"),
-        default="tunnel",
+        choices=s.LEVELS,
+        default=s.LEVEL_TUNNEL,
         help="single tunnels, or whole connections (all tunnels down)",
     )
     p.add_argument("--min-duration", help="shortest outage to list, e.g. 120s")
@@ -373,8 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("availability", help="availability per connection and month vs the SLA")
     _add_source_args(p)
     p.add_argument("--freq", default="MS", help="period: MS (calendar month), 7D, 1D, ...")
-    p.add_argument("--sla", type=float, default=0.9995, help="target (fraction, default 0.9995)")
-    p.add_argument("--min-outage", help="shortest connection outage that counts, e.g. 120s")
+    p.add_argument(
+        "--sla", type=float, default=DEFAULT_SLA, help="target (fraction, default 0.9995)"
+    )
+    p.add_argument("--min-duration", help="shortest connection outage that counts, e.g. 120s")
     _add_exclude_arg(p)
     _add_format_arg(p)
     p.set_defaults(func=_cmd_availability)
@@ -383,8 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_args(p)
     p.add_argument("--freq", help="count flaps per tunnel per period instead (1h, 1D, ...)")
     p.add_argument("--episodes", action="store_true", help="list flapping episodes instead")
-    p.add_argument("--min-flaps", type=int, default=3, help="flaps that make an episode")
-    p.add_argument("--window", default="1h", help="window of an episode (default 1h)")
+    p.add_argument(
+        "--min-flaps", type=int, default=DEFAULT_MIN_FLAPS, help="flaps that make an episode"
+    )
+    p.add_argument(
+        "--flap-window", default=DEFAULT_FLAP_WINDOW, help="window of an episode (default 1h)"
+    )
     _add_format_arg(p)
     p.set_defaults(func=_cmd_flaps)
 
@@ -402,8 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write the HTML/Markdown/CSV report with charts")
     _add_source_args(p)
     p.add_argument("-o", "--output", default="report", help="report folder (default report/)")
-    p.add_argument("--sla", type=float, default=0.9995, help="target (fraction, default 0.9995)")
+    p.add_argument(
+        "--sla", type=float, default=DEFAULT_SLA, help="target (fraction, default 0.9995)"
+    )
     p.add_argument("--title", help="page title")
+    p.add_argument("--min-duration", help="shortest outage that counts, e.g. 120s")
     _add_exclude_arg(p)
     p.set_defaults(func=_cmd_report)
 
@@ -416,12 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", choices=("day", "hour"), default="day", help="flap-heatmap columns")
     p.add_argument(
         "--level",
-        choices=("tunnel", "connection"),
-        default="tunnel",
+        choices=s.LEVELS,
+        default=s.LEVEL_TUNNEL,
         help="outage-durations: which outages",
     )
     p.add_argument("--freq", help="period of rekey-collisions / availability / event-counts")
-    p.add_argument("--sla", type=float, default=0.9995, help="SLA target (fraction)")
+    p.add_argument("--sla", type=float, default=DEFAULT_SLA, help="SLA target (fraction)")
     p.set_defaults(func=_cmd_plot)
 
     p = sub.add_parser("fetch", help="fetch logs from CloudWatch Logs into the local cache")

@@ -18,20 +18,37 @@ import pandas as pd
 from .. import __version__
 from .. import schema as s
 from ..analysis import (
+    Context,
     availability,
     diagnose,
     flap_frequency,
     flapping_episodes,
     flaps,
     outages,
+    prepare,
     rekey_stats,
     summary,
 )
-from ..analysis._window import ExcludeLike, TimeLike, resolve_exclude, to_timestamp
 from ..errors import OptionError, VpnLogError
+from ..options import (
+    DEFAULT_CAUSE_LOOKBACK,
+    DEFAULT_COLLISION_THRESHOLD,
+    DEFAULT_FLAP_WINDOW,
+    DEFAULT_INCIDENT_GAP,
+    DEFAULT_MIN_FLAPS,
+    DEFAULT_SLA,
+    DurationLike,
+    ExcludeLike,
+    TimeLike,
+    check_fraction,
+    check_positive_int,
+    resolve_exclude,
+    resolve_window,
+    to_duration,
+    to_ns_duration,
+    to_utc,
+)
 from ..plotting import (
-    cause_label,
-    format_duration,
     plot_availability,
     plot_event_counts,
     plot_flap_heatmap,
@@ -39,6 +56,14 @@ from ..plotting import (
     plot_rekey_collisions,
     plot_timeline,
     save_chart,
+)
+from ..present import (
+    cause_label,
+    csv_frame,
+    format_duration,
+    format_span,
+    format_table,
+    sla_text,
 )
 from .render import Chart, Section, Table, render_html, render_markdown
 
@@ -53,34 +78,57 @@ MAX_ROWS: Final = 200
 INCIDENT_MARGIN: Final = pd.Timedelta("20min")
 CHART_DPI: Final = 150
 
-METHOD: Final = [
-    "Tunnel state. Each tunnel record sets the tunnel's state until the next record: up "
-    "when both IKE phases are established (or rekeying), otherwise down. Before a "
-    "tunnel's first record in the logs its state is unknown: that time counts neither as "
-    "up nor as down, and is not part of the observed time.",
-    "Outage. A tunnel outage is a maximal interval in which the tunnel is not up. A "
-    "connection outage is an interval in which every observed tunnel of the connection is "
-    "down at once: the outage that actually cuts traffic. Its cause is the most specific "
-    "error logged by the tunnel at, or at most 120 s before, the moment it went down "
-    "(configuration mismatches first, then Phase 1 timeouts, DPD timeouts, deletes by the "
-    "customer gateway); 'unexplained' when no error was logged.",
-    "Availability. All tunnels down is our proxy for 'unavailable': availability = 1 - "
-    "connection downtime / observed time, per connection and calendar month, as in the "
-    "AWS Site-to-Site VPN SLA (99.95 % monthly). The AWS service-credit tier is the one "
-    "that figure would fall in: 10 % below 99.95 %, 25 % below 99.0 %, 100 % below 95.0 %. "
-    "AWS computes its own figure from its monitoring, not from these logs; a claim needs "
-    "AWS Support. Maintenance windows given as exclusions count neither as downtime nor "
-    "as observed time.",
-    "MTTR means mean time to restore: the mean duration of the connection outages that "
-    "ended in the period. MTBF, mean time between failures, is up time / outages.",
-    "Flap: a change of a tunnel from up to down. A flapping episode is a run of at least "
-    "3 flaps within 1 hour.",
-    "Rekey collision rate: collision incidents (collision messages of one tunnel within "
-    "60 s of each other) per child-SA negotiation (one request id, initiated by either "
-    "side). Collisions rarely take a tunnel down but cost renegotiations.",
-    "Times are UTC. Durations in CSV files are in seconds (columns ending in _s); times "
-    "are ISO 8601.",
-]
+
+@dataclass(frozen=True)
+class Parameters:
+    """The analysis parameters of a report: what the text and the manifest say was used."""
+
+    sla: float
+    cause_lookback: pd.Timedelta
+    min_flaps: int
+    flap_window: pd.Timedelta
+    incident_gap: pd.Timedelta
+    collision_threshold: float
+    min_duration: pd.Timedelta | None
+
+
+def method_text(p: Parameters) -> list[str]:
+    """Return the report's definitions, with the parameters actually used."""
+    minimum = (
+        f" Outages shorter than {format_span(p.min_duration)} are not counted."
+        if p.min_duration
+        else ""
+    )
+    return [
+        "Tunnel state. Each tunnel record sets the tunnel's state until the next record: up "
+        "when both IKE phases are established (or rekeying), otherwise down. Before a "
+        "tunnel's first record in the logs its state is unknown: that time counts neither as "
+        "up nor as down, and is not part of the observed time.",
+        "Outage. A tunnel outage is a maximal interval in which the tunnel is not up. A "
+        "connection outage is an interval in which every observed tunnel of the connection "
+        "is down at once: the outage that actually cuts traffic. Its cause is the most "
+        "specific error logged by the tunnel at, or at most "
+        f"{format_span(p.cause_lookback)} before, the moment it went down "
+        "(configuration mismatches first, then Phase 1 timeouts, DPD timeouts, deletes by "
+        "the customer gateway); 'unexplained' when no error was logged." + minimum,
+        "Availability. All tunnels down is our proxy for 'unavailable': availability = 1 - "
+        "connection downtime / observed time, per connection and calendar month, as in the "
+        f"AWS Site-to-Site VPN SLA ({sla_text(p.sla)} monthly here). The AWS service-credit "
+        "tier is the one that figure would fall in: 10 % below 99.95 %, 25 % below 99.0 %, "
+        "100 % below 95.0 %. AWS computes its own figure from its monitoring, not from these "
+        "logs; a claim needs AWS Support. Maintenance windows given as exclusions count "
+        "neither as downtime nor as observed time.",
+        "MTTR means mean time to restore: the mean duration of the connection outages that "
+        "ended in the period. MTBF, mean time between failures, is up time / outages.",
+        "Flap: a change of a tunnel from up to down. A flapping episode is a run of at least "
+        f"{p.min_flaps} flaps within {format_span(p.flap_window)}.",
+        "Rekey collision rate: collision incidents (collision messages of one tunnel within "
+        f"{format_span(p.incident_gap)} of each other) per child-SA negotiation (one "
+        "request id, initiated by either side). Collisions rarely take a tunnel down but "
+        "cost renegotiations.",
+        "Times are UTC. Durations in CSV files are in seconds (columns ending in _s); times "
+        "are ISO 8601; rates are fractions (0-1).",
+    ]
 
 
 @dataclass
@@ -114,47 +162,21 @@ def _window(
     times = events[s.TIME]
     if (start is None or end is None) and times.empty:
         raise OptionError("the events table is empty: give start and end, or load some logs")
-    lo = to_timestamp("start", start) if start is not None else times.min().floor("D")
-    hi = (
-        to_timestamp("end", end) if end is not None else times.max().floor("D") + pd.Timedelta("1D")
-    )
+    lo = None if start is None else to_utc(start, "start")
+    hi = None if end is None else to_utc(end, "end")
+    if lo is not None and hi is not None and not hi > lo:
+        raise OptionError(f"end ({hi}) must be after start ({lo})")
+    window = resolve_window(times, lo, hi, align="1D")
+    assert window is not None
+    lo, hi = window
     if not hi > lo:
         raise OptionError(f"end ({hi}) must be after start ({lo})")
     return lo, hi
 
 
-def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a table for CSV: durations as seconds (``<name>_s``), times as ISO 8601 UTC."""
-    out = frame.copy()
-    for col in list(out.columns):
-        if pd.api.types.is_timedelta64_dtype(out[col]):
-            out[col] = out[col].dt.total_seconds()
-            out = out.rename(columns={col: f"{col}_s"})
-        elif isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return out
-
-
-def _display(
-    frame: pd.DataFrame, *, percent: tuple[str, ...] = (), causes: bool = True
-) -> pd.DataFrame:
-    """Return the frame as people read it: times without offset, durations in words."""
-    out = frame.copy()
-    for col in list(out.columns):
-        series = out[col]
-        if pd.api.types.is_timedelta64_dtype(series):
-            out[col] = series.map(format_duration)
-        elif isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[col] = series.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
-        elif col in percent:
-            out[col] = series.map(lambda v: "" if pd.isna(v) else f"{v * 100:.4f} %")
-        elif col == "cause" and causes:
-            out[col] = series.map(lambda c: f"{c}: {cause_label(c)}" if c == c else "")
-        elif pd.api.types.is_bool_dtype(series):
-            out[col] = series.map(lambda v: "" if pd.isna(v) else "yes" if v else "no")
-        elif col == "service_credit":
-            out[col] = series.map(lambda v: "" if pd.isna(v) else f"{int(v)} %")
-    return out.rename(columns=lambda c: str(c).replace("_", " "))
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame as people read it (the rules of :mod:`vpnlog_analytics.present`)."""
+    return format_table(frame)
 
 
 def _sha256(path: Path) -> str:
@@ -209,9 +231,15 @@ def build_report(
     *,
     start: TimeLike,
     end: TimeLike,
-    sla: float = 0.9995,
+    sla: float = DEFAULT_SLA,
     title: str | None = None,
     exclude: ExcludeLike = None,
+    min_duration: DurationLike = None,
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    min_flaps: int = DEFAULT_MIN_FLAPS,
+    flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
+    incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
+    collision_threshold: float = DEFAULT_COLLISION_THRESHOLD,
     progress: bool = False,
 ) -> Report:
     """Write the availability / postmortem report of a window into a folder.
@@ -221,6 +249,10 @@ def build_report(
     linked), one CSV per table, every chart as PNG and SVG under ``charts/``, and
     ``manifest.json`` (inputs with size and SHA-256, parameters, package version,
     generation time, records read and skipped with reasons, and every output's SHA-256).
+
+    The state intervals are built once for the window (:func:`~vpnlog_analytics.analysis.prepare`)
+    and shared by every table and chart. The text and the manifest state the parameters
+    used.
 
     Contents: the period; availability per connection and month against ``sla`` with the
     AWS service-credit tier; connection and tunnel outages with causes; flaps and flapping
@@ -243,6 +275,18 @@ def build_report(
         Page title; default "VPN availability report, <window>".
     exclude : list of (start, end) pairs or pandas.DataFrame, optional
         Maintenance windows: neither downtime nor observed time.
+    min_duration : str or pandas.Timedelta, optional
+        Shortest outage counted (availability and the outage tables) [s]; default all.
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause of an outage [s].
+    min_flaps : int, default 3
+        Flaps within ``flap_window`` that make a flapping episode.
+    flap_window : str or pandas.Timedelta, default "1h"
+        Window of a flapping episode [s].
+    incident_gap : str or pandas.Timedelta, default "60s"
+        Longest gap between collision messages of one incident [s].
+    collision_threshold : float, default 0.1
+        Collision rate above which the diagnosis reports rekey collisions.
     progress : bool, default False
         Show a progress bar over the steps.
 
@@ -257,8 +301,20 @@ def build_report(
     >>> build_report(events, "report", start="2026-10-01", end="2026-11-01").index  # doctest: +SKIP
     PosixPath('report/index.html')
     """
-    if not isinstance(sla, int | float) or not 0.0 < float(sla) < 1.0:
-        raise OptionError(f"sla={sla!r} must be a fraction between 0 and 1 (e.g. 0.9995)")
+    sla = check_fraction("sla", sla, inclusive=False)
+    params = Parameters(
+        sla=sla,
+        cause_lookback=to_duration("cause_lookback", cause_lookback),
+        min_flaps=check_positive_int("min_flaps", min_flaps),
+        flap_window=to_duration("flap_window", flap_window),
+        incident_gap=to_duration("incident_gap", incident_gap),
+        collision_threshold=float(collision_threshold),
+        min_duration=(
+            None
+            if min_duration is None
+            else pd.Timedelta(to_ns_duration("min_duration", min_duration), unit="ns")
+        ),
+    )
     lo, hi = _window(events, start, end)
     ex_start, ex_end = resolve_exclude(exclude)
     out = Path(out_dir)
@@ -268,21 +324,28 @@ def build_report(
     except OSError as exc:
         raise VpnLogError(f"{out}: cannot create the report folder ({exc.strerror})") from exc
     generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    window = dict(start=lo, end=hi)
     step = _steps(progress, 6)
     days = (hi - lo) / pd.Timedelta("1D")
     freq = "1D" if days <= 62 else "7D"
 
-    # --- analyses ---------------------------------------------------------------------
-    avail = availability(events, freq="MS", sla=sla, exclude=exclude, **window)
-    conn_out = outages(events, level="connection", exclude=exclude, **window)
-    tun_out = outages(events, level="tunnel", exclude=exclude, **window)
-    flap_list = flaps(events, **window)
-    episodes = flapping_episodes(events, **window)
-    freq_hourly = flap_frequency(events, freq="1h", **window)
-    rekey = rekey_stats(events, freq=freq, **window)
-    findings = diagnose(events, **window)
-    per_tunnel = summary(events, **window)
+    # --- analyses: one context, the state intervals built once -----------------------
+    ctx = prepare(events, start=lo, end=hi, cause_lookback=params.cause_lookback)
+    cut = {"exclude": exclude, "min_duration": params.min_duration}
+    avail = availability(ctx, freq="MS", sla=sla, **cut)
+    conn_out = outages(ctx, level=s.LEVEL_CONNECTION, **cut)
+    tun_out = outages(ctx, level=s.LEVEL_TUNNEL, **cut)
+    flap_list = flaps(ctx)
+    episodes = flapping_episodes(ctx, min_flaps=params.min_flaps, flap_window=params.flap_window)
+    freq_hourly = flap_frequency(ctx, freq="1h")
+    rekey = rekey_stats(ctx, freq=freq, incident_gap=params.incident_gap)
+    findings = diagnose(
+        ctx,
+        collision_threshold=params.collision_threshold,
+        min_flaps=params.min_flaps,
+        flap_window=params.flap_window,
+        incident_gap=params.incident_gap,
+    )
+    per_tunnel = summary(ctx, incident_gap=params.incident_gap)
     step("analyses")
 
     tables = {
@@ -308,13 +371,13 @@ def build_report(
         for ext in ("png", "svg"):
             written.append(save_chart(ax, charts_dir / f"{name}.{ext}", dpi=CHART_DPI))
 
-    chart("timeline", lambda: plot_timeline(events, **window))
-    incidents = conn_out.sort_values("duration", ascending=False).head(MAX_INCIDENT_CHARTS)
+    chart("timeline", lambda: plot_timeline(ctx))
+    incidents = conn_out.sort_values(s.DURATION, ascending=False).head(MAX_INCIDENT_CHARTS)
     incident_charts: list[Chart] = []
     for k, row in enumerate(incidents.itertuples(index=False), start=1):
         conn = str(getattr(row, s.VPN_CONNECTION_ID))
         a, b = max(row.start - INCIDENT_MARGIN, lo), min(row.end + INCIDENT_MARGIN, hi)
-        chart(f"incident_{k}", partial(_incident, events, a, b, conn))
+        chart(f"incident_{k}", partial(_incident, ctx, a, b, conn))
         incident_charts.append(
             Chart(
                 f"incident_{k}",
@@ -329,14 +392,15 @@ def build_report(
         lambda: plot_outage_durations(tun_out, sla=sla, budget_period=month),
     )
     chart("flaps_per_day", lambda: plot_flap_heatmap(freq_hourly, by="day"))
-    chart("rekey_collisions", lambda: plot_rekey_collisions(rekey))
-    chart("event_counts", lambda: plot_event_counts(events, freq=freq, start=lo, end=hi))
+    chart(
+        "rekey_collisions",
+        lambda: plot_rekey_collisions(rekey, collision_threshold=params.collision_threshold),
+    )
+    chart("event_counts", lambda: plot_event_counts(ctx, freq=freq))
     step("charts")
 
     # --- sections ---------------------------------------------------------------------
-    sections = _sections(
-        events, tables, lo, hi, sla, ex_start, ex_end, incident_charts, freq, generated
-    )
+    sections = _sections(events, tables, params, ex_start, ex_end, incident_charts, freq)
     meta = (
         f"Period {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC (end excluded) · "
         f"{len(per_tunnel)} tunnel(s) of {avail[s.VPN_CONNECTION_ID].nunique()} connection(s) · "
@@ -352,7 +416,7 @@ def build_report(
     markdown.write_text(render_markdown(page_title, meta, sections), encoding="utf-8")
     step("pages")
 
-    manifest = _manifest(events, out, generated, lo, hi, sla, title, exclude)
+    manifest = _manifest(events, out, generated, lo, hi, params, title, exclude)
     manifest_path = out / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     step("manifest")
@@ -363,14 +427,11 @@ def build_report(
 def _sections(
     events: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
-    lo: pd.Timestamp,
-    hi: pd.Timestamp,
-    sla: float,
+    params: Parameters,
     ex_start: Any,
     ex_end: Any,
     incident_charts: list[Chart],
     freq: str,
-    generated: dt.datetime,
 ) -> list[Section]:
     avail, conn_out, tun_out = (
         tables["availability"],
@@ -382,14 +443,14 @@ def _sections(
         tables["diagnosis"],
         tables["tunnels"],
     )
-    sla_text = f"{sla * 100:.4f}".rstrip("0").rstrip(".") + " %"
-    missed = avail[avail["sla_met"].fillna(True) == False]  # noqa: E712
+    target = sla_text(params.sla)
+    missed = avail[avail[s.SLA_MET].fillna(True) == False]  # noqa: E712
     overview = Section("overview", "At a glance")
     overview.items = [
         f"Connection outages (all tunnels down at once): {len(conn_out)}, "
-        f"{format_duration(conn_out['duration'].sum()) or '0 s'} in total.",
-        f"Months below the {sla_text} SLA: {len(missed)} of "
-        f"{len(avail.dropna(subset=['availability']))} "
+        f"{format_duration(conn_out[s.DURATION].sum()) or '0 s'} in total.",
+        f"Months below the {target} SLA: {len(missed)} of "
+        f"{len(avail.dropna(subset=[s.AVAILABILITY]))} "
         "connection-months"
         + (
             f" ({', '.join(sorted(missed[s.VPN_CONNECTION_ID].astype(str).unique()))})"
@@ -422,22 +483,22 @@ def _sections(
     sec_avail = Section("availability", "Availability against the SLA")
     sec_avail.paragraphs = [
         f"Per connection and calendar month. Unavailable means all tunnels of the connection "
-        f"down at once. SLA target {sla_text}; the credit column is the AWS service-credit "
+        f"down at once. SLA target {target}; the credit column is the AWS service-credit "
         "tier the figure would fall in (percent of the monthly charge). MTTR = mean time to "
         "restore."
     ]
-    shown = avail.drop(columns=["observed"]).copy()
-    shown["period"] = shown["period"].dt.strftime("%Y-%m")
+    shown = avail.drop(columns=[s.OBSERVED]).copy()
+    shown[s.PERIOD] = shown[s.PERIOD].dt.strftime("%Y-%m")
     sec_avail.tables = [
         Table(
             "availability-table",
             "Availability per connection and month",
-            _display(shown, percent=("availability",)),
+            _display(shown),
             "availability.csv",
         )
     ]
     sec_avail.charts = [
-        Chart("availability", f"Availability per connection against the {sla_text} SLA line.")
+        Chart("availability", f"Availability per connection against the {target} SLA line.")
     ]
 
     sec_out = Section("outages", "Outages")
@@ -464,12 +525,10 @@ def _sections(
 
     sec_flaps = Section("flaps", "Flaps")
     sec_flaps.paragraphs = [
-        "A flap is a tunnel going from up to down; a flapping episode is at least 3 flaps within "
-        "an hour."
+        "A flap is a tunnel going from up to down; a flapping episode is at least "
+        f"{params.min_flaps} flaps within {format_span(params.flap_window)}."
     ]
-    counts = per_tunnel[
-        [s.VPN_CONNECTION_ID, s.TUNNEL_IP, "flaps", "outages", "down_time", "longest_outage"]
-    ]
+    counts = per_tunnel[[*s.TUNNEL_KEYS, s.FLAPS, s.OUTAGES, s.DOWN_TIME, s.LONGEST_OUTAGE]]
     sec_flaps.charts = [
         Chart("flaps_per_day", "Flaps per tunnel and day (UTC); empty cells had none.")
     ]
@@ -483,11 +542,10 @@ def _sections(
     sec_rekey = Section("rekey", "Rekey collisions")
     sec_rekey.paragraphs = [
         "Both sides starting the same child-SA rekey at once. Rate = collision incidents / "
-        "negotiations over the period; above 10 % the diagnosis flags it."
+        "negotiations over the period; above "
+        f"{params.collision_threshold * 100:g} % the diagnosis flags it."
     ]
-    rk = per_tunnel[
-        [s.VPN_CONNECTION_ID, s.TUNNEL_IP, "negotiations", "collisions", "collision_rate"]
-    ]
+    rk = per_tunnel[[*s.TUNNEL_KEYS, s.NEGOTIATIONS, s.COLLISIONS, s.COLLISION_RATE]]
     sec_rekey.charts = [
         Chart("rekey_collisions", f"Rekey collision rate per tunnel and period ({freq}).")
     ]
@@ -495,7 +553,7 @@ def _sections(
         Table(
             "rekey-rates",
             "Rekey collision rate per tunnel over the period",
-            _display(rk, percent=("collision_rate",)),
+            _display(rk),
             "rekey_collisions.csv",
             note=f"The CSV has the rate per tunnel and period ({freq}).",
         )
@@ -511,12 +569,12 @@ def _sections(
             s.SEVERITY,
             s.VPN_CONNECTION_ID,
             s.TUNNEL_IP,
-            "finding",
-            "count",
-            "first_seen",
-            "last_seen",
-            "evidence",
-            "remediation",
+            s.FINDING,
+            s.COUNT,
+            s.FIRST_SEEN,
+            s.LAST_SEEN,
+            s.EVIDENCE,
+            s.REMEDIATION,
         ]
     ]
     sec_diag.tables = [Table("findings", "Findings", _display(diag), "diagnosis.csv")]
@@ -528,21 +586,21 @@ def _sections(
     cols = [
         s.VPN_CONNECTION_ID,
         s.TUNNEL_IP,
-        "first_seen",
-        "last_seen",
-        "records",
-        "errors",
-        "warnings",
-        "up_time",
-        "down_time",
-        "unknown_time",
-        "up_share",
+        s.FIRST_SEEN,
+        s.LAST_SEEN,
+        s.RECORDS,
+        s.ERRORS,
+        s.WARNINGS,
+        s.UP_TIME,
+        s.DOWN_TIME,
+        s.UNKNOWN_TIME,
+        s.UP_SHARE,
     ]
     sec_tunnels.tables = [
         Table(
             "tunnel-summary",
             "Per-tunnel summary",
-            _display(per_tunnel[cols], percent=("up_share",)),
+            _display(per_tunnel[cols]),
             "tunnels.csv",
             note="up share = up / (up + down) time; "
             "unknown time is before a tunnel's first record.",
@@ -550,7 +608,7 @@ def _sections(
     ]
 
     sec_method = Section("method", "Method and definitions")
-    sec_method.paragraphs = list(METHOD)
+    sec_method.paragraphs = method_text(params)
 
     sec_inputs = Section("inputs", "Inputs")
     attrs = events.attrs
@@ -585,8 +643,8 @@ def _sections(
     ]
 
 
-def _incident(events: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp, conn: str) -> Any:
-    return plot_timeline(events, start=a, end=b, connections=[conn], max_annotations=6)
+def _incident(ctx: Context, a: pd.Timestamp, b: pd.Timestamp, conn: str) -> Any:
+    return plot_timeline(ctx, start=a, end=b, connections=[conn], max_annotations=6)
 
 
 def _ts(ns: Any) -> pd.Timestamp:
@@ -613,7 +671,7 @@ def _manifest(
     generated: dt.datetime,
     lo: pd.Timestamp,
     hi: pd.Timestamp,
-    sla: float,
+    params: Parameters,
     title: str | None,
     exclude: ExcludeLike,
 ) -> dict[str, Any]:
@@ -626,7 +684,7 @@ def _manifest(
         "parameters": {
             "start": lo.isoformat(),
             "end": hi.isoformat(),
-            "sla": sla,
+            "sla": params.sla,
             "title": title,
             "exclude": [
                 [
@@ -636,9 +694,16 @@ def _manifest(
                 for a, b in zip(ex_start, ex_end, strict=True)
             ],
             "availability_period": "calendar month (MS)",
-            "cause_lookback_s": 120,
-            "flapping_episode": {"min_flaps": 3, "window_s": 3600},
-            "collision_incident_gap_s": 60,
+            "min_duration_s": (
+                None if params.min_duration is None else params.min_duration.total_seconds()
+            ),
+            "cause_lookback_s": params.cause_lookback.total_seconds(),
+            "flapping_episode": {
+                "min_flaps": params.min_flaps,
+                "window_s": params.flap_window.total_seconds(),
+            },
+            "collision_incident_gap_s": params.incident_gap.total_seconds(),
+            "collision_threshold": params.collision_threshold,
         },
         "inputs": _input_files(events),
         "records": {

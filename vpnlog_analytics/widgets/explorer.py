@@ -1,0 +1,510 @@
+"""The explorer: controls, the selection they make, rendering the visible tab, export."""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from ..analysis import Context, prepare
+from ..errors import OptionError, VpnLogError
+from ..options import TimeLike
+from ..plotting import save_chart
+from ..present import SEVERITY_RANK, csv_frame
+from .show import show
+from .views import ALL, TABS, VIEWS, Selection, View
+from .window import default_steps, snap, step_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["NOTEBOOK_EXTRA", "Explorer", "explore"]
+
+log = logging.getLogger(__name__)
+
+#: What to install for the explorer.
+NOTEBOOK_EXTRA: Final = 'pip install "vpnlog-analytics[notebook]"'
+#: Resolution of the charts drawn in the page [dots per inch]; exports use 200.
+SCREEN_DPI: Final = 80
+EXPORT_DPI: Final = 200
+
+
+def _ipywidgets() -> Any:
+    """Return the ipywidgets module, or say which extra brings it."""
+    try:
+        import ipywidgets
+    except ImportError as exc:
+        raise ImportError(
+            f"the explorer needs ipywidgets, part of the notebook extra: {NOTEBOOK_EXTRA}"
+        ) from exc
+    return ipywidgets
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-")
+
+
+def _png(figure: Figure) -> bytes:
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=SCREEN_DPI)
+    return buf.getvalue()
+
+
+class Explorer:
+    """The interactive explorer built by :func:`explore`; display it as a cell's result.
+
+    The controls are attributes, so a notebook (or a test) can drive them: set
+    ``connection.value``, ``tunnel.value``, ``window.value`` (a ``(start, end)`` pair of
+    UTC timestamps among ``window.options``; or call :meth:`set_window`),
+    ``event_types.value``, ``outage_level.value`` or ``tabs.selected_index`` and the
+    visible tab re-renders at once; the others when they are shown. Each pick's rows are
+    prepared once (:func:`~vpnlog_analytics.analysis.prepare`); moving the window only
+    re-clips their state intervals.
+
+    Attributes
+    ----------
+    events : pandas.DataFrame
+        The events table explored (not modified).
+    widget : ipywidgets.VBox
+        The whole explorer.
+    connection, tunnel : ipywidgets.Dropdown
+        Connection and tunnel pickers (``"(all)"`` for all).
+    window : ipywidgets.SelectionRangeSlider
+        The date range (UTC), snapping to hours (days over long spans).
+    window_text : ipywidgets.HTML
+        The selected window in words.
+    event_types : ipywidgets.SelectMultiple
+        Event kinds drawn as markers on the timeline and listed in the Events tab
+        (default: every error and warning kind logged).
+    outage_level : ipywidgets.ToggleButtons
+        Outages of single tunnels, or of whole connections (all tunnels down).
+    tabs : ipywidgets.Tab
+        One tab per entry of :data:`TABS`.
+    export_dir : ipywidgets.Text
+        Folder the export button writes to.
+    export_button : ipywidgets.Button
+        Writes the visible tab's chart (PNG and SVG) and tables (CSV).
+    status : ipywidgets.HTML
+        The last render time, export result or error.
+    render_times : list of float
+        Seconds each re-render took, in order [s].
+    """
+
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        *,
+        start: TimeLike = None,
+        end: TimeLike = None,
+        export_dir: str | Path = "exports",
+        tab: str = "timeline",
+    ) -> None:
+        w = _ipywidgets()
+        if not isinstance(events, pd.DataFrame):
+            raise OptionError(f"explore() takes the events table, not {type(events).__name__}")
+        missing = [c for c in (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP) if c not in events]
+        if missing:
+            raise OptionError(f"explore() needs an events table; columns {missing} are missing")
+        if tab not in TABS:
+            raise OptionError(f"tab={tab!r} is not one of {list(TABS)}")
+        tunnel_rows = events[events[s.LOG_TYPE] == "tunnel"]
+        if tunnel_rows.empty:
+            raise OptionError("explore() needs tunnel records; the table has none")
+        self.events = events
+        self.render_times: list[float] = []
+        self._cache: dict[tuple[str, str], Context] = {}
+        self._views: dict[str, tuple[Any, View]] = {}
+        self._hold = False
+
+        steps = default_steps(tunnel_rows[s.TIME])
+        options = [(step_label(x, steps), x) for x in steps]
+        lo = snap(steps, start, steps[0])
+        hi = snap(steps, end, steps[-1])
+        if not hi > lo:
+            raise OptionError(f"end ({hi}) must be after start ({lo})")
+
+        conns = sorted(tunnel_rows[s.VPN_CONNECTION_ID].astype(str).unique())
+        self._tunnels = {
+            c: sorted(
+                tunnel_rows.loc[tunnel_rows[s.VPN_CONNECTION_ID].astype(str) == c, s.TUNNEL_IP]
+                .astype(str)
+                .unique()
+            )
+            for c in conns
+        }
+        wide = {"description_width": "initial"}
+        self.connection = w.Dropdown(
+            options=[ALL, *conns], value=ALL, description="Connection", style=wide
+        )
+        self.tunnel = w.Dropdown(
+            options=self._tunnel_options(ALL), value=ALL, description="Tunnel", style=wide
+        )
+        self.window = w.SelectionRangeSlider(
+            options=options,
+            index=(steps.index(lo), steps.index(hi)),
+            description="UTC",
+            continuous_update=False,
+            readout=False,
+            style=wide,
+            layout=w.Layout(width="70%"),
+        )
+        self.window_text = w.HTML()
+        counts = events[s.EVENT].astype(str).value_counts()
+        severity = (
+            events[[s.EVENT, s.SEVERITY]]
+            .astype(str)
+            .drop_duplicates(s.EVENT)
+            .set_index(s.EVENT)[s.SEVERITY]
+        )
+        self._severity = severity.to_dict()
+        kinds = sorted(
+            counts.index, key=lambda k: (SEVERITY_RANK.get(str(self._severity.get(k)), 3), k)
+        )
+        self.event_types = w.SelectMultiple(
+            options=[(f"{k} [{self._severity.get(k, '')}] ({counts[k]})", k) for k in kinds],
+            value=[k for k in kinds if self._severity.get(k) in ("error", "warning")],
+            rows=6,
+            description="Events",
+            style=wide,
+            layout=w.Layout(width="420px"),
+        )
+        self.outage_level = w.ToggleButtons(
+            options=[
+                ("tunnels", s.LEVEL_TUNNEL),
+                ("connections (all tunnels down)", s.LEVEL_CONNECTION),
+            ],
+            value=s.LEVEL_TUNNEL,
+            description="Outages of",
+            style=wide,
+        )
+        self.export_dir = w.Text(value=str(export_dir), description="Export to", style=wide)
+        self.export_button = w.Button(
+            description="Export chart + tables",
+            icon="download",
+            tooltip="Write the visible chart (PNG, SVG) and its tables (CSV) to the folder",
+            layout=w.Layout(width="auto"),
+        )
+        self.status = w.HTML()
+        self.note = w.HTML()
+
+        self._charts: dict[str, Any] = {}
+        self._tables: dict[str, Any] = {}
+        self._notes: dict[str, Any] = {}
+        pages = []
+        for key in TABS:
+            self._charts[key] = w.Image(format="png", layout=w.Layout(max_width="100%"))
+            self._tables[key] = w.HTML()
+            self._notes[key] = w.HTML()
+            extra = [self.outage_level] if key == "outages" else []
+            pages.append(w.VBox([*extra, self._notes[key], self._charts[key], self._tables[key]]))
+        self.tabs = w.Tab(children=pages, titles=list(TABS.values()))
+        self.tabs.selected_index = list(TABS).index(tab)
+
+        pickers = w.VBox([self.connection, self.tunnel])
+        export = w.HBox([self.export_dir, self.export_button])
+        self.widget = w.VBox(
+            [
+                w.HBox([pickers, self.event_types]),
+                w.HBox([self.window, self.window_text]),
+                export,
+                self.status,
+                self.tabs,
+            ]
+        )
+        self.widget.add_class("vpnlog-explorer")
+
+        self.connection.observe(self._on_connection, names="value")
+        for control in (self.tunnel, self.window, self.event_types, self.outage_level):
+            control.observe(self._on_change, names="value")
+        self.tabs.observe(self._on_change, names="selected_index")
+        self.export_button.on_click(lambda _button: self._export_clicked())
+        self.render()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _tunnel_options(self, conn: str) -> list[str]:
+        if conn == ALL:
+            return [ALL, *(f"{c} {ip}" for c, ips in self._tunnels.items() for ip in ips)]
+        return [ALL, *(f"{conn} {ip}" for ip in self._tunnels[conn])]
+
+    @property
+    def tab(self) -> str:
+        """The key of the visible tab (see :data:`TABS`)."""
+        return list(TABS)[self.tabs.selected_index or 0]
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """Start of the selected window (UTC)."""
+        return pd.Timestamp(self.window.value[0])
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """End of the selected window (UTC)."""
+        return pd.Timestamp(self.window.value[1])
+
+    @property
+    def view(self) -> View:
+        """What the visible tab shows now (its chart and tables)."""
+        return self._views[self.tab][1]
+
+    @property
+    def figure(self) -> Figure | None:
+        """The visible tab's chart."""
+        return self.view.figure
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The visible tab's tables, by name."""
+        return self.view.tables
+
+    def set_window(self, start: TimeLike, end: TimeLike) -> None:
+        """Select the window ``[start, end)`` (UTC), snapped to the control's steps.
+
+        Parameters
+        ----------
+        start, end : str or pandas.Timestamp
+            The window; text without an offset is UTC (see :mod:`vpnlog_analytics.options`).
+        """
+        steps = [x for _, x in self.window.options]
+        lo = snap(steps, start, steps[0])
+        hi = snap(steps, end, steps[-1])
+        if not hi > lo:
+            raise OptionError(f"end ({hi}) must be after start ({lo})")
+        self.window.index = (steps.index(lo), steps.index(hi))
+
+    def _picked(self) -> tuple[str, str]:
+        """Return the picked (connection, tunnel ip); ``(all)`` where none."""
+        if self.tunnel.value != ALL:
+            conn, ip = str(self.tunnel.value).split(" ", 1)
+            return conn, ip
+        return str(self.connection.value), ALL
+
+    def _context(self, conn: str, ip: str) -> Context:
+        """Return the prepared rows of a pick (kept for the last pick), in the window."""
+        key = (conn, ip)
+        if key not in self._cache:
+            ev = self.events
+            mask = np.ones(len(ev), dtype=bool)
+            if ip != ALL:
+                mask &= (ev[s.TUNNEL_IP] == ip).to_numpy()
+            if conn != ALL:
+                mask &= (ev[s.VPN_CONNECTION_ID] == conn).to_numpy()
+            # Keep the selections of the last pick only: tables are large.
+            picked = self._picked()
+            keep = {picked, (picked[0], ALL)}
+            self._cache = {k: v for k, v in self._cache.items() if k in keep}
+            self._cache[key] = prepare(ev[mask])
+        return self._cache[key].within(self.start, self.end)
+
+    def selection(self) -> pd.DataFrame:
+        """Return the rows of the picked tunnel, else connection (all rows for ``(all)``)."""
+        return self._context(*self._picked()).events
+
+    def connection_selection(self) -> pd.DataFrame:
+        """Return the rows of the picked connection, or of the picked tunnel's connection.
+
+        Connection-level results (the timeline's connection lanes, connection outages,
+        connection-wide findings) need every tunnel of the connection.
+        """
+        return self._context(self._picked()[0], ALL).events
+
+    def _selection(self) -> Selection:
+        conn, ip = self._picked()
+        return Selection(
+            tunnel=self._context(conn, ip),
+            connection=self._context(conn, ALL),
+            conn=conn,
+            ip=ip,
+            kinds=tuple(self.event_types.value),
+            level=str(self.outage_level.value),
+            scope=self._scope_text(),
+        )
+
+    def _state_key(self, tab: str) -> tuple[Any, ...]:
+        key: tuple[Any, ...] = (self.connection.value, self.tunnel.value, self.window.value)
+        if tab in ("timeline", "events"):
+            key += (tuple(self.event_types.value),)
+        if tab == "outages":
+            key += (self.outage_level.value,)
+        return key
+
+    def _scope_text(self) -> str:
+        window = f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
+        if self.tunnel.value != ALL:
+            return f"tunnel {self.tunnel.value}, {window}"
+        if self.connection.value != ALL:
+            return f"connection {self.connection.value}, {window}"
+        return f"all connections, {window}"
+
+    # -- events --------------------------------------------------------------------------
+
+    def _on_connection(self, change: Mapping[str, Any]) -> None:
+        self._hold = True
+        try:
+            self.tunnel.options = self._tunnel_options(str(change["new"]))
+            self.tunnel.value = ALL
+        finally:
+            self._hold = False
+        self.render()
+
+    def _on_change(self, _change: Mapping[str, Any]) -> None:
+        if not self._hold:
+            self.render()
+
+    def _export_clicked(self) -> None:
+        try:
+            written = self.export()
+        except (OSError, VpnLogError) as exc:
+            self.status.value = f"<b>Export failed:</b> {html.escape(str(exc))}"
+            return
+        names = ", ".join(html.escape(p.name) for p in written)
+        self.status.value = f"Wrote to <code>{html.escape(self.export_dir.value)}</code>: {names}"
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def render(self, force: bool = False) -> float:
+        """Redraw the visible tab for the current controls (if they changed).
+
+        Parameters
+        ----------
+        force : bool, default False
+            Redraw even when nothing changed.
+
+        Returns
+        -------
+        float
+            Seconds it took [s] (0 when there was nothing to do).
+        """
+        tab = self.tab
+        days = (self.end - self.start) / pd.Timedelta("1D")
+        self.window_text.value = (
+            f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC ({days:.4g} days)"
+        )
+        key = self._state_key(tab)
+        cached = self._views.get(tab)
+        if cached is not None and cached[0] == key and not force:
+            return 0.0
+        began = time.perf_counter()
+        try:
+            view = VIEWS[tab](self._selection())
+        except VpnLogError as exc:
+            view = View(None, {}, f"Nothing to show: {exc}")
+        self._views[tab] = (key, view)
+        self._charts[tab].value = _png(view.figure) if view.figure is not None else b""
+        self._charts[tab].layout.display = None if view.figure is not None else "none"
+        self._notes[tab].value = html.escape(view.note)
+        self._tables[tab].value = "".join(
+            show(table, caption=name.replace("_", " ")).to_html()
+            for name, table in view.tables.items()
+        )
+        took = time.perf_counter() - began
+        self.render_times.append(took)
+        self.status.value = f"{TABS[tab]} rendered in {took:.2f} s"
+        log.debug("rendered %s in %.3f s", tab, took)
+        return took
+
+    # -- export --------------------------------------------------------------------------
+
+    def export(self, folder: str | Path | None = None) -> list[Path]:
+        """Write the visible tab's chart (PNG and SVG) and tables (CSV) to a folder.
+
+        File names say the tab, the connection or tunnel and the window, e.g.
+        ``outages_vpn-2a7c306a956842b51_20261021T0900-20261021T1100.png``. In the CSV
+        files durations are seconds (columns ending in ``_s``) and times ISO 8601 UTC.
+
+        Parameters
+        ----------
+        folder : str or pathlib.Path, optional
+            Where to write (created); default the ``export_dir`` field.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        self.render()
+        out = Path(folder if folder is not None else self.export_dir.value)
+        out.mkdir(parents=True, exist_ok=True)
+        scope = "all"
+        if self.tunnel.value != ALL:
+            scope = str(self.tunnel.value)
+        elif self.connection.value != ALL:
+            scope = str(self.connection.value)
+        stem = _slug(f"{self.tab}_{scope}_{self.start:%Y%m%dT%H%M}-{self.end:%Y%m%dT%H%M}")
+        written = []
+        view = self.view
+        if view.figure is not None:
+            for ext in ("png", "svg"):
+                written.append(save_chart(view.figure, out / f"{stem}.{ext}", dpi=EXPORT_DPI))
+        for name, table in view.tables.items():
+            path = out / f"{stem}_{name}.csv"
+            csv_frame(table).to_csv(path, index=False)
+            written.append(path)
+        return written
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def explore(
+    events: pd.DataFrame,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    export_dir: str | Path = "exports",
+    tab: str = "timeline",
+) -> Explorer:
+    """Explore the events table interactively: pick, zoom, read, export.
+
+    Controls: a connection and a tunnel picker, a date-range slider (UTC, snapping to
+    hours; days over long spans), and the event kinds to mark (timeline) and list
+    (Events tab). Tabs: the state timeline; outages (of tunnels, or of whole
+    connections) and how long they lasted; flaps per day and flapping episodes; rekey
+    collision rates; the diagnosis findings (with the errors and warnings per day); the
+    events of the picked kinds. Every change redraws the visible tab (other tabs when
+    shown). The export button writes the visible chart as PNG and SVG and its tables as
+    CSV into the folder in the "Export to" field.
+
+    Picking one tunnel narrows the tunnel-level results (flaps, rekeys, events, tunnel
+    outages, the tunnel's findings) to it; connection-level results (the timeline's
+    connection lane, connection outages, connection-wide findings) still take every
+    tunnel of its connection, and the timeline shades the picked tunnel's lane.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The events table, e.g. from :func:`~vpnlog_analytics.read_logs`; not modified.
+    start, end : str or pandas.Timestamp, optional
+        The initial window (UTC); default the span of the tunnel records (first record
+        to the end of the last one's second), widened to the slider's steps.
+    export_dir : str or pathlib.Path, default "exports"
+        Initial folder of the export button.
+    tab : str, default "timeline"
+        The tab shown first: one of :data:`TABS`.
+
+    Returns
+    -------
+    Explorer
+        Displays as the explorer when it is a cell's last expression; its controls are
+        attributes (see :class:`Explorer`).
+
+    Raises
+    ------
+    ImportError
+        ipywidgets is not installed: ``pip install "vpnlog-analytics[notebook]"``.
+
+    Examples
+    --------
+    >>> ex = explore(read_logs("data/samples/s3-export"))  # doctest: +SKIP
+    >>> ex  # doctest: +SKIP
+    """
+    return Explorer(events, start=start, end=end, export_dir=export_dir, tab=tab)

@@ -1,0 +1,233 @@
+"""What each tab of the explorer shows for a selection: a chart, its tables, one note.
+
+Every number comes from :mod:`vpnlog_analytics.analysis` (on the selection's prepared
+contexts, so the state intervals of a pick are built once), every chart from
+:mod:`vpnlog_analytics.plotting`; this module only chooses and words them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, cast
+
+import pandas as pd
+
+from .. import schema as s
+from ..analysis import (
+    Context,
+    diagnose,
+    flap_frequency,
+    flapping_episodes,
+    flaps,
+    outages,
+    summary,
+)
+from ..analysis import rekey_stats as _rekey_stats
+from ..errors import OptionError
+from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS
+from ..plotting import (
+    plot_event_counts,
+    plot_flap_heatmap,
+    plot_outage_durations,
+    plot_rekey_collisions,
+    plot_timeline,
+)
+from ..present import format_duration, format_span
+from .markers import draw_event_markers, highlight_tunnel
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["ALL", "TABS", "VIEWS", "Selection", "View"]
+
+#: The explorer's tabs: key -> title.
+TABS: Final = {
+    "timeline": "Timeline",
+    "outages": "Outages",
+    "flaps": "Flaps",
+    "rekey": "Rekey collisions",
+    "diagnosis": "Diagnosis",
+    "events": "Events",
+}
+#: The picker value that selects every connection or tunnel.
+ALL: Final = "(all)"
+#: Columns of the per-tunnel table under the timeline.
+_TUNNEL_COLUMNS: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.RECORDS,
+    s.ERRORS,
+    s.WARNINGS,
+    s.UP_SHARE,
+    s.DOWN_TIME,
+    s.FLAPS,
+    s.OUTAGES,
+    s.LONGEST_OUTAGE,
+    s.COLLISION_RATE,
+)
+
+
+@dataclass
+class View:
+    """What one tab shows for the current selection: a chart and its tables.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure or None
+        The chart (None when there was nothing to draw).
+    tables : dict of str to pandas.DataFrame
+        The tables under the chart, by name (the CSV file names of an export).
+    note : str
+        One line above the chart (figures, or why there is nothing to show).
+    """
+
+    figure: Figure | None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the controls pick: the rows (as prepared contexts of the window) and options.
+
+    ``tunnel`` holds the rows of the picked tunnel (else connection, else all);
+    ``connection`` those of the picked connection with every tunnel, for the results
+    that need all tunnels of a connection (its timeline lane, connection outages).
+    """
+
+    tunnel: Context
+    connection: Context
+    conn: str
+    ip: str
+    kinds: tuple[str, ...]
+    level: str
+    scope: str
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """Start of the window (UTC)."""
+        return self.tunnel.start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """End of the window (UTC)."""
+        return self.tunnel.end
+
+    @property
+    def freq(self) -> str:
+        """Period of the per-period charts: days over more than two days, else hours."""
+        return "1D" if (self.end - self.start) > pd.Timedelta("2D") else "1h"
+
+
+def _figure(ax: Axes | None) -> Figure | None:
+    """Return the (root) figure an Axes of the plotting functions sits on."""
+    return None if ax is None else cast("Figure", ax.figure)
+
+
+def _kinds_text(kinds: Sequence[str]) -> str:
+    if not kinds:
+        return "no event kinds picked"
+    if len(kinds) > 4:
+        return f"{len(kinds)} kinds"
+    return ", ".join(kinds)
+
+
+def _counts_chart(
+    events: pd.DataFrame | Context, sel: Selection, severities: Sequence[str]
+) -> Axes | None:
+    try:
+        return plot_event_counts(
+            events, severities=severities, freq=sel.freq, start=sel.start, end=sel.end
+        )
+    except OptionError:
+        return None
+
+
+def timeline_view(sel: Selection) -> View:
+    """Show the connection's lanes with the picked event kinds, and the tunnel summary."""
+    ax = plot_timeline(sel.connection, markers=False)
+    shown = draw_event_markers(ax, sel.tunnel.events, sel.kinds, sel.start, sel.end)
+    if sel.ip != ALL:
+        highlight_tunnel(ax, sel.conn, sel.ip)
+    table = summary(sel.tunnel)
+    table = table[[c for c in _TUNNEL_COLUMNS if c in table.columns]]
+    note = f"{sel.scope}: tunnel states, {shown} event markers ({_kinds_text(sel.kinds)})"
+    return View(_figure(ax), {"tunnels": table}, note)
+
+
+def outages_view(sel: Selection) -> View:
+    """Show outages of the picked tunnels, or of whole connections, and their lengths."""
+    source = sel.connection if sel.level == s.LEVEL_CONNECTION else sel.tunnel
+    table = outages(source, level=sel.level)
+    ax = plot_outage_durations(table)
+    total = table[s.DURATION].sum() if len(table) else pd.Timedelta(0)
+    note = f"{sel.scope}: {len(table)} {sel.level} outages, {format_duration(total) or '0 s'} down"
+    return View(_figure(ax), {f"outages_{sel.level}": table}, note)
+
+
+def flaps_view(sel: Selection) -> View:
+    """Show flaps per tunnel and period, the flapping episodes and the flaps."""
+    ax = plot_flap_heatmap(flap_frequency(sel.tunnel, freq=sel.freq))
+    episodes = flapping_episodes(sel.tunnel)
+    flap_list = flaps(sel.tunnel)
+    note = (
+        f"{sel.scope}: {len(flap_list)} flaps, {len(episodes)} flapping episodes "
+        f"({DEFAULT_MIN_FLAPS} or more flaps within {format_span(DEFAULT_FLAP_WINDOW)})"
+    )
+    return View(_figure(ax), {"flapping_episodes": episodes, "flaps": flap_list}, note)
+
+
+def rekey_view(sel: Selection) -> View:
+    """Show collision rates per tunnel and period, and per tunnel over the window."""
+    ax = plot_rekey_collisions(_rekey_stats(sel.tunnel, freq=sel.freq))
+    per_tunnel = summary(sel.tunnel)[
+        [*s.TUNNEL_KEYS, s.NEGOTIATIONS, s.COLLISIONS, s.COLLISION_RATE]
+    ]
+    note = (
+        f"{sel.scope}: {int(per_tunnel[s.COLLISIONS].sum())} collision incidents in "
+        f"{int(per_tunnel[s.NEGOTIATIONS].sum())} child-SA negotiations"
+    )
+    return View(_figure(ax), {"rekey_collisions": per_tunnel}, note)
+
+
+def diagnosis_view(sel: Selection) -> View:
+    """Show the findings of the tunnel and its connection, errors and warnings per period."""
+    findings = diagnose(sel.connection)
+    if sel.ip != ALL:  # the tunnel's findings and the connection-wide ones
+        tunnel = findings[s.TUNNEL_IP].astype("string")
+        findings = findings[(tunnel.isna() | (tunnel == sel.ip)).to_numpy()]
+        findings = findings.reset_index(drop=True)
+    counts = _counts_chart(sel.tunnel, sel, ("error", "warning"))
+    by_sev = findings[s.SEVERITY].astype(str).value_counts()
+    parts = [f"{by_sev.get(k, 0)} {k}s" for k in s.SEVERITIES]
+    note = f"{sel.scope}: {len(findings)} findings ({', '.join(parts)})"
+    return View(_figure(counts), {"diagnosis": findings}, note)
+
+
+def events_view(sel: Selection) -> View:
+    """Show the records of the picked event kinds in the window, and their counts."""
+    ev = sel.tunnel.events
+    t = ev[s.TIME]
+    picked = ev[
+        ev[s.EVENT].isin(list(sel.kinds)).to_numpy()
+        & (t >= sel.start).to_numpy()
+        & (t < sel.end).to_numpy()
+    ]
+    cols = [s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.EVENT, s.SEVERITY, s.DETAILS]
+    table = picked[cols].reset_index(drop=True)
+    chart = _counts_chart(picked, sel, s.SEVERITIES) if sel.kinds else None
+    note = f"{sel.scope}: {len(table)} events of the kinds picked ({_kinds_text(sel.kinds)})"
+    return View(_figure(chart), {"events": table}, note)
+
+
+#: The view of each tab.
+VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
+    "timeline": timeline_view,
+    "outages": outages_view,
+    "flaps": flaps_view,
+    "rekey": rekey_view,
+    "diagnosis": diagnosis_view,
+    "events": events_view,
+}
