@@ -6,6 +6,7 @@ analysis takes. Importing the package touches no network and changes no global s
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from .analysis import (
     availability,
@@ -31,7 +32,7 @@ from .errors import (
     SourceError,
     VpnLogError,
 )
-from .io import iter_events, parse_records, read_logs, read_parquet, to_parquet
+from .io import iter_events, parse_records, read_logs, read_parquet, register_remote, to_parquet
 from .schema import EVENT_COLUMNS, validate_events
 
 #: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets,
@@ -54,6 +55,16 @@ def __getattr__(name: str) -> object:
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
+def _list_s3(uri: str, boto3_session: Any) -> list[Any]:
+    """List an ``s3://`` source for the loaders (the AWS layer, imported on first use)."""
+    from .aws.s3 import list_s3_objects
+
+    return list(list_s3_objects(uri, boto3_session=boto3_session))
+
+
+# io imports no aws: the package wires the s3:// lister in, without importing boto3 now.
+register_remote("s3", _list_s3)
 
 try:
     __version__ = version("vpnlog-analytics")

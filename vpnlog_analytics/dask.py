@@ -27,14 +27,12 @@ from . import schema as s
 from .analysis import availability as _availability
 from .analysis import flaps as _flaps
 from .analysis import outages as _outages
+from .analysis import prepare
 from .analysis import rekey_stats as _rekey_stats
-from .analysis._columns import LEVELS
-from .analysis._timeline import prepare
-from .analysis._window import check_choice
 from .errors import OptionError, VpnLogError
-from .io import read_logs
+from .io import read_logs, source_names
 from .io.parquet import MANIFEST, dataset_connections, read_parquet
-from .io.reader import _expand
+from .options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_END_PAD, check_choice
 
 try:
     import dask
@@ -60,7 +58,7 @@ __all__ = [
 _ALIGNED: set[str] = set()
 
 #: The default window ends this long after the last record, as on the pandas path.
-_END_PAD = pd.Timedelta(1, "s")
+_END_PAD = DEFAULT_END_PAD
 
 
 def _is_dataset(source: Any) -> bool:
@@ -184,7 +182,7 @@ def read_events(
             "start, end, vpn_connection_ids and columns select from a Parquet dataset; "
             "convert the files first with to_parquet(), or filter the Dask DataFrame"
         )
-    names = [inp.name for inp in _expand(source)]
+    names = source_names(source)
     if not names:
         raise VpnLogError(f"{source!r}: no files to read")
     groups = [names[i : i + files_per_partition] for i in range(0, len(names), files_per_partition)]
@@ -287,12 +285,12 @@ def _kernel(
     # The kernel sorts by tunnel then time itself (stably); rows of one second reach it
     # in input order because the task shuffle concatenates pieces in partition order.
     events = events.reset_index(drop=True)
-    tunnels = prepare(events).tunnels
-    names = {
-        s.VPN_CONNECTION_ID: [str(c) for c in tunnels.conn_names],
-        s.TUNNEL_IP: [str(c) for c in tunnels.ip_names],
-    }
-    return kernel(events, **options), names
+    rest = dict(options)
+    window = {k: rest.pop(k) for k in ("start", "end", "cause_lookback") if k in rest}
+    ctx = prepare(events, **window)  # rows sorted once, shared with the kernel
+    tunnels = ctx.tunnels
+    names = {col: [str(c) for c in tunnels[col].cat.categories] for col in s.TUNNEL_KEYS}
+    return kernel(ctx, **rest), names
 
 
 def _combine(results: list[tuple[pd.DataFrame, dict[str, list[str]]]]) -> pd.DataFrame:
@@ -329,7 +327,7 @@ def outages(
     exclude: Any = None,
     start: Any = None,
     end: Any = None,
-    cause_lookback: Any = "120s",
+    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.outages` of a Dask events table.
 
@@ -358,7 +356,7 @@ def outages(
     --------
     >>> outages(ddf, level="connection", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
     """
-    check_choice("level", level, LEVELS)
+    check_choice("level", level, s.LEVELS)
     start, end = _window(ddf, start, end)
     return _apply(
         ddf,
@@ -381,7 +379,7 @@ def flaps(
     *,
     start: Any = None,
     end: Any = None,
-    cause_lookback: Any = "120s",
+    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.flaps` of a Dask events table.
 
@@ -440,7 +438,7 @@ def availability(
     *,
     freq: Any = "MS",
     sla: float = 0.9995,
-    min_outage: Any = None,
+    min_duration: Any = None,
     exclude: Any = None,
     start: Any = None,
     end: Any = None,
@@ -455,7 +453,7 @@ def availability(
         Period length (calendar months, as the SLA).
     sla : float, default 0.9995
         Availability target (fraction).
-    min_outage : str or pandas.Timedelta, optional
+    min_duration : str or pandas.Timedelta, optional
         Shortest connection outage that counts [s].
     exclude : list of (start, end) pairs or pandas.DataFrame, optional
         Maintenance windows.
@@ -473,7 +471,7 @@ def availability(
         _availability,
         freq=freq,
         sla=sla,
-        min_outage=min_outage,
+        min_duration=min_duration,
         exclude=exclude,
         start=start,
         end=end,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob as globmod
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,14 @@ from .decode import NAT
 from .envelopes import Context, _add_item, _Rows, read_bytes
 from .issues import Issues
 
-__all__ = ["parse_records", "read_logs"]
+__all__ = [
+    "REMOTE_LISTERS",
+    "RemoteLister",
+    "parse_records",
+    "read_logs",
+    "register_remote",
+    "source_names",
+]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,27 @@ log = logging.getLogger(__name__)
 WRITE_TEST_MARKER = "aws-logs-write-test"
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
+
+#: Lists the objects of a remote URI: ``(uri, boto3_session)`` -> objects that each have
+#: a ``name`` and a ``read()`` returning bytes.
+RemoteLister = Callable[[str, Any], Iterable[Any]]
+#: Listers of remote sources by URI scheme. io imports no cloud SDK: the package fills in
+#: ``"s3"`` (the AWS layer's lister, imported only when an ``s3://`` source is read).
+REMOTE_LISTERS: dict[str, RemoteLister] = {}
+
+
+def register_remote(scheme: str, lister: RemoteLister) -> None:
+    """Make ``read_logs`` (and ``iter_events``, ``to_parquet``) read ``<scheme>://`` URIs.
+
+    Parameters
+    ----------
+    scheme : str
+        The URI scheme, e.g. ``"s3"``.
+    lister : callable
+        ``lister(uri, boto3_session)`` returning the objects to read, each with ``name``
+        and ``read()``.
+    """
+    REMOTE_LISTERS[scheme] = lister
 
 
 @dataclass(frozen=True)
@@ -70,11 +98,12 @@ def _expand(source: Any, boto3_session: Any = None) -> Iterator[_Input]:
             "glob, list of those, or file-like object (records in memory: parse_records)"
         )
     text = os.fspath(source)
-    if text.startswith("s3://"):
-        # Lazy: io stays free of boto3 until an s3:// source is read.
-        from ..aws.s3 import list_s3_objects
-
-        for obj in list_s3_objects(text, boto3_session=boto3_session):
+    scheme, sep, _ = text.partition("://")
+    if sep and scheme.isalnum() and len(scheme) > 1:
+        lister = REMOTE_LISTERS.get(scheme)
+        if lister is None:
+            raise SourceError(f"{text}: cannot read {scheme}:// sources")
+        for obj in lister(text, boto3_session):
             yield _Input(obj.name, handle=obj, walked=True)
         return
     path = Path(text).expanduser()
@@ -96,6 +125,28 @@ def _expand(source: Any, boto3_session: Any = None) -> Iterator[_Input]:
                 yield _Input(inp.name, path=inp.path, walked=True)
         return
     raise SourceError(f"{text}: no such file or directory")
+
+
+def source_names(source: Any, *, boto3_session: Any = None) -> list[str]:
+    """Return the names of the inputs a source stands for (files of a folder or glob, objects).
+
+    Parameters
+    ----------
+    source : str, path, file-like, or a list of those
+        Anything :func:`read_logs` takes.
+    boto3_session : boto3.Session, optional
+        For remote (``s3://``) sources.
+
+    Returns
+    -------
+    list of str
+        In the order ``read_logs`` reads them.
+
+    Examples
+    --------
+    >>> source_names("data/samples/s3-export")[:1]  # doctest: +SKIP
+    """
+    return [inp.name for inp in _expand(source, boto3_session)]
 
 
 def _hidden(p: Path, root: Path) -> bool:
