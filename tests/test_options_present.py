@@ -204,3 +204,15 @@ def test_s3_is_one_registered_remote_and_others_can_be_added(
     assert len(events) == len(day)
     with pytest.raises(vl.SourceError, match="cannot read mem:// sources"):
         vl.read_logs("mem://bucket/")
+
+
+def test_raw_key_map_covers_every_key_the_loader_reads() -> None:
+    from vpnlog_analytics.io import records
+
+    read = set(records._SCHEMA.names) - {"message"}  # BGP route fields sit under message
+    read |= set(records._MESSAGE_TYPE.names) - {"details"}
+    assert read <= set(vl.schema.RAW_KEYS)
+    assert set(vl.schema.RAW_KEYS.values()) - {vl.schema.TUNNEL_KEYS} <= set(
+        vl.schema.EVENT_COLUMNS
+    )
+    assert records.KEY_ALIASES is vl.schema.RAW_KEY_ALIASES

@@ -38,17 +38,8 @@ IKE_KEYS = (
     "ike_phase1_state",
     "ike_phase2_state",
 )
-#: The documentation's field names, accepted as input aliases.
-KEY_ALIASES = {
-    "VpnLogCreationTimestamp": "timestamp",
-    "VpnLogDetail": "details",
-    "TunnelDPDEnabled": "dpd_enabled",
-    "TunnelCGWNATTDetectionStatus": "nat_t_detected",
-    "TunnelIKEPhase1State": "ike_phase1_state",
-    "TunnelIKEPhase2State": "ike_phase2_state",
-    "VpnConnectionId": "vpn_connection_id",
-    "TunnelOutsideIPAddress": "tunnel_outside_ip",
-}
+#: The documentation's field names, accepted as input aliases (declared in schema).
+KEY_ALIASES = s.RAW_KEY_ALIASES
 BGP_KEYS = ("resource_id", "event_timestamp", "timestamp", "type", "status", "message")
 BGP_MESSAGE_KEYS = ("details", "prefix", "asPath", "localPref", "med", "nextHopIp", "weight")
 _KNOWN = set(IKE_KEYS) | set(BGP_KEYS) | {"vpn_connection_id", "tunnel_outside_ip"}
