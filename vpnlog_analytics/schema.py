@@ -469,6 +469,8 @@ def maintenance_table(rows: Sequence[tuple[object, ...]]) -> pd.DataFrame:
     return frame.sort_values(
         ["start", EVENT_SOURCE, VPN_CONNECTION_ID], ignore_index=True, na_position="last"
     )
+
+
 # --- raw record keys -----------------------------------------------------------------------
 #: The raw -> canonical key map: each key of a raw log record (as AWS writes it) and the
 #: events column it fills. ``event_timestamp`` (epoch s or ms) wins over ``timestamp``

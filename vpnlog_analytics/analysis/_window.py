@@ -15,6 +15,7 @@ from ..options import (
     period_index,
     resolve_exclude,
     to_ns_duration,
+    to_utc,
     ts_ns,
 )
 from ..options import resolve_window as _resolve
@@ -32,7 +33,14 @@ __all__ = [
     "resolve_exclude",
     "resolve_window",
     "to_ns_duration",
+    "to_timestamp",
+    "ts_ns",
 ]
+
+
+def to_timestamp(name: str, value: TimeLike) -> pd.Timestamp:
+    """Convert a time option to UTC (the one rule of :func:`..options.to_utc`)."""
+    return to_utc(value, name)
 
 
 def resolve_window(events: pd.DataFrame, start: TimeLike, end: TimeLike) -> tuple[int, int] | None:

@@ -354,6 +354,11 @@ def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
+def _utc(value: Any, name: str) -> pd.Timestamp:
+    """Convert a time option (the one rule of :func:`vpnlog_analytics.options.to_utc`)."""
+    return to_utc(value, name)
+
+
 def _ms(ts: pd.Timestamp) -> int:
     return int(ts.value // 1_000_000)
 
