@@ -38,6 +38,8 @@ import pandas as pd
 from . import schema as s
 
 __all__ = [
+    "BGP_PATTERNS",
+    "BGP_STATES",
     "DOCUMENTED",
     "EVENT_LABELS",
     "EVENT_NAMES",
@@ -47,7 +49,9 @@ __all__ = [
     "PROVENANCES",
     "RULES",
     "TEMPLATE_RULES",
+    "BgpFacts",
     "Rule",
+    "bgp_facts",
     "classify",
     "event_label",
     "message_catalog",
@@ -692,6 +696,59 @@ BGP_PATTERNS: Final = {
 }
 #: BGP finite-state-machine states (RFC 4271 section 8), in the order a session comes up.
 BGP_STATES: Final = ("Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established")
+
+
+@dataclass(frozen=True)
+class BgpFacts:
+    """What one BGP message says besides its event (see :data:`BGP_PATTERNS`)."""
+
+    state: str | None  # the FSM state a state-change message names as the new one
+    detail: str | None  # notification code and reason, both AS numbers, prefix counts
+    denied: str | None  # why a route was denied
+
+
+@lru_cache(maxsize=1)
+def _bgp_compiled() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(p) for k, p in BGP_PATTERNS.items()}
+
+
+def bgp_facts(message: str) -> BgpFacts:
+    """Return what a BGP status or route message says: new state, cause detail, denial.
+
+    Run once per distinct message (analyses parse the categories of ``details``).
+
+    Parameters
+    ----------
+    message : str
+        A verbatim ``details`` of a BGP record.
+
+    Returns
+    -------
+    BgpFacts
+        ``state`` (one of :data:`BGP_STATES` or None), ``detail`` (e.g. ``"6/2
+        Cease/Administrative Shutdown"``, ``"remote AS 65001, expected AS 65000"``,
+        ``"received 120 prefixes, limit 100"``) and ``denied`` (the reason), None where
+        the message says nothing of it.
+
+    Examples
+    --------
+    >>> bgp_facts("AWS-side peer sent a notification 6/4 (Cease/Administrative Reset) "
+    ...           "to neighbor 169.254.10.1").detail
+    '6/4 Cease/Administrative Reset'
+    """
+    pat = _bgp_compiled()
+    state = detail = denied = None
+    if m := pat["state"].search(message):
+        state = m["to"] if m["to"] in BGP_STATES else None
+    if m := pat["notification"].search(message):
+        detail = f"{m['code']} {m['reason']}"
+    elif m := pat["bad_open"].search(message):
+        detail = f"remote AS {m['remote']}, expected AS {m['expected']}"
+    elif m := pat["prefixes"].search(message):
+        detail = f"received {m['received']} prefixes, limit {m['limit']}"
+    if m := pat["denied"].search(message):
+        denied = m["reason"]
+    return BgpFacts(state, detail, denied)
 
 
 @lru_cache(maxsize=1)

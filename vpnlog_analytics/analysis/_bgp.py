@@ -7,7 +7,6 @@ are parsed once per distinct ``details`` value, never per row.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,25 +71,17 @@ class Messages:
 
 
 def parse_messages(categories: pd.Index, used: np.ndarray) -> Messages:
-    """Parse the categories at ``used`` (codes) of the ``details`` column."""
+    """Parse the categories at ``used`` (codes) of the ``details`` column, once each."""
     n = len(categories)
     state = np.full(n + 1, -1, dtype=_I64)  # code -1 (NA) indexes the last entry
     detail = np.full(n + 1, None, dtype=object)
     denied = np.full(n + 1, None, dtype=object)
-    pat = {k: re.compile(p) for k, p in catalog.BGP_PATTERNS.items()}
     names = {name: i for i, name in enumerate(catalog.BGP_STATES)}
     for code in np.unique(used[used >= 0]).tolist():
-        text = str(categories[code])
-        if m := pat["state"].search(text):
-            state[code] = names.get(m["to"], -1)
-        if m := pat["notification"].search(text):
-            detail[code] = f"{m['code']} {m['reason']}"
-        elif m := pat["bad_open"].search(text):
-            detail[code] = f"remote AS {m['remote']}, expected AS {m['expected']}"
-        elif m := pat["prefixes"].search(text):
-            detail[code] = f"received {m['received']} prefixes, limit {m['limit']}"
-        if m := pat["denied"].search(text):
-            denied[code] = m["reason"]
+        facts = catalog.bgp_facts(str(categories[code]))
+        state[code] = names.get(facts.state, -1) if facts.state else -1
+        detail[code] = facts.detail
+        denied[code] = facts.denied
     return Messages(state, detail, denied)
 
 
