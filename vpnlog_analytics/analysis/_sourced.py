@@ -182,3 +182,94 @@ def subtract_by_connection(
         np.concatenate(ss)[order],
         np.concatenate(es)[order],
     )
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(a, kind="stable")
+    merged: list[list[int]] = []
+    for x, y in zip(a[order].tolist(), b[order].tolist(), strict=True):
+        if merged and x <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], y)
+        else:
+            merged.append([x, y])
+    arr = np.asarray(merged, dtype=_I64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def intersect_by_connection(
+    conn: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    other_conn: np.ndarray,
+    other_start: np.ndarray,
+    other_end: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces of the intervals (conn, start, end) that the other intervals cover, by connection.
+
+    Returns
+    -------
+    conn, start, end
+        The covered pieces (the other intervals may overlap each other).
+    """
+    cs, ss, es = [], [], []
+    for k in np.unique(conn).tolist():
+        mine = conn == k
+        theirs = other_conn == k
+        if not theirs.any():
+            continue
+        ua, ub = _union(other_start[theirs], other_end[theirs])
+        for x, y in zip(start[mine].tolist(), end[mine].tolist(), strict=True):
+            i = int(np.searchsorted(ub, x, side="right"))
+            while i < ua.size and ua[i] < y:
+                p, q = max(x, int(ua[i])), min(y, int(ub[i]))
+                if q > p:
+                    cs.append(k)
+                    ss.append(p)
+                    es.append(q)
+                i += 1
+    return (
+        np.asarray(cs, dtype=_I64),
+        np.asarray(ss, dtype=_I64),
+        np.asarray(es, dtype=_I64),
+    )
+
+
+def sourced_source(
+    events: pd.DataFrame,
+    metrics: pd.DataFrame | None,
+    source: str,
+    start: Any,
+    end: Any,
+    stale_after: Any,
+) -> Sourced:
+    """Return the :class:`Sourced` intervals of ``source="metrics"`` or ``"both"``.
+
+    The default window spans the logs and the metrics together.
+    """
+    from ._window import resolve_window, to_timestamp, ts_ns
+    from .sources import combined_states, metric_states
+
+    if metrics is None:
+        raise OptionError(f'source="{source}" needs metrics= (fetch_metrics())')
+    lo = ts_ns(to_timestamp("start", start)) if start is not None else None
+    hi = ts_ns(to_timestamp("end", end)) if end is not None else None
+    if lo is None or hi is None:
+        spans = []
+        if len(metrics):
+            t = pd.to_datetime(metrics[s.TIME], utc=True).dt.as_unit("ns").array.asi8
+            p = metrics[s.METRIC_PERIOD].to_numpy(dtype=_I64) * 1_000_000_000
+            spans.append((int(t.min()), int((t + p).max())))
+        if source == "both":
+            logged = resolve_window(events, None, None)
+            if logged is not None:
+                spans.append(logged)
+        if not spans:
+            raise OptionError("pass start and end: neither the logs nor the metrics give a window")
+        lo = min(a for a, _ in spans) if lo is None else lo
+        hi = max(b for _, b in spans) if hi is None else hi
+    a, b = pd.Timestamp(lo, unit="ns", tz="UTC"), pd.Timestamp(hi, unit="ns", tz="UTC")
+    if source == "metrics":
+        states = metric_states(metrics, start=a, end=b)
+    else:
+        states = combined_states(events, metrics, start=a, end=b, stale_after=stale_after)
+    return sourced(states, (lo, hi))
