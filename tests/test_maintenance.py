@@ -282,11 +282,14 @@ def test_every_source_windows_and_outage_contexts(
     events = parse_records(story.sim.records[["message", "log_stream", "log_group", "time"]])
     labelled = label_outages(outages(events), windows)
     by_tunnel = {(r["tunnel_ip"], r["start"]): r["context"] for r in labelled.to_dict("records")}
-    assert by_tunnel == {
+    known = {
         (t.tunnel_ip.iloc[1], at["replacement_outage"][0]): "aws_maintenance",
         (t.tunnel_ip.iloc[0], at["psk_outage"][0]): "customer_change",
         (t.tunnel_ip.iloc[2], at["dpd_outage"][0]): "none",
     }
+    assert {k: by_tunnel[k] for k in known} == known
+    others = {v for k, v in by_tunnel.items() if k not in known}
+    assert len(by_tunnel) == 5 and others == {"none"}  # c2's both-tunnel DPD outage
     assert labelled["vpn_connection_id"].iloc[0] in (c1, t.vpn_connection_id.iloc[2])
 
 
@@ -339,3 +342,20 @@ def test_windows_merge_and_customer_change_wins() -> None:
     # maintenance, on the other tunnel nothing (the change window ended 10:15); vpn-0b none.
     assert got["context"].tolist() == ["customer_change", "aws_maintenance", "none", "none"]
     assert "context" not in out.columns  # not modified
+
+
+def test_read_logs_leaves_health_files_out(tmp_path: Path) -> None:
+    """A Health export beside the logs is no log file: listed as ignored, not 'broken'."""
+    from vpnlog_analytics import read_logs
+    from vpnlog_analytics.errors import FormatError
+
+    for name in ("eventbridge-vpn.json", "describe-events.json"):
+        (tmp_path / name).write_bytes((DATA / "health" / name).read_bytes())
+    events = read_logs(tmp_path, errors="raise")
+    assert len(events) == 0 and not events.attrs.get("skipped")
+    assert sorted(Path(p).name for p in events.attrs["ignored_files"]) == [
+        "describe-events.json",
+        "eventbridge-vpn.json",
+    ]
+    with pytest.raises(FormatError, match="read_health_events"):
+        read_logs(tmp_path / "eventbridge-vpn.json")

@@ -13,7 +13,9 @@ import base64
 import binascii
 import csv
 import io
+import itertools
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,9 +29,12 @@ from ..errors import FormatError
 from .batch import Batch
 from .decode import NAT, epoch_to_ns, gunzip, parse_time_strings, split_lines
 from .detect import sniff
+from .health import is_health_document
 from .issues import Issues
 
 __all__ = ["Context", "read_bytes"]
+
+log = logging.getLogger(__name__)
 
 _B64 = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 
@@ -321,7 +326,11 @@ def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]
     rows = _Rows.new()
     fmt = "json"
     batches: list[Batch] = []
-    for item, line, start, end in _json_values(text, ctx):
+    values = _json_values(text, ctx)
+    first = next(values, None)
+    if first is not None and is_health_document(first[0]):
+        return _not_logs(ctx, "AWS Health events; read them with io.health.read_health_events()")
+    for item, line, start, end in itertools.chain([first] if first else [], values):
         kind = _add_item(item, rows, ctx, line=line, where=(text, start, end))
         if kind == "lambda_event":
             batches.extend(_read_lambda(item, ctx, depth))
@@ -330,6 +339,15 @@ def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]
     if rows.messages:
         batches.insert(0, rows.to_batch(ctx, fmt))
     return batches
+
+
+def _not_logs(ctx: Context, what: str) -> list[Batch]:
+    """Leave out (and list) a file that holds something else than logs, or raise."""
+    if ctx.walked or ctx.issues.errors == "skip":
+        log.info("%s: %s (left out)", ctx.source, what)
+        ctx.ignored.append(ctx.source)
+        return []
+    raise FormatError(f"{ctx.source}: not VPN logs but {what}")
 
 
 def _add_item(

@@ -40,6 +40,7 @@ from ..errors import OptionError, ParseError, SourceError
 __all__ = [
     "VPN_HEALTH_EVENT_CODES",
     "health_events_frame",
+    "is_health_document",
     "is_maintenance",
     "read_health_events",
 ]
@@ -156,6 +157,44 @@ def maintenance_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     pandas.DataFrame
     """
     return s.maintenance_table(rows)
+
+
+def is_health_document(item: Any) -> bool:
+    """Tell whether a JSON value is AWS Health events rather than VPN log records.
+
+    An EventBridge Health event (``"source": "aws.health"``), an array of them, or the
+    output of ``aws health describe-events`` / ``describe-event-details``. The log readers
+    use it to leave such files out (listed in ``attrs["ignored_files"]``).
+
+    Parameters
+    ----------
+    item : object
+        The first JSON value of a document.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_health_document({"source": "aws.health", "detail": {}})
+    True
+    >>> is_health_document({"events": [{"message": "x", "timestamp": 1}]})
+    False
+    """
+    if isinstance(item, list):
+        return bool(item) and is_health_document(item[0])
+    if not isinstance(item, Mapping):
+        return False
+    if item.get("source") == "aws.health" or item.get("detail-type") == "AWS Health Event":
+        return True
+    for key in ("events", "successfulSet"):
+        values = item.get(key)
+        if isinstance(values, list) and values and isinstance(values[0], Mapping):
+            first = values[0].get("event", values[0])
+            if isinstance(first, Mapping) and "eventTypeCode" in first:
+                return True
+    return False
 
 
 def _documents(text: str, source: str) -> list[Any]:

@@ -298,6 +298,17 @@ def _subtract(iv: list[tuple[int, int]], cut: list[tuple[int, int]]) -> list[tup
     return out
 
 
+def _touching(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge sorted intervals that touch or overlap."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(iv):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _per_point(iv: list[tuple[int, int]], edges: np.ndarray) -> np.ndarray:
     """Seconds of ``iv`` in each point ``[edges[i], edges[i+1])``."""
     out = np.zeros(edges.size - 1, dtype=np.int64)
@@ -330,6 +341,7 @@ def simulate_metrics(
     idle: Sequence[tuple[int | str, int | str]] = (),
     quiet: Sequence[Window] = (),
     disagree: Sequence[Window] = (),
+    down: Sequence[Window] = (),
     maintenance: Sequence[MaintenanceEvent] = (),
     seed: int | None = None,
 ) -> MetricSimulation:
@@ -355,6 +367,9 @@ def simulate_metrics(
     disagree : sequence of Window
         Spells in which ``TunnelState`` says down although IPsec is up (a BGP session
         down: for BGP tunnels the metric follows BGP) -- no traffic flows then either.
+    down : sequence of Window
+        Spells in which the tunnel was down although the simulation's truth does not say
+        so: meant for the time before the logs begin, which only the metrics see.
     maintenance : sequence of MaintenanceEvent
         AWS endpoint replacements (replacement status + Health event) and customer
         changes (CloudTrail).
@@ -384,7 +399,7 @@ def simulate_metrics(
     sim0 = _epoch(sim.start)
     idle_keys = {_tunnel_key(tunnels, Window(c, t, 0, 0)) for c, t in idle}
     resolved: dict[str, dict[tuple[str, str | None], list[tuple[int, int]]]] = {}
-    for name, wins in (("quiet", quiet), ("disagree", disagree)):
+    for name, wins in (("quiet", quiet), ("disagree", disagree), ("down", down)):
         spans: dict[tuple[str, str | None], list[tuple[int, int]]] = {}
         for w in wins:
             spans.setdefault(_tunnel_key(tunnels, w), []).append((_epoch(w.start), _epoch(w.end)))
@@ -404,6 +419,7 @@ def simulate_metrics(
         if t0 < first:
             up.insert(0, (t0, first))  # up before logging began
         up = [(max(a, t0), min(b, t1)) for a, b in up if min(b, t1) > max(a, t0)]
+        up = _touching(_subtract(up, resolved["down"].get(key, [])))
         reported = _subtract(up, resolved["disagree"].get(key, []))
         flowing = [] if key in idle_keys else _subtract(reported, resolved["quiet"].get(key, []))
         state = _per_point(reported, edges) / POINT
@@ -546,6 +562,9 @@ def reconcile_scenario(day: Any = "2026-10-21", *, seed: int = 15) -> Scenario:
     - c2/t1 carries traffic but none from 12:00 to 13:30 (up, no traffic); c2/t2 never
       carries any (an idle standby tunnel). c2/t1 has an unexplained DPD outage at 21:00
       (no maintenance, no change).
+    - c2 is down as a whole twice: from 01:00:30 to 01:10:30, before logging began (t1
+      down 01:00:30-01:10:30, t2 01:00:10-01:12:00; only the metrics know), and for
+      10 minutes from 03:00 (both tunnels time out on DPD, in the logs).
 
     Parameters
     ----------
@@ -573,6 +592,11 @@ def reconcile_scenario(day: Any = "2026-10-21", *, seed: int = 15) -> Scenario:
         "disagree": (d0 + pd.Timedelta(hours=18), d0 + pd.Timedelta(hours=19)),
         "quiet": (d0 + pd.Timedelta(hours=12), d0 + pd.Timedelta(hours=13, minutes=30)),
         "dpd_outage": (d0 + pd.Timedelta(hours=21), d0 + pd.Timedelta(hours=21, minutes=7)),
+        "early_down": (
+            (d0 + pd.Timedelta("1h30s"), d0 + pd.Timedelta("1h10min30s")),
+            (d0 + pd.Timedelta("1h10s"), d0 + pd.Timedelta("1h12min")),
+        ),
+        "both_down": (d0 + pd.Timedelta(hours=3), d0 + pd.Timedelta(hours=3, minutes=10)),
     }
     gap, rep, psk, dpd = at["gap"], at["replacement_outage"], at["psk_outage"], at["dpd_outage"]
     incidents = [
@@ -580,6 +604,7 @@ def reconcile_scenario(day: Any = "2026-10-21", *, seed: int = 15) -> Scenario:
         Incident("cgw_delete", 0, 1, rep[0], (rep[1] - rep[0]).total_seconds()),
         Incident("psk_mismatch", 0, 0, psk[0], (psk[1] - psk[0]).total_seconds()),
         Incident("dpd_timeout", 1, 0, dpd[0], (dpd[1] - dpd[0]).total_seconds()),
+        Incident("both_down", 1, "both", at["both_down"][0], 600),
     ]
     sim = simulate_logs(
         at["logs_from"],
@@ -597,6 +622,7 @@ def reconcile_scenario(day: Any = "2026-10-21", *, seed: int = 15) -> Scenario:
         idle=[(1, 1)],
         quiet=[Window(1, 0, *at["quiet"])],
         disagree=[Window(0, 1, *at["disagree"])],
+        down=[Window(1, 0, *at["early_down"][0]), Window(1, 1, *at["early_down"][1])],
         maintenance=[
             MaintenanceEvent("replacement", 0, 1, at["replacement"]),
             MaintenanceEvent("customer_change", 0, 0, at["change"]),
