@@ -98,7 +98,9 @@ def sourced(states: pd.DataFrame, window: tuple[int, int]) -> Sourced:
     iv = Intervals(tid, state, start, end, true_start, true_end, true_end > hi, cause)
     from ._context import Context
 
-    ctx = Context(rows=_Rows(tunnels), window=window, changes=None, intervals=iv, lookback=0)  # type: ignore[arg-type]
+    ctx = Context(_Rows(tunnels), window, 0)  # type: ignore[arg-type]
+    # The intervals are known already: seed the context's cache (nothing to recompute).
+    ctx.__dict__["intervals"] = iv
     if SOURCE in frame.columns:
         m = (frame[SOURCE].astype(object) == METRICS).to_numpy() & (state != UNKNOWN)
     else:
