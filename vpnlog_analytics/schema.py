@@ -29,6 +29,7 @@ __all__ = [
     "RAW_KEYS",
     "RAW_KEY_ALIASES",
     "SEVERITIES",
+    "STALE_AFTER",
     "STATES",
     "STATE_VALUES",
     "TUNNEL_KEYS",
@@ -81,6 +82,12 @@ TUNNEL_KEYS: Final = (VPN_CONNECTION_ID, TUNNEL_IP)
 STATES: Final = ("established", "rekeying", "negotiating", "down")
 #: Phase states in which traffic flows.
 UP_STATES: Final = frozenset({"established", "rekeying"})
+#: Longest silence after which a tunnel's state is no longer known, by default (DESIGN.md
+#: section 4). AWS caps the Phase 2 (IPsec SA) lifetime at 3600 s and rekeys before it
+#: expires, and every rekey is logged; behind NAT, DPD keep-alives are logged every ~10 s;
+#: idle tunnels log packet lines every few minutes. So a healthy tunnel that logs is never
+#: silent for a whole hour: a longer silence means logging stopped, not that the state held.
+STALE_AFTER: Final = pd.Timedelta(hours=1)
 SEVERITIES: Final = ("error", "warning", "info")
 IKE_VERSIONS: Final = ("v1", "v2")
 LOG_TYPES: Final = ("tunnel", "bgp")
