@@ -29,7 +29,6 @@ __all__ = [
     "RAW_KEYS",
     "RAW_KEY_ALIASES",
     "SEVERITIES",
-    "STALE_AFTER",
     "STATES",
     "STATE_VALUES",
     "TUNNEL_KEYS",
@@ -82,12 +81,6 @@ TUNNEL_KEYS: Final = (VPN_CONNECTION_ID, TUNNEL_IP)
 STATES: Final = ("established", "rekeying", "negotiating", "down")
 #: Phase states in which traffic flows.
 UP_STATES: Final = frozenset({"established", "rekeying"})
-#: Longest silence after which a tunnel's state is no longer known, by default (DESIGN.md
-#: section 4). AWS caps the Phase 2 (IPsec SA) lifetime at 3600 s and rekeys before it
-#: expires, and every rekey is logged; behind NAT, DPD keep-alives are logged every ~10 s;
-#: idle tunnels log packet lines every few minutes. So a healthy tunnel that logs is never
-#: silent for a whole hour: a longer silence means logging stopped, not that the state held.
-STALE_AFTER: Final = pd.Timedelta(hours=1)
 SEVERITIES: Final = ("error", "warning", "info")
 IKE_VERSIONS: Final = ("v1", "v2")
 LOG_TYPES: Final = ("tunnel", "bgp")
@@ -530,6 +523,7 @@ DOWNTIME: Final = "downtime"
 PERIOD: Final = "period"
 FLAPS: Final = "flaps"
 OBSERVED: Final = "observed"
+UNOBSERVED: Final = "unobserved"
 AVAILABILITY: Final = "availability"
 OUTAGES: Final = "outages"
 MTTR: Final = "mttr"
@@ -545,6 +539,13 @@ RECOVERED: Final = "recovered"
 RECOVERY: Final = "recovery"
 MEAN_RECOVERY: Final = "mean_recovery"
 MAX_RECOVERY: Final = "max_recovery"
+UNANSWERED: Final = "unanswered"
+DPD_REQUESTS: Final = "dpd_requests"
+DPD_ACKS: Final = "dpd_acks"
+ACK_RATIO: Final = "ack_ratio"
+MEAN_ACK_LATENCY: Final = "mean_ack_latency"
+MAX_ACK_LATENCY: Final = "max_ack_latency"
+LONGEST_UNANSWERED: Final = "longest_unanswered"
 FIRST_SEEN: Final = "first_seen"
 LAST_SEEN: Final = "last_seen"
 SPAN: Final = "span"
@@ -561,6 +562,9 @@ RULE: Final = "rule"
 FINDING: Final = "finding"
 COUNT: Final = "count"
 EVIDENCE: Final = "evidence"
+SHARE: Final = "share"
+TUNNELS: Final = "tunnels"
+EXAMPLE: Final = "example"
 MEANING: Final = "meaning"
 REMEDIATION: Final = "remediation"
 

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, schema
-from ..options import to_utc
+from ..options import DEFAULT_STALE_AFTER, to_utc
 from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
 from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
 
@@ -863,7 +863,7 @@ def _to_time(seconds: Sequence[int] | pd.Series) -> pd.Series:
 
 
 def compute_truth(
-    states: pd.DataFrame, end: pd.Timestamp, *, stale_after: Any = schema.STALE_AFTER
+    states: pd.DataFrame, end: pd.Timestamp, *, stale_after: Any = DEFAULT_STALE_AFTER
 ) -> pd.DataFrame:
     """Compute the maximal up/down/unknown intervals per tunnel from the records' states.
 
