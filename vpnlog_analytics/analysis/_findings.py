@@ -372,7 +372,7 @@ def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
             unobserved, meaning = "", _GAP_MEANING + _GAP_CARRIED
         else:
             lost = np.maximum(gap[sel] - ctx.stale, 0).sum()
-            unobserved = f", {_fmt(lost)} of it unobserved"
+            unobserved = f", {_fmt(lost)} of it unobserved" if lost else ""
             meaning = _GAP_MEANING + _GAP_STALE.format(stale=_fmt(ctx.stale))
         yield Finding(
             "warning",
