@@ -58,7 +58,7 @@ class Context:
     """
 
     def __init__(
-        self, rows: Rows, window: tuple[int, int], lookback: int, stale: int | None
+        self, rows: Rows, window: tuple[int, int], lookback: int, stale: int | None = None
     ) -> None:
         self.rows = rows
         self.window = window

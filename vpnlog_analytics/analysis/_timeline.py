@@ -282,7 +282,6 @@ class Intervals:
     true_end: np.ndarray  # INF while no later change is known
     ongoing: np.ndarray
     cause: np.ndarray  # as Changes.cause, -2 for up and unknown
-    after: np.ndarray  # state after the true end (UNKNOWN if none is known)
 
     def select(self, mask: np.ndarray) -> Intervals:
         """Return the intervals where ``mask`` holds."""
@@ -321,7 +320,6 @@ def intervals(ch: Changes, n_tunnels: int, window: tuple[int, int]) -> Intervals
         # Still holding when last known: at the window's end, or when the tunnel went silent.
         (t1[keep] > hi) | ((after[keep] == UNKNOWN) & (state[keep] != UNKNOWN)),
         cause[keep],
-        after[keep],
     )
 
 
