@@ -498,9 +498,9 @@ Every outage (a maximal interval in which the tunnel is not up):
 {outages}
 
 Per tunnel over the month: flaps (up→down transitions), downtime, uptime (of the time the
-tunnel was observed), and the rekey
-collision rate (collision incidents / child-SA negotiations, a negotiation = one request
-id; IKEv1 counts the Quick Mode of each re-establishment too):
+tunnel was observed), and the rekey collision rate (collision incidents / child-SA
+negotiations, a negotiation = one request id; IKEv1 counts the Quick Mode of each
+re-establishment too):
 
 {per_tunnel}
 
