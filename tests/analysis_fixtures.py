@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from vpnlog_analytics import catalog, schema
@@ -89,6 +90,7 @@ def _derive(details: str) -> dict[str, object]:
         schema.REQUEST_ID: int(rid) if rid is not None else None,  # type: ignore[call-overload]
         schema.RETRY_COUNT: int(retry) if retry is not None else None,  # type: ignore[call-overload]
         schema.CGW: _extract("cgw", details),
+        schema.DPD_SEQUENCE: int(seq) if (seq := _extract("dpd_sequence", details)) else None,  # type: ignore[call-overload]
     }
 
 
@@ -171,12 +173,15 @@ def expected(
             "duration",
             "downtime",
             "observed",
+            "unobserved",
             "mttr",
             "max_outage",
             "mtbf",
             "recovery",
             "mean_recovery",
             "max_recovery",
+            "mean_ack_latency",
+            "max_ack_latency",
             "span",
             "up_time",
             "down_time",
@@ -192,6 +197,18 @@ def expected(
             frame[col] = pd.array(values, dtype="str")
         elif col == "ongoing":
             frame[col] = pd.array(values, dtype=bool)
-        elif col in ("flaps", "outages", "negotiations", "collisions", "timeouts", "recovered"):
+        elif col in (
+            "flaps",
+            "outages",
+            "negotiations",
+            "collisions",
+            "timeouts",
+            "recovered",
+            "dpd_requests",
+            "dpd_acks",
+            "longest_unanswered",
+        ):
             frame[col] = pd.array(values, dtype="int64")
+        elif col == "ack_ratio":
+            frame[col] = np.asarray(values, dtype=float)
     return frame

@@ -95,7 +95,8 @@ def problem_events() -> pd.DataFrame:
 
 
 def test_diagnose_rules() -> None:
-    result = diagnose(problem_events(), exposure="2h")
+    # States carried through the silences (the tunnels of VPN_B log every hour or two).
+    result = diagnose(problem_events(), exposure="2h", stale_after=None)
     found = {(r.rule, str(r.tunnel_ip)) for r in result.itertuples()}
     assert found == {
         ("flapping", T1),
@@ -122,6 +123,19 @@ def test_diagnose_rules() -> None:
     assert list(result.columns[:3]) == ["severity", "rule", "finding"]
     for col in ("evidence", "meaning", "remediation"):
         assert result[col].str.len().min() > 10
+
+
+def test_diagnose_does_not_read_silence_as_health() -> None:
+    """Default stale_after (1 h): T1's last record before its silence is the collision at
+    00:41, the next at 05:00, so it is up (alone) only until 01:41 -- no 2-hour
+    single-tunnel stretch any more; its logging gap (4 h 19 min) names the 3 h 19 min
+    beyond the hour as unobserved."""
+    result = diagnose(problem_events(), exposure="2h")
+    assert "single_tunnel" not in set(result["rule"])
+    gap = result[(result["rule"] == "logging_gap") & (result["tunnel_ip"].astype(str) == T1)]
+    assert gap["finding"].tolist() == [
+        "1 logging gap(s), 4 h 19 min in total, 3 h 19 min of it unobserved"
+    ]
 
 
 @pytest.mark.parametrize("threshold", [0.4, 0.6])

@@ -25,7 +25,10 @@ from pandas.testing import assert_frame_equal
 from vpnlog_analytics.analysis import availability, outages, service_credit
 
 D = "2024-01-01 "
-WINDOW = {"start": D + "00:00", "end": D + "02:00"}
+# The scenario's sparse records stand for states that hold until the next record, so
+# its cases carry states through silences (stale_after=None); "monthly_stale" and the
+# silence tests (test_analysis_silence.py) show the default.
+WINDOW = {"start": D + "00:00", "end": D + "02:00", "stale_after": None}
 CONNS = [VPN_A, VPN_B]
 IPS = [T1, T2, T3]
 
@@ -124,7 +127,7 @@ TUNNEL_CASES = {
 @pytest.mark.parametrize("case", list(TUNNEL_CASES))
 def test_tunnel_outages(case: str) -> None:
     options, rows = TUNNEL_CASES[case]
-    result = outages(scenario(), **WINDOW, **options)  # type: ignore[arg-type]
+    result = outages(scenario(), **{**WINDOW, **options})  # type: ignore[arg-type]
     assert_frame_equal(result, tunnel_frame(rows))
 
 
@@ -191,6 +194,7 @@ def availability_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
             "vpn_connection_id": [r[0] for r in rows],
             "period": [D + str(r[1]) for r in rows],
             "observed": [r[2] for r in rows],
+            "unobserved": [r[11] if len(r) > 11 else "0min" for r in rows],
             "downtime": [r[3] for r in rows],
         },
         conns=CONNS,
@@ -247,13 +251,38 @@ AVAILABILITY_CASES = {
             (VPN_B, "00:00", "120min", "30min", 0.75, 1, "30min", "30min", "90min", False, 100),
         ],
     ),
+    # The default stale_after (1 h): T2's last record is at 00:50 (down), so from 01:50
+    # T2 is unknown while T1 is down: the connection is unobserved for the last 10 min,
+    # its second outage is 01:00-01:50 (ongoing: it went unobserved, not restored).
+    # Downtime 10 + 50 = 60 of 110 observed minutes; mttr from the restored one (10 min);
+    # mtbf (110 - 60) / 2. VPN_B's last record (01:15) is within the hour: unchanged.
+    "monthly_stale": (
+        {"stale_after": "1h"},
+        [
+            (
+                VPN_A,
+                "00:00",
+                "110min",
+                "60min",
+                50 / 110,
+                2,
+                "10min",
+                "50min",
+                "25min",
+                False,
+                100,
+                "10min",
+            ),
+            (VPN_B, "00:00", "120min", "30min", 0.75, 1, "30min", "30min", "90min", False, 100),
+        ],
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(AVAILABILITY_CASES))
 def test_availability(case: str) -> None:
     options, rows = AVAILABILITY_CASES[case]
-    result = availability(scenario(), **WINDOW, **options)  # type: ignore[arg-type]
+    result = availability(scenario(), **{**WINDOW, **options})  # type: ignore[arg-type]
     assert_frame_equal(result, availability_frame(rows))
 
 
@@ -270,6 +299,7 @@ def test_availability_unobserved_connection() -> None:
     events = make_events([(D + "03:00", VPN_A, T1, *UP, PACKET)])
     result = availability(events, **WINDOW)
     assert result["observed"].tolist() == [pd.Timedelta(0)]
+    assert result["unobserved"].tolist() == [pd.Timedelta("2h")]
     assert np.isnan(result["availability"].iloc[0])
     assert result["sla_met"].isna().all() and result["service_credit"].isna().all()
 

@@ -111,6 +111,7 @@ def test_dpd_timeouts() -> None:
     )
     want["retry_count"] = pd.array([3, 3, None, 3], dtype="Int16")
     want["recovery"] = pd.TimedeltaIndex(["10min", pd.NaT, "25min", pd.NaT]).as_unit("ns")
+    want["unanswered"] = pd.array([None] * 4, dtype="Int64")  # no keep-alives logged
     assert_frame_equal(result, want)
 
 
@@ -123,13 +124,21 @@ def test_dpd_recovery_lookback(lookback: str, first: str | None) -> None:
 
 
 def test_dpd_stats() -> None:
-    """Hour 0: timeouts 00:10 (10 min) and 00:40 (none); hour 1: 01:05 (25 min), 01:50."""
+    """Hour 0: timeouts 00:10 (10 min) and 00:40 (none); hour 1: 01:05 (25 min), 01:50.
+    The tunnel's state is known all the time (no silence of an hour); no keep-alives."""
     result = dpd_stats(dpd_events(), freq="1h", **WINDOW)
     want = expected(
         {
             "vpn_connection_id": [VPN_A] * 2,
             "tunnel_ip": [T1] * 2,
             "period": [D + "00:00", D + "01:00"],
+            "observed": ["60min", "60min"],
+            "dpd_requests": [0, 0],
+            "dpd_acks": [0, 0],
+            "ack_ratio": [np.nan, np.nan],
+            "mean_ack_latency": [None, None],
+            "max_ack_latency": [None, None],
+            "longest_unanswered": [0, 0],
             "timeouts": [2, 2],
             "recovered": [1, 1],
             "mean_recovery": ["10min", "25min"],

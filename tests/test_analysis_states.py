@@ -66,12 +66,13 @@ CASES = {
             (T2, "down", "00:15", "01:00", True, "psk_mismatch"),
         ],
     ),
-    # Window with no records: the last states carry on, ongoing.
+    # Window with no records, more than stale_after (1 h) after the last ones (T1 00:30,
+    # T2 00:40): nothing is known, unknown throughout (see the carried case below).
     "no_records": (
         (D + "02:00", D + "03:00"),
         [
-            (T1, "up", "02:00", "03:00", True, None),
-            (T2, "down", "02:00", "03:00", True, "psk_mismatch"),
+            (T1, "unknown", "02:00", "03:00", True, None),
+            (T2, "unknown", "02:00", "03:00", True, None),
         ],
     ),
     # Window before any record: unknown throughout; still open at end (first record later).
@@ -130,6 +131,16 @@ def test_tunnel_states_windows(case: str) -> None:
     window, rows = CASES[case]
     result = tunnel_states(scenario(), start=window[0], end=window[1])
     assert_frame_equal(result, states_frame(rows))
+
+
+def test_no_records_carried_without_stale_after() -> None:
+    """stale_after=None: the last states carry on into a window without records, ongoing."""
+    result = tunnel_states(scenario(), start=D + "02:00", end=D + "03:00", stale_after=None)
+    want = [
+        (T1, "up", "02:00", "03:00", True, None),
+        (T2, "down", "02:00", "03:00", True, "psk_mismatch"),
+    ]
+    assert_frame_equal(result, states_frame(want))
 
 
 def test_default_window_is_span_of_data() -> None:
@@ -237,17 +248,24 @@ FLAP_ROWS = state_rows(
 ) + [(D + "00:29:30", VPN_A, T1, *UP, DPD)]
 
 
-def test_flaps() -> None:
+@pytest.mark.parametrize(
+    ("stale_after", "third_downtime"),
+    [(None, "150min"), ("1h", None), ("3h", "150min")],
+)
+def test_flaps(stale_after: str | None, third_downtime: str | None) -> None:
     """Four up->down transitions; the first record being down is no flap. The 00:30 flap
-    is explained by the DPD timeout 30 s before; the last one is ongoing at 05:00."""
-    result = flaps(make_events(FLAP_ROWS))
+    is explained by the DPD timeout 30 s before; the last one is ongoing at 05:00. The
+    00:30 outage is followed by 2.5 h without records: carried (None, or a 3 h limit) it
+    lasts 150 min; with the default 1 h the tunnel goes unobserved at 01:30 and when it
+    was restored is not known (NaT)."""
+    result = flaps(make_events(FLAP_ROWS), stale_after=stale_after)
     want = expected(
         {
             "vpn_connection_id": [VPN_A] * 4,
             "tunnel_ip": [T1] * 4,
             "time": [D + "00:10", D + "00:20", D + "00:30", D + "04:00"],
             "cause": ["unexplained", "unexplained", "dpd_timeout", "unexplained"],
-            "downtime": ["1min", "1min", "150min", None],
+            "downtime": ["1min", "1min", third_downtime, None],
         },
         ips=[T1],
     )

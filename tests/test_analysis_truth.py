@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
@@ -52,33 +53,63 @@ def test_bgp_rows_present(sim) -> None:
     assert (sim.events["log_type"] == "bgp").any()
 
 
-def test_states_equal_truth(sim) -> None:
-    """Every up/down interval, with its cause; the last of each tunnel ongoing at end."""
-    states = tunnel_states(sim.events, start=sim.start, end=sim.end)
-    known = states[states["state"] != "unknown"]
+#: stale_after values: carried (off), the default (1 h), and one shorter than the idle
+#: chatter (2-5 min) so unknown intervals appear all over, also before outages start.
+STALE = [None, "1h", "200s"]
+
+
+def _truth(sim, stale_after) -> pd.DataFrame:
+    if stale_after == "1h":
+        return sim.truth  # the simulator's own truth uses the default
+    return simulate.compute_truth(sim.states, sim.end, stale_after=stale_after)
+
+
+@pytest.mark.parametrize("stale_after", STALE)
+def test_states_equal_truth(sim, stale_after) -> None:
+    """Every up/down/unknown interval, with its cause; known ones ongoing at the end or
+    where the tunnel went silent."""
+    truth = _truth(sim, stale_after)
+    states = tunnel_states(sim.events, start=sim.start, end=sim.end, stale_after=stale_after)
+    # The truth starts at each tunnel's first record; before it the analyses say unknown.
+    first = truth.groupby(KEYS)["start"].transform("min")
+    lead = (states["state"] == "unknown") & (states["start"] == sim.start)
+    seen = states[
+        ~lead | (states["end"] > states.groupby(KEYS, observed=True)["end"].transform("min"))
+    ]
     cols = [*KEYS, "state", "start", "end", "cause"]
-    assert_frame_equal(_plain(known[cols]), _plain(sim.truth[cols]), check_dtype=False)
-    assert (known["ongoing"] == (known["end"] == sim.end)).all()
-    # Unknown only before a tunnel's first record (when a logging gap opens the window).
-    unknown = states[states["state"] == "unknown"]
-    assert (unknown["start"] == sim.start).all()
+    assert_frame_equal(_plain(seen[cols]), _plain(truth[cols]), check_dtype=False)
+    assert (first >= sim.start).all()
+    known = states[states["state"] != "unknown"]
+    nxt = states.groupby(KEYS, observed=True)["state"].shift(-1)
+    went_silent = (nxt == "unknown")[known.index]
+    assert (known["ongoing"] == ((known["end"] == sim.end) | went_silent)).all()
+    if stale_after == "200s":
+        assert (truth["state"] == "unknown").sum() > 100
+    if stale_after is None:
+        assert not (truth["state"] == "unknown").any()
 
 
-def test_tunnel_outages_equal_truth(sim) -> None:
-    got = outages(sim.events, start=sim.start, end=sim.end)
-    down = sim.truth[sim.truth["state"] == "down"]
+@pytest.mark.parametrize("stale_after", STALE)
+def test_tunnel_outages_equal_truth(sim, stale_after) -> None:
+    got = outages(sim.events, start=sim.start, end=sim.end, stale_after=stale_after)
+    truth = _truth(sim, stale_after)
+    down = truth[truth["state"] == "down"]
     cols = [*KEYS, "start", "end", "cause"]
     assert_frame_equal(_plain(got[cols]), _plain(down[cols]), check_dtype=False)
 
 
-def test_flaps_equal_truth(sim) -> None:
-    truth = sim.truth
-    prev_up = (truth["state"].shift() == "up") & (truth[KEYS].shift().eq(truth[KEYS]).all(axis=1))
+@pytest.mark.parametrize("stale_after", STALE)
+def test_flaps_equal_truth(sim, stale_after) -> None:
+    truth = _truth(sim, stale_after)
+    same = truth[KEYS].shift().eq(truth[KEYS]).all(axis=1)
+    prev_up = (truth["state"].shift() == "up") & same
+    next_up = (truth["state"].shift(-1) == "up") & truth[KEYS].shift(-1).eq(truth[KEYS]).all(axis=1)
     want = truth[(truth["state"] == "down") & prev_up]
-    got = flaps(sim.events, start=sim.start, end=sim.end)
+    got = flaps(sim.events, start=sim.start, end=sim.end, stale_after=stale_after)
     assert got["time"].tolist() == want["start"].tolist()
     assert got["cause"].tolist() == want["cause"].tolist()
-    downtime = (want["end"] - want["start"]).where(want["end"] < sim.end)
+    # Downtime only where the tunnel was seen up again.
+    downtime = (want["end"] - want["start"]).where(next_up[want.index])
     assert got["downtime"].tolist() == downtime.tolist() or (
         got["downtime"].fillna(pd.Timedelta(-1)).tolist()
         == downtime.fillna(pd.Timedelta(-1)).tolist()
@@ -86,7 +117,11 @@ def test_flaps_equal_truth(sim) -> None:
 
 
 def _reference_connection_outages(truth: pd.DataFrame) -> pd.DataFrame:
-    """Plain Python: intersect the down intervals of a connection's two tunnels."""
+    """Plain Python: intersect the down intervals of a connection's two tunnels.
+
+    (With unknown intervals in the truth, a tunnel's down interval ends where it goes
+    unknown, and the connection is not down while a tunnel is unknown: the intersection
+    of the down intervals is still exactly the connection's down time.)"""
     rows = []
     for conn, g in truth.groupby("vpn_connection_id", sort=True):
         tunnels = [
@@ -106,23 +141,57 @@ def _reference_connection_outages(truth: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(sorted(rows), columns=["vpn_connection_id", "start", "end"])
 
 
-def test_connection_outages_equal_reference(sim) -> None:
-    got = outages(sim.events, level="connection", start=sim.start, end=sim.end)
-    want = _reference_connection_outages(sim.truth)
+@pytest.mark.parametrize("stale_after", STALE)
+def test_connection_outages_equal_reference(sim, stale_after) -> None:
+    got = outages(
+        sim.events, level="connection", start=sim.start, end=sim.end, stale_after=stale_after
+    )
+    want = _reference_connection_outages(_truth(sim, stale_after))
     cols = ["vpn_connection_id", "start", "end"]
     assert_frame_equal(_plain(got[cols]), _plain(want), check_dtype=False)
     if sim.incidents["kind"].astype(str).str.contains("both").any():
         assert len(got) > 0
 
 
-def test_availability_downtime_equals_reference(sim) -> None:
-    """One monthly period: downtime = the reference connection outages' total."""
-    got = availability(sim.events, start=sim.start, end=sim.end).set_index("vpn_connection_id")
-    want = _reference_connection_outages(sim.truth)
+def _reference_unobserved(truth: pd.DataFrame, start, end) -> pd.Series:
+    """Per connection: the time no tunnel is up and some tunnel is unknown (a sweep over
+    every interval boundary, looking up each tunnel's state there)."""
+    out = {}
+    for conn, g in truth.groupby("vpn_connection_id", sort=True):
+        bounds = [pd.Series([start, end]), g["start"], g["end"]]
+        cuts = np.unique(pd.concat(bounds).dt.tz_convert(None).to_numpy("M8[ns]"))
+        mids = cuts[:-1]
+        up_any = np.zeros(mids.size, dtype=bool)
+        unknown_any = np.zeros(mids.size, dtype=bool)
+        for _, t in g.groupby("tunnel_ip"):
+            t = t.sort_values("start")
+            t0 = t["start"].dt.tz_convert(None).to_numpy("M8[ns]")
+            t1 = t["end"].dt.tz_convert(None).to_numpy("M8[ns]")
+            idx = np.searchsorted(t0, mids, side="right") - 1
+            inside = (idx >= 0) & (t1[np.maximum(idx, 0)] > mids)
+            state = np.where(inside, t["state"].to_numpy()[np.maximum(idx, 0)], "unknown")
+            up_any |= state == "up"
+            unknown_any |= state == "unknown"
+        lost = np.diff(cuts)[~up_any & unknown_any].sum()
+        out[conn] = pd.Timedelta(int(lost.astype("int64")), "ns")
+    return pd.Series(out)
+
+
+@pytest.mark.parametrize("stale_after", STALE)
+def test_availability_downtime_equals_reference(sim, stale_after) -> None:
+    """One monthly period: downtime = the reference connection outages' total; observed +
+    unobserved = the window, unobserved where no tunnel was up and one was unknown."""
+    truth = _truth(sim, stale_after)
+    got = availability(sim.events, start=sim.start, end=sim.end, stale_after=stale_after).set_index(
+        "vpn_connection_id"
+    )
+    want = _reference_connection_outages(truth)
     total = (want["end"] - want["start"]).groupby(want["vpn_connection_id"]).sum()
+    unobserved = _reference_unobserved(truth, sim.start, sim.end)
     for conn in got.index:
         assert got.loc[conn, "downtime"] == total.get(conn, pd.Timedelta(0))
-        assert got.loc[conn, "observed"] == sim.end - sim.start
+        assert got.loc[conn, "unobserved"] == unobserved[str(conn)]
+        assert got.loc[conn, "observed"] == sim.end - sim.start - unobserved[str(conn)]
 
 
 def test_rekeys_equal_truth(sim) -> None:

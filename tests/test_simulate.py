@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vpnlog_analytics.simulate import Incident, simulate_logs, write_samples
+from vpnlog_analytics.simulate import Incident, compute_truth, simulate_logs, write_samples
 
 UP = {"established", "rekeying"}
 DAY = ("2026-10-01", "2026-10-02")
@@ -99,13 +99,33 @@ def oracle_truth(sim):
 
 
 def test_truth_matches_the_step_function_of_the_records(sim):
+    """With states carried through every silence, the truth is the oracle's step function."""
     expected = oracle_truth(sim).sort_values(["vpn_connection_id", "tunnel_ip", "start"])
-    got = sim.truth.sort_values(["vpn_connection_id", "tunnel_ip", "start"])
+    carried = compute_truth(sim.states, sim.end, stale_after=None)
+    got = carried.sort_values(["vpn_connection_id", "tunnel_ip", "start"])
     cols = ["vpn_connection_id", "tunnel_ip", "state", "start", "end"]
     pd.testing.assert_frame_equal(
         got[cols].reset_index(drop=True), expected[cols].reset_index(drop=True)
     )
     assert got["cause"].isna().eq(got["state"].eq("up")).all()
+
+
+def test_truth_reports_the_logging_gap_beyond_an_hour_as_unknown(sim):
+    """The 1-hour gap on c2/t1 from 14:00: records stop before it and resume at 15:00; the
+    state holds for one hour after the last record, the rest of the gap is unknown."""
+    ip = tunnel_ip(sim, 1, 0)
+    times = sim.states.loc[sim.states.tunnel_ip == ip, "time"]
+    gap_start = pd.Timestamp("2026-10-01 14:00", tz="UTC")
+    last, resume = times[times < gap_start].max(), times[times >= gap_start].min()
+    assert resume == pd.Timestamp("2026-10-01 15:00", tz="UTC")
+    unknown = sim.truth[sim.truth.state == "unknown"]
+    assert unknown[["tunnel_ip", "start", "end"]].values.tolist() == [
+        [ip, last + pd.Timedelta("1h"), resume]
+    ]
+    assert unknown["cause"].isna().all()
+    # The rest of the truth is the carried one with that interval cut out.
+    carried = compute_truth(sim.states, sim.end, stale_after=None)
+    assert (sim.truth.state != "unknown").sum() == len(carried) + 1  # the up around it, split
 
 
 def test_truth_covers_the_window_without_gaps(sim):
@@ -206,7 +226,9 @@ def test_logging_gap_has_no_records_and_stays_up(sim):
     r = sim.records[sim.records.log_stream.str.contains(f"-{ip}-")]
     assert not r.time.between(g0, g1, inclusive="left").any()
     assert (r.time == g1).any()  # logging resumes with a record at the end of the gap
-    t = sim.truth[sim.truth.tunnel_ip == ip]
+    # The tunnel's real state: up throughout (carried through the gap).
+    t = compute_truth(sim.states, sim.end, stale_after=None)
+    t = t[t.tunnel_ip == ip]
     covering = t[(t.start <= g0) & (t.end >= g1)]
     assert covering.state.tolist() == ["up"]
 
@@ -292,7 +314,7 @@ def test_random_incidents_are_realistic():
     sim = simulate_logs("2026-10-01", "2026-10-15", connections=3, seed=3, incidents="random")
     assert len(sim.incidents) >= 3
     assert set(sim.truth.cause.dropna()) <= set(CAUSES.values())
-    assert len(oracle_truth(sim)) == len(sim.truth)
+    assert len(oracle_truth(sim)) == len(compute_truth(sim.states, sim.end, stale_after=None))
 
 
 # --- options and errors ----------------------------------------------------------------------

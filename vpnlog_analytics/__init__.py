@@ -21,6 +21,7 @@ from .analysis import (
     service_credit,
     summary,
     tunnel_states,
+    unknown_messages,
 )
 from .catalog import message_catalog
 from .errors import (
@@ -106,5 +107,6 @@ __all__ = [
     "summary",
     "to_parquet",
     "tunnel_states",
+    "unknown_messages",
     "validate_events",
 ]

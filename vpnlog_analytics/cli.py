@@ -26,13 +26,15 @@ import pandas as pd
 
 from . import __version__
 from . import schema as s
-from .catalog import message_catalog
+from .catalog import PROVENANCES, message_catalog
 from .errors import OptionError, VpnLogError
 from .io import read_logs
 from .options import (
     DEFAULT_FLAP_WINDOW,
     DEFAULT_MIN_FLAPS,
     DEFAULT_SLA,
+    DEFAULT_STALE_AFTER,
+    to_duration,
     to_utc,
 )
 from .present import format_table, format_time
@@ -64,6 +66,29 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
     p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+
+
+def _stale_after(text: str) -> pd.Timedelta | None:
+    if text.strip().lower() in ("none", "off"):
+        return None
+    try:
+        value = to_duration("--stale-after", text)
+    except OptionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if value <= pd.Timedelta(0):
+        raise argparse.ArgumentTypeError(f"--stale-after {text!r} must be positive (or none)")
+    return value
+
+
+def _add_stale_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--stale-after",
+        type=_stale_after,
+        default=DEFAULT_STALE_AFTER,
+        metavar="DURATION",
+        help="longest silence a tunnel's state survives before it counts as unobserved "
+        "(default 1h; 'none' carries states through any silence)",
+    )
 
 
 def _add_exclude_arg(p: argparse.ArgumentParser) -> None:
@@ -111,7 +136,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
     from .analysis import summary
 
     events = _load(args)
-    table = summary(events, start=args.start, end=args.end)
+    table = summary(events, **_states(args))
     if args.format == "table":
         keep = [
             s.VPN_CONNECTION_ID,
@@ -122,6 +147,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
             s.ERRORS,
             s.WARNINGS,
             s.INFOS,
+            s.UNKNOWN_TIME,
             s.UP_SHARE,
             s.FLAPS,
             s.OUTAGES,
@@ -136,7 +162,35 @@ def _cmd_summary(args: argparse.Namespace) -> None:
 
 
 def _cmd_catalog(args: argparse.Namespace) -> None:
-    _emit(message_catalog(), args.format)
+    table = message_catalog()
+    if args.format == "table":
+        counts = table["provenance"].value_counts()
+        told = ", ".join(f"{counts.get(p, 0)} {p}" for p in PROVENANCES)
+        print(
+            f"{len(table)} rules ({told}): documented = in the AWS user guide, observed = "
+            "seen in a real capture, inferred = a guess by analogy (no real example yet)"
+        )
+        table = table[["event", "severity", "ike_version", "provenance", "pattern", "source"]]
+    _emit(table, args.format)
+
+
+def _cmd_unknown(args: argparse.Namespace) -> None:
+    from .analysis import unknown_messages
+
+    events = _load(args)
+    table = unknown_messages(events, **_window(args))
+    if args.format == "table":
+        if table.empty:
+            print(f"All {len(events):,} records match a catalogue rule.")
+            return
+        total = int(table[s.COUNT].sum())
+        print(
+            f"{total:,} record(s) ({float(table[s.SHARE].sum()):.2%}) in {len(table)} "
+            "template(s) match no catalogue rule; please report new messages with their example"
+        )
+    if args.top:
+        table = table.head(args.top)
+    _emit(table, args.format)
 
 
 def _exclude(values: list[str] | None) -> list[tuple[pd.Timestamp, pd.Timestamp]] | None:
@@ -160,6 +214,11 @@ def _window(args: argparse.Namespace) -> dict[str, Any]:
     return {"start": args.start, "end": args.end}
 
 
+def _states(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the window and the staleness rule of the analyses that build states."""
+    return {**_window(args), "stale_after": args.stale_after}
+
+
 def _cmd_outages(args: argparse.Namespace) -> None:
     from .analysis import outages
 
@@ -168,7 +227,7 @@ def _cmd_outages(args: argparse.Namespace) -> None:
         level=args.level,
         min_duration=args.min_duration,
         exclude=_exclude(args.exclude),
-        **_window(args),
+        **_states(args),
     )
     _emit(table, args.format)
 
@@ -182,7 +241,7 @@ def _cmd_availability(args: argparse.Namespace) -> None:
         sla=args.sla,
         min_duration=args.min_duration,
         exclude=_exclude(args.exclude),
-        **_window(args),
+        **_states(args),
     )
     _emit(table, args.format)
 
@@ -193,12 +252,12 @@ def _cmd_flaps(args: argparse.Namespace) -> None:
     events = _load(args)
     if args.episodes:
         table = flapping_episodes(
-            events, min_flaps=args.min_flaps, flap_window=args.flap_window, **_window(args)
+            events, min_flaps=args.min_flaps, flap_window=args.flap_window, **_states(args)
         )
     elif args.freq:
-        table = flap_frequency(events, freq=args.freq, **_window(args))
+        table = flap_frequency(events, freq=args.freq, **_states(args))
     else:
-        table = flaps(events, **_window(args))
+        table = flaps(events, **_states(args))
     _emit(table, args.format)
 
 
@@ -212,7 +271,7 @@ def _cmd_rekey(args: argparse.Namespace) -> None:
 def _cmd_diagnose(args: argparse.Namespace) -> None:
     from .analysis import diagnose
 
-    table = diagnose(_load(args), **_window(args))
+    table = diagnose(_load(args), **_states(args))
     if args.format != "table":
         _emit(table, args.format)
         return
@@ -244,6 +303,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         title=args.title,
         exclude=_exclude(args.exclude),
         min_duration=args.min_duration,
+        stale_after=args.stale_after,
         progress=sys.stderr.isatty(),
     )
     print(f"Report written to {report.out_dir}/")
@@ -266,19 +326,19 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     from .analysis import availability, flap_frequency, outages, rekey_stats
 
     events = _load(args)
-    win = _window(args)
+    win, states = _window(args), _states(args)
     chart = args.chart
     if chart == "timeline":
-        ax = p.plot_timeline(events, connections=args.connection or None, **win)
+        ax = p.plot_timeline(events, connections=args.connection or None, **states)
     elif chart == "flap-heatmap":
-        ax = p.plot_flap_heatmap(flap_frequency(events, freq="1h", **win), by=args.by)
+        ax = p.plot_flap_heatmap(flap_frequency(events, freq="1h", **states), by=args.by)
     elif chart == "outage-durations":
-        ax = p.plot_outage_durations(outages(events, level=args.level, **win), sla=args.sla)
+        ax = p.plot_outage_durations(outages(events, level=args.level, **states), sla=args.sla)
     elif chart == "rekey-collisions":
         ax = p.plot_rekey_collisions(rekey_stats(events, freq=args.freq or "1D", **win))
     elif chart == "availability":
         ax = p.plot_availability(
-            availability(events, freq=args.freq or "MS", sla=args.sla, **win), sla=args.sla
+            availability(events, freq=args.freq or "MS", sla=args.sla, **states), sla=args.sla
         )
     else:
         ax = p.plot_event_counts(events, freq=args.freq or "1D", **win)
@@ -342,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="one row per tunnel: records, severities, up time")
     _add_source_args(p)
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_summary)
 
     p = sub.add_parser("outages", help="tunnel or connection outages with their causes")
@@ -355,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-duration", help="shortest outage to list, e.g. 120s")
     _add_exclude_arg(p)
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_outages)
 
     p = sub.add_parser("availability", help="availability per connection and month vs the SLA")
@@ -366,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-duration", help="shortest connection outage that counts, e.g. 120s")
     _add_exclude_arg(p)
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_availability)
 
     p = sub.add_parser("flaps", help="flaps (up to down), their frequency, or flapping episodes")
@@ -379,6 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--flap-window", default=DEFAULT_FLAP_WINDOW, help="window of an episode (default 1h)"
     )
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_flaps)
 
     p = sub.add_parser("rekey", help="child-SA negotiations and rekey collision rates")
@@ -390,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diagnose", help="findings: what is wrong and what to change")
     _add_source_args(p)
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_diagnose)
 
     p = sub.add_parser("report", help="write the HTML/Markdown/CSV report with charts")
@@ -401,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="page title")
     p.add_argument("--min-duration", help="shortest outage that counts, e.g. 120s")
     _add_exclude_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("plot", help="draw one chart to a PNG, SVG or PDF file")
@@ -418,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--freq", help="period of rekey-collisions / availability / event-counts")
     p.add_argument("--sla", type=float, default=DEFAULT_SLA, help="SLA target (fraction)")
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_plot)
 
     p = sub.add_parser("fetch", help="fetch logs from CloudWatch Logs into the local cache")
@@ -444,7 +511,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truth", help="also write the ground truth to this CSV file")
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("catalog", help="the message catalogue: events, meaning, remedy")
+    p = sub.add_parser("unknown", help="messages the catalogue does not know, by template")
+    _add_source_args(p)
+    p.add_argument("--top", type=int, help="only the most frequent N templates")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_unknown)
+
+    p = sub.add_parser(
+        "catalog", help="the message catalogue: events, where each wording comes from, remedy"
+    )
     _add_format_arg(p)
     p.set_defaults(func=_cmd_catalog)
     return parser

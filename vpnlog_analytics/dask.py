@@ -32,7 +32,7 @@ from .analysis import rekey_stats as _rekey_stats
 from .errors import OptionError, VpnLogError
 from .io import read_logs, source_names
 from .io.parquet import MANIFEST, dataset_connections, read_parquet
-from .options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_END_PAD, check_choice
+from .options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_END_PAD, DEFAULT_STALE_AFTER, check_choice
 
 try:
     import dask
@@ -286,7 +286,9 @@ def _kernel(
     # in input order because the task shuffle concatenates pieces in partition order.
     events = events.reset_index(drop=True)
     rest = dict(options)
-    window = {k: rest.pop(k) for k in ("start", "end", "cause_lookback") if k in rest}
+    window = {
+        k: rest.pop(k) for k in ("start", "end", "cause_lookback", "stale_after") if k in rest
+    }
     ctx = prepare(events, **window)  # rows sorted once, shared with the kernel
     tunnels = ctx.tunnels
     names = {col: [str(c) for c in tunnels[col].cat.categories] for col in s.TUNNEL_KEYS}
@@ -328,6 +330,7 @@ def outages(
     start: Any = None,
     end: Any = None,
     cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: Any = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.outages` of a Dask events table.
 
@@ -345,6 +348,9 @@ def outages(
         The window; when not given it is computed from the data first (one pass).
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s] (see
+        :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
 
     Returns
     -------
@@ -366,6 +372,7 @@ def outages(
         exclude=exclude,
         start=start,
         end=end,
+        stale_after=stale_after,
         cause_lookback=cause_lookback,
     )
 
@@ -380,6 +387,7 @@ def flaps(
     start: Any = None,
     end: Any = None,
     cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: Any = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.flaps` of a Dask events table.
 
@@ -391,6 +399,9 @@ def flaps(
         The window; when not given it is computed from the data first.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s] (see
+        :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
 
     Returns
     -------
@@ -399,7 +410,14 @@ def flaps(
         ``cause``, ``downtime``.
     """
     start, end = _window(ddf, start, end)
-    return _apply(ddf, _flaps, start=start, end=end, cause_lookback=cause_lookback)
+    return _apply(
+        ddf,
+        _flaps,
+        start=start,
+        end=end,
+        cause_lookback=cause_lookback,
+        stale_after=stale_after,
+    )
 
 
 def rekey_stats(
@@ -442,6 +460,7 @@ def availability(
     exclude: Any = None,
     start: Any = None,
     end: Any = None,
+    stale_after: Any = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.availability` of a Dask events table.
 
@@ -459,6 +478,9 @@ def availability(
         Maintenance windows.
     start, end : pandas.Timestamp or str, optional
         The window; when not given it is computed from the data first.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s] (see
+        :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
 
     Returns
     -------
@@ -475,4 +497,5 @@ def availability(
         exclude=exclude,
         start=start,
         end=end,
+        stale_after=stale_after,
     )

@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_INCIDENT_GAP",
     "DEFAULT_MIN_FLAPS",
     "DEFAULT_SLA",
+    "DEFAULT_STALE_AFTER",
     "WINDOW_COLUMNS",
     "DurationLike",
     "ExcludeLike",
@@ -91,6 +92,13 @@ DEFAULT_INCIDENT_GAP: Final = "60s"
 DEFAULT_COLLISION_THRESHOLD: Final = 0.1
 #: AWS's published Site-to-Site VPN availability target (monthly).
 DEFAULT_SLA: Final = 0.9995
+#: Longest silence a tunnel's state survives (DESIGN.md section 4). AWS caps the Phase 2
+#: (IPsec SA) lifetime at 3600 s and rekeys before it expires, and every rekey is logged;
+#: behind NAT, DPD keep-alives are logged every ~10 s; idle tunnels log packet lines every
+#: few minutes. So a healthy tunnel that logs is never silent for a whole hour: a longer
+#: silence means logging stopped, not that the state held. (An object of its own, so a
+#: prepared context tells "not passed" from an explicit value.)
+DEFAULT_STALE_AFTER: Final = pd.Timedelta(hours=1)
 
 _FREQ_EXAMPLES = "'1h', '1D', '7D', 'W-MON', 'MS' (month start), 'QS', 'YS'"
 

@@ -8,7 +8,8 @@ here, so a value reads the same wherever it is shown:
   ``"2 h 03 min"``, ``"3 d 4 h"`` (:func:`format_duration`);
 - **times** in UTC without the offset, ``"2026-10-21 09:43:18"``; the headers of time
   columns say ``(UTC)`` (:func:`format_time`);
-- **fractions** (``availability``, ``up_share``, ``collision_rate``, ``sla``) as
+- **fractions** (``availability``, ``up_share``, ``collision_rate``, ``ack_ratio``,
+  ``share``, ``sla``) as
   percentages with the decimals of :data:`PERCENT_DECIMALS`: ``"99.9617 %"``;
   ``service_credit`` (already percent) as ``"10 %"``;
 - **causes** as the event name and its plain-language label (``"dpd_timeout: DPD timeout
@@ -61,6 +62,8 @@ PERCENT_DECIMALS: Final = {
     s.AVAILABILITY: 4,
     s.UP_SHARE: 3,
     s.COLLISION_RATE: 1,
+    s.ACK_RATIO: 1,
+    s.SHARE: 2,
     "sla": 2,
 }
 #: Columns that are percentages already (integers).
@@ -70,6 +73,8 @@ _TERMINAL_NAMES: Final = {
     s.AVAILABILITY: "availability_%",
     s.UP_SHARE: "up_%",
     s.COLLISION_RATE: "collisions_%",
+    s.ACK_RATIO: "ack_%",
+    s.SHARE: "share_%",
     "sla": "sla_%",
     s.SERVICE_CREDIT: "credit_%",
 }
@@ -86,6 +91,11 @@ COUNT_COLUMNS: Final = (
     s.TIMEOUTS,
     s.RECOVERED,
     s.COUNT,
+    s.DPD_REQUESTS,
+    s.DPD_ACKS,
+    s.LONGEST_UNANSWERED,
+    s.UNANSWERED,
+    s.TUNNELS,
 )
 #: Order of severities, most serious first.
 SEVERITY_RANK: Final = {name: i for i, name in enumerate(s.SEVERITIES)}

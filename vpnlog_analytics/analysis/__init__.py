@@ -27,6 +27,7 @@ from .outages import outages
 from .rekey import rekey_stats
 from .states import connection_states, tunnel_states
 from .summary import summary
+from .unknown import unknown_messages
 
 __all__ = [
     "CAUSE_EVENTS",
@@ -47,4 +48,5 @@ __all__ = [
     "service_credit",
     "summary",
     "tunnel_states",
+    "unknown_messages",
 ]

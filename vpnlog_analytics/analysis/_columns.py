@@ -12,6 +12,7 @@ from typing import Final
 # Result column names and state values are public, in :mod:`vpnlog_analytics.schema`;
 # they are imported here so the analysis modules keep one import.
 from ..schema import (  # noqa: F401
+    ACK_RATIO,
     AVAILABILITY,
     CAUSE,
     CAUSE_SEPARATOR,
@@ -23,10 +24,13 @@ from ..schema import (  # noqa: F401
     DOWN,
     DOWN_TIME,
     DOWNTIME,
+    DPD_ACKS,
+    DPD_REQUESTS,
     DURATION,
     END,
     ERRORS,
     EVIDENCE,
+    EXAMPLE,
     FINDING,
     FIRST_SEEN,
     FLAPS,
@@ -36,8 +40,11 @@ from ..schema import (  # noqa: F401
     LEVEL_TUNNEL,
     LEVELS,
     LONGEST_OUTAGE,
+    LONGEST_UNANSWERED,
+    MAX_ACK_LATENCY,
     MAX_OUTAGE,
     MAX_RECOVERY,
+    MEAN_ACK_LATENCY,
     MEAN_RECOVERY,
     MEANING,
     MTBF,
@@ -53,15 +60,19 @@ from ..schema import (  # noqa: F401
     REMEDIATION,
     RULE,
     SERVICE_CREDIT,
+    SHARE,
     SLA_MET,
     SPAN,
     START,
     STATE,
     STATE_VALUES,
     TIMEOUTS,
+    TUNNELS,
+    UNANSWERED,
     UNEXPLAINED,
     UNKNOWN,
     UNKNOWN_TIME,
+    UNOBSERVED,
     UP,
     UP_SHARE,
     UP_TIME,
@@ -94,6 +105,8 @@ CAUSE_EVENTS: Final = (
 )
 
 DPD_TIMEOUT: Final = "dpd_timeout"
+DPD_REQUEST_SENT: Final = "dpd_request_sent"
+DPD_ACK_RECEIVED: Final = "dpd_ack_received"
 PHASE1_TIMEOUT: Final = "phase1_timeout"
 CGW_DELETE_IKE_SA: Final = "cgw_delete_ike_sa"
 COLLISION_EVENTS: Final = ("rekey_collision", "redundant_sa_deleted")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import DEFAULT_CAUSE_LOOKBACK, to_utc, ts_ns
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, to_utc, ts_ns
 from ._timeline import (
     STATE_COLUMNS,
     Changes,
@@ -51,14 +51,19 @@ class Context:
         The window ``[start, end)``, UTC.
     cause_lookback : pandas.Timedelta
         The look-back used for causes.
+    stale_after : pandas.Timedelta or None
+        The longest silence a state survives (None: states carried until the next record).
     tunnels : pandas.DataFrame
         Every tunnel with tunnel records: ``vpn_connection_id``, ``tunnel_ip``.
     """
 
-    def __init__(self, rows: Rows, window: tuple[int, int], lookback: int) -> None:
+    def __init__(
+        self, rows: Rows, window: tuple[int, int], lookback: int, stale: int | None = None
+    ) -> None:
         self.rows = rows
         self.window = window
         self.lookback = lookback
+        self.stale = stale
 
     @property
     def events(self) -> pd.DataFrame:
@@ -81,6 +86,11 @@ class Context:
         return pd.Timedelta(self.lookback, unit="ns")
 
     @property
+    def stale_after(self) -> pd.Timedelta | None:
+        """The longest silence a state survives (None: carried until the next record)."""
+        return None if self.stale is None else pd.Timedelta(self.stale, unit="ns")
+
+    @property
     def tunnels(self) -> pd.DataFrame:
         """Every tunnel with tunnel records, in the order of the results."""
         tid = np.arange(self.rows.tunnels.n, dtype=np.int64)
@@ -89,7 +99,7 @@ class Context:
     @cached_property
     def changes(self) -> Changes:
         """Every tunnel's state changes, with causes."""
-        return changes(self.rows, self.lookback)
+        return changes(self.rows, self.lookback, self.stale)
 
     @cached_property
     def intervals(self) -> Intervals:
@@ -117,7 +127,7 @@ class Context:
             raise OptionError(f"end={end!r} is before start={start!r}")
         if (lo, hi) == self.window:
             return self
-        out = Context(self.rows, (lo, hi), self.lookback)
+        out = Context(self.rows, (lo, hi), self.lookback, self.stale)
         if "changes" in self.__dict__:
             out.__dict__["changes"] = self.__dict__["changes"]
         return out
@@ -126,7 +136,7 @@ class Context:
         return (
             f"<Context {self.rows.tunnels.n} tunnel(s), {self.rows.index.size:,} tunnel rows, "
             f"{self.start:%Y-%m-%d %H:%M:%S} to {self.end:%Y-%m-%d %H:%M:%S} UTC, "
-            f"cause_lookback={self.cause_lookback}>"
+            f"cause_lookback={self.cause_lookback}, stale_after={self.stale_after}>"
         )
 
 
@@ -139,6 +149,7 @@ def prepare(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> Context:
     """Prepare an events table for several analyses of one window: the work done once.
 
@@ -150,7 +161,8 @@ def prepare(
 
     Given a context instead of a table, returns the context of the new window over the
     same rows (:meth:`Context.within`: the state changes are shared, only the clipping to
-    the window is redone); a different ``cause_lookback`` starts afresh from its table.
+    the window is redone); a different ``cause_lookback`` or ``stale_after`` starts
+    afresh from its table.
 
     Parameters
     ----------
@@ -163,6 +175,10 @@ def prepare(
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before a change to ``down`` an error event may be to count as its cause
         [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -175,16 +191,26 @@ def prepare(
     >>> outages(ctx, level="connection"), availability(ctx)  # doctest: +SKIP
     """
     if isinstance(events, Context):
-        if cause_lookback is DEFAULT_CAUSE_LOOKBACK or (
+        same_lookback = cause_lookback is DEFAULT_CAUSE_LOOKBACK or (
             to_ns_duration("cause_lookback", cause_lookback) == events.lookback
-        ):
+        )
+        same_stale = stale_after is DEFAULT_STALE_AFTER or _stale_ns(stale_after) == events.stale
+        if same_lookback and same_stale:
             return events.within(start, end)
         events = events.events
     rows = prepare_rows(events)
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)
-    return Context(rows, window, lookback)
+    return Context(rows, window, lookback, _stale_ns(stale_after))
+
+
+def _stale_ns(stale_after: DurationLike) -> int | None:
+    """Validate ``stale_after``: a positive duration, or None."""
+    ns = to_ns_duration("stale_after", stale_after)
+    if ns == 0:
+        raise OptionError("stale_after must be positive (or None to carry states on)")
+    return ns
 
 
 def context(
@@ -193,6 +219,7 @@ def context(
     end: TimeLike,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     columns: Sequence[str] = STATE_COLUMNS,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> Context:
     """Return the context of an analysis: the one given (checked), or a new one.
 
@@ -215,12 +242,17 @@ def context(
                     f"cause_lookback={cause_lookback!r} differs from the prepared context's "
                     f"({ctx.cause_lookback}); prepare a context with it"
                 )
+        if stale_after is not DEFAULT_STALE_AFTER and _stale_ns(stale_after) != ctx.stale:
+            raise OptionError(
+                f"stale_after={stale_after!r} differs from the prepared context's "
+                f"({ctx.stale_after}); prepare a context with it"
+            )
         return ctx
     rows = prepare_rows(events, columns)
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)
-    return Context(rows, window, lookback)
+    return Context(rows, window, lookback, _stale_ns(stale_after))
 
 
 def times(ns: np.ndarray, valid: np.ndarray | None = None) -> pd.DatetimeIndex:

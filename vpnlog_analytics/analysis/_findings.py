@@ -19,7 +19,7 @@ from ._columns import (
 )
 from ._context import Context
 from ._intervals import merge_runs
-from ._timeline import UP
+from ._timeline import UNKNOWN, UP
 from .dpd import timeout_arrays
 from .flaps import episode_arrays, flap_arrays
 from .outages import connection_segments
@@ -107,8 +107,16 @@ _EXPOSURE_FIX = (
 )
 _GAP_MEANING = (
     "No records for much longer than this tunnel's usual cadence: log delivery stopped "
-    "(logging disabled or moved, delivery blocked) or the data is incomplete. States in "
-    "the gap are assumed unchanged, so outages inside it may be missed or stretched."
+    "(logging disabled or moved, delivery blocked) or the data is incomplete. What the "
+    "tunnel did in the gap is not in the logs: outages inside it may be missed."
+)
+_GAP_STALE = (
+    " Its state is held for at most {stale} after a record; the rest of each gap counts "
+    "as unobserved (neither up nor down) and is left out of availability and up time."
+)
+_GAP_CARRIED = (
+    " The analysis carried the last state through the gaps (stale_after=None), so up or "
+    "down time inside them is assumed, not seen."
 )
 _GAP_FIX = (
     "Check the tunnel's log options (EC2 DescribeVpnConnections: LogEnabled, log group) "
@@ -176,11 +184,17 @@ def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
 def dpd_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
     """DPD timeouts with their rate and the recovery times that followed."""
     to = timeout_arrays(ctx)
-    days = max((ctx.window[1] - ctx.window[0]) / _DAY, 1e-9)
+    # Per day the tunnel was observed (its state known), not per day of the window.
+    iv = ctx.intervals
+    known = iv.state != UNKNOWN
+    observed = np.bincount(
+        iv.tid[known], weights=(iv.end - iv.start)[known], minlength=ctx.rows.tunnels.n
+    )
     for tid in np.unique(to.tid):
         sel = np.nonzero(to.tid == tid)[0]
         rec = to.recovery[sel][to.recovery[sel] >= 0]
-        text = f"{sel.size} DPD timeout(s), {sel.size / days:.3g} per day"
+        days = max(observed[tid] / _DAY, 1e-9)
+        text = f"{sel.size} DPD timeout(s), {sel.size / days:.3g} per observed day"
         if rec.size:
             text += f"; up again after {_fmt(rec.mean())} on average, at most {_fmt(rec.max())}"
         evidence = _details(ctx, int(to.pos[sel[-1]]))
@@ -354,10 +368,16 @@ def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
     for tt in np.unique(gap_tid[long]):
         sel = np.nonzero(long & (gap_tid == tt))[0]
         i = sel[np.argmax(gap[sel])]
+        if ctx.stale is None:
+            unobserved, meaning = "", _GAP_MEANING + _GAP_CARRIED
+        else:
+            lost = np.maximum(gap[sel] - ctx.stale, 0).sum()
+            unobserved = f", {_fmt(lost)} of it unobserved" if lost else ""
+            meaning = _GAP_MEANING + _GAP_STALE.format(stale=_fmt(ctx.stale))
         yield Finding(
             "warning",
             "logging_gap",
-            f"{sel.size} logging gap(s), {_fmt(gap[sel].sum())} in total",
+            f"{sel.size} logging gap(s), {_fmt(gap[sel].sum())} in total{unobserved}",
             int(rows.tunnels.conn[tt]),
             int(tt),
             int(sel.size),
@@ -365,7 +385,7 @@ def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
             int(gap_start[sel[-1]] + gap[sel[-1]]),
             f"longest silence {_fmt(gap[i])} from {_when(int(gap_start[i]))}; "
             f"usual interval between records {_fmt(float(usual.loc[tt]))}",
-            _GAP_MEANING,
+            meaning,
             _GAP_FIX,
         )
 

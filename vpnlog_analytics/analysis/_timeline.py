@@ -157,6 +157,13 @@ class Changes:
         first[self.tid[new]] = self.time[new]
         return first
 
+    def next_state(self) -> np.ndarray:
+        """State after each change's interval (``UNKNOWN`` after a tunnel's last change)."""
+        nxt = np.full(self.tid.size, UNKNOWN, dtype=np.int8)
+        same = self.tid[1:] == self.tid[:-1]
+        nxt[:-1][same] = self.state[1:][same]
+        return nxt
+
     def previous_state(self) -> np.ndarray:
         """State before each change (``UNKNOWN`` for a tunnel's first change)."""
         prev = np.full(self.tid.size, UNKNOWN, dtype=np.int8)
@@ -170,11 +177,27 @@ class Changes:
         return np.searchsorted(self.pos, first, side="left")
 
 
-def changes(rows: Rows, lookback_ns: int) -> Changes:
+def silences(rows: Rows, stale_ns: int) -> np.ndarray:
+    """Positions of the rows after which their tunnel logs nothing for more than ``stale_ns``.
+
+    Every tunnel's last row is one (nothing follows it).
+    """
+    tid, t = rows.tid, rows.time
+    gap = np.full(tid.size, INF, dtype=_I64)
+    same = tid[1:] == tid[:-1]
+    gap[:-1][same] = (t[1:] - t[:-1])[same]
+    return np.nonzero(gap > stale_ns)[0]
+
+
+def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Changes:
     """Compute the state changes and the causes of changes to down.
 
     Rows with ``tunnel_up`` NA carry no state. Of several records of one second, the last
     one's state holds after that second (a state lasting zero time is not an interval).
+    With ``stale_ns``, a state holds at most that long after the tunnel's last record (of
+    any kind: a record without states still shows the tunnel is logging); beyond it the
+    tunnel is ``UNKNOWN`` until a record with states. Such a change to ``UNKNOWN`` has the
+    position of the row it follows and comes after that row's own change.
     """
     up = rows.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
     known = np.nonzero(up >= 0)[0]
@@ -183,8 +206,24 @@ def changes(rows: Rows, lookback_ns: int) -> Changes:
     last = np.ones(known.size, dtype=bool)
     last[:-1] = (kg[1:] != kg[:-1]) | (kt[1:] != kt[:-1])
     known, kt, kg, ks = known[last], kt[last], kg[last], ks[last]
+    if stale_ns is not None:
+        quiet = silences(rows, stale_ns)
+        stale_t = np.minimum(rows.time[quiet], INF - stale_ns) + stale_ns
+        known = np.concatenate([known, quiet])
+        kt = np.concatenate([kt, stale_t])
+        kg = np.concatenate([kg, rows.tid[quiet]])
+        ks = np.concatenate([ks, np.full(quiet.size, UNKNOWN, dtype=np.int8)])
+        is_stale = np.concatenate(
+            [np.zeros(kt.size - quiet.size, np.int8), np.ones(quiet.size, np.int8)]
+        )
+        order = np.lexsort((is_stale, known))
+        known, kt, kg, ks = known[order], kt[order], kg[order], ks[order]
     change = np.ones(known.size, dtype=bool)
     change[1:] = (kg[1:] != kg[:-1]) | (ks[1:] != ks[:-1])
+    # A tunnel is unknown before its first record: a first change to UNKNOWN is none.
+    first = np.ones(known.size, dtype=bool)
+    first[1:] = kg[1:] != kg[:-1]
+    change &= ~(first & (ks == UNKNOWN))
     pos, ct, cg, cs = known[change], kt[change], kg[change], ks[change]
     end = np.full(pos.size, INF, dtype=_I64)
     same = cg[1:] == cg[:-1]
@@ -253,7 +292,8 @@ def intervals(ch: Changes, n_tunnels: int, window: tuple[int, int]) -> Intervals
     """Clip every tunnel's step function to the window ``[start, end)``.
 
     A tunnel is unknown before its first known state (over the whole window if it has
-    none); an interval whose true end is after the window's end is ``ongoing``.
+    none); an interval whose true end is after the window's end is ``ongoing``, and so is
+    a known state followed by unknown time (it still held when the tunnel went silent).
     """
     lo, hi = window
     first = ch.first_of_tunnel(n_tunnels)
@@ -262,6 +302,10 @@ def intervals(ch: Changes, n_tunnels: int, window: tuple[int, int]) -> Intervals
     t0 = np.concatenate([np.full(n_tunnels, NEG_INF, dtype=_I64), ch.time])
     t1 = np.concatenate([first, ch.end])
     cause = np.concatenate([np.full(n_tunnels, -2, dtype=_I64), ch.cause])
+    lead_after = np.full(n_tunnels, UNKNOWN, dtype=np.int8)
+    heads = _firsts(ch.tid)
+    lead_after[ch.tid[heads]] = ch.state[heads]
+    after = np.concatenate([lead_after, ch.next_state()])
     start = np.maximum(t0, lo)
     end = np.minimum(t1, hi)
     keep = np.nonzero(end > start)[0]
@@ -273,6 +317,14 @@ def intervals(ch: Changes, n_tunnels: int, window: tuple[int, int]) -> Intervals
         end[keep],
         t0[keep],
         t1[keep],
-        t1[keep] > hi,
+        # Still holding when last known: at the window's end, or when the tunnel went silent.
+        (t1[keep] > hi) | ((after[keep] == UNKNOWN) & (state[keep] != UNKNOWN)),
         cause[keep],
     )
+
+
+def _firsts(tid: np.ndarray) -> np.ndarray:
+    """Positions of the first element of each run of equal ``tid``."""
+    new = np.ones(tid.size, dtype=bool)
+    new[1:] = tid[1:] != tid[:-1]
+    return np.nonzero(new)[0]

@@ -7,7 +7,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
-from ..options import DEFAULT_SLA, check_fraction
+from ..options import DEFAULT_SLA, DEFAULT_STALE_AFTER, check_fraction
 from ._columns import (
     AVAILABILITY,
     DOWNTIME,
@@ -20,6 +20,7 @@ from ._columns import (
     SERVICE_CREDIT,
     SERVICE_CREDIT_TIERS,
     SLA_MET,
+    UNOBSERVED,
 )
 from ._context import EventsLike, context, durations
 from ._intervals import merge_runs, split_at, subtract
@@ -78,22 +79,29 @@ def availability(
     exclude: ExcludeLike = None,
     start: TimeLike = None,
     end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return each connection's availability per period, with outage statistics.
 
     All tunnels down is our proxy for "unavailable": downtime is the time in connection
     outages (see :func:`outages` with ``level="connection"``), cut at period boundaries.
-    Observed time is the time at least one tunnel of the connection had a known state
-    (up or down): before any tunnel's first record the connection is unobserved, and
-    that time counts neither way. Maintenance windows in ``exclude`` count neither as
-    downtime nor as observed time; outages shorter than ``min_duration`` (after removing
-    maintenance) count as up time. Then
+    Observed time is the time the connection's state was known: some tunnel up (traffic
+    can flow), or every observed tunnel down. While no tunnel is up and an observed
+    tunnel is ``unknown`` -- before its first record, or after it went silent for longer
+    than ``stale_after`` (see :func:`tunnel_states`) -- the connection may have carried
+    traffic through that tunnel or not: that time is **unobserved**, counted neither as
+    up nor as down, and reported in ``unobserved``. Maintenance windows in ``exclude``
+    count neither as downtime nor as observed or unobserved time; outages shorter than
+    ``min_duration`` (after removing maintenance) count as up time. Then
 
-    - ``availability = 1 - downtime / observed`` (NaN if nothing was observed);
+    - ``availability = 1 - downtime / observed`` (NaN if nothing was observed), so a
+      month with a week of missing logs is judged on the three weeks that were seen,
+      and ``unobserved`` says how much is missing;
     - ``outages``: connection outages overlapping the period (one that crosses a period
       boundary counts in each, its downtime split between them);
     - ``mttr``: mean time to restore -- mean full duration of the outages that ended
-      (were restored) in the period; NaT if none did;
+      (were restored) in the period; NaT if none did. An outage after which the
+      connection went unobserved is ``ongoing`` (not restored) and not in the mean;
     - ``max_outage``: longest full duration among the period's outages (0 if none);
     - ``mtbf``: mean time between failures, ``(observed - downtime) / outages``; NaT if
       there was no outage;
@@ -115,12 +123,17 @@ def availability(
         Maintenance windows, as for :func:`outages`.
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table. Periods are cut to it.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
     pandas.DataFrame
         One row per (connection, period): ``vpn_connection_id``, ``period`` (start, UTC),
-        ``observed``, ``downtime`` (Timedelta), ``availability`` (0-1), ``outages``,
+        ``observed``, ``unobserved``, ``downtime`` (Timedelta), ``availability`` (0-1),
+        ``outages``,
         ``mttr``, ``max_outage``, ``mtbf`` (Timedelta), ``sla_met`` (nullable boolean),
         ``service_credit`` (percent, nullable integer).
 
@@ -129,16 +142,20 @@ def availability(
     >>> availability(events, exclude=[("2024-08-03 01:00", "2024-08-03 03:00")])  # doctest: +SKIP
     """
     sla = check_fraction("sla", sla)
-    ctx = context(events, start, end)
+    ctx = context(events, start, end, stale_after=stale_after)
     edges = period_edges(ctx.window, freq)
     ex_start, ex_end = resolve_exclude(exclude)
     n_conn, n_per = ctx.rows.tunnels.n_conn, edges.size - 1
     size = n_conn * n_per
 
     seg = connection_segments(ctx)
-    conn, st, en = merge_runs(seg.conn, seg.start, seg.end, (seg.up + seg.down) > 0)
+    conn, st, en = merge_runs(seg.conn, seg.start, seg.end, seg.is_known())
     parent, st, en = subtract(st, en, ex_start, ex_end)
     observed = _sum_by_period(conn[parent], st, en, edges, size)
+    lo, hi = np.array([ctx.window[0]], dtype=_I64), np.array([ctx.window[1]], dtype=_I64)
+    _, wst, wen = subtract(lo, hi, ex_start, ex_end)
+    in_window = _sum_by_period(np.zeros(wst.size, dtype=_I64), wst, wen, edges, n_per)
+    unobserved = np.tile(in_window, n_conn) - observed
 
     oa = finalise(connection_outage_arrays(ctx, seg), exclude, min_duration)
     full = oa.end - oa.start
@@ -167,6 +184,7 @@ def availability(
             s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(conn_id),
             PERIOD: period_index(edges)[np.tile(np.arange(n_per), n_conn)],
             OBSERVED: durations(observed),
+            UNOBSERVED: durations(unobserved),
             DOWNTIME: durations(downtime),
             AVAILABILITY: avail,
             OUTAGES: count,

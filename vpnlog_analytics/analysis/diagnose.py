@@ -12,6 +12,7 @@ from ..options import (
     DEFAULT_FLAP_WINDOW,
     DEFAULT_INCIDENT_GAP,
     DEFAULT_MIN_FLAPS,
+    DEFAULT_STALE_AFTER,
     check_positive_int,
 )
 from ._columns import (
@@ -53,6 +54,7 @@ def diagnose(
     min_gap: DurationLike = "30min",
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return findings: what the logs show is wrong, what it means and what to change.
 
@@ -100,6 +102,10 @@ def diagnose(
         Longest gap between collision messages of one incident [s].
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the causes of state changes [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -129,7 +135,7 @@ def diagnose(
         min_gap=_duration("min_gap", min_gap),
         incident_gap=_duration("incident_gap", incident_gap),
     )
-    ctx = context(events, start, end, cause_lookback, columns=_COLUMNS)
+    ctx = context(events, start, end, cause_lookback, columns=_COLUMNS, stale_after=stale_after)
     found = run_rules(ctx, opts)
     tunnels = ctx.rows.tunnels
     tid = np.array([f.tid for f in found], dtype=np.int64)

@@ -13,6 +13,7 @@ from ..options import (
     DEFAULT_CAUSE_LOOKBACK,
     DEFAULT_FLAP_WINDOW,
     DEFAULT_MIN_FLAPS,
+    DEFAULT_STALE_AFTER,
     check_positive_int,
 )
 from ._columns import CAUSE, DOWNTIME, END, FLAPS, PERIOD, START
@@ -45,7 +46,7 @@ def flap_arrays(ctx: Context) -> FlapArrays:
     lo, hi = ctx.window
     mask = (ch.state == DOWN) & (ch.previous_state() == UP) & (ch.time >= lo) & (ch.time < hi)
     k = np.nonzero(mask)[0]
-    restored = ch.end[k] <= hi
+    restored = (ch.end[k] <= hi) & (ch.next_state()[k] == UP)
     downtime = np.where(restored, ch.end[k] - ch.time[k], -1)
     return FlapArrays(k, ch.tid[k], ch.time[k], downtime)
 
@@ -56,6 +57,7 @@ def flaps(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every flap: each time a tunnel went from up to down within the window.
 
@@ -73,6 +75,10 @@ def flaps(
         The analysis window (tz-aware or UTC strings); default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before the flap an error event may be to count as its cause [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -86,7 +92,7 @@ def flaps(
     --------
     >>> flaps(events).groupby("cause").size()  # doctest: +SKIP
     """
-    ctx = context(events, start, end, cause_lookback)
+    ctx = context(events, start, end, cause_lookback, stale_after=stale_after)
     fa = flap_arrays(ctx)
     return pd.DataFrame(
         {
@@ -104,6 +110,7 @@ def flap_frequency(
     freq: str | BaseOffset = "1D",
     start: TimeLike = None,
     end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Count the flaps (up -> down transitions, see :func:`flaps`) per tunnel per period.
 
@@ -117,6 +124,10 @@ def flap_frequency(
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table. Only flaps inside it count,
         so the first and last period may be partial.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -129,7 +140,7 @@ def flap_frequency(
     >>> hourly = flap_frequency(events, freq="1h")  # doctest: +SKIP
     >>> hourly.pivot(columns="tunnel_ip", index="period", values="flaps")  # doctest: +SKIP
     """
-    ctx = context(events, start, end)
+    ctx = context(events, start, end, stale_after=stale_after)
     edges = period_edges(ctx.window, freq)
     fa = flap_arrays(ctx)
     n_tunnels, n_periods = ctx.rows.tunnels.n, edges.size - 1
@@ -175,6 +186,7 @@ def flapping_episodes(
     flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
     start: TimeLike = None,
     end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return flapping episodes: runs of at least ``min_flaps`` flaps within ``flap_window``.
 
@@ -194,6 +206,10 @@ def flapping_episodes(
         The longest span of ``min_flaps`` consecutive flaps that still counts [s].
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -208,7 +224,7 @@ def flapping_episodes(
     min_flaps = check_positive_int("min_flaps", min_flaps)
     window_ns = to_ns_duration("flap_window", flap_window, allow_none=False)
     assert window_ns is not None
-    ctx = context(events, start, end)
+    ctx = context(events, start, end, stale_after=stale_after)
     fa = flap_arrays(ctx)
     first, last, tid = episode_arrays(fa, int(min_flaps), window_ns)
     return pd.DataFrame(

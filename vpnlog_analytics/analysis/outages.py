@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_CAUSE_LOOKBACK
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER
 from ._columns import (
     CAUSE,
     CAUSE_SEPARATOR,
@@ -69,6 +69,18 @@ class ConnectionSegments:
     down: np.ndarray  # number of tunnels down
     observed: np.ndarray  # per connection: tunnels with a known state in the window
 
+    def is_down(self) -> np.ndarray:
+        """Segments in which every observed tunnel of the connection is down."""
+        return (self.down == self.observed[self.conn]) & (self.down > 0)
+
+    def is_known(self) -> np.ndarray:
+        """Segments in which the connection's state is known: a tunnel up, or all down.
+
+        With no tunnel up and an observed tunnel unknown, the connection may have been up
+        through that tunnel: neither up nor down.
+        """
+        return (self.up > 0) | self.is_down()
+
 
 def connection_segments(ctx: Context) -> ConnectionSegments:
     """Cut every connection's window at its tunnels' state changes and count states."""
@@ -85,7 +97,7 @@ def connection_segments(ctx: Context) -> ConnectionSegments:
 def connection_outage_arrays(ctx: Context, seg: ConnectionSegments | None = None) -> OutageArrays:
     """Return the intervals in which every observed tunnel of a connection is down."""
     seg = connection_segments(ctx) if seg is None else seg
-    all_down = (seg.down == seg.observed[seg.conn]) & (seg.down > 0)
+    all_down = seg.is_down()
     conn, start, end = merge_runs(seg.conn, seg.start, seg.end, all_down)
     # Each observed tunnel is down throughout; find its down interval covering the outage.
     tunnels = ctx.rows.tunnels
@@ -103,6 +115,15 @@ def connection_outage_arrays(ctx: Context, seg: ConnectionSegments | None = None
     ongoing = (end == ctx.window[1]) & (np.bincount(outage, minlength=conn.size) > 0)
     not_ongoing = outage[~down.ongoing[idx]]
     ongoing[not_ongoing] = False
+    # Ending inside the window without a tunnel up: the connection went unobserved.
+    j = group_searchsorted(seg.conn, seg.start, conn, end, side="left")
+    jj = np.minimum(j, max(seg.conn.size - 1, 0))
+    restored = (
+        (j < seg.conn.size) & (seg.conn[jj] == conn) & (seg.start[jj] == end) & (seg.up[jj] > 0)
+        if seg.conn.size
+        else np.zeros(conn.size, dtype=bool)
+    )
+    ongoing |= (end < ctx.window[1]) & ~restored
     order = np.lexsort((down.true_start[idx], outage))
     names = cause_names(down.cause[idx[order]])
     causes: list[list[str]] = [[] for _ in range(conn.size)]
@@ -137,20 +158,25 @@ def outages(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the outages of every tunnel, or of every connection, within the window.
 
     **Tunnel outage**: a maximal interval in which the tunnel is not up, i.e. a ``down``
-    interval of :func:`tunnel_states`. Time before a tunnel's first record with states is
-    ``unknown``, neither up nor down, and is no outage.
+    interval of :func:`tunnel_states`. Time before a tunnel's first record with states,
+    and after a silence longer than ``stale_after``, is ``unknown``, neither up nor down,
+    and is no outage: an outage followed by such a silence ends where the tunnel went
+    unobserved and is ``ongoing`` (when it was restored is not known).
 
     **Connection outage**: a maximal interval in which every *observed* tunnel of the
     connection is down at once -- the outage that actually cuts traffic. A tunnel is
     observed when its state is known (up or down) at some time in the window; a tunnel
     never seen in the window does not count, so a connection with one logged tunnel has
-    that tunnel's outages. While an observed tunnel is still ``unknown`` (before its first
-    record) the connection is not counted down: nothing says that tunnel was down. Hence
-    a connection's downtime never exceeds any of its observed tunnels' downtime.
+    that tunnel's outages. While an observed tunnel is ``unknown`` (before its first
+    record, or silent beyond ``stale_after``) the connection is not counted down: nothing
+    says that tunnel was down. Hence a connection's downtime never exceeds any of its
+    observed tunnels' downtime. A connection outage that ends without a tunnel coming up
+    (one went unobserved) is ``ongoing``.
 
     **Cause**: at tunnel level, the most specific error event of the tunnel at or at most
     ``cause_lookback`` before the outage's true start (configuration mismatches first,
@@ -179,6 +205,10 @@ def outages(
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -192,7 +222,7 @@ def outages(
     >>> outages(events, level="connection", min_duration="120s")  # doctest: +SKIP
     """
     check_choice("level", level, LEVELS)
-    ctx = context(events, start, end, cause_lookback)
+    ctx = context(events, start, end, cause_lookback, stale_after=stale_after)
     if level == LEVEL_CONNECTION:
         oa = finalise(connection_outage_arrays(ctx), exclude, min_duration)
         ids: dict[str, object] = {s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(oa.group)}

@@ -223,7 +223,12 @@ def _kernel(
     lo, hi = _window(events, metrics, start, end)
     points = _metric_points(metrics, lo, hi)
     records = _records_by_tunnel(events)
-    states = tunnel_states(events, start=pd.Timestamp(lo, tz="UTC"), end=pd.Timestamp(hi, tz="UTC"))
+    states = tunnel_states(
+        events,
+        start=pd.Timestamp(lo, tz="UTC"),
+        end=pd.Timestamp(hi, tz="UTC"),
+        stale_after=stale_after,
+    )
     state_of = {
         (str(c), str(i)): g
         for (c, i), g in states.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True)

@@ -230,7 +230,12 @@ def combined_states(
     lo, hi = _bounds(metrics, start, end)
     from_metrics = _metric_pieces(metrics, lo, hi)
     records = _records_by_tunnel(events)
-    states = tunnel_states(events, start=pd.Timestamp(lo, tz="UTC"), end=pd.Timestamp(hi, tz="UTC"))
+    states = tunnel_states(
+        events,
+        start=pd.Timestamp(lo, tz="UTC"),
+        end=pd.Timestamp(hi, tz="UTC"),
+        stale_after=stale_after,
+    )
     logged: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
     for (c, i), g in states.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True):
         key = (str(c), str(i))

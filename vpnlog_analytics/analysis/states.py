@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_CAUSE_LOOKBACK
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER
 from ._columns import (
     CAUSE,
     CONNECTION_STATE_VALUES,
@@ -38,6 +38,7 @@ def tunnel_states(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every tunnel's state as consecutive intervals within the window.
 
@@ -50,10 +51,24 @@ def tunnel_states(
     is ``unknown``. Of several records with the same timestamp, the last one's state holds
     after that instant; a state lasting zero time is no interval.
 
+    **Silence is not health.** A state holds at most ``stale_after`` after the tunnel's
+    latest record (of any kind); after a longer silence the tunnel is ``unknown`` -- not
+    observed, neither up nor down -- from ``record + stale_after`` until its next record
+    with states. The default, one hour, comes from how often a healthy tunnel logs: AWS
+    caps the Phase 2 lifetime at 3600 s and rekeys each CHILD_SA before it expires, and
+    every rekey is logged; behind NAT, DPD keep-alives are logged about every 10 s; idle
+    tunnels log packet lines every few minutes. A tunnel silent for longer than an hour
+    stopped logging (logging disabled, delivery broken, a gap in what was fetched), and
+    what it did meanwhile is not in the logs. A down tunnel that stays silent (gateway
+    not initiating, AWS not retrying) also turns ``unknown``. ``stale_after=None`` carries
+    every state until the next record, however long the silence.
+
     Intervals are clipped to the window ``[start, end)``. A state set by a record before
-    the window carries into it (a window that starts inside an outage starts ``down``); an
-    interval whose true end is after ``end`` (or not yet known) is flagged ``ongoing``.
-    Per tunnel, the durations add up to the window exactly.
+    the window carries into it (a window that starts inside an outage starts ``down``), if
+    not stale by then. A known interval whose true end is after ``end`` (or not yet
+    known), or that ends because the tunnel went silent, is flagged ``ongoing``: the state
+    still held when it was last known. Per tunnel, the durations add up to the window
+    exactly: up + down + unknown = ``end - start``.
 
     Parameters
     ----------
@@ -65,6 +80,10 @@ def tunnel_states(
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before a change to ``down`` an error event may be to count as its cause
         [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -80,7 +99,7 @@ def tunnel_states(
     >>> states = tunnel_states(events, start="2024-08-01", end="2024-09-01")  # doctest: +SKIP
     >>> states.groupby("state", observed=True)["duration"].sum()  # doctest: +SKIP
     """
-    ctx = context(events, start, end, cause_lookback)
+    ctx = context(events, start, end, cause_lookback, stale_after=stale_after)
     iv = ctx.intervals
     return pd.DataFrame(
         {
@@ -102,6 +121,7 @@ def connection_states(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return each connection's state over time, from its tunnels' states.
 
@@ -109,7 +129,9 @@ def connection_states(
     traffic, as :func:`outages` with ``level="connection"``), ``degraded`` while some
     tunnels are down and others up, ``up`` while the observed tunnels are up (tunnels
     still ``unknown`` do not count), and ``unknown`` while no observed tunnel is up and
-    some are unknown (or no tunnel of the connection is observed at all). A tunnel is
+    some are unknown -- before their first record, or silent for longer than
+    ``stale_after`` (see :func:`tunnel_states`) -- or no tunnel of the connection is
+    observed at all. A tunnel is
     observed when its state is known (up or down) at some time in the window. Per
     connection, the intervals cover the window exactly.
 
@@ -119,6 +141,10 @@ def connection_states(
         The events table, or a context from :func:`prepare`.
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -131,7 +157,7 @@ def connection_states(
     --------
     >>> connection_states(events).query("state == 'degraded'")  # doctest: +SKIP
     """
-    ctx = context(events, start, end)
+    ctx = context(events, start, end, stale_after=stale_after)
     iv = ctx.intervals
     tunnels = ctx.rows.tunnels
     known = iv.state != _UNKNOWN

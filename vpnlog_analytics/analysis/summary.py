@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_INCIDENT_GAP
+from ..options import DEFAULT_INCIDENT_GAP, DEFAULT_STALE_AFTER
 from ._columns import (
     COLLISION_RATE,
     COLLISIONS,
@@ -18,6 +18,7 @@ from ._columns import (
     LAST_SEEN,
     LONGEST_OUTAGE,
     NEGOTIATIONS,
+    OBSERVED,
     OUTAGES,
     RECORDS,
     SPAN,
@@ -44,6 +45,7 @@ def summary(
     start: TimeLike = None,
     end: TimeLike = None,
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return one row per tunnel summarising its records, states, outages and rekeys.
 
@@ -51,6 +53,11 @@ def summary(
     :func:`outages` (tunnel level); negotiations and collision incidents follow
     :func:`rekey_stats` over the whole window. Only ``log_type == "tunnel"`` records
     count; every tunnel with such a record in the table has a row.
+
+    Each tunnel is judged over what it was observed, not over one span for all: its
+    state is unknown before its first record and after it went silent for longer than
+    ``stale_after``, and that time is neither up nor down. A tunnel whose logs stop a
+    week before the others' has a week of ``unknown_time``, not a week of ``up_time``.
 
     Parameters
     ----------
@@ -60,6 +67,10 @@ def summary(
         The analysis window; default the span of the table.
     incident_gap : str or pandas.Timedelta, default "60s"
         Longest gap between collision messages of one incident [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
+        every state until the next record, however long the silence.
 
     Returns
     -------
@@ -67,9 +78,10 @@ def summary(
         ``vpn_connection_id``, ``tunnel_ip``; ``first_seen``, ``last_seen`` (first and
         last record in the window, NaT if none), ``span``; ``records`` and the events
         by severity ``errors``, ``warnings``, ``infos``; ``up_time``, ``down_time``,
-        ``unknown_time`` (they add up to the window); ``up_share`` = up / (up + down)
-        time (NaN if never known); ``flaps``; ``outages`` (down intervals) and
-        ``longest_outage``; ``negotiations``, ``collisions``, ``collision_rate``.
+        ``unknown_time`` (they add up to the window); ``observed`` = up + down time, the
+        time this tunnel's state was known; ``up_share`` = up / observed (NaN if never
+        known); ``flaps``; ``outages`` (down intervals) and ``longest_outage``;
+        ``negotiations``, ``collisions``, ``collision_rate``.
 
     Examples
     --------
@@ -77,7 +89,7 @@ def summary(
     """
     gap_ns = to_ns_duration("incident_gap", incident_gap, allow_none=False)
     assert gap_ns is not None
-    ctx = context(events, start, end, columns=_COLUMNS)
+    ctx = context(events, start, end, columns=_COLUMNS, stale_after=stale_after)
     rows, iv, n = ctx.rows, ctx.intervals, ctx.rows.tunnels.n
     inside = np.nonzero(rows.in_window(ctx.window))[0]
     tid_in = rows.tid[inside]
@@ -123,6 +135,7 @@ def summary(
             UP_TIME: durations(up_t),
             DOWN_TIME: durations(down_t),
             UNKNOWN_TIME: durations(unknown_t),
+            OBSERVED: durations(known),
             UP_SHARE: up_share,
             FLAPS: flaps,
             OUTAGES: outages,

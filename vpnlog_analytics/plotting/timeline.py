@@ -11,7 +11,7 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import Context, connection_states, outages, prepare, tunnel_states
 from ..errors import OptionError
-from ..options import DEFAULT_CAUSE_LOOKBACK, DurationLike, TimeLike
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, DurationLike, TimeLike
 from ..present import cause_label, format_duration
 from ._style import (
     SEVERITY_STYLE,
@@ -34,7 +34,7 @@ _LEGEND_TEXT: Final = {
     s.UP: "up",
     s.DEGRADED: "connection degraded: some tunnels down",
     s.DOWN: "down (connection: all tunnels down)",
-    s.UNKNOWN: "unknown: no record yet",
+    s.UNKNOWN: "unknown: not observed",
 }
 #: The Axes attribute where :func:`plot_timeline` records its lanes (see
 #: :func:`timeline_lanes`), so code adding marks to a lane need not read tick labels.
@@ -85,6 +85,7 @@ def plot_timeline(
     markers: bool = True,
     max_annotations: int = 8,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
     title: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
@@ -98,7 +99,9 @@ def plot_timeline(
     severity, thinned to one per severity per ~1/600 of the window so a quarter stays
     readable. The longest outages (connection outages first) are annotated with their
     cause and duration. Down bands are at least a hairline wide, so short outages stay
-    visible over long windows.
+    visible over long windows. Time a tunnel was not observed -- before its first record,
+    or after a silence longer than ``stale_after`` -- is drawn ``unknown`` (hatched grey),
+    never as up.
 
     States come from :func:`~vpnlog_analytics.analysis.tunnel_states` and
     :func:`~vpnlog_analytics.analysis.connection_states`; this function only draws.
@@ -118,6 +121,10 @@ def plot_timeline(
         Annotate at most this many outages (0: none).
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause of an outage [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]: beyond it the lane is drawn
+        ``unknown`` (not observed) until the tunnel's next record; None carries states
+        through every silence.
     title : str, optional
         Axes title; default names the window.
     ax : matplotlib.axes.Axes, optional
@@ -136,7 +143,9 @@ def plot_timeline(
     --------
     >>> plot_timeline(events, start="2026-10-21 09:30", end="2026-10-21 10:30")  # doctest: +SKIP
     """
-    ctx = prepare(events, start=start, end=end, cause_lookback=cause_lookback)
+    ctx = prepare(
+        events, start=start, end=end, cause_lookback=cause_lookback, stale_after=stale_after
+    )
     states = tunnel_states(ctx)
     if connections is not None:
         known = set(states[s.VPN_CONNECTION_ID].astype(str))

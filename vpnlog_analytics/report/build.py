@@ -28,6 +28,7 @@ from ..analysis import (
     prepare,
     rekey_stats,
     summary,
+    unknown_messages,
 )
 from ..errors import OptionError, VpnLogError
 from ..options import (
@@ -37,6 +38,7 @@ from ..options import (
     DEFAULT_INCIDENT_GAP,
     DEFAULT_MIN_FLAPS,
     DEFAULT_SLA,
+    DEFAULT_STALE_AFTER,
     DurationLike,
     ExcludeLike,
     TimeLike,
@@ -75,6 +77,8 @@ log = logging.getLogger(__name__)
 MAX_INCIDENT_CHARTS: Final = 3
 #: Rows of a table shown in the page; the CSV always has them all.
 MAX_ROWS: Final = 200
+#: Unknown message templates listed in the page (the most frequent).
+MAX_UNKNOWN: Final = 10
 INCIDENT_MARGIN: Final = pd.Timedelta("20min")
 CHART_DPI: Final = 150
 
@@ -90,6 +94,7 @@ class Parameters:
     incident_gap: pd.Timedelta
     collision_threshold: float
     min_duration: pd.Timedelta | None
+    stale_after: pd.Timedelta | None = DEFAULT_STALE_AFTER
 
 
 def method_text(p: Parameters) -> list[str]:
@@ -99,11 +104,22 @@ def method_text(p: Parameters) -> list[str]:
         if p.min_duration
         else ""
     )
+    silence = (
+        "Silence is not health: a state holds at most "
+        f"{format_span(p.stale_after)} after the tunnel's last record (a healthy tunnel logs "
+        "at least at every Phase 2 rekey, at most an hour apart, and every ~10 s behind NAT); "
+        "after a longer silence the tunnel is unknown until its next record."
+        if p.stale_after is not None
+        else "States were carried through every silence (no limit was set), so time in "
+        "logging gaps counts as the last state logged."
+    )
     return [
         "Tunnel state. Each tunnel record sets the tunnel's state until the next record: up "
-        "when both IKE phases are established (or rekeying), otherwise down. Before a "
-        "tunnel's first record in the logs its state is unknown: that time counts neither as "
-        "up nor as down, and is not part of the observed time.",
+        "when both IKE phases are established (or rekeying), otherwise down. "
+        + silence
+        + " Before a tunnel's first record, and in such silences, its state is unknown: that "
+        "time counts neither as up nor as down, and is not part of the observed time. A "
+        "connection is unobserved while none of its tunnels is up and one is unknown.",
         "Outage. A tunnel outage is a maximal interval in which the tunnel is not up. A "
         "connection outage is an interval in which every observed tunnel of the connection "
         "is down at once: the outage that actually cuts traffic. Its cause is the most "
@@ -117,7 +133,8 @@ def method_text(p: Parameters) -> list[str]:
         "tier is the one that figure would fall in: 10 % below 99.95 %, 25 % below 99.0 %, "
         "100 % below 95.0 %. AWS computes its own figure from its monitoring, not from these "
         "logs; a claim needs AWS Support. Maintenance windows given as exclusions count "
-        "neither as downtime nor as observed time.",
+        "neither as downtime nor as observed time. The unobserved column says how much of "
+        "each month the logs do not cover.",
         "MTTR means mean time to restore: the mean duration of the connection outages that "
         "ended in the period. MTBF, mean time between failures, is up time / outages.",
         "Flap: a change of a tunnel from up to down. A flapping episode is a run of at least "
@@ -126,6 +143,9 @@ def method_text(p: Parameters) -> list[str]:
         f"{format_span(p.incident_gap)} of each other) per child-SA negotiation (one "
         "request id, initiated by either side). Collisions rarely take a tunnel down but "
         "cost renegotiations.",
+        "Unknown messages: records that match no rule of the message catalogue, grouped by "
+        "template (ids, addresses and numbers replaced). Each catalogue rule says whether "
+        "its wording is documented by AWS, observed in a real capture, or inferred.",
         "Times are UTC. Durations in CSV files are in seconds (columns ending in _s); times "
         "are ISO 8601; rates are fractions (0-1).",
     ]
@@ -240,6 +260,7 @@ def build_report(
     flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     collision_threshold: float = DEFAULT_COLLISION_THRESHOLD,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
     progress: bool = False,
 ) -> Report:
     """Write the availability / postmortem report of a window into a folder.
@@ -257,7 +278,8 @@ def build_report(
     Contents: the period; availability per connection and month against ``sla`` with the
     AWS service-credit tier; connection and tunnel outages with causes; flaps and flapping
     episodes; rekey collision rates; diagnosis findings with remediation; per-tunnel
-    summary; the method (definitions); the inputs.
+    summary; the most frequent messages the catalogue does not know, with their share of
+    the records; the method (definitions); the inputs.
 
     Parameters
     ----------
@@ -287,6 +309,10 @@ def build_report(
         Longest gap between collision messages of one incident [s].
     collision_threshold : float, default 0.1
         Collision rate above which the diagnosis reports rekey collisions.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a tunnel's state survives [s]; beyond it the tunnel is unobserved
+        (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None carries states
+        through every silence.
     progress : bool, default False
         Show a progress bar over the steps.
 
@@ -314,6 +340,11 @@ def build_report(
             if min_duration is None
             else pd.Timedelta(to_ns_duration("min_duration", min_duration), unit="ns")
         ),
+        stale_after=(
+            None
+            if stale_after is None
+            else pd.Timedelta(to_ns_duration("stale_after", stale_after), unit="ns")
+        ),
     )
     lo, hi = _window(events, start, end)
     ex_start, ex_end = resolve_exclude(exclude)
@@ -329,7 +360,13 @@ def build_report(
     freq = "1D" if days <= 62 else "7D"
 
     # --- analyses: one context, the state intervals built once -----------------------
-    ctx = prepare(events, start=lo, end=hi, cause_lookback=params.cause_lookback)
+    ctx = prepare(
+        events,
+        start=lo,
+        end=hi,
+        cause_lookback=params.cause_lookback,
+        stale_after=stale_after,
+    )
     cut = {"exclude": exclude, "min_duration": params.min_duration}
     avail = availability(ctx, freq="MS", sla=sla, **cut)
     conn_out = outages(ctx, level=s.LEVEL_CONNECTION, **cut)
@@ -346,6 +383,7 @@ def build_report(
         incident_gap=params.incident_gap,
     )
     per_tunnel = summary(ctx, incident_gap=params.incident_gap)
+    unknown = unknown_messages(events, start=lo, end=hi)
     step("analyses")
 
     tables = {
@@ -357,6 +395,7 @@ def build_report(
         "rekey_collisions": rekey,
         "diagnosis": findings,
         "tunnels": per_tunnel,
+        "unknown_messages": unknown,
     }
     for name, frame in tables.items():
         csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
@@ -487,7 +526,7 @@ def _sections(
         "tier the figure would fall in (percent of the monthly charge). MTTR = mean time to "
         "restore."
     ]
-    shown = avail.drop(columns=[s.OBSERVED]).copy()
+    shown = avail.copy()
     shown[s.PERIOD] = shown[s.PERIOD].dt.strftime("%Y-%m")
     sec_avail.tables = [
         Table(
@@ -602,10 +641,40 @@ def _sections(
             "Per-tunnel summary",
             _display(per_tunnel[cols]),
             "tunnels.csv",
-            note="up share = up / (up + down) time; "
-            "unknown time is before a tunnel's first record.",
+            note="up share = up / (up + down) time; unknown time is before a tunnel's "
+            "first record or after a silence longer than "
+            + (format_span(params.stale_after) if params.stale_after is not None else "ever")
+            + ".",
         )
     ]
+
+    unknown = tables["unknown_messages"]
+    sec_unknown = Section("unknown", "Messages the catalogue does not know")
+    share = float(unknown[s.SHARE].sum()) if len(unknown) else 0.0
+    sec_unknown.paragraphs = [
+        (
+            f"{int(unknown[s.COUNT].sum()):,} record(s), {share:.2%} of all, in "
+            f"{len(unknown)} template(s) match no catalogue rule: they count in no figure "
+            "above. The most frequent first; please report new messages with their example "
+            "(`vpnlog unknown` lists them all)."
+        )
+        if len(unknown)
+        else "Every record matches a rule of the message catalogue."
+    ]
+    if len(unknown):
+        sec_unknown.tables = [
+            Table(
+                "unknown-messages",
+                "Unknown message templates",
+                _display(unknown.head(MAX_UNKNOWN)),
+                "unknown_messages.csv",
+                note=(
+                    f"Top {MAX_UNKNOWN} of {len(unknown)}; the CSV has them all."
+                    if len(unknown) > MAX_UNKNOWN
+                    else ""
+                ),
+            )
+        ]
 
     sec_method = Section("method", "Method and definitions")
     sec_method.paragraphs = method_text(params)
@@ -638,6 +707,7 @@ def _sections(
         sec_rekey,
         sec_diag,
         sec_tunnels,
+        sec_unknown,
         sec_method,
         sec_inputs,
     ]
@@ -704,6 +774,9 @@ def _manifest(
             },
             "collision_incident_gap_s": params.incident_gap.total_seconds(),
             "collision_threshold": params.collision_threshold,
+            "stale_after_s": (
+                None if params.stale_after is None else params.stale_after.total_seconds()
+            ),
         },
         "inputs": _input_files(events),
         "records": {

@@ -266,9 +266,10 @@ def _per_tunnel_section(sim: Simulation) -> str:
             (sim.truth.vpn_connection_id == r["vpn_connection_id"])
             & (sim.truth.tunnel_ip == r["tunnel_ip"])
         ]
-        down = t[t.state == "down"]
+        down, unknown = t[t.state == "down"], t[t.state == "unknown"]
         flaps = int((t.state.eq("down") & t.state.shift().eq("up")).sum())
         downtime = (down.end - down.start).sum()
+        observed = window - (unknown.end - unknown.start).sum()
         k = sim.rekeys[
             (sim.rekeys.vpn_connection_id == r["vpn_connection_id"])
             & (sim.rekeys.tunnel_ip == r["tunnel_ip"])
@@ -281,7 +282,7 @@ def _per_tunnel_section(sim: Simulation) -> str:
                 r["ike_version"],
                 str(flaps),
                 _fmt_duration(downtime),
-                f"{100 * (1 - downtime / window):.3f} %",
+                f"{100 * (1 - downtime / observed):.3f} %",
                 str(len(k)),
                 str(incidents),
                 f"{100 * incidents / max(len(k), 1):.1f} %",
@@ -387,12 +388,14 @@ def _story_figures(sim: Simulation) -> dict[str, str]:
     c1 = outages[outages["vpn_connection_id"] == both["vpn_connection_id"]]
     availability = 1 - (c1["end"] - c1["start"]).sum() / window
     episodes = _rows(flap_episodes(sim.truth))
+    unknown = sim.truth[sim.truth["state"] == "unknown"]
     flaps = ", ".join(f"{e['flaps']} flaps from {e['first_flap']:%d %B %H:%M}" for e in episodes)
     return {
         "both_notes": _both_down_order(sim, both),
         "both_duration": _fmt_duration(both["end"] - both["start"]),
         "c1_availability": f"{100 * availability:.4f} %",
         "flap_summary": flaps,
+        "gap_unobserved": _fmt_duration((unknown["end"] - unknown["start"]).sum()),
     }
 
 
@@ -454,8 +457,9 @@ real capture and the AWS documentation.
   connection-1 outage ({n_day} records; columns `@timestamp,@message,@logStream,@log`,
   newest first). It overlaps the export on purpose: loading both must drop the
   cross-source duplicates.
-- `truth.csv`: the ground truth, one row per maximal up/down interval per tunnel (`state`,
-  `start`, `end`, `cause` = the event that started a down interval).
+- `truth.csv`: the ground truth, one row per maximal up/down/unknown interval per tunnel
+  (`state`, `start`, `end`, `cause` = the event that started a down interval; `unknown`
+  where a tunnel logged nothing for longer than an hour).
 - `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels.
 
 ## The story
@@ -473,6 +477,9 @@ It still meets 99.95 % for the month ({c1_availability}; 99.95 % of 31 days allo
 **Connection 2 (c2, IKEv1).** Tunnel 2 flaps on DPD timeouts: three episodes
 ({flap_summary}). Tunnel 1 has one lone DPD outage on 18 October, and its logging stops
 for 95 minutes on 9 October while the tunnel stays up (a logging gap, not an outage).
+Silence is not health: the analyses hold a state for at most an hour after a record
+(`stale_after`), so the last {gap_unobserved} of the gap are unobserved -- neither up nor
+down, left out of the tunnel's observed time -- and `truth.csv` says `unknown` there.
 
 **Connection 3 (c3, IKEv2).** Tunnel 1 is prone to rekey collisions all month: both sides
 start the hourly CHILD_SA rekey in the same second on about a quarter of the rekeys (the
@@ -490,9 +497,10 @@ Every outage (a maximal interval in which the tunnel is not up):
 
 {outages}
 
-Per tunnel over the month: flaps (up→down transitions), downtime, uptime, and the rekey
-collision rate (collision incidents / child-SA negotiations, a negotiation = one request
-id; IKEv1 counts the Quick Mode of each re-establishment too):
+Per tunnel over the month: flaps (up→down transitions), downtime, uptime (of the time the
+tunnel was observed), and the rekey collision rate (collision incidents / child-SA
+negotiations, a negotiation = one request id; IKEv1 counts the Quick Mode of each
+re-establishment too):
 
 {per_tunnel}
 

@@ -14,10 +14,14 @@ Semantics (the ground truth obeys them exactly):
   tunnel within one second have the same up/down value, so the order within a second never
   changes the truth.
 - The first record of every tunnel is at ``start`` (unless a logging gap starts there);
-  during a logging gap no records are written and the state carries on.
-- ``truth`` lists the maximal up and down intervals of each tunnel from its first record to
-  ``end``; a down interval's ``cause`` is the event (catalogue name) of the record that
-  started it.
+  during a logging gap no records are written while the tunnel's real state carries on.
+- A state holds at most ``stale_after`` (default one hour, the analyses' default) after a
+  record: the part of a logging gap beyond it is ``unknown`` in the truth, as it is
+  unobserved for the analyses. :func:`compute_truth` gives the truth for any other
+  ``stale_after`` (None: states carried through every gap).
+- ``truth`` lists the maximal up, down and unknown intervals of each tunnel from its first
+  record to ``end``; a down interval's ``cause`` is the event (catalogue name) of the
+  record that started it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog, schema
-from ..options import to_utc
+from ..options import DEFAULT_STALE_AFTER, to_utc
 from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
 from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
 
@@ -132,7 +136,8 @@ class Incident:
         ``phase2_failed`` (Phase 1 stays up; IKEv2 only), ``rekey_collisions`` (raises the
         collision probability to option ``probability``, default 0.3, over the period;
         IKEv2 only), ``both_down`` (both tunnels down at once, DPD on both, for exactly
-        ``duration``), ``logging_gap`` (no records; the state carries on); and the BGP
+        ``duration``), ``logging_gap`` (no records; the real state carries on, and beyond
+        one hour the truth says ``unknown``, as the analyses do); and the BGP
         kinds of :mod:`vpnlog_analytics.simulate.bgp` (``bgp_hold_timer``, ``bgp_cease``,
         ``bgp_as_mismatch``, ``bgp_max_prefix``, ``route_withdrawn``, ``route_denied``;
         on connections simulated with BGP).
@@ -173,8 +178,10 @@ class Simulation:
         ``log_group``, ``log_stream``, ``time`` (whole seconds, UTC), ``message`` (exactly
         what CloudWatch stores), sorted by stream, time and emission order.
     truth : pandas.DataFrame
-        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``/``down``), ``start``,
-        ``end``, ``cause``: maximal state intervals per tunnel, the last ending at ``end``.
+        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``/``down``/``unknown``),
+        ``start``, ``end``, ``cause``: maximal state intervals per tunnel, the last ending
+        at ``end``; the part of a logging gap beyond the default ``stale_after`` (1 h)
+        is ``unknown`` (see :func:`compute_truth`).
     tunnels : pandas.DataFrame
         ``vpn_connection_id``, ``tunnel_ip``, ``ike_version``, ``cgw_id``, ``cgw_ip``,
         ``log_stream``, ``output_format``, ``connection``, ``tunnel``, ``log_group``,
@@ -855,8 +862,15 @@ def _to_time(seconds: Sequence[int] | pd.Series) -> pd.Series:
     return pd.Series(values).dt.tz_localize("UTC")
 
 
-def compute_truth(states: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """Compute the maximal up/down intervals per tunnel from the phase states of records.
+def compute_truth(
+    states: pd.DataFrame, end: pd.Timestamp, *, stale_after: Any = DEFAULT_STALE_AFTER
+) -> pd.DataFrame:
+    """Compute the maximal up/down/unknown intervals per tunnel from the records' states.
+
+    Each record sets its tunnel's state (up iff both phases are up) until the next
+    record, for at most ``stale_after``: after a longer silence (a logging gap, or the
+    end of the logs) the tunnel is ``unknown`` until its next record -- the semantics of
+    the analyses (DESIGN.md section 4).
 
     Parameters
     ----------
@@ -865,35 +879,56 @@ def compute_truth(states: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
         one row per tunnel record in stream order.
     end : pandas.Timestamp
         End of the window: the last interval of each tunnel ends there.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        Longest silence a state survives; None: every state holds until the next record.
 
     Returns
     -------
     pandas.DataFrame
-        ``vpn_connection_id``, ``tunnel_ip``, ``state``, ``start``, ``end``, ``cause``.
+        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``, ``down``, ``unknown``),
+        ``start``, ``end``, ``cause`` (of down intervals: the event of the record that
+        started it).
     """
+    stale = None if stale_after is None else int(pd.Timedelta(stale_after).value)
+    end_ns = int(end.value)
     out = []
     for (vpn, ip), g in states.groupby(["vpn_connection_id", "tunnel_ip"], sort=True):
         up = (g["phase1"].isin(schema.UP_STATES) & g["phase2"].isin(schema.UP_STATES)).to_numpy()
-        times, details = g["time"].to_numpy(), g["details"].to_numpy()
-        change = np.flatnonzero(np.r_[True, up[1:] != up[:-1]])
-        ends = list(times[change[1:]]) + [end.to_datetime64()]
-        for i, j in enumerate(change):
-            rule = None if up[j] else catalog.classify(str(details[j]))
+        times = g["time"].dt.as_unit("ns").array.asi8.tolist()
+        details = g["details"].to_numpy()
+        # (time, state, record): a step at every record; "unknown" after long silences.
+        steps = [
+            (t, "up" if u else "down", j) for j, (t, u) in enumerate(zip(times, up, strict=True))
+        ]
+        if stale is not None:
+            following = times[1:] + [end_ns]
+            steps += [
+                (t + stale, "unknown", -1)
+                for t, nxt in zip(times, following, strict=True)
+                if nxt - t > stale
+            ]
+            steps.sort(key=lambda x: x[0])
+        merged = [x for i, x in enumerate(steps) if i == 0 or x[1] != steps[i - 1][1]]
+        ends = [x[0] for x in merged[1:]] + [end_ns]
+        for (t0, state, j), t1 in zip(merged, ends, strict=True):
+            if t1 <= t0:
+                continue
+            rule = catalog.classify(str(details[j])) if state == "down" else None
             out.append(
                 {
                     "vpn_connection_id": vpn,
                     "tunnel_ip": ip,
-                    "state": "up" if up[j] else "down",
-                    "start": times[j],
-                    "end": ends[i],
-                    "cause": None if up[j] else (rule.event if rule else catalog.UNKNOWN),
+                    "state": state,
+                    "start": t0,
+                    "end": t1,
+                    "cause": (rule.event if rule else catalog.UNKNOWN) if state == "down" else None,
                 }
             )
     truth = pd.DataFrame(
         out, columns=["vpn_connection_id", "tunnel_ip", "state", "start", "end", "cause"]
     )
     for col in ("start", "end"):
-        truth[col] = pd.to_datetime(truth[col], utc=True).astype("datetime64[ns, UTC]")
+        truth[col] = pd.to_datetime(truth[col].astype("int64"), unit="ns", utc=True)
     truth["cause"] = truth["cause"].astype(object).where(truth["cause"].notna(), None)
     return truth
 
