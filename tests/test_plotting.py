@@ -60,7 +60,7 @@ def _gids(ax: plt.Axes, prefix: str) -> list[str]:
 def test_timeline_two_tunnels_over_an_hour(events: pd.DataFrame) -> None:
     _, given = plt.subplots()
     ax = vp.plot_timeline(
-        events, start="2026-10-21 09:30", end="2026-10-21 10:30", connections=[C1], ax=given
+        events, start="2026-10-21 09:30", end="2026-10-21 10:30", vpn_connection_ids=[C1], ax=given
     )
     assert ax is given
     labels = [t.get_text() for t in ax.get_yticklabels()]
@@ -105,7 +105,7 @@ def test_connection_states_down_matches_connection_outages(events: pd.DataFrame)
 
 def test_timeline_unknown_connection_lists_the_known(events: pd.DataFrame) -> None:
     with pytest.raises(OptionError, match="vpn-2a7c306a956842b51"):
-        vp.plot_timeline(events, connections=["vpn-nope"])
+        vp.plot_timeline(events, vpn_connection_ids=["vpn-nope"])
 
 
 @pytest.mark.parametrize("by", ["day", "hour"])
@@ -211,3 +211,16 @@ def test_no_global_style_changes(events: pd.DataFrame) -> None:
     vp.plot_timeline(events, start="2026-10-21 09:00", end="2026-10-21 11:00")
     vp.plot_event_counts(events)
     assert dict(matplotlib.rcParams) == before
+
+
+def test_timeline_records_its_lanes_and_takes_one_id_as_text(events: pd.DataFrame) -> None:
+    window = {"start": "2026-10-21 09:30", "end": "2026-10-21 10:30"}
+    ax = vp.plot_timeline(events, vpn_connection_ids=C1, **window)
+    lanes = vp.timeline_lanes(ax)
+    # the connection's lane, then its two tunnels (data/samples/tunnels.csv), one apart
+    assert lanes == {(C1, None): 0.0, (C1, "35.25.129.113"): 1.0, (C1, "99.133.254.91"): 2.0}
+    assert list(ax.get_yticks()) == list(lanes.values())
+    again = vp.plot_timeline(events, vpn_connection_ids=[C1], **window)
+    assert vp.timeline_lanes(again) == lanes
+    with pytest.raises(OptionError, match="no timeline"):
+        vp.timeline_lanes(vp.plot_event_counts(events))

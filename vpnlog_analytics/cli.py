@@ -329,7 +329,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     win, states = _window(args), _states(args)
     chart = args.chart
     if chart == "timeline":
-        ax = p.plot_timeline(events, connections=args.connection or None, **states)
+        ax = p.plot_timeline(events, vpn_connection_ids=args.connection or None, **states)
     elif chart == "flap-heatmap":
         ax = p.plot_flap_heatmap(flap_frequency(events, freq="1h", **states), by=args.by)
     elif chart == "outage-durations":

@@ -324,7 +324,7 @@ def _combine(results: list[tuple[pd.DataFrame, dict[str, list[str]]]]) -> pd.Dat
 def outages(
     ddf: dd.DataFrame,
     *,
-    level: str = "tunnel",
+    level: str = s.LEVEL_TUNNEL,
     min_duration: Any = None,
     exclude: Any = None,
     start: Any = None,

@@ -173,7 +173,7 @@ def plot_outage_durations(
     *,
     sla: float = DEFAULT_SLA,
     budget_period: str | pd.Timedelta = "30D",
-    top_causes: int = 6,
+    top: int = 6,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -187,7 +187,7 @@ def plot_outage_durations(
         Availability target; the budget is ``(1 - sla) * budget_period``.
     budget_period : str or pandas.Timedelta, default "30D"
         The SLA's period (a month) [s].
-    top_causes : int, default 6
+    top : int, default 6
         Causes with their own colour; the others are stacked as "other causes".
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
@@ -209,7 +209,7 @@ def plot_outage_durations(
     period = to_duration("budget_period", budget_period)
     budget = (1.0 - float(sla)) * period.total_seconds()
     secs = pd.to_timedelta(outages[_DURATION]).dt.total_seconds().to_numpy()
-    level = "tunnel" if s.TUNNEL_IP in outages.columns else "connection"
+    level = s.LEVEL_TUNNEL if s.TUNNEL_IP in outages.columns else s.LEVEL_CONNECTION
     ax = new_axes(ax, (9.0, 4.2))
     lo = max(min(secs.min() if secs.size else 1.0, budget) / 2, 0.5)
     hi = max(secs.max() if secs.size else 1.0, budget) * 2
@@ -217,7 +217,7 @@ def plot_outage_durations(
     if secs.size:
         causes = outages[_CAUSE].astype(str).to_numpy()
         ranked = pd.Series(causes).value_counts().index.tolist()
-        keep, rest = ranked[:top_causes], ranked[top_causes:]
+        keep, rest = ranked[:top], ranked[top:]
         data = [secs[causes == c] for c in keep]
         labels = [cause_label(c) for c in keep]
         if rest:

@@ -81,7 +81,7 @@ def plot_timeline(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    connections: Sequence[str] | None = None,
+    vpn_connection_ids: str | Sequence[str] | None = None,
     markers: bool = True,
     max_annotations: int = 8,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
@@ -113,8 +113,9 @@ def plot_timeline(
         ``start``/``end`` here zooms within its rows).
     start, end : pandas.Timestamp or str, optional
         The window (UTC); default the span of the table (or the context's window).
-    connections : sequence of str, optional
-        Only these ``vpn_connection_id`` s; default all.
+    vpn_connection_ids : str or sequence of str, optional
+        Only these connections (as ``read_parquet`` and ``fetch_logs`` select them);
+        default all.
     markers : bool, default True
         Draw error and warning events.
     max_annotations : int, default 8
@@ -147,14 +148,15 @@ def plot_timeline(
         events, start=start, end=end, cause_lookback=cause_lookback, stale_after=stale_after
     )
     states = tunnel_states(ctx)
-    if connections is not None:
+    if vpn_connection_ids is not None:
+        ids = [vpn_connection_ids] if isinstance(vpn_connection_ids, str) else vpn_connection_ids
         known = set(states[s.VPN_CONNECTION_ID].astype(str))
-        missing = [c for c in connections if c not in known]
+        missing = [c for c in ids if c not in known]
         if missing:
             raise OptionError(
-                f"connections={missing!r} not in the logs; choose from {sorted(known)}"
+                f"vpn_connection_ids={missing!r} not in the logs; choose from {sorted(known)}"
             )
-        states = states[states[s.VPN_CONNECTION_ID].astype(str).isin(list(connections))]
+        states = states[states[s.VPN_CONNECTION_ID].astype(str).isin(list(ids))]
     if states.empty:
         raise OptionError("no tunnel records in the window: nothing to draw")
     lo, hi = states[_START].min(), states[_END].max()

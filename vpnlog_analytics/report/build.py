@@ -714,7 +714,7 @@ def _sections(
 
 
 def _incident(ctx: Context, a: pd.Timestamp, b: pd.Timestamp, conn: str) -> Any:
-    return plot_timeline(ctx, start=a, end=b, connections=[conn], max_annotations=6)
+    return plot_timeline(ctx, start=a, end=b, vpn_connection_ids=conn, max_annotations=6)
 
 
 def _ts(ns: Any) -> pd.Timestamp:
