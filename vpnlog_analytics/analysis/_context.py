@@ -58,12 +58,24 @@ class Context:
     """
 
     def __init__(
-        self, rows: Rows, window: tuple[int, int], lookback: int, stale: int | None = None
+        self,
+        rows: Rows,
+        window: tuple[int, int],
+        lookback: int,
+        stale: int | None = None,
+        *,
+        changes: Changes | None = None,
+        intervals: Intervals | None = None,
     ) -> None:
         self.rows = rows
         self.window = window
         self.lookback = lookback
         self.stale = stale
+        # Given ones are kept (e.g. intervals from metrics, which have no log rows).
+        if changes is not None:
+            self.__dict__["changes"] = changes
+        if intervals is not None:
+            self.__dict__["intervals"] = intervals
 
     @property
     def events(self) -> pd.DataFrame:
