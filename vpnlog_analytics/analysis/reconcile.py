@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import DEFAULT_STALE_AFTER
 from ._columns import DOWN, DURATION, END, START, STATE, UP
 from ._window import DurationLike, OptionError, TimeLike, to_ns_duration, to_timestamp, ts_ns
 from .states import tunnel_states
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 _I64 = np.int64
+_FOREVER = np.iinfo(np.int64).max // 4
 _NS = 1_000_000_000
 
 # --- result columns and values (declared once) -----------------------------------------
@@ -212,8 +214,8 @@ def _kernel(
     end: TimeLike,
     stale_after: DurationLike,
 ) -> tuple[pd.DataFrame, list[tuple[str, str, int, int, str]], tuple[int, int]]:
-    stale = to_ns_duration("stale_after", stale_after, allow_none=False)
-    assert stale is not None
+    # None: a state holds through any silence (only before the first record is unknown).
+    stale = to_ns_duration("stale_after", stale_after) or _FOREVER
     missing = [c for c in s.METRIC_COLUMNS if c not in metrics.columns]
     if missing:
         raise OptionError(
@@ -285,7 +287,7 @@ def reconcile(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = "65min",
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
     tolerance: float = 0.05,
     carrying_share: float = 0.5,
 ) -> pd.DataFrame:
@@ -306,9 +308,9 @@ def reconcile(
         ``tunnel_ip``, ``metric``, ``value``, ``period`` [s]; not modified.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metrics.
-    stale_after : str or pandas.Timedelta, default "65min"
-        Longest silence over which the logged state still holds [s] (hourly rekeys with
-        their 10 % fuzz, plus margin).
+    stale_after : str, pandas.Timedelta or None, default "1h"
+        Longest silence over which the logged state still holds [s] (as for
+        :func:`tunnel_states`); None: through any silence.
     tolerance : float, default 0.05
         Largest difference of up shares (0-1) that still counts as agreement.
     carrying_share : float, default 0.5
@@ -370,7 +372,7 @@ def logging_gaps(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = "65min",
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the intervals in which a tunnel's logs know nothing while its metrics exist.
 
@@ -386,7 +388,7 @@ def logging_gaps(
         As for :func:`reconcile`.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metrics.
-    stale_after : str or pandas.Timedelta, default "65min"
+    stale_after : str, pandas.Timedelta or None, default "1h"
         As for :func:`reconcile` [s].
 
     Returns

@@ -367,7 +367,7 @@ def build_report(
         cause_lookback=params.cause_lookback,
         stale_after=stale_after,
     )
-    cut = {"exclude": exclude, "min_duration": params.min_duration}
+    cut: dict[str, Any] = {"exclude": exclude, "min_duration": params.min_duration}
     avail = availability(ctx, freq="MS", sla=sla, **cut)
     conn_out = outages(ctx, level=s.LEVEL_CONNECTION, **cut)
     tun_out = outages(ctx, level=s.LEVEL_TUNNEL, **cut)
