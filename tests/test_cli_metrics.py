@@ -101,3 +101,19 @@ def test_metrics_table_reads_back(files: Any) -> None:
     from vpnlog_analytics.io.metric_files import read_metrics
 
     pd.testing.assert_frame_equal(read_metrics(tmp / "metrics.parquet"), sc.metrics.metrics)
+
+
+def test_report_with_metrics_and_maintenance(files: Any, tmp_path: Path) -> None:
+    sc, tmp = files
+    out = tmp_path / "report"
+    code, stdout, err = run(
+        "report", str(tmp / "logs"), "-o", str(out), "--metrics", str(tmp / "metrics.parquet"),
+        "--maintenance", str(tmp / "maintenance.csv"), "--exclude-maintenance",
+        "--stale-after", "10min",
+    )  # fmt: skip
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["exclude"] == "maintenance"
+    assert (out / "reconciliation.csv").is_file() and (out / "charts" / "coverage.svg").is_file()
+    code, _, err = run("report", str(tmp / "logs"), "-o", str(out), "--exclude-maintenance")
+    assert code == 1 and "--maintenance FILE" in err

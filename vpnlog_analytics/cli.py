@@ -309,6 +309,15 @@ def _cmd_report(args: argparse.Namespace) -> None:
     from .report import build_report
 
     events = _load(args)
+    maintenance = None
+    if args.maintenance:
+        from .io.metric_files import read_maintenance_events
+
+        maintenance = read_maintenance_events(args.maintenance)
+    if args.exclude_maintenance and maintenance is None:
+        raise VpnLogError("--exclude-maintenance needs --maintenance FILE")
+    if args.exclude_maintenance and args.exclude:
+        raise VpnLogError("give either --exclude windows or --exclude-maintenance, not both")
     report = build_report(
         events,
         args.output,
@@ -316,10 +325,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
         end=args.end,
         sla=args.sla,
         title=args.title,
-        exclude=_exclude(args.exclude),
+        exclude="maintenance" if args.exclude_maintenance else _exclude(args.exclude),
         min_duration=args.min_duration,
         stale_after=args.stale_after,
         progress=sys.stderr.isatty(),
+        metrics=_metrics_arg(args) if args.metrics else None,
+        maintenance=maintenance,
+        margin=args.margin,
     )
     print(f"Report written to {report.out_dir}/")
     print(f"Open it in a browser: {report.index.resolve().as_uri()}")
@@ -591,6 +603,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-duration", help="shortest outage that counts, e.g. 120s")
     _add_exclude_arg(p)
     _add_stale_arg(p)
+    p.add_argument("--metrics", help="metrics file (vpnlog metrics -o FILE): coverage section")
+    p.add_argument(
+        "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): contexts"
+    )
+    p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    p.add_argument(
+        "--exclude-maintenance",
+        action="store_true",
+        help="exclude the maintenance windows from availability (reasons in the manifest)",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("plot", help="draw one chart to a PNG, SVG or PDF file")
