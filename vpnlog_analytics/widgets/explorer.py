@@ -17,7 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import Context, prepare
 from ..errors import OptionError, VpnLogError
-from ..options import DurationLike, TimeLike
+from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike
 from ..plotting import save_chart
 from ..present import SEVERITY_RANK, csv_frame
 from .show import show
@@ -108,7 +108,7 @@ class Explorer:
         export_dir: str | Path = "exports",
         tab: str = "timeline",
         metrics: pd.DataFrame | None = None,
-        stale_after: DurationLike = "65min",
+        stale_after: DurationLike = DEFAULT_STALE_AFTER,
     ) -> None:
         w = _ipywidgets()
         self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
@@ -470,7 +470,7 @@ def explore(
     export_dir: str | Path = "exports",
     tab: str = "timeline",
     metrics: pd.DataFrame | None = None,
-    stale_after: DurationLike = "65min",
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> Explorer:
     """Explore the events table interactively: pick, zoom, read, export.
 
@@ -503,7 +503,7 @@ def explore(
         The ``AWS/VPN`` metrics (``fetch_metrics``): adds a Coverage tab, the logs next to
         the metrics per tunnel (:func:`~vpnlog_analytics.analysis.reconcile`) with the
         logging gaps.
-    stale_after : str or pandas.Timedelta, default "65min"
+    stale_after : str, pandas.Timedelta or None, default "1h"
         For the Coverage tab: longest silence over which the logged state holds [s].
 
     Returns

@@ -28,7 +28,7 @@ from ..analysis import (
 )
 from ..analysis import rekey_stats as _rekey_stats
 from ..errors import OptionError
-from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS, DurationLike
+from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS, DEFAULT_STALE_AFTER, DurationLike
 from ..plotting import (
     plot_coverage,
     plot_event_counts,
@@ -111,7 +111,7 @@ class Selection:
     level: str
     scope: str
     metrics: pd.DataFrame | None = None
-    stale_after: DurationLike = "65min"
+    stale_after: DurationLike = DEFAULT_STALE_AFTER
 
     @property
     def start(self) -> pd.Timestamp:
