@@ -16,7 +16,11 @@ from .analysis import (
     flap_frequency,
     flapping_episodes,
     flaps,
+    logging_gaps,
+    maintenance_windows,
     outages,
+    reconcile,
+    reconcile_summary,
     rekey_stats,
     service_credit,
     summary,
@@ -34,6 +38,8 @@ from .errors import (
     VpnLogError,
 )
 from .io import iter_events, parse_records, read_logs, read_parquet, register_remote, to_parquet
+from .io.health import read_health_events
+from .io.metric_files import read_metrics
 from .schema import EVENT_COLUMNS, validate_events
 
 #: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets,
@@ -46,6 +52,8 @@ _LAZY = {
     "export_logs": "aws",
     "list_vpn_tunnels": "aws",
     "enable_logging": "aws",
+    "fetch_metrics": "aws",
+    "fetch_maintenance": "aws",
 }
 
 
@@ -91,16 +99,24 @@ __all__ = [
     "explore",
     "export_logs",
     "fetch_logs",
+    "fetch_maintenance",
+    "fetch_metrics",
     "flap_frequency",
     "flapping_episodes",
     "flaps",
     "iter_events",
     "list_vpn_tunnels",
+    "logging_gaps",
+    "maintenance_windows",
     "message_catalog",
     "outages",
     "parse_records",
+    "read_health_events",
     "read_logs",
+    "read_metrics",
     "read_parquet",
+    "reconcile",
+    "reconcile_summary",
     "rekey_stats",
     "service_credit",
     "show",

@@ -3,7 +3,9 @@
 Every analysis subcommand reads any source :func:`read_logs` takes (files, folders,
 globs), takes ``--from/--to`` and prints a table (``--format table|csv|json``); ``report``
 writes the report folder, ``plot`` one chart, ``simulate`` sample logs, ``fetch`` pulls logs
-from CloudWatch into the local cache (boto3 is imported only there). Progress bars go to
+from CloudWatch into the local cache and ``metrics`` the ``AWS/VPN`` metrics, ``maintenance``
+gathers AWS maintenance and customer changes (boto3 is imported only by those three), and
+``reconcile`` sets the logs beside saved metrics. Progress bars go to
 stderr only when it is a terminal. Bad input ends with one clear line on stderr and a
 non-zero exit code; ``-v`` shows the traceback too. matplotlib is imported only by the
 subcommands that draw.
@@ -227,6 +229,7 @@ def _cmd_outages(args: argparse.Namespace) -> None:
         level=args.level,
         min_duration=args.min_duration,
         exclude=_exclude(args.exclude),
+        maintenance=_maintenance_arg(args),
         **_states(args),
     )
     _emit(table, args.format)
@@ -235,14 +238,26 @@ def _cmd_outages(args: argparse.Namespace) -> None:
 def _cmd_availability(args: argparse.Namespace) -> None:
     from .analysis import availability
 
+    windows = _maintenance_arg(args)
+    if windows is not None and args.exclude:
+        raise VpnLogError("give either --exclude windows or --maintenance FILE, not both")
     table = availability(
         _load(args),
         freq=args.freq,
         sla=args.sla,
         min_duration=args.min_duration,
-        exclude=_exclude(args.exclude),
+        exclude="maintenance" if windows is not None else _exclude(args.exclude),
+        maintenance=windows,
+        source=args.source,
+        metrics=_metrics_arg(args) if args.metrics else None,
         **_states(args),
     )
+    for w in table.attrs.get("excluded", []):
+        print(
+            f"vpnlog: excluded {w['context']} {w['start']} to {w['end']} "
+            f"({w['vpn_connection_id']}: {w['kinds']})",
+            file=sys.stderr,
+        )
     _emit(table, args.format)
 
 
@@ -294,6 +309,15 @@ def _cmd_report(args: argparse.Namespace) -> None:
     from .report import build_report
 
     events = _load(args)
+    maintenance = None
+    if args.maintenance:
+        from .io.metric_files import read_maintenance_events
+
+        maintenance = read_maintenance_events(args.maintenance)
+    if args.exclude_maintenance and maintenance is None:
+        raise VpnLogError("--exclude-maintenance needs --maintenance FILE")
+    if args.exclude_maintenance and args.exclude:
+        raise VpnLogError("give either --exclude windows or --exclude-maintenance, not both")
     report = build_report(
         events,
         args.output,
@@ -301,10 +325,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
         end=args.end,
         sla=args.sla,
         title=args.title,
-        exclude=_exclude(args.exclude),
+        exclude="maintenance" if args.exclude_maintenance else _exclude(args.exclude),
         min_duration=args.min_duration,
         stale_after=args.stale_after,
         progress=sys.stderr.isatty(),
+        metrics=_metrics_arg(args) if args.metrics else None,
+        maintenance=maintenance,
+        margin=args.margin,
     )
     print(f"Report written to {report.out_dir}/")
     print(f"Open it in a browser: {report.index.resolve().as_uri()}")
@@ -388,6 +415,99 @@ def _cmd_fetch(args: argparse.Namespace) -> None:
     print(f"Cached in {args.cache_dir}; notebooks and later fetches of this window reuse it.")
 
 
+def _need_window(args: argparse.Namespace, what: str) -> None:
+    if args.start is None or args.end is None:
+        raise VpnLogError(f"{what} needs a window: --from and --to (UTC)")
+
+
+def _cmd_metrics(args: argparse.Namespace) -> None:
+    from .aws import fetch_metrics  # imports boto3: only for this subcommand
+    from .io.metric_files import write_table
+
+    _need_window(args, "metrics")
+    metrics = fetch_metrics(
+        args.connection or None,
+        start=args.start,
+        end=args.end,
+        period=args.period,
+        cache_dir=args.cache_dir,
+        progress=sys.stderr.isatty(),
+    )
+    info = metrics.attrs["fetch"]
+    tunnels = metrics.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True).ngroups
+    print(
+        f"{len(metrics):,} points ({info['period']} s) of {tunnels} tunnel(s); "
+        f"{info['get_metric_data_calls']} GetMetricData call(s), "
+        f"{info['days_cached']} connection-day(s) from the cache"
+    )
+    if args.output:
+        print(f"written to {write_table(metrics, args.output)}")
+    else:
+        print(f"Cached in {args.cache_dir}; pass -o FILE to keep the table for reconcile.")
+
+
+def _metrics_arg(args: argparse.Namespace) -> pd.DataFrame:
+    from .io.metric_files import read_metrics
+
+    return read_metrics(args.metrics)
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> None:
+    from .analysis.reconcile import logging_gaps, reconcile, reconcile_summary
+
+    events, metrics = _load(args), _metrics_arg(args)
+    options = {"start": args.start, "end": args.end, "stale_after": args.stale_after}
+    if args.gaps:
+        table = logging_gaps(events, metrics, **options)
+    else:
+        table = reconcile(events, metrics, tolerance=args.tolerance, **options)
+        if not args.points:
+            table = reconcile_summary(table)
+    _emit(table, args.format)
+
+
+def _cmd_maintenance(args: argparse.Namespace) -> None:
+    from .analysis.maintenance import maintenance_windows
+    from .io.health import read_health_events
+    from .io.metric_files import write_table
+    from .schema import maintenance_table
+
+    frames = [read_health_events(f) for f in args.health_file or []]
+    if not args.no_aws:
+        from .aws import fetch_maintenance  # imports boto3
+
+        _need_window(args, "maintenance")
+        sources = args.source or ["replacement_status", "health", "cloudtrail"]
+        fetched = fetch_maintenance(
+            args.connection or None, start=args.start, end=args.end, sources=sources
+        )
+        for name, why in fetched.attrs.get("unavailable", {}).items():
+            print(f"vpnlog: {name} left out: {why}", file=sys.stderr)
+        frames.append(fetched)
+    elif not frames:
+        raise VpnLogError("maintenance --no-aws needs at least one --health-file")
+    rows = [r for f in frames for r in f.itertuples(index=False, name=None)]
+    events = maintenance_table(rows)
+    if args.start is not None:
+        events = events[events["end"] >= args.start]
+    if args.end is not None:
+        events = events[events["start"] < args.end]
+    if args.output:
+        print(f"{len(events)} event(s) written to {write_table(events, args.output)}")
+        return
+    table = maintenance_windows(events, margin=args.margin) if args.windows else events
+    _emit(table.reset_index(drop=True), args.format)
+
+
+def _maintenance_arg(args: argparse.Namespace) -> pd.DataFrame | None:
+    if not getattr(args, "maintenance", None):
+        return None
+    from .analysis.maintenance import maintenance_windows
+    from .io.metric_files import read_maintenance_events
+
+    return maintenance_windows(read_maintenance_events(args.maintenance), margin=args.margin)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``vpnlog`` (one subparser per job)."""
     parser = argparse.ArgumentParser(
@@ -415,6 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--min-duration", help="shortest outage to list, e.g. 120s")
     _add_exclude_arg(p)
+    p.add_argument(
+        "--maintenance",
+        help="maintenance events file (vpnlog maintenance -o FILE): adds the context column",
+    )
+    p.add_argument("--margin", default="15min", help="added around every maintenance event")
     _add_format_arg(p)
     _add_stale_arg(p)
     p.set_defaults(func=_cmd_outages)
@@ -427,6 +552,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--min-duration", help="shortest connection outage that counts, e.g. 120s")
     _add_exclude_arg(p)
+    p.add_argument(
+        "--source",
+        choices=("logs", "metrics", "both"),
+        default="logs",
+        help="tunnel states from the logs, the TunnelState metric, or both (needs --metrics)",
+    )
+    p.add_argument("--metrics", help="metrics file (vpnlog metrics -o FILE)")
+    p.add_argument(
+        "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): excluded"
+    )
+    p.add_argument("--margin", default="15min", help="added around every maintenance event")
     _add_format_arg(p)
     _add_stale_arg(p)
     p.set_defaults(func=_cmd_availability)
@@ -467,6 +603,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-duration", help="shortest outage that counts, e.g. 120s")
     _add_exclude_arg(p)
     _add_stale_arg(p)
+    p.add_argument("--metrics", help="metrics file (vpnlog metrics -o FILE): coverage section")
+    p.add_argument(
+        "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): contexts"
+    )
+    p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    p.add_argument(
+        "--exclude-maintenance",
+        action="store_true",
+        help="exclude the maintenance windows from availability (reasons in the manifest)",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("plot", help="draw one chart to a PNG, SVG or PDF file")
@@ -497,6 +643,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_fetch)
 
     from .simulate import ENVELOPES
+
+    p = sub.add_parser("metrics", help="fetch the AWS/VPN CloudWatch metrics into the cache")
+    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
+    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    p.add_argument("--connection", action="append", help="only this VPN connection id")
+    p.add_argument("--period", type=int, help="point length [s]; default from the window's age")
+    p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
+    p.add_argument("-o", "--output", help="also write the table to this .csv or .parquet file")
+    p.set_defaults(func=_cmd_metrics)
+
+    p = sub.add_parser("reconcile", help="logs next to the CloudWatch metrics, per tunnel")
+    _add_source_args(p)
+    p.add_argument("--metrics", required=True, help="metrics file (vpnlog metrics -o FILE)")
+    _add_stale_arg(p)
+    p.add_argument("--tolerance", type=float, default=0.05, help="up-share difference to agree")
+    p.add_argument("--points", action="store_true", help="one row per metric point")
+    p.add_argument("--gaps", action="store_true", help="list the logging gaps instead")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_reconcile)
+
+    p = sub.add_parser("maintenance", help="AWS maintenance and customer changes of the tunnels")
+    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
+    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    p.add_argument("--connection", action="append", help="only this VPN connection id")
+    p.add_argument(
+        "--source",
+        action="append",
+        choices=("replacement_status", "health", "cloudtrail"),
+        help="ask only this source (repeatable; default all three)",
+    )
+    p.add_argument(
+        "--health-file", action="append", help="exported AWS Health events (EventBridge JSON)"
+    )
+    p.add_argument("--no-aws", action="store_true", help="read --health-file only, call no AWS")
+    p.add_argument("--windows", action="store_true", help="show the maintenance windows")
+    p.add_argument("--margin", default="15min", help="added around every event (default 15min)")
+    p.add_argument("-o", "--output", help="write the events to this .csv or .parquet file")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_maintenance)
 
     p = sub.add_parser("simulate", help="write simulated logs (with ground truth) to a folder")
     p.add_argument("out_dir", help="folder to write")

@@ -46,6 +46,7 @@ __all__ = [
     "csv_frame",
     "format_count",
     "format_duration",
+    "format_bytes",
     "format_percent",
     "format_span",
     "format_table",
@@ -65,6 +66,13 @@ PERCENT_DECIMALS: Final = {
     s.ACK_RATIO: 1,
     s.SHARE: 2,
     "sla": 2,
+    # reconciliation with the CloudWatch metrics (analysis.reconcile, report)
+    "agreement": 2,
+    "metric_state": 1,
+    "logged_share": 1,
+    "availability_logs": 4,
+    "availability_metrics": 4,
+    "availability_both": 4,
 }
 #: Columns that are percentages already (integers).
 _PERCENT_VALUES: Final = (s.SERVICE_CREDIT,)
@@ -77,7 +85,15 @@ _TERMINAL_NAMES: Final = {
     s.SHARE: "share_%",
     "sla": "sla_%",
     s.SERVICE_CREDIT: "credit_%",
+    "agreement": "agreement_%",
+    "metric_state": "metric_up_%",
+    "logged_share": "logged_up_%",
+    "availability_logs": "logs_%",
+    "availability_metrics": "metrics_%",
+    "availability_both": "both_%",
 }
+#: Byte counts (the ``AWS/VPN`` data metrics), shown in kB / MB / GB.
+BYTE_COLUMNS: Final = ("data_in", "data_out")
 #: Count columns, shown with thousands separators.
 COUNT_COLUMNS: Final = (
     s.RECORDS,
@@ -200,6 +216,34 @@ def format_time(value: object) -> str:
     ts = pd.Timestamp(value)
     ts = ts.tz_convert("UTC") if ts.tzinfo is not None else ts
     return f"{ts:%Y-%m-%d %H:%M:%S}"
+
+
+def format_bytes(value: object) -> str:
+    """Return a byte count as people read it: ``3045699183`` -> ``"3.05 GB"`` (SI units).
+
+    Parameters
+    ----------
+    value : float or int
+        Bytes; NaN gives ``""``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_bytes(3045699183)
+    '3.05 GB'
+    >>> format_bytes(512)
+    '512 B'
+    """
+    if value is None or pd.isna(value):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if number >= size:
+            return f"{number / size:.2f} {unit}"
+    return f"{number:.0f} B"
 
 
 def format_percent(value: object, decimals: int = 2, *, unit: bool = True) -> str:
@@ -378,6 +422,8 @@ def formatters(frame: pd.DataFrame, *, headers: str = "page") -> dict[Any, Calla
             out[col] = yes_no
         elif col in COUNT_COLUMNS and pd.api.types.is_integer_dtype(series):
             out[col] = format_count
+        elif col in BYTE_COLUMNS and pd.api.types.is_numeric_dtype(series):
+            out[col] = format_bytes
     return out
 
 

@@ -23,8 +23,11 @@ from .diagnose import diagnose
 from .dpd import dpd_stats, dpd_timeouts
 from .events import event_counts
 from .flaps import flap_frequency, flapping_episodes, flaps
+from .maintenance import label_outages, maintenance_windows
 from .outages import outages
+from .reconcile import logging_gaps, reconcile, reconcile_summary
 from .rekey import rekey_stats
+from .sources import combined_states, metric_states
 from .states import connection_states, tunnel_states
 from .summary import summary
 from .unknown import unknown_messages
@@ -34,6 +37,7 @@ __all__ = [
     "Context",
     "OptionError",
     "availability",
+    "combined_states",
     "connection_states",
     "diagnose",
     "dpd_stats",
@@ -42,8 +46,14 @@ __all__ = [
     "flap_frequency",
     "flapping_episodes",
     "flaps",
+    "label_outages",
+    "logging_gaps",
+    "maintenance_windows",
+    "metric_states",
     "outages",
     "prepare",
+    "reconcile",
+    "reconcile_summary",
     "rekey_stats",
     "service_credit",
     "summary",

@@ -22,17 +22,31 @@ from ._columns import (
     SLA_MET,
     UNOBSERVED,
 )
-from ._context import EventsLike, context, durations
+from ._context import Context, EventsLike, context, durations
 from ._intervals import merge_runs, split_at, subtract
+from ._sourced import (
+    exclusions_by_connection,
+    intersect_by_connection,
+    sourced_source,
+    subtract_by_connection,
+)
 from ._window import (
     DurationLike,
     ExcludeLike,
+    OptionError,
     TimeLike,
+    check_choice,
     period_edges,
     period_index,
     resolve_exclude,
 )
-from .outages import connection_outage_arrays, connection_segments, finalise
+from .outages import OutageArrays, connection_outage_arrays, connection_segments, finalise
+
+#: Values of ``source``.
+SOURCES = ("logs", "metrics", "both")
+OBSERVED_LOGS = "observed_logs"
+OBSERVED_METRICS = "observed_metrics"
+SOURCE = "source"
 
 __all__ = ["availability", "service_credit"]
 
@@ -76,10 +90,13 @@ def availability(
     freq: str | BaseOffset = "MS",
     sla: float = DEFAULT_SLA,
     min_duration: DurationLike = None,
-    exclude: ExcludeLike = None,
+    exclude: ExcludeLike | str = None,
     start: TimeLike = None,
     end: TimeLike = None,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    source: str = "logs",
+    metrics: pd.DataFrame | None = None,
+    maintenance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return each connection's availability per period, with outage statistics.
 
@@ -119,14 +136,27 @@ def availability(
         Availability target (fraction, AWS's published 99.95 % monthly).
     min_duration : str or pandas.Timedelta, optional
         Shortest connection outage that counts [s]; default all.
-    exclude : list of (start, end) pairs or pandas.DataFrame, optional
-        Maintenance windows, as for :func:`outages`.
+    exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
+        Windows excluded for every connection, as for :func:`outages`; or
+        ``"maintenance"``: each connection's windows of ``maintenance`` (AWS maintenance
+        and customer changes; the windows used are in ``attrs["excluded"]``).
     start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table. Periods are cut to it.
+        The analysis window; default the span of the table (and of ``metrics``). Periods
+        are cut to it.
     stale_after : str or pandas.Timedelta or None, default "1h"
         Longest silence a tunnel's state survives [s]: beyond it the tunnel is
         ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+        every state until the next record, however long the silence. With
+        ``source="both"`` the metrics fill what the logs do not know.
+    source : {"logs", "metrics", "both"}, default "logs"
+        Where tunnel states come from: the logs; the ``TunnelState`` metric
+        (:func:`metric_states`); or the logs where they know the state and the metrics
+        elsewhere (:func:`combined_states`), so a period before logging was enabled still
+        gets a figure.
+    metrics : pandas.DataFrame, optional
+        The metrics table (``fetch_metrics``); needed unless ``source="logs"``.
+    maintenance : pandas.DataFrame, optional
+        Maintenance windows (:func:`maintenance_windows`), for ``exclude="maintenance"``.
 
     Returns
     -------
@@ -135,29 +165,60 @@ def availability(
         ``observed``, ``unobserved``, ``downtime`` (Timedelta), ``availability`` (0-1),
         ``outages``,
         ``mttr``, ``max_outage``, ``mtbf`` (Timedelta), ``sla_met`` (nullable boolean),
-        ``service_credit`` (percent, nullable integer).
+        ``service_credit`` (percent, nullable integer). Unless ``source="logs"``, also
+        ``observed_logs`` and ``observed_metrics`` (the observed time whose state came
+        from each; a stretch counts as metrics when any tunnel's state came from them)
+        and ``source`` (``logs``, ``metrics``, ``logs+metrics``, or ``none``).
 
     Examples
     --------
     >>> availability(events, exclude=[("2024-08-03 01:00", "2024-08-03 03:00")])  # doctest: +SKIP
     """
     sla = check_fraction("sla", sla)
-    ctx = context(events, start, end, stale_after=stale_after)
+    check_choice("source", source, SOURCES)
+    by_conn = isinstance(exclude, str) and exclude == "maintenance"
+    if by_conn and maintenance is None:
+        raise OptionError('exclude="maintenance" needs maintenance= (maintenance_windows())')
+    src = None
+    if source == "logs":
+        ctx = context(events, start, end, stale_after=stale_after)
+    else:
+        if isinstance(events, Context):  # its window, its table
+            start = events.start if start is None else start
+            end = events.end if end is None else end
+            events = events.events
+        src = sourced_source(events, metrics, source, start, end, stale_after)
+        ctx = src.ctx
     edges = period_edges(ctx.window, freq)
-    ex_start, ex_end = resolve_exclude(exclude)
+    ex_start, ex_end = resolve_exclude(None if by_conn else exclude)
     n_conn, n_per = ctx.rows.tunnels.n_conn, edges.size - 1
     size = n_conn * n_per
+    windows = exclusions_by_connection(
+        maintenance if by_conn else None, ctx.rows.tunnels.conn_names
+    )
 
     seg = connection_segments(ctx)
     conn, st, en = merge_runs(seg.conn, seg.start, seg.end, seg.is_known())
     parent, st, en = subtract(st, en, ex_start, ex_end)
-    observed = _sum_by_period(conn[parent], st, en, edges, size)
-    lo, hi = np.array([ctx.window[0]], dtype=_I64), np.array([ctx.window[1]], dtype=_I64)
-    _, wst, wen = subtract(lo, hi, ex_start, ex_end)
-    in_window = _sum_by_period(np.zeros(wst.size, dtype=_I64), wst, wen, edges, n_per)
-    unobserved = np.tile(in_window, n_conn) - observed
+    conn = conn[parent]
+    if windows:
+        _, conn, st, en = subtract_by_connection(conn, st, en, windows)
+    observed = _sum_by_period(conn, st, en, edges, size)
+    observed_iv = (conn, st, en)
+    every = np.arange(n_conn, dtype=_I64)
+    lo = np.full(n_conn, ctx.window[0], dtype=_I64)
+    hi = np.full(n_conn, ctx.window[1], dtype=_I64)
+    wparent, wst, wen = subtract(lo, hi, ex_start, ex_end)
+    wconn = every[wparent]
+    if windows:
+        _, wconn, wst, wen = subtract_by_connection(wconn, wst, wen, windows)
+    unobserved = _sum_by_period(wconn, wst, wen, edges, size) - observed
 
-    oa = finalise(connection_outage_arrays(ctx, seg), exclude, min_duration)
+    oa = finalise(connection_outage_arrays(ctx, seg), None if by_conn else exclude, min_duration)
+    if windows:
+        parent, group, ost, oen = subtract_by_connection(oa.group, oa.start, oa.end, windows)
+        ongoing = oa.ongoing[parent] & (oen == oa.end[parent])
+        oa = OutageArrays(group, ost, oen, ongoing, oa.cause[parent])
     full = oa.end - oa.start
     parent, period, st, en = split_at(oa.start, oa.end, edges)
     cell = oa.group[parent] * n_per + period
@@ -179,7 +240,21 @@ def availability(
     sla_met = pd.array(avail >= sla, dtype="boolean")
     sla_met[np.isnan(avail)] = pd.NA
     conn_id = np.repeat(np.arange(n_conn, dtype=_I64), n_per)
-    return pd.DataFrame(
+    extra: dict[str, object] = {}
+    if src is not None:
+        mc, ms, me = intersect_by_connection(
+            *observed_iv, src.metric_conn, src.metric_start, src.metric_end
+        )
+        from_metrics = _sum_by_period(mc, ms, me, edges, size)
+        from_logs = observed - from_metrics
+        labels = np.array(["none", "logs", "metrics", "logs+metrics"], dtype=object)
+        code = (from_logs > 0).astype(int) + 2 * (from_metrics > 0).astype(int)
+        extra = {
+            OBSERVED_LOGS: durations(from_logs),
+            OBSERVED_METRICS: durations(from_metrics),
+            SOURCE: pd.array(labels[code], dtype="str"),
+        }
+    table = pd.DataFrame(
         {
             s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(conn_id),
             PERIOD: period_index(edges)[np.tile(np.arange(n_per), n_conn)],
@@ -193,8 +268,40 @@ def availability(
             MTBF: durations(mtbf, count > 0),
             SLA_MET: sla_met,
             SERVICE_CREDIT: service_credit(avail).array,
+            **extra,
         }
     )
+    if by_conn:
+        table.attrs["excluded"] = _excluded(maintenance, ctx.window)
+    return table
+
+
+def _excluded(windows: pd.DataFrame | None, window: tuple[int, int]) -> list[dict[str, str]]:
+    """Return the maintenance windows that overlap the analysis window, for the record."""
+    if windows is None or len(windows) == 0:
+        return []
+    lo, hi = (pd.Timestamp(x, unit="ns", tz="UTC") for x in window)
+    w = windows[
+        (pd.to_datetime(windows["end"], utc=True) > lo)
+        & (pd.to_datetime(windows["start"], utc=True) < hi)
+    ]
+    keep = [
+        c
+        for c in (
+            "vpn_connection_id",
+            "tunnel_ip",
+            "start",
+            "end",
+            "context",
+            "sources",
+            "kinds",
+            "references",
+        )
+        if c in w.columns
+    ]
+    return [
+        {k: ("" if v is None else str(v)) for k, v in r.items()} for r in w[keep].to_dict("records")
+    ]
 
 
 def _sum_by_period(

@@ -31,6 +31,7 @@ from ._window import (
     resolve_exclude,
     to_ns_duration,
 )
+from .maintenance import label_outages
 
 __all__ = ["outages"]
 
@@ -159,6 +160,7 @@ def outages(
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    maintenance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return the outages of every tunnel, or of every connection, within the window.
 
@@ -209,13 +211,17 @@ def outages(
         Longest silence a tunnel's state survives [s]: beyond it the tunnel is
         ``unknown`` until its next record (see :func:`tunnel_states`). None carries
         every state until the next record, however long the silence.
+    maintenance : pandas.DataFrame, optional
+        Maintenance windows (:func:`maintenance_windows`): adds ``context``, the context
+        of the windows an outage overlaps (``customer_change`` before ``aws_maintenance``,
+        else ``none``; see :func:`label_outages`).
 
     Returns
     -------
     pandas.DataFrame
         One row per outage, by tunnel (connection) then time: ``vpn_connection_id``,
         ``tunnel_ip`` (tunnel level only), ``start``, ``end`` (UTC), ``duration``,
-        ``ongoing``, ``cause``.
+        ``ongoing``, ``cause`` and, with ``maintenance``, ``context``.
 
     Examples
     --------
@@ -229,7 +235,7 @@ def outages(
     else:
         oa = finalise(tunnel_outage_arrays(ctx), exclude, min_duration)
         ids = dict(ctx.rows.tunnels.columns(oa.group))
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             **ids,
             START: times(oa.start),
@@ -239,3 +245,4 @@ def outages(
             CAUSE: pd.array(oa.cause.astype(object), dtype="str"),
         }
     )
+    return table if maintenance is None else label_outages(table, maintenance)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import DEFAULT_STALE_AFTER
 from ._columns import DOWN, DURATION, END, START, STATE, UP
 from ._window import DurationLike, OptionError, TimeLike, to_ns_duration, to_timestamp, ts_ns
 from .states import tunnel_states
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 _I64 = np.int64
+_FOREVER = np.iinfo(np.int64).max // 4
 _NS = 1_000_000_000
 
 # --- result columns and values (declared once) -----------------------------------------
@@ -105,9 +107,12 @@ def _metric_points(metrics: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     t = m[s.TIME].dt.as_unit("ns").array.asi8
     p = m[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS
     m = m[(t >= lo) & (t + p <= hi)]
-    m = m.astype({s.VPN_CONNECTION_ID: str, s.TUNNEL_IP: str, s.METRIC: str})
+    # Categories (not strings) for the keys: a million points pivot without text copies.
+    m = m.astype({s.VPN_CONNECTION_ID: "category", s.TUNNEL_IP: "category", s.METRIC: str})
     keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME, s.METRIC_PERIOD]
-    wide = m.pivot_table(index=keys, columns=s.METRIC, values=s.VALUE, aggfunc="mean")
+    wide = m.pivot_table(
+        index=keys, columns=s.METRIC, values=s.VALUE, aggfunc="mean", observed=True
+    )
     for name in s.METRIC_NAMES:
         if name not in wide.columns:
             wide[name] = np.nan
@@ -212,8 +217,8 @@ def _kernel(
     end: TimeLike,
     stale_after: DurationLike,
 ) -> tuple[pd.DataFrame, list[tuple[str, str, int, int, str]], tuple[int, int]]:
-    stale = to_ns_duration("stale_after", stale_after, allow_none=False)
-    assert stale is not None
+    # None: a state holds through any silence (only before the first record is unknown).
+    stale = to_ns_duration("stale_after", stale_after) or _FOREVER
     missing = [c for c in s.METRIC_COLUMNS if c not in metrics.columns]
     if missing:
         raise OptionError(
@@ -233,20 +238,22 @@ def _kernel(
         (str(c), str(i)): g
         for (c, i), g in states.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True)
     }
-    tunnels = sorted(
-        set(records) | set(zip(points[s.VPN_CONNECTION_ID], points[s.TUNNEL_IP], strict=True))
-    )
+    positions = {
+        (str(c), str(i)): np.asarray(idx, dtype=_I64)
+        for (c, i), idx in points.groupby(
+            [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=False
+        ).indices.items()
+    }
+    tunnels = sorted(set(records) | set(positions))
     up = np.zeros(len(points), dtype=_I64)
     down = np.zeros(len(points), dtype=_I64)
     qa = points[s.TIME].dt.as_unit("ns").array.asi8 if len(points) else np.empty(0, _I64)
     qb = qa + points[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS
     gaps: list[tuple[str, str, int, int, str]] = []
-    key_c = points[s.VPN_CONNECTION_ID].to_numpy()
-    key_i = points[s.TUNNEL_IP].to_numpy()
     for key in tunnels:
         cuts = _stale_windows(records.get(key, np.empty(0, _I64)), lo, hi, stale)
         gaps += [(*key, a, b, kind) for a, b, kind in cuts]
-        sel = np.nonzero((key_c == key[0]) & (key_i == key[1]))[0]
+        sel = positions.get(key, np.empty(0, _I64))
         g = state_of.get(key)
         if sel.size == 0 or g is None:
             continue
@@ -263,9 +270,9 @@ def _kernel(
         share = np.where(known > 0, up / np.maximum(known, 1), np.nan)
     table = pd.DataFrame(
         {
-            s.VPN_CONNECTION_ID: points[s.VPN_CONNECTION_ID].to_numpy(),
-            s.TUNNEL_IP: points[s.TUNNEL_IP].to_numpy(),
-            s.TIME: points[s.TIME].to_numpy(),
+            s.VPN_CONNECTION_ID: points[s.VPN_CONNECTION_ID].array,
+            s.TUNNEL_IP: points[s.TUNNEL_IP].array,
+            s.TIME: points[s.TIME].array,
             s.METRIC_PERIOD: points[s.METRIC_PERIOD].to_numpy(dtype=_I64),
             LOG_UP: pd.to_timedelta(up, unit="ns"),
             LOG_DOWN: pd.to_timedelta(down, unit="ns"),
@@ -285,7 +292,7 @@ def reconcile(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = "65min",
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
     tolerance: float = 0.05,
     carrying_share: float = 0.5,
 ) -> pd.DataFrame:
@@ -306,9 +313,9 @@ def reconcile(
         ``tunnel_ip``, ``metric``, ``value``, ``period`` [s]; not modified.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metrics.
-    stale_after : str or pandas.Timedelta, default "65min"
-        Longest silence over which the logged state still holds [s] (hourly rekeys with
-        their 10 % fuzz, plus margin).
+    stale_after : str, pandas.Timedelta or None, default "1h"
+        Longest silence over which the logged state still holds [s] (as for
+        :func:`tunnel_states`); None: through any silence.
     tolerance : float, default 0.05
         Largest difference of up shares (0-1) that still counts as agreement.
     carrying_share : float, default 0.5
@@ -370,7 +377,7 @@ def logging_gaps(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = "65min",
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the intervals in which a tunnel's logs know nothing while its metrics exist.
 
@@ -386,7 +393,7 @@ def logging_gaps(
         As for :func:`reconcile`.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metrics.
-    stale_after : str or pandas.Timedelta, default "65min"
+    stale_after : str, pandas.Timedelta or None, default "1h"
         As for :func:`reconcile` [s].
 
     Returns

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import DEFAULT_STALE_AFTER
 from ._columns import DURATION, END, START, STATE, STATE_VALUES
 from ._timeline import DOWN, UNKNOWN, UP
 from ._window import DurationLike, OptionError, TimeLike, to_ns_duration, to_timestamp, ts_ns
@@ -32,6 +33,7 @@ from .states import tunnel_states
 __all__ = ["LOGS", "METRICS", "SOURCE_VALUES", "combined_states", "metric_states"]
 
 _I64 = np.int64
+_FOREVER = np.iinfo(np.int64).max // 4
 _NS = 1_000_000_000
 SOURCE = "source"
 LOGS = "logs"
@@ -199,7 +201,7 @@ def combined_states(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = "65min",
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every tunnel's state from the logs where they know it, else from the metrics.
 
@@ -211,7 +213,7 @@ def combined_states(
         The metrics table; not modified.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metric points.
-    stale_after : str or pandas.Timedelta, default "65min"
+    stale_after : str, pandas.Timedelta or None, default "1h"
         Longest silence over which the logged state holds (see :func:`reconcile`) [s].
 
     Returns
@@ -225,8 +227,8 @@ def combined_states(
     >>> both = combined_states(events, metrics)  # doctest: +SKIP
     >>> both.groupby("source", observed=True).duration.sum()  # doctest: +SKIP
     """
-    stale = to_ns_duration("stale_after", stale_after, allow_none=False)
-    assert stale is not None
+    # None: a state holds through any silence (only before the first record is unknown).
+    stale = to_ns_duration("stale_after", stale_after) or _FOREVER
     lo, hi = _bounds(metrics, start, end)
     from_metrics = _metric_pieces(metrics, lo, hi)
     records = _records_by_tunnel(events)

@@ -22,6 +22,7 @@ from .charts import (
     plot_outage_durations,
     plot_rekey_collisions,
 )
+from .coverage import plot_coverage
 from .timeline import plot_timeline, timeline_lanes
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "cause_label",
     "format_duration",
     "plot_availability",
+    "plot_coverage",
     "plot_event_counts",
     "plot_flap_heatmap",
     "plot_outage_durations",

@@ -59,6 +59,7 @@ from ..plotting import (
     plot_timeline,
     save_chart,
 )
+from ..plotting.coverage import plot_coverage
 from ..present import (
     cause_label,
     csv_frame,
@@ -68,6 +69,7 @@ from ..present import (
     sla_text,
 )
 from .render import Chart, Section, Table, render_html, render_markdown
+from .sources import add_beyond, beyond_logs, manifest_entries
 
 __all__ = ["Report", "build_report"]
 
@@ -262,6 +264,9 @@ def build_report(
     collision_threshold: float = DEFAULT_COLLISION_THRESHOLD,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
     progress: bool = False,
+    metrics: pd.DataFrame | None = None,
+    maintenance: pd.DataFrame | None = None,
+    margin: DurationLike = "15min",
 ) -> Report:
     """Write the availability / postmortem report of a window into a folder.
 
@@ -295,8 +300,9 @@ def build_report(
         Availability target per month (AWS's published 99.95 %).
     title : str, optional
         Page title; default "VPN availability report, <window>".
-    exclude : list of (start, end) pairs or pandas.DataFrame, optional
-        Maintenance windows: neither downtime nor observed time.
+    exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
+        Maintenance windows: neither downtime nor observed time; ``"maintenance"``: each
+        connection's windows from ``maintenance`` (the reason of each is in the manifest).
     min_duration : str or pandas.Timedelta, optional
         Shortest outage counted (availability and the outage tables) [s]; default all.
     cause_lookback : str or pandas.Timedelta, default "120s"
@@ -315,6 +321,14 @@ def build_report(
         through every silence.
     progress : bool, default False
         Show a progress bar over the steps.
+    metrics : pandas.DataFrame, optional
+        The ``AWS/VPN`` metrics (``fetch_metrics``): adds the coverage section (logs next
+        to metrics per tunnel, logging gaps) and availability from both sources.
+    maintenance : pandas.DataFrame, optional
+        Maintenance events (``fetch_maintenance``, ``read_health_events``): outages get
+        their ``context`` (AWS maintenance / customer change) and the windows are listed.
+    margin : str or pandas.Timedelta, default "15min"
+        Added around every maintenance event [s].
 
     Returns
     -------
@@ -347,7 +361,11 @@ def build_report(
         ),
     )
     lo, hi = _window(events, start, end)
-    ex_start, ex_end = resolve_exclude(exclude)
+    by_maintenance = isinstance(exclude, str) and exclude == "maintenance"
+    if by_maintenance and maintenance is None:
+        raise OptionError('exclude="maintenance" needs maintenance= (fetch_maintenance())')
+    pairs: ExcludeLike = None if by_maintenance else exclude
+    ex_start, ex_end = resolve_exclude(pairs)
     out = Path(out_dir)
     charts_dir = out / "charts"
     try:
@@ -367,10 +385,22 @@ def build_report(
         cause_lookback=params.cause_lookback,
         stale_after=stale_after,
     )
-    cut = {"exclude": exclude, "min_duration": params.min_duration}
-    avail = availability(ctx, freq="MS", sla=sla, **cut)
-    conn_out = outages(ctx, level=s.LEVEL_CONNECTION, **cut)
-    tun_out = outages(ctx, level=s.LEVEL_TUNNEL, **cut)
+    beyond = beyond_logs(
+        ctx,
+        metrics=metrics,
+        maintenance=maintenance,
+        margin=margin,
+        stale_after=stale_after,
+        sla=sla,
+        exclude=exclude,
+        min_duration=params.min_duration,
+    )
+    cut: dict[str, Any] = {"exclude": pairs, "min_duration": params.min_duration}
+    avail = availability(
+        ctx, freq="MS", sla=sla, **{**cut, "exclude": exclude}, maintenance=beyond.windows
+    )
+    conn_out = outages(ctx, level=s.LEVEL_CONNECTION, **cut, maintenance=beyond.windows)
+    tun_out = outages(ctx, level=s.LEVEL_TUNNEL, **cut, maintenance=beyond.windows)
     flap_list = flaps(ctx)
     episodes = flapping_episodes(ctx, min_flaps=params.min_flaps, flap_window=params.flap_window)
     freq_hourly = flap_frequency(ctx, freq="1h")
@@ -396,6 +426,7 @@ def build_report(
         "diagnosis": findings,
         "tunnels": per_tunnel,
         "unknown_messages": unknown,
+        **beyond.tables,
     }
     for name, frame in tables.items():
         csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
@@ -436,10 +467,14 @@ def build_report(
         lambda: plot_rekey_collisions(rekey, collision_threshold=params.collision_threshold),
     )
     chart("event_counts", lambda: plot_event_counts(ctx, freq=freq))
+    if beyond.reconciled is not None:
+        reconciled = beyond.reconciled
+        chart("coverage", lambda: plot_coverage(reconciled))
     step("charts")
 
     # --- sections ---------------------------------------------------------------------
     sections = _sections(events, tables, params, ex_start, ex_end, incident_charts, freq)
+    add_beyond(sections, beyond, _display, stale_after, avail.attrs.get("excluded", []))
     meta = (
         f"Period {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC (end excluded) · "
         f"{len(per_tunnel)} tunnel(s) of {avail[s.VPN_CONNECTION_ID].nunique()} connection(s) · "
@@ -455,7 +490,12 @@ def build_report(
     markdown.write_text(render_markdown(page_title, meta, sections), encoding="utf-8")
     step("pages")
 
-    manifest = _manifest(events, out, generated, lo, hi, params, title, exclude)
+    manifest = _manifest(events, out, generated, lo, hi, params, title, pairs)
+    if by_maintenance:
+        manifest["parameters"]["exclude"] = "maintenance"
+    manifest.update(
+        manifest_entries(beyond, metrics, avail.attrs.get("excluded", []), margin, stale_after)
+    )
     manifest_path = out / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     step("manifest")

@@ -17,11 +17,11 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import Context, prepare
 from ..errors import OptionError, VpnLogError
-from ..options import TimeLike
+from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike
 from ..plotting import save_chart
 from ..present import SEVERITY_RANK, csv_frame
 from .show import show
-from .views import ALL, TABS, VIEWS, Selection, View
+from .views import ALL, COVERAGE_TAB, TABS, VIEWS, Selection, View
 from .window import default_steps, snap, step_label
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class Explorer:
     outage_level : ipywidgets.ToggleButtons
         Outages of single tunnels, or of whole connections (all tunnels down).
     tabs : ipywidgets.Tab
-        One tab per entry of :data:`TABS`.
+        One tab per entry of :data:`TABS`, plus ``Coverage`` when metrics were given.
     export_dir : ipywidgets.Text
         Folder the export button writes to.
     export_button : ipywidgets.Button
@@ -107,15 +107,20 @@ class Explorer:
         end: TimeLike = None,
         export_dir: str | Path = "exports",
         tab: str = "timeline",
+        metrics: pd.DataFrame | None = None,
+        stale_after: DurationLike = DEFAULT_STALE_AFTER,
     ) -> None:
         w = _ipywidgets()
+        self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
+        self.metrics = metrics
+        self._stale_after = stale_after
         if not isinstance(events, pd.DataFrame):
             raise OptionError(f"explore() takes the events table, not {type(events).__name__}")
         missing = [c for c in (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP) if c not in events]
         if missing:
             raise OptionError(f"explore() needs an events table; columns {missing} are missing")
-        if tab not in TABS:
-            raise OptionError(f"tab={tab!r} is not one of {list(TABS)}")
+        if tab not in self._titles:
+            raise OptionError(f"tab={tab!r} is not one of {list(self._titles)}")
         tunnel_rows = events[events[s.LOG_TYPE] == "tunnel"]
         if tunnel_rows.empty:
             raise OptionError("explore() needs tunnel records; the table has none")
@@ -200,14 +205,14 @@ class Explorer:
         self._tables: dict[str, Any] = {}
         self._notes: dict[str, Any] = {}
         pages = []
-        for key in TABS:
+        for key in self._titles:
             self._charts[key] = w.Image(format="png", layout=w.Layout(max_width="100%"))
             self._tables[key] = w.HTML()
             self._notes[key] = w.HTML()
             extra = [self.outage_level] if key == "outages" else []
             pages.append(w.VBox([*extra, self._notes[key], self._charts[key], self._tables[key]]))
-        self.tabs = w.Tab(children=pages, titles=list(TABS.values()))
-        self.tabs.selected_index = list(TABS).index(tab)
+        self.tabs = w.Tab(children=pages, titles=list(self._titles.values()))
+        self.tabs.selected_index = list(self._titles).index(tab)
 
         pickers = w.VBox([self.connection, self.tunnel])
         export = w.HBox([self.export_dir, self.export_button])
@@ -239,7 +244,7 @@ class Explorer:
     @property
     def tab(self) -> str:
         """The key of the visible tab (see :data:`TABS`)."""
-        return list(TABS)[self.tabs.selected_index or 0]
+        return list(self._titles)[self.tabs.selected_index or 0]
 
     @property
     def start(self) -> pd.Timestamp:
@@ -327,6 +332,8 @@ class Explorer:
             kinds=tuple(self.event_types.value),
             level=str(self.outage_level.value),
             scope=self._scope_text(),
+            metrics=self.metrics,
+            stale_after=self._stale_after,
         )
 
     def _state_key(self, tab: str) -> tuple[Any, ...]:
@@ -408,7 +415,7 @@ class Explorer:
         )
         took = time.perf_counter() - began
         self.render_times.append(took)
-        self.status.value = f"{TABS[tab]} rendered in {took:.2f} s"
+        self.status.value = f"{self._titles[tab]} rendered in {took:.2f} s"
         log.debug("rendered %s in %.3f s", tab, took)
         return took
 
@@ -462,6 +469,8 @@ def explore(
     end: TimeLike = None,
     export_dir: str | Path = "exports",
     tab: str = "timeline",
+    metrics: pd.DataFrame | None = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> Explorer:
     """Explore the events table interactively: pick, zoom, read, export.
 
@@ -489,7 +498,13 @@ def explore(
     export_dir : str or pathlib.Path, default "exports"
         Initial folder of the export button.
     tab : str, default "timeline"
-        The tab shown first: one of :data:`TABS`.
+        The tab shown first: one of :data:`TABS` (or ``"coverage"`` with ``metrics``).
+    metrics : pandas.DataFrame, optional
+        The ``AWS/VPN`` metrics (``fetch_metrics``): adds a Coverage tab, the logs next to
+        the metrics per tunnel (:func:`~vpnlog_analytics.analysis.reconcile`) with the
+        logging gaps.
+    stale_after : str, pandas.Timedelta or None, default "1h"
+        For the Coverage tab: longest silence over which the logged state holds [s].
 
     Returns
     -------
@@ -507,4 +522,12 @@ def explore(
     >>> ex = explore(read_logs("data/samples/s3-export"))  # doctest: +SKIP
     >>> ex  # doctest: +SKIP
     """
-    return Explorer(events, start=start, end=end, export_dir=export_dir, tab=tab)
+    return Explorer(
+        events,
+        start=start,
+        end=end,
+        export_dir=export_dir,
+        tab=tab,
+        metrics=metrics,
+        stale_after=stale_after,
+    )

@@ -20,13 +20,17 @@ from ..analysis import (
     flap_frequency,
     flapping_episodes,
     flaps,
+    logging_gaps,
     outages,
+    reconcile,
+    reconcile_summary,
     summary,
 )
 from ..analysis import rekey_stats as _rekey_stats
 from ..errors import OptionError
-from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS
+from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS, DEFAULT_STALE_AFTER, DurationLike
 from ..plotting import (
+    plot_coverage,
     plot_event_counts,
     plot_flap_heatmap,
     plot_outage_durations,
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["ALL", "TABS", "VIEWS", "Selection", "View"]
+__all__ = ["ALL", "COVERAGE_TAB", "TABS", "VIEWS", "Selection", "View"]
 
 #: The explorer's tabs: key -> title.
 TABS: Final = {
@@ -51,6 +55,8 @@ TABS: Final = {
     "diagnosis": "Diagnosis",
     "events": "Events",
 }
+#: The tab the explorer adds when it is given metrics.
+COVERAGE_TAB: Final = {"coverage": "Coverage"}
 #: The picker value that selects every connection or tunnel.
 ALL: Final = "(all)"
 #: Columns of the per-tunnel table under the timeline.
@@ -104,6 +110,8 @@ class Selection:
     kinds: tuple[str, ...]
     level: str
     scope: str
+    metrics: pd.DataFrame | None = None
+    stale_after: DurationLike = DEFAULT_STALE_AFTER
 
     @property
     def start(self) -> pd.Timestamp:
@@ -222,6 +230,32 @@ def events_view(sel: Selection) -> View:
     return View(_figure(chart), {"events": table}, note)
 
 
+def coverage_view(sel: Selection) -> View:
+    """Show the logs next to the CloudWatch metrics for the picked tunnels, and the gaps."""
+    if sel.metrics is None:
+        return View(None, {}, "No metrics: explore(events, metrics=fetch_metrics(...))")
+    m = sel.metrics
+    keep = m[s.VPN_CONNECTION_ID].astype(str) == sel.conn if sel.conn != ALL else None
+    if sel.ip != ALL:
+        tunnel = m[s.TUNNEL_IP].astype(str) == sel.ip
+        keep = tunnel if keep is None else keep & tunnel
+    picked = m if keep is None else m[keep.to_numpy()]
+    window = {"start": sel.start, "end": sel.end, "stale_after": sel.stale_after}
+    rec = reconcile(sel.tunnel.events, picked, **window)
+    if rec.empty:
+        return View(None, {}, f"{sel.scope}: no metric points in the window")
+    gaps = logging_gaps(sel.tunnel.events, picked, **window)
+    per_tunnel = reconcile_summary(rec)
+    ax = plot_coverage(rec)
+    dis = int((rec["status"] == "disagree").sum())
+    note = (
+        f"{sel.scope}: {len(gaps)} logging gaps "
+        f"({format_duration(gaps[s.DURATION].sum()) or '0 s'}), {dis} disagreeing points, "
+        f"idle tunnels: {int(per_tunnel['idle'].sum())}"
+    )
+    return View(_figure(ax), {"reconciliation": per_tunnel, "logging_gaps": gaps}, note)
+
+
 #: The view of each tab.
 VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "timeline": timeline_view,
@@ -230,4 +264,5 @@ VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "rekey": rekey_view,
     "diagnosis": diagnosis_view,
     "events": events_view,
+    "coverage": coverage_view,
 }
