@@ -19,7 +19,7 @@ from ._intervals import INF, NEG_INF, group_searchsorted
 from ._timeline import DOWN as IPSEC_DOWN
 from ._timeline import UNKNOWN as IPSEC_UNKNOWN
 from ._timeline import UP as IPSEC_UP
-from ._timeline import Tunnels, cause_names, codes_of, lookup
+from ._timeline import Intervals, Tunnels, cause_names, codes_of, lookup
 
 __all__ = ["BgpRows", "Outages", "Routes", "Sessions", "prepare_bgp", "routes", "sessions"]
 
@@ -452,3 +452,187 @@ def routes(br: BgpRows, ss: Sessions) -> Routes:
         c_time,
         c_cause,
     )
+
+
+@dataclass(frozen=True)
+class RouteChanges:
+    """Route records and the removals at session ends, by tunnel then time.
+
+    ``src`` indexes the records of :class:`Routes`; removals (``is_clear``) repeat the
+    record whose route they end. ``count`` is the number of prefixes the tunnel holds
+    after each change.
+    """
+
+    src: np.ndarray
+    is_clear: np.ndarray
+    tid: np.ndarray
+    time: np.ndarray
+    action: np.ndarray
+    reason: np.ndarray  # object
+    held: np.ndarray
+    count: np.ndarray
+
+
+def route_changes(rt: Routes) -> RouteChanges:
+    """Every route change with the running count of held prefixes per tunnel."""
+    n = rt.tid.size
+    c = np.nonzero(rt.ended_by_clear)[0]
+    src = np.concatenate([np.arange(n, dtype=_I64), c])
+    is_clear = np.arange(src.size) >= n
+    tid = rt.tid[src]
+    time = np.concatenate([rt.time, rt.next_clear[c]])
+    action = np.concatenate([rt.action, np.full(c.size, SESSION_DOWN, dtype=_I64)])
+    reason = np.concatenate([rt.reason, rt.clear_cause[rt.clear[c]]])
+    held = np.concatenate([rt.is_add, np.zeros(c.size, dtype=bool)])
+    before = np.concatenate([rt.prev_held, np.zeros(c.size, dtype=bool)])
+    delta = np.where(is_clear, -1, held.astype(_I64) - before.astype(_I64))
+    # Records before removals of the same instant: a session end applies after them.
+    order = np.lexsort((src, is_clear, time, tid))
+    tid, time, src, delta = tid[order], time[order], src[order], delta[order]
+    total = np.cumsum(delta)
+    new = np.ones(tid.size, dtype=bool)
+    new[1:] = tid[1:] != tid[:-1]
+    base = (total - delta)[ffill_index(new, new)] if tid.size else total
+    return RouteChanges(
+        src,
+        is_clear[order],
+        tid,
+        time,
+        action[order],
+        reason[order],
+        held[order],
+        (total - base).astype(_I64),
+    )
+
+
+# --- reachability -----------------------------------------------------------------------------
+#: Causes of reachability outages that BGP adds to the tunnel causes: the BGP outage
+#: causes, ``bgp_session_down`` (not established, no reason logged) and ``bgp_no_routes``
+#: (established without an accepted route, when routes are required).
+REACH_CAUSES = (*CAUSE_EVENTS, "bgp_session_down", "bgp_no_routes")
+#: Which rule decided a tunnel's (and connection's) reachability.
+ROUTING_RULES = ("ipsec", "ipsec+bgp", "ipsec+bgp+routes")
+
+
+def reachability(
+    ctx: Context,
+    br: BgpRows,
+    ss: Sessions,
+    rt: Routes | None,
+    cause_offset: int,
+) -> tuple[Intervals, np.ndarray]:
+    """Return the context's tunnel intervals with reachability in place of IPsec state.
+
+    For each tunnel with a known BGP session state at some time: up iff IPsec is up and
+    the session is not ``not_established`` (an unknown session state leaves IPsec to
+    decide), and, when ``rt`` is given and the tunnel has route records, at least one
+    route is held. Down pieces keep the IPsec cause, or get ``cause_offset`` + an index
+    of :data:`REACH_CAUSES`. Tunnels without BGP keep their intervals. Also returns the
+    rule of every context tunnel (index into :data:`ROUTING_RULES`).
+    """
+    iv = ctx.intervals
+    n_ctx = ctx.rows.tunnels.n
+    known = np.zeros(ss.n_tunnels, dtype=bool)
+    known[ss.tid[ss.state != UNKNOWN]] = True
+    bgp_of = np.full(n_ctx, -1, dtype=_I64)
+    mine = np.nonzero(known & (br.ipsec >= 0))[0]
+    bgp_of[br.ipsec[mine]] = mine
+    rule = np.where(bgp_of >= 0, 1, 0).astype(_I64)
+    if mine.size == 0:
+        return iv, rule
+    with_routes = np.zeros(ss.n_tunnels, dtype=bool)
+    if rt is not None:
+        with_routes[rt.tid] = True
+        rule[(bgp_of >= 0) & with_routes[np.maximum(bgp_of, 0)]] = 2
+    uses = bgp_of[iv.tid] >= 0
+    # Boundaries per tunnel: its IPsec pieces, BGP segments and route-count changes
+    # within the pieces' true extent.
+    p = np.nonzero(uses)[0]
+    g_tid = iv.tid[p]
+    lo_t = np.full(n_ctx, INF, dtype=_I64)
+    hi_t = np.full(n_ctx, NEG_INF, dtype=_I64)
+    np.minimum.at(lo_t, g_tid, iv.true_start[p])
+    np.maximum.at(hi_t, g_tid, iv.true_end[p])
+    ctx_of = np.full(ss.n_tunnels, -1, dtype=_I64)
+    ctx_of[mine] = br.ipsec[mine]
+    b_tid = [g_tid, ctx_of[ss.seg_tid]]
+    b_time = [iv.true_start[p], ss.seg_start]
+    counts = None
+    if rt is not None:
+        rc = route_changes(rt)
+        last = np.ones(rc.tid.size, dtype=bool)
+        last[:-1] = (rc.tid[1:] != rc.tid[:-1]) | (rc.time[1:] != rc.time[:-1])
+        counts = (rc.tid[last], rc.time[last], rc.count[last])
+        b_tid.append(ctx_of[counts[0]])
+        b_time.append(counts[1])
+    bt, bs = np.concatenate(b_tid), np.concatenate(b_time)
+    ok = bt >= 0
+    ok[ok] = (bs[ok] >= lo_t[bt[ok]]) & (bs[ok] < hi_t[bt[ok]])
+    bt, bs = bt[ok], bs[ok]
+    order = np.lexsort((bs, bt))
+    bt, bs = bt[order], bs[order]
+    uniq = np.ones(bt.size, dtype=bool)
+    uniq[1:] = (bt[1:] != bt[:-1]) | (bs[1:] != bs[:-1])
+    bt, bs = bt[uniq], bs[uniq]
+    # IPsec piece, BGP segment and outage, route count at each boundary.
+    k = group_searchsorted(iv.tid, iv.true_start, bt, bs, side="right") - 1
+    ip_state, ip_cause = iv.state[k].astype(_I64), iv.cause[k]
+    bg = bgp_of[bt]
+    q = group_searchsorted(ss.seg_tid, ss.seg_start, bg, bs, side="right") - 1
+    q_ok = (q >= 0) & (ss.seg_tid[np.maximum(q, 0)] == bg)
+    bgp_state = np.where(q_ok, ss.seg_state[np.maximum(q, 0)], UNKNOWN)
+    o = ss.outages
+    w = group_searchsorted(o.tid, o.start, bg, bs, side="right") - 1
+    w_ok = (w >= 0) & (o.tid[np.maximum(w, 0)] == bg) if o.tid.size else np.zeros(bt.size, bool)
+    names = {c: i for i, c in enumerate(REACH_CAUSES)}
+    outage_code = np.array(
+        [names.get(c, names["bgp_session_down"]) for c in o.cause.tolist()], dtype=_I64
+    )
+    bgp_cause = np.where(
+        w_ok, outage_code[np.maximum(w, 0)] if o.tid.size else 0, names["bgp_session_down"]
+    )
+    no_routes = np.zeros(bt.size, dtype=bool)
+    if counts is not None:
+        c_tid, c_time, c_count = counts
+        r = group_searchsorted(c_tid, c_time, bg, bs, side="right") - 1
+        r_ok = (r >= 0) & (c_tid[np.maximum(r, 0)] == bg) if c_tid.size else np.zeros(bt.size, bool)
+        held = np.where(r_ok, c_count[np.maximum(r, 0)] if c_tid.size else 0, 0)
+        no_routes = with_routes[bg] & (held == 0)
+    bgp_down = (ip_state == IPSEC_UP) & (bgp_state == NOT_ESTABLISHED)
+    route_down = (ip_state == IPSEC_UP) & (bgp_state == ESTABLISHED) & no_routes
+    state = np.where(bgp_down | route_down, IPSEC_DOWN, ip_state)
+    cause = np.where(
+        bgp_down,
+        cause_offset + bgp_cause,
+        np.where(route_down, cause_offset + names["bgp_no_routes"], ip_cause),
+    )
+    cause = np.where(state == IPSEC_DOWN, cause, -2)
+    # Runs of one state; the first piece names the cause.
+    new = np.ones(bt.size, dtype=bool)
+    new[1:] = (bt[1:] != bt[:-1]) | (state[1:] != state[:-1])
+    r_tid, r_start, r_state, r_cause = bt[new], bs[new], state[new], cause[new]
+    r_end = _next_in_group(r_tid, r_start, INF)
+    last_of = np.ones(r_tid.size, dtype=bool)
+    last_of[:-1] = r_tid[1:] != r_tid[:-1]
+    r_end = np.where(last_of, hi_t[r_tid], r_end)
+    lo, hi = ctx.window
+    st, en = np.maximum(r_start, lo), np.minimum(r_end, hi)
+    keep = en > st
+    rest = np.nonzero(~uses)[0]
+    tid = np.concatenate([iv.tid[rest], r_tid[keep]])
+    order = np.lexsort((np.concatenate([iv.start[rest], st[keep]]), tid))
+
+    def cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a[rest], b[keep]])[order]
+
+    out = Intervals(
+        tid[order],
+        cat(iv.state, r_state.astype(iv.state.dtype)),
+        cat(iv.start, st),
+        cat(iv.end, en),
+        cat(iv.true_start, r_start),
+        cat(iv.true_end, r_end),
+        cat(iv.ongoing, r_end > hi),
+        cat(iv.cause, r_cause),
+    )
+    return out, rule

@@ -374,33 +374,18 @@ def routes(events: pd.DataFrame, *, at: TimeLike = None) -> pd.DataFrame:
 def route_event_table(bc: BgpContext) -> pd.DataFrame:
     """Return every route change of a context, unfiltered (see :func:`route_events`)."""
     rt = k.routes(bc.rows, bc.sessions)
-    n = rt.tid.size
-    c = np.nonzero(rt.ended_by_clear)[0]
-    src = np.concatenate([np.arange(n, dtype=np.int64), c])
-    is_clear = np.arange(src.size) >= n
-    tid = rt.tid[src]
-    time = np.concatenate([rt.time, rt.next_clear[c]])
-    action = np.concatenate([rt.action, np.full(c.size, k.SESSION_DOWN, dtype=np.int64)])
-    reason = np.concatenate([rt.reason, rt.clear_cause[rt.clear[c]]])
-    held = np.concatenate([rt.is_add, np.zeros(c.size, dtype=bool)])
-    delta = np.where(is_clear, -1, held.astype(np.int64) - np.r_[rt.prev_held, np.zeros(c.size)])
-    order = np.lexsort((src, is_clear, time, tid))
-    tid, time, src, delta = tid[order], time[order], src[order], delta[order].astype(np.int64)
-    action, reason, held = action[order], reason[order], held[order]
-    total = np.cumsum(delta)
-    new = np.ones(tid.size, dtype=bool)
-    new[1:] = tid[1:] != tid[:-1]
-    base = (total - delta)[k.ffill_index(new, new)] if tid.size else total
+    rc = k.route_changes(rt)
+    src, tid, time = rc.src, rc.tid, rc.time
     return pd.DataFrame(
         {
             s.TIME: times(time),
             **bc.rows.tunnels.columns(tid),
             s.BGP_PREFIX: _prefix_column(rt, src),
-            ACTION: pd.Categorical.from_codes(action, categories=pd.Index(ROUTE_ACTIONS)),
+            ACTION: pd.Categorical.from_codes(rc.action, categories=pd.Index(ROUTE_ACTIONS)),
             **_attributes(bc.rows.events, rt.pos[src]),
-            REASON: pd.array(reason, dtype="str"),
-            HELD: held,
-            ROUTES: (total - base).astype(np.int64),
+            REASON: pd.array(rc.reason, dtype="str"),
+            HELD: rc.held,
+            ROUTES: rc.count,
         }
     )
 

@@ -124,6 +124,7 @@ class BgpTunnel:
     customer_asn: int
     prefixes: tuple[str, ...]
     med: int  # MED the gateway sets on this tunnel (lower = preferred)
+    index: int = 0  # the tunnel's index in its connection
 
     @property
     def resource_id(self) -> str:
@@ -433,7 +434,8 @@ def simulate_tunnel(
     for a, b, _ in ipsec_down:
         if a <= up_at < b:
             up_at = b
-    t_up = _ms(up_at) + int(rng.integers(1_000, 5_000))
+    # The second tunnel's session comes up a few seconds after the first one's.
+    t_up = _ms(up_at) + int(rng.integers(1_000, 5_000)) + 8_000 * tunnel.index
 
     def table() -> list[tuple[str, str, str | None, str | None]]:
         return [*advertised.values(), *bad.values()]

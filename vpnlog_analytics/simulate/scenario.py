@@ -1243,7 +1243,18 @@ def _bgp(
         c = t.connection
         prefixes = (f"10.{20 + 2 * c}.0.0/16", f"10.{21 + 2 * c}.0.0/16", f"192.168.{10 + c}.0/24")
         specs.append(
-            (k, BgpTunnel(t.vpn_id, t.ip, t.bgp_neighbor, 65000 + c, prefixes, 100 + 100 * t.index))
+            (
+                k,
+                BgpTunnel(
+                    t.vpn_id,
+                    t.ip,
+                    t.bgp_neighbor,
+                    65000 + c,
+                    prefixes,
+                    100 + 100 * t.index,
+                    t.index,
+                ),
+            )
         )
         mine = down[(down["vpn_connection_id"] == t.vpn_id) & (down["tunnel_ip"] == t.ip)]
         ipsec.append(

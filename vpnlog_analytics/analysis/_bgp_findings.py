@@ -1,0 +1,448 @@
+"""The BGP diagnosis rules: sessions, causes and routes into findings with remediation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from . import _bgp as k
+from ._intervals import count_segments, merge_runs
+from .bgp import BgpContext
+from .flaps import FlapArrays, episode_arrays
+
+__all__ = ["BgpFinding", "BgpOptions", "bgp_findings"]
+
+_I64 = np.int64
+
+
+@dataclass(frozen=True)
+class BgpOptions:
+    """Thresholds of the BGP rules (ns for durations)."""
+
+    min_flaps: int
+    flap_window: int
+    bgp_down: int  # IPsec up with BGP down for at least this long
+    asymmetry: int  # a prefix on one tunnel only for at least this long
+
+
+@dataclass(frozen=True)
+class BgpFinding:
+    """One BGP finding, before it becomes a row (tunnel named, not numbered)."""
+
+    severity: str
+    rule: str
+    finding: str
+    vpn_connection_id: str
+    tunnel_ip: str | None  # None at connection level
+    count: int
+    first: int
+    last: int
+    evidence: str
+    meaning: str
+    remediation: str
+
+
+def _fmt(ns: float | int) -> str:
+    seconds = int(round(float(ns) / 1e9))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
+    return " ".join(parts[:2]) if parts else "0 s"
+
+
+def _when(ns: int) -> str:
+    return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_FLAP_MEANING = (
+    "The BGP session over this tunnel repeatedly went down and came back: each time the "
+    "routes over the tunnel were withdrawn and traffic had to fail over and back."
+)
+_FLAP_FIX = (
+    "Look at the causes: hold-timer expiries point at lost keepalives (packet loss, an "
+    "overloaded gateway, MTU/MSS problems on the tunnel), notifications at the gateway or "
+    "AWS resetting the session, ipsec_down at the tunnel itself. Keep BGP timers at "
+    "keepalive 10 s / hold 30 s and consider BGP dampening on the gateway."
+)
+_HOLD_MEANING = (
+    "No BGP keepalive or update arrived within the 30 s hold time, so AWS reset the "
+    "session and dropped the routes learned over it."
+)
+_HOLD_FIX_IPSEC = (
+    "Most expiries followed the tunnel's IPsec going down: fix the tunnel first (DPD "
+    "settings, the internet path to UDP 500/4500); the BGP resets are a consequence."
+)
+_HOLD_FIX_PATH = (
+    "The IPsec tunnel stayed up while keepalives were lost: check packet loss and "
+    "fragmentation inside the tunnel (clamp TCP MSS to 1379 bytes, tunnel MTU 1399), the "
+    "gateway's CPU and BGP process, and that it sends keepalives every 10 s with a hold "
+    "time of 30 s. DPD timers do not protect BGP: a tunnel can pass DPD and still lose "
+    "the BGP TCP session."
+)
+_AS_MEANING = (
+    "The gateway's BGP OPEN named a different AS than the customer gateway configured "
+    "in AWS, so AWS refuses the session: no routes are exchanged over this tunnel."
+)
+_AS_FIX = (
+    "Set the gateway's local BGP AS to the expected AS (the BGP ASN of the customer "
+    "gateway resource in AWS), or create a customer gateway with the AS the device uses "
+    "and move the VPN connection to it."
+)
+_PREFIX_MEANING_EXCEEDED = (
+    "The gateway advertised more prefixes than the session accepts: AWS sent a Cease "
+    "(6/1) and closed the session, dropping every route over the tunnel."
+)
+_PREFIX_MEANING_NEAR = (
+    "The gateway advertises close to the maximum number of prefixes: one more batch of "
+    "routes will close the session."
+)
+_PREFIX_FIX = (
+    "Advertise fewer routes: summarise them into aggregates and filter what the gateway "
+    "sends to AWS (a virtual private gateway accepts up to 100 propagated routes per "
+    "route table; see the Site-to-Site VPN quotas), then clear the session."
+)
+_DENIED_MEANING = (
+    "AWS rejected routes the gateway advertised: those prefixes are not reachable over "
+    "this tunnel even though the session is up."
+)
+_DENIED_FIX = {
+    "as-path contains our own AS": (
+        "The AS path holds AWS's own AS (loop prevention): the gateway re-advertises "
+        "routes it learned from AWS. Filter them out of what it sends to AWS, or stop "
+        "prepending or overriding with the AWS AS."
+    ),
+    "non-connected next-hop": (
+        "The next hop is not the gateway's inside tunnel address (169.254.x.x): set "
+        "next-hop-self on the BGP neighbor towards AWS."
+    ),
+}
+_DENIED_FIX_OTHER = "Fix the advertised route's attributes (AS path, next hop) on the gateway."
+_ASYM_MEANING = (
+    "A prefix was held over one tunnel but not over the other while both sessions were "
+    "up: traffic to it has no redundancy and may take asymmetric paths (return traffic "
+    "over the other tunnel can be dropped by stateful firewalls)."
+)
+_ASYM_FIX = (
+    "Advertise the same prefixes over both tunnels (use AS-path prepending or MED, not "
+    "withholding, to prefer one), and check for denied routes or filters on one neighbor."
+)
+_DOWN_MEANING = (
+    "The IPsec tunnel was up but its BGP session was not established: the tunnel looked "
+    "healthy while it carried no routes and no traffic."
+)
+_DOWN_FIX = (
+    "Check the BGP configuration over this tunnel on the gateway: neighbor address (the "
+    "AWS inside address 169.254.x.1), AS numbers, that BGP (TCP 179) is allowed inside the "
+    "tunnel, and the causes logged (notifications, bad OPEN, hold timer)."
+)
+_NO_ROUTES_MEANING = (
+    "The BGP session was established but AWS held no route from the gateway: nothing "
+    "on-premises is reachable over this tunnel."
+)
+_NO_ROUTES_FIX = (
+    "Make the gateway advertise its on-premises prefixes to the AWS neighbor (network "
+    "statements or redistribution, outbound route filters), and look for denied routes."
+)
+
+
+def _names(bc: BgpContext, tid: int) -> tuple[str, str]:
+    tunnels = bc.rows.tunnels
+    return str(tunnels.conn_names[tunnels.conn[tid]]), str(tunnels.ip_names[tunnels.ip[tid]])
+
+
+def _details(bc: BgpContext, row: int) -> str:
+    value = bc.rows.events[s.DETAILS].iloc[int(bc.rows.index[row])]
+    return "" if pd.isna(value) else str(value)
+
+
+def _in_window(bc: BgpContext, time: np.ndarray) -> np.ndarray:
+    return (time >= bc.window[0]) & (time < bc.window[1])
+
+
+def flapping(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+    """BGP flapping episodes: at least ``min_flaps`` BGP flaps within ``flap_window``."""
+    o = bc.sessions.outages
+    f = np.nonzero(o.flap & _in_window(bc, o.start))[0]
+    fa = FlapArrays(f, o.tid[f], o.start[f], o.end[f] - o.start[f])
+    first, last, tid = episode_arrays(fa, opts.min_flaps, opts.flap_window)
+    for t in np.unique(tid):
+        sel = np.nonzero(tid == t)[0]
+        flaps = np.concatenate([np.arange(first[i], last[i] + 1) for i in sel])
+        names, counts = np.unique(o.cause[f[flaps]].astype(str), return_counts=True)
+        listed = ", ".join(
+            f"{n} ({c})" for n, c in sorted(zip(names, counts, strict=True), key=lambda x: -x[1])
+        )
+        yield BgpFinding(
+            "error",
+            "bgp_flapping",
+            f"BGP session flapping: {sel.size} episode(s) with {flaps.size} flaps (at least "
+            f"{opts.min_flaps} within {_fmt(opts.flap_window)})",
+            *_names(bc, int(t)),
+            int(sel.size),
+            int(fa.time[first[sel[0]]]),
+            int(fa.time[last[sel[-1]]]),
+            f"causes of the flaps: {listed}",
+            _FLAP_MEANING,
+            _FLAP_FIX,
+        )
+
+
+def _records(bc: BgpContext, event: str) -> np.ndarray:
+    code = bc.rows.lookup(s.EVENT, (event,))
+    return np.nonzero((code == 0) & _in_window(bc, bc.rows.time))[0]
+
+
+def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+    """Hold-timer expiries, split by whether IPsec was down (a consequence) or up (path)."""
+    rows = _records(bc, "bgp_hold_timer_expired")
+    ss = bc.sessions
+    q = k.group_searchsorted(
+        ss.seg_tid, ss.seg_start, bc.rows.tid[rows], bc.rows.time[rows], "right"
+    )
+    ipsec_up = ss.seg_ipsec[np.maximum(q - 1, 0)] == k.IPSEC_UP if rows.size else q.astype(bool)
+    for t in np.unique(bc.rows.tid[rows]):
+        sel = rows[bc.rows.tid[rows] == t]
+        up = int(ipsec_up[bc.rows.tid[rows] == t].sum())
+        yield BgpFinding(
+            "error" if up else "warning",
+            "bgp_hold_timer",
+            f"{sel.size} BGP hold-timer expiries, {up} of them while IPsec was up",
+            *_names(bc, int(t)),
+            int(sel.size),
+            int(bc.rows.time[sel[0]]),
+            int(bc.rows.time[sel[-1]]),
+            _details(bc, int(sel[-1])),
+            _HOLD_MEANING,
+            _HOLD_FIX_PATH if up * 2 >= sel.size else _HOLD_FIX_IPSEC,
+        )
+
+
+def as_mismatch(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+    """Bad OPEN messages: the gateway's AS is not the one AWS expects."""
+    rows = _records(bc, "bgp_bad_open")
+    for t in np.unique(bc.rows.tid[rows]):
+        sel = rows[bc.rows.tid[rows] == t]
+        detail = bc.rows.messages.detail[bc.rows.details[sel[-1]]]
+        yield BgpFinding(
+            "error",
+            "bgp_as_mismatch",
+            f"BGP AS mismatch in OPEN: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
+            *_names(bc, int(t)),
+            int(sel.size),
+            int(bc.rows.time[sel[0]]),
+            int(bc.rows.time[sel[-1]]),
+            _details(bc, int(sel[-1])),
+            _AS_MEANING,
+            _AS_FIX,
+        )
+
+
+def max_prefix(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+    """Maximum-prefix limit exceeded (error) or warned about (warning)."""
+    for event, severity, title, meaning in (
+        (
+            "bgp_max_prefix_exceeded",
+            "error",
+            "Maximum prefix limit exceeded",
+            _PREFIX_MEANING_EXCEEDED,
+        ),
+        (
+            "bgp_max_prefix_warning",
+            "warning",
+            "Near the maximum prefix limit",
+            _PREFIX_MEANING_NEAR,
+        ),
+    ):
+        rows = _records(bc, event)
+        for t in np.unique(bc.rows.tid[rows]):
+            sel = rows[bc.rows.tid[rows] == t]
+            detail = bc.rows.messages.detail[bc.rows.details[sel[-1]]]
+            yield BgpFinding(
+                severity,
+                "bgp_max_prefix",
+                f"{title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
+                *_names(bc, int(t)),
+                int(sel.size),
+                int(bc.rows.time[sel[0]]),
+                int(bc.rows.time[sel[-1]]),
+                _details(bc, int(sel[-1])),
+                meaning,
+                _PREFIX_FIX,
+            )
+
+
+def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
+    """Routes AWS denied, per tunnel and reason, with the prefixes."""
+    d = np.nonzero((rt.action == k.DENIED) & _in_window(bc, rt.time))[0]
+    reasons = np.array([str(r) for r in rt.reason[d]], dtype=object)
+    for t in np.unique(rt.tid[d]):
+        for why in sorted(set(reasons[rt.tid[d] == t])):
+            sel = d[(rt.tid[d] == t) & (reasons == why)]
+            order = np.argsort(rt.time[sel], kind="stable")
+            sel = sel[order]
+            prefixes = sorted({str(rt.prefix_names[p]) for p in rt.prefix[sel]})
+            yield BgpFinding(
+                "warning",
+                "bgp_routes_denied",
+                f"Routes denied ({why}): {len(prefixes)} prefix(es), {sel.size} record(s)",
+                *_names(bc, int(t)),
+                int(sel.size),
+                int(rt.time[sel[0]]),
+                int(rt.time[sel[-1]]),
+                "prefixes: " + ", ".join(prefixes),
+                _DENIED_MEANING,
+                _DENIED_FIX.get(why, _DENIED_FIX_OTHER),
+            )
+
+
+def down_with_ipsec_up(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+    """Stretches of at least ``bgp_down`` with IPsec up and the session not established."""
+    ss = bc.sessions
+    mask = (ss.seg_state == k.NOT_ESTABLISHED) & (ss.seg_ipsec == k.IPSEC_UP)
+    lo, hi = bc.window
+    st, en = np.maximum(ss.seg_start, lo), np.minimum(ss.seg_end, hi)
+    tid, a, b = merge_runs(ss.seg_tid, st, en, mask & (en > st))
+    long = b - a >= opts.bgp_down
+    tid, a, b = tid[long], a[long], b[long]
+    o = ss.outages
+    for t in np.unique(tid):
+        sel = np.nonzero(tid == t)[0]
+        i = sel[np.argmax(b[sel] - a[sel])]
+        w = np.nonzero((o.tid == t) & (o.start <= a[i]) & (o.end > a[i]))[0]
+        cause = (
+            f"; cause {o.cause[w[0]]}" + (f" ({o.detail[w[0]]})" if o.detail[w[0]] else "")
+            if w.size
+            else ""
+        )
+        yield BgpFinding(
+            "error",
+            "bgp_down_ipsec_up",
+            f"IPsec up with BGP down for {_fmt((b[sel] - a[sel]).sum())} in {sel.size} "
+            f"stretch(es) of at least {_fmt(opts.bgp_down)}",
+            *_names(bc, int(t)),
+            int(sel.size),
+            int(a[sel[0]]),
+            int(b[sel[-1]]),
+            f"longest: {_fmt(b[i] - a[i])} from {_when(int(a[i]))}{cause}",
+            _DOWN_MEANING,
+            _DOWN_FIX,
+        )
+
+
+def _held_intervals(rt: k.Routes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(tid, prefix, start, end) of every accepted record's holding."""
+    add = np.nonzero(rt.is_add)[0]
+    nxt = np.full(rt.pkey.size, k.INF, dtype=_I64)
+    same = rt.pkey[1:] == rt.pkey[:-1]
+    nxt[:-1] = np.where(same, rt.time[1:], k.INF)
+    end = np.minimum(nxt, rt.next_clear)
+    return rt.tid[add], rt.prefix[add], rt.time[add], end[add]
+
+
+def asymmetric(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
+    """Report prefixes held over one tunnel but not the other while both sessions were up."""
+    tunnels = bc.rows.tunnels
+    n_tunnels = np.bincount(tunnels.conn, minlength=tunnels.n_conn)
+    h_tid, h_prefix, h_start, h_end = _held_intervals(rt)
+    if h_tid.size == 0:
+        return
+    ss = bc.sessions
+    lo, hi = bc.window
+    n_prefix = max(len(rt.prefix_names), 1)
+    # Groups (connection, prefix): held intervals (kind 0) and established sessions of
+    # every tunnel of the connection (kind 1), repeated for each prefix seen there.
+    conn = tunnels.conn[h_tid]
+    pairs = np.unique(conn * n_prefix + h_prefix)
+    est = np.nonzero(ss.state == k.ESTABLISHED)[0]
+    e_conn = tunnels.conn[ss.tid[est]]
+    by_conn = [np.nonzero(e_conn == c)[0] for c in range(tunnels.n_conn)]
+    rep = [est[by_conn[int(p // n_prefix)]] for p in pairs]
+    e_group = np.repeat(pairs, [r.size for r in rep])
+    e_idx = np.concatenate(rep) if rep else np.empty(0, dtype=_I64)
+    group = np.concatenate([conn * n_prefix + h_prefix, e_group])
+    st = np.maximum(np.concatenate([h_start, ss.start[e_idx]]), lo)
+    en = np.minimum(np.concatenate([h_end, ss.end[e_idx]]), hi)
+    kind = np.concatenate([np.zeros(h_tid.size, _I64), np.ones(e_idx.size, _I64)])
+    keep = en > st
+    g, a, b, counts = count_segments(group[keep], st[keep], en[keep], kind[keep], 2)
+    c = g // n_prefix
+    one_only = (counts[:, 0] == 1) & (counts[:, 1] == n_tunnels[c]) & (n_tunnels[c] > 1)
+    g, a, b = merge_runs(g, a, b, one_only)
+    long = b - a >= opts.asymmetry
+    g, a, b = g[long], a[long], b[long]
+    for c_id in np.unique(g // n_prefix):
+        sel = np.nonzero(g // n_prefix == c_id)[0]
+        listed = []
+        prefixes = np.unique(g[sel] % n_prefix)
+        total = np.array([(b[sel] - a[sel])[g[sel] % n_prefix == p].sum() for p in prefixes])
+        for pfx in prefixes[np.argsort(-total, kind="stable")]:
+            mine = sel[g[sel] % n_prefix == pfx]
+            i = mine[np.argmax(b[mine] - a[mine])]
+            at = np.nonzero(
+                (h_prefix == pfx) & (conn == c_id) & (h_start <= a[i]) & (h_end > a[i])
+            )[0]
+            on = str(tunnels.ip_names[tunnels.ip[h_tid[at[0]]]]) if at.size else "?"
+            listed.append(
+                f"{rt.prefix_names[pfx]} only on {on} for {_fmt((b[mine] - a[mine]).sum())} "
+                f"(longest from {_when(int(a[i]))})"
+            )
+        yield BgpFinding(
+            "warning",
+            "bgp_asymmetric_prefix",
+            f"{len(listed)} prefix(es) held on one tunnel only while both sessions were up",
+            str(tunnels.conn_names[int(c_id)]),
+            None,
+            len(listed),
+            int(a[sel].min()),
+            int(b[sel].max()),
+            "; ".join(listed[:5]) + (f"; and {len(listed) - 5} more" if len(listed) > 5 else ""),
+            _ASYM_MEANING,
+            _ASYM_FIX,
+        )
+
+
+def no_routes(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
+    """Sessions established in the window over which no route was ever held."""
+    ss = bc.sessions
+    lo, hi = bc.window
+    est = (ss.state == k.ESTABLISHED) & (np.minimum(ss.end, hi) > np.maximum(ss.start, lo))
+    h_tid, _, h_start, h_end = _held_intervals(rt)
+    any_held = np.zeros(ss.n_tunnels, dtype=bool)
+    overlap = (
+        (np.minimum(h_end, hi) > np.maximum(h_start, lo)) if h_tid.size else h_tid.astype(bool)
+    )
+    any_held[h_tid[overlap]] = True
+    for t in np.unique(ss.tid[est]):
+        if any_held[t]:
+            continue
+        sel = np.nonzero(est & (ss.tid == t))[0]
+        up = (np.minimum(ss.end[sel], hi) - np.maximum(ss.start[sel], lo)).sum()
+        yield BgpFinding(
+            "warning",
+            "bgp_no_routes",
+            f"No routes received: the session was established for {_fmt(up)} without an "
+            "accepted route",
+            *_names(bc, int(t)),
+            int(sel.size),
+            int(max(ss.start[sel[0]], lo)),
+            int(min(ss.end[sel[-1]], hi)),
+            "no RouteStatus record accepted a prefix over this tunnel in the window",
+            _NO_ROUTES_MEANING,
+            _NO_ROUTES_FIX,
+        )
+
+
+def bgp_findings(bc: BgpContext, opts: BgpOptions) -> list[BgpFinding]:
+    """Run every BGP rule."""
+    rt = k.routes(bc.rows, bc.sessions)
+    found: list[BgpFinding] = []
+    for rule in (flapping, hold_timer, as_mismatch, max_prefix, down_with_ipsec_up):
+        found += rule(bc, opts)
+    for route_rule in (denied, asymmetric, no_routes):
+        found += route_rule(bc, opts, rt)
+    return found
