@@ -23,6 +23,7 @@ from analysis_fixtures import (
 from pandas.testing import assert_frame_equal
 
 from vpnlog_analytics.analysis import availability, outages, service_credit
+from vpnlog_analytics.schema import ROUTING_RULES
 
 D = "2024-01-01 "
 # The scenario's sparse records stand for states that hold until the next record, so
@@ -207,6 +208,8 @@ def availability_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
         ).as_unit("ns")
     frame["sla_met"] = pd.array([r[9] for r in rows], dtype="boolean")
     frame["service_credit"] = pd.array([r[10] for r in rows], dtype="Int64")
+    # no BGP logs here: every connection is judged by IPsec alone
+    frame["routing"] = pd.Categorical(["ipsec"] * len(rows), categories=list(ROUTING_RULES))
     return frame
 
 

@@ -91,7 +91,9 @@ def test_states_equal_truth(sim, stale_after) -> None:
 
 @pytest.mark.parametrize("stale_after", STALE)
 def test_tunnel_outages_equal_truth(sim, stale_after) -> None:
-    got = outages(sim.events, start=sim.start, end=sim.end, stale_after=stale_after)
+    got = outages(
+        sim.events, start=sim.start, end=sim.end, stale_after=stale_after, routing="ipsec"
+    )
     truth = _truth(sim, stale_after)
     down = truth[truth["state"] == "down"]
     cols = [*KEYS, "start", "end", "cause"]
@@ -144,7 +146,12 @@ def _reference_connection_outages(truth: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("stale_after", STALE)
 def test_connection_outages_equal_reference(sim, stale_after) -> None:
     got = outages(
-        sim.events, level="connection", start=sim.start, end=sim.end, stale_after=stale_after
+        sim.events,
+        level="connection",
+        start=sim.start,
+        end=sim.end,
+        stale_after=stale_after,
+        routing="ipsec",
     )
     want = _reference_connection_outages(_truth(sim, stale_after))
     cols = ["vpn_connection_id", "start", "end"]
@@ -182,9 +189,9 @@ def test_availability_downtime_equals_reference(sim, stale_after) -> None:
     """One monthly period: downtime = the reference connection outages' total; observed +
     unobserved = the window, unobserved where no tunnel was up and one was unknown."""
     truth = _truth(sim, stale_after)
-    got = availability(sim.events, start=sim.start, end=sim.end, stale_after=stale_after).set_index(
-        "vpn_connection_id"
-    )
+    got = availability(
+        sim.events, start=sim.start, end=sim.end, stale_after=stale_after, routing="ipsec"
+    ).set_index("vpn_connection_id")
     want = _reference_connection_outages(truth)
     total = (want["end"] - want["start"]).groupby(want["vpn_connection_id"]).sum()
     unobserved = _reference_unobserved(truth, sim.start, sim.end)
@@ -207,8 +214,14 @@ def test_rekeys_equal_truth(sim) -> None:
 
 
 def test_bgp_rows_change_nothing(sim) -> None:
+    """IPsec analyses ignore BGP rows; outages do too with routing="ipsec" (with "auto"
+    they use reachability, see test_analysis_reachability)."""
     kwargs = {"start": sim.start, "end": sim.end}
-    for func in (tunnel_states, flaps, outages, rekey_stats):
+    for func in (tunnel_states, flaps, rekey_stats):
         assert_frame_equal(
             _plain(func(sim.events, **kwargs)), _plain(func(sim.tunnel_events, **kwargs))
         )
+    assert_frame_equal(
+        _plain(outages(sim.events, routing="ipsec", **kwargs)),
+        _plain(outages(sim.tunnel_events, **kwargs)),
+    )

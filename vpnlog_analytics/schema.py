@@ -587,3 +587,31 @@ LEVEL_TUNNEL: Final = "tunnel"
 LEVEL_CONNECTION: Final = "connection"
 #: The ``level`` of outages: single tunnels or whole connections.
 LEVELS: Final = (LEVEL_TUNNEL, LEVEL_CONNECTION)
+
+# --- BGP result columns and values (analysis.bgp, reachability) ------------------------------
+BGP_STATE: Final = "bgp_state"
+CAUSE_DETAIL: Final = "cause_detail"
+IPSEC_UP_TIME: Final = "ipsec_up_time"
+ACTION: Final = "action"
+REASON: Final = "reason"
+HELD: Final = "held"
+ROUTES: Final = "routes"
+SINCE: Final = "since"
+UPDATED: Final = "updated"
+#: The rule that decided a connection's availability (``ipsec``, ``ipsec+bgp``, ...).
+ROUTING: Final = "routing"
+ESTABLISHED: Final = "established"
+NOT_ESTABLISHED: Final = "not_established"
+#: BGP session state values, in the order of the ``state`` category of ``bgp_sessions``.
+SESSION_STATE_VALUES: Final = (ESTABLISHED, NOT_ESTABLISHED, UNKNOWN)
+#: Route changes, in the order of the ``action`` category of ``route_events``.
+ROUTE_ACTIONS: Final = ("advertised", "updated", "withdrawn", "denied", "session_down")
+#: The cause of a BGP outage that began when the tunnel's IPsec went down.
+IPSEC_DOWN: Final = "ipsec_down"
+#: ``routing=`` of outages and availability: reachability where BGP logs exist, or IPsec.
+ROUTING_AUTO: Final = "auto"
+ROUTING_IPSEC: Final = "ipsec"
+ROUTING_CHOICES: Final = (ROUTING_AUTO, ROUTING_IPSEC)
+#: The rule each connection's availability used: IPsec alone, IPsec and BGP established,
+#: and also at least one accepted route (``require_routes=True``).
+ROUTING_RULES: Final = ("ipsec", "ipsec+bgp", "ipsec+bgp+routes")

@@ -1,4 +1,4 @@
-"""Tunnel analytics: state timelines, flaps, outages, availability, rekeys, diagnosis.
+"""Tunnel analytics: state timelines, flaps, outages, availability, rekeys, BGP, diagnosis.
 
 Pure functions over the events table (DESIGN.md section 2): DataFrame in, new DataFrame
 out, no I/O, no plotting. Each works on any set of whole tunnels (whole connections for
@@ -19,6 +19,7 @@ from ..errors import OptionError
 from ._columns import CAUSE_EVENTS
 from ._context import Context, prepare
 from .availability import availability, service_credit
+from .bgp import bgp_flaps, bgp_outages, bgp_sessions, route_events, routes
 from .diagnose import diagnose
 from .dpd import dpd_stats, dpd_timeouts
 from .events import event_counts
@@ -37,6 +38,9 @@ __all__ = [
     "Context",
     "OptionError",
     "availability",
+    "bgp_flaps",
+    "bgp_outages",
+    "bgp_sessions",
     "combined_states",
     "connection_states",
     "diagnose",
@@ -55,6 +59,8 @@ __all__ = [
     "reconcile",
     "reconcile_summary",
     "rekey_stats",
+    "route_events",
+    "routes",
     "service_credit",
     "summary",
     "tunnel_states",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import catalog
 from .. import schema as s
+from ._columns import BGP_CAUSE_EVENTS
 from ._context import Context
 from ._intervals import INF, NEG_INF, group_searchsorted
 from ._timeline import DOWN as IPSEC_DOWN
@@ -28,25 +29,19 @@ _NAT = np.iinfo(np.int64).min
 
 #: Session states, in the order of the ``state`` category of :func:`bgp_sessions`.
 ESTABLISHED, NOT_ESTABLISHED, UNKNOWN = 0, 1, 2
-SESSION_STATES = ("established", "not_established", "unknown")
+SESSION_STATES = s.SESSION_STATE_VALUES
 IDLE = catalog.BGP_STATES.index("Idle")
 ESTABLISHED_NAME = catalog.BGP_STATES.index("Established")
 #: The cause of a BGP outage that began when the tunnel's IPsec went down.
-IPSEC_DOWN_CAUSE = "ipsec_down"
+IPSEC_DOWN_CAUSE = s.IPSEC_DOWN
 #: Events that can explain a BGP outage, most specific first (``ipsec_down`` before all:
 #: the BGP records that follow an IPsec outage are its consequences).
-CAUSE_EVENTS = (
-    "bgp_max_prefix_exceeded",
-    "bgp_bad_open",
-    "bgp_hold_timer_expired",
-    "bgp_notification_sent",
-    "bgp_notification_received",
-)
+CAUSE_EVENTS = BGP_CAUSE_EVENTS[:5]
 CAUSES = (IPSEC_DOWN_CAUSE, *CAUSE_EVENTS)
-UNEXPLAINED = "unexplained"
+UNEXPLAINED = s.UNEXPLAINED
 #: Route actions, in the order of the ``action`` category of :func:`route_events`.
 ADVERTISED, UPDATED, WITHDRAWN, DENIED, SESSION_DOWN = range(5)
-ROUTE_ACTIONS = ("advertised", "updated", "withdrawn", "denied", "session_down")
+ROUTE_ACTIONS = s.ROUTE_ACTIONS
 BGP_COLUMNS = (
     s.TIME,
     s.VPN_CONNECTION_ID,
@@ -509,9 +504,9 @@ def route_changes(rt: Routes) -> RouteChanges:
 #: Causes of reachability outages that BGP adds to the tunnel causes: the BGP outage
 #: causes, ``bgp_session_down`` (not established, no reason logged) and ``bgp_no_routes``
 #: (established without an accepted route, when routes are required).
-REACH_CAUSES = (*CAUSE_EVENTS, "bgp_session_down", "bgp_no_routes")
+REACH_CAUSES = BGP_CAUSE_EVENTS
 #: Which rule decided a tunnel's (and connection's) reachability.
-ROUTING_RULES = ("ipsec", "ipsec+bgp", "ipsec+bgp+routes")
+ROUTING_RULES = s.ROUTING_RULES
 
 
 def reachability(

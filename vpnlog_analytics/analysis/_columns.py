@@ -104,6 +104,20 @@ CAUSE_EVENTS: Final = (
     "redundant_sa_deleted",
 )
 
+#: Causes BGP gives to outages of reachability (``routing="auto"``), most specific first:
+#: the BGP error events, then a session down with no reason logged, then an established
+#: session without an accepted route (``require_routes=True``). Their cause codes follow
+#: those of :data:`CAUSE_EVENTS`.
+BGP_CAUSE_EVENTS: Final = (
+    "bgp_max_prefix_exceeded",
+    "bgp_bad_open",
+    "bgp_hold_timer_expired",
+    "bgp_notification_sent",
+    "bgp_notification_received",
+    "bgp_session_down",
+    "bgp_no_routes",
+)
+
 DPD_TIMEOUT: Final = "dpd_timeout"
 DPD_REQUEST_SENT: Final = "dpd_request_sent"
 DPD_ACK_RECEIVED: Final = "dpd_ack_received"

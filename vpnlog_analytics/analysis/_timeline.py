@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ._columns import CAUSE_EVENTS, STATE_VALUES, UNEXPLAINED
+from ._columns import BGP_CAUSE_EVENTS, CAUSE_EVENTS, STATE_VALUES, UNEXPLAINED
 from ._intervals import INF, NEG_INF
 
 __all__ = ["Changes", "Intervals", "Rows", "Tunnels", "prepare"]
@@ -263,11 +263,13 @@ def _assign_causes(rows: Rows, ch: Changes, lookback_ns: int) -> None:
 
 
 def cause_names(codes: np.ndarray) -> np.ndarray:
-    """Cause event names for cause codes (-1 unexplained, -2 none) as an object array."""
-    names = np.array([*CAUSE_EVENTS, UNEXPLAINED, None], dtype=object)
-    return names[
-        np.where(codes == -2, len(CAUSE_EVENTS) + 1, np.where(codes < 0, len(CAUSE_EVENTS), codes))
-    ]
+    """Cause event names for cause codes (-1 unexplained, -2 none) as an object array.
+
+    Codes from ``len(CAUSE_EVENTS)`` on name the BGP causes of reachability outages.
+    """
+    known = (*CAUSE_EVENTS, *BGP_CAUSE_EVENTS)
+    names = np.array([*known, UNEXPLAINED, None], dtype=object)
+    return names[np.where(codes == -2, len(known) + 1, np.where(codes < 0, len(known), codes))]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
 from ..options import DEFAULT_SLA, DEFAULT_STALE_AFTER, check_fraction
+from ..schema import ROUTING, ROUTING_RULES
 from ._columns import (
     AVAILABILITY,
     DOWNTIME,
@@ -40,6 +41,7 @@ from ._window import (
     period_index,
     resolve_exclude,
 )
+from .bgp import connection_rules, reachability
 from .outages import OutageArrays, connection_outage_arrays, connection_segments, finalise
 
 #: Values of ``source``.
@@ -97,6 +99,8 @@ def availability(
     source: str = "logs",
     metrics: pd.DataFrame | None = None,
     maintenance: pd.DataFrame | None = None,
+    routing: str = s.ROUTING_AUTO,
+    require_routes: bool = False,
 ) -> pd.DataFrame:
     """Return each connection's availability per period, with outage statistics.
 
@@ -157,6 +161,12 @@ def availability(
         The metrics table (``fetch_metrics``); needed unless ``source="logs"``.
     maintenance : pandas.DataFrame, optional
         Maintenance windows (:func:`maintenance_windows`), for ``exclude="maintenance"``.
+    routing : {"auto", "ipsec"}, default "auto"
+        How a tunnel counts as up, as for :func:`outages`: with BGP logs, IPsec up and
+        the BGP session not known to be down (reachability); without, IPsec alone. The
+        ``routing`` column says which rule each connection got.
+    require_routes : bool, default False
+        Also require an accepted route while established, as for :func:`outages`.
 
     Returns
     -------
@@ -168,7 +178,9 @@ def availability(
         ``service_credit`` (percent, nullable integer). Unless ``source="logs"``, also
         ``observed_logs`` and ``observed_metrics`` (the observed time whose state came
         from each; a stretch counts as metrics when any tunnel's state came from them)
-        and ``source`` (``logs``, ``metrics``, ``logs+metrics``, or ``none``).
+        and ``source`` (``logs``, ``metrics``, ``logs+metrics``, or ``none``), and
+        ``routing`` (the rule the connection's outages used: ``ipsec``, ``ipsec+bgp`` or
+        ``ipsec+bgp+routes``; IPsec alone unless ``source="logs"``).
 
     Examples
     --------
@@ -189,6 +201,11 @@ def availability(
             events = events.events
         src = sourced_source(events, metrics, source, start, end, stale_after)
         ctx = src.ctx
+    if source == "logs":
+        ctx, rule = reachability(ctx, routing, require_routes)
+    else:  # metric states know IPsec alone: BGP reachability needs the log states
+        check_choice("routing", routing, s.ROUTING_CHOICES)
+        rule = np.zeros(ctx.rows.tunnels.n, dtype=np.int64)
     edges = period_edges(ctx.window, freq)
     ex_start, ex_end = resolve_exclude(None if by_conn else exclude)
     n_conn, n_per = ctx.rows.tunnels.n_conn, edges.size - 1
@@ -269,6 +286,9 @@ def availability(
             SLA_MET: sla_met,
             SERVICE_CREDIT: service_credit(avail).array,
             **extra,
+            ROUTING: pd.Categorical.from_codes(
+                connection_rules(ctx, rule)[conn_id], categories=list(ROUTING_RULES)
+            ),
         }
     )
     if by_conn:

@@ -55,9 +55,11 @@ import pandas as pd
 
 from .. import catalog
 from .. import schema as s
+from ..errors import OptionError
+from ..options import DEFAULT_CAUSE_LOOKBACK, check_choice
 from . import _bgp as k
-from ._columns import CAUSE, DOWNTIME, DURATION, END, ONGOING, START, STATE
-from ._context import Context, context, durations, times
+from ._columns import CAUSE, CAUSE_EVENTS, DOWNTIME, DURATION, END, ONGOING, START, STATE
+from ._context import Context, EventsLike, context, durations, times
 from ._intervals import group_searchsorted
 from ._window import DurationLike, TimeLike, to_ns_duration, to_timestamp, ts_ns
 
@@ -80,20 +82,12 @@ __all__ = [
     "routes",
 ]
 
-# --- result columns and values --------------------------------------------------------------
-BGP_STATE: Final = "bgp_state"
-CAUSE_DETAIL: Final = "cause_detail"
-IPSEC_UP_TIME: Final = "ipsec_up_time"
-ACTION: Final = "action"
-REASON: Final = "reason"
-HELD: Final = "held"
-ROUTES: Final = "routes"
-SINCE: Final = "since"
-UPDATED: Final = "updated"
-#: Session states, in the order of the ``state`` category.
-SESSION_STATES: Final = k.SESSION_STATES
-#: Route changes, in the order of the ``action`` category.
-ROUTE_ACTIONS: Final = k.ROUTE_ACTIONS
+# Result columns and values are public in :mod:`vpnlog_analytics.schema`.
+BGP_STATE, CAUSE_DETAIL, IPSEC_UP_TIME = s.BGP_STATE, s.CAUSE_DETAIL, s.IPSEC_UP_TIME
+ACTION, REASON, HELD, ROUTES = s.ACTION, s.REASON, s.HELD, s.ROUTES
+SINCE, UPDATED = s.SINCE, s.UPDATED
+SESSION_STATES: Final = s.SESSION_STATE_VALUES
+ROUTE_ACTIONS: Final = s.ROUTE_ACTIONS
 #: Route attribute columns of the events table that route results carry.
 ROUTE_ATTRIBUTES: Final = (
     s.BGP_AS_PATH,
@@ -118,16 +112,61 @@ class BgpContext:
         return self.ctx.window
 
 
+_CACHE = "_vpnlog_bgp"
+
+
 def bgp_context(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> BgpContext:
-    """Validate the table and options, then build the tunnel states and BGP sessions."""
+    """Validate the table and options, then build the tunnel states and BGP sessions.
+
+    Built once per prepared :class:`~vpnlog_analytics.analysis.Context` and kept on it.
+    """
     ctx = context(events, start, end, cause_lookback)
-    rows = k.prepare_bgp(events, ctx)
-    return BgpContext(ctx, rows, k.sessions(rows, ctx, ctx.lookback))
+    cached = ctx.__dict__.get(_CACHE)
+    if isinstance(cached, BgpContext):
+        return cached
+    rows = k.prepare_bgp(ctx.events, ctx)
+    bc = BgpContext(ctx, rows, k.sessions(rows, ctx, ctx.lookback))
+    ctx.__dict__[_CACHE] = bc
+    return bc
+
+
+def reachability(
+    ctx: Context, routing: str = s.ROUTING_AUTO, require_routes: bool = False
+) -> tuple[Context, np.ndarray]:
+    """Return the context whose tunnel intervals are reachability, and each tunnel's rule.
+
+    With ``routing="auto"`` a tunnel with BGP logs is up while its IPsec is up and its
+    BGP session is not known to be down (and, with ``require_routes``, while it holds an
+    accepted route, where it has route records); a tunnel without them, or time before
+    its first BGP record, is judged by IPsec alone: missing BGP records never count as
+    down. ``routing="ipsec"`` returns ``ctx`` unchanged. The rule is an index of
+    :data:`~vpnlog_analytics.schema.ROUTING_RULES` per tunnel of the context.
+    """
+    check_choice("routing", routing, s.ROUTING_CHOICES)
+    if not isinstance(require_routes, bool):
+        raise OptionError(f"require_routes={require_routes!r} must be True or False")
+    rule = np.zeros(ctx.rows.tunnels.n, dtype=np.int64)
+    if routing == s.ROUTING_IPSEC or not (ctx.events[s.LOG_TYPE] == "bgp").any():
+        return ctx, rule
+    bc = bgp_context(ctx)
+    rt = k.routes(bc.rows, bc.sessions) if require_routes else None
+    iv, rule = k.reachability(ctx, bc.rows, bc.sessions, rt, len(CAUSE_EVENTS))
+    out = Context(ctx.rows, ctx.window, ctx.lookback)
+    out.__dict__["changes"] = ctx.changes
+    out.__dict__["intervals"] = iv
+    return out, rule
+
+
+def connection_rules(ctx: Context, rule: np.ndarray) -> np.ndarray:
+    """Return the rule of each connection: the most demanding rule of its tunnels."""
+    out = np.zeros(ctx.rows.tunnels.n_conn, dtype=np.int64)
+    np.maximum.at(out, ctx.rows.tunnels.conn, rule)
+    return out
 
 
 def _clip(
@@ -151,7 +190,7 @@ def _fsm_names(codes: np.ndarray) -> pd.Categorical:
 
 
 def bgp_sessions(
-    events: pd.DataFrame, *, start: TimeLike = None, end: TimeLike = None
+    events: EventsLike, *, start: TimeLike = None, end: TimeLike = None
 ) -> pd.DataFrame:
     """Return every BGP session's state as consecutive intervals within the window.
 
@@ -166,8 +205,8 @@ def bgp_sessions(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table (DESIGN.md section 2); not modified.
+    events : pandas.DataFrame or Context
+        The events table (DESIGN.md section 2), or a prepared context; not modified.
     start, end : pandas.Timestamp or str, optional
         The analysis window, tz-aware or UTC strings; default the span of the table.
 
@@ -200,11 +239,11 @@ def bgp_sessions(
 
 
 def bgp_flaps(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return every BGP flap: each time a session went from established to not, in the window.
 
@@ -213,8 +252,8 @@ def bgp_flaps(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    events : pandas.DataFrame or Context
+        The events table, or a prepared context; not modified.
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
@@ -279,12 +318,12 @@ def outage_table(bc: BgpContext, min_duration: DurationLike = None) -> pd.DataFr
 
 
 def bgp_outages(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     min_duration: DurationLike = None,
     start: TimeLike = None,
     end: TimeLike = None,
-    cause_lookback: DurationLike = "120s",
+    cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
 ) -> pd.DataFrame:
     """Return the BGP outages of every tunnel: maximal intervals not established.
 
@@ -297,8 +336,8 @@ def bgp_outages(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    events : pandas.DataFrame or Context
+        The events table, or a prepared context; not modified.
     min_duration : str or pandas.Timedelta, optional
         Shortest outage to report [s]; default all.
     start, end : pandas.Timestamp or str, optional
@@ -328,7 +367,7 @@ def _prefix_column(rt: k.Routes, idx: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(rt.prefix[idx], categories=rt.prefix_names)
 
 
-def routes(events: pd.DataFrame, *, at: TimeLike = None) -> pd.DataFrame:
+def routes(events: EventsLike, *, at: TimeLike = None) -> pd.DataFrame:
     """Return the routes AWS held from the customer gateway on each tunnel at a time.
 
     Rebuilt from the ``RouteStatus`` records (the direction assumption and the rules are
@@ -339,8 +378,8 @@ def routes(events: pd.DataFrame, *, at: TimeLike = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    events : pandas.DataFrame or Context
+        The events table, or a prepared context; not modified.
     at : pandas.Timestamp or str, optional
         The instant (tz-aware or a UTC string); default after the last record.
 
@@ -364,7 +403,7 @@ def routes(events: pd.DataFrame, *, at: TimeLike = None) -> pd.DataFrame:
         {
             **bc.rows.tunnels.columns(rt.tid[idx]),
             s.BGP_PREFIX: _prefix_column(rt, idx),
-            **_attributes(events, rt.pos[idx]),
+            **_attributes(bc.rows.events, rt.pos[idx]),
             SINCE: times(rt.since[idx]),
             UPDATED: times(rt.time[idx]),
         }
@@ -391,7 +430,7 @@ def route_event_table(bc: BgpContext) -> pd.DataFrame:
 
 
 def route_events(
-    events: pd.DataFrame, *, start: TimeLike = None, end: TimeLike = None
+    events: EventsLike, *, start: TimeLike = None, end: TimeLike = None
 ) -> pd.DataFrame:
     """Return every route change per tunnel: advertised, updated, withdrawn, denied, lost.
 
@@ -403,8 +442,8 @@ def route_events(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    events : pandas.DataFrame or Context
+        The events table, or a prepared context; not modified.
     start, end : pandas.Timestamp or str, optional
         Only changes with ``start <= time < end`` are listed (records before ``start``
         still count for ``held`` and ``routes``); default all.

@@ -31,6 +31,7 @@ from ._window import (
     resolve_exclude,
     to_ns_duration,
 )
+from .bgp import reachability
 from .maintenance import label_outages
 
 __all__ = ["outages"]
@@ -161,6 +162,8 @@ def outages(
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
     maintenance: pd.DataFrame | None = None,
+    routing: str = s.ROUTING_AUTO,
+    require_routes: bool = False,
 ) -> pd.DataFrame:
     """Return the outages of every tunnel, or of every connection, within the window.
 
@@ -215,6 +218,17 @@ def outages(
         Maintenance windows (:func:`maintenance_windows`): adds ``context``, the context
         of the windows an outage overlaps (``customer_change`` before ``aws_maintenance``,
         else ``none``; see :func:`label_outages`).
+    routing : {"auto", "ipsec"}, default "auto"
+        ``"auto"``: a tunnel with BGP logs is up while its IPsec is up *and* its BGP
+        session is not known to be down (reachability: no routes, no traffic); tunnels
+        without BGP logs, and time before a tunnel's first BGP record, are judged by
+        IPsec alone, so missing BGP records never count as down. ``"ipsec"``: IPsec
+        alone everywhere. A reachability outage that begins with BGP carries the BGP
+        cause (``bgp_hold_timer_expired``, ``bgp_notification_received``, ...,
+        ``bgp_session_down`` when none was logged).
+    require_routes : bool, default False
+        With ``routing="auto"``, a tunnel with route records is also down while its
+        session is established but holds no accepted route (cause ``bgp_no_routes``).
 
     Returns
     -------
@@ -229,6 +243,7 @@ def outages(
     """
     check_choice("level", level, LEVELS)
     ctx = context(events, start, end, cause_lookback, stale_after=stale_after)
+    ctx, _ = reachability(ctx, routing, require_routes)
     if level == LEVEL_CONNECTION:
         oa = finalise(connection_outage_arrays(ctx), exclude, min_duration)
         ids: dict[str, object] = {s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(oa.group)}
