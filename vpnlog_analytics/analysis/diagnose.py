@@ -15,6 +15,7 @@ from ..options import (
     DEFAULT_STALE_AFTER,
     check_positive_int,
 )
+from ._bgp_findings import BgpOptions, bgp_findings
 from ._columns import (
     COUNT,
     EVIDENCE,
@@ -29,6 +30,7 @@ from ._context import EventsLike, context, times
 from ._findings import Options, run_rules
 from ._timeline import STATE_COLUMNS
 from ._window import DurationLike, OptionError, TimeLike, to_ns_duration
+from .bgp import bgp_context
 
 __all__ = ["diagnose"]
 
@@ -55,6 +57,8 @@ def diagnose(
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    bgp_down: DurationLike = "5min",
+    asymmetry: DurationLike = "5min",
 ) -> pd.DataFrame:
     """Return findings: what the logs show is wrong, what it means and what to change.
 
@@ -80,6 +84,25 @@ def diagnose(
     - ``logging_gap`` (warning): silences between a tunnel's records longer than both
       ``gap_factor`` times its median interval and ``min_gap``.
 
+    BGP rules, for tunnels with BGP logs (see :func:`bgp_outages` for the causes):
+
+    - ``bgp_flapping`` (error): at least ``min_flaps`` BGP flaps within ``flap_window``,
+      with their causes.
+    - ``bgp_hold_timer`` (error if any expired while IPsec was up, else warning): hold
+      timer expiries; the advice tells keepalives lost on a healthy tunnel (path loss,
+      MTU, the gateway's BGP process: DPD does not protect BGP) from expiries that
+      followed the tunnel going down.
+    - ``bgp_as_mismatch`` (error): bad OPEN messages, with both AS numbers.
+    - ``bgp_max_prefix`` (error exceeded, warning near the limit): with the prefix count.
+    - ``bgp_routes_denied`` (warning, per reason): routes AWS rejected (own AS in the
+      path, a next hop that is not the neighbor), with the prefixes.
+    - ``bgp_asymmetric_prefix`` (warning, per connection): a prefix held over one tunnel
+      but not the other for at least ``asymmetry`` while both sessions were up.
+    - ``bgp_down_ipsec_up`` (error): IPsec up with the session not established for at
+      least ``bgp_down`` at a stretch.
+    - ``bgp_no_routes`` (warning): a session established in the window over which no
+      route was held.
+
     Parameters
     ----------
     events : pandas.DataFrame
@@ -100,6 +123,10 @@ def diagnose(
         ...and longer than this [s].
     incident_gap : str or pandas.Timedelta, default "60s"
         Longest gap between collision messages of one incident [s].
+    bgp_down : str or pandas.Timedelta, default "5min"
+        Shortest stretch of IPsec up with BGP down that is reported [s].
+    asymmetry : str or pandas.Timedelta, default "5min"
+        Shortest time a prefix is on one tunnel only that is reported [s].
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the causes of state changes [s].
     stale_after : str or pandas.Timedelta or None, default "1h"
@@ -135,26 +162,62 @@ def diagnose(
         min_gap=_duration("min_gap", min_gap),
         incident_gap=_duration("incident_gap", incident_gap),
     )
+    bgp_opts = BgpOptions(
+        min_flaps,
+        opts.flap_window,
+        _duration("bgp_down", bgp_down),
+        _duration("asymmetry", asymmetry),
+    )
     ctx = context(events, start, end, cause_lookback, columns=_COLUMNS, stale_after=stale_after)
     found = run_rules(ctx, opts)
     tunnels = ctx.rows.tunnels
     tid = np.array([f.tid for f in found], dtype=np.int64)
     ip = np.where(tid >= 0, tunnels.ip[np.maximum(tid, 0)] if tid.size else tid, -1)
+    conns = [str(c) for c in tunnels.conn_names[np.array([f.conn for f in found], dtype=np.int64)]]
+    ips: list[str | None] = [str(tunnels.ip_names[i]) if i >= 0 else None for i in ip.tolist()]
+    rows: list[tuple[str, str, str, int, int, int, str, str, str]] = [
+        (
+            f.severity,
+            f.rule,
+            f.finding,
+            f.count,
+            f.first,
+            f.last,
+            f.evidence,
+            f.meaning,
+            f.remediation,
+        )
+        for f in found
+    ]
+    if (ctx.events[s.LOG_TYPE] == "bgp").any():
+        for b in bgp_findings(bgp_context(ctx), bgp_opts):
+            conns.append(b.vpn_connection_id)
+            ips.append(b.tunnel_ip)
+            rows.append(
+                (b.severity, b.rule, b.finding, b.count, b.first, b.last, b.evidence, b.meaning)
+                + (b.remediation,)
+            )
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 9
     frame = pd.DataFrame(
         {
-            s.SEVERITY: pd.Categorical([f.severity for f in found], categories=s.SEVERITIES),
-            RULE: pd.array([f.rule for f in found], dtype="str"),
-            FINDING: pd.array([f.finding for f in found], dtype="str"),
-            s.VPN_CONNECTION_ID: tunnels.conn_column(
-                np.array([f.conn for f in found], dtype=np.int64)
+            s.SEVERITY: pd.Categorical(list(cols[0]), categories=s.SEVERITIES),
+            RULE: pd.array(list(cols[1]), dtype="str"),
+            FINDING: pd.array(list(cols[2]), dtype="str"),
+            s.VPN_CONNECTION_ID: pd.Categorical(
+                conns, categories=pd.Index(tunnels.conn_names).union(pd.Index(sorted(set(conns))))
             ),
-            s.TUNNEL_IP: pd.Categorical.from_codes(ip, categories=tunnels.ip_names),
-            COUNT: np.array([f.count for f in found], dtype=np.int64),
-            FIRST_SEEN: times(np.array([f.first for f in found], dtype=np.int64)),
-            LAST_SEEN: times(np.array([f.last for f in found], dtype=np.int64)),
-            EVIDENCE: pd.array([f.evidence for f in found], dtype="str"),
-            MEANING: pd.array([f.meaning for f in found], dtype="str"),
-            REMEDIATION: pd.array([f.remediation for f in found], dtype="str"),
+            s.TUNNEL_IP: pd.Categorical(
+                ips,
+                categories=pd.Index(tunnels.ip_names).union(
+                    pd.Index(sorted({i for i in ips if i}))
+                ),
+            ),
+            COUNT: np.array(cols[3], dtype=np.int64),
+            FIRST_SEEN: times(np.array(cols[4], dtype=np.int64)),
+            LAST_SEEN: times(np.array(cols[5], dtype=np.int64)),
+            EVIDENCE: pd.array(list(cols[6]), dtype="str"),
+            MEANING: pd.array(list(cols[7]), dtype="str"),
+            REMEDIATION: pd.array(list(cols[8]), dtype="str"),
         }
     )
     return frame.sort_values(
