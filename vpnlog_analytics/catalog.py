@@ -41,6 +41,7 @@ __all__ = [
     "BGP_PATTERNS",
     "BGP_STATES",
     "DOCUMENTED",
+    "CAUSE_ONLY_LABELS",
     "EVENT_LABELS",
     "EVENT_NAMES",
     "EXTRACT_PATTERNS",
@@ -873,6 +874,18 @@ _CAUSE_LABELS: Final = {
     "cgw_delete_child_sa": "gateway deleted child SA",
     "rekey_collision": "rekey collision",
     "redundant_sa_deleted": "redundant SA deleted",
+    "bgp_max_prefix_exceeded": "BGP maximum prefix limit exceeded",
+    "bgp_bad_open": "BGP AS mismatch (bad OPEN)",
+    "bgp_hold_timer_expired": "BGP hold timer expired",
+    "bgp_notification_sent": "BGP Cease sent by AWS",
+    "bgp_notification_received": "BGP Cease from the gateway",
+    "bgp_session_down": "BGP session down",
+}
+#: Labels of outage causes that are not events (BGP and reachability outages);
+#: :func:`event_label` knows them too.
+CAUSE_ONLY_LABELS: Final = {
+    "ipsec_down": "IPsec tunnel down",
+    "bgp_no_routes": "BGP up without routes",
 }
 
 #: The plain-language label of every event name (one place for all presentation): the
@@ -901,4 +914,4 @@ def event_label(event: str) -> str:
     >>> event_label("psk_mismatch")
     'pre-shared key mismatch'
     """
-    return EVENT_LABELS.get(event, event.replace("_", " "))
+    return EVENT_LABELS.get(event) or CAUSE_ONLY_LABELS.get(event, event.replace("_", " "))

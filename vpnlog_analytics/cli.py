@@ -102,6 +102,20 @@ def _add_exclude_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_routing_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--routing",
+        choices=s.ROUTING_CHOICES,
+        default=s.ROUTING_AUTO,
+        help="auto: IPsec and BGP where BGP is logged (reachability); ipsec: IPsec alone",
+    )
+    p.add_argument(
+        "--require-routes",
+        action="store_true",
+        help="with auto, also count an established session without routes as down",
+    )
+
+
 def _add_format_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
 
@@ -230,8 +244,42 @@ def _cmd_outages(args: argparse.Namespace) -> None:
         min_duration=args.min_duration,
         exclude=_exclude(args.exclude),
         maintenance=_maintenance_arg(args),
+        routing=args.routing,
+        require_routes=args.require_routes,
         **_states(args),
     )
+    _emit(table, args.format)
+
+
+def _cmd_bgp(args: argparse.Namespace) -> None:
+    from .analysis import bgp_flaps, bgp_outages, bgp_sessions
+
+    events = _load(args)
+    if args.sessions:
+        table = bgp_sessions(events, **_window(args))
+    elif args.flaps:
+        table = bgp_flaps(events, **_window(args))
+    else:
+        table = bgp_outages(events, min_duration=args.min_duration, **_window(args))
+    _emit(table, args.format)
+
+
+def _cmd_routes(args: argparse.Namespace) -> None:
+    from .analysis import route_events, routes
+
+    events = _load(args)
+    if args.changes:
+        table = route_events(events, **_window(args))
+        if args.prefix:
+            table = table[table[s.BGP_PREFIX].astype(str) == args.prefix].reset_index(drop=True)
+    else:
+        if args.start is not None or args.end is not None:
+            raise VpnLogError(
+                "vpnlog routes: use --at for the instant (--from/--to go with --changes)"
+            )
+        table = routes(events, at=args.at)
+        if args.prefix:
+            table = table[table[s.BGP_PREFIX].astype(str) == args.prefix].reset_index(drop=True)
     _emit(table, args.format)
 
 
@@ -250,6 +298,8 @@ def _cmd_availability(args: argparse.Namespace) -> None:
         maintenance=windows,
         source=args.source,
         metrics=_metrics_arg(args) if args.metrics else None,
+        routing=args.routing,
+        require_routes=args.require_routes,
         **_states(args),
     )
     for w in table.attrs.get("excluded", []):
@@ -540,6 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="maintenance events file (vpnlog maintenance -o FILE): adds the context column",
     )
     p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    _add_routing_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
     p.set_defaults(func=_cmd_outages)
@@ -563,9 +614,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): excluded"
     )
     p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    _add_routing_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
     p.set_defaults(func=_cmd_availability)
+
+    p = sub.add_parser("bgp", help="BGP outages with their causes (or sessions, flaps)")
+    _add_source_args(p)
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--sessions", action="store_true", help="session state intervals")
+    what.add_argument("--flaps", action="store_true", help="established -> not established")
+    p.add_argument("--min-duration", help="shortest BGP outage to list, e.g. 60s")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_bgp)
+
+    p = sub.add_parser("routes", help="routes held from the gateway per tunnel, or their changes")
+    _add_source_args(p)
+    p.add_argument("--at", type=_timestamp, help="the instant (UTC); default after the last record")
+    p.add_argument("--changes", action="store_true", help="every route change instead")
+    p.add_argument("--prefix", help="only this prefix, e.g. 10.20.0.0/16")
+    _add_format_arg(p)
+    p.set_defaults(func=_cmd_routes)
 
     p = sub.add_parser("flaps", help="flaps (up to down), their frequency, or flapping episodes")
     _add_source_args(p)
