@@ -395,6 +395,7 @@ PLOTS = (
     "rekey-collisions",
     "availability",
     "event-counts",
+    "route-counts",
 )
 
 
@@ -417,6 +418,10 @@ def _cmd_plot(args: argparse.Namespace) -> None:
         ax = p.plot_availability(
             availability(events, freq=args.freq or "MS", sla=args.sla, **states), sla=args.sla
         )
+    elif chart == "route-counts":
+        from .analysis import route_events
+
+        ax = p.plot_route_counts(route_events(events, **win), **win)
     else:
         ax = p.plot_event_counts(events, freq=args.freq or "1D", **win)
     path = p.save_chart(ax, args.output, dpi=args.dpi)

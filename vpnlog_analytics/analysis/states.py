@@ -28,6 +28,7 @@ from ._timeline import UNKNOWN as _UNKNOWN
 from ._timeline import UP as _UP
 from ._timeline import cause_names
 from ._window import DurationLike, TimeLike
+from .bgp import reachability
 
 __all__ = ["connection_states", "tunnel_states"]
 
@@ -122,6 +123,7 @@ def connection_states(
     start: TimeLike = None,
     end: TimeLike = None,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    routing: str = s.ROUTING_AUTO,
 ) -> pd.DataFrame:
     """Return each connection's state over time, from its tunnels' states.
 
@@ -145,6 +147,9 @@ def connection_states(
         Longest silence a tunnel's state survives [s]: beyond it the tunnel is
         ``unknown`` until its next record (see :func:`tunnel_states`). None carries
         every state until the next record, however long the silence.
+    routing : {"auto", "ipsec"}, default "auto"
+        As for :func:`outages`: with BGP logs a tunnel counts as up while IPsec is up and
+        its BGP session is not known to be down.
 
     Returns
     -------
@@ -158,6 +163,7 @@ def connection_states(
     >>> connection_states(events).query("state == 'degraded'")  # doctest: +SKIP
     """
     ctx = context(events, start, end, stale_after=stale_after)
+    ctx, _ = reachability(ctx, routing)
     iv = ctx.intervals
     tunnels = ctx.rows.tunnels
     known = iv.state != _UNKNOWN

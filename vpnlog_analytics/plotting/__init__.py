@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..present import cause_label, format_duration
 from ._style import PALETTE, STATE_COLORS, save_chart
+from .bgp import plot_route_counts
 from .charts import (
     plot_availability,
     plot_event_counts,
@@ -36,6 +37,7 @@ __all__ = [
     "plot_flap_heatmap",
     "plot_outage_durations",
     "plot_rekey_collisions",
+    "plot_route_counts",
     "plot_timeline",
     "save_chart",
     "timeline_lanes",

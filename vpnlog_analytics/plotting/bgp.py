@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..analysis.bgp import ROUTES
+from ..options import TimeLike, to_utc
+from ..schema import ROUTES
 from ._style import PALETTE, date_axis, new_axes, to_num, window_text
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ __all__ = ["plot_route_counts"]
 def plot_route_counts(
     changes: pd.DataFrame,
     *,
-    start: pd.Timestamp | str | None = None,
-    end: pd.Timestamp | str | None = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -60,8 +61,8 @@ def plot_route_counts(
         )
     ax = new_axes(ax, (10.0, 3.6))
     times = changes[s.TIME]
-    lo = pd.Timestamp(start, tz="UTC") if isinstance(start, str) else start
-    hi = pd.Timestamp(end, tz="UTC") if isinstance(end, str) else end
+    lo = None if start is None else to_utc(start, "start")
+    hi = None if end is None else to_utc(end, "end")
     if lo is None:
         lo = times.min() if len(times) else None
     if hi is None:

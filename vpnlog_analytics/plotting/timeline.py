@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..analysis import Context, connection_states, outages, prepare, tunnel_states
+from ..analysis import Context, bgp_sessions, connection_states, outages, prepare, tunnel_states
 from ..errors import OptionError
 from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, DurationLike, TimeLike
 from ..present import cause_label, format_duration
@@ -25,7 +25,7 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["LANES_ATTR", "plot_timeline", "timeline_lanes"]
+__all__ = ["BGP_LANES_ATTR", "LANES_ATTR", "plot_timeline", "timeline_lanes"]
 
 _STATE, _START, _END, _DURATION = s.STATE, s.START, s.END, s.DURATION
 #: Connection lane states, in drawing and legend order.
@@ -33,12 +33,20 @@ CONNECTION_STATES: Final = s.CONNECTION_STATE_VALUES
 _LEGEND_TEXT: Final = {
     s.UP: "up",
     s.DEGRADED: "connection degraded: some tunnels down",
-    s.DOWN: "down (connection: all tunnels down)",
+    s.DOWN: "down (connection: all tunnels down; BGP: not established)",
     s.UNKNOWN: "unknown: not observed",
 }
 #: The Axes attribute where :func:`plot_timeline` records its lanes (see
 #: :func:`timeline_lanes`), so code adding marks to a lane need not read tick labels.
 LANES_ATTR: Final = "vpnlog_lanes"
+#: The Axes attribute with the BGP lanes: ``(vpn_connection_id, tunnel_ip)`` to y.
+BGP_LANES_ATTR: Final = "vpnlog_bgp_lanes"
+#: Colours of BGP session states on their lanes (as the tunnel states they resemble).
+_BGP_COLORS: Final = {
+    s.ESTABLISHED: STATE_COLORS[s.UP],
+    s.NOT_ESTABLISHED: STATE_COLORS[s.DOWN],
+    s.UNKNOWN: STATE_COLORS[s.UNKNOWN],
+}
 #: Markers per lane are thinned to about this many positions across the window.
 _MARKER_BINS: Final = 600
 
@@ -93,8 +101,12 @@ def plot_timeline(
     """Draw each connection and its tunnels as lanes of up/down/unknown bands over time.
 
     For every connection one lane shows the connection (``down`` = all tunnels down, the
-    outage that cuts traffic; ``degraded`` = some down), followed by one lane per tunnel
-    (states of :func:`~vpnlog_analytics.analysis.tunnel_states`). Error and warning events
+    outage that cuts traffic; ``degraded`` = some down; with BGP logs a tunnel whose BGP
+    session is down counts as down, see ``routing`` of
+    :func:`~vpnlog_analytics.analysis.outages`), followed by one lane per tunnel
+    (states of :func:`~vpnlog_analytics.analysis.tunnel_states`) and, for a tunnel with
+    BGP logs, a lane of its BGP session under it (established / not established /
+    unknown, :func:`~vpnlog_analytics.analysis.bgp_sessions`). Error and warning events
     sit on the top edge of their tunnel's lane as markers coloured and shaped by
     severity, thinned to one per severity per ~1/600 of the window so a quarter stays
     readable. The longest outages (connection outages first) are annotated with their
@@ -136,9 +148,10 @@ def plot_timeline(
     Returns
     -------
     matplotlib.axes.Axes
-        The band collections have ``gid`` ``"state:<state>:<lane>"``, the markers
-        ``"severity:<severity>"``, the annotations ``"outage:<lane>"``;
-        :func:`timeline_lanes` gives the lane of each connection and tunnel.
+        The band collections have ``gid`` ``"state:<state>:<lane>"`` (BGP lanes
+        ``"bgp:<state>:<tunnel ip>"``), the markers ``"severity:<severity>"``, the
+        annotations ``"outage:<lane>"``; :func:`timeline_lanes` gives the lane of each
+        connection and tunnel, the attribute :data:`BGP_LANES_ATTR` those of BGP.
 
     Examples
     --------
@@ -165,47 +178,71 @@ def plot_timeline(
         conn_states[s.VPN_CONNECTION_ID].isin(states[s.VPN_CONNECTION_ID].unique())
     ]
 
-    # Lanes: a connection, then its tunnels; a half-lane gap between connections.
+    has_bgp = bool((ctx.events[s.LOG_TYPE] == "bgp").any())
+    sessions = bgp_sessions(ctx) if has_bgp else None
+    with_bgp: set[tuple[str, str]] = set()
+    if sessions is not None:
+        ids = (sessions[s.VPN_CONNECTION_ID].astype(str), sessions[s.TUNNEL_IP].astype(str))
+        with_bgp = set(zip(*ids, strict=True))
+    # Lanes: a connection, then its tunnels (each with its BGP lane if it has BGP logs);
+    # a half-lane gap between connections.
     lanes: dict[tuple[str, str | None], float] = {}
-    labels: list[str] = []
+    bgp_lanes: dict[tuple[str, str], float] = {}
+    ticks: list[tuple[float, str, bool]] = []
     y = 0.0
     for conn, grp in states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
         lanes[(str(conn), None)] = y
-        labels.append(f"{conn}  (connection)")
+        ticks.append((y, f"{conn}  (connection)", True))
         y += 1
         for ip in sorted(grp[s.TUNNEL_IP].astype(str).unique()):
             lanes[(str(conn), ip)] = y
-            labels.append(f"tunnel {ip}")
+            ticks.append((y, f"tunnel {ip}", False))
             y += 1
+            if (str(conn), ip) in with_bgp:
+                bgp_lanes[(str(conn), ip)] = y - 0.25
+                ticks.append((y - 0.25, "BGP session", False))
+                y += 0.5
         y += 0.5
-    n_lanes = len(lanes)
+    n_lanes = len(lanes) + len(bgp_lanes)
     ax = new_axes(ax, (11.0, max(2.8, 0.32 * n_lanes + 1.8)))
     font = 9 if n_lanes <= 24 else 7 if n_lanes <= 48 else 6
     height = 0.62
 
-    def bands(frame: pd.DataFrame, key: tuple[str, str | None], lane_name: str) -> None:
-        ypos = lanes[key]
+    def bands(
+        frame: pd.DataFrame,
+        ypos: float,
+        gid: str,
+        colors: dict[str, str] = STATE_COLORS,
+        thick: float = height,
+    ) -> None:
         for state, part in frame.groupby(_STATE, observed=True, sort=False):
             x0 = to_num(part[_START])
             width = to_num(part[_END]) - x0
-            color = STATE_COLORS[str(state)]
+            color = colors[str(state)]
             style: dict[str, Any] = {"facecolors": color, "linewidth": 0}
-            if state == s.DOWN:
+            if state in (s.DOWN, s.NOT_ESTABLISHED):
                 style.update(edgecolor=color, linewidth=0.8)  # a hairline at least
             elif state == s.UNKNOWN:
                 style.update(edgecolor="#9A9A9A", hatch="////", linewidth=0)
             style.update(kwargs)
             coll = ax.broken_barh(
-                list(zip(x0, width, strict=True)), (ypos - height / 2, height), **style
+                list(zip(x0, width, strict=True)), (ypos - thick / 2, thick), **style
             )
-            coll.set_gid(f"state:{state}:{lane_name}")
+            coll.set_gid(gid.format(state=state))
 
     for conn, part in conn_states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
-        bands(part, (str(conn), None), str(conn))
+        bands(part, lanes[(str(conn), None)], f"state:{{state}}:{conn}")
     for (conn, ip), part in states.groupby(
         [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=True
     ):
-        bands(part, (str(conn), str(ip)), str(ip))
+        bands(part, lanes[(str(conn), str(ip))], f"state:{{state}}:{ip}")
+    if sessions is not None:
+        for (conn, ip), part in sessions.groupby(
+            [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=True
+        ):
+            key = (str(conn), str(ip))
+            if key in bgp_lanes:
+                bands(part, bgp_lanes[key], f"bgp:{{state}}:{ip}", _BGP_COLORS, height * 0.55)
 
     if markers:
         _draw_markers(ax, ctx.events, lanes, lo, hi, height, font)
@@ -227,17 +264,18 @@ def plot_timeline(
     for (_, ip), ypos in lanes.items():
         if ip is None and ypos > 0:
             ax.axhline(ypos - 0.75, color="#CCCCCC", linewidth=0.6)
-    ax.set_yticks(list(lanes.values()), labels, fontsize=font)
-    for tick, (_, ip) in zip(ax.get_yticklabels(), lanes, strict=True):
-        if ip is None:
+    ax.set_yticks([t[0] for t in ticks], [t[1] for t in ticks], fontsize=font)
+    for tick, (_, _, bold) in zip(ax.get_yticklabels(), ticks, strict=True):
+        if bold:
             tick.set_fontweight("bold")
-    ax.set_ylim(max(lanes.values()) + 0.7, -0.7)
+    ax.set_ylim(max(t[0] for t in ticks) + 0.7, -0.7)
     ax.set_xlim(to_num([lo])[0], to_num([hi])[0])
     date_axis(ax)
     ax.tick_params(axis="y", length=0)
     ax.set_title(title or f"VPN tunnel and connection states, {window_text(lo, hi)}", pad=34)
     _legend(ax, markers)
     setattr(ax, LANES_ATTR, dict(lanes))
+    setattr(ax, BGP_LANES_ATTR, dict(bgp_lanes))
     return ax
 
 

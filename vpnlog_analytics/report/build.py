@@ -20,6 +20,7 @@ from .. import schema as s
 from ..analysis import (
     Context,
     availability,
+    bgp_outages,
     diagnose,
     flap_frequency,
     flapping_episodes,
@@ -27,6 +28,8 @@ from ..analysis import (
     outages,
     prepare,
     rekey_stats,
+    route_events,
+    routes,
     summary,
     unknown_messages,
 )
@@ -56,6 +59,7 @@ from ..plotting import (
     plot_flap_heatmap,
     plot_outage_durations,
     plot_rekey_collisions,
+    plot_route_counts,
     plot_timeline,
     save_chart,
 )
@@ -428,6 +432,11 @@ def build_report(
         "unknown_messages": unknown,
         **beyond.tables,
     }
+    has_bgp = bool((events[s.LOG_TYPE] == "bgp").any())
+    if has_bgp:
+        tables["bgp_outages"] = bgp_outages(ctx)
+        tables["route_events"] = route_events(ctx, start=lo, end=hi)
+        tables["routes"] = routes(ctx, at=hi - pd.Timedelta(1, "ns"))
     for name, frame in tables.items():
         csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
     step("tables")
@@ -470,6 +479,9 @@ def build_report(
     if beyond.reconciled is not None:
         reconciled = beyond.reconciled
         chart("coverage", lambda: plot_coverage(reconciled))
+    if has_bgp:
+        changes = route_events(ctx)
+        chart("route_counts", lambda: plot_route_counts(changes, start=lo, end=hi))
     step("charts")
 
     # --- sections ---------------------------------------------------------------------
@@ -601,6 +613,8 @@ def _sections(
         ),
         _capped(Table("tunnel-outages", "Tunnel outages", _display(tun_out), "outages_tunnel.csv")),
     ]
+
+    sec_bgp = _bgp_section(tables, findings)
 
     sec_flaps = Section("flaps", "Flaps")
     sec_flaps.paragraphs = [
@@ -743,6 +757,7 @@ def _sections(
         overview,
         sec_avail,
         sec_out,
+        *([sec_bgp] if sec_bgp is not None else []),
         sec_flaps,
         sec_rekey,
         sec_diag,
@@ -751,6 +766,61 @@ def _sections(
         sec_method,
         sec_inputs,
     ]
+
+
+def _bgp_section(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> Section | None:
+    """Return the BGP section: outages, findings, routes held, route changes; None without BGP."""
+    if "bgp_outages" not in tables:
+        return None
+    bgp_out, changes, held = tables["bgp_outages"], tables["route_events"], tables["routes"]
+    avail = tables["availability"]
+    rules = avail.groupby(s.VPN_CONNECTION_ID, observed=True)[s.ROUTING].first()
+    routed = sorted(str(c) for c, r in rules.items() if str(r) != "ipsec")
+    bgp_only = bgp_out[bgp_out[s.IPSEC_UP_TIME] == bgp_out[s.DURATION]]
+    sec = Section("bgp", "BGP sessions and routes")
+    sec.paragraphs = [
+        "For tunnels with BGP logs. A tunnel carries traffic while its IPsec is up and its "
+        "BGP session is established (reachability): connection outages and availability above "
+        "count a tunnel whose session is down as down, and the availability table says which "
+        "rule each connection used (ipsec+bgp: "
+        + (", ".join(routed) if routed else "none")
+        + "; the others by IPsec alone). Missing BGP records never count as down. The BGP "
+        "log records changes only: a session state holds until the next record, and ends "
+        "when the tunnel's IPsec goes down. Routes are rebuilt from RouteStatus records, "
+        "taken to describe routes AWS received from the customer gateway (the AWS page does "
+        "not document the direction): advertised and updated add or replace, withdrawn "
+        "removes, denied never counts, and a session that goes down loses its routes.",
+        f"BGP outages: {len(bgp_out)}, of which {len(bgp_only)} with IPsec up throughout "
+        f"({format_duration(bgp_only[s.DURATION].sum()) or '0 s'}): the tunnel looked healthy "
+        "while it carried no routes.",
+    ]
+    bgp_findings = findings[findings[s.RULE].astype(str).str.startswith("bgp_")]
+    diag = bgp_findings[[s.SEVERITY, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.FINDING, s.REMEDIATION]]
+    sec.tables = [
+        _capped(
+            Table(
+                "bgp-outages",
+                "BGP outages (session not established)",
+                _display(bgp_out),
+                "bgp_outages.csv",
+            )
+        ),
+        _capped(Table("bgp-findings", "BGP findings", _display(diag), "diagnosis.csv")),
+        _capped(
+            Table(
+                "routes-held", "Routes held at the end of the period", _display(held), "routes.csv"
+            )
+        ),
+        _capped(Table("route-changes", "Route changes", _display(changes), "route_events.csv")),
+    ]
+    sec.charts = [
+        Chart(
+            "route_counts",
+            "Routes held from the customer gateway per tunnel over the period; drops are "
+            "withdrawals or sessions going down, unequal lines are prefixes on one tunnel only.",
+        )
+    ]
+    return sec
 
 
 def _incident(ctx: Context, a: pd.Timestamp, b: pd.Timestamp, conn: str) -> Any:
