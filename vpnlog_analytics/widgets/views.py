@@ -16,6 +16,7 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import (
     Context,
+    bgp_outages,
     diagnose,
     flap_frequency,
     flapping_episodes,
@@ -24,6 +25,8 @@ from ..analysis import (
     outages,
     reconcile,
     reconcile_summary,
+    route_events,
+    routes,
     summary,
 )
 from ..analysis import rekey_stats as _rekey_stats
@@ -35,6 +38,7 @@ from ..plotting import (
     plot_flap_heatmap,
     plot_outage_durations,
     plot_rekey_collisions,
+    plot_route_counts,
     plot_timeline,
 )
 from ..present import format_duration, format_span
@@ -50,6 +54,7 @@ __all__ = ["ALL", "COVERAGE_TAB", "TABS", "VIEWS", "Selection", "View"]
 TABS: Final = {
     "timeline": "Timeline",
     "outages": "Outages",
+    "bgp": "BGP",
     "flaps": "Flaps",
     "rekey": "Rekey collisions",
     "diagnosis": "Diagnosis",
@@ -175,6 +180,28 @@ def outages_view(sel: Selection) -> View:
     return View(_figure(ax), {f"outages_{sel.level}": table}, note)
 
 
+def bgp_view(sel: Selection) -> View:
+    """Show the routes held per tunnel over the window, BGP outages and route changes."""
+    if not (sel.tunnel.events[s.LOG_TYPE] == "bgp").any():
+        return View(None, {}, f"{sel.scope}: no BGP logs (statically routed, or BGP logging off)")
+    changes = route_events(sel.tunnel)
+    bgp_out = bgp_outages(sel.tunnel)
+    held = routes(sel.tunnel, at=sel.end - pd.Timedelta(1, "ns"))
+    shown = changes[(changes[s.TIME] >= sel.start) & (changes[s.TIME] < sel.end)]
+    ax = plot_route_counts(changes, start=sel.start, end=sel.end) if len(changes) else None
+    ipsec_up = bgp_out[bgp_out[s.IPSEC_UP_TIME] == bgp_out[s.DURATION]]
+    note = (
+        f"{sel.scope}: {len(bgp_out)} BGP outages ({len(ipsec_up)} with IPsec up throughout), "
+        f"{len(held)} routes held at the end, {len(shown)} route changes"
+    )
+    tables = {
+        "bgp_outages": bgp_out,
+        "routes": held,
+        "route_events": shown.reset_index(drop=True),
+    }
+    return View(_figure(ax), tables, note)
+
+
 def flaps_view(sel: Selection) -> View:
     """Show flaps per tunnel and period, the flapping episodes and the flaps."""
     ax = plot_flap_heatmap(flap_frequency(sel.tunnel, freq=sel.freq))
@@ -260,6 +287,7 @@ def coverage_view(sel: Selection) -> View:
 VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "timeline": timeline_view,
     "outages": outages_view,
+    "bgp": bgp_view,
     "flaps": flaps_view,
     "rekey": rekey_view,
     "diagnosis": diagnosis_view,
