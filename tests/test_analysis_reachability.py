@@ -242,3 +242,28 @@ def test_reachability_downtime_is_at_least_ipsec_downtime(ops):
         a = availability(ev, freq="1h", require_routes=routes_too, **window)
         b = availability(ev, freq="1h", routing="ipsec", **window)
         assert (a["downtime"].to_numpy() >= b["downtime"].to_numpy()).all()
+
+
+def test_samples_tell_the_bgp_story():
+    """Connection 4 of the samples: BGP shut down on both tunnels for 25 min, IPsec up."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples" / "s3-export"
+    ev = vl.read_logs(samples)
+    tunnels = pd.read_csv(samples.parent / "tunnels.csv")
+    routed = tunnels[tunnels["bgp_log_stream"].notna()]
+    assert len(routed) == 2 and routed["vpn_connection_id"].nunique() == 1
+    c4 = routed["vpn_connection_id"].iloc[0]
+    window = {"start": "2026-10-01", "end": "2026-11-01"}
+    auto = availability(ev, **window).set_index("vpn_connection_id")
+    ipsec = availability(ev, routing="ipsec", **window).set_index("vpn_connection_id")
+    assert ipsec.loc[c4, "availability"] == 1.0
+    assert auto.loc[c4, "routing"] == "ipsec+bgp" and not auto.loc[c4, "sla_met"]
+    out = outages(ev, level="connection", **window)
+    mine = out[out["vpn_connection_id"] == c4]
+    assert mine["cause"].tolist() == ["bgp_notification_received"]
+    assert mine["duration"].iloc[0].round("s") == pd.Timedelta("25min")
+    assert auto.loc[c4, "availability"] == pytest.approx(1 - 1500.205 / (31 * 86400))
+    readme = (samples.parent / "README.md").read_text()
+    assert "Connection 4 (c4, IKEv2, dynamically routed)" in readme
+    assert f"{100 * auto.loc[c4, 'availability']:.4f} %" in readme

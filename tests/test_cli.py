@@ -26,7 +26,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def test_summary_json_has_one_row_per_sample_tunnel() -> None:
-    """The samples hold 3 connections x 2 tunnels (data/samples/tunnels.csv)."""
+    """The samples hold 4 connections x 2 tunnels (data/samples/tunnels.csv)."""
     code, out, err = run("summary", str(SAMPLES), "--format", "json")
     assert code == 0, err
     rows = json.loads(out)
@@ -40,7 +40,7 @@ def test_summary_table_names_the_window_and_tunnels() -> None:
     code, out, _ = run("summary", str(SAMPLES))
     assert code == 0
     first = out.splitlines()[0]
-    assert first.startswith("119,421 records from 6 tunnel(s), 2026-10-01 00:00 to 2026-10-31")
+    assert first.startswith("159,267 records from 8 tunnel(s), 2026-10-01 00:00 to 2026-10-31")
     assert "up_%" in out.splitlines()[1]
 
 
@@ -92,8 +92,10 @@ def test_outages_connection_level_json() -> None:
     code, out, err = run("outages", str(SAMPLES), "--level", "connection", "--format", "json")
     assert code == 0, err
     rows = json.loads(out)
-    assert len(rows) == 1 and rows[0]["cause"] == "dpd_timeout"
+    # c1's uplink failure, and c4's BGP shut down on both tunnels (IPsec up: reachability)
+    assert [r["cause"] for r in rows] == ["dpd_timeout", "bgp_notification_received"]
     assert rows[0]["start"].startswith("2026-10-21T09:43:18")
+    assert rows[1]["start"].startswith("2026-10-23T10:17:42")
 
 
 def test_availability_table_in_percent_with_window() -> None:

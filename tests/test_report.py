@@ -56,7 +56,15 @@ def test_csvs_carry_the_numbers(report: Report) -> None:
             "duration_s": 1025.0,
             "ongoing": False,
             "cause": "dpd_timeout",
-        }
+        },
+        {  # IPsec up on both tunnels, BGP shut down by the gateway (Cease 6/2)
+            "vpn_connection_id": "vpn-4526a2d74acc68770",
+            "start": "2026-10-23T10:17:42Z",
+            "end": "2026-10-23T10:42:42Z",
+            "duration_s": 1500.205,
+            "ongoing": False,
+            "cause": "bgp_notification_received",
+        },
     ]
     avail = pd.read_csv(report.out_dir / "availability.csv")
     c1 = avail[avail["vpn_connection_id"] == "vpn-2a7c306a956842b51"].iloc[0]
@@ -102,9 +110,12 @@ def test_manifest_is_compliance_evidence(report: Report) -> None:
     ignored = {Path(i["source"]).name for i in manifest["inputs"]} - {
         Path(i["source"]).name for i in read
     }
-    assert len(read) == 7 and {"README.md", "truth.csv"} <= ignored
-    assert manifest["records"]["read"] == 119_421
-    assert manifest["records"]["duplicates_dropped"] == 3898
+    # the Insights CSV and 10 exported streams (8 IKE, 2 BGP) and the marker object
+    assert len(read) == 11 and {"README.md", "truth.csv"} <= ignored
+    assert manifest["records"]["read"] == 159_267  # the export, as the samples README says
+    # every row of the Insights download is also in the export
+    insights = pd.read_csv(SAMPLES / "insights-2026-10-21.csv")
+    assert manifest["records"]["duplicates_dropped"] == len(insights) == 5155
     assert manifest["records"]["skipped"] == {}
     outputs = {o["path"]: o for o in manifest["outputs"]}
     page = (report.out_dir / "index.html").read_bytes()

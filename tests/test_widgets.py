@@ -78,7 +78,7 @@ def test_explorer_renders_every_tab(explorer) -> None:  # type: ignore[no-untype
 def test_tunnel_picker_changes_chart_and_tables(explorer) -> None:  # type: ignore[no-untyped-def]
     before = explorer._charts["timeline"].value
     rows = len(explorer.tables["tunnels"])
-    assert rows == 6
+    assert rows == 8
     explorer.tunnel.value = f"{C2} 99.132.156.33"
     assert explorer._charts["timeline"].value != before
     assert explorer.tables["tunnels"]["tunnel_ip"].astype(str).tolist() == ["99.132.156.33"]
@@ -115,10 +115,13 @@ def test_connection_picker_narrows_tunnels(explorer) -> None:  # type: ignore[no
 
 def test_window_and_outage_level(explorer) -> None:  # type: ignore[no-untyped-def]
     _tab(explorer, "outages")
-    assert len(explorer.tables["outages_tunnel"]) == 20
+    # every IPsec outage of the truth, and c4's five with IPsec up (reachability): the two
+    # sessions coming up when logging starts, the Cease on both tunnels, the hold timer
+    truth = pd.read_csv(ROOT / "data" / "samples" / "truth.csv")
+    assert len(explorer.tables["outages_tunnel"]) == (truth["state"] == "down").sum() + 5
     explorer.outage_level.value = "connection"
     table = explorer.tables["outages_connection"]
-    assert len(table) == 1 and table["duration"].iloc[0] == pd.Timedelta("17min 5s")
+    assert len(table) == 2 and table["duration"].iloc[0] == pd.Timedelta("17min 5s")
     assert "17 min 05 s" in explorer._tables["outages"].value
     explorer.set_window("2026-10-04", "2026-10-05")
     assert (explorer.start, explorer.end) == (
@@ -133,6 +136,17 @@ def test_window_and_outage_level(explorer) -> None:  # type: ignore[no-untyped-d
         explorer.set_window("2026-10-05", "2026-10-04")
 
 
+def test_bgp_tab(explorer) -> None:  # type: ignore[no-untyped-def]
+    _tab(explorer, "bgp")
+    assert "BGP outages" in explorer._notes["bgp"].value
+    outages = explorer.tables["bgp_outages"]
+    assert set(outages["cause"]) >= {"bgp_notification_received", "bgp_hold_timer_expired"}
+    assert len(explorer.tables["routes"]) == 6  # three prefixes on each of c4's tunnels
+    explorer.connection.value = C1
+    assert "no BGP logs" in explorer._notes["bgp"].value
+    assert explorer.tables == {} or not explorer.tables.get("bgp_outages", pd.DataFrame()).size
+
+
 def test_event_type_filter(explorer) -> None:  # type: ignore[no-untyped-def]
     _tab(explorer, "events")
     default = set(explorer.event_types.value)
@@ -140,7 +154,7 @@ def test_event_type_filter(explorer) -> None:  # type: ignore[no-untyped-def]
     assert "packet_sent" not in default
     explorer.event_types.value = ("dpd_timeout",)
     table = explorer.tables["events"]
-    assert len(table) == 17 and set(table["event"].astype(str)) == {"dpd_timeout"}
+    assert len(table) == 18 and set(table["event"].astype(str)) == {"dpd_timeout"}
     _tab(explorer, "timeline")
     gids = {c.get_gid() for c in explorer.figure.axes[0].collections}
     assert "event:dpd_timeout" in gids and "event:psk_mismatch" not in gids
