@@ -31,6 +31,11 @@ CASES = [
         "availability",
         {"freq": "1D", "exclude": [("2026-10-02", "2026-10-02 01:00")]},
     ),
+    ("availability_ipsec", "availability", {"freq": "1D", "routing": "ipsec"}),
+    ("bgp_sessions", "bgp_sessions", {}),
+    ("bgp_outages", "bgp_outages", {"min_duration": "1s"}),
+    ("bgp_flaps", "bgp_flaps", {}),
+    ("route_events", "route_events", {}),
 ]
 
 
@@ -84,6 +89,13 @@ def test_dask_equals_pandas(ddf, events: pd.DataFrame, name: str, fn: str, optio
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_routes_equal_pandas(ddf, events: pd.DataFrame) -> None:
+    for at in ("2026-10-02 09:00", "2026-10-02 14:30", None):
+        expected = va.routes(events, at=at)
+        assert len(expected) > 0
+        pd.testing.assert_frame_equal(vd.routes(ddf, at=at), expected)
+
+
 def test_default_window_is_computed_from_the_data(ddf, events: pd.DataFrame) -> None:
     assert vd.time_window(ddf) == (events["time"].min(), events["time"].max() + pd.Timedelta("1s"))
     pd.testing.assert_frame_equal(vd.flaps(ddf), va.flaps(events))
@@ -105,7 +117,9 @@ def test_derived_frame_is_shuffled_and_still_exact(
     ddf = vd.read_events(dataset, connections_per_partition=2)
     derived = ddf[ddf["log_type"] == "tunnel"]  # a new graph: partition alignment not assumed
     got = vd.outages(derived, level="connection", start=START, end=END)
-    pd.testing.assert_frame_equal(got, va.outages(events, level="connection", start=START, end=END))
+    # without its BGP rows the derived frame is judged by IPsec alone
+    expected = va.outages(events, level="connection", start=START, end=END, routing="ipsec")
+    pd.testing.assert_frame_equal(got, expected)
 
 
 def test_dataset_selection_matches_pandas_on_the_same_rows(

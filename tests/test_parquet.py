@@ -23,7 +23,8 @@ START, END = "2026-10-01", "2026-10-04"
 
 
 def write_estate(root: Path) -> Path:
-    """Three connections with random incidents plus two with a both-down outage at midnight."""
+    """Three connections with random incidents plus two with a both-down outage at midnight
+    (the second of them dynamically routed, with BGP logs and a BGP-only outage)."""
     raw = root / "raw"
     simulate_logs(START, END, connections=3, seed=0, incidents="random").write(
         raw / "random", "raw", gzip=True
@@ -32,8 +33,10 @@ def write_estate(root: Path) -> Path:
         Incident("both_down", 0, "both", "2026-10-01 23:50:00", "30min"),
         Incident("dpd_timeout", 1, 0, "2026-10-03 23:30:00", "2h"),  # ongoing at the end
         Incident("rekey_collisions", 0, 1, "2026-10-02 06:00:00", "1D"),
+        Incident("bgp_cease", 1, "both", "2026-10-02 10:00:00", "20min"),
+        Incident("route_withdrawn", 1, 1, "2026-10-02 14:00:00", "1h"),
     ]
-    simulate_logs(START, END, connections=2, seed=9, incidents=story).write(
+    simulate_logs(START, END, connections=2, seed=9, incidents=story, bgp=[1]).write(
         raw / "story", "raw", gzip=True
     )
     return raw

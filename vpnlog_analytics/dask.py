@@ -18,17 +18,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from . import schema as s
 from .analysis import availability as _availability
+from .analysis import bgp_flaps as _bgp_flaps
+from .analysis import bgp_outages as _bgp_outages
+from .analysis import bgp_sessions as _bgp_sessions
 from .analysis import flaps as _flaps
 from .analysis import outages as _outages
 from .analysis import prepare
 from .analysis import rekey_stats as _rekey_stats
+from .analysis import route_events as _route_events
+from .analysis import routes as _routes
 from .errors import OptionError, VpnLogError
 from .io import read_logs, source_names
 from .io.parquet import MANIFEST, dataset_connections, read_parquet
@@ -44,11 +49,16 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 __all__ = [
     "availability",
+    "bgp_flaps",
+    "bgp_outages",
+    "bgp_sessions",
     "flaps",
     "outages",
     "persist",
     "read_events",
     "rekey_stats",
+    "route_events",
+    "routes",
     "time_window",
     "tunnel_outages",
 ]
@@ -76,13 +86,29 @@ def _meta(columns: Sequence[str]) -> pd.DataFrame:
 
 
 def _read_connections(ids: list[str], dataset_dir: str, **kwargs: Any) -> pd.DataFrame:
-    return read_parquet(dataset_dir, vpn_connection_ids=ids, **kwargs)
+    return _text_categories(read_parquet(dataset_dir, vpn_connection_ids=ids, **kwargs))
 
 
 def _read_files(names: list[str], **kwargs: Any) -> pd.DataFrame:
     events = read_logs(names, **kwargs)
     events.attrs = {}
-    return events
+    return _text_categories(events)
+
+
+def _text_categories(events: pd.DataFrame) -> pd.DataFrame:
+    """Give empty open categories (e.g. BGP columns of files without BGP) text dtype.
+
+    Partitions are concatenated by the shuffle, which needs the categories of a column
+    to have one dtype: a column that is NA on every row of a partition has no values to
+    tell it is text.
+    """
+    fixed = {}
+    for col in events.columns:
+        dtype = events[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) == 0:
+            if dtype.categories.dtype == object:
+                fixed[col] = pd.CategoricalDtype(pd.Index([], dtype="str"))
+    return events.astype(fixed) if fixed else events
 
 
 def read_events(
@@ -290,9 +316,17 @@ def _kernel(
         k: rest.pop(k) for k in ("start", "end", "cause_lookback", "stale_after") if k in rest
     }
     ctx = prepare(events, **window)  # rows sorted once, shared with the kernel
-    tunnels = ctx.tunnels
-    names = {col: [str(c) for c in tunnels[col].cat.categories] for col in s.TUNNEL_KEYS}
-    return kernel(ctx, **rest), names
+    result = kernel(ctx, **rest)
+    if kernel in _BGP_KERNELS:  # BGP results name the tunnels with BGP rows
+        names = {
+            col: [str(c) for c in result[col].cat.categories]
+            for col in s.TUNNEL_KEYS
+            if col in result.columns
+        }
+    else:
+        tunnels = ctx.tunnels
+        names = {col: [str(c) for c in tunnels[col].cat.categories] for col in s.TUNNEL_KEYS}
+    return result, names
 
 
 def _combine(results: list[tuple[pd.DataFrame, dict[str, list[str]]]]) -> pd.DataFrame:
@@ -311,6 +345,16 @@ def _combine(results: list[tuple[pd.DataFrame, dict[str, list[str]]]]) -> pd.Dat
         dtypes[col] = pd.CategoricalDtype(
             pd.Index(values, dtype=frames[0][col].cat.categories.dtype)
         )
+    # Other open categories (BGP prefixes, AS paths, next hops) hold the values of their
+    # rows, sorted: their union is the pandas result's.
+    for col in frames[0].columns:
+        kinds = [f[col].dtype for f in frames]
+        if col in dtypes or not all(isinstance(d, pd.CategoricalDtype) for d in kinds):
+            continue
+        if len({tuple(d.categories) for d in kinds}) > 1:
+            values = sorted({v for d in kinds for v in d.categories})
+            of = next((d.categories.dtype for d in kinds if len(d.categories)), None)
+            dtypes[col] = pd.CategoricalDtype(pd.Index(values, dtype=of))
     unified: list[pd.DataFrame] = []
     for r in frames:
         if len(r) or not unified:
@@ -331,6 +375,8 @@ def outages(
     end: Any = None,
     cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
     stale_after: Any = DEFAULT_STALE_AFTER,
+    routing: str = s.ROUTING_AUTO,
+    require_routes: bool = False,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.outages` of a Dask events table.
 
@@ -351,6 +397,10 @@ def outages(
     stale_after : str or pandas.Timedelta or None, default "1h"
         Longest silence a tunnel's state survives [s] (see
         :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
+    routing : {"auto", "ipsec"}, default "auto"
+        Reachability with BGP where it is logged, or IPsec alone (as the pandas path).
+    require_routes : bool, default False
+        With ``"auto"``, also require an accepted route while established.
 
     Returns
     -------
@@ -374,6 +424,8 @@ def outages(
         end=end,
         stale_after=stale_after,
         cause_lookback=cause_lookback,
+        routing=routing,
+        require_routes=require_routes,
     )
 
 
@@ -461,6 +513,8 @@ def availability(
     start: Any = None,
     end: Any = None,
     stale_after: Any = DEFAULT_STALE_AFTER,
+    routing: str = s.ROUTING_AUTO,
+    require_routes: bool = False,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.availability` of a Dask events table.
 
@@ -481,6 +535,10 @@ def availability(
     stale_after : str or pandas.Timedelta or None, default "1h"
         Longest silence a tunnel's state survives [s] (see
         :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
+    routing : {"auto", "ipsec"}, default "auto"
+        Reachability with BGP where it is logged, or IPsec alone (as the pandas path).
+    require_routes : bool, default False
+        With ``"auto"``, also require an accepted route while established.
 
     Returns
     -------
@@ -498,4 +556,135 @@ def availability(
         start=start,
         end=end,
         stale_after=stale_after,
+        routing=routing,
+        require_routes=require_routes,
     )
+
+
+# --- BGP ----------------------------------------------------------------------------------------
+def bgp_sessions(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.bgp_sessions` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.bgp_sessions`.
+    """
+    start, end = _window(ddf, start, end)
+    return _apply(ddf, _bgp_sessions, start=start, end=end)
+
+
+def bgp_flaps(
+    ddf: dd.DataFrame,
+    *,
+    start: Any = None,
+    end: Any = None,
+    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
+) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.bgp_flaps` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first.
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.bgp_flaps`.
+    """
+    start, end = _window(ddf, start, end)
+    return _apply(ddf, _bgp_flaps, start=start, end=end, cause_lookback=cause_lookback)
+
+
+def bgp_outages(
+    ddf: dd.DataFrame,
+    *,
+    min_duration: Any = None,
+    start: Any = None,
+    end: Any = None,
+    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
+) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.bgp_outages` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    min_duration : str or pandas.Timedelta, optional
+        Shortest BGP outage to report [s].
+    start, end : pandas.Timestamp or str, optional
+        The window; when not given it is computed from the data first.
+    cause_lookback : str or pandas.Timedelta, default "120s"
+        Look-back for the cause [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.bgp_outages`.
+    """
+    start, end = _window(ddf, start, end)
+    return _apply(
+        ddf,
+        _bgp_outages,
+        min_duration=min_duration,
+        start=start,
+        end=end,
+        cause_lookback=cause_lookback,
+    )
+
+
+def routes(ddf: dd.DataFrame, *, at: Any = None) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.routes` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    at : pandas.Timestamp or str, optional
+        The instant (UTC); default after the last record.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.routes`.
+    """
+    return _apply(ddf, _routes, at=at)
+
+
+def route_events(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Return :func:`vpnlog_analytics.route_events` of a Dask events table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Events, e.g. from :func:`read_events`.
+    start, end : pandas.Timestamp or str, optional
+        Only changes with ``start <= time < end``; default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`vpnlog_analytics.route_events`.
+    """
+    return _apply(ddf, _route_changes, changes_start=start, changes_end=end)
+
+
+def _route_changes(events: Any, changes_start: Any = None, changes_end: Any = None) -> pd.DataFrame:
+    # start/end of route_events filter the changes; they are not the kernel's window.
+    return _route_events(events, start=changes_start, end=changes_end)
+
+
+#: Kernels whose results name the tunnels with BGP rows (not those with tunnel rows).
+_BGP_KERNELS: Final = frozenset({_bgp_sessions, _bgp_flaps, _bgp_outages, _routes, _route_changes})

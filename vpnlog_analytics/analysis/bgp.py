@@ -359,12 +359,25 @@ def bgp_outages(
     return outage_table(bgp_context(events, start, end, cause_lookback), min_duration)
 
 
+def _used_sorted(column: pd.Series) -> pd.Series:
+    """Return a categorical column with the values it holds as categories, sorted.
+
+    Results then do not depend on which other rows were loaded with them (the same
+    table split by connection, as on Dask, gives the same categories).
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    used = column.cat.remove_unused_categories()
+    return used.cat.reorder_categories(sorted(used.cat.categories))
+
+
 def _attributes(events: pd.DataFrame, pos: np.ndarray) -> dict[str, object]:
-    return {c: events[c].take(pos).reset_index(drop=True) for c in ROUTE_ATTRIBUTES}
+    return {c: _used_sorted(events[c].take(pos).reset_index(drop=True)) for c in ROUTE_ATTRIBUTES}
 
 
-def _prefix_column(rt: k.Routes, idx: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(rt.prefix[idx], categories=rt.prefix_names)
+def _prefix_column(rt: k.Routes, idx: np.ndarray) -> pd.Series:
+    column = pd.Series(pd.Categorical.from_codes(rt.prefix[idx], categories=rt.prefix_names))
+    return _used_sorted(column)
 
 
 def routes(events: EventsLike, *, at: TimeLike = None) -> pd.DataFrame:
