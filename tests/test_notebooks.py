@@ -136,10 +136,11 @@ def test_notebook_shows_how_to_switch_to_fetch_logs(name: str) -> None:
 def test_explore_notebook(executed: dict[str, Any], workspace: tuple[Path, Path]) -> None:
     nb = executed["01_explore"]
     text = output_text(nb)
-    assert "119,421 records from 2026-10-01 to 2026-10-31 UTC, 3,898 duplicates dropped" in text
+    assert "159,267 records from 2026-10-01 to 2026-10-31 UTC, 5,155 duplicates dropped" in text
     # The summary and the worst day, in readable units.
     assert "vpn-2a7c306a956842b51" in text and "99.132.156.33" in text
-    assert "worst day: 2026-10-21, vpn-2a7c306a956842b51 down from 09:43:18 to 10:00:23" in text
+    # c4's 25 minutes with BGP shut down on both tunnels (IPsec up), then c1's 17 minutes
+    assert "worst day: 2026-10-23, vpn-4526a2d74acc68770 down from 10:17:42 to 10:42:42" in text
     assert "17 min 05 s" in text
     mimes = mimetypes(nb)
     assert WIDGET_MIME in mimes, "the explorer did not display"
