@@ -56,7 +56,7 @@ import pandas as pd
 from .. import catalog
 from .. import schema as s
 from ..errors import OptionError
-from ..options import DEFAULT_CAUSE_LOOKBACK, check_choice
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, check_choice
 from . import _bgp as k
 from ._columns import CAUSE, CAUSE_EVENTS, DOWNTIME, DURATION, END, ONGOING, START, STATE
 from ._context import Context, EventsLike, context, durations, times
@@ -120,12 +120,13 @@ def bgp_context(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> BgpContext:
     """Validate the table and options, then build the tunnel states and BGP sessions.
 
     Built once per prepared :class:`~vpnlog_analytics.analysis.Context` and kept on it.
     """
-    ctx = context(events, start, end, cause_lookback)
+    ctx = context(events, start, end, cause_lookback, stale_after=stale_after)
     cached = ctx.__dict__.get(_CACHE)
     if isinstance(cached, BgpContext):
         return cached
@@ -190,7 +191,11 @@ def _fsm_names(codes: np.ndarray) -> pd.Categorical:
 
 
 def bgp_sessions(
-    events: EventsLike, *, start: TimeLike = None, end: TimeLike = None
+    events: EventsLike,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every BGP session's state as consecutive intervals within the window.
 
@@ -209,6 +214,9 @@ def bgp_sessions(
         The events table (DESIGN.md section 2), or a prepared context; not modified.
     start, end : pandas.Timestamp or str, optional
         The analysis window, tz-aware or UTC strings; default the span of the table.
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        The tunnel's IPsec state holds at most this long after a record (see
+        :func:`tunnel_states`); while it is unknown, so is the BGP state.
 
     Returns
     -------
@@ -222,7 +230,7 @@ def bgp_sessions(
     --------
     >>> bgp_sessions(events).query("state == 'not_established'")  # doctest: +SKIP
     """
-    bc = bgp_context(events, start, end)
+    bc = bgp_context(events, start, end, stale_after=stale_after)
     ss = bc.sessions
     keep, st, en = _clip(ss.start, ss.end, bc.window)
     return pd.DataFrame(
@@ -244,6 +252,7 @@ def bgp_flaps(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every BGP flap: each time a session went from established to not, in the window.
 
@@ -258,6 +267,9 @@ def bgp_flaps(
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before the flap an error record may be to count as its cause [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        The tunnel's IPsec state holds at most this long after a record (see
+        :func:`tunnel_states`); while it is unknown, so is the BGP state.
 
     Returns
     -------
@@ -270,7 +282,7 @@ def bgp_flaps(
     --------
     >>> bgp_flaps(events).groupby("cause").size()  # doctest: +SKIP
     """
-    bc = bgp_context(events, start, end, cause_lookback)
+    bc = bgp_context(events, start, end, cause_lookback, stale_after)
     o = bc.sessions.outages
     lo, hi = bc.window
     f = np.nonzero(o.flap & (o.start >= lo) & (o.start < hi))[0]
@@ -324,6 +336,7 @@ def bgp_outages(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the BGP outages of every tunnel: maximal intervals not established.
 
@@ -344,6 +357,9 @@ def bgp_outages(
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
+    stale_after : str or pandas.Timedelta or None, default "1h"
+        The tunnel's IPsec state holds at most this long after a record (see
+        :func:`tunnel_states`); while it is unknown, so is the BGP state.
 
     Returns
     -------
@@ -356,7 +372,8 @@ def bgp_outages(
     --------
     >>> bgp_outages(events).query("ipsec_up_time > '5min'")  # doctest: +SKIP
     """
-    return outage_table(bgp_context(events, start, end, cause_lookback), min_duration)
+    bc = bgp_context(events, start, end, cause_lookback, stale_after)
+    return outage_table(bc, min_duration)
 
 
 def _used_sorted(column: pd.Series) -> pd.Series:
