@@ -202,6 +202,7 @@ def test_explorer_in_jupyterlab(lab: tuple[str, str]) -> None:
             assert titles == [
                 "Timeline",
                 "Outages",
+                "BGP",
                 "Flaps",
                 "Rekey collisions",
                 "Diagnosis",
