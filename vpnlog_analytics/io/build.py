@@ -429,7 +429,8 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     reason_row = reason_u[rows.gu]
 
     t = rows.head.copy()
-    need = t == NAT
+    # A record whose body repeats event_timestamp after the cut-off head: the last wins.
+    need = (t == NAT) | parsed.has_ts_key()[rows.gu]
     if need.any():
         t[need] = _record_times(parsed)[rows.gu[need]]
         need = t == NAT
