@@ -330,13 +330,17 @@ def _parse_json_fast(records: list[bytes]) -> ParsedRecords | None:
         for i in np.flatnonzero(np.asarray(col.is_valid().to_numpy(zero_copy_only=False))):
             out.unknown_keys.append((int(i), key))
     _check_required(out)
-    # A null event_timestamp is either absent or written as null: only the latter beats a
-    # cut-off head (see ParsedRecords.ts_key); let the per-record parser tell those apart.
-    ts = out.columns["event_timestamp"]
-    maybe = np.flatnonzero(
-        np.asarray(ts.is_null(), dtype=bool)
-        & np.array([b'"event_timestamp"' in r for r in records], dtype=bool)
-    )
+    # A null is either an absent key or a key written with null, and the two differ for
+    # event_timestamp (only a present one beats a cut-off head, see ParsedRecords.ts_key)
+    # and for unknown keys (counted when present). Let the per-record parser tell them
+    # apart wherever the key's name (or any escape that could spell it) is in the text.
+    maybe = np.zeros(len(records), dtype=bool)
+    for key in ("event_timestamp", *extra):
+        null = np.asarray(table.column(key).is_null(), dtype=bool)
+        if null.any():
+            name = json.dumps(key, ensure_ascii=False).encode()
+            maybe |= null & np.array([name in r or b"\\" in r for r in records], dtype=bool)
+    maybe = np.flatnonzero(maybe)
     if len(maybe):
         again = set(maybe.tolist())
         out.bad = [b for b in out.bad if b[0] not in again]
@@ -410,14 +414,14 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
             if key not in _KNOWN:
                 out.unknown_keys.append((i, key))
         msg = obj.get("message")
-        if "resource_id" in obj or isinstance(msg, dict):
+        if obj.get("resource_id") is not None or isinstance(msg, dict):
             out.kind[i] = KIND_BGP
             m = msg if isinstance(msg, dict) else {"details": msg}
             for key in BGP_MESSAGE_KEYS:
                 rows[key if key != "details" else "details"][i] = m.get(key)
             if obj.get("type") is None:
                 out.bad.append((i, "missing_fields", "BGP record without 'type'"))
-        elif not any(k in obj for k in ("details", "ike_phase1_state", "ike_phase2_state")):
+        elif all(obj.get(k) is None for k in ("details", "ike_phase1_state", "ike_phase2_state")):
             out.bad.append((i, "missing_fields", "record has no details and no phase states"))
             continue
         ts = obj.get("event_timestamp")
