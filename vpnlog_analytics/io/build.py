@@ -170,8 +170,8 @@ def _where_literal(arr: pa.Array, literal: str | None, fn: Any, default: pa.Arra
     return pc.replace_with_mask(default, mask, fn(pc.filter(arr, mask)))
 
 
-def _template(details: pa.Array) -> pa.Array:
-    """Templates of distinct messages, computed once per skeleton group."""
+def _skeleton(details: pa.Array) -> pa.Array:
+    """Skeletons of distinct messages (one regex pass): variable parts become ``#`` + kind."""
     shield, repl, literal = catalog.TEMPLATE_RULES[0]
     skeleton = _where_literal(
         details,
@@ -179,17 +179,9 @@ def _template(details: pa.Array) -> pa.Array:
         lambda a: pc.replace_substring_regex(a, pattern=shield, replacement=repl),
         details,
     )
-    skeleton = pc.replace_substring_regex(
-        skeleton, pattern=catalog.SKELETON_PATTERN, replacement="#"
+    return pc.replace_substring_regex(
+        skeleton, pattern=catalog.SKELETON_PATTERN, replacement=catalog.SKELETON_REPLACEMENT
     )
-    codes = pc.dictionary_encode(skeleton).indices.to_numpy(zero_copy_only=False)
-    groups, first = np.unique(codes, return_index=True)
-    if len(groups) == len(details):
-        return _template_all(details)
-    reps = _template_all(details.take(pa.array(first)))
-    lookup = np.empty(int(groups.max()) + 1 if len(groups) else 0, dtype=np.int64)
-    lookup[groups] = np.arange(len(groups))
-    return reps.take(pa.array(lookup[codes]))
 
 
 def _template_all(details: pa.Array) -> pa.Array:
@@ -204,11 +196,60 @@ def _template_all(details: pa.Array) -> pa.Array:
     return out
 
 
-def _extract(details: pa.Array, patterns: tuple[str, ...]) -> pa.Array:
-    # One RE2 pass per pattern: these short patterns are cheaper than a literal prefilter.
+#: Literals every match of an extraction pattern contains and the skeleton keeps (a
+#: gateway id in the skeleton is ``#c``): a group of messages whose skeleton holds none
+#: of them holds no match, so the pattern runs only on the groups that may. Keyed by the
+#: pattern itself: a pattern changed in the catalogue and not here runs on every message.
+_GATES: dict[str, tuple[str, ...]] = {
+    r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)": ("SPI:",),
+    r"\(id=(?P<v>\d+)\)": ("(id=",),
+    r"after (?P<v>\d+) retransmits": (" retransmits",),
+    r"(?P<v>cgw-[0-9a-fA-F]+)": ("#c", "cgw-"),
+    r"cgw:\s*(?P<v>[^\s,;]+)": ("cgw:",),
+    r"sequence number (?P<v>\d+)": ("sequence number ",),
+}
+
+
+def _extract(
+    details: pa.Array, group: np.ndarray, skeletons: pa.Array, patterns: tuple[str, ...]
+) -> pa.Array:
+    """Extract a parameter from the messages whose group may hold it (first match wins).
+
+    Parameters
+    ----------
+    details : pyarrow.StringArray
+        Distinct messages.
+    group : numpy.ndarray
+        Per message, its skeleton group (index into ``skeletons``).
+    skeletons : pyarrow.StringArray
+        The distinct skeletons.
+    patterns : tuple of str
+        RE2 patterns with one group ``v``, tried in order.
+
+    Returns
+    -------
+    pyarrow.StringArray
+        The value per message, null where no pattern matches.
+    """
     out: pa.Array = pa.nulls(len(details), pa.string())
     for pattern in patterns:
-        out = pc.coalesce(out, pc.struct_field(pc.extract_regex(details, pattern), "v"))
+        gates = _GATES.get(pattern)
+        if gates is None:
+            rows = np.arange(len(details))
+        else:
+            may = np.zeros(len(skeletons), dtype=bool)
+            for literal in gates:
+                may |= np.asarray(pc.match_substring(skeletons, literal), dtype=bool)
+            rows = np.flatnonzero(may[group]) if may.any() else np.zeros(0, np.int64)
+        if not len(rows):
+            continue
+        sub = details if len(rows) == len(details) else details.take(pa.array(rows))
+        got = pc.struct_field(pc.extract_regex(sub, pattern), "v")
+        if len(rows) < len(details):
+            where = np.full(len(details), -1, dtype=np.int64)
+            where[rows] = np.arange(len(rows))
+            got = got.take(pa.array(where, mask=where < 0))
+        out = pc.coalesce(out, got)
     return out
 
 
@@ -227,14 +268,24 @@ class _Classified:
     spis: pa.Array
     request_id: np.ndarray  # int64, -1 = NA
     retry_count: np.ndarray  # int64, -1 = NA
-    dpd_sequence: np.ndarray  # int64, -1 = NA
     cgw: np.ndarray
     cgws: pa.Array
+    dpd_sequence: np.ndarray  # int64, -1 = NA
 
 
 def _classify(parsed: ParsedRecords) -> _Classified:
+    """Classify distinct records: cost by template, not by distinct message.
+
+    One regex pass makes the skeleton of every distinct message; the template and the
+    catalogue rule are computed once per skeleton group, and each parameter pattern runs
+    only on the messages of the groups that can hold it (:data:`_GATES`).
+    """
     detail_u, darr = _dict_codes(parsed.columns["details"])
-    tmpl_d, templates = _dict_codes(_template(darr))
+    group, skeletons = _dict_codes(_skeleton(darr))
+    groups, first = np.unique(group, return_index=True)
+    # groups are 0..k-1 (dictionary codes) and every message has one
+    group_tmpl, templates = _dict_codes(_template_all(darr.take(pa.array(first))))
+    tmpl_d = group_tmpl[group] if len(group) else np.zeros(0, np.int64)
     template_list = templates.to_pylist()
     names = {name: i for i, name in enumerate(catalog.EVENT_NAMES)}
     unknown = names[catalog.UNKNOWN]
@@ -258,11 +309,15 @@ def _classify(parsed: ParsedRecords) -> _Classified:
             name = catalog.ROUTE_STATUS_EVENTS.get(str(status[row]).upper())
             if name is not None:
                 event[row] = names[name]
-    spi_d, spis = _dict_codes(_extract(darr, catalog.EXTRACT_PATTERNS["spi"]))
-    cgw_d, cgws = _dict_codes(_extract(darr, catalog.EXTRACT_PATTERNS["cgw"]))
+
+    def extract(col: str) -> pa.Array:
+        return _extract(darr, group, skeletons, catalog.EXTRACT_PATTERNS[col])
+
+    spi_d, spis = _dict_codes(extract("spi"))
+    cgw_d, cgws = _dict_codes(extract("cgw"))
 
     def num(col: str) -> np.ndarray:
-        got = pc.cast(_extract(darr, catalog.EXTRACT_PATTERNS[col]), pa.int64())
+        got = pc.cast(extract(col), pa.int64())
         return np.asarray(got.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     def per_u(d_level: np.ndarray) -> np.ndarray:
@@ -281,9 +336,9 @@ def _classify(parsed: ParsedRecords) -> _Classified:
         spis=spis,
         request_id=per_u(num("request_id")),
         retry_count=per_u(num("retry_count")),
-        dpd_sequence=per_u(num("dpd_sequence")),
         cgw=per_u(cgw_d),
         cgws=cgws,
+        dpd_sequence=per_u(num("dpd_sequence")),
     )
 
 
