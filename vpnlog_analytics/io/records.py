@@ -150,10 +150,8 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
     json_idx = np.flatnonzero(is_json & ~canonical)
     if len(json_idx):
         sub_list = [v.encode() for v in text.take(pa.array(json_idx)).to_pylist()]
-        part = _parse_json_fast(sub_list)
-        if part is None:
-            part = _parse_json_python(sub_list)
-        _scatter(parsed, part, json_idx)
+        general = _parse_json_fast(sub_list)
+        _scatter(parsed, general or _parse_json_python(sub_list), json_idx)
     text_idx = np.flatnonzero(~is_json & valid)
     if len(text_idx):
         where = np.zeros(n, dtype=bool)
