@@ -132,9 +132,9 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
     for i in np.flatnonzero(~valid):
         parsed.bad.append((int(i), "bad_encoding", "not valid UTF-8 text"))
     # JSON allows only these four as whitespace around a value
-    jtext = pc.utf8_trim(text, " \t\r\n")
-    is_json = _np_bool(pc.starts_with(jtext, "{")) & valid
-    text = pc.if_else(pa.array(is_json), jtext, pc.utf8_trim_whitespace(text))
+    raw_text = text
+    text = pc.utf8_trim(text, " \t\r\n")
+    is_json = _np_bool(pc.starts_with(text, "{")) & valid
     canonical = is_json & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
     close = np.asarray(pc.find_substring(text, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
     canonical &= close >= 0
@@ -154,9 +154,13 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
         _scatter(parsed, general or _parse_json_python(sub_list), json_idx)
     text_idx = np.flatnonzero(~is_json & valid)
     if len(text_idx):
-        where = np.zeros(n, dtype=bool)
-        where[text_idx] = True
-        parsed.columns["details"] = pc.if_else(pa.array(where), text, parsed.columns["details"])
+        # a text line: its message without any (Unicode) blanks around it
+        where = np.full(n, -1, dtype=np.int64)
+        where[text_idx] = np.arange(len(text_idx))
+        lines = pc.utf8_trim_whitespace(raw_text.take(pa.array(text_idx)))
+        parsed.columns["details"] = pc.coalesce(
+            parsed.columns["details"], lines.take(pa.array(where, mask=where < 0))
+        )
         parsed.kind[text_idx] = KIND_TEXT
     _normalise_states(parsed)
     return parsed
