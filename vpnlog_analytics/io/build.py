@@ -317,7 +317,10 @@ def _classify(parsed: ParsedRecords) -> _Classified:
     cgw_d, cgws = _dict_codes(extract("cgw"))
 
     def num(col: str) -> np.ndarray:
-        got = pc.cast(extract(col), pa.int64())
+        digits = extract(col)
+        # more digits than an int64 holds: keep the value's start, flagged as out of range
+        long = pc.fill_null(pc.greater(pc.utf8_length(digits), 18), False)
+        got = pc.cast(pc.if_else(long, "9" * 18, digits), pa.int64())
         return np.asarray(got.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     def per_u(d_level: np.ndarray) -> np.ndarray:
@@ -334,12 +337,16 @@ def _classify(parsed: ParsedRecords) -> _Classified:
         templates=templates,
         spi=per_u(spi_d),
         spis=spis,
-        request_id=per_u(num("request_id")),
-        retry_count=per_u(num("retry_count")),
+        request_id=_in_range_u(per_u(num("request_id")), s.REQUEST_ID, parsed),
+        retry_count=_in_range_u(per_u(num("retry_count")), s.RETRY_COUNT, parsed),
         cgw=per_u(cgw_d),
         cgws=cgws,
-        dpd_sequence=per_u(num("dpd_sequence")),
+        dpd_sequence=_in_range_u(per_u(num("dpd_sequence")), s.DPD_SEQUENCE, parsed),
     )
+
+
+def _in_range_u(values: np.ndarray, name: str, parsed: ParsedRecords) -> np.ndarray:
+    return _in_range(values, values >= 0, name, parsed)
 
 
 def _record_times(parsed: ParsedRecords) -> np.ndarray:
@@ -413,13 +420,31 @@ _FIXED = (
 _UNSORTED = (s.DETAILS, s.TEMPLATE, s.SPI)
 _FLAGS = (s.DPD_ENABLED, s.NAT_T_DETECTED, s.TUNNEL_UP)
 _INTS = {
-    s.REQUEST_ID: np.int64,
-    s.RETRY_COUNT: np.int16,
-    s.DPD_SEQUENCE: np.int64,
-    s.BGP_LOCAL_PREF: np.int64,
-    s.BGP_MED: np.int64,
-    s.BGP_WEIGHT: np.int64,
+    name: s.events_dtypes()[name].numpy_dtype  # type: ignore[attr-defined]
+    for name in (
+        s.REQUEST_ID,
+        s.RETRY_COUNT,
+        s.DPD_SEQUENCE,
+        s.BGP_LOCAL_PREF,
+        s.BGP_MED,
+        s.BGP_WEIGHT,
+    )
 }
+
+
+def _in_range(
+    values: np.ndarray, valid: np.ndarray, name: str, parsed: ParsedRecords
+) -> np.ndarray:
+    """Return per distinct record the value, or -1 where absent or outside the dtype.
+
+    A value that does not fit (a negative or too large number) is not silently lost: it
+    is counted in ``unrecognised_values`` as ``column=value``.
+    """
+    info = np.iinfo(_INTS[name])
+    bad = valid & ((values < max(info.min, 0)) | (values > info.max))
+    for i in np.flatnonzero(bad):
+        parsed.unrecognised.append((int(i), f"{name}={int(values[i])}"))
+    return np.where(valid & ~bad, values, -1)
 
 
 @dataclass
@@ -534,9 +559,10 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     aspath_c, aspaths = _dict_codes(parsed.columns["asPath"])
     nexthop_c, nexthops = _dict_codes(parsed.columns["nextHopIp"])
 
-    def ints(col: str) -> np.ndarray:
-        values = parsed.columns[col].fill_null(-1).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=np.int64)
+    def ints(col: str, name: str) -> np.ndarray:
+        arr = parsed.columns[col]
+        values = np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _in_range(values, np.asarray(arr.is_valid(), dtype=bool), name, parsed)
 
     per_u: dict[str, np.ndarray] = {
         s.LOG_TYPE: log_type,
@@ -560,9 +586,9 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.BGP_PREFIX: prefix_c,
         s.BGP_AS_PATH: aspath_c,
         s.BGP_NEXT_HOP_IP: nexthop_c,
-        s.BGP_LOCAL_PREF: ints("localPref"),
-        s.BGP_MED: ints("med"),
-        s.BGP_WEIGHT: ints("weight"),
+        s.BGP_LOCAL_PREF: ints("localPref", s.BGP_LOCAL_PREF),
+        s.BGP_MED: ints("med", s.BGP_MED),
+        s.BGP_WEIGHT: ints("weight", s.BGP_WEIGHT),
     }
     # Rows keep only the index of their distinct record: every column is taken per row
     # once, at the merge, after duplicates and order are known.

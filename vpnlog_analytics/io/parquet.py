@@ -105,10 +105,8 @@ def arrow_schema() -> pa.Schema:
             typ = pa.dictionary(pa.int32(), pa.string())
         elif isinstance(dtype, pd.BooleanDtype):
             typ = pa.bool_()
-        elif isinstance(dtype, pd.Int16Dtype):
-            typ = pa.int16()
-        else:
-            typ = pa.int64()
+        else:  # a nullable integer of its own width
+            typ = pa.from_numpy_dtype(dtype.numpy_dtype)  # type: ignore[attr-defined]
         fields.append(pa.field(name, typ))
     return pa.schema(fields)
 
@@ -494,11 +492,24 @@ def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "so
 def _types_mapper(typ: pa.DataType) -> Any:
     if typ == pa.bool_():
         return pd.BooleanDtype()
-    if typ == pa.int64():
-        return pd.Int64Dtype()
-    if typ == pa.int16():
-        return pd.Int16Dtype()
+    if pa.types.is_integer(typ):  # the nullable integer of the same width
+        return _NULLABLE.get(np.dtype(typ.to_pandas_dtype()))
     return None
+
+
+_NULLABLE = {
+    np.dtype(d.type): d
+    for d in (
+        pd.Int8Dtype(),
+        pd.Int16Dtype(),
+        pd.Int32Dtype(),
+        pd.Int64Dtype(),
+        pd.UInt8Dtype(),
+        pd.UInt16Dtype(),
+        pd.UInt32Dtype(),
+        pd.UInt64Dtype(),
+    )
+}
 
 
 def read_parquet(
