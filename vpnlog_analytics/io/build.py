@@ -320,7 +320,7 @@ def _classify(parsed: ParsedRecords) -> _Classified:
         digits = extract(col)
         # more digits than an int64 holds: keep the value's start, flagged as out of range
         long = pc.fill_null(pc.greater(pc.utf8_length(digits), 18), False)
-        got = pc.cast(pc.if_else(long, "9" * 18, digits), pa.int64())
+        got = pc.cast(pc.if_else(long, str(_LONG), digits), pa.int64())
         return np.asarray(got.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     def per_u(d_level: np.ndarray) -> np.ndarray:
@@ -343,6 +343,10 @@ def _classify(parsed: ParsedRecords) -> _Classified:
         cgws=cgws,
         dpd_sequence=_in_range_u(per_u(num("dpd_sequence")), s.DPD_SEQUENCE, parsed),
     )
+
+
+#: Stands for an extracted number of more than 18 digits (beyond int64).
+_LONG = 10**18 - 1
 
 
 def _in_range_u(values: np.ndarray, name: str, parsed: ParsedRecords) -> np.ndarray:
@@ -443,7 +447,9 @@ def _in_range(
     info = np.iinfo(_INTS[name])
     bad = valid & ((values < max(info.min, 0)) | (values > info.max))
     for i in np.flatnonzero(bad):
-        parsed.unrecognised.append((int(i), f"{name}={int(values[i])}"))
+        value = int(values[i])
+        text = "(more than 18 digits)" if value == _LONG else str(value)
+        parsed.unrecognised.append((int(i), f"{name}={text}"))
     return np.where(valid & ~bad, values, -1)
 
 
