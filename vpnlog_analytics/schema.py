@@ -213,7 +213,7 @@ def events_dtypes() -> dict[str, object]:
         # BGP LOCAL_PREF and MED (RFC 4271); a weight is 16-bit. Values that do not fit
         # are NA and counted in attrs["unrecognised_values"].
         REQUEST_ID: pd.UInt32Dtype(),
-        RETRY_COUNT: pd.Int16Dtype(),
+        RETRY_COUNT: pd.UInt8Dtype(),  # a count of DPD retransmits
         CGW: _cat(),
         # the sequence number of a DPD keep-alive request or ACK (NAT-T tunnels)
         DPD_SEQUENCE: pd.Int64Dtype(),
