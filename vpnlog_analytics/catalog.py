@@ -665,16 +665,10 @@ TEMPLATE_RULES: Final = (
     (r"\bPhase_(\d)", r"Phase \1", "Phase_"),
 )
 
-#: Messages equal after this replacement (with "Phase 1/2" shielded as above) share one
-#: template, so templates are computed once per such group: real logs differ mostly in
-#: SPIs, request ids, sequence numbers and byte counts. Each variable part becomes ``#``
-#: plus its kind (``#c`` gateway id, ``#v`` connection id, ``#.`` IPv4 address, ``#x``
-#: hex value, ``#`` number), so messages of one group agree on what stands where.
-SKELETON_PATTERN: Final = (
-    r"\b(c)gw-[0-9a-fA-F]+\b|\b(v)pn-[0-9a-fA-F]+\b"
-    r"|\b\d{1,3}(\.)\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d{1,2})?\b|\b0(x)[0-9a-fA-F]+\b|\b\d+\b"
-)
-SKELETON_REPLACEMENT: Final = r"#\1\2\3\4"
+#: Messages equal after this replacement (ids, hex values and numbers made ``#``, with
+#: "Phase 1/2" shielded as above) share one template, so templates are computed once per
+#: such group: real logs differ mostly in SPIs, request ids and byte counts.
+SKELETON_PATTERN: Final = r"\bcgw-[0-9a-fA-F]+\b|\bvpn-[0-9a-fA-F]+\b|\b0x[0-9a-fA-F]+\b|\b\d+\b"
 
 #: Parameters extracted from messages: column -> RE2 patterns, each with one group ``v``;
 #: the first pattern that matches a message gives the value.

@@ -48,13 +48,10 @@ class _Rows:
 
 def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, pa.Array]:
     offsets = np.concatenate(([0], np.cumsum([len(p.uniques) for p in prepared])))
-    all_u = pa.concat_arrays([p.uniques.cast(pa.binary()) for p in prepared])
-    if len(prepared) > 1:
-        enc = pc.dictionary_encode(all_u)
-        gmap = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        uniques = enc.dictionary
-    else:
-        gmap, uniques = np.arange(len(all_u)), all_u
+    # Records of different files seldom repeat (their messages name the tunnel): the
+    # distinct records of each batch are parsed as they are, not encoded once more.
+    uniques = pa.concat_arrays([p.uniques.cast(pa.binary()) for p in prepared])
+    gmap = np.arange(len(uniques))
 
     streams: dict[str | None, int] = {}
     groups: dict[str | None, int] = {}
@@ -171,7 +168,7 @@ def _where_literal(arr: pa.Array, literal: str | None, fn: Any, default: pa.Arra
 
 
 def _skeleton(details: pa.Array) -> pa.Array:
-    """Skeletons of distinct messages (one regex pass): variable parts become ``#`` + kind."""
+    """Skeletons of distinct messages (one regex pass): ids, hex values, numbers -> ``#``."""
     shield, repl, literal = catalog.TEMPLATE_RULES[0]
     skeleton = _where_literal(
         details,
@@ -179,9 +176,7 @@ def _skeleton(details: pa.Array) -> pa.Array:
         lambda a: pc.replace_substring_regex(a, pattern=shield, replacement=repl),
         details,
     )
-    return pc.replace_substring_regex(
-        skeleton, pattern=catalog.SKELETON_PATTERN, replacement=catalog.SKELETON_REPLACEMENT
-    )
+    return pc.replace_substring_regex(skeleton, pattern=catalog.SKELETON_PATTERN, replacement="#")
 
 
 def _template_all(details: pa.Array) -> pa.Array:
@@ -196,33 +191,34 @@ def _template_all(details: pa.Array) -> pa.Array:
     return out
 
 
-#: Literals every match of an extraction pattern contains and the skeleton keeps (a
-#: gateway id in the skeleton is ``#c``): a group of messages whose skeleton holds none
-#: of them holds no match, so the pattern runs only on the groups that may. Keyed by the
-#: pattern itself: a pattern changed in the catalogue and not here runs on every message.
+#: Literals every match of an extraction pattern contains and the template keeps (a
+#: gateway id there is ``<cgw>``): the messages of a template that holds none of them
+#: hold no match, so each pattern runs only on the messages of the templates that carry
+#: its parameter. Keyed by the pattern itself: a pattern changed in the catalogue and not
+#: here runs on every message.
 _GATES: dict[str, tuple[str, ...]] = {
     r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)": ("SPI:",),
     r"\(id=(?P<v>\d+)\)": ("(id=",),
     r"after (?P<v>\d+) retransmits": (" retransmits",),
-    r"(?P<v>cgw-[0-9a-fA-F]+)": ("#c", "cgw-"),
+    r"(?P<v>cgw-[0-9a-fA-F]+)": ("<cgw>", "cgw-"),
     r"cgw:\s*(?P<v>[^\s,;]+)": ("cgw:",),
     r"sequence number (?P<v>\d+)": ("sequence number ",),
 }
 
 
 def _extract(
-    details: pa.Array, group: np.ndarray, skeletons: pa.Array, patterns: tuple[str, ...]
+    details: pa.Array, group: np.ndarray, templates: pa.Array, patterns: tuple[str, ...]
 ) -> pa.Array:
-    """Extract a parameter from the messages whose group may hold it (first match wins).
+    """Extract a parameter from the messages whose template carries it (first match wins).
 
     Parameters
     ----------
     details : pyarrow.StringArray
         Distinct messages.
     group : numpy.ndarray
-        Per message, its skeleton group (index into ``skeletons``).
-    skeletons : pyarrow.StringArray
-        The distinct skeletons.
+        Per message, its template (index into ``templates``).
+    templates : pyarrow.StringArray
+        The distinct templates.
     patterns : tuple of str
         RE2 patterns with one group ``v``, tried in order.
 
@@ -237,9 +233,9 @@ def _extract(
         if gates is None:
             rows = np.arange(len(details))
         else:
-            may = np.zeros(len(skeletons), dtype=bool)
+            may = np.zeros(len(templates), dtype=bool)
             for literal in gates:
-                may |= np.asarray(pc.match_substring(skeletons, literal), dtype=bool)
+                may |= np.asarray(pc.match_substring(templates, literal), dtype=bool)
             rows = np.flatnonzero(may[group]) if may.any() else np.zeros(0, np.int64)
         if not len(rows):
             continue
@@ -276,12 +272,14 @@ class _Classified:
 def _classify(parsed: ParsedRecords) -> _Classified:
     """Classify distinct records: cost by template, not by distinct message.
 
-    One regex pass makes the skeleton of every distinct message; the template and the
-    catalogue rule are computed once per skeleton group, and each parameter pattern runs
-    only on the messages of the groups that can hold it (:data:`_GATES`).
+    One regex pass makes the skeleton of every distinct message; messages of one
+    skeleton share one template (they differ only in ids, hex values and numbers), so the
+    template and the catalogue rule are computed once per skeleton, and each parameter
+    pattern runs only on the messages of the templates that carry its parameter
+    (:data:`_GATES`).
     """
     detail_u, darr = _dict_codes(parsed.columns["details"])
-    group, skeletons = _dict_codes(_skeleton(darr))
+    group, _ = _dict_codes(_skeleton(darr))
     groups, first = np.unique(group, return_index=True)
     # groups are 0..k-1 (dictionary codes) and every message has one
     group_tmpl, templates = _dict_codes(_template_all(darr.take(pa.array(first))))
@@ -311,7 +309,7 @@ def _classify(parsed: ParsedRecords) -> _Classified:
                 event[row] = names[name]
 
     def extract(col: str) -> pa.Array:
-        return _extract(darr, group, skeletons, catalog.EXTRACT_PATTERNS[col])
+        return _extract(darr, tmpl_d, templates, catalog.EXTRACT_PATTERNS[col])
 
     spi_d, spis = _dict_codes(extract("spi"))
     cgw_d, cgws = _dict_codes(extract("cgw"))
