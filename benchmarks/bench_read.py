@@ -89,7 +89,7 @@ def _all_distinct(messages: pd.Series) -> pd.Series:
     from vpnlog_analytics.simulate.keepalive import DPD_REQUEST, DPD_REQUEST_SEQ
 
     seen: set[str] = set()
-    fresh = 10_000_000_000  # 11 digits: no simulated number is that large
+    fresh = 3_000_000_000  # above every simulated id and sequence number, within 32 bits
     out = []
     for message in messages:
         rec = json.loads(message)

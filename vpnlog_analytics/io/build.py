@@ -548,7 +548,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     sel = np.flatnonzero(~bad)
     if not len(sel):
         return None
-    gu = rows.gu[sel]
+    gu = rows.gu[sel].astype(np.int32)
 
     cls = _classify(parsed)
     p1 = _fixed_codes(parsed.columns["ike_phase1_state"], s.STATES)
@@ -597,9 +597,9 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     # Rows keep only the index of their distinct record: every column is taken per row
     # once, at the merge, after duplicates and order are known.
     ucodes = {name: _narrow(values) for name, values in per_u.items()}
-    codes = {"ident": ident[sel]}
-    codes[s.LOG_STREAM] = rows.stream[sel].astype(np.int64)
-    codes[s.LOG_GROUP] = rows.group[sel].astype(np.int64)
+    codes = {"ident": ident[sel].astype(np.int32)}
+    codes[s.LOG_STREAM] = rows.stream[sel]
+    codes[s.LOG_GROUP] = rows.group[sel]
     cats: dict[str, Any] = {
         s.DETAILS: cls.details,
         s.TEMPLATE: cls.templates,
