@@ -127,43 +127,84 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
         malformed (index, reason, explanation).
     """
     n = len(records)
-    parsed = _empty(n)
     text, valid = _as_text(records)
-    for i in np.flatnonzero(~valid):
-        parsed.bad.append((int(i), "bad_encoding", "not valid UTF-8 text"))
-    # JSON allows only these four as whitespace around a value
-    raw_text = text
-    text = pc.utf8_trim(text, " \t\r\n")
-    is_json = _np_bool(pc.starts_with(text, "{")) & valid
-    canonical = is_json & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
-    close = np.asarray(pc.find_substring(text, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
-    canonical &= close >= 0
+    bad = [(int(i), "bad_encoding", "not valid UTF-8 text") for i in np.flatnonzero(~valid)]
+    # Records arrive with their line terminator; JSON allows " \t\r\n" around a value.
+    # Only those that do not start with "{" (text lines, leading blanks) are trimmed here.
+    starts = _np_bool(pc.starts_with(text, "{"))
+    is_json = starts & valid
+    other = np.flatnonzero(~starts & valid)
+    if len(other):
+        trimmed = pc.utf8_trim(text.take(pa.array(other)), " \t\r\n")
+        is_json[other[_np_bool(pc.starts_with(trimmed, "{"))]] = True
+    canonical = starts & valid & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
+    pieces: list[tuple[np.ndarray, ParsedRecords]] = []
     canon_idx = np.flatnonzero(canonical)
     if len(canon_idx):
         sub = text.take(pa.array(canon_idx)) if len(canon_idx) < n else text
-        part, exact = _parse_canonical(sub, close[canon_idx])
+        close = np.asarray(pc.find_substring(sub, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
+        found = close >= 0
+        part, exact = _parse_canonical(sub, np.where(found, close, len(_DETAILS_OPEN)))
+        exact &= found
         if not exact.all():
             part = _subset(part, exact)
             canonical[canon_idx[~exact]] = False
             canon_idx = canon_idx[exact]
-        _scatter(parsed, part, canon_idx)
+        pieces.append((canon_idx, part))
     json_idx = np.flatnonzero(is_json & ~canonical)
     if len(json_idx):
-        sub_list = [v.encode() for v in text.take(pa.array(json_idx)).to_pylist()]
+        sub_list = [
+            v.encode().strip(b" \t\r\n") for v in text.take(pa.array(json_idx)).to_pylist()
+        ]
         general = _parse_json_fast(sub_list)
-        _scatter(parsed, general or _parse_json_python(sub_list), json_idx)
+        pieces.append((json_idx, general or _parse_json_python(sub_list)))
     text_idx = np.flatnonzero(~is_json & valid)
     if len(text_idx):
         # a text line: its message without any (Unicode) blanks around it
-        where = np.full(n, -1, dtype=np.int64)
-        where[text_idx] = np.arange(len(text_idx))
-        lines = pc.utf8_trim_whitespace(raw_text.take(pa.array(text_idx)))
-        parsed.columns["details"] = pc.coalesce(
-            parsed.columns["details"], lines.take(pa.array(where, mask=where < 0))
-        )
-        parsed.kind[text_idx] = KIND_TEXT
+        lines = _empty(len(text_idx))
+        lines.columns["details"] = pc.utf8_trim_whitespace(text.take(pa.array(text_idx)))
+        lines.kind[:] = KIND_TEXT
+        pieces.append((text_idx, lines))
+    parsed = _assemble(n, pieces)
+    parsed.bad = bad + parsed.bad
     _normalise_states(parsed)
     return parsed
+
+
+def _assemble(n: int, pieces: list[tuple[np.ndarray, ParsedRecords]]) -> ParsedRecords:
+    """Put the parsed pieces (each with the positions it covers) into input order.
+
+    One take per column over all pieces; positions no piece covers (bad encodings) stay
+    null. A single piece covering every position in order is used as it is.
+    """
+    if len(pieces) == 1 and len(pieces[0][0]) == n:
+        idx, only = pieces[0]
+        if np.array_equal(idx, np.arange(n)):
+            return only
+    covered = sum(len(idx) for idx, _ in pieces)
+    if covered < n:
+        pieces = [*pieces, (np.zeros(0, np.int64), _empty(0))]
+    out = _empty(n)
+    if not pieces:
+        return out
+    pos = np.full(n, -1, dtype=np.int64)
+    first = 0
+    ts_key = np.zeros(n, dtype=bool)
+    for idx, piece in pieces:
+        pos[idx] = first + np.arange(len(idx))
+        out.kind[idx] = piece.kind
+        ts_key[idx] = piece.has_ts_key()
+        out.bad.extend((int(idx[i]), r, t) for i, r, t in piece.bad)
+        out.unknown_keys.extend((int(idx[i]), k) for i, k in piece.unknown_keys)
+        out.unrecognised.extend((int(idx[i]), v) for i, v in piece.unrecognised)
+        first += len(idx)
+    take = pa.array(pos, mask=pos < 0)
+    for name in out.columns:
+        arrays = [piece.columns[name] for _, piece in pieces]
+        typ = out.columns[name].type
+        out.columns[name] = pa.concat_arrays([a.cast(typ) for a in arrays]).take(take)
+    out.ts_key = ts_key
+    return out
 
 
 def _np_bool(arr: pa.Array) -> np.ndarray:
