@@ -278,7 +278,13 @@ def _classify(parsed: ParsedRecords) -> _Classified:
     pattern runs only on the messages of the templates that carry its parameter
     (:data:`_GATES`).
     """
-    detail_u, darr = _dict_codes(parsed.columns["details"])
+    # Distinct records are nearly distinct messages: work on the records' messages as they
+    # are (a message under two phase states is just classified twice); the merge makes
+    # the categories distinct.
+    details = parsed.columns["details"]
+    has = np.asarray(details.is_valid(), dtype=bool)
+    detail_u = np.where(has, np.cumsum(has) - 1, -1)
+    darr = details.filter(pa.array(has)) if not has.all() else details
     group, _ = _dict_codes(_skeleton(darr))
     groups, first = np.unique(group, return_index=True)
     # groups are 0..k-1 (dictionary codes) and every message has one
