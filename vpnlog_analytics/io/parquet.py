@@ -568,11 +568,20 @@ def read_parquet(
         if hi is not None:
             c = pads.field(s.TIME) < pa.scalar(hi.as_unit("ns"), pa.timestamp("ns", "UTC"))
             cond = c if cond is None else cond & c
-        table = data.to_table(columns=read_cols, filter=cond)
+
+        def fetch(cols: list[str]) -> pa.Table:
+            return data.to_table(columns=cols, filter=cond)
     else:
-        table = schema.empty_table().select(read_cols)
+
+        def fetch(cols: list[str]) -> pa.Table:
+            return schema.empty_table().select(cols)
+
     filtered = any(v is not None for v in (ids, lo, hi))
-    events = _to_events(table, wanted, compact=filtered)
+    try:
+        events = _to_events(fetch, wanted, compact=filtered)
+    except _Reordered:  # the scans disagree on the row order: read everything at once
+        whole = fetch(read_cols)
+        events = _to_events(lambda cols: whole.select(cols), wanted, compact=filtered)
     events.attrs = {"files_read": len(entries), "records": len(events)}
     return events
 
@@ -621,17 +630,31 @@ def _categories(
     return codes, (fast(index, False) if fast is not None else pd.CategoricalDtype(index))
 
 
-def _to_events(table: pa.Table, wanted: list[str], *, compact: bool) -> pd.DataFrame:
-    """Convert the Arrow table to the events table, sorted by tunnel then time.
+class _Reordered(Exception):
+    """Two scans of the same files gave their rows in different orders."""
 
-    Column by column, each Arrow column released once converted (peak memory: the
-    table and one converted copy, never two copies of the pandas table). Dictionary
-    columns become categoricals directly (the dictionaries of all files unified once), and
-    the rows are put in order with one take per column.
+
+#: Columns read per scan after the keys: the Arrow copy in memory is that many columns.
+_COLUMNS_PER_SCAN = 6
+
+
+def _to_events(fetch: Any, wanted: list[str], *, compact: bool) -> pd.DataFrame:
+    """Read the rows (``fetch(columns)`` scans) into the events table, by tunnel then time.
+
+    The key columns are read first (they give the order); the others a few at a time,
+    each Arrow column released once converted: the peak is the pandas table plus the
+    Arrow copy of a few columns, not of the whole table. Each later scan must return the
+    rows in the order of the first (checked on ``time``; else :class:`_Reordered`).
+    Dictionary columns become categoricals directly (the dictionaries of all files
+    unified once), and the rows are put in order with one take per column.
     """
     dtypes = s.events_dtypes()
-    columns = {name: table.column(name) for name in table.column_names}
-    del table
+    keys = fetch([s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME])
+    key_time = keys.column(s.TIME)
+    columns = {name: keys.column(name) for name in keys.column_names}
+    del keys
+    rest = [c for c in wanted if c not in columns]
+    scans = [rest[i : i + _COLUMNS_PER_SCAN] for i in range(0, len(rest), _COLUMNS_PER_SCAN)]
     codes: dict[str, tuple[np.ndarray, pd.CategoricalDtype]] = {}
     for key in (s.VPN_CONNECTION_ID, s.TUNNEL_IP):
         c, values = _dictionary_codes(columns.pop(key))
@@ -642,6 +665,13 @@ def _to_events(table: pa.Table, wanted: list[str], *, compact: bool) -> pd.DataF
     order = _order(codes[s.VPN_CONNECTION_ID][0], codes[s.TUNNEL_IP][0], t)
     out: dict[str, Any] = {}
     for name in wanted:
+        if name not in columns and name not in codes and name != s.TIME:
+            scan = next(group for group in scans if name in group)
+            table = fetch([*scan, s.TIME])
+            if table.num_rows != len(t) or not table.column(s.TIME).equals(key_time):
+                raise _Reordered
+            columns.update({c: table.column(c) for c in scan})
+            del table
         dtype = dtypes[name]
         if name == s.TIME:
             values = t if order is None else t[order]

@@ -153,9 +153,7 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
         pieces.append((canon_idx, part))
     json_idx = np.flatnonzero(is_json & ~canonical)
     if len(json_idx):
-        sub_list = [
-            v.encode().strip(b" \t\r\n") for v in text.take(pa.array(json_idx)).to_pylist()
-        ]
+        sub_list = [v.encode().strip(b" \t\r\n") for v in text.take(pa.array(json_idx)).to_pylist()]
         general = _parse_json_fast(sub_list)
         pieces.append((json_idx, general or _parse_json_python(sub_list)))
     text_idx = np.flatnonzero(~is_json & valid)
