@@ -209,8 +209,11 @@ def events_dtypes() -> dict[str, object]:
         IKE_VERSION: _cat(IKE_VERSIONS),
         TEMPLATE: _cat(),
         SPI: _cat(),
-        REQUEST_ID: pd.Int64Dtype(),
-        RETRY_COUNT: pd.Int16Dtype(),
+        # Widths by what the values are: IKE message ids are 32-bit (RFC 7296), as are
+        # BGP LOCAL_PREF and MED (RFC 4271); a weight is 16-bit. Values that do not fit
+        # are NA and counted in attrs["unrecognised_values"].
+        REQUEST_ID: pd.UInt32Dtype(),
+        RETRY_COUNT: pd.UInt8Dtype(),  # a count of DPD retransmits
         CGW: _cat(),
         # the sequence number of a DPD keep-alive request or ACK (NAT-T tunnels)
         DPD_SEQUENCE: pd.Int64Dtype(),
@@ -218,10 +221,10 @@ def events_dtypes() -> dict[str, object]:
         BGP_STATUS: _cat(BGP_STATUSES),
         BGP_PREFIX: _cat(),
         BGP_AS_PATH: _cat(),
-        BGP_LOCAL_PREF: pd.Int64Dtype(),
-        BGP_MED: pd.Int64Dtype(),
+        BGP_LOCAL_PREF: pd.UInt32Dtype(),
+        BGP_MED: pd.UInt32Dtype(),
         BGP_NEXT_HOP_IP: _cat(),
-        BGP_WEIGHT: pd.Int64Dtype(),
+        BGP_WEIGHT: pd.UInt16Dtype(),
         LOG_GROUP: _cat(),
         LOG_STREAM: _cat(),
         SOURCE: _cat(),

@@ -103,6 +103,10 @@ class Prepared:
     uidx: np.ndarray  # int32 per row, index into uniques
 
 
+def _np_bool(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def prepare(batch: Batch) -> Prepared:
     """Split canonical records into a numeric head and a repeated body.
 
@@ -138,6 +142,16 @@ def prepare(batch: Batch) -> Prepared:
             if not len(sel):
                 continue
             sub = msgs.take(pa.array(sel)) if len(sel) < n else msgs
+            # Cut only `{"event_timestamp":<number>,"...`: a JSON number has no leading
+            # zero, and the body `{"...` is valid JSON exactly when the record is.
+            ok = _np_bool(pc.equal(pc.binary_slice(sub, pos + 1, pos + 2), b'"')) & ~_np_bool(
+                pc.equal(pc.binary_slice(sub, _TS_LEN, _TS_LEN + 1), b"0")
+            )
+            if not ok.all():
+                sel = sel[ok]
+                if not len(sel):
+                    continue
+                sub = msgs.take(pa.array(sel))
             heads = pc.binary_slice(sub, _TS_LEN, pos).cast(pa.string())
             try:
                 values = pc.cast(heads, pa.int64()).to_numpy()

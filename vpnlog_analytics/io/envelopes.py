@@ -164,12 +164,13 @@ def _read_s3_export(data: bytes, ctx: Context) -> Batch:
     keep = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
     messages = pa.concat_arrays(msgs) if msgs else pa.array([], pa.binary())
     # restore line order (lines were grouped by prefix width above)
-    sort = np.argsort(keep, kind="stable")
-    keep = keep[sort]
+    if len(order) > 1:
+        sort = np.argsort(keep, kind="stable")
+        keep, messages = keep[sort], messages.take(pa.array(sort))
     return Batch.single_stream(
         ctx.source,
         "s3_export",
-        messages.take(pa.array(sort)),
+        messages,
         numbers[keep],
         stream=ctx.default_stream,
         group=ctx.default_group,

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
@@ -105,10 +106,8 @@ def arrow_schema() -> pa.Schema:
             typ = pa.dictionary(pa.int32(), pa.string())
         elif isinstance(dtype, pd.BooleanDtype):
             typ = pa.bool_()
-        elif isinstance(dtype, pd.Int16Dtype):
-            typ = pa.int16()
-        else:
-            typ = pa.int64()
+        else:  # a nullable integer of its own width
+            typ = pa.from_numpy_dtype(dtype.numpy_dtype)  # type: ignore[attr-defined]
         fields.append(pa.field(name, typ))
     return pa.schema(fields)
 
@@ -491,16 +490,6 @@ def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "so
     return sorted(first) if order == "sorted" else list(first)
 
 
-def _types_mapper(typ: pa.DataType) -> Any:
-    if typ == pa.bool_():
-        return pd.BooleanDtype()
-    if typ == pa.int64():
-        return pd.Int64Dtype()
-    if typ == pa.int16():
-        return pd.Int16Dtype()
-    return None
-
-
 def read_parquet(
     dataset_dir: str | os.PathLike[str],
     *,
@@ -579,50 +568,160 @@ def read_parquet(
         if hi is not None:
             c = pads.field(s.TIME) < pa.scalar(hi.as_unit("ns"), pa.timestamp("ns", "UTC"))
             cond = c if cond is None else cond & c
-        table = data.to_table(columns=read_cols, filter=cond)
+
+        def fetch(cols: list[str]) -> pa.Table:
+            return data.to_table(columns=cols, filter=cond)
     else:
-        table = schema.empty_table().select(read_cols)
-    frame = table.to_pandas(types_mapper=_types_mapper, self_destruct=True)
-    del table
+
+        def fetch(cols: list[str]) -> pa.Table:
+            return schema.empty_table().select(cols)
+
     filtered = any(v is not None for v in (ids, lo, hi))
-    events = _conform(frame, read_cols, compact=filtered)
-    events = _sort(events)[wanted]
+    try:
+        events = _to_events(fetch, wanted, compact=filtered)
+    except _Reordered:  # the scans disagree on the row order: read everything at once
+        whole = fetch(read_cols)
+        events = _to_events(lambda cols: whole.select(cols), wanted, compact=filtered)
     events.attrs = {"files_read": len(entries), "records": len(events)}
     return events
 
 
-def _conform(frame: pd.DataFrame, cols: list[str], *, compact: bool) -> pd.DataFrame:
-    """Give every column its events dtype (categories fixed, sorted or in appearance)."""
+def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes (-1 for null) and the distinct values of a (dictionary) column."""
+    if not pa.types.is_dictionary(column.type):
+        column = pa.chunked_array(
+            [pc.dictionary_encode(c.cast(pa.string())) for c in column.chunks],
+            type=pa.dictionary(pa.int32(), pa.string()),
+        )
+    if column.num_chunks == 0:
+        return np.zeros(0, np.int32), pa.array([], pa.string())
+    # one dictionary for every file's piece (a memo table: the values stay distinct)
+    unified = column.unify_dictionaries()
+    indices = pa.chunked_array([c.indices for c in unified.chunks]).combine_chunks()
+    codes = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+    return codes, unified.chunk(0).dictionary
+
+
+def _remap(codes: np.ndarray, remap: np.ndarray) -> np.ndarray:
+    return np.append(remap, -1).astype(np.int32)[codes]
+
+
+def _categories(
+    codes: np.ndarray, values: pa.Array, dtype: pd.CategoricalDtype, *, sort: bool, compact: bool
+) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """Codes into the events dtype's categories: fixed, sorted, or in order of appearance."""
+    if dtype.categories is not None:
+        fixed = pd.Index(dtype.categories)
+        return _remap(codes, fixed.get_indexer(values.to_pylist())), dtype
+    if compact and len(values):
+        # files hold only the values they use; unused ones appear only after a filter
+        used = np.bincount(codes + 1, minlength=len(values) + 1)[1:] > 0
+        if not used.all():
+            new = np.cumsum(used) - 1
+            codes = _remap(codes, np.where(used, new, -1))
+            values = values.filter(pa.array(used))
+    if sort and len(values):
+        order = np.asarray(values.to_pandas().argsort(kind="stable"))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes, values = _remap(codes, rank), values.take(pa.array(order))
+    index = pd.Index(values.to_pandas()) if len(values) else pd.Index([], dtype=object)
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return codes, (fast(index, False) if fast is not None else pd.CategoricalDtype(index))
+
+
+class _Reordered(Exception):
+    """Two scans of the same files gave their rows in different orders."""
+
+
+#: Columns read per scan after the keys: the Arrow copy in memory is that many columns.
+_COLUMNS_PER_SCAN = 6
+
+
+def _to_events(fetch: Any, wanted: list[str], *, compact: bool) -> pd.DataFrame:
+    """Read the rows (``fetch(columns)`` scans) into the events table, by tunnel then time.
+
+    The key columns are read first (they give the order); the others a few at a time,
+    each Arrow column released once converted: the peak is the pandas table plus the
+    Arrow copy of a few columns, not of the whole table. Each later scan must return the
+    rows in the order of the first (checked on ``time``; else :class:`_Reordered`).
+    Dictionary columns become categoricals directly (the dictionaries of all files
+    unified once), and the rows are put in order with one take per column.
+    """
     dtypes = s.events_dtypes()
-    out = {}
-    for col in cols:
-        dtype = dtypes[col]
-        ser = frame[col]
-        if isinstance(dtype, pd.CategoricalDtype):
-            if not isinstance(ser.dtype, pd.CategoricalDtype):
-                ser = ser.astype("category")
-            if dtype.categories is not None:
-                ser = ser.cat.set_categories(dtype.categories)
+    keys = fetch([s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME])
+    key_time = keys.column(s.TIME)
+    columns = {name: keys.column(name) for name in keys.column_names}
+    del keys
+    rest = [c for c in wanted if c not in columns]
+    scans = [rest[i : i + _COLUMNS_PER_SCAN] for i in range(0, len(rest), _COLUMNS_PER_SCAN)]
+    codes: dict[str, tuple[np.ndarray, pd.CategoricalDtype]] = {}
+    for key in (s.VPN_CONNECTION_ID, s.TUNNEL_IP):
+        c, values = _dictionary_codes(columns.pop(key))
+        codes[key] = _categories(c, values, dtypes[key], sort=True, compact=True)
+    t_col = columns.pop(s.TIME).combine_chunks()
+    t = np.asarray(t_col.cast(pa.int64()).fill_null(np.iinfo(np.int64).min), dtype=np.int64)
+    del t_col
+    order = _order(codes[s.VPN_CONNECTION_ID][0], codes[s.TUNNEL_IP][0], t)
+    out: dict[str, Any] = {}
+    for name in wanted:
+        if name not in columns and name not in codes and name != s.TIME:
+            scan = next(group for group in scans if name in group)
+            table = fetch([*scan, s.TIME])
+            if table.num_rows != len(t) or not table.column(s.TIME).equals(key_time):
+                raise _Reordered
+            columns.update({c: table.column(c) for c in scan})
+            del table
+        dtype = dtypes[name]
+        if name == s.TIME:
+            values = t if order is None else t[order]
+            out[name] = pd.DatetimeIndex(values.view("datetime64[ns]")).tz_localize("UTC")
+            continue
+        if name in codes:
+            c, cat_dtype = codes[name]
+        elif isinstance(dtype, pd.CategoricalDtype):
+            c, values = _dictionary_codes(columns.pop(name))
+            big = name in _UNSORTED
+            c, cat_dtype = _categories(c, values, dtype, sort=not big, compact=compact or not big)
+        else:
+            arr = columns.pop(name).combine_chunks()
+            mask = np.asarray(arr.is_null(), dtype=bool)
+            if isinstance(dtype, pd.BooleanDtype):
+                data = np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+                if order is not None:
+                    data, mask = data[order], mask[order]
+                out[name] = pd.arrays.BooleanArray(data, mask)
             else:
-                # Files hold only the values they use: unused ones appear only after a filter.
-                if compact or col not in _UNSORTED:
-                    ser = ser.cat.remove_unused_categories()
-                if col not in _UNSORTED:
-                    ser = ser.cat.reorder_categories(ser.cat.categories.sort_values())
-        elif isinstance(dtype, pd.DatetimeTZDtype):
-            ser = ser.dt.as_unit("ns") if ser.dt.unit != "ns" else ser
-        out[col] = ser.astype(dtype) if ser.dtype != dtype else ser
+                np_dtype = dtype.numpy_dtype  # type: ignore[attr-defined]
+                data = np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False), dtype=np_dtype)
+                if order is not None:
+                    data, mask = data[order], mask[order]
+                out[name] = pd.arrays.IntegerArray(data, mask)
+            del arr
+            continue
+        if order is not None:
+            c = c[order]
+        out[name] = pd.Categorical.from_codes(c, dtype=cat_dtype, validate=False)
     return pd.DataFrame(out, copy=False)
 
 
-def _sort(events: pd.DataFrame) -> pd.DataFrame:
-    """Sort by tunnel then time, stably, skipping the sort when already in order."""
-    conn = events[s.VPN_CONNECTION_ID].cat.codes.to_numpy().astype(np.int64)
-    ip = events[s.TUNNEL_IP].cat.codes.to_numpy().astype(np.int64)
-    t = events[s.TIME].array.asi8
-    key = conn * (len(events[s.TUNNEL_IP].cat.categories) + 1) + ip
+def _order(conn: np.ndarray, ip: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+    """Row order by tunnel then time (stable), or None when the rows are in order.
+
+    Files hold whole days sorted by tunnel then time, and are read in day order: a
+    stable sort by tunnel alone then gives time order within each tunnel, which is
+    checked (a full sort is the fallback).
+    """
+    key = conn.astype(np.int64) * (int(ip.max(initial=0)) + 2) + ip
+    if len(key) < 2:
+        return None
     dk, dt = np.diff(key), np.diff(t)
     if np.all((dk > 0) | ((dk == 0) & (dt >= 0))):
-        return events.reset_index(drop=True)
-    order = np.lexsort((t, key))
-    return events.take(order).reset_index(drop=True)
+        return None
+    small = key.max() < np.iinfo(np.int16).max and key.min() >= np.iinfo(np.int16).min
+    order = np.argsort(key.astype(np.int16) if small else key, kind="stable")
+    tt = t[order]
+    same = key[order][1:] == key[order][:-1]
+    if np.any(same & (tt[1:] < tt[:-1])):
+        order = np.lexsort((t, key))
+    return order

@@ -176,7 +176,7 @@ def _read_chunk(
 
 def _chunks(inputs: list[_Input], workers: int) -> list[list[_Input]]:
     """Split inputs, in order, into a few chunks per worker (balance, bounded memory)."""
-    count = min(len(inputs), workers * 4)
+    count = min(len(inputs), workers * 12)
     bounds = np.linspace(0, len(inputs), count + 1).astype(int)
     return [inputs[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,15 @@ class ParsedRecords:
     bad: list[tuple[int, str, str]] = field(default_factory=list)  # (index, reason, text)
     unknown_keys: list[tuple[int, str]] = field(default_factory=list)  # (index, key)
     unrecognised: list[tuple[int, str]] = field(default_factory=list)  # (index, value)
+    #: True where the record itself has an ``event_timestamp`` key (null or not): a
+    #: second one after a cut-off head wins, as in JSON parsers the last duplicate does.
+    ts_key: np.ndarray | None = None
+
+    def has_ts_key(self) -> np.ndarray:
+        """Per record: True where it has its own ``event_timestamp`` key."""
+        if self.ts_key is None:
+            return np.asarray(self.columns["event_timestamp"].is_valid(), dtype=bool)
+        return self.ts_key
 
 
 def parse_records_unique(records: pa.Array) -> ParsedRecords:
@@ -118,34 +127,82 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
         malformed (index, reason, explanation).
     """
     n = len(records)
-    parsed = _empty(n)
     text, valid = _as_text(records)
-    for i in np.flatnonzero(~valid):
-        parsed.bad.append((int(i), "bad_encoding", "not valid UTF-8 text"))
-    text = pc.utf8_trim_whitespace(text)
-    is_json = _np_bool(pc.starts_with(text, "{")) & valid
-    canonical = is_json & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
-    close = np.asarray(pc.find_substring(text, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
-    canonical &= close >= 0
+    bad = [(int(i), "bad_encoding", "not valid UTF-8 text") for i in np.flatnonzero(~valid)]
+    # Records arrive with their line terminator; JSON allows " \t\r\n" around a value.
+    # Only those that do not start with "{" (text lines, leading blanks) are trimmed here.
+    starts = _np_bool(pc.starts_with(text, "{"))
+    is_json = starts & valid
+    other = np.flatnonzero(~starts & valid)
+    if len(other):
+        trimmed = pc.utf8_trim(text.take(pa.array(other)), " \t\r\n")
+        is_json[other[_np_bool(pc.starts_with(trimmed, "{"))]] = True
+    canonical = starts & valid & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
+    pieces: list[tuple[np.ndarray, ParsedRecords]] = []
     canon_idx = np.flatnonzero(canonical)
     if len(canon_idx):
-        sub = text.take(pa.array(canon_idx))
-        _scatter(parsed, _parse_canonical(sub, close[canon_idx]), canon_idx)
+        sub = text.take(pa.array(canon_idx)) if len(canon_idx) < n else text
+        close = np.asarray(pc.find_substring(sub, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
+        found = close >= 0
+        part, exact = _parse_canonical(sub, np.where(found, close, len(_DETAILS_OPEN)))
+        exact &= found
+        if not exact.all():
+            part = _subset(part, exact)
+            canonical[canon_idx[~exact]] = False
+            canon_idx = canon_idx[exact]
+        pieces.append((canon_idx, part))
     json_idx = np.flatnonzero(is_json & ~canonical)
     if len(json_idx):
-        sub_list = [v.encode() for v in text.take(pa.array(json_idx)).to_pylist()]
-        part = _parse_json_fast(sub_list)
-        if part is None:
-            part = _parse_json_python(sub_list)
-        _scatter(parsed, part, json_idx)
+        sub_list = [v.encode().strip(b" \t\r\n") for v in text.take(pa.array(json_idx)).to_pylist()]
+        general = _parse_json_fast(sub_list)
+        pieces.append((json_idx, general or _parse_json_python(sub_list)))
     text_idx = np.flatnonzero(~is_json & valid)
     if len(text_idx):
-        where = np.zeros(n, dtype=bool)
-        where[text_idx] = True
-        parsed.columns["details"] = pc.if_else(pa.array(where), text, parsed.columns["details"])
-        parsed.kind[text_idx] = KIND_TEXT
+        # a text line: its message without any (Unicode) blanks around it
+        lines = _empty(len(text_idx))
+        lines.columns["details"] = pc.utf8_trim_whitespace(text.take(pa.array(text_idx)))
+        lines.kind[:] = KIND_TEXT
+        pieces.append((text_idx, lines))
+    parsed = _assemble(n, pieces)
+    parsed.bad = bad + parsed.bad
     _normalise_states(parsed)
     return parsed
+
+
+def _assemble(n: int, pieces: list[tuple[np.ndarray, ParsedRecords]]) -> ParsedRecords:
+    """Put the parsed pieces (each with the positions it covers) into input order.
+
+    One take per column over all pieces; positions no piece covers (bad encodings) stay
+    null. A single piece covering every position in order is used as it is.
+    """
+    if len(pieces) == 1 and len(pieces[0][0]) == n:
+        idx, only = pieces[0]
+        if np.array_equal(idx, np.arange(n)):
+            return only
+    covered = sum(len(idx) for idx, _ in pieces)
+    if covered < n:
+        pieces = [*pieces, (np.zeros(0, np.int64), _empty(0))]
+    out = _empty(n)
+    if not pieces:
+        return out
+    pos = np.full(n, -1, dtype=np.int64)
+    first = 0
+    ts_key = np.zeros(n, dtype=bool)
+    for idx, piece in pieces:
+        pos[idx] = first + np.arange(len(idx))
+        out.kind[idx] = piece.kind
+        ts_key[idx] = piece.has_ts_key()
+        out.bad.extend((int(idx[i]), r, t) for i, r, t in piece.bad)
+        out.unknown_keys.extend((int(idx[i]), k) for i, k in piece.unknown_keys)
+        out.unrecognised.extend((int(idx[i]), v) for i, v in piece.unrecognised)
+        first += len(idx)
+    take = pa.array(pos, mask=pos < 0)
+    for name in out.columns:
+        arrays = [piece.columns[name] for _, piece in pieces]
+        typ = out.columns[name].type
+        out.columns[name] = pa.concat_arrays([a.cast(typ) for a in arrays]).take(take)
+    out.ts_key = ts_key
+    return out
 
 
 def _np_bool(arr: pa.Array) -> np.ndarray:
@@ -167,68 +224,67 @@ def _as_text(records: pa.Array) -> tuple[pa.Array, np.ndarray]:
 _ARROW_MIN = 2000
 _DETAILS_OPEN = '{"details":"'
 _DETAILS_CLOSE = '","dpd_enabled":'
+#: Characters a JSON string holds only escaped (quote, backslash) or never (controls).
+_SPECIAL = r'["\\\x00-\x1f]'
+#: The exact grammar of a canonical tail (what follows the closing quote of details).
+_TAIL = (
+    r'^","dpd_enabled":(?P<dpd_enabled>true|false),"nat_t_detected":(?P<nat_t_detected>true|false)'
+    r',"ike_phase1_state":"(?P<ike_phase1_state>[^"\\\x00-\x1f]*)"'
+    r',"ike_phase2_state":"(?P<ike_phase2_state>[^"\\\x00-\x1f]*)"\}[ \t\r\n]*$'
+)
 
 
-def _parse_canonical(records: pa.Array, close: np.ndarray) -> ParsedRecords:
+def _parse_canonical(records: pa.Array, close: np.ndarray) -> tuple[ParsedRecords, np.ndarray]:
     """Parse records of the canonical key order without a JSON parser per record.
 
     A record ``{"details":"<text>","dpd_enabled":...}`` (its ``event_timestamp`` already
-    cut off) splits into the message text and a tail of flags and states; tails repeat,
-    so only the few distinct ones are parsed as JSON. JSON guarantees that ``","`` cannot
-    occur inside a string value, so the first ``","dpd_enabled":`` ends the text.
+    cut off) splits at the first ``","dpd_enabled":`` into the message text and a tail
+    of flags and states. The split is exact only when the text holds no character a JSON
+    string must escape (quote, backslash, control characters) - then the first quote
+    after the opening one closes the string - and when the tail matches the grammar of
+    the canonical tail exactly (:data:`_TAIL`: both flags as JSON booleans, both states as
+    plain strings, nothing after them). Both are checked; every record that fails either
+    check is left to the JSON parser (the second return value says which).
 
     Parameters
     ----------
     records : pyarrow.StringArray
         Records that start with ``{"details":"`` and contain ``","dpd_enabled":``.
     close : numpy.ndarray
-        Byte position of ``","dpd_enabled":`` in each record.
+        Byte position of the first ``","dpd_enabled":`` in each record.
 
     Returns
     -------
-    ParsedRecords
-        Columns for every input record.
+    parsed : ParsedRecords
+        Columns for every input record (meaningless where ``exact`` is False).
+    exact : numpy.ndarray
+        True where the split is exact; False where the JSON parser must decide.
     """
     n = len(records)
     lengths = np.asarray(pc.binary_length(records).to_numpy(zero_copy_only=False), np.int64)
     details = slice_each(records, np.full(n, len(_DETAILS_OPEN)), close).cast(pa.string())
-    tails = pc.binary_join_element_wise(
-        pa.scalar("{"), slice_each(records, close + 2, lengths).cast(pa.string()), pa.scalar("")
-    )
-    enc = pc.dictionary_encode(tails)
+    exact = ~_np_bool(pc.match_substring_regex(details, _SPECIAL))
+    # Tails repeat (a few flag/state combinations): check and read each distinct one once.
+    enc = pc.dictionary_encode(slice_each(records, close, lengths).cast(pa.string()))
     tail_idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    tail_list = [t.encode() for t in enc.dictionary.to_pylist()]
-    tail_parsed = _parse_json_fast(tail_list)
-    if tail_parsed is None:
-        tail_parsed = _parse_json_python(tail_list)
+    fields = pc.extract_regex(enc.dictionary, _TAIL)
+    tail_ok = _np_bool(pc.is_valid(fields))
+    exact &= tail_ok[tail_idx]
     take = pa.array(tail_idx)
     out = _empty(n)
-    for name, arr in tail_parsed.columns.items():
-        out.columns[name] = arr.take(take)
-    bad: list[tuple[int, str, str]] = []
-    escaped = np.flatnonzero(_np_bool(pc.match_substring(details, "\\")))
-    if len(escaped):
-        # JSON escapes inside the message: decode those few with the JSON parser
-        values = details.to_pylist()
-        for i in escaped:
-            try:
-                values[i] = json.loads('"' + values[i] + '"')
-            except ValueError as exc:
-                bad.append((int(i), "broken_json", f"broken JSON in details ({exc})"))
-                values[i] = None
-        details = pa.array(values, pa.string())
+    for name in ("ike_phase1_state", "ike_phase2_state"):
+        out.columns[name] = pc.struct_field(fields, name).take(take)
+    for name in ("dpd_enabled", "nat_t_detected"):
+        out.columns[name] = pc.equal(pc.struct_field(fields, name), "true").take(take)
     out.columns["details"] = details
-    bad_tail = {i: (r, t) for i, r, t in tail_parsed.bad if r != "missing_fields"}
-    if bad_tail or tail_parsed.unknown_keys:
-        rows_of: dict[int, list[int]] = defaultdict(list)
-        for row, tail in enumerate(tail_idx.tolist()):
-            rows_of[tail].append(row)
-        for tail, (reason, text) in bad_tail.items():
-            bad.extend((row, reason, text) for row in rows_of[tail])
-        for tail, key in tail_parsed.unknown_keys:
-            out.unknown_keys.extend((row, key) for row in rows_of[tail])
-    out.bad = bad
-    return out
+    return out, exact
+
+
+def _subset(parsed: ParsedRecords, keep: np.ndarray) -> ParsedRecords:
+    """Keep the rows of ``parsed`` where ``keep`` is True (columns only: no issues yet)."""
+    mask = pa.array(keep)
+    cols = {name: arr.filter(mask) for name, arr in parsed.columns.items()}
+    return ParsedRecords(parsed.kind[keep], cols)
 
 
 def _decode(raw: bytes) -> str | None:
@@ -249,6 +305,10 @@ def _empty(n: int) -> ParsedRecords:
 def _scatter(dst: ParsedRecords, src: ParsedRecords, idx: np.ndarray) -> None:
     """Write ``src`` (aligned with ``idx``) into ``dst`` at positions ``idx``."""
     n = len(dst.kind)
+    if src.ts_key is not None or dst.ts_key is not None:
+        mine = dst.has_ts_key().copy()
+        mine[idx] = src.has_ts_key()
+        dst.ts_key = mine
     if len(idx) == n:
         dst.kind[:] = src.kind
         dst.columns = src.columns
@@ -311,6 +371,22 @@ def _parse_json_fast(records: list[bytes]) -> ParsedRecords | None:
         for i in np.flatnonzero(np.asarray(col.is_valid().to_numpy(zero_copy_only=False))):
             out.unknown_keys.append((int(i), key))
     _check_required(out)
+    # A null is either an absent key or a key written with null, and the two differ for
+    # event_timestamp (only a present one beats a cut-off head, see ParsedRecords.ts_key)
+    # and for unknown keys (counted when present). Let the per-record parser tell them
+    # apart wherever the key's name (or any escape that could spell it) is in the text.
+    maybe = np.zeros(len(records), dtype=bool)
+    for key in ("event_timestamp", *extra):
+        null = np.asarray(table.column(key).is_null(), dtype=bool)
+        if null.any():
+            name = json.dumps(key, ensure_ascii=False).encode()
+            maybe |= null & np.array([name in r or b"\\" in r for r in records], dtype=bool)
+    maybe = np.flatnonzero(maybe)
+    if len(maybe):
+        again = set(maybe.tolist())
+        out.bad = [b for b in out.bad if b[0] not in again]
+        out.unknown_keys = [u for u in out.unknown_keys if u[0] not in again]
+        _scatter(out, _parse_json_python([records[i] for i in maybe]), maybe)
     return out
 
 
@@ -362,6 +438,7 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
     """Parse record by record: tolerant of aliases and strings, exact about what is bad."""
     n = len(records)
     out = _empty(n)
+    out.ts_key = np.zeros(n, dtype=bool)
     rows: dict[str, list[Any]] = {c: [None] * n for c in out.columns}
     for i, raw in enumerate(records):
         try:
@@ -373,18 +450,19 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
             out.bad.append((i, "not_a_record", f"expected a JSON object, got {type(obj).__name__}"))
             continue
         obj = {KEY_ALIASES.get(k, k): v for k, v in obj.items()}
+        out.ts_key[i] = "event_timestamp" in obj
         for key in obj:
             if key not in _KNOWN:
                 out.unknown_keys.append((i, key))
         msg = obj.get("message")
-        if "resource_id" in obj or isinstance(msg, dict):
+        if obj.get("resource_id") is not None or isinstance(msg, dict):
             out.kind[i] = KIND_BGP
             m = msg if isinstance(msg, dict) else {"details": msg}
             for key in BGP_MESSAGE_KEYS:
                 rows[key if key != "details" else "details"][i] = m.get(key)
             if obj.get("type") is None:
                 out.bad.append((i, "missing_fields", "BGP record without 'type'"))
-        elif not any(k in obj for k in ("details", "ike_phase1_state", "ike_phase2_state")):
+        elif all(obj.get(k) is None for k in ("details", "ike_phase1_state", "ike_phase2_state")):
             out.bad.append((i, "missing_fields", "record has no details and no phase states"))
             continue
         ts = obj.get("event_timestamp")

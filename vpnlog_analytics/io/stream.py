@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -65,12 +69,27 @@ def iter_events(
     inputs = list(_expand(source, boto3_session))
     if not inputs:
         raise SourceError(f"{source!r}: no files to read")
-    for start in range(0, len(inputs), files_per_chunk):
-        part, issues, ignored = _read_chunk(
-            inputs[start : start + files_per_chunk], log_stream, errors
-        )
-        if part is None:
-            continue
-        events = merge_parts([part], issues)
-        events.attrs["ignored_files"] = ignored
-        yield events
+    chunks = [inputs[a : a + files_per_chunk] for a in range(0, len(inputs), files_per_chunk)]
+    # Parse the next chunks in worker threads while the caller works on this one (zlib and
+    # the Arrow kernels release the GIL); at most `workers` chunks wait, so memory stays
+    # bounded by a few chunks whatever the input size.
+    workers = max(1, min(len(chunks), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[Any]] = deque()
+        todo = iter(chunks)
+        try:
+            for chunk in itertools.islice(todo, workers):
+                pending.append(pool.submit(_read_chunk, chunk, log_stream, errors))
+            while pending:
+                part, issues, ignored = pending.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_read_chunk, nxt, log_stream, errors))
+                if part is None:
+                    continue
+                events = merge_parts([part], issues)
+                events.attrs["ignored_files"] = ignored
+                yield events
+        finally:
+            for future in pending:
+                future.cancel()
