@@ -98,9 +98,8 @@ def sourced(states: pd.DataFrame, window: tuple[int, int]) -> Sourced:
     iv = Intervals(tid, state, start, end, true_start, true_end, true_end > hi, cause)
     from ._context import Context
 
-    ctx = Context(_Rows(tunnels), window, 0)  # type: ignore[arg-type]
-    # The intervals are known already: seed the context's cache (nothing to recompute).
-    ctx.__dict__["intervals"] = iv
+    # The intervals are known already: the context keeps them (nothing to recompute).
+    ctx = Context(_Rows(tunnels), window, 0, intervals=iv)  # type: ignore[arg-type]
     if SOURCE in frame.columns:
         m = (frame[SOURCE].astype(object) == METRICS).to_numpy() & (state != UNKNOWN)
     else:
