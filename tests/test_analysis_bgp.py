@@ -23,6 +23,7 @@ from bgp_fixtures import (
     max_prefix,
     notification,
     route,
+    routed_simulation,
     status,
     ts,
     up_sequence,
@@ -41,36 +42,11 @@ from vpnlog_analytics.simulate import Incident, simulate_logs
 IDS = ["vpn_connection_id", "tunnel_ip"]
 
 # --- the simulator's truth ------------------------------------------------------------------
-INCIDENTS = [
-    Incident("dpd_timeout", 1, 0, "2026-10-01 05:00:00", 600),
-    Incident("bgp_hold_timer", 1, 1, "2026-10-01 06:00:00", 900),
-    Incident("bgp_max_prefix", 1, 0, "2026-10-01 08:00:00", 1200),
-    Incident("route_withdrawn", 1, 1, "2026-10-01 10:00:00", 3600),
-    Incident("route_denied", 1, 0, "2026-10-01 12:00:00", 3600),
-    Incident("route_denied", 1, 1, "2026-10-01 12:30:00", 600, {"reason": "next_hop"}),
-    Incident("bgp_max_prefix", 1, 1, "2026-10-01 15:00:00", 900, {"exceed": False}),
-    Incident("psk_mismatch", 1, 1, "2026-10-01 18:00:00", 700),
-    Incident("bgp_as_mismatch", 1, 0, "2026-10-02 03:00:00", 600, {"remote_as": 65099}),
-    Incident("bgp_cease", 1, "both", "2026-10-02 06:00:00", 900),
-    Incident("bgp_cease", 1, 0, "2026-10-02 08:00:00", 300, {"code": "6/4", "sent": True}),
-    Incident("cgw_delete", 1, 1, "2026-10-02 09:00:00", 14),
-    Incident("both_down", 1, "both", "2026-10-02 12:00:00", 400),
-    Incident("dpd_timeout", 0, 0, "2026-10-02 13:00:00", 300),  # a static connection
-    Incident("dpd_timeout", 1, 1, "2026-10-02 23:50:00", 1200),  # still down at the end
-]
 
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate_logs(
-        "2026-10-01",
-        "2026-10-03",
-        connections=2,
-        seed=3,
-        bgp=[1],
-        incidents=INCIDENTS,
-        chatter=(60, 240),
-    )
+    return routed_simulation()
 
 
 @pytest.fixture(scope="module")

@@ -15,28 +15,19 @@ from bgp_fixtures import (
     ike,
     max_prefix,
     route,
+    routed_simulation,
     status,
     ts,
     up_sequence,
 )
-from test_analysis_bgp import INCIDENTS
 
 import vpnlog_analytics as vl
 from vpnlog_analytics.analysis import diagnose
-from vpnlog_analytics.simulate import simulate_logs
 
 
 @pytest.fixture(scope="module")
 def findings():
-    sim = simulate_logs(
-        "2026-10-01",
-        "2026-10-03",
-        connections=2,
-        seed=3,
-        bgp=[1],
-        incidents=INCIDENTS,
-        chatter=(60, 240),
-    )
+    sim = routed_simulation()
     ev = vl.parse_records(sim.records)
     return sim, diagnose(ev, start=sim.start, end=sim.end)
 

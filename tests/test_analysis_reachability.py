@@ -10,30 +10,34 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from bgp_fixtures import DPD, HOLD, T1, T2, VPN, events, fsm, ike, route, status, ts, up_sequence
+from bgp_fixtures import (
+    DPD,
+    HOLD,
+    T1,
+    T2,
+    VPN,
+    events,
+    fsm,
+    ike,
+    route,
+    routed_simulation,
+    status,
+    ts,
+    up_sequence,
+)
 from hypothesis import given
-from test_analysis_bgp import INCIDENTS
 from test_analysis_bgp_properties import SETTINGS, build, sequences
 
 import vpnlog_analytics as vl
 from vpnlog_analytics.analysis import availability, outages
 from vpnlog_analytics.errors import OptionError
-from vpnlog_analytics.simulate import simulate_logs
 
 IDS = ["vpn_connection_id", "tunnel_ip"]
 
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate_logs(
-        "2026-10-01",
-        "2026-10-03",
-        connections=2,
-        seed=3,
-        bgp=[1],
-        incidents=INCIDENTS,
-        chatter=(60, 240),
-    )
+    return routed_simulation()
 
 
 @pytest.fixture(scope="module")

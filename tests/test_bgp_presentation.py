@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import matplotlib
 import pytest
-from test_analysis_bgp import INCIDENTS
+from bgp_fixtures import routed_simulation
 
 import vpnlog_analytics as vl
 from vpnlog_analytics import plotting as vp
 from vpnlog_analytics.analysis import route_events
 from vpnlog_analytics.plotting.timeline import BGP_LANES_ATTR
-from vpnlog_analytics.simulate import simulate_logs
 
 matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate_logs(
-        "2026-10-01",
-        "2026-10-03",
-        connections=2,
-        seed=3,
-        bgp=[1],
-        incidents=INCIDENTS,
-        chatter=(60, 240),
-    )
+    return routed_simulation()
 
 
 @pytest.fixture(scope="module")

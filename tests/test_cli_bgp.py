@@ -8,10 +8,9 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
 import pytest
-from test_analysis_bgp import INCIDENTS
+from bgp_fixtures import routed_simulation
 
 from vpnlog_analytics.cli import main
-from vpnlog_analytics.simulate import simulate_logs
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -23,15 +22,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory):
-    sim = simulate_logs(
-        "2026-10-01",
-        "2026-10-03",
-        connections=2,
-        seed=3,
-        bgp=[1],
-        incidents=INCIDENTS,
-        chatter=(60, 240),
-    )
+    sim = routed_simulation()
     folder = tmp_path_factory.mktemp("bgp-logs")
     sim.write(folder, "raw")
     return sim, str(folder)
