@@ -26,26 +26,8 @@ class SourceError(VpnLogError):
     """A source cannot be opened: missing file, empty glob, unsupported URI."""
 
 
-class FormatError(VpnLogError):
-    """The content of a source is not any log format or envelope the package knows."""
-
-
-class ParseError(VpnLogError):
-    """A record inside a recognised source is malformed.
-
-    Parameters
-    ----------
-    message : str
-        What is wrong with the record.
-    source : str, optional
-        The file, object or label the record came from.
-    line : int, optional
-        1-based line number of the record within the (decompressed) source.
-    offset : int, optional
-        Byte offset within the source, for broken compressed data.
-    reason : str, optional
-        Short machine-readable reason, the key under which ``errors="skip"`` counts it.
-    """
+class _Located(VpnLogError):
+    """An error at a place in a source: its name, line and/or byte offset."""
 
     def __init__(
         self,
@@ -66,6 +48,31 @@ class ParseError(VpnLogError):
         if offset is not None:
             where = f"{where}, byte offset {offset}"
         super().__init__(f"{where}: {message}")
+
+
+class FormatError(_Located):
+    """The content of a source is not any log format or envelope the package knows.
+
+    Carries the same ``source``, ``line``, ``offset`` and ``reason`` as :class:`ParseError`.
+    """
+
+
+class ParseError(_Located):
+    """A record inside a recognised source is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong with the record.
+    source : str, optional
+        The file, object or label the record came from.
+    line : int, optional
+        1-based line number of the record within the (decompressed) source.
+    offset : int, optional
+        Byte offset within the source, for broken compressed data.
+    reason : str, optional
+        Short machine-readable reason, the key under which ``errors="skip"`` counts it.
+    """
 
 
 class OptionError(VpnLogError, ValueError):

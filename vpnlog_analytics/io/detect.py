@@ -9,7 +9,7 @@ from typing import Final
 
 from .decode import GZIP_MAGIC
 
-__all__ = ["FORMATS", "sniff"]
+__all__ = ["FORMATS", "mentions_logs", "sniff"]
 
 #: Every format :func:`sniff` can name.
 FORMATS: Final = ("gzip", "json_lines", "json_document", "s3_export", "insights_csv", "text")
@@ -83,3 +83,41 @@ def sniff(data: bytes) -> str:
     if len(header) > 1 and (_CSV_COLUMNS & set(header)):
         return "insights_csv"
     return "text"
+
+
+#: Keys of which a JSON document that holds logs names at least one.
+_LOG_KEYS: Final = tuple(
+    f'"{k}"'.encode()
+    for k in (
+        *sorted(_RECORD_KEYS),
+        *sorted(_CSV_COLUMNS),
+        "resource_id",
+        "message",
+        "events",
+        "logEvents",
+        "messageType",
+        "awslogs",
+    )
+)
+
+
+def mentions_logs(data: bytes) -> bool:
+    """Tell whether a JSON document names any key of a log record or CloudWatch envelope.
+
+    A walked folder may hold JSON that has nothing to do with the logs (a
+    ``package.json``, a Terraform output): such files are ignored, not errors.
+
+    Parameters
+    ----------
+    data : bytes
+        UTF-8 text of a JSON document.
+
+    Returns
+    -------
+    bool
+        True when the first 64 KiB name a record key (``details``, ``event_timestamp``,
+        ``resource_id``, ...) or an envelope key (``events``, ``logEvents``, ``awslogs``,
+        ``@message``, ``message``, ...).
+    """
+    head = data[:65536]
+    return any(key in head for key in _LOG_KEYS)

@@ -27,8 +27,9 @@ import pyarrow.compute as pc
 
 from ..errors import FormatError
 from .batch import Batch
+from .charset import describe, to_utf8
 from .decode import NAT, epoch_to_ns, gunzip, parse_time_strings, split_lines
-from .detect import sniff
+from .detect import mentions_logs, sniff
 from .health import is_health_document
 from .issues import Issues
 
@@ -48,10 +49,11 @@ class Context:
     #: Stream to use when the envelope names none: from the file name, else ``log_stream=``.
     default_stream: str | None
     default_group: str | None = None
-    #: The source was found by walking a directory or glob: files that are no log at all
-    #: (a README beside the logs) are ignored and listed, not errors.
+    #: The source was found by walking a directory or glob and its name is no log stream's:
+    #: files that are no log at all (a README beside the logs) are ignored and listed.
     walked: bool = False
-    ignored: list[str] = field(default_factory=list)
+    #: Ignored sources and what they hold instead ("binary data", ...).
+    ignored: dict[str, str] = field(default_factory=dict)
 
 
 def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
@@ -87,6 +89,9 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
             data_ok = g.data[: cut + 1] if truncated and cut >= 0 else g.data
             return read_bytes(data_ok, ctx, depth=depth + 1) if depth < 3 else []
         return read_bytes(g.data, ctx, depth=depth + 1) if depth < 3 else []
+    utf8 = to_utf8(data, source=ctx.source, issues=ctx.issues)
+    if utf8 is not data:
+        data, fmt = utf8, sniff(utf8)
     if fmt == "json_lines":
         return [_read_json_lines(data, ctx)]
     if fmt == "s3_export":
@@ -94,6 +99,9 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
     if fmt == "insights_csv":
         return [_read_insights_csv(data, ctx)]
     if fmt == "json_document":
+        if ctx.walked and not mentions_logs(data):
+            ctx.ignored[ctx.source] = describe(data)
+            return []
         return _read_json_document(data, ctx, depth=depth)
     text = data.strip()
     if not text:
@@ -107,16 +115,20 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
             return read_bytes(decoded, ctx, depth=depth + 1)
     # Lines that are neither JSON nor "<time> <message>": text-format records carry no
     # time of their own, so outside an envelope this is not a log file we can read.
+    what = describe(data)
     if ctx.walked:
-        ctx.ignored.append(ctx.source)
+        ctx.ignored[ctx.source] = what
         return []
-    if ctx.issues.errors == "raise":
-        raise FormatError(
-            f"{ctx.source}: not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
-            "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
-            "payload); text-format records are readable only inside an envelope with times"
-        )
-    ctx.issues.bad("not a known log format", source=ctx.source, reason="unrecognised_format")
+    ctx.issues.bad(
+        f"{what}, not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
+        "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
+        "payload); text-format records are readable only inside an envelope with times",
+        source=ctx.source,
+        reason="unrecognised_format",
+        line=None if what == "binary data" else 1,
+        offset=0 if what == "binary data" else None,
+        error=FormatError,
+    )
     return []
 
 
@@ -346,9 +358,9 @@ def _not_logs(ctx: Context, what: str) -> list[Batch]:
     """Leave out (and list) a file that holds something else than logs, or raise."""
     if ctx.walked or ctx.issues.errors == "skip":
         log.info("%s: %s (left out)", ctx.source, what)
-        ctx.ignored.append(ctx.source)
+        ctx.ignored[ctx.source] = what
         return []
-    raise FormatError(f"{ctx.source}: not VPN logs but {what}")
+    raise FormatError(f"not VPN logs but {what}", source=ctx.source, line=1)
 
 
 def _add_item(
