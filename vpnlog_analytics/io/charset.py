@@ -56,7 +56,7 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
             return name, len(bom)
     # UTF-16 without a BOM: ASCII text has a zero byte in every other position.
     head = data[:64]
-    if len(head) >= 8 and len(head) % 2 == 0:
+    if len(head) >= 2 and len(head) % 2 == 0:
         even, odd = head[0::2], head[1::2]
         if not odd.strip(b"\x00") and even.count(0) == 0:
             return "utf-16-le", 0

@@ -34,15 +34,47 @@ _RECORD_KEYS: Final = frozenset(
 _CSV_COLUMNS: Final = frozenset({"@timestamp", "@message", "@logStream", "@log", "details"})
 
 
-def _first_line(data: bytes) -> bytes:
+def _lines(data: bytes, limit: int = 50) -> list[bytes]:
+    """Return the first non-blank lines of ``data`` (stripped), at most ``limit``."""
+    out = []
     for line in data[:65536].splitlines():
         if line.strip():
-            return line.strip()
-    return b""
+            out.append(line.strip())
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _line_format(line: bytes, *, first: bool) -> str | None:
+    """Name the format one line shows; None when it shows none (blank, broken, unknown)."""
+    if line[:1] == b"{":
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            # "{" alone opens a pretty-printed document; a broken record line shows nothing
+            return "json_document" if line == b"{" and first else None
+        if isinstance(obj, dict) and (_RECORD_KEYS & obj.keys() or "resource_id" in obj):
+            if isinstance(obj.get("message"), str):
+                return "json_document"  # a CloudWatch event that carries a record
+            return "json_lines"
+        return "json_document"
+    if _TIME_PREFIX.match(line):
+        return "s3_export"
+    if first:
+        try:
+            header = next(csv.reader([line.decode("utf-8", "replace")]))
+        except (csv.Error, StopIteration):
+            header = []
+        if len(header) > 1 and (_CSV_COLUMNS & set(header)):
+            return "insights_csv"
+    return None
 
 
 def sniff(data: bytes) -> str:
     """Name the format of some bytes.
+
+    The first line that shows a format decides, so one broken line at the top of a file
+    costs that line, not the file.
 
     Parameters
     ----------
@@ -62,26 +94,13 @@ def sniff(data: bytes) -> str:
     head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"[":
         return "json_document"
-    if head[:1] == b"{":
-        first = _first_line(head)
-        try:
-            obj = json.loads(first)
-        except ValueError:
-            return "json_document"  # pretty-printed or a document on several lines
-        if isinstance(obj, dict) and (_RECORD_KEYS & obj.keys() or "resource_id" in obj):
-            if isinstance(obj.get("message"), str):
-                return "json_document"  # a CloudWatch event that carries a record
-            return "json_lines"
-        return "json_document"
-    first = _first_line(head)
-    if _TIME_PREFIX.match(first):
-        return "s3_export"
-    try:
-        header = next(csv.reader([first.decode("utf-8", "replace")]))
-    except (csv.Error, StopIteration):
-        header = []
-    if len(header) > 1 and (_CSV_COLUMNS & set(header)):
-        return "insights_csv"
+    lines = _lines(head)
+    for i, line in enumerate(lines):
+        fmt = _line_format(line, first=i == 0)
+        if fmt is not None:
+            return fmt
+    if lines and lines[0][:1] == b"{":
+        return "json_document"  # one broken value (a document cut short)
     return "text"
 
 

@@ -288,6 +288,16 @@ def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]
             continue
         try:
             value, end = decoder.raw_decode(text, pos)
+        except RecursionError:
+            # valid or not, no log record nests this deep: skip the value as a whole
+            ctx.issues.bad(
+                "JSON nested too deeply to be a log record or envelope",
+                source=ctx.source,
+                line=text.count("\n", 0, pos) + 1,
+                reason="broken_json",
+            )
+            pos = _value_end(text, pos)
+            continue
         except json.JSONDecodeError as exc:
             ctx.issues.bad(
                 f"broken JSON ({exc.msg} at column {exc.colno})",
@@ -295,13 +305,33 @@ def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]
                 line=exc.lineno,
                 reason="broken_json",
             )
-            nxt = _RESYNC.search(text, max(exc.pos, pos + 1))
+            # resume at the next line that opens a value, even one inside the broken one
+            nxt = _RESYNC.search(text, pos + 1)
             if nxt is None:
                 return
             pos, in_array = nxt.start() + 1, False
             continue
         yield value, text.count("\n", 0, pos) + 1, pos, end
         pos = end
+
+
+def _value_end(text: str, pos: int) -> int:
+    """End of the JSON value that starts at ``pos``, by matching brackets outside strings."""
+    depth, i, n = 0, pos, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
 
 
 def _element_lines(text: str, start: int, end: int, key: str, count: int) -> list[int]:
@@ -320,22 +350,35 @@ def _element_lines(text: str, start: int, end: int, key: str, count: int) -> lis
         lines.append(line)
         try:
             _, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             break
     return lines + [line] * (count - len(lines))
 
 
-def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
+def _utf8(text: str) -> bytes:
+    """Encode text back to bytes, bytes that were no UTF-8 as they were (see _text)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _text(data: bytes) -> tuple[str, bool]:
+    """Decode UTF-8; bytes that are not UTF-8 are kept as surrogates (and flagged).
+
+    A cp1252 "é" in one event of a document must cost that event, not the document: its
+    message keeps the bad bytes, and the record parser names its line.
+    """
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        ctx.issues.bad(
-            f"not UTF-8 text ({exc.reason})",
-            source=ctx.source,
-            offset=exc.start,
-            reason="bad_encoding",
-        )
-        return []
+        return data.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig", errors="surrogateescape"), False
+
+
+def _clean(values: list[str | None]) -> list[str | None]:
+    """Names (streams, groups) with bytes that were no UTF-8: those become U+FFFD."""
+    return [v if v is None else _utf8(v).decode("utf-8", "replace") for v in values]
+
+
+def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
+    text, clean = _text(data)
     rows = _Rows.new()
     fmt = "json"
     batches: list[Batch] = []
@@ -346,10 +389,12 @@ def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]
     for item, line, start, end in itertools.chain([first] if first else [], values):
         kind = _add_item(item, rows, ctx, line=line, where=(text, start, end))
         if kind == "lambda_event":
-            batches.extend(_read_lambda(item, ctx, depth))
+            batches.extend(_read_lambda(item, ctx, depth, line=line))
         elif kind:
             fmt = kind
     if rows.messages:
+        if not clean:
+            rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
         batches.insert(0, rows.to_batch(ctx, fmt))
     return batches
 
@@ -413,7 +458,7 @@ def _add_item(
         _add_event(item, rows, ctx, line=line, stream=None, group=None)
         return "events"
     # a record itself (IKE or BGP), possibly pretty-printed
-    msg = json.dumps(item, separators=(",", ":")).encode()
+    msg = _utf8(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
     rows.add(msg, int(NAT), None, None, None, line)
     return "records"
 
@@ -431,7 +476,7 @@ def _add_event(
         )
         return
     rows.add(
-        ev["message"].encode(),
+        _utf8(ev["message"]),
         _ms_to_ns(ev.get("timestamp")),
         ev.get("logStreamName") or stream,
         ev.get("logGroupName") or group,
@@ -440,16 +485,21 @@ def _add_event(
     )
 
 
-def _read_lambda(item: dict[str, Any], ctx: Context, depth: int) -> list[Batch]:
+def _read_lambda(item: dict[str, Any], ctx: Context, depth: int, *, line: int) -> list[Batch]:
     data = item["awslogs"].get("data") if isinstance(item["awslogs"], dict) else None
     if not isinstance(data, str):
-        ctx.issues.bad("'awslogs' without 'data'", source=ctx.source, reason="missing_fields")
+        ctx.issues.bad(
+            "'awslogs' without 'data'", source=ctx.source, line=line, reason="missing_fields"
+        )
         return []
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
         ctx.issues.bad(
-            f"awslogs.data is not base64 ({exc})", source=ctx.source, reason="bad_payload"
+            f"awslogs.data is not base64 ({exc})",
+            source=ctx.source,
+            line=line,
+            reason="bad_payload",
         )
         return []
     return read_bytes(raw, ctx, depth=depth + 1) if depth < 3 else []
@@ -484,20 +534,21 @@ def _field_record(row: dict[str, Any]) -> bytes:
             rec[key] = True if text == "true" else False if text == "false" else v
         else:
             rec[key] = v
-    return json.dumps(rec, separators=(",", ":")).encode()
+    return _utf8(json.dumps(rec, separators=(",", ":"), ensure_ascii=False))
 
 
 def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: int) -> None:
     stamp = row.get("@timestamp")
     env = int(NAT)
     if stamp not in (None, ""):
-        env = int(parse_time_strings(pa.array([str(stamp)]))[0])
+        text = _utf8(str(stamp)).decode("utf-8", "replace")  # bytes that were no UTF-8
+        env = int(parse_time_strings(pa.array([text]))[0])
     group = row.get("@log")
     if isinstance(group, str) and ":" in group:
         group = group.split(":", 1)[1]  # "<account>:<group>"
     message = row.get("@message")
     if isinstance(message, str) and message:
-        body = message.encode()
+        body = _utf8(message)
     elif any(k in row for k in _DISCOVERED):
         body = _field_record(row)
     else:
@@ -512,7 +563,7 @@ def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: i
 
 
 def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
-    text = data.decode("utf-8-sig", errors="replace")
+    text, clean = _text(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
     rows = _Rows.new()
@@ -529,4 +580,6 @@ def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
             )
             continue
         _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+    if not clean:
+        rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
     return rows.to_batch(ctx, "insights_csv")

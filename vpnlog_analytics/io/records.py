@@ -446,6 +446,9 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
         except (ValueError, UnicodeDecodeError) as exc:
             out.bad.append((i, "broken_json", f"broken JSON ({exc})"))
             continue
+        except RecursionError:
+            out.bad.append((i, "broken_json", "JSON nested too deeply to be a log record"))
+            continue
         if not isinstance(obj, dict):
             out.bad.append((i, "not_a_record", f"expected a JSON object, got {type(obj).__name__}"))
             continue
@@ -483,7 +486,7 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
             rows[key][i] = _as_bool(obj.get(key))
         for key in _INT_COLS:
             rows[key][i] = _as_int(rows[key][i])
-        for key in ("prefix", "asPath", "nextHopIp"):
+        for key in ("prefix", "asPath", "nextHopIp", "details"):
             v = rows[key][i]
             rows[key][i] = None if v is None else str(v)
     for name, arr in out.columns.items():
