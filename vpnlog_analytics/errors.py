@@ -84,4 +84,20 @@ class SchemaError(VpnLogError):
 
 
 class AwsError(VpnLogError):
-    """An AWS call failed in a way the user can act on (credentials, permissions, names)."""
+    """An AWS call failed in a way the user can act on (credentials, permissions, names).
+
+    ``str(error)`` says what to do from Python (``boto3_session=...``); :attr:`cli_message`
+    says the same for the ``vpnlog`` command, naming its flags (``--region``,
+    ``--profile``) and environment variables instead.
+
+    Parameters
+    ----------
+    message : str
+        The message for Python callers.
+    cli_message : str, optional
+        The message for the command line; default: ``message``.
+    """
+
+    def __init__(self, message: str, *, cli_message: str | None = None) -> None:
+        super().__init__(message)
+        self.cli_message = cli_message if cli_message is not None else message
