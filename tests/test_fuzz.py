@@ -37,6 +37,7 @@ Hypothesis runs derandomised with a bounded number of examples (a few seconds pe
 from __future__ import annotations
 
 import base64
+import copy
 import csv
 import gzip
 import io
@@ -135,11 +136,17 @@ def assert_located(path: Path) -> None:
 
 def assert_sum_of_units(
     whole: Path, alone: list[tuple[Counter[Row], Counter[str]]], *, survivors: int
-) -> None:
-    """The corrupted file reads to the sum of its units read one by one."""
+) -> int:
+    """The corrupted file reads to the sum of its units read one by one; return records in."""
     got, skipped, dups, _ = outcome(whole)
     want: Counter[Row] = sum((r for r, _ in alone), Counter())
     want_skipped: Counter[str] = sum((s for _, s in alone), Counter())
+    if skipped == Counter({"unrecognised_format": 1}) and not got:
+        # No line shows a log format: the file is one unrecognised source. Fine only if no
+        # line of it holds a good record.
+        assert not want, "a file with good records was taken for no log format"
+        assert_located(whole)
+        return 1
     # records in = out + skipped + duplicates
     assert got.total() + skipped.total() + dups == len(alone)
     # the reason may differ: a unit alone can decide the format of its file
@@ -148,6 +155,7 @@ def assert_sum_of_units(
     assert (want - got).total() == dups
     assert got.total() >= survivors - dups
     assert_located(whole)
+    return len(alone)
 
 
 def _write(root: Path, fx: Fixture, content: bytes) -> Path:
@@ -400,6 +408,8 @@ def test_line_files_read_to_the_sum_of_their_lines(case, with_original) -> None:
         lines = kept
     units = [(ln, ok) for ln, ok in zip(lines, survive, strict=False) if ln.strip()]
     content = b"\n".join([*head, *lines]) + (b"\n" if cut is None else b"")
+    if encoding == "utf-16-le-no-bom" and len(content) < 4:
+        encoding = "none"  # UTF-16 without a BOM is recognised from 4 characters on
     if encoding != "none":
         try:
             content = ENCODINGS[encoding](content.decode("utf-8"))
@@ -411,11 +421,11 @@ def test_line_files_read_to_the_sum_of_their_lines(case, with_original) -> None:
             assert got.total() == 1, f"a good line was lost: {ln[:200]!r}"
     with tempfile.TemporaryDirectory() as tmp:
         whole = _write(Path(tmp) / "copy", fx, content)
-        assert_sum_of_units(whole, alone, survivors=sum(ok for _, ok in units))
+        records_in = assert_sum_of_units(whole, alone, survivors=sum(ok for _, ok in units))
         if with_original:
             got, skipped, dups, _ = outcome([fx.path, whole])
             base, _, _, _ = outcome(fx.path)
-            assert got.total() + skipped.total() + dups == base.total() + len(units)
+            assert got.total() + skipped.total() + dups == base.total() + records_in
             assert not (base - got), "an original record was lost"
 
 
@@ -496,7 +506,7 @@ def edit_event(name: str, ev: Any, edit: RecordEdit) -> Any | None:
     _, _, fn = edit
     if not isinstance(ev, dict):
         return None
-    ev = dict(ev)
+    ev = copy.deepcopy(ev)  # the edits change nested values in place
     key = "@message" if name == "insights_json" else "message"
     if name in ("insights_discovered_json",):
         rec = dict(ev)
@@ -601,6 +611,8 @@ def test_documents_read_to_the_sum_of_their_events(case) -> None:
     name, items, origin, survive, encoding = case
     fx = FIXTURES[name]
     content = _doc(name).build(items)
+    if encoding == "utf-16-le-no-bom" and len(content) < 4:
+        encoding = "none"  # UTF-16 without a BOM is recognised from 4 characters on
     if encoding != "none":
         content = ENCODINGS[encoding](content.decode("utf-8"))
     alone = [
@@ -647,8 +659,9 @@ def test_broken_bytes_never_lose_records_silently(case) -> None:
         path = fx.write(Path(tmp), data)
         assert_located(path)
         got, skipped, _, df = outcome(path)
-        lost = base - got
-        if lost:
+        # A flipped byte may change what a record says, even its stream or time: count
+        # records, not which ones.
+        if got.total() < base.total():
             assert skipped.total() > 0 or df.attrs["empty_files"] == [str(path)], (
-                f"{lost.total()} record(s) lost without a word"
+                f"{base.total() - got.total()} record(s) lost without a word"
             )

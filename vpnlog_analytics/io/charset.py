@@ -54,13 +54,14 @@ def detect_encoding(data: bytes) -> tuple[str, int]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, len(bom)
-    # UTF-16 without a BOM: ASCII text has a zero byte in every other position.
-    head = data[:64]
-    if len(head) >= 2 and len(head) % 2 == 0:
+    # UTF-16 without a BOM: ASCII text has a zero byte in (nearly) every other position.
+    head = data[: min(64, len(data) - len(data) % 2)]
+    if len(head) >= 8:
         even, odd = head[0::2], head[1::2]
-        if not odd.strip(b"\x00") and even.count(0) == 0:
+        n = len(even)
+        if odd.count(0) >= 0.9 * n and even.count(0) <= 0.1 * n:
             return "utf-16-le", 0
-        if not even.strip(b"\x00") and odd.count(0) == 0:
+        if even.count(0) >= 0.9 * n and odd.count(0) <= 0.1 * n:
             return "utf-16-be", 0
     return "utf-8", 0
 
@@ -100,7 +101,13 @@ def to_utf8(data: bytes, *, source: str, issues: Issues) -> bytes:
     try:
         return body.decode(encoding).encode("utf-8")
     except UnicodeDecodeError:
-        pass
+        if encoding == "utf-32-le":
+            # FF FE 00 00 is also UTF-16 LE's BOM before a NUL character
+            encoding, body, unit = "utf-16-le", data[2:], 2
+            try:
+                return body.decode(encoding).encode("utf-8")
+            except UnicodeDecodeError:
+                pass
     # Decode line by line, so one bad line costs one record.
     newline = "\n".encode(encoding)
     cut = len(body) - len(body) % unit

@@ -39,7 +39,8 @@ def _lines(data: bytes, limit: int = 50) -> list[bytes]:
     out = []
     for line in data[:65536].splitlines():
         if line.strip():
-            out.append(line.strip())
+            # keep a trailing blank: "<time> " is an export line with an empty message
+            out.append(line.lstrip().rstrip(b"\r\n"))
             if len(out) >= limit:
                 break
     return out

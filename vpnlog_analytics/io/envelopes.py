@@ -564,22 +564,33 @@ def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: i
 
 def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
     text, clean = _text(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    physical = io.StringIO(text, newline="").readlines()
+    header = next(csv.reader(physical[:1]), [])
     rows = _Rows.new()
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            ctx.issues.bad(
-                f"expected {len(header)} CSV fields, got {len(values)}",
-                source=ctx.source,
-                line=line,
-                reason="bad_csv_row",
-            )
-            continue
-        _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+    # Insights rows never span lines (messages are one-line JSON). A row that does, with
+    # the wrong number of fields, is a stray quote swallowing the rows after it: report
+    # its first line and read on from the next one.
+    pos = 1
+    while pos < len(physical):
+        reader = csv.reader(physical[pos:])
+        start = 0
+        for values in reader:
+            line, end = pos + start + 1, reader.line_num
+            if any(v.strip() for v in values) and len(values) != len(header):
+                ctx.issues.bad(
+                    f"expected {len(header)} CSV fields, got {len(values)}",
+                    source=ctx.source,
+                    line=line,
+                    reason="bad_csv_row",
+                )
+                if end - start > 1:
+                    pos += start + 1
+                    break
+            elif any(v.strip() for v in values):
+                _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+            start = end
+        else:
+            break
     if not clean:
         rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
     return rows.to_batch(ctx, "insights_csv")
