@@ -665,3 +665,39 @@ def test_broken_bytes_never_lose_records_silently(case) -> None:
             assert skipped.total() > 0 or df.attrs["empty_files"] == [str(path)], (
                 f"{base.total() - got.total()} record(s) lost without a word"
             )
+
+
+# --- what the fuzzing found, kept as plain examples -------------------------------------------
+def _raw_with(tmp: Path, i: int, line: bytes) -> Path:
+    fx = FIXTURES["raw_json"]
+    lines = fx.content().split(b"\n")
+    lines[i] = line
+    return fx.write(tmp, b"\n".join(lines))
+
+
+def test_found_invalid_utf8_in_the_time_costs_one_record(tmp_path: Path) -> None:
+    path = _raw_with(tmp_path, 1, b'{"event_timestamp":\x00\x00\x801724129804,"details":"x"}')
+    df = read_logs(str(path), errors="skip")
+    assert len(df) == 11 and df.attrs["skipped"] and sum(df.attrs["skipped"].values()) == 1
+
+
+def test_found_deep_json_costs_one_record(tmp_path: Path) -> None:
+    path = _raw_with(tmp_path, 3, b'{"details":"x","zz":' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+    df = read_logs(str(path), errors="skip")
+    assert len(df) == 11 and df.attrs["skipped"] == {"broken_json": 1}
+    assert_located(path)
+
+
+def test_found_a_broken_first_line_does_not_decide_the_format(tmp_path: Path) -> None:
+    for first in (b"\x00garbage", b"{", b'{"event_timestamp":17241'):
+        path = _raw_with(tmp_path, 0, first)
+        df = read_logs(str(path), errors="skip")
+        assert len(df) == 11 and sum(df.attrs["skipped"].values()) == 1, first
+
+
+def test_found_a_stray_csv_quote_costs_its_row_only(tmp_path: Path) -> None:
+    fx = FIXTURES["insights_csv"]
+    lines = fx.content().split(b"\n")
+    lines[1] = lines[1][:24] + b'"'  # the @message field opens and never closes
+    df = read_logs(str(fx.write(tmp_path, b"\n".join(lines))), errors="skip")
+    assert len(df) == 17 and df.attrs["skipped"] == {"bad_csv_row": 1}

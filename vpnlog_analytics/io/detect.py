@@ -46,14 +46,19 @@ def _lines(data: bytes, limit: int = 50) -> list[bytes]:
     return out
 
 
-def _line_format(line: bytes, *, first: bool) -> str | None:
-    """Name the format one line shows; None when it shows none (blank, broken, unknown)."""
+def _line_format(line: bytes, *, first: bool, after: bytes = b"") -> str | None:
+    """Name the format one line shows; None when it shows none (blank, broken, unknown).
+
+    ``after`` is the next non-blank line: ``{`` opens a pretty-printed document when a
+    key (or the closing brace) follows.
+    """
     if line[:1] == b"{":
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError):
-            # "{" alone opens a pretty-printed document; a broken record line shows nothing
-            return "json_document" if line == b"{" and first else None
+            # a broken record line shows nothing
+            opens = line.rstrip() == b"{" and first and after.lstrip()[:1] in (b'"', b"}", b"")
+            return "json_document" if opens else None
         if isinstance(obj, dict) and (_RECORD_KEYS & obj.keys() or "resource_id" in obj):
             if isinstance(obj.get("message"), str):
                 return "json_document"  # a CloudWatch event that carries a record
@@ -97,7 +102,8 @@ def sniff(data: bytes) -> str:
         return "json_document"
     lines = _lines(head)
     for i, line in enumerate(lines):
-        fmt = _line_format(line, first=i == 0)
+        after = lines[i + 1] if i + 1 < len(lines) else b""
+        fmt = _line_format(line, first=i == 0, after=after)
         if fmt is not None:
             return fmt
     if lines and lines[0][:1] == b"{":
