@@ -42,6 +42,9 @@ class _Located(VpnLogError):
         self.line = line
         self.offset = offset
         self.reason = reason
+        if source is None and line is None and offset is None:
+            super().__init__(message)  # the message names its source itself
+            return
         where = source or "<records>"
         if line is not None:
             where = f"{where}, line {line}"

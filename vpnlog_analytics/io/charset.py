@@ -11,7 +11,6 @@ bad record, the others are kept.
 from __future__ import annotations
 
 import codecs
-import re
 from typing import Final
 
 from .issues import Issues
@@ -143,9 +142,6 @@ def to_utf8(data: bytes, *, source: str, issues: Issues) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-_CSV_LINE = re.compile(rb"^[^,\n]*(?:,[^,\n]*)+\r?$")
-
-
 def describe(data: bytes) -> str:
     r"""Say in a few words what a file that holds no logs holds (for "ignored" lists).
 
@@ -182,7 +178,9 @@ def describe(data: bytes) -> str:
         return "binary data"
     if text.lstrip()[:1] in ("[", "{"):
         return "JSON without VPN log records or CloudWatch events"
-    first = text.lstrip().split("\n", 1)[0].encode()
-    if _CSV_LINE.match(first):
+    # CSV: a header and rows with the same number of commas (prose has fewer, unevenly)
+    rows = [ln for ln in text.splitlines() if ln.strip()][:5]
+    commas = {r.count(",") for r in rows}
+    if len(rows) >= 2 and len(commas) == 1 and min(commas) >= 1 and rows[0][:1] != "#":
         return "a CSV file without Logs Insights columns"
     return "text that is no log format"
