@@ -404,8 +404,10 @@ def test_a_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> N
 # the fuzz suite's corrupted files, through the command --------------------------------------
 @FUZZ
 @given(corrupted_bytes())
-def test_corrupted_files_end_in_vpnlog_lines_and_exit_0_or_1(case: tuple[str, bytes]) -> None:
-    name, data = case
+def test_corrupted_files_end_in_vpnlog_lines_and_exit_0_or_1(
+    case: tuple[str, bytes, tuple[str, ...]],
+) -> None:
+    name, data, _ = case
     with tempfile.TemporaryDirectory() as tmp:
         path = FIXTURES[name].write(Path(tmp), data)
         for argv in (["summary", str(path)], ["summary", "--skip-bad", str(path)]):
