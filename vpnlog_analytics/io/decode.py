@@ -237,4 +237,5 @@ def _parse_iso(arr: pa.Array) -> np.ndarray:
     parsed = pd.to_datetime(
         pd.Series(arr.to_pylist(), dtype=object), utc=True, errors="coerce", format="ISO8601"
     )
-    return np.asarray(parsed.array.asi8, dtype=np.int64)
+    # pandas may pick microseconds for parsed strings: nanoseconds, as everywhere here
+    return np.asarray(parsed.dt.as_unit("ns").array.asi8, dtype=np.int64)
