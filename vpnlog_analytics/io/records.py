@@ -442,7 +442,8 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
     rows: dict[str, list[Any]] = {c: [None] * n for c in out.columns}
     for i, raw in enumerate(records):
         try:
-            obj = json.loads(raw)
+            # strict=False: control characters inside strings, as pyarrow's reader takes them
+            obj = json.loads(raw, strict=False)
         except (ValueError, UnicodeDecodeError) as exc:
             out.bad.append((i, "broken_json", f"broken JSON ({exc})"))
             continue
