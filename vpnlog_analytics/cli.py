@@ -348,7 +348,7 @@ def _cmd_catalog(args: argparse.Namespace) -> None:
     room = max(20, _terminal_width() - indent)
     for row in [heads, *shown.itertuples(index=False, name=None)]:
         cells = "  ".join(f"{v:<{w}}" for v, w in zip(row[:-1], widths, strict=True))
-        lines = textwrap.wrap(row[-1], room) or [""]
+        lines = textwrap.wrap(row[-1], room, break_on_hyphens=False) or [""]
         print(f"{cells}  {lines[0]}".rstrip())
         for more in lines[1:]:
             print(" " * indent + more)
