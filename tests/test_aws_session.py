@@ -16,7 +16,8 @@ import boto3
 import botocore.exceptions as bce
 import pandas as pd
 import pytest
-from aws_server import GROUP, LocalAws, aws_env
+from aws_server import GROUP as _GROUP
+from aws_server import LocalAws, aws_env
 
 from vpnlog_analytics.aws import (
     NoCredentialsError,
@@ -153,6 +154,10 @@ def test_every_translated_error_has_a_cli_voice_without_python_names() -> None:
     moved = _client.translate(cases[2], "logs", "FilterLogEvents")
     assert "boto3_session=boto3.Session(region_name=<its region>)" in str(moved)
     assert "pass --region <its region> (or set AWS_REGION)" in moved.cli_message
+
+
+#: moto's backends are one per process: a group of these tests' own
+GROUP = _GROUP + "-session-tests"
 
 
 # --- end to end, against moto over HTTP ----------------------------------------------------

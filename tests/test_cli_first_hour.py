@@ -18,7 +18,8 @@ from typing import Any
 import boto3
 import pandas as pd
 import pytest
-from aws_server import GROUP, LocalAws, aws_env
+from aws_server import GROUP as _GROUP
+from aws_server import LocalAws, aws_env
 from conftest import DATA
 from envelope_corpus import FIXTURES, SA, SB
 from hypothesis import given
@@ -186,6 +187,10 @@ def test_summary_header_counts_the_records_in_the_window() -> None:
     assert in_window < 119_421  # not every record read
 
 
+#: moto's backends are one per process: a group of these tests' own
+GROUP = _GROUP + "-cli-tests"
+
+
 # 5. AWS: --region / --profile, and errors that name them ---------------------------------------
 @pytest.fixture(scope="module")
 def aws() -> Any:
@@ -338,12 +343,20 @@ def test_catalog_fits_the_terminal(monkeypatch: pytest.MonkeyPatch, columns: int
     cat = message_catalog()
     assert lines[0].startswith(f"{len(cat)} rules (")
     head = next(i for i, ln in enumerate(lines) if ln.startswith("event "))
-    assert lines[head].split() == ["event", "severity", "ike", "provenance", "pattern"]
+    assert lines[head].split() == [
+        "event",
+        "severity",
+        "ike",
+        "provenance",
+        "pattern",
+        "/",
+        "source",
+    ]
     assert lines[-1] == "--format csv or json has every column (meaning, source, remediation)"
-    # wrapped, not cut: every rule's wording is on the page, word for word
-    words = " ".join(lines[head + 1 : -1]).split()
-    text = " ".join(words)
+    # wrapped, not cut: every rule's wording and source is on the page, word for word
+    text = " ".join(" ".join(lines[head + 1 : -1]).split())
     assert all(" ".join(str(p).split()) in text for p in cat["pattern"])
+    assert all(" ".join(f"source: {src}".split()) in text for src in cat["source"])
 
 
 def test_catalog_csv_and_json_keep_everything() -> None:

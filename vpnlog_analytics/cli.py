@@ -319,7 +319,7 @@ def _cmd_summary(args: argparse.Namespace) -> None:
 
 
 #: Columns of the catalogue in a terminal; the last one (the wording) is wrapped to the width.
-_CATALOG_COLUMNS = ("event", "severity", "ike_version", "provenance", "pattern")
+_CATALOG_COLUMNS = ("event", "severity", "ike_version", "provenance")
 
 
 def _terminal_width() -> int:
@@ -343,13 +343,20 @@ def _cmd_catalog(args: argparse.Namespace) -> None:
     shown = catalog[list(_CATALOG_COLUMNS)].astype(object).where(catalog.notna(), "")
     shown = shown.rename(columns={"ike_version": "ike"}).astype(str)
     heads = list(shown.columns)
-    widths = [max(len(h), *(len(v) for v in shown[h])) for h in heads[:-1]]
+    widths = [max(len(h), *(len(v) for v in shown[h])) for h in heads]
     indent = sum(widths) + 2 * len(widths)
     room = max(20, _terminal_width() - indent)
-    for row in [heads, *shown.itertuples(index=False, name=None)]:
-        cells = "  ".join(f"{v:<{w}}" for v, w in zip(row[:-1], widths, strict=True))
-        lines = textwrap.wrap(row[-1], room, break_on_hyphens=False) or [""]
-        print(f"{cells}  {lines[0]}".rstrip())
+
+    def wrap(text: str) -> list[str]:
+        return textwrap.wrap(text, room, break_on_hyphens=False)
+
+    print("  ".join(f"{h:<{w}}" for h, w in zip(heads, widths, strict=True)) + "  pattern / source")
+    for row, pattern, source in zip(
+        shown.itertuples(index=False, name=None), catalog["pattern"], catalog["source"], strict=True
+    ):
+        cells = "  ".join(f"{v:<{w}}" for v, w in zip(row, widths, strict=True))
+        lines = wrap(str(pattern)) + wrap(f"source: {source}")
+        print(f"{cells}  {lines[0]}")
         for more in lines[1:]:
             print(" " * indent + more)
     print("--format csv or json has every column (meaning, source, remediation)")
