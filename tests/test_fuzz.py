@@ -722,3 +722,26 @@ def test_found_a_stray_csv_quote_costs_its_row_only(tmp_path: Path) -> None:
     lines[1] = lines[1][:24] + b'"'  # the @message field opens and never closes
     df = read_logs(str(fx.write(tmp_path, b"\n".join(lines))), errors="skip")
     assert len(df) == 17 and df.attrs["skipped"] == {"bad_csv_row": 1}
+
+
+def test_found_invalid_utf8_in_an_export_time_costs_that_line(tmp_path: Path) -> None:
+    fx = FIXTURES["s3_export_a"]
+    lines = fx.content().split(b"\n")
+    lines[2] = b"\x80" + lines[2][1:]
+    df = read_logs(str(fx.write(tmp_path, b"\n".join(lines))), errors="skip")
+    assert len(df) == 11 and sum(df.attrs["skipped"].values()) == 1
+
+
+def test_found_a_year_9999_text_time_is_impossible_not_a_crash(tmp_path: Path) -> None:
+    rec = json.loads(FIXTURES["bgp_lines"].content().split(b"\n")[0])
+    rec["event_timestamp"] = rec["timestamp"] = "9999-12-31T23:59:59Z"
+    path = _raw_with(tmp_path, 0, json.dumps(rec).encode())
+    df = read_logs(str(path), errors="skip")
+    assert len(df) == 11 and df.attrs["skipped"] == {"impossible_time": 1}
+
+
+def test_found_a_control_character_in_a_string_is_kept_alone_or_not(tmp_path: Path) -> None:
+    line = FIXTURES["raw_json"].content().split(b"\n")[0].replace(b'"sending', b'"\x00ending')
+    alone = FIXTURES["raw_json"].write(tmp_path / "alone", line + b"\n")
+    assert len(read_logs(str(alone))) == 1
+    assert len(read_logs(str(_raw_with(tmp_path / "all", 0, line)))) == 12

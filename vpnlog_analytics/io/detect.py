@@ -54,7 +54,7 @@ def _line_format(line: bytes, *, first: bool, after: bytes = b"") -> str | None:
     """
     if line[:1] == b"{":
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, strict=False)  # control characters, as the parsers take them
         except (ValueError, RecursionError):
             # a broken record line shows nothing
             opens = line.rstrip() == b"{" and first and after.lstrip()[:1] in (b'"', b"}", b"")
