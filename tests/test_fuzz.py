@@ -333,9 +333,22 @@ def edit_line(name: str, line: bytes, header: list[str], edit: RecordEdit) -> by
 
 @cache
 def _line_unit(name: str, line: bytes) -> tuple[Counter[Row], Counter[str]]:
+    """One line read after a good line of the fixture, that line's part only.
+
+    The good line first keeps the format of the file what it is: a file of one broken line
+    alone shows no format at all (the rule for that case is in assert_sum_of_units).
+    """
     fx = FIXTURES[name]
-    head = fx.content().split(b"\n")[: fx.header_lines]
-    return _alone(fx, b"\n".join([*head, line]) + b"\n")
+    lines = fx.content().split(b"\n")
+    head, anchor = lines[: fx.header_lines], lines[fx.header_lines]
+    with tempfile.TemporaryDirectory() as tmp:
+        base, _, _, _ = outcome(_write(Path(tmp) / "a", fx, b"\n".join([*head, anchor]) + b"\n"))
+        both = b"\n".join([*head, anchor, line]) + b"\n"
+        got, skipped, dups, _ = outcome(_write(Path(tmp) / "b", fx, both))
+    assert base.total() == 1 and not (base - got) and dups == 0
+    got -= base
+    assert got.total() + skipped.total() == 1, (line[:200], got, skipped)
+    return got, skipped
 
 
 @st.composite
