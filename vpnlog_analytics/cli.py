@@ -313,8 +313,10 @@ def _cmd_summary(args: argparse.Namespace) -> None:
             )
         first, last = seen[s.FIRST_SEEN].min(), seen[s.LAST_SEEN].max()
         span = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
-        records = int(seen[s.RECORDS].sum())
-        print(f"{_plural(records, 'record')} from {len(seen)} tunnel(s), {span}")
+        records = int(seen[s.RECORDS].sum())  # tunnel (IKE) records, as the rows count
+        bgp = _in_window(events, args) - _in_window(events[events[s.LOG_TYPE] == "tunnel"], args)
+        also = f" (and {_plural(bgp, 'BGP record')})" if bgp else ""
+        print(f"{_plural(records, 'record')} from {len(seen)} tunnel(s), {span}{also}")
     _emit(table, args.format)
 
 
@@ -434,7 +436,8 @@ def _cmd_bgp(args: argparse.Namespace) -> None:
         table = bgp_flaps(events, **_window(args))
     else:
         table = bgp_outages(events, min_duration=args.min_duration, **_window(args))
-    _emit(table, args.format)
+    what = "BGP sessions" if args.sessions else "BGP flaps" if args.flaps else "BGP outages"
+    _emit(table, args.format, none=f"No {what}{_window_text(args)}")
 
 
 def _cmd_routes(args: argparse.Namespace) -> None:
@@ -453,7 +456,7 @@ def _cmd_routes(args: argparse.Namespace) -> None:
         table = routes(events, at=args.at)
         if args.prefix:
             table = table[table[s.BGP_PREFIX].astype(str) == args.prefix].reset_index(drop=True)
-    _emit(table, args.format)
+    _emit(table, args.format, none="No routes" + (f" for {args.prefix}" if args.prefix else ""))
 
 
 def _cmd_availability(args: argparse.Namespace) -> None:

@@ -37,7 +37,7 @@ _CSV_COLUMNS: Final = frozenset({"@timestamp", "@message", "@logStream", "@log",
 def _lines(data: bytes, limit: int = 50) -> list[bytes]:
     """Return the first non-blank lines of ``data`` (stripped), at most ``limit``."""
     out = []
-    for line in data[:65536].splitlines():
+    for line in data[:65536].split(b"\n"):  # lines as the readers split them (not at \r)
         if line.strip():
             # keep a trailing blank: "<time> " is an export line with an empty message
             out.append(line.lstrip().rstrip(b"\r\n"))
