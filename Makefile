@@ -26,7 +26,6 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/vpnlog summary $(SAMPLES)
 	MPLBACKEND=Agg $(BIN)/vpnlog report $(SAMPLES) -o report/
-	@echo "Open report/index.html in a browser (or read report/report.md)."
 
 ## test: lint, type-check and run the test suite
 test: lint typecheck pytest

@@ -79,11 +79,11 @@ CASES = {
         4,
         {"missing_fields": 1},
     ),
-    # awslogs.data is not base64: the whole payload is lost
+    # awslogs.data is not base64: the whole payload is lost; the event opens on line 1
     "lambda_base64": (
         "subscription/lambda-event-0001.json",
         "bad_payload",
-        None,
+        1,
         None,
         0,
         {"bad_payload": 1},

@@ -14,14 +14,25 @@ Tables follow the formatting rules of :mod:`vpnlog_analytics.present` (durations
 ``17 min 05 s``, UTC times without the offset); rates are shown in percent with the sign in
 the header (``availability_%``). ``--format csv`` and ``json`` print the results as the
 analysis returns them: rates as fractions (0-1), durations and times as pandas writes them.
+
+The first hour of a user, in words the terminal shows: a source with no records in the
+window ends with one line naming the source, the window and what became of the files, and
+exit code 1; files that hold no logs are counted on one line (``-v`` lists them); malformed
+records skipped with ``--skip-bad`` are counted on one line (``-v`` lists them); AWS errors
+name ``--region``, ``--profile`` and the environment variables, not Python arguments.
+``-v`` and ``--skip-bad`` go before or after the subcommand.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+import textwrap
+from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -47,8 +58,12 @@ log = logging.getLogger("vpnlog")
 
 FORMATS = ("table", "csv", "json")
 
-#: Exit codes: 0 fine, 1 bad input or a failed job, 2 wrong usage (argparse).
+#: Exit codes: 0 fine, 1 bad input, no records or a failed job, 2 wrong usage (argparse).
 EXIT_ERROR = 1
+
+
+class NoRecordsError(VpnLogError):
+    """The sources hold no records (in the window): nothing to analyse."""
 
 
 def _timestamp(text: str) -> pd.Timestamp:
@@ -58,16 +73,37 @@ def _timestamp(text: str) -> pd.Timestamp:
         raise argparse.ArgumentTypeError(f"not a time: {text!r} (use e.g. 2026-10-01)") from exc
 
 
-def _add_source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sources", nargs="+", help="log files, folders or globs (any envelope)")
-    p.add_argument("--log-stream", help="stream name for files that name none")
-    p.add_argument(
-        "--skip-bad",
-        action="store_true",
-        help="skip malformed records (counted on stderr) instead of stopping at the first",
+_VERBOSE_HELP = "show tracebacks, and list ignored files and skipped records"
+_SKIP_HELP = "skip malformed records (counted on stderr) instead of stopping at the first"
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every subcommand takes, also after its name (``vpnlog summary -v``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a value given before the subcommand is not reset by the subparser
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_VERBOSE_HELP
     )
+    return common
+
+
+def _add_aws_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)"
+    )
+    p.add_argument("--profile", help="AWS profile of ~/.aws/config (default: AWS_PROFILE)")
+
+
+def _add_source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "sources", nargs="+", help="log files, folders, globs or s3:// URIs (any envelope)"
+    )
+    p.add_argument("--log-stream", help="stream name for files that name none")
+    p.add_argument("--skip-bad", action="store_true", default=argparse.SUPPRESS, help=_SKIP_HELP)
     p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
     p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    _add_aws_args(p)
+    p.set_defaults(reads_logs=True)
 
 
 def _stale_after(text: str) -> pd.Timedelta | None:
@@ -120,22 +156,118 @@ def _add_format_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
 
 
+def _session(args: argparse.Namespace) -> Any:
+    """Return the boto3 session of ``--region``/``--profile`` (None: no AWS needed)."""
+    region, profile = getattr(args, "region", None), getattr(args, "profile", None)
+    sources = getattr(args, "sources", None)
+    needs = sources is None or any(str(x).startswith("s3://") for x in sources)
+    if not (needs or region or profile):
+        return None
+    from .aws import make_session  # imports boto3: only when AWS is used
+
+    return make_session(region=region, profile=profile)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _skipped_line(skipped: dict[str, int]) -> str:
+    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items()))
+    total = sum(skipped.values())
+    return f"vpnlog: skipped {_plural(total, 'malformed record')} ({reasons}); -v lists them"
+
+
 def _load(args: argparse.Namespace) -> pd.DataFrame:
+    """Read the sources; say once what was skipped and ignored; refuse an empty result."""
     events = read_logs(
         args.sources,
         log_stream=args.log_stream,
         errors="skip" if args.skip_bad else "raise",
         progress=sys.stderr.isatty(),
+        boto3_session=_session(args),
     )
     skipped = events.attrs.get("skipped") or {}
     if skipped:
-        total = sum(skipped.values())
-        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items()))
-        print(f"vpnlog: skipped {total} malformed record(s) ({reasons})", file=sys.stderr)
+        if args.verbose:
+            for example in events.attrs.get("skipped_examples") or []:
+                print(f"vpnlog: skipped {example}", file=sys.stderr)
+        print(_skipped_line(skipped), file=sys.stderr)
+    why: dict[str, str] = events.attrs.get("ignored_why") or {}
+    if why and args.verbose:
+        for name, what in why.items():
+            print(f"vpnlog: ignored {name}: {what}", file=sys.stderr)
+    if why:
+        kinds = ", ".join(f"{k}: {n}" for k, n in Counter(why.values()).most_common())
+        hold = "holds" if len(why) == 1 else "hold"
+        print(
+            f"vpnlog: ignored {_plural(len(why), 'file')} that {hold} no logs ({kinds}); "
+            "-v lists them",
+            file=sys.stderr,
+        )
+    _require_records(events, args)
     return events
 
 
-def _emit(table: pd.DataFrame, fmt: str) -> None:
+def _sources_text(sources: Sequence[str]) -> str:
+    names = [str(x) for x in sources]
+    return (
+        ", ".join(names) if len(names) <= 3 else f"{names[0]}, {names[1]} and {len(names) - 2} more"
+    )
+
+
+def _window_text(args: argparse.Namespace) -> str:
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    fmt = "%Y-%m-%d %H:%M"
+    if start is not None and end is not None:
+        return f" from {start:{fmt}} to {end:{fmt}} UTC"
+    if start is not None:
+        return f" from {start:{fmt}} UTC on"
+    if end is not None:
+        return f" before {end:{fmt}} UTC"
+    return ""
+
+
+def _in_window(events: pd.DataFrame, args: argparse.Namespace) -> int:
+    """How many records fall in ``--from``/``--to`` (all of them without a window)."""
+    mask = pd.Series(True, index=events.index)
+    if getattr(args, "start", None) is not None:
+        mask &= events[s.TIME] >= args.start
+    if getattr(args, "end", None) is not None:
+        mask &= events[s.TIME] < args.end
+    return int(mask.sum())
+
+
+def _require_records(events: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Raise :class:`NoRecordsError` with the one line a user needs when nothing is left."""
+    if len(events) and _in_window(events, args):
+        return
+    files: dict[str, int] = events.attrs.get("files") or {}
+    parts = [
+        f"{files.get(key, 0)} {label}"
+        for key, label in (
+            ("read", "read"),
+            ("empty", "empty"),
+            ("ignored", "ignored"),
+            ("unreadable", "unreadable"),
+        )
+        if files.get(key, 0)
+    ]
+    total = sum(files.values())
+    detail = f"{_plural(total, 'file')}" + (": " + ", ".join(parts) if parts else "")
+    if len(events):
+        detail += f"; {_plural(len(events), 'record')}, none in the window"
+    tail = ": nothing to diagnose" if getattr(args, "command", "") == "diagnose" else ""
+    raise NoRecordsError(
+        f"no records found in {_sources_text(args.sources)}{_window_text(args)} ({detail}){tail}"
+    )
+
+
+def _emit(table: pd.DataFrame, fmt: str, *, none: str = "") -> None:
+    """Print a result; an empty table as the sentence ``none`` (e.g. "No outages")."""
+    if fmt == "table" and table.empty and none:
+        print(f"{none}.")
+        return
     if fmt == "csv":
         table.to_csv(sys.stdout, index=False)
     elif fmt == "json":
@@ -171,23 +303,65 @@ def _cmd_summary(args: argparse.Namespace) -> None:
             s.COLLISION_RATE,
         ]
         table = table[[c for c in keep if c in table.columns]]
-        first, last = table[s.FIRST_SEEN].min(), table[s.LAST_SEEN].max()
+        # the header counts what is in the window, as the rows do
+        seen = table[table[s.RECORDS] > 0]
+        if seen.empty:  # only BGP records: the summary counts tunnel (IKE) records
+            raise NoRecordsError(
+                f"no tunnel records found in {_sources_text(args.sources)}{_window_text(args)} "
+                f"({_plural(_in_window(events, args), 'BGP record')} only: summary counts "
+                "tunnel (IKE) records)"
+            )
+        first, last = seen[s.FIRST_SEEN].min(), seen[s.LAST_SEEN].max()
         span = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
-        print(f"{len(events):,} records from {len(table)} tunnel(s), {span}")
+        records = int(seen[s.RECORDS].sum())  # tunnel (IKE) records, as the rows count
+        bgp = _in_window(events, args) - _in_window(events[events[s.LOG_TYPE] == "tunnel"], args)
+        also = f" (and {_plural(bgp, 'BGP record')})" if bgp else ""
+        print(f"{_plural(records, 'record')} from {len(seen)} tunnel(s), {span}{also}")
     _emit(table, args.format)
+
+
+#: Columns of the catalogue in a terminal; the last one (the wording) is wrapped to the width.
+_CATALOG_COLUMNS = ("event", "severity", "ike_version", "provenance")
+
+
+def _terminal_width() -> int:
+    """Return the terminal width, kept within 80-120 columns (100 when not a terminal)."""
+    return max(80, min(120, shutil.get_terminal_size((100, 24)).columns))
 
 
 def _cmd_catalog(args: argparse.Namespace) -> None:
-    table = message_catalog()
-    if args.format == "table":
-        counts = table["provenance"].value_counts()
-        told = ", ".join(f"{counts.get(p, 0)} {p}" for p in PROVENANCES)
-        print(
-            f"{len(table)} rules ({told}): documented = in the AWS user guide, observed = "
-            "seen in a real capture, inferred = a guess by analogy (no real example yet)"
-        )
-        table = table[["event", "severity", "ike_version", "provenance", "pattern", "source"]]
-    _emit(table, args.format)
+    catalog = message_catalog()
+    if args.format != "table":
+        _emit(catalog, args.format)  # every column, nothing cut
+        return
+    counts = catalog["provenance"].value_counts()
+    told = ", ".join(f"{counts.get(p, 0)} {p}" for p in PROVENANCES)
+    for line in textwrap.wrap(
+        f"{len(catalog)} rules ({told}): documented = in the AWS user guide, observed = seen "
+        "in a real capture, inferred = a guess by analogy (no real example yet)",
+        _terminal_width(),
+    ):
+        print(line)
+    shown = catalog[list(_CATALOG_COLUMNS)].astype(object).where(catalog.notna(), "")
+    shown = shown.rename(columns={"ike_version": "ike"}).astype(str)
+    heads = list(shown.columns)
+    widths = [max(len(h), *(len(v) for v in shown[h])) for h in heads]
+    indent = sum(widths) + 2 * len(widths)
+    room = max(20, _terminal_width() - indent)
+
+    def wrap(text: str) -> list[str]:
+        return textwrap.wrap(text, room, break_on_hyphens=False)
+
+    print("  ".join(f"{h:<{w}}" for h, w in zip(heads, widths, strict=True)) + "  pattern / source")
+    for row, pattern, source in zip(
+        shown.itertuples(index=False, name=None), catalog["pattern"], catalog["source"], strict=True
+    ):
+        cells = "  ".join(f"{v:<{w}}" for v, w in zip(row, widths, strict=True))
+        lines = wrap(str(pattern)) + wrap(f"source: {source}")
+        print(f"{cells}  {lines[0]}")
+        for more in lines[1:]:
+            print(" " * indent + more)
+    print("--format csv or json has every column (meaning, source, remediation)")
 
 
 def _cmd_unknown(args: argparse.Namespace) -> None:
@@ -238,17 +412,18 @@ def _states(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_outages(args: argparse.Namespace) -> None:
     from .analysis import outages
 
+    exclude = _exclude(args.exclude)  # bad options before reading anything
     table = outages(
         _load(args),
         level=args.level,
         min_duration=args.min_duration,
-        exclude=_exclude(args.exclude),
+        exclude=exclude,
         maintenance=_maintenance_arg(args),
         routing=args.routing,
         require_routes=args.require_routes,
         **_states(args),
     )
-    _emit(table, args.format)
+    _emit(table, args.format, none=f"No {args.level} outages{_window_text(args)}")
 
 
 def _cmd_bgp(args: argparse.Namespace) -> None:
@@ -261,7 +436,8 @@ def _cmd_bgp(args: argparse.Namespace) -> None:
         table = bgp_flaps(events, **_window(args))
     else:
         table = bgp_outages(events, min_duration=args.min_duration, **_window(args))
-    _emit(table, args.format)
+    what = "BGP sessions" if args.sessions else "BGP flaps" if args.flaps else "BGP outages"
+    _emit(table, args.format, none=f"No {what}{_window_text(args)}")
 
 
 def _cmd_routes(args: argparse.Namespace) -> None:
@@ -280,7 +456,7 @@ def _cmd_routes(args: argparse.Namespace) -> None:
         table = routes(events, at=args.at)
         if args.prefix:
             table = table[table[s.BGP_PREFIX].astype(str) == args.prefix].reset_index(drop=True)
-    _emit(table, args.format)
+    _emit(table, args.format, none="No routes" + (f" for {args.prefix}" if args.prefix else ""))
 
 
 def _cmd_availability(args: argparse.Namespace) -> None:
@@ -289,12 +465,14 @@ def _cmd_availability(args: argparse.Namespace) -> None:
     windows = _maintenance_arg(args)
     if windows is not None and args.exclude:
         raise VpnLogError("give either --exclude windows or --maintenance FILE, not both")
+    # bad options before reading anything
+    exclude = "maintenance" if windows is not None else _exclude(args.exclude)
     table = availability(
         _load(args),
         freq=args.freq,
         sla=args.sla,
         min_duration=args.min_duration,
-        exclude="maintenance" if windows is not None else _exclude(args.exclude),
+        exclude=exclude,
         maintenance=windows,
         source=args.source,
         metrics=_metrics_arg(args) if args.metrics else None,
@@ -308,7 +486,7 @@ def _cmd_availability(args: argparse.Namespace) -> None:
             f"({w['vpn_connection_id']}: {w['kinds']})",
             file=sys.stderr,
         )
-    _emit(table, args.format)
+    _emit(table, args.format, none=f"No periods to report{_window_text(args)}")
 
 
 def _cmd_flaps(args: argparse.Namespace) -> None:
@@ -323,14 +501,15 @@ def _cmd_flaps(args: argparse.Namespace) -> None:
         table = flap_frequency(events, freq=args.freq, **_states(args))
     else:
         table = flaps(events, **_states(args))
-    _emit(table, args.format)
+    what = "flapping episodes" if args.episodes else "flaps"
+    _emit(table, args.format, none=f"No {what}{_window_text(args)}")
 
 
 def _cmd_rekey(args: argparse.Namespace) -> None:
     from .analysis import rekey_stats
 
     table = rekey_stats(_load(args), freq=args.freq, **_window(args))
-    _emit(table, args.format)
+    _emit(table, args.format, none=f"No child-SA negotiations{_window_text(args)}")
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> None:
@@ -358,6 +537,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> None:
 def _cmd_report(args: argparse.Namespace) -> None:
     from .report import build_report
 
+    # bad options before reading anything
+    exclude = "maintenance" if args.exclude_maintenance else _exclude(args.exclude)
     events = _load(args)
     maintenance = None
     if args.maintenance:
@@ -375,7 +556,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         end=args.end,
         sla=args.sla,
         title=args.title,
-        exclude="maintenance" if args.exclude_maintenance else _exclude(args.exclude),
+        exclude=exclude,
         min_duration=args.min_duration,
         stale_after=args.stale_after,
         progress=sys.stderr.isatty(),
@@ -403,6 +584,11 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     from . import plotting as p
     from .analysis import availability, flap_frequency, outages, rekey_stats
 
+    # save_chart's rule, checked before reading anything
+    if Path(args.output).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise OptionError(
+            f"{args.output}: cannot tell the format; use a .png, .svg or .pdf file name"
+        )
     events = _load(args)
     win, states = _window(args), _states(args)
     chart = args.chart
@@ -464,7 +650,14 @@ def _cmd_fetch(args: argparse.Namespace) -> None:
         vpn_connection_ids=args.connection or None,
         cache_dir=args.cache_dir,
         progress=sys.stderr.isatty(),
+        boto3_session=_session(args),
     )
+    skipped = events.attrs.get("skipped") or {}
+    if skipped:
+        if args.verbose:
+            for example in events.attrs.get("skipped_examples") or []:
+                print(f"vpnlog: skipped {example}", file=sys.stderr)
+        print(_skipped_line(skipped), file=sys.stderr)
     tunnels = events.groupby(list(s.TUNNEL_KEYS), observed=True).ngroups
     print(f"{len(events):,} records of {tunnels} tunnel(s) fetched from {args.log_group}")
     print(f"Cached in {args.cache_dir}; notebooks and later fetches of this window reuse it.")
@@ -487,6 +680,7 @@ def _cmd_metrics(args: argparse.Namespace) -> None:
         period=args.period,
         cache_dir=args.cache_dir,
         progress=sys.stderr.isatty(),
+        boto3_session=_session(args),
     )
     info = metrics.attrs["fetch"]
     tunnels = metrics.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True).ngroups
@@ -534,7 +728,11 @@ def _cmd_maintenance(args: argparse.Namespace) -> None:
         _need_window(args, "maintenance")
         sources = args.source or ["replacement_status", "health", "cloudtrail"]
         fetched = fetch_maintenance(
-            args.connection or None, start=args.start, end=args.end, sources=sources
+            args.connection or None,
+            start=args.start,
+            end=args.end,
+            sources=sources,
+            boto3_session=_session(args),
         )
         for name, why in fetched.attrs.get("unavailable", {}).items():
             print(f"vpnlog: {name} left out: {why}", file=sys.stderr)
@@ -571,16 +769,27 @@ def build_parser() -> argparse.ArgumentParser:
         "availability against the SLA, rekey collisions, diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
+    parser.add_argument(
+        "--skip-bad",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=_SKIP_HELP + " (subcommands that read logs)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parent = [_common()]
 
-    p = sub.add_parser("summary", help="one row per tunnel: records, severities, up time")
+    p = sub.add_parser(
+        "summary", parents=parent, help="one row per tunnel: records, severities, up time"
+    )
     _add_source_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
-    p.set_defaults(func=_cmd_summary)
+    p.set_defaults(func=_cmd_summary, subparser=p)
 
-    p = sub.add_parser("outages", help="tunnel or connection outages with their causes")
+    p = sub.add_parser(
+        "outages", parents=parent, help="tunnel or connection outages with their causes"
+    )
     _add_source_args(p)
     p.add_argument(
         "--level",
@@ -598,9 +807,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_routing_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
-    p.set_defaults(func=_cmd_outages)
+    p.set_defaults(func=_cmd_outages, subparser=p)
 
-    p = sub.add_parser("availability", help="availability per connection and month vs the SLA")
+    p = sub.add_parser(
+        "availability", parents=parent, help="availability per connection and month vs the SLA"
+    )
     _add_source_args(p)
     p.add_argument("--freq", default="MS", help="period: MS (calendar month), 7D, 1D, ...")
     p.add_argument(
@@ -622,26 +833,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_routing_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
-    p.set_defaults(func=_cmd_availability)
+    p.set_defaults(func=_cmd_availability, subparser=p)
 
-    p = sub.add_parser("bgp", help="BGP outages with their causes (or sessions, flaps)")
+    p = sub.add_parser(
+        "bgp", parents=parent, help="BGP outages with their causes (or sessions, flaps)"
+    )
     _add_source_args(p)
     what = p.add_mutually_exclusive_group()
     what.add_argument("--sessions", action="store_true", help="session state intervals")
     what.add_argument("--flaps", action="store_true", help="established -> not established")
     p.add_argument("--min-duration", help="shortest BGP outage to list, e.g. 60s")
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_bgp)
+    p.set_defaults(func=_cmd_bgp, subparser=p)
 
-    p = sub.add_parser("routes", help="routes held from the gateway per tunnel, or their changes")
+    p = sub.add_parser(
+        "routes", parents=parent, help="routes held from the gateway per tunnel, or their changes"
+    )
     _add_source_args(p)
     p.add_argument("--at", type=_timestamp, help="the instant (UTC); default after the last record")
     p.add_argument("--changes", action="store_true", help="every route change instead")
     p.add_argument("--prefix", help="only this prefix, e.g. 10.20.0.0/16")
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_routes)
+    p.set_defaults(func=_cmd_routes, subparser=p)
 
-    p = sub.add_parser("flaps", help="flaps (up to down), their frequency, or flapping episodes")
+    p = sub.add_parser(
+        "flaps", parents=parent, help="flaps (up to down), their frequency, or flapping episodes"
+    )
     _add_source_args(p)
     p.add_argument("--freq", help="count flaps per tunnel per period instead (1h, 1D, ...)")
     p.add_argument("--episodes", action="store_true", help="list flapping episodes instead")
@@ -653,21 +870,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_format_arg(p)
     _add_stale_arg(p)
-    p.set_defaults(func=_cmd_flaps)
+    p.set_defaults(func=_cmd_flaps, subparser=p)
 
-    p = sub.add_parser("rekey", help="child-SA negotiations and rekey collision rates")
+    p = sub.add_parser(
+        "rekey", parents=parent, help="child-SA negotiations and rekey collision rates"
+    )
     _add_source_args(p)
     p.add_argument("--freq", default="1D", help="period (default 1D)")
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_rekey)
+    p.set_defaults(func=_cmd_rekey, subparser=p)
 
-    p = sub.add_parser("diagnose", help="findings: what is wrong and what to change")
+    p = sub.add_parser(
+        "diagnose", parents=parent, help="findings: what is wrong and what to change"
+    )
     _add_source_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
-    p.set_defaults(func=_cmd_diagnose)
+    p.set_defaults(func=_cmd_diagnose, subparser=p)
 
-    p = sub.add_parser("report", help="write the HTML/Markdown/CSV report with charts")
+    p = sub.add_parser(
+        "report", parents=parent, help="write the HTML/Markdown/CSV report with charts"
+    )
     _add_source_args(p)
     p.add_argument("-o", "--output", default="report", help="report folder (default report/)")
     p.add_argument(
@@ -687,9 +910,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exclude the maintenance windows from availability (reasons in the manifest)",
     )
-    p.set_defaults(func=_cmd_report)
+    p.set_defaults(func=_cmd_report, subparser=p)
 
-    p = sub.add_parser("plot", help="draw one chart to a PNG, SVG or PDF file")
+    p = sub.add_parser("plot", parents=parent, help="draw one chart to a PNG, SVG or PDF file")
     p.add_argument("chart", choices=PLOTS, help="which chart")
     _add_source_args(p)
     p.add_argument("-o", "--output", required=True, help="file: .png, .svg or .pdf")
@@ -705,29 +928,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--freq", help="period of rekey-collisions / availability / event-counts")
     p.add_argument("--sla", type=float, default=DEFAULT_SLA, help="SLA target (fraction)")
     _add_stale_arg(p)
-    p.set_defaults(func=_cmd_plot)
+    p.set_defaults(func=_cmd_plot, subparser=p)
 
-    p = sub.add_parser("fetch", help="fetch logs from CloudWatch Logs into the local cache")
+    p = sub.add_parser(
+        "fetch", parents=parent, help="fetch logs from CloudWatch Logs into the local cache"
+    )
     p.add_argument("log_group", help="CloudWatch log group of the VPN logs")
     p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
     p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
     p.add_argument("--method", choices=("filter", "insights"), default="filter")
     p.add_argument("--connection", action="append", help="only this VPN connection id")
     p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
-    p.set_defaults(func=_cmd_fetch)
+    _add_aws_args(p)
+    p.set_defaults(func=_cmd_fetch, subparser=p)
 
     from .simulate import ENVELOPES
 
-    p = sub.add_parser("metrics", help="fetch the AWS/VPN CloudWatch metrics into the cache")
+    p = sub.add_parser(
+        "metrics", parents=parent, help="fetch the AWS/VPN CloudWatch metrics into the cache"
+    )
     p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
     p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
     p.add_argument("--connection", action="append", help="only this VPN connection id")
     p.add_argument("--period", type=int, help="point length [s]; default from the window's age")
     p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
     p.add_argument("-o", "--output", help="also write the table to this .csv or .parquet file")
-    p.set_defaults(func=_cmd_metrics)
+    _add_aws_args(p)
+    p.set_defaults(func=_cmd_metrics, subparser=p)
 
-    p = sub.add_parser("reconcile", help="logs next to the CloudWatch metrics, per tunnel")
+    p = sub.add_parser(
+        "reconcile", parents=parent, help="logs next to the CloudWatch metrics, per tunnel"
+    )
     _add_source_args(p)
     p.add_argument("--metrics", required=True, help="metrics file (vpnlog metrics -o FILE)")
     _add_stale_arg(p)
@@ -735,9 +966,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", action="store_true", help="one row per metric point")
     p.add_argument("--gaps", action="store_true", help="list the logging gaps instead")
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_reconcile)
+    p.set_defaults(func=_cmd_reconcile, subparser=p)
 
-    p = sub.add_parser("maintenance", help="AWS maintenance and customer changes of the tunnels")
+    p = sub.add_parser(
+        "maintenance", parents=parent, help="AWS maintenance and customer changes of the tunnels"
+    )
     p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
     p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
     p.add_argument("--connection", action="append", help="only this VPN connection id")
@@ -755,9 +988,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--margin", default="15min", help="added around every event (default 15min)")
     p.add_argument("-o", "--output", help="write the events to this .csv or .parquet file")
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_maintenance)
+    _add_aws_args(p)
+    p.set_defaults(func=_cmd_maintenance, subparser=p)
 
-    p = sub.add_parser("simulate", help="write simulated logs (with ground truth) to a folder")
+    p = sub.add_parser(
+        "simulate", parents=parent, help="write simulated logs (with ground truth) to a folder"
+    )
     p.add_argument("out_dir", help="folder to write")
     p.add_argument("--samples", action="store_true", help="regenerate the bundled samples")
     p.add_argument("--envelope", choices=ENVELOPES, default="raw", help="how AWS delivered them")
@@ -768,19 +1004,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--incidents", choices=("none", "random", "samples"), default="random")
     p.add_argument("--bgp", action="store_true", help="also write BGP log streams")
     p.add_argument("--truth", help="also write the ground truth to this CSV file")
-    p.set_defaults(func=_cmd_simulate)
+    p.set_defaults(func=_cmd_simulate, subparser=p)
 
-    p = sub.add_parser("unknown", help="messages the catalogue does not know, by template")
+    p = sub.add_parser(
+        "unknown", parents=parent, help="messages the catalogue does not know, by template"
+    )
     _add_source_args(p)
     p.add_argument("--top", type=int, help="only the most frequent N templates")
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_unknown)
+    p.set_defaults(func=_cmd_unknown, subparser=p)
 
     p = sub.add_parser(
-        "catalog", help="the message catalogue: events, where each wording comes from, remedy"
+        "catalog",
+        parents=parent,
+        help="the message catalogue: events, where each wording comes from, remedy",
     )
     _add_format_arg(p)
-    p.set_defaults(func=_cmd_catalog)
+    p.set_defaults(func=_cmd_catalog, subparser=p)
     return parser
 
 
@@ -799,17 +1039,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    _settle(parser, args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="vpnlog: %(message)s",
     )
+    # The command says what was skipped and ignored itself, once (see _load); the
+    # loader's own log lines would say it again.
+    quiet = [logging.getLogger(f"vpnlog_analytics.io.{m}") for m in ("issues", "reader")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.ERROR)
+    try:
+        return _run(args)
+    finally:
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the subcommand; turn every error into one line and an exit code."""
     func: Callable[[argparse.Namespace], None] = args.func
     try:
         func(args)
+    except NoRecordsError as exc:
+        print(f"vpnlog: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except VpnLogError as exc:
         if args.verbose:
             raise
-        print(f"vpnlog: error: {exc}", file=sys.stderr)
+        # AWS errors say what to type here: --region, --profile, environment variables
+        print(f"vpnlog: error: {getattr(exc, 'cli_message', None) or exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return 0
@@ -822,7 +1082,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vpnlog: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line, not a traceback
+        if args.verbose:
+            raise
+        print(
+            f"vpnlog: internal error: {type(exc).__name__}: {exc} (a bug: please report it "
+            "with the output of the same command with -v)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     return 0
+
+
+def _settle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Merge options given before and after the subcommand; check what argparse cannot."""
+    args.verbose = bool(getattr(args, "verbose", False))
+    reads_logs = bool(getattr(args, "reads_logs", False))
+    parser = getattr(args, "subparser", parser)  # errors show the subcommand's usage
+    if getattr(args, "skip_bad", False) and not reads_logs:
+        parser.error(f"--skip-bad applies to the subcommands that read logs, not {args.command}")
+    args.skip_bad = bool(getattr(args, "skip_bad", False))
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if isinstance(start, pd.Timestamp) and isinstance(end, pd.Timestamp) and end < start:
+        fmt = "%Y-%m-%d %H:%M"
+        parser.error(
+            f"--from {start:{fmt}} is after --to {end:{fmt}} (UTC): the window ends before "
+            "it starts"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

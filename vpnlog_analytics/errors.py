@@ -26,11 +26,41 @@ class SourceError(VpnLogError):
     """A source cannot be opened: missing file, empty glob, unsupported URI."""
 
 
-class FormatError(VpnLogError):
-    """The content of a source is not any log format or envelope the package knows."""
+class _Located(VpnLogError):
+    """An error at a place in a source: its name, line and/or byte offset."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+        reason: str = "malformed",
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.offset = offset
+        self.reason = reason
+        if source is None and line is None and offset is None:
+            super().__init__(message)  # the message names its source itself
+            return
+        where = source or "<records>"
+        if line is not None:
+            where = f"{where}, line {line}"
+        if offset is not None:
+            where = f"{where}, byte offset {offset}"
+        super().__init__(f"{where}: {message}")
 
 
-class ParseError(VpnLogError):
+class FormatError(_Located):
+    """The content of a source is not any log format or envelope the package knows.
+
+    Carries the same ``source``, ``line``, ``offset`` and ``reason`` as :class:`ParseError`.
+    """
+
+
+class ParseError(_Located):
     """A record inside a recognised source is malformed.
 
     Parameters
@@ -47,26 +77,6 @@ class ParseError(VpnLogError):
         Short machine-readable reason, the key under which ``errors="skip"`` counts it.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        source: str | None = None,
-        line: int | None = None,
-        offset: int | None = None,
-        reason: str = "malformed",
-    ) -> None:
-        self.source = source
-        self.line = line
-        self.offset = offset
-        self.reason = reason
-        where = source or "<records>"
-        if line is not None:
-            where = f"{where}, line {line}"
-        if offset is not None:
-            where = f"{where}, byte offset {offset}"
-        super().__init__(f"{where}: {message}")
-
 
 class OptionError(VpnLogError, ValueError):
     """An option has a value the function does not accept; the message lists the allowed."""
@@ -77,4 +87,20 @@ class SchemaError(VpnLogError):
 
 
 class AwsError(VpnLogError):
-    """An AWS call failed in a way the user can act on (credentials, permissions, names)."""
+    """An AWS call failed in a way the user can act on (credentials, permissions, names).
+
+    ``str(error)`` says what to do from Python (``boto3_session=...``); :attr:`cli_message`
+    says the same for the ``vpnlog`` command, naming its flags (``--region``,
+    ``--profile``) and environment variables instead.
+
+    Parameters
+    ----------
+    message : str
+        The message for Python callers.
+    cli_message : str, optional
+        The message for the command line; default: ``message``.
+    """
+
+    def __init__(self, message: str, *, cli_message: str | None = None) -> None:
+        super().__init__(message)
+        self.cli_message = cli_message if cli_message is not None else message

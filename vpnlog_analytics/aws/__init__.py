@@ -2,10 +2,12 @@
 
 The only part of the package that imports boto3 (import it explicitly:
 ``from vpnlog_analytics.aws import fetch_logs``). Every function takes
-``boto3_session=None``; clients come from one helper (:func:`._client.client`) and every
+``boto3_session=None`` (:func:`make_session` builds one from a region and profile the
+way the AWS CLI does); clients come from one helper (:func:`._client.client`) and every
 call goes through one retry wrapper (:func:`._client.call`).
 """
 
+from ._client import make_session
 from .cloudwatch import fetch_logs
 from .ec2 import enable_logging, list_vpn_tunnels
 from .errors import (
@@ -45,4 +47,5 @@ __all__ = [
     "fetch_replacement_status",
     "list_s3_objects",
     "list_vpn_tunnels",
+    "make_session",
 ]

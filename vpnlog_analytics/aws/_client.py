@@ -8,6 +8,7 @@ botocore's own retries are switched off (``total_max_attempts=1``) so that throt
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import threading
@@ -29,7 +30,16 @@ from .errors import (
     RetryBudgetExceededError,
 )
 
-__all__ = ["CallStats", "RateLimiter", "Retry", "call", "client", "session_of"]
+__all__ = [
+    "CallStats",
+    "RateLimiter",
+    "Retry",
+    "call",
+    "client",
+    "make_session",
+    "region_hint",
+    "session_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +130,90 @@ def scrub(text: str) -> str:
     return _SECRETS.sub("<redacted>", text)
 
 
+def _env_region() -> str | None:
+    # The AWS CLI reads AWS_REGION before AWS_DEFAULT_REGION; boto3 reads only the latter.
+    return os.environ.get("AWS_REGION") or None
+
+
+def make_session(*, region: str | None = None, profile: str | None = None) -> boto3.Session:
+    """Build a boto3 session that picks its region and profile as the AWS CLI does.
+
+    Region: ``region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else the
+    profile's ``region``. Profile: ``profile``, else ``AWS_PROFILE``, else the default
+    credential chain. This is what ``vpnlog --region/--profile`` uses; from Python, pass
+    the result (or any session of your own) as ``boto3_session=``.
+
+    Parameters
+    ----------
+    region : str, optional
+        E.g. ``"eu-west-1"``: the region of the VPN connection and its log group.
+    profile : str, optional
+        A profile of the AWS config files (``aws configure list-profiles``).
+
+    Returns
+    -------
+    boto3.Session
+
+    Raises
+    ------
+    NoCredentialsError
+        The profile (given, or named by ``AWS_PROFILE``) is not configured.
+
+    Examples
+    --------
+    >>> session = make_session(region="eu-west-1")  # doctest: +SKIP
+    >>> fetch_logs("/aws/vendedlogs/vpn", start="2026-10-01", end="2026-10-02",
+    ...            boto3_session=session)  # doctest: +SKIP
+    """
+    try:
+        return boto3.Session(profile_name=profile or None, region_name=region or _env_region())
+    except bce.ProfileNotFound:
+        name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        py_where = f"profile={name!r}" if profile else f"AWS_PROFILE={name}"
+        cli_where = f"--profile {name}" if profile else f"AWS_PROFILE={name}"
+        fix = f"create it (aws configure --profile {name}, or aws configure sso)"
+        raise NoCredentialsError(
+            f"the AWS profile {name!r} ({py_where}) is not configured; {fix}, or pass "
+            "boto3_session=boto3.Session(profile_name=<a configured profile>) "
+            "(aws configure list-profiles lists them)",
+            cli_message=f"the AWS profile {name!r} ({cli_where}) is not configured; {fix}, "
+            "or pass --profile with one that is (aws configure list-profiles lists them)",
+        ) from None
+
+
 def session_of(boto3_session: boto3.Session | None) -> boto3.Session:
-    """Return the session to use: the one given, else a new default session.
+    """Return the session to use: the one given, else :func:`make_session` ().
 
     Parameters
     ----------
     boto3_session : boto3.Session, optional
-        The caller's session (profile, region, credentials); None: the default chain.
+        The caller's session (profile, region, credentials); None: the default chain,
+        with the region from ``AWS_REGION`` as the AWS CLI takes it.
 
     Returns
     -------
     boto3.Session
     """
-    return boto3_session if boto3_session is not None else boto3.Session()
+    return boto3_session if boto3_session is not None else make_session()
+
+
+def region_hint(region: str) -> tuple[str, str]:
+    """How to point at another region: (the Python wording, the command-line wording).
+
+    Parameters
+    ----------
+    region : str
+        The region to name, or a placeholder such as ``"<its region>"``.
+
+    Returns
+    -------
+    tuple of str
+    """
+    shown = region if region.startswith("<") else repr(region)
+    return (
+        f"pass boto3_session=boto3.Session(region_name={shown})",
+        f"pass --region {region} (or set AWS_REGION)",
+    )
 
 
 def client(
@@ -146,7 +227,8 @@ def client(
         ``"logs"``, ``"s3"``, ``"ec2"``, ``"sts"``, ``"cloudwatch"``, ``"health"``,
         ``"cloudtrail"``.
     boto3_session : boto3.Session, optional
-        As for every AWS function of the package.
+        As for every AWS function of the package. A session without a region takes
+        ``AWS_REGION`` when it is set, as the AWS CLI does.
     region_name : str, optional
         Another region than the session's (the Health API is served from ``us-east-1``).
 
@@ -161,13 +243,17 @@ def client(
         No region is configured.
     """
     session = session_of(boto3_session)
+    region = region_name or (None if getattr(session, "region_name", None) else _env_region())
+    extra = {"region_name": region} if region else {}
     try:
-        kwargs = {"region_name": region_name} if region_name else {}
-        return session.client(service, config=_CONFIG, **kwargs)  # type: ignore[call-overload]
+        return session.client(service, config=_CONFIG, **extra)  # type: ignore[call-overload]
     except bce.NoRegionError as exc:
+        py, cli = region_hint("eu-west-1")
         raise RegionMismatchError(
-            "no AWS region is configured; set AWS_REGION / AWS_DEFAULT_REGION or pass "
-            "boto3_session=boto3.Session(region_name='eu-west-1') (the region of the logs)"
+            f"no AWS region is configured; {py} (the region of the logs), or set AWS_REGION",
+            cli_message=f"no AWS region is configured; {cli.replace(' (or set AWS_REGION)', '')}"
+            " (the region of the logs), set AWS_REGION, or give the profile a region "
+            "(aws configure set region eu-west-1)",
         ) from exc
 
 
@@ -288,7 +374,10 @@ def translate(exc: BaseException, service: str, operation: str) -> AwsError | No
     if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
         return NoCredentialsError(
             f"{what}: no AWS credentials found; configure a profile (aws configure / aws sso "
-            "login) and set AWS_PROFILE, or pass boto3_session=boto3.Session(profile_name=...)"
+            "login) and set AWS_PROFILE, or pass boto3_session=boto3.Session(profile_name=...)",
+            cli_message=f"{what}: no AWS credentials found; configure a profile (aws configure "
+            "/ aws sso login) and pass --profile NAME or set AWS_PROFILE (or set "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
         )
     if isinstance(exc, bce.CredentialRetrievalError | bce.TokenRetrievalError):
         return ExpiredTokenError(
@@ -305,9 +394,14 @@ def translate(exc: BaseException, service: str, operation: str) -> AwsError | No
             "the role again) and retry; a resumable fetch continues where it stopped"
         )
     if code in _REJECTED:
-        return NoCredentialsError(
+        rejected = (
             f"{what}: AWS rejected the credentials ({code}): the access key is unknown, "
-            "disabled or for another partition; check AWS_PROFILE / the session"
+            "disabled or for another partition; check "
+        )
+        return NoCredentialsError(
+            rejected + "AWS_PROFILE / the session (boto3_session=)",
+            cli_message=rejected + "--profile / AWS_PROFILE (aws sts get-caller-identity "
+            "shows whom they belong to)",
         )
     if code in _DENIED or _status(exc) == 403:
         m = _NOT_AUTHORIZED.search(message)
@@ -318,10 +412,9 @@ def translate(exc: BaseException, service: str, operation: str) -> AwsError | No
             permission=permission,
         )
     if code in _REGION or _status(exc) == 301:
-        return RegionMismatchError(
-            f"{what}: the resource is in another region than the session's ({message}); "
-            "pass boto3_session=boto3.Session(region_name=<its region>)"
-        )
+        py, cli = region_hint("<its region>")
+        where = f"{what}: the resource is in another region than the session's ({message}); "
+        return RegionMismatchError(where + py, cli_message=where + cli)
     return None
 
 

@@ -31,7 +31,7 @@ from ..io.decode import NAT, parse_time_strings
 from ..io.issues import ERRORS_CHOICES
 from ..io.reader import parse_records
 from ..options import check_choice, to_utc
-from ._client import CallStats, RateLimiter, Retry, call, client, error_code
+from ._client import CallStats, RateLimiter, Retry, call, client, error_code, region_hint
 from .cache import RAW_SCHEMA, DayCache
 from .errors import LogGroupNotFoundError, RegionMismatchError
 
@@ -202,10 +202,14 @@ class _Fetcher:
         except bce.ClientError as exc:
             if error_code(exc) == "ResourceNotFoundException" and operation != "StopQuery":
                 region = self.logs.meta.region_name
-                raise LogGroupNotFoundError(
+                where = (
                     f"log group {self.group!r} does not exist in region {region} of this "
-                    "account; check the name (aws logs describe-log-groups) or pass "
-                    "boto3_session=boto3.Session(region_name=<the VPN's region>)"
+                    "account; check the name (aws logs describe-log-groups) or "
+                )
+                py, cli = region_hint("<the VPN's region>")
+                raise LogGroupNotFoundError(
+                    where + py,
+                    cli_message=where + cli,
                 ) from None
             raise
 
@@ -371,10 +375,9 @@ def _group_name(log_group: str, region: str) -> str:
     if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
         raise OptionError(f"{log_group!r} is not a log group ARN (arn:aws:logs:…:log-group:NAME)")
     if parts[3] and parts[3] != region:
-        raise RegionMismatchError(
-            f"log group {log_group!r} is in region {parts[3]}, the session in {region}; pass "
-            f"boto3_session=boto3.Session(region_name={parts[3]!r})"
-        )
+        py, cli = region_hint(parts[3])
+        where = f"log group {log_group!r} is in region {parts[3]}, the session in {region}; "
+        raise RegionMismatchError(where + py, cli_message=where + cli)
     return parts[6]
 
 

@@ -33,9 +33,9 @@ class AccessDeniedError(AwsError):
         The IAM action that was refused, e.g. ``"logs:FilterLogEvents"``.
     """
 
-    def __init__(self, message: str, *, permission: str) -> None:
+    def __init__(self, message: str, *, permission: str, cli_message: str | None = None) -> None:
         self.permission = permission
-        super().__init__(message)
+        super().__init__(message, cli_message=cli_message)
 
 
 class LogGroupNotFoundError(AwsError):

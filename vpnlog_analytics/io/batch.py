@@ -152,10 +152,10 @@ def prepare(batch: Batch) -> Prepared:
                 if not len(sel):
                     continue
                 sub = msgs.take(pa.array(sel))
-            heads = pc.binary_slice(sub, _TS_LEN, pos).cast(pa.string())
+            heads = pc.binary_slice(sub, _TS_LEN, pos)
             try:
-                values = pc.cast(heads, pa.int64()).to_numpy()
-            except pa.ArrowInvalid:
+                values = pc.cast(heads.cast(pa.string()), pa.int64()).to_numpy()
+            except pa.ArrowInvalid:  # not digits (or not even UTF-8): those take the slow path
                 digits = np.asarray(
                     pc.match_substring_regex(heads, r"^\d+$").to_numpy(zero_copy_only=False),
                     dtype=bool,
@@ -164,7 +164,7 @@ def prepare(batch: Batch) -> Prepared:
                 if not len(sel):
                     continue
                 sub = msgs.take(pa.array(sel))
-                values = pc.cast(heads, pa.int64()).to_numpy()
+                values = pc.cast(heads.cast(pa.string()), pa.int64()).to_numpy()
             head_ns[sel] = epoch_to_ns(values)
             enc = pc.dictionary_encode(pc.binary_slice(sub, pos + 1, _END))
             fast_codes[sel] = enc.indices.to_numpy() + count

@@ -208,7 +208,16 @@ def parse_time_strings(values: pa.Array) -> np.ndarray:
     numpy.ndarray
         int64 nanoseconds since the epoch, :data:`NAT` where a value did not parse.
     """
-    arr = values.cast(pa.string()) if pa.types.is_binary(values.type) else values
+    if pa.types.is_binary(values.type):
+        try:
+            arr = values.cast(pa.string())
+        except pa.ArrowInvalid:  # bytes that are no UTF-8 are no time either
+            texts = [
+                None if v is None else v.decode("utf-8", "replace") for v in values.to_pylist()
+            ]
+            arr = pa.array(texts, pa.string())
+    else:
+        arr = values
     arr = pc.utf8_trim_whitespace(arr)
     out = np.full(len(arr), NAT, dtype=np.int64)
     if len(arr) == 0:
@@ -237,4 +246,15 @@ def _parse_iso(arr: pa.Array) -> np.ndarray:
     parsed = pd.to_datetime(
         pd.Series(arr.to_pylist(), dtype=object), utc=True, errors="coerce", format="ISO8601"
     )
-    return np.asarray(parsed.array.asi8, dtype=np.int64)
+    # pandas may pick another unit (microseconds, seconds for year 9999): nanoseconds, as
+    # everywhere here; a time beyond them is impossible, just outside 2000-2100, as in
+    # epoch_to_ns
+    raw = np.asarray(parsed.array.asi8, dtype=np.int64)
+    scale = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[parsed.dt.unit]
+    out = np.full(len(raw), NAT, dtype=np.int64)
+    ok = raw != NAT
+    low, high = ok & (raw < TIME_MIN_NS // scale), ok & (raw > TIME_MAX_NS // scale)
+    fine = ok & ~low & ~high
+    out[fine] = raw[fine] * scale
+    out[low], out[high] = TIME_MIN_NS - 1, TIME_MAX_NS + 1
+    return out

@@ -27,8 +27,9 @@ import pyarrow.compute as pc
 
 from ..errors import FormatError
 from .batch import Batch
+from .charset import describe, to_utf8
 from .decode import NAT, epoch_to_ns, gunzip, parse_time_strings, split_lines
-from .detect import sniff
+from .detect import mentions_logs, sniff
 from .health import is_health_document
 from .issues import Issues
 
@@ -48,10 +49,11 @@ class Context:
     #: Stream to use when the envelope names none: from the file name, else ``log_stream=``.
     default_stream: str | None
     default_group: str | None = None
-    #: The source was found by walking a directory or glob: files that are no log at all
-    #: (a README beside the logs) are ignored and listed, not errors.
+    #: The source was found by walking a directory or glob and its name is no log stream's:
+    #: files that are no log at all (a README beside the logs) are ignored and listed.
     walked: bool = False
-    ignored: list[str] = field(default_factory=list)
+    #: Ignored sources and what they hold instead ("binary data", ...).
+    ignored: dict[str, str] = field(default_factory=dict)
 
 
 def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
@@ -87,6 +89,9 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
             data_ok = g.data[: cut + 1] if truncated and cut >= 0 else g.data
             return read_bytes(data_ok, ctx, depth=depth + 1) if depth < 3 else []
         return read_bytes(g.data, ctx, depth=depth + 1) if depth < 3 else []
+    utf8 = to_utf8(data, source=ctx.source, issues=ctx.issues)
+    if utf8 is not data:
+        data, fmt = utf8, sniff(utf8)
     if fmt == "json_lines":
         return [_read_json_lines(data, ctx)]
     if fmt == "s3_export":
@@ -94,6 +99,9 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
     if fmt == "insights_csv":
         return [_read_insights_csv(data, ctx)]
     if fmt == "json_document":
+        if ctx.walked and not mentions_logs(data):
+            ctx.ignored[ctx.source] = describe(data)
+            return []
         return _read_json_document(data, ctx, depth=depth)
     text = data.strip()
     if not text:
@@ -107,16 +115,20 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
             return read_bytes(decoded, ctx, depth=depth + 1)
     # Lines that are neither JSON nor "<time> <message>": text-format records carry no
     # time of their own, so outside an envelope this is not a log file we can read.
+    what = describe(data)
     if ctx.walked:
-        ctx.ignored.append(ctx.source)
+        ctx.ignored[ctx.source] = what
         return []
-    if ctx.issues.errors == "raise":
-        raise FormatError(
-            f"{ctx.source}: not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
-            "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
-            "payload); text-format records are readable only inside an envelope with times"
-        )
-    ctx.issues.bad("not a known log format", source=ctx.source, reason="unrecognised_format")
+    ctx.issues.bad(
+        f"{what}, not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
+        "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
+        "payload); text-format records are readable only inside an envelope with times",
+        source=ctx.source,
+        reason="unrecognised_format",
+        line=None if what == "binary data" else 1,
+        offset=0 if what == "binary data" else None,
+        error=FormatError,
+    )
     return []
 
 
@@ -276,6 +288,16 @@ def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]
             continue
         try:
             value, end = decoder.raw_decode(text, pos)
+        except RecursionError:
+            # valid or not, no log record nests this deep: skip the value as a whole
+            ctx.issues.bad(
+                "JSON nested too deeply to be a log record or envelope",
+                source=ctx.source,
+                line=text.count("\n", 0, pos) + 1,
+                reason="broken_json",
+            )
+            pos = _value_end(text, pos)
+            continue
         except json.JSONDecodeError as exc:
             ctx.issues.bad(
                 f"broken JSON ({exc.msg} at column {exc.colno})",
@@ -283,13 +305,33 @@ def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]
                 line=exc.lineno,
                 reason="broken_json",
             )
-            nxt = _RESYNC.search(text, max(exc.pos, pos + 1))
+            # resume at the next line that opens a value, even one inside the broken one
+            nxt = _RESYNC.search(text, pos + 1)
             if nxt is None:
                 return
             pos, in_array = nxt.start() + 1, False
             continue
         yield value, text.count("\n", 0, pos) + 1, pos, end
         pos = end
+
+
+def _value_end(text: str, pos: int) -> int:
+    """End of the JSON value that starts at ``pos``, by matching brackets outside strings."""
+    depth, i, n = 0, pos, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
 
 
 def _element_lines(text: str, start: int, end: int, key: str, count: int) -> list[int]:
@@ -308,22 +350,35 @@ def _element_lines(text: str, start: int, end: int, key: str, count: int) -> lis
         lines.append(line)
         try:
             _, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             break
     return lines + [line] * (count - len(lines))
 
 
-def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
+def _utf8(text: str) -> bytes:
+    """Encode text back to bytes, bytes that were no UTF-8 as they were (see _text)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _text(data: bytes) -> tuple[str, bool]:
+    """Decode UTF-8; bytes that are not UTF-8 are kept as surrogates (and flagged).
+
+    A cp1252 "é" in one event of a document must cost that event, not the document: its
+    message keeps the bad bytes, and the record parser names its line.
+    """
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        ctx.issues.bad(
-            f"not UTF-8 text ({exc.reason})",
-            source=ctx.source,
-            offset=exc.start,
-            reason="bad_encoding",
-        )
-        return []
+        return data.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig", errors="surrogateescape"), False
+
+
+def _clean(values: list[str | None]) -> list[str | None]:
+    """Names (streams, groups) with bytes that were no UTF-8: those become U+FFFD."""
+    return [v if v is None else _utf8(v).decode("utf-8", "replace") for v in values]
+
+
+def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
+    text, clean = _text(data)
     rows = _Rows.new()
     fmt = "json"
     batches: list[Batch] = []
@@ -334,10 +389,12 @@ def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]
     for item, line, start, end in itertools.chain([first] if first else [], values):
         kind = _add_item(item, rows, ctx, line=line, where=(text, start, end))
         if kind == "lambda_event":
-            batches.extend(_read_lambda(item, ctx, depth))
+            batches.extend(_read_lambda(item, ctx, depth, line=line))
         elif kind:
             fmt = kind
     if rows.messages:
+        if not clean:
+            rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
         batches.insert(0, rows.to_batch(ctx, fmt))
     return batches
 
@@ -346,9 +403,9 @@ def _not_logs(ctx: Context, what: str) -> list[Batch]:
     """Leave out (and list) a file that holds something else than logs, or raise."""
     if ctx.walked or ctx.issues.errors == "skip":
         log.info("%s: %s (left out)", ctx.source, what)
-        ctx.ignored.append(ctx.source)
+        ctx.ignored[ctx.source] = what
         return []
-    raise FormatError(f"{ctx.source}: not VPN logs but {what}")
+    raise FormatError(f"not VPN logs but {what}", source=ctx.source, line=1)
 
 
 def _add_item(
@@ -401,7 +458,7 @@ def _add_item(
         _add_event(item, rows, ctx, line=line, stream=None, group=None)
         return "events"
     # a record itself (IKE or BGP), possibly pretty-printed
-    msg = json.dumps(item, separators=(",", ":")).encode()
+    msg = _utf8(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
     rows.add(msg, int(NAT), None, None, None, line)
     return "records"
 
@@ -419,7 +476,7 @@ def _add_event(
         )
         return
     rows.add(
-        ev["message"].encode(),
+        _utf8(ev["message"]),
         _ms_to_ns(ev.get("timestamp")),
         ev.get("logStreamName") or stream,
         ev.get("logGroupName") or group,
@@ -428,16 +485,21 @@ def _add_event(
     )
 
 
-def _read_lambda(item: dict[str, Any], ctx: Context, depth: int) -> list[Batch]:
+def _read_lambda(item: dict[str, Any], ctx: Context, depth: int, *, line: int) -> list[Batch]:
     data = item["awslogs"].get("data") if isinstance(item["awslogs"], dict) else None
     if not isinstance(data, str):
-        ctx.issues.bad("'awslogs' without 'data'", source=ctx.source, reason="missing_fields")
+        ctx.issues.bad(
+            "'awslogs' without 'data'", source=ctx.source, line=line, reason="missing_fields"
+        )
         return []
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
         ctx.issues.bad(
-            f"awslogs.data is not base64 ({exc})", source=ctx.source, reason="bad_payload"
+            f"awslogs.data is not base64 ({exc})",
+            source=ctx.source,
+            line=line,
+            reason="bad_payload",
         )
         return []
     return read_bytes(raw, ctx, depth=depth + 1) if depth < 3 else []
@@ -472,20 +534,21 @@ def _field_record(row: dict[str, Any]) -> bytes:
             rec[key] = True if text == "true" else False if text == "false" else v
         else:
             rec[key] = v
-    return json.dumps(rec, separators=(",", ":")).encode()
+    return _utf8(json.dumps(rec, separators=(",", ":"), ensure_ascii=False))
 
 
 def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: int) -> None:
     stamp = row.get("@timestamp")
     env = int(NAT)
     if stamp not in (None, ""):
-        env = int(parse_time_strings(pa.array([str(stamp)]))[0])
+        text = _utf8(str(stamp)).decode("utf-8", "replace")  # bytes that were no UTF-8
+        env = int(parse_time_strings(pa.array([text]))[0])
     group = row.get("@log")
     if isinstance(group, str) and ":" in group:
         group = group.split(":", 1)[1]  # "<account>:<group>"
     message = row.get("@message")
     if isinstance(message, str) and message:
-        body = message.encode()
+        body = _utf8(message)
     elif any(k in row for k in _DISCOVERED):
         body = _field_record(row)
     else:
@@ -500,21 +563,34 @@ def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: i
 
 
 def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
-    text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    text, clean = _text(data)
+    physical = io.StringIO(text, newline="").readlines()
+    header = next(csv.reader(physical[:1]), [])
     rows = _Rows.new()
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            ctx.issues.bad(
-                f"expected {len(header)} CSV fields, got {len(values)}",
-                source=ctx.source,
-                line=line,
-                reason="bad_csv_row",
-            )
-            continue
-        _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+    # Insights rows never span lines (messages are one-line JSON). A row that does, with
+    # the wrong number of fields, is a stray quote swallowing the rows after it: report
+    # its first line and read on from the next one.
+    pos = 1
+    while pos < len(physical):
+        reader = csv.reader(physical[pos:])
+        start = 0
+        for values in reader:
+            line, end = pos + start + 1, reader.line_num
+            if any(v.strip() for v in values) and len(values) != len(header):
+                ctx.issues.bad(
+                    f"expected {len(header)} CSV fields, got {len(values)}",
+                    source=ctx.source,
+                    line=line,
+                    reason="bad_csv_row",
+                )
+                if end - start > 1:
+                    pos += start + 1
+                    break
+            elif any(v.strip() for v in values):
+                _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+            start = end
+        else:
+            break
+    if not clean:
+        rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
     return rows.to_batch(ctx, "insights_csv")

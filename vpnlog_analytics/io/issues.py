@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from typing import Final
 
-from ..errors import ParseError
+from ..errors import FormatError, ParseError
 from ..options import check_choice
 
 __all__ = ["ERRORS_CHOICES", "Issues"]
@@ -40,6 +40,7 @@ class Issues:
         line: int | None = None,
         offset: int | None = None,
         count: int = 1,
+        error: type[ParseError] | type[FormatError] = ParseError,
     ) -> None:
         """Report ``count`` bad records (or one bad source) of one kind.
 
@@ -55,13 +56,16 @@ class Issues:
             The first bad line, or the byte offset for compressed data.
         count : int
             How many records this report stands for.
+        error : type
+            What to raise: :class:`ParseError` (a bad record), :class:`FormatError` (a
+            source that holds no format the package knows).
 
         Raises
         ------
-        ParseError
+        ParseError, FormatError
             Under ``errors="raise"``.
         """
-        err = ParseError(message, source=source, line=line, offset=offset, reason=reason)
+        err = error(message, source=source, line=line, offset=offset, reason=reason)
         if self.errors == "raise":
             raise err
         self.skipped[reason] += count

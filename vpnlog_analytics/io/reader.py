@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -158,20 +158,94 @@ def _default_stream(name: str, log_stream: str | None) -> str | None:
     return found if found is not None else log_stream
 
 
+#: Folder name under which CloudWatch writes an export (``CreateExportTask``'s default).
+EXPORT_PREFIX = "exportedlogs"
+
+
+def log_named(name: str) -> bool:
+    """Tell whether a path or key names a log: a stream name in it, or an export tree.
+
+    Such a file is expected to hold logs: when it cannot be read that is an error (or a
+    skipped and counted source), never a file quietly ignored.
+
+    Parameters
+    ----------
+    name : str
+        A path or S3 key.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> log_named("x/vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log")
+    True
+    >>> log_named("x/README.md")
+    False
+    """
+    parts = name.replace("\\", "/").split("/")
+    return s.stream_name_in(name) is not None or EXPORT_PREFIX in parts[:-1]
+
+
+@dataclass
+class Files:
+    """What became of each input file: read, held no records, ignored, or unreadable."""
+
+    read: int = 0
+    #: Files that hold no records: zero bytes, only blanks, only control messages.
+    empty: list[str] = field(default_factory=list)
+    #: Files found by walking a folder that hold no logs, with what they hold instead.
+    ignored: dict[str, str] = field(default_factory=dict)
+    #: Files expected to hold logs (named or placed like them) that could not be read:
+    #: under ``errors="skip"`` they are counted in ``skipped`` too.
+    unreadable: list[str] = field(default_factory=list)
+
+    def add(self, other: Files) -> None:
+        """Add the files of another chunk."""
+        self.read += other.read
+        self.empty.extend(other.empty)
+        self.ignored.update(other.ignored)
+        self.unreadable.extend(other.unreadable)
+
+    def to_attrs(self, attrs: dict[str, Any]) -> None:
+        """Write the counts into a result's ``attrs`` (see :func:`read_logs`)."""
+        attrs["files"] = {
+            "read": self.read,
+            "empty": len(self.empty),
+            "ignored": len(self.ignored),
+            "unreadable": len(self.unreadable),
+        }
+        attrs["empty_files"] = list(self.empty)
+        attrs["ignored_files"] = list(self.ignored)
+        attrs["ignored_why"] = dict(self.ignored)
+        attrs["unreadable_files"] = list(self.unreadable)
+
+
 def _read_chunk(
     inputs: list[_Input], log_stream: str | None, errors: str
-) -> tuple[Part | None, Issues, list[str]]:
+) -> tuple[Part | None, Issues, Files]:
     """Read a few inputs and parse them together (fewer, larger vectorised steps)."""
     issues = Issues(errors)
     prepared: list[Prepared] = []
-    ignored: list[str] = []
+    files = Files()
     for inp in inputs:
         data = inp.read()
-        ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream), walked=inp.walked)
-        prepared.extend(prepare(b) for b in read_bytes(data, ctx) if len(b))
-        ignored.extend(ctx.ignored)
+        lenient = inp.walked and not log_named(inp.name)
+        ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream), walked=lenient)
+        before = sum(issues.skipped.values())
+        batches = [b for b in read_bytes(data, ctx) if len(b)]
+        prepared.extend(prepare(b) for b in batches)
+        if ctx.ignored:
+            files.ignored.update(ctx.ignored)
+        elif batches:
+            files.read += 1
+        elif sum(issues.skipped.values()) > before:
+            files.unreadable.append(inp.name)
+        else:
+            files.empty.append(inp.name)
         del data
-    return parse_part(prepared, issues), issues, ignored
+    return parse_part(prepared, issues), issues, files
 
 
 def _chunks(inputs: list[_Input], workers: int) -> list[list[_Input]]:
@@ -220,14 +294,31 @@ def read_logs(
         The events table (columns of :data:`schema.EVENT_COLUMNS`), sorted by tunnel then
         time. ``attrs`` hold ``records``, ``skipped``, ``skipped_examples``,
         ``duplicates_dropped`` (records seen in more than one source), ``unknown_keys``,
-        ``unrecognised_values`` and ``sources``.
+        ``unrecognised_values``, ``sources`` and what became of the files: ``files``
+        (counts ``read``, ``empty``, ``ignored``, ``unreadable``), ``empty_files`` (hold
+        no records: zero bytes, only control messages), ``ignored_files`` with
+        ``ignored_why`` (found by walking a folder, hold no logs: a README, binary data,
+        an unrelated CSV) and ``unreadable_files``.
+
+    Notes
+    -----
+    Text is decoded from what real tools write: UTF-8 with or without a byte-order mark,
+    UTF-16 LE/BE (Windows PowerShell's ``>``) and UTF-32 with a BOM, LF or CRLF lines.
+    A file whose name holds a log stream name (``vpn-…-IKE.log``) or that sits in an
+    export tree (``exportedlogs/``) must hold logs: if it does not, that is a
+    :class:`FormatError` or, under ``errors="skip"``, a source counted under
+    ``unrecognised_format``. Other files found by walking a folder that hold no logs are
+    listed in ``ignored_files``; an empty file is no error.
 
     Raises
     ------
     SourceError
-        A path that does not exist, a glob that matches nothing.
+        A path that does not exist, a glob that matches nothing, an empty folder.
     ParseError
         Under ``errors="raise"``, the first malformed record.
+    FormatError
+        Under ``errors="raise"``, a file given by name, or named like a log, that holds
+        no log format.
 
     Examples
     --------
@@ -237,9 +328,9 @@ def read_logs(
     issues = Issues(errors)
     inputs = list(_expand(source, boto3_session))
     if not inputs:
-        raise SourceError(f"{source!r}: no files to read")
+        raise SourceError(nothing_to_read(source))
     parts: list[Part] = []
-    ignored: list[str] = []
+    files = Files()
     workers = min(len(inputs), max(1, os.cpu_count() or 1))
     chunks = _chunks(inputs, workers)
     # Chunks of files are parsed in worker threads: decompression and the Arrow kernels
@@ -247,8 +338,8 @@ def read_logs(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = pool.map(lambda c: _read_chunk(c, log_stream, errors), chunks)
         try:
-            for part, file_issues, file_ignored in _progress(results, chunks, progress):
-                ignored.extend(file_ignored)
+            for part, file_issues, chunk_files in _progress(results, chunks, progress):
+                files.add(chunk_files)
                 if part is not None:
                     parts.append(part)
                 issues.skipped.update(file_issues.skipped)
@@ -258,10 +349,39 @@ def read_logs(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     events = _finish(parts, issues)
-    if ignored:
-        log.info("ignored %d file(s) that hold no logs: %s", len(ignored), ", ".join(ignored))
-    events.attrs["ignored_files"] = ignored
+    if files.ignored:
+        log.info(
+            "ignored %d file(s) that hold no logs: %s",
+            len(files.ignored),
+            ", ".join(f"{k} ({v})" for k, v in files.ignored.items()),
+        )
+    files.to_attrs(events.attrs)
     return events
+
+
+def nothing_to_read(source: Any) -> str:
+    """Say why a source gave no file to read, in the words of the source.
+
+    Parameters
+    ----------
+    source : path, glob, list or file-like
+        What the caller passed.
+
+    Returns
+    -------
+    str
+        E.g. ``"logs/: the folder is empty (hidden files are not read)"``.
+    """
+    items = list(source) if isinstance(source, list | tuple) else [source]
+    names = [os.fspath(x) if isinstance(x, str | os.PathLike) else repr(x) for x in items]
+    if len(names) == 1:
+        name = names[0]
+        if Path(name).expanduser().is_dir():
+            return f"{name}: the folder is empty (hidden files and folders are not read)"
+        return f"{name}: holds no file to read"
+    if not names:
+        return "no source given: pass files, folders or globs"
+    return f"{', '.join(names)}: none of these holds a file to read (empty folders)"
 
 
 def _progress(it: Iterable[Any], chunks: list[list[_Input]], enabled: bool) -> Iterable[Any]:

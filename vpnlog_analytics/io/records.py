@@ -442,9 +442,13 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
     rows: dict[str, list[Any]] = {c: [None] * n for c in out.columns}
     for i, raw in enumerate(records):
         try:
-            obj = json.loads(raw)
+            # strict=False: control characters inside strings, as pyarrow's reader takes them
+            obj = json.loads(raw, strict=False)
         except (ValueError, UnicodeDecodeError) as exc:
             out.bad.append((i, "broken_json", f"broken JSON ({exc})"))
+            continue
+        except RecursionError:
+            out.bad.append((i, "broken_json", "JSON nested too deeply to be a log record"))
             continue
         if not isinstance(obj, dict):
             out.bad.append((i, "not_a_record", f"expected a JSON object, got {type(obj).__name__}"))
@@ -483,7 +487,7 @@ def _parse_json_python(records: list[bytes]) -> ParsedRecords:
             rows[key][i] = _as_bool(obj.get(key))
         for key in _INT_COLS:
             rows[key][i] = _as_int(rows[key][i])
-        for key in ("prefix", "asPath", "nextHopIp"):
+        for key in ("prefix", "asPath", "nextHopIp", "details"):
             v = rows[key][i]
             rows[key][i] = None if v is None else str(v)
     for name, arr in out.columns.items():

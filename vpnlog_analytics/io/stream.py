@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import OptionError, SourceError
 from .build import merge_parts
 from .issues import Issues
-from .reader import Source, _expand, _read_chunk
+from .reader import Source, _expand, _read_chunk, nothing_to_read
 
 __all__ = ["iter_events"]
 
@@ -68,7 +68,7 @@ def iter_events(
     Issues(errors)  # validates the option before any file is read
     inputs = list(_expand(source, boto3_session))
     if not inputs:
-        raise SourceError(f"{source!r}: no files to read")
+        raise SourceError(nothing_to_read(source))
     chunks = [inputs[a : a + files_per_chunk] for a in range(0, len(inputs), files_per_chunk)]
     # Parse the next chunks in worker threads while the caller works on this one (zlib and
     # the Arrow kernels release the GIL); at most `workers` chunks wait, so memory stays
@@ -81,14 +81,14 @@ def iter_events(
             for chunk in itertools.islice(todo, workers):
                 pending.append(pool.submit(_read_chunk, chunk, log_stream, errors))
             while pending:
-                part, issues, ignored = pending.popleft().result()
+                part, issues, files = pending.popleft().result()
                 nxt = next(todo, None)
                 if nxt is not None:
                     pending.append(pool.submit(_read_chunk, nxt, log_stream, errors))
                 if part is None:
                     continue
                 events = merge_parts([part], issues)
-                events.attrs["ignored_files"] = ignored
+                files.to_attrs(events.attrs)
                 yield events
         finally:
             for future in pending:
