@@ -769,3 +769,12 @@ def test_found_a_control_character_in_a_string_is_kept_alone_or_not(tmp_path: Pa
     alone = FIXTURES["raw_json"].write(tmp_path / "alone", line + b"\n")
     assert len(read_logs(str(alone))) == 1
     assert len(read_logs(str(_raw_with(tmp_path / "all", 0, line)))) == 12
+
+
+def test_found_a_huge_record_after_a_broken_first_line_decides_the_format(tmp_path: Path) -> None:
+    lines = FIXTURES["raw_json"].content().split(b"\n")
+    lines[1] = lines[1].replace(b'"sending', b'"' + b"x" * 100_000 + b" sending")
+    path = _raw_with(tmp_path, 0, b"\x00")
+    path.write_bytes(b"\n".join([b"\x00", *lines[1:]]))
+    df = read_logs(str(path), errors="skip")
+    assert len(df) == 11 and df.attrs["skipped"] == {"missing_time": 1}

@@ -37,7 +37,8 @@ _CSV_COLUMNS: Final = frozenset({"@timestamp", "@message", "@logStream", "@log",
 def _lines(data: bytes, limit: int = 50) -> list[bytes]:
     """Return the first non-blank lines of ``data`` (stripped), at most ``limit``."""
     out = []
-    for line in data[:65536].split(b"\n"):  # lines as the readers split them (not at \r)
+    # lines as the readers split them (at \n, not \r); a huge first record is whole
+    for line in data.split(b"\n", limit)[:limit]:
         if line.strip():
             # keep a trailing blank: "<time> " is an export line with an empty message
             out.append(line.lstrip().rstrip(b"\r\n"))
@@ -100,7 +101,7 @@ def sniff(data: bytes) -> str:
     head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"[":
         return "json_document"
-    lines = _lines(head)
+    lines = _lines(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
     for i, line in enumerate(lines):
         after = lines[i + 1] if i + 1 < len(lines) else b""
         fmt = _line_format(line, first=i == 0, after=after)
