@@ -34,16 +34,20 @@ _RECORD_KEYS: Final = frozenset(
 _CSV_COLUMNS: Final = frozenset({"@timestamp", "@message", "@logStream", "@log", "details"})
 
 
-def _lines(data: bytes, limit: int = 50) -> list[bytes]:
-    """Return the first non-blank lines of ``data`` (stripped), at most ``limit``."""
-    out = []
-    # lines as the readers split them (at \n, not \r); a huge first record is whole
-    for line in data.split(b"\n", limit)[:limit]:
+def _lines(data: bytes, limit: int = 50, start: int = 0) -> list[bytes]:
+    """Return the first non-blank lines of ``data[start:]`` (stripped), at most ``limit``."""
+    out: list[bytes] = []
+    # Lines as the readers split them (at \n, not \r); a huge first record is whole. Only
+    # the lines looked at are copied, never the rest of a large file.
+    pos, n = start, len(data)
+    while pos < n and len(out) < limit:
+        nl = data.find(b"\n", pos)
+        end = n if nl < 0 else nl
+        line = data[pos:end]
+        pos = end + 1
         if line.strip():
             # keep a trailing blank: "<time> " is an export line with an empty message
             out.append(line.lstrip().rstrip(b"\r\n"))
-            if len(out) >= limit:
-                break
     return out
 
 
@@ -98,10 +102,11 @@ def sniff(data: bytes) -> str:
     """
     if data[:2] == GZIP_MAGIC:
         return "gzip"
-    head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+    raw = data[:65536]
+    head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"[":
         return "json_document"
-    lines = _lines(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    lines = _lines(data, start=len(raw) - len(head))
     for i, line in enumerate(lines):
         after = lines[i + 1] if i + 1 < len(lines) else b""
         fmt = _line_format(line, first=i == 0, after=after)
