@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import schema as s
 from . import _bgp as k
+from ._findings import _fmt, _when
 from ._intervals import count_segments, merge_runs
 from .bgp import BgpContext
 from .flaps import FlapArrays, episode_arrays
@@ -44,19 +45,6 @@ class BgpFinding:
     evidence: str
     meaning: str
     remediation: str
-
-
-def _fmt(ns: float | int) -> str:
-    seconds = int(round(float(ns) / 1e9))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
-    return " ".join(parts[:2]) if parts else "0 s"
-
-
-def _when(ns: int) -> str:
-    return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 _FLAP_MEANING = (
