@@ -27,14 +27,11 @@ from ..options import DEFAULT_STALE_AFTER
 from ._columns import DURATION, END, START, STATE, STATE_VALUES
 from ._timeline import DOWN, UNKNOWN, UP
 from ._window import DurationLike, OptionError, TimeLike, to_ns_duration, to_timestamp, ts_ns
-from .reconcile import _records_by_tunnel, _stale_windows, _subtract
+from .reconcile import _FOREVER, _I64, _NS, _records_by_tunnel, _stale_windows, _subtract
 from .states import tunnel_states
 
 __all__ = ["LOGS", "METRICS", "SOURCE_VALUES", "combined_states", "metric_states"]
 
-_I64 = np.int64
-_FOREVER = np.iinfo(np.int64).max // 4
-_NS = 1_000_000_000
 SOURCE = "source"
 LOGS = "logs"
 METRICS = "metrics"
