@@ -327,3 +327,49 @@ def test_copy_of_a_fixture_tree_reads_identically(tmp_path):
     a, b = read_logs(EXPORT), read_logs(str(tmp_path / "copy"))
     cols = [c for c in a.columns if c != "source"]
     pd.testing.assert_frame_equal(a[cols], b[cols], check_categorical=False)
+
+
+# --- merge of many chunks ------------------------------------------------------------------
+def test_messages_shared_by_many_files_become_one_category_each(tmp_path):
+    """Files are parsed in separate chunks and their messages unified in buckets at the
+    merge: a message that several files hold must be one category, with every row intact.
+
+    60 streams; each logs the same three messages plus 40 numbered ones that other
+    streams repeat (stream k logs numbers k..k+39), of every length from 1 to 5 digits,
+    so equal messages sit in different chunks and buckets. Expected values: the records
+    as written.
+    """
+    written = []
+    for k in range(60):
+        ip = f"10.0.{k // 250}.{k % 250 + 1}"
+        path = tmp_path / f"{VPN}-{ip}-IKE.log"
+        lines = []
+        texts = ["AWS tunnel is sending DPD request", "sending packet", "x"]
+        texts += [
+            f"CGW sent DPD ACK (sequence number {7 ** (j % 5 + 1) + j})" for j in range(k, k + 40)
+        ]
+        for i, text in enumerate(texts):
+            rec = {
+                "event_timestamp": 1724130813 + i,
+                "details": text,
+                "dpd_enabled": True,
+                "nat_t_detected": True,
+                "ike_phase1_state": "established",
+                "ike_phase2_state": "established",
+            }
+            lines.append(json.dumps(rec, separators=(",", ":")))
+            written.append((ip, 1724130813 + i, text))
+        path.write_text("\n".join(lines) + "\n")
+    df = read_logs(tmp_path)
+    assert df["details"].cat.categories.is_unique
+    assert df["details"].nunique() == len({t for _, _, t in written})
+    got = sorted(
+        zip(
+            df.tunnel_ip.astype(str),
+            df.time.astype("int64") // 10**9,
+            df.details.astype(str),
+            strict=True,
+        )
+    )
+    assert got == sorted(written)
+    assert (df["dpd_sequence"].notna() == df["details"].astype(str).str.startswith("CGW")).all()

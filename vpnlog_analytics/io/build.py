@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,7 @@ from .. import schema as s
 from .batch import Prepared
 from .decode import NAT, TIME_MAX_NS, TIME_MIN_NS, epoch_to_ns, parse_time_strings
 from .issues import Issues
+from .memory import release_free_memory
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
 
 __all__ = ["Part", "merge_parts", "parse_part"]
@@ -486,6 +489,13 @@ class Part:
     def __len__(self) -> int:
         return len(self.time)
 
+    def release(self) -> None:
+        """Drop the arrays (the merge has taken what it needs): memory goes back early."""
+        empty = np.zeros(0, dtype=np.int32)
+        self.src = self.time = self.gu = empty
+        self.ucodes, self.codes, self.cats = {}, {}, {}
+        self.event_ids = None
+
 
 def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     """Parse, classify and check the batches of some sources.
@@ -557,6 +567,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     gu = rows.gu[sel].astype(np.int32)
 
     cls = _classify(parsed)
+    detail_codes, detail_buckets = _bucketed(cls.details, cls.detail)
     p1 = _fixed_codes(parsed.columns["ike_phase1_state"], s.STATES)
     p2 = _fixed_codes(parsed.columns["ike_phase2_state"], s.STATES)
     # Kleene AND: a known non-up phase makes the tunnel down even if the other is unknown.
@@ -586,7 +597,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.DPD_ENABLED: _bool_codes(parsed.columns["dpd_enabled"]),
         s.NAT_T_DETECTED: _bool_codes(parsed.columns["nat_t_detected"]),
         s.TUNNEL_UP: up,
-        s.DETAILS: cls.detail,
+        s.DETAILS: detail_codes,
         s.TEMPLATE: cls.template,
         s.SPI: cls.spi,
         s.CGW: cls.cgw,
@@ -603,11 +614,13 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     # Rows keep only the index of their distinct record: every column is taken per row
     # once, at the merge, after duplicates and order are known.
     ucodes = {name: _narrow(values) for name, values in per_u.items()}
-    codes = {"ident": ident[sel].astype(np.int32)}
-    codes[s.LOG_STREAM] = rows.stream[sel]
-    codes[s.LOG_GROUP] = rows.group[sel]
+    codes = {
+        "ident": _narrow(ident[sel]),
+        s.LOG_STREAM: _narrow(rows.stream[sel]),
+        s.LOG_GROUP: _narrow(rows.group[sel]),
+    }
     cats: dict[str, Any] = {
-        s.DETAILS: cls.details,
+        s.DETAILS: detail_buckets,
         s.TEMPLATE: cls.templates,
         s.SPI: cls.spis,
         s.CGW: cls.cgws,
@@ -625,7 +638,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
             (os.path.dirname(src) or src) if fmt == "s3_export" else src
             for src, fmt in zip(rows.sources, rows.formats, strict=True)
         ],
-        src=rows.src[sel],
+        src=_narrow(rows.src[sel]),
         time=t[sel],
         gu=gu,
         ucodes=ucodes,
@@ -650,6 +663,95 @@ def _narrow(values: np.ndarray) -> np.ndarray:
     return values
 
 
+#: Open categories as large as the messages are unified in this many independent buckets
+#: (equal values always share one), so the merge spreads over the worker threads.
+_BUCKETS = 4
+
+
+def _bucket_of(values: pa.Array) -> np.ndarray:
+    """Per value a bucket in ``0.._BUCKETS-1`` from its byte length and last two bytes.
+
+    Equal values always fall in the same bucket; values that differ only in a trailing
+    number (sequence numbers, request ids) spread over the buckets.
+    """
+    n = len(values)
+    if not n:
+        return np.zeros(0, dtype=np.int8)
+    bufs = values.buffers()
+    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
+    raw = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
+    offs: np.ndarray = raw[values.offset : values.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    ends = offs[1:]
+    key: np.ndarray = ends - offs[:-1]
+    for back in (1, 2):
+        has = key >= back
+        key[has] += data[ends[has] - back]
+    return (key % _BUCKETS).astype(np.int8)
+
+
+def _bucketed(values: pa.Array, codes: np.ndarray) -> tuple[np.ndarray, list[pa.Array]]:
+    """Reorder distinct values by bucket: codes into the reordered values and one slice each.
+
+    Parameters
+    ----------
+    values : pyarrow.StringArray
+        Values without nulls.
+    codes : numpy.ndarray
+        Indices into ``values`` (-1 for NA).
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        The same values' indices into the concatenation of the buckets (-1 kept).
+    buckets : list of pyarrow.Array
+        :data:`_BUCKETS` zero-copy slices of the reordered values.
+    """
+    bucket = _bucket_of(values)
+    order = np.argsort(bucket, kind="stable")
+    inverse = np.empty(len(order) + 1, dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    inverse[-1] = -1
+    ordered = values.take(pa.array(order)) if len(order) else values
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(bucket, minlength=_BUCKETS))))
+    slices = [
+        ordered.slice(int(a), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return inverse[codes], slices
+
+
+def _unify(arrays: list[pa.Array]) -> tuple[pa.Array, list[np.ndarray]]:
+    """Unify local dictionaries: the global one and, per array, a remap of its codes.
+
+    Each remap has one entry per local value plus a last ``-1`` (so that code -1, NA,
+    maps to -1); nulls map to -1.
+    """
+    if len(arrays) > 1 and all(a.null_count == 0 for a in arrays):
+        # Unify the parts' dictionaries (about twice as fast as encoding them again);
+        # the unified dictionary keeps the order of first appearance.
+        chunks = pa.chunked_array(
+            [
+                pa.DictionaryArray.from_arrays(pa.array(np.arange(len(a), dtype=np.int32)), a)
+                for a in arrays
+            ],
+            type=pa.dictionary(pa.int32(), pa.string()),
+        ).unify_dictionaries()
+        remaps = [
+            np.append(chunk.indices.to_numpy(zero_copy_only=False), -1).astype(np.int32)
+            for chunk in chunks.chunks
+        ]
+        dictionary = chunks.chunk(0).dictionary if chunks.num_chunks else pa.array([], pa.string())
+        return dictionary, remaps
+    sizes = np.cumsum([0] + [len(a) for a in arrays])
+    enc = pc.dictionary_encode(pa.concat_arrays(arrays), null_encoding="mask")
+    glob = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int32)
+    remaps = [
+        np.append(glob[a:b], -1).astype(np.int32)
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    return enc.dictionary, remaps
+
+
 def _union(parts: list[Part], name: str) -> tuple[pa.Array, list[np.ndarray]]:
     """Unify one open categorical column: global categories and each part's codes.
 
@@ -660,32 +762,34 @@ def _union(parts: list[Part], name: str) -> tuple[pa.Array, list[np.ndarray]]:
         pa.array(c, pa.string()) if isinstance(c, list) else c
         for c in (p.cats[name] for p in parts)
     ]
-    if len(parts) > 1 and all(a.null_count == 0 for a in arrays):
-        # Unify the parts' dictionaries (about twice as fast as encoding them again);
-        # the unified dictionary keeps the order of first appearance.
-        chunks = pa.chunked_array(
-            [
-                pa.DictionaryArray.from_arrays(pa.array(np.arange(len(a), dtype=np.int32)), a)
-                for a in arrays
-            ],
-            type=pa.dictionary(pa.int32(), pa.string()),
-        ).unify_dictionaries()
+    dictionary, remaps = _unify(arrays)
+    return dictionary, [r[_part_codes(p, name)] for p, r in zip(parts, remaps, strict=True)]
+
+
+def _union_buckets(
+    parts: list[Part], name: str, pool: ThreadPoolExecutor
+) -> Callable[[], tuple[pa.ChunkedArray, list[np.ndarray]]]:
+    """Start unifying a bucketed column (see :func:`_bucketed`) on the pool.
+
+    Returns a function that waits and gives the global categories (the buckets' one
+    after another) and each part's per-distinct-record codes.
+    """
+    futures = [pool.submit(_unify, [p.cats[name][k] for p in parts]) for k in range(_BUCKETS)]
+
+    def result() -> tuple[pa.ChunkedArray, list[np.ndarray]]:
+        done = [f.result() for f in futures]
+        first = np.cumsum([0] + [len(d) for d, _ in done])
         out = []
-        for p, chunk in zip(parts, chunks.chunks, strict=True):
-            remap = np.append(chunk.indices.to_numpy(zero_copy_only=False), -1).astype(np.int32)
-            out.append(remap[_part_codes(p, name)])
-        dictionary = chunks.chunk(0).dictionary if chunks.num_chunks else pa.array([], pa.string())
-        return dictionary, out
-    sizes = [len(a) for a in arrays]
-    enc = pc.dictionary_encode(pa.concat_arrays(arrays), null_encoding="mask")
-    glob = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-    out = []
-    pos = 0
-    for p, size in zip(parts, sizes, strict=True):
-        remap = np.append(glob[pos : pos + size], -1).astype(np.int32)
-        out.append(remap[_part_codes(p, name)])
-        pos += size
-    return enc.dictionary, out
+        for i, p in enumerate(parts):
+            pieces = [
+                np.where(rs[i][:-1] >= 0, rs[i][:-1] + off, -1)
+                for (_, rs), off in zip(done, first[:-1], strict=True)
+            ]
+            remap = np.concatenate([*pieces, [-1]]).astype(np.int32)
+            out.append(remap[p.ucodes[name]])
+        return pa.chunked_array([d for d, _ in done], pa.string()), out
+
+    return result
 
 
 def _part_codes(part: Part, name: str) -> np.ndarray:
@@ -770,10 +874,15 @@ def _dedup(
 def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
     """Unify parts into the events table: categories, duplicates, order.
 
+    The parts are consumed: their arrays are released as soon as the table no longer
+    needs them, so the peak stays close to the table itself. The large categories are
+    unified and the columns built on a few threads (NumPy's takes and the Arrow kernels
+    release the GIL).
+
     Parameters
     ----------
     parts : list of Part
-        One per source, in source order.
+        One per chunk of sources, in source order.
     issues : Issues
         The counts of skipped records, copied into ``attrs``.
 
@@ -785,20 +894,38 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         ``skipped_examples``, ``duplicates_dropped``, ``unknown_keys``,
         ``unrecognised_values``, ``sources``.
     """
+    workers = max(1, min(os.cpu_count() or 1, _BUCKETS))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vpnlog-merge") as pool:
+        return _merge(parts, issues, pool)
+
+
+def _index_dtype(n: int) -> type[np.signedinteger[Any]]:
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
+
+
+def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.DataFrame:
+    details = _union_buckets(parts, s.DETAILS, pool)
     t = np.concatenate([p.time for p in parts])
-    first_src = np.concatenate(([0], np.cumsum([len(p.sources) for p in parts])))
-    src = np.concatenate([p.src + first for p, first in zip(parts, first_src, strict=False)])
+    n = len(t)
+    first_src = np.cumsum([0] + [len(p.sources) for p in parts])
+    src_dtype = _index_dtype(int(first_src[-1]))
+    src = np.concatenate(
+        [np.add(p.src, first, dtype=src_dtype) for p, first in zip(parts, first_src, strict=False)]
+    )
     sources = [name for p in parts for name in p.sources]
     formats = [fmt for p in parts for fmt in p.formats]
     # Per row: the global index of its distinct record; per distinct record: the codes.
-    u_first = np.concatenate(([0], np.cumsum([len(p.ucodes[s.EVENT]) for p in parts])))
+    u_first = np.cumsum([0] + [len(p.ucodes[s.EVENT]) for p in parts])
+    gu_dtype = _index_dtype(int(u_first[-1]))
     gu = np.concatenate(
-        [p.gu.astype(np.int64) + off for p, off in zip(parts, u_first, strict=False)]
+        [np.add(p.gu, off, dtype=gu_dtype) for p, off in zip(parts, u_first, strict=False)]
     )
     codes: dict[str, np.ndarray] = {}  # per row (lineage)
     ucodes: dict[str, np.ndarray] = {}  # per distinct record
-    cats: dict[str, list[Any]] = {}
+    cats: dict[str, Any] = {}
     for name in _OPEN:
+        if name == s.DETAILS:
+            continue
         cats[name], per_part = _union(parts, name)
         (codes if name in parts[0].codes else ucodes)[name] = np.concatenate(per_part)
     for name in (*_FIXED, *_FLAGS, *_INTS):
@@ -806,9 +933,10 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
     ident_index: dict[tuple[str, str], int] = {}
     ident = np.concatenate(
         [
-            np.array([ident_index.setdefault(x, len(ident_index)) for x in p.idents] + [-1])[
-                p.codes["ident"]
-            ]
+            np.array(
+                [ident_index.setdefault(x, len(ident_index)) for x in p.idents] + [-1],
+                dtype=np.int32,
+            )[p.codes["ident"]]
             for p in parts
         ]
     )
@@ -823,78 +951,90 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
     )
     group_names: dict[str, int] = {}
     group_of = np.array(
-        [group_names.setdefault(g, len(group_names)) for p in parts for g in p.groups]
+        [group_names.setdefault(g, len(group_names)) for p in parts for g in p.groups],
+        dtype=src_dtype,
     )
-    group = group_of[src]
+    unknown_keys = _sum_counts(p.unknown_keys for p in parts)
+    unrecognised = _sum_counts(p.unrecognised for p in parts)
+    cats[s.DETAILS], per_part = details()
+    ucodes[s.DETAILS] = np.concatenate(per_part)
+    del per_part
+    for p in parts:
+        p.release()
+    release_free_memory()  # the parts' pages, before the columns are built
     keep = _dedup(
-        group,
+        group_of[src],
         codes[s.LOG_STREAM],
         t,
         gu,
         [ucodes[s.DETAILS], ucodes[s.PHASE1_STATE], ucodes[s.PHASE2_STATE]],
         event_ids,
     )
-    dropped = int((~keep).sum())
+    dropped = int(n - np.count_nonzero(keep))
 
     conns = sorted({c for c, _ in idents})
     ips = sorted({ip for _, ip in idents})
-    conn_of = np.array([conns.index(c) for c, _ in idents], dtype=np.int64)
-    ip_of = np.array([ips.index(ip) for _, ip in idents], dtype=np.int64)
-    cc, ic = conn_of[ident], ip_of[ident]
-    tunnel = cc * (len(ips) + 1) + ic
-    order = np.flatnonzero(keep)
+    conn_of = np.array([conns.index(c) for c, _ in idents] + [-1], dtype=np.int32)
+    ip_of = np.array([ips.index(ip) for _, ip in idents] + [-1], dtype=np.int32)
+    tunnel = conn_of[ident] * np.int64(len(ips) + 1) + ip_of[ident]
+    order: Any = np.flatnonzero(keep).astype(_index_dtype(n))
     tk, tt = tunnel[order], t[order]
     in_order = len(order) < 2 or bool(
         np.all((tk[1:] > tk[:-1]) | ((tk[1:] == tk[:-1]) & (tt[1:] >= tt[:-1])))
     )
     if not in_order:
         order = order[np.lexsort((tt, tk))]
-    if len(order) == len(t):
-        if in_order:
-            order = slice(None)  # type: ignore[assignment]  # nothing dropped or moved
+    del tk, tt, tunnel, keep
+    if len(order) == n and in_order:
+        order = slice(None)  # nothing dropped or moved
     g_order = gu[order]
+    del gu
 
-    def per_row(name: str, dtype: Any = None) -> np.ndarray:
+    def per_row(name: str, dtype: Any) -> np.ndarray:
         if name in codes:
-            return codes[name][order] if dtype is None else codes[name][order].astype(dtype)
-        values = ucodes[name] if dtype is None else ucodes[name].astype(dtype)
-        return values[g_order]
+            return codes[name][order].astype(dtype, copy=False)
+        return ucodes[name].astype(dtype, copy=False)[g_order]
 
     dtypes = s.events_dtypes()
-    columns: dict[str, Any] = {
-        s.TIME: pd.DatetimeIndex(t[order].view("datetime64[ns]")).tz_localize("UTC"),
-        s.VPN_CONNECTION_ID: _categorical(cc[order], conns),
-        s.TUNNEL_IP: _categorical(ic[order], ips),
-    }
-    for name in s.EVENT_COLUMNS:
+
+    def build(name: str) -> Any:
+        if name == s.TIME:
+            return pd.DatetimeIndex(t[order].view("datetime64[ns]")).tz_localize("UTC")
+        if name == s.VPN_CONNECTION_ID:
+            return _categorical(conn_of[ident[order]], conns)
+        if name == s.TUNNEL_IP:
+            return _categorical(ip_of[ident[order]], ips)
+        if name == s.SOURCE:
+            c = src[order].astype(_take_dtype(len(sources)), copy=False)
+            return pd.Categorical.from_codes(c, _unique_names(sources), validate=False)
         if name in _OPEN:
             c = per_row(name, _take_dtype(len(cats[name])))
-            columns[name] = _categorical(c, cats[name], sort=name not in _UNSORTED)
-        elif name in _FIXED:
+            return _categorical(c, cats[name], sort=name not in _UNSORTED)
+        if name in _FIXED:
             dtype = dtypes[name]
             c = per_row(name, _take_dtype(len(dtype.categories)))  # type: ignore[attr-defined]
-            columns[name] = pd.Categorical.from_codes(c, dtype=dtype, validate=False)
-        elif name in _FLAGS:
-            u = ucodes[name]
-            columns[name] = pd.arrays.BooleanArray((u == 1)[g_order], (u < 0)[g_order])
-        elif name in _INTS:
-            u = ucodes[name]
-            values = np.where(u < 0, 0, u).astype(_INTS[name])
-            columns[name] = pd.arrays.IntegerArray(values[g_order], (u < 0)[g_order])
-    names = _unique_names(sources)
-    columns[s.SOURCE] = pd.Categorical.from_codes(src[order], names, validate=False)
-    events = pd.DataFrame({name: columns[name] for name in s.EVENT_COLUMNS}, copy=False)
+            return pd.Categorical.from_codes(c, dtype=dtype, validate=False)
+        u = ucodes[name][g_order]
+        if name in _FLAGS:
+            return pd.arrays.BooleanArray(u == 1, u < 0)
+        values = u.astype(_INTS[name])
+        mask = u < 0
+        values[mask] = 0
+        return pd.arrays.IntegerArray(values, mask)
+
+    columns = dict(zip(s.EVENT_COLUMNS, pool.map(build, s.EVENT_COLUMNS), strict=True))
+    events = pd.DataFrame(columns, copy=False)
     per_source = np.bincount(src[order], minlength=len(sources))
     events.attrs = {
         "records": len(events),
         "skipped": dict(issues.skipped),
         "skipped_examples": list(issues.examples),
         "duplicates_dropped": dropped,
-        "unknown_keys": _sum_counts(p.unknown_keys for p in parts),
-        "unrecognised_values": _sum_counts(p.unrecognised for p in parts),
+        "unknown_keys": unknown_keys,
+        "unrecognised_values": unrecognised,
         "sources": {
             name: {"format": fmt, "records": int(c)}
-            for name, fmt, c in zip(names, formats, per_source, strict=True)
+            for name, fmt, c in zip(_unique_names(sources), formats, per_source, strict=True)
         },
     }
     return events

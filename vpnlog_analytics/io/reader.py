@@ -22,6 +22,7 @@ from .build import Part, merge_parts, parse_part
 from .decode import NAT
 from .envelopes import Context, _add_item, _Rows, read_bytes
 from .issues import Issues
+from .memory import release_free_memory
 
 __all__ = [
     "REMOTE_LISTERS",
@@ -410,6 +411,8 @@ def _finish(parts: list[Part], issues: Issues) -> pd.DataFrame:
             "sources": {},
         }
         return events
+    # The parsing's freed pages go back before the merge allocates the table.
+    release_free_memory()
     return merge_parts(parts, issues)
 
 
