@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from .. import catalog
 from .. import schema as s
 from .batch import Prepared
-from .decode import NAT, TIME_MAX_NS, TIME_MIN_NS, epoch_to_ns, parse_time_strings
+from .decode import NAT, TIME_MAX_NS, TIME_MIN_NS, epoch_to_ns, parse_time_strings, slice_each
 from .issues import Issues
 from .memory import release_free_memory
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
@@ -209,8 +209,92 @@ _GATES: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass
+class _Slots:
+    """Skeleton groups whose messages hold one token at a fixed byte position.
+
+    A skeleton with a single ``#`` (and no shielded ``Phase_``) means every message of
+    the group is the same prefix, one token, the same suffix: ``CGW sent DPD ACK
+    (sequence number #)``. A parameter that is that token is then a slice of each
+    message, no regex per message (see :func:`_extract`).
+    """
+
+    skeleton: np.ndarray  # per message, its skeleton group
+    first: np.ndarray  # per group, its first message
+    prefix: np.ndarray  # per group, bytes before the token; -1: the group has no slot
+    suffix: np.ndarray  # per group, bytes after the token
+
+    @classmethod
+    def of(cls, skeleton: np.ndarray, first: np.ndarray, skeletons: pa.Array) -> _Slots:
+        raw = skeletons.cast(pa.binary())
+        single = np.asarray(pc.count_substring(raw, b"#"), dtype=np.int64) == 1
+        single &= ~np.asarray(pc.match_substring(raw, b"Phase_"), dtype=bool)
+        at = np.asarray(pc.find_substring(raw, b"#"), dtype=np.int64)
+        size = np.asarray(pc.binary_length(raw), dtype=np.int64)
+        return cls(skeleton, first, np.where(single, at, -1), size - at - 1)
+
+
+def _lengths(values: pa.Array) -> np.ndarray:
+    """Byte length of each value, from the offsets (no kernel pass over the values)."""
+    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
+    raw = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
+    offs = raw[values.offset : values.offset + len(values) + 1].astype(np.int64)
+    return np.diff(offs)
+
+
+def _slot_values(
+    details: pa.Array, rows: np.ndarray, pattern: str, slots: _Slots
+) -> tuple[np.ndarray, pa.Array]:
+    """Values of ``pattern`` taken as slices where that equals the regex: rows and values.
+
+    A group qualifies when the pattern, run on its first message, gives exactly that
+    message's token, all ASCII digits; each row of it then gives its own token, if that
+    is all digits too. Both checks make the slice what the regex gives: the messages
+    agree on every byte outside the token, so the match starts at the same place and
+    takes the whole run of digits. Rows that do not qualify are left to the regex.
+    """
+    g = slots.skeleton[rows]
+    cand = np.unique(g[slots.prefix[g] >= 0])
+    if not len(cand):
+        return np.zeros(0, np.int64), pa.array([], pa.string())
+    reps = slots.first[cand]
+    rep_text = details.take(pa.array(reps))
+    lengths = np.asarray(pc.binary_length(rep_text), dtype=np.int64)
+    start, stop = slots.prefix[cand], lengths - slots.suffix[cand]
+    fine = stop > start
+    token = slice_each(rep_text, np.where(fine, start, 0), np.where(fine, stop, 0))
+    got = pc.struct_field(pc.extract_regex(rep_text, pattern), "v")
+    same = pc.and_(
+        pc.equal(got, token.cast(pa.string())), pc.match_substring_regex(got, "^[0-9]+$")
+    )
+    ok_group = np.zeros(len(slots.prefix), dtype=bool)
+    ok_group[cand] = fine & np.asarray(same.fill_null(False), dtype=bool)
+    sel = rows[ok_group[g]]
+    if not len(sel):
+        return np.zeros(0, np.int64), pa.array([], pa.string())
+    gs = slots.skeleton[sel]
+    size = _lengths(details)[sel]
+    lo, hi = slots.prefix[gs], size - slots.suffix[gs]
+    fits = hi > lo
+    sel, lo, hi = sel[fits], lo[fits], hi[fits]
+    values = slice_each(details, lo, hi, rows=sel)
+    if len(values):
+        data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
+        offs = np.frombuffer(values.buffers()[1], dtype=np.int32)[: len(values) + 1]
+        bad = np.flatnonzero((data[: offs[-1]] - 48) > 9)  # bytes that are no ASCII digit
+        if len(bad):
+            digits = np.ones(len(values), dtype=bool)
+            digits[np.searchsorted(offs, bad, side="right") - 1] = False
+            sel, values = sel[digits], values.filter(pa.array(digits))
+    return sel, values.cast(pa.string())
+
+
 def _extract(
-    details: pa.Array, group: np.ndarray, templates: pa.Array, patterns: tuple[str, ...]
+    details: pa.Array,
+    group: np.ndarray,
+    templates: pa.Array,
+    patterns: tuple[str, ...],
+    slots: _Slots | None = None,
 ) -> pa.Array:
     """Extract a parameter from the messages whose template carries it (first match wins).
 
@@ -224,6 +308,9 @@ def _extract(
         The distinct templates.
     patterns : tuple of str
         RE2 patterns with one group ``v``, tried in order.
+    slots : _Slots, optional
+        Skeleton groups with a fixed token position: there a value that is the token
+        is sliced, not searched (:func:`_slot_values`).
 
     Returns
     -------
@@ -242,12 +329,27 @@ def _extract(
             rows = np.flatnonzero(may[group]) if may.any() else np.zeros(0, np.int64)
         if not len(rows):
             continue
-        sub = details if len(rows) == len(details) else details.take(pa.array(rows))
-        got = pc.struct_field(pc.extract_regex(sub, pattern), "v")
-        if len(rows) < len(details):
+        pieces: list[tuple[np.ndarray, pa.Array]] = []
+        if slots is not None:
+            sliced, values = _slot_values(details, rows, pattern, slots)
+            if len(sliced):
+                pieces.append((sliced, values))
+                left = np.ones(len(details), dtype=bool)
+                left[sliced] = False
+                rows = rows[left[rows]]
+        if len(rows):
+            sub = details if len(rows) == len(details) else details.take(pa.array(rows))
+            pieces.append((rows, pc.struct_field(pc.extract_regex(sub, pattern), "v")))
+        if len(pieces) == 1 and len(pieces[0][0]) == len(details):
+            got = pieces[0][1]
+        else:
             where = np.full(len(details), -1, dtype=np.int64)
-            where[rows] = np.arange(len(rows))
-            got = got.take(pa.array(where, mask=where < 0))
+            at = 0
+            for idx, _ in pieces:
+                where[idx] = at + np.arange(len(idx))
+                at += len(idx)
+            both = pa.concat_arrays([v for _, v in pieces])
+            got = both.take(pa.array(where, mask=where < 0))
         out = pc.coalesce(out, got)
     return out
 
@@ -288,8 +390,9 @@ def _classify(parsed: ParsedRecords) -> _Classified:
     has = np.asarray(details.is_valid(), dtype=bool)
     detail_u = np.where(has, np.cumsum(has) - 1, -1)
     darr = details.filter(pa.array(has)) if not has.all() else details
-    group, _ = _dict_codes(_skeleton(darr))
+    group, skeletons = _dict_codes(_skeleton(darr))
     groups, first = np.unique(group, return_index=True)
+    slots = _Slots.of(group, first, skeletons)
     # groups are 0..k-1 (dictionary codes) and every message has one
     group_tmpl, templates = _dict_codes(_template_all(darr.take(pa.array(first))))
     tmpl_d = group_tmpl[group] if len(group) else np.zeros(0, np.int64)
@@ -318,16 +421,18 @@ def _classify(parsed: ParsedRecords) -> _Classified:
                 event[row] = names[name]
 
     def extract(col: str) -> pa.Array:
-        return _extract(darr, tmpl_d, templates, catalog.EXTRACT_PATTERNS[col])
+        return _extract(darr, tmpl_d, templates, catalog.EXTRACT_PATTERNS[col], slots)
 
     spi_d, spis = _dict_codes(extract("spi"))
     cgw_d, cgws = _dict_codes(extract("cgw"))
 
     def num(col: str) -> np.ndarray:
         digits = extract(col)
-        # more digits than an int64 holds: keep the value's start, flagged as out of range
-        long = pc.fill_null(pc.greater(pc.utf8_length(digits), 18), False)
-        got = pc.cast(pc.if_else(long, str(_LONG), digits), pa.int64())
+        # more digits than an int64 holds: stands for a value flagged as out of range
+        if (pc.max(pc.binary_length(digits)).as_py() or 0) > 18:
+            long = pc.fill_null(pc.greater(pc.utf8_length(digits), 18), False)
+            digits = pc.if_else(long, str(_LONG), digits)
+        got = pc.cast(digits, pa.int64())
         return np.asarray(got.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     def per_u(d_level: np.ndarray) -> np.ndarray:
@@ -387,11 +492,23 @@ def _identities(rows: _Rows, parsed: ParsedRecords) -> tuple[np.ndarray, list[tu
         [_ident_code(idents, s.parse_stream_name(x)) for x in rids] + [-1], dtype=np.int64
     )
     u_ident = rid_ident[np.where(rid_codes >= 0, rid_codes, len(rids))]
-    vpn = parsed.columns["vpn_connection_id"].to_pylist()
-    ip = parsed.columns["tunnel_outside_ip"].to_pylist()
-    for i in np.flatnonzero(u_ident < 0):
-        if vpn[i] and ip[i]:
-            u_ident[i] = _ident_code(idents, s.StreamId(vpn[i].lower(), ip[i].lower(), "tunnel"))
+    # Records that name their tunnel in their own keys (vpn_connection_id and
+    # tunnel_outside_ip); only those are looked at one by one.
+    named = np.asarray(
+        pc.and_(
+            pc.is_valid(parsed.columns["vpn_connection_id"]),
+            pc.is_valid(parsed.columns["tunnel_outside_ip"]),
+        ),
+        dtype=bool,
+    )
+    todo = np.flatnonzero((u_ident < 0) & named)
+    if len(todo):
+        at = pa.array(todo)
+        vpn = parsed.columns["vpn_connection_id"].take(at).to_pylist()
+        ip = parsed.columns["tunnel_outside_ip"].take(at).to_pylist()
+        for i, v, a in zip(todo.tolist(), vpn, ip, strict=True):
+            if v and a:
+                u_ident[i] = _ident_code(idents, s.StreamId(v.lower(), a.lower(), "tunnel"))
     row = u_ident[rows.gu]
     fall = row < 0
     row[fall] = stream_ident[rows.stream[fall]]

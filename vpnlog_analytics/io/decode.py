@@ -167,7 +167,9 @@ def _slices(data: Any, starts: np.ndarray, ends: np.ndarray) -> pa.BinaryArray:
     return both.take(pa.array(np.arange(0, 2 * n - 1, 2))).cast(pa.binary())
 
 
-def slice_each(values: pa.Array, start: np.ndarray, stop: np.ndarray) -> pa.BinaryArray:
+def slice_each(
+    values: pa.Array, start: np.ndarray, stop: np.ndarray, rows: np.ndarray | None = None
+) -> pa.BinaryArray:
     """Slice every value at its own byte positions: ``values[i][start[i]:stop[i]]``.
 
     pyarrow slices all values at the same positions only; this builds the per-value
@@ -179,6 +181,9 @@ def slice_each(values: pa.Array, start: np.ndarray, stop: np.ndarray) -> pa.Bina
         Values without nulls.
     start, stop : numpy.ndarray
         Byte positions within each value, ``0 <= start <= stop <= len(value)``.
+    rows : numpy.ndarray, optional
+        Slice only these values (increasing indices); ``start`` and ``stop`` are then
+        aligned with ``rows``.
 
     Returns
     -------
@@ -190,6 +195,8 @@ def slice_each(values: pa.Array, start: np.ndarray, stop: np.ndarray) -> pa.Bina
     bufs = values.buffers()
     offs = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
     base = offs[values.offset : values.offset + n].astype(np.int64)
+    if rows is not None:
+        base = base[rows]
     return _slices(bufs[2], base + np.asarray(start, np.int64), base + np.asarray(stop, np.int64))
 
 
