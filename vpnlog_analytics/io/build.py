@@ -940,7 +940,7 @@ def _union(parts: list[Part], name: str) -> tuple[pa.Array, list[np.ndarray]]:
 
 def _union_buckets(
     parts: list[Part], name: str, pool: ThreadPoolExecutor
-) -> Callable[[], tuple[pa.ChunkedArray, list[np.ndarray]]]:
+) -> Callable[[], tuple[pa.Array, list[np.ndarray]]]:
     """Start unifying a bucketed column (see :func:`_bucketed`) on the pool.
 
     Returns a function that waits and gives the global categories (the buckets' one
@@ -948,7 +948,7 @@ def _union_buckets(
     """
     futures = [pool.submit(_unify, [p.cats[name][k] for p in parts]) for k in range(_BUCKETS)]
 
-    def result() -> tuple[pa.ChunkedArray, list[np.ndarray]]:
+    def result() -> tuple[pa.Array, list[np.ndarray]]:
         done = [f.result() for f in futures]
         first = np.cumsum([0] + [len(d) for d, _ in done])
         out = []
@@ -959,7 +959,8 @@ def _union_buckets(
             ]
             remap = np.concatenate([*pieces, [-1]]).astype(np.int32)
             out.append(remap[p.ucodes[name]])
-        return pa.chunked_array([d for d, _ in done], pa.string()), out
+        # one array: pandas and Arrow handle chunked categories much more slowly
+        return pa.concat_arrays([d.cast(pa.string()) for d, _ in done]), out
 
     return result
 
@@ -1043,7 +1044,7 @@ def _dedup(
     return keep
 
 
-def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
+def merge_parts(parts: list[Part], issues: Issues, *, workers: int | None = None) -> pd.DataFrame:
     """Unify parts into the events table: categories, duplicates, order.
 
     The parts are consumed: their arrays are released as soon as the table no longer
@@ -1057,6 +1058,9 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         One per chunk of sources, in source order.
     issues : Issues
         The counts of skipped records, copied into ``attrs``.
+    workers : int, optional
+        Threads to use (default: one per core, at most four); 1 when the caller already
+        merges several tables at once in its own threads.
 
     Returns
     -------
@@ -1066,7 +1070,8 @@ def merge_parts(parts: list[Part], issues: Issues) -> pd.DataFrame:
         ``skipped_examples``, ``duplicates_dropped``, ``unknown_keys``,
         ``unrecognised_values``, ``sources``.
     """
-    workers = max(1, min(os.cpu_count() or 1, _BUCKETS))
+    if workers is None:
+        workers = max(1, min(os.cpu_count() or 1, _BUCKETS))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vpnlog-merge") as pool:
         return _merge(parts, issues, pool)
 
@@ -1133,7 +1138,10 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
     del per_part
     for p in parts:
         p.release()
-    release_free_memory()  # the parts' pages, before the columns are built
+    if len(parts) > 1:
+        # the parts' pages, before the columns are built (one part: a chunk of a stream
+        # of tables, where trimming each time costs more than it saves)
+        release_free_memory()
     keep = _dedup(
         group_of[src],
         codes[s.LOG_STREAM],

@@ -19,6 +19,16 @@ from .reader import Source, _expand, _read_chunk, nothing_to_read
 __all__ = ["iter_events"]
 
 
+def _chunk_events(inputs: list[Any], log_stream: str | None, errors: str) -> pd.DataFrame | None:
+    """Read one chunk into its events table, all in the worker thread (None: no record)."""
+    part, issues, files = _read_chunk(inputs, log_stream, errors)
+    if part is None:
+        return None
+    events = merge_parts([part], issues, workers=1)
+    files.to_attrs(events.attrs)
+    return events
+
+
 def iter_events(
     source: Source | Sequence[Source],
     *,
@@ -70,26 +80,23 @@ def iter_events(
     if not inputs:
         raise SourceError(nothing_to_read(source))
     chunks = [inputs[a : a + files_per_chunk] for a in range(0, len(inputs), files_per_chunk)]
-    # Parse the next chunks in worker threads while the caller works on this one (zlib and
-    # the Arrow kernels release the GIL); at most `workers` chunks wait, so memory stays
-    # bounded by a few chunks whatever the input size.
+    # Parse and merge the next chunks in worker threads while the caller works on this one
+    # (zlib and the Arrow kernels release the GIL); at most `workers` chunks wait, so memory
+    # stays bounded by a few chunks whatever the input size.
     workers = max(1, min(len(chunks), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[Any]] = deque()
         todo = iter(chunks)
         try:
             for chunk in itertools.islice(todo, workers):
-                pending.append(pool.submit(_read_chunk, chunk, log_stream, errors))
+                pending.append(pool.submit(_chunk_events, chunk, log_stream, errors))
             while pending:
-                part, issues, files = pending.popleft().result()
+                events = pending.popleft().result()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.append(pool.submit(_read_chunk, nxt, log_stream, errors))
-                if part is None:
-                    continue
-                events = merge_parts([part], issues)
-                files.to_attrs(events.attrs)
-                yield events
+                    pending.append(pool.submit(_chunk_events, nxt, log_stream, errors))
+                if events is not None:
+                    yield events
         finally:
             for future in pending:
                 future.cancel()
