@@ -64,7 +64,7 @@ class Batch:
     event_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.messages)
+        return len(self.line)
 
     @classmethod
     def single_stream(
@@ -122,7 +122,8 @@ def prepare(batch: Batch) -> Prepared:
     Returns
     -------
     Prepared
-        Heads, distinct bodies and row indices.
+        Heads, distinct bodies and row indices. The batch's ``messages`` are released
+        (replaced by an empty array): the distinct bodies stand for them.
     """
     msgs = batch.messages
     n = len(msgs)
@@ -182,4 +183,7 @@ def prepare(batch: Batch) -> Prepared:
         uidx[rest] = enc.indices.to_numpy() + count
         pieces.append(enc.dictionary)
     uniques = pa.concat_arrays(pieces) if pieces else pa.array([], pa.binary())
+    # The distinct bodies are all that parsing needs: let the source's text go now, not
+    # when the whole chunk has been parsed.
+    batch.messages = pa.array([], pa.binary())
     return Prepared(batch, head_ns, uniques, uidx)

@@ -924,6 +924,13 @@ def _unify(arrays: list[pa.Array]) -> tuple[pa.Array, list[np.ndarray]]:
     return enc.dictionary, remaps
 
 
+def _unify_released(arrays: list[pa.Array]) -> tuple[pa.Array, list[np.ndarray]]:
+    """:func:`_unify`, then give Arrow's pool back the memory of its hash tables."""
+    out = _unify(arrays)
+    pa.default_memory_pool().release_unused()
+    return out
+
+
 def _union(parts: list[Part], name: str) -> tuple[pa.Array, list[np.ndarray]]:
     """Unify one open categorical column: global categories and each part's codes.
 
@@ -946,10 +953,14 @@ def _union_buckets(
     Returns a function that waits and gives the global categories (the buckets' one
     after another) and each part's per-distinct-record codes.
     """
-    futures = [pool.submit(_unify, [p.cats[name][k] for p in parts]) for k in range(_BUCKETS)]
+    futures = [
+        pool.submit(_unify_released, [p.cats[name][k] for p in parts]) for k in range(_BUCKETS)
+    ]
 
     def result() -> tuple[pa.Array, list[np.ndarray]]:
         done = [f.result() for f in futures]
+        for p in parts:  # the local dictionaries go before the global one is copied
+            del p.cats[name]
         first = np.cumsum([0] + [len(d) for d, _ in done])
         out = []
         for i, p in enumerate(parts):
@@ -1105,8 +1116,12 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
             continue
         cats[name], per_part = _union(parts, name)
         (codes if name in parts[0].codes else ucodes)[name] = np.concatenate(per_part)
+        for p in parts:
+            p.cats.pop(name)
+            (p.codes if name in p.codes else p.ucodes).pop(name)
     for name in (*_FIXED, *_FLAGS, *_INTS):
-        ucodes[name] = np.concatenate([p.ucodes[name] for p in parts])
+        # popped: each part's arrays go as soon as they are copied
+        ucodes[name] = np.concatenate([p.ucodes.pop(name) for p in parts])
     ident_index: dict[tuple[str, str], int] = {}
     ident = np.concatenate(
         [
