@@ -38,7 +38,7 @@ from ..errors import OptionError, SourceError
 from ..options import check_choice, to_utc
 from .issues import ERRORS_CHOICES
 from .reader import Source
-from .stream import iter_events
+from .stream import map_chunks
 
 __all__ = ["ParquetSummary", "dataset_files", "read_parquet", "to_parquet"]
 
@@ -206,12 +206,15 @@ def _compact(table: pa.Table) -> pa.Table:
     for column in table.columns:
         if pa.types.is_dictionary(column.type) and column.num_chunks:
             arr = column.combine_chunks() if column.num_chunks > 1 else column.chunk(0)
-            indices = arr.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            indices = arr.indices.fill_null(0).to_numpy(zero_copy_only=False)
             valid = arr.is_valid().to_numpy(zero_copy_only=False)
-            used, inverse = np.unique(indices[valid], return_inverse=True)
+            # which values the piece uses: a count per value (linear), not a sort
+            counts = np.bincount(indices[valid], minlength=len(arr.dictionary))
+            used = np.flatnonzero(counts)
             if used.size < len(arr.dictionary):
-                codes = np.zeros(len(arr), dtype=np.int32)
-                codes[valid] = inverse
+                remap = np.zeros(len(arr.dictionary), dtype=np.int32)
+                remap[used] = np.arange(used.size, dtype=np.int32)
+                codes = np.where(valid, remap[indices], 0).astype(np.int32)
                 column = pa.chunked_array(
                     [
                         pa.DictionaryArray.from_arrays(
@@ -262,6 +265,50 @@ def _split(
             else:
                 values[col] = lab[code]
         yield values, order[a:b]
+
+
+@dataclass
+class _Piece:
+    """One file to write: a partition of a chunk, encoded, with its manifest facts."""
+
+    values: dict[str, str]  # partition column -> value
+    table: pa.Table
+    first: int | None  # ns
+    last: int | None
+    connections: list[str]
+    days: set[str]
+
+
+@dataclass
+class _Encoded:
+    """A chunk's events as the files to write, and the chunk's counts (``attrs``)."""
+
+    attrs: dict[str, Any]
+    pieces: list[_Piece]
+
+
+def _encode(events: pd.DataFrame, parts: tuple[str, ...], schema: pa.Schema) -> _Encoded:
+    """Split a chunk by partition and encode each piece for Parquet (in a worker thread)."""
+    if events.empty:
+        return _Encoded(dict(events.attrs), [])
+    table = _to_table(events, schema)
+    conn = events[s.VPN_CONNECTION_ID]
+    time_ns = events[s.TIME].array.asi8
+    pieces = []
+    for values, rows in _split(events, parts):
+        ns = time_ns[rows]
+        ns = ns[ns != np.iinfo(np.int64).min]
+        pieces.append(
+            _Piece(
+                values,
+                _compact(table.take(pa.array(rows))),
+                int(ns.min()) if ns.size else None,
+                int(ns.max()) if ns.size else None,
+                sorted(str(c) for c in pd.unique(conn.take(rows).dropna())),
+                {_day_label(d) for d in np.unique(np.floor_divide(ns, _DAY_NS))},
+            )
+        )
+    return _Encoded(dict(events.attrs), pieces)
 
 
 def to_parquet(
@@ -341,8 +388,16 @@ def to_parquet(
     if not isinstance(files_per_chunk, int) or files_per_chunk < 1:
         raise OptionError(f"files_per_chunk={files_per_chunk!r} must be an integer >= 1")
     root = Path(dataset_dir).expanduser()
-    chunks = iter_events(
+    schema = arrow_schema()
+
+    def encode(events: pd.DataFrame) -> _Encoded:
+        return _encode(events, parts, schema)
+
+    # Each chunk is also encoded (split by partition, compacted) in its worker thread;
+    # this thread writes the files and the manifest in order.
+    chunks = map_chunks(
         source,
+        encode,
         log_stream=log_stream,
         errors=errors,
         files_per_chunk=files_per_chunk,
@@ -354,44 +409,34 @@ def to_parquet(
     manifest = _prepare_dir(root, existing, parts)
     run = int(manifest["runs"])
     manifest["runs"] = run + 1
-    schema = arrow_schema()
     records = files = sources = dropped = 0
     skipped: dict[str, int] = {}
     days: set[str] = set()
     try:
-        for k, events in enumerate(itertools.chain([first] if first is not None else [], chunks)):
-            sources += len(events.attrs.get("sources", {}))
-            dropped += int(events.attrs.get("duplicates_dropped", 0))
-            for reason, n in events.attrs.get("skipped", {}).items():
+        for k, chunk in enumerate(itertools.chain([first] if first is not None else [], chunks)):
+            sources += len(chunk.attrs.get("sources", {}))
+            dropped += int(chunk.attrs.get("duplicates_dropped", 0))
+            for reason, n in chunk.attrs.get("skipped", {}).items():
                 skipped[reason] = skipped.get(reason, 0) + int(n)
-            if events.empty:
-                continue
-            table = _to_table(events, schema)
-            conn = events[s.VPN_CONNECTION_ID]
-            for values, rows in _split(events, parts):
-                folder = root.joinpath(*(f"{c}={v}" for c, v in values.items()))
+            for piece in chunk.pieces:
+                folder = root.joinpath(*(f"{c}={v}" for c, v in piece.values.items()))
                 folder.mkdir(parents=True, exist_ok=True)
                 path = folder / f"part-{run:04d}-{k:05d}.parquet"
-                piece = _compact(table.take(pa.array(rows)))
-                pq.write_table(piece, path, compression=compression)
-                conns = sorted(str(c) for c in pd.unique(conn.take(rows).dropna()))
-                ns = events[s.TIME].array.asi8[rows]
-                ns = ns[ns != np.iinfo(np.int64).min]
-                file_days = {_day_label(d) for d in np.unique(np.floor_divide(ns, _DAY_NS))}
+                pq.write_table(piece.table, path, compression=compression)
                 manifest["files"].append(
                     {
                         "path": path.relative_to(root).as_posix(),
-                        DATE: values.get(DATE),
-                        "first": int(ns.min()) if ns.size else None,
-                        "last": int(ns.max()) if ns.size else None,
-                        "connections": conns,
-                        "rows": len(rows),
+                        DATE: piece.values.get(DATE),
+                        "first": piece.first,
+                        "last": piece.last,
+                        "connections": piece.connections,
+                        "rows": piece.table.num_rows,
                     }
                 )
-                records += len(rows)
+                records += piece.table.num_rows
                 files += 1
-                days.update(file_days)
-            del table, events
+                days.update(piece.days)
+            del chunk
     finally:
         _save_manifest(root, manifest)
     log.info("wrote %d records in %d files to %s", records, files, root)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -16,17 +16,21 @@ from .build import merge_parts
 from .issues import Issues
 from .reader import Source, _expand, _read_chunk, nothing_to_read
 
-__all__ = ["iter_events"]
+__all__ = ["iter_events", "map_chunks"]
+
+T = TypeVar("T")
 
 
-def _chunk_events(inputs: list[Any], log_stream: str | None, errors: str) -> pd.DataFrame | None:
-    """Read one chunk into its events table, all in the worker thread (None: no record)."""
+def _chunk_events(
+    inputs: list[Any], log_stream: str | None, errors: str, then: Callable[[pd.DataFrame], T]
+) -> T | None:
+    """Read one chunk into its events table and apply ``then``, all in the worker thread."""
     part, issues, files = _read_chunk(inputs, log_stream, errors)
     if part is None:
         return None
     events = merge_parts([part], issues, workers=1)
     files.to_attrs(events.attrs)
-    return events
+    return then(events)
 
 
 def iter_events(
@@ -73,6 +77,44 @@ def iter_events(
     --------
     >>> total = sum(len(chunk) for chunk in iter_events("data/samples/"))  # doctest: +SKIP
     """
+    return map_chunks(
+        source,
+        lambda events: events,
+        log_stream=log_stream,
+        errors=errors,
+        files_per_chunk=files_per_chunk,
+        boto3_session=boto3_session,
+    )
+
+
+def map_chunks(
+    source: Source | Sequence[Source],
+    then: Callable[[pd.DataFrame], T],
+    *,
+    log_stream: str | None = None,
+    errors: str = "raise",
+    files_per_chunk: int = 16,
+    boto3_session: Any = None,
+) -> Iterator[T]:
+    """Like :func:`iter_events`, but yield ``then(events)`` of each chunk, in source order.
+
+    ``then`` runs in the worker thread that read the chunk, so work on one chunk (e.g.
+    encoding it for Parquet) overlaps with reading the next ones.
+
+    Parameters
+    ----------
+    source : path, directory, glob, file-like object, or a list of these
+        As for :func:`read_logs`.
+    then : callable
+        Applied to each chunk's events table.
+    log_stream, errors, files_per_chunk, boto3_session
+        As for :func:`iter_events`.
+
+    Returns
+    -------
+    iterator
+        The results of ``then``, one per chunk that holds records.
+    """
     if files_per_chunk < 1:
         raise OptionError(f"files_per_chunk={files_per_chunk} must be at least 1")
     Issues(errors)  # validates the option before any file is read
@@ -89,14 +131,14 @@ def iter_events(
         todo = iter(chunks)
         try:
             for chunk in itertools.islice(todo, workers):
-                pending.append(pool.submit(_chunk_events, chunk, log_stream, errors))
+                pending.append(pool.submit(_chunk_events, chunk, log_stream, errors, then))
             while pending:
-                events = pending.popleft().result()
+                done = pending.popleft().result()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.append(pool.submit(_chunk_events, nxt, log_stream, errors))
-                if events is not None:
-                    yield events
+                    pending.append(pool.submit(_chunk_events, nxt, log_stream, errors, then))
+                if done is not None:
+                    yield done
         finally:
             for future in pending:
                 future.cancel()
