@@ -322,10 +322,13 @@ def _fmt_row(name: str, row: dict[str, Any]) -> list[str]:
             f"  naive                    {rate('naive_s')}  -> read_logs "
             f"{row['speedup_vs_naive']:.1f}x naive (CPU time {cpu_ratio:.1f}x)"
         )
+    # what read_logs adds to the process's peak, against the table it returns
+    added = row["read_logs_peak_rss_mb"] - row["read_logs_import_rss_mb"]
     lines.append(
         f"  events table             {row['bytes_per_event']:.1f} bytes/event; read_logs "
         f"peak RSS {row['read_logs_peak_rss_mb']:.0f} MB (imports "
-        f"{row['read_logs_import_rss_mb']:.0f} MB, table {row['read_logs_table_mb']:.0f} MB)"
+        f"{row['read_logs_import_rss_mb']:.0f} MB, table {row['read_logs_table_mb']:.0f} MB: "
+        f"peak - imports = {added / row['read_logs_table_mb']:.2f}x the table)"
     )
     if "to_parquet_s" in row:
         lines += [
