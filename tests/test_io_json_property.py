@@ -302,6 +302,45 @@ def test_a_repeated_event_timestamp_is_read_as_json_loads_does():
     ]
 
 
+def test_records_that_repeat_the_tail_keys_or_have_many_tails_read_as_json_loads_does():
+    """Tails are placed as whole suffixes: a record that repeats the flag and state keys
+    ends in the same tail as its neighbours although its first split is earlier; and a
+    file holds more distinct tails than the suffix rounds try. Expected: json.loads of
+    each record (a repeated key: the last one wins)."""
+    from vpnlog_analytics import parse_records
+
+    states = ["established", "rekeying", "negotiating", "down"]
+    tail = (
+        ',"dpd_enabled":true,"nat_t_detected":true,'
+        '"ike_phase1_state":"established","ike_phase2_state":"established"}'
+    )
+    lines = [
+        f'{{"event_timestamp":{1724130813 + i},"details":"keep-alive {i}"{tail}' for i in range(3)
+    ]
+    lines.append(
+        '{"event_timestamp":1724130900,"details":"AWS tunnel DPD timed out after 3 retransmits",'
+        '"dpd_enabled":false,"nat_t_detected":false,"ike_phase1_state":"down",'
+        '"ike_phase2_state":"down"' + tail
+    )
+    for i, (a, b) in enumerate((a, b) for a in states for b in states):
+        for dpd in ("true", "false"):
+            lines.append(
+                f'{{"event_timestamp":{1724131000 + i},"details":"m {i} {dpd}",'
+                f'"dpd_enabled":{dpd},"nat_t_detected":false,'
+                f'"ike_phase1_state":"{a}","ike_phase2_state":"{b}"}}'
+            )
+    df = parse_records(lines, log_stream=STREAM)
+    want = pd.DataFrame([json.loads(line) for line in lines])
+    want = want.sort_values("event_timestamp", kind="stable").reset_index(drop=True)
+    assert df.details.astype(str).tolist() == want.details.tolist()
+    assert df.phase1_state.astype(str).tolist() == want.ike_phase1_state.tolist()
+    assert df.phase2_state.astype(str).tolist() == want.ike_phase2_state.tolist()
+    assert df.dpd_enabled.tolist() == want.dpd_enabled.tolist()
+    assert df.nat_t_detected.tolist() == want.nat_t_detected.tolist()
+    # the repeated keys: the last ones win, so that DPD timeout leaves the tunnel up
+    assert df.loc[df.event == "dpd_timeout", "tunnel_up"].tolist() == [True]
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -142,9 +142,11 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
     canon_idx = np.flatnonzero(canonical)
     if len(canon_idx):
         sub = text.take(pa.array(canon_idx)) if len(canon_idx) < n else text
-        close = np.asarray(pc.find_substring(sub, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
+        close, tail_idx, tails = _split_tails(sub)
         found = close >= 0
-        part, exact = _parse_canonical(sub, np.where(found, close, len(_DETAILS_OPEN)))
+        part, exact = _parse_canonical(
+            sub, np.where(found, close, len(_DETAILS_OPEN)), np.maximum(tail_idx, 0), tails
+        )
         exact &= found
         if not exact.all():
             part = _subset(part, exact)
@@ -234,7 +236,76 @@ _TAIL = (
 )
 
 
-def _parse_canonical(records: pa.Array, close: np.ndarray) -> tuple[ParsedRecords, np.ndarray]:
+#: Tails tried as whole suffixes before the search per record (most files hold one to four).
+_TAIL_ROUNDS = 8
+
+
+def _split_tails(records: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Where each canonical record's tail starts, and which distinct tail it is.
+
+    Tails repeat (a few flag and state combinations), so they are found as whole
+    suffixes: the tail of the first record not yet placed is taken from a search, and
+    every record ending in it is placed at once (one comparison of its last bytes, no
+    search). After :data:`_TAIL_ROUNDS` tails the rest are searched one by one. A record
+    whose message itself holds ``","dpd_enabled":`` may be split at a later occurrence
+    than the first; its message then holds a quote, which :func:`_parse_canonical`
+    rejects, so the JSON parser decides, as for any record it cannot split exactly.
+
+    Parameters
+    ----------
+    records : pyarrow.StringArray
+        Records that start with ``{"details":"``.
+
+    Returns
+    -------
+    close : numpy.ndarray
+        Byte position of the tail (``","dpd_enabled":...``) in each record, -1 if none.
+    tail_idx : numpy.ndarray
+        Per record, its tail (index into ``tails``), -1 if none.
+    tails : pyarrow.StringArray
+        The distinct tails.
+    """
+    n = len(records)
+    lengths = np.asarray(pc.binary_length(records).to_numpy(zero_copy_only=False), np.int64)
+    close = np.full(n, -1, dtype=np.int64)
+    tail_idx = np.full(n, -1, dtype=np.int64)
+    tails: list[str] = []
+    todo = np.arange(n)
+    key = _DETAILS_CLOSE.encode()
+    for _ in range(_TAIL_ROUNDS):
+        if not len(todo):
+            break
+        first = records[int(todo[0])].as_py().encode()
+        at = first.find(key)
+        if at < 0:
+            break
+        tail = first[at:].decode()
+        sub = records if len(todo) == n else records.take(pa.array(todo))
+        size = len(first) - at
+        hit = _np_bool(pc.ends_with(sub, tail)) & (lengths[todo] - size >= len(_DETAILS_OPEN))
+        placed = todo[hit]
+        close[placed] = lengths[placed] - size
+        tail_idx[placed] = len(tails)
+        tails.append(tail)
+        todo = todo[~hit]
+    if len(todo):
+        sub = records.take(pa.array(todo))
+        at = np.asarray(pc.find_substring(sub, _DETAILS_CLOSE).to_numpy(zero_copy_only=False))
+        found = at >= 0
+        rest = todo[found]
+        enc = pc.dictionary_encode(
+            slice_each(sub.filter(pa.array(found)), at[found], lengths[rest]).cast(pa.string())
+        )
+        close[rest] = at[found]
+        tail_idx[rest] = len(tails) + enc.indices.to_numpy(zero_copy_only=False)
+        tails.extend(enc.dictionary.to_pylist())
+    # never empty: a record without a tail points at one that fails the tail grammar
+    return close, tail_idx, pa.array(tails or [""], pa.string())
+
+
+def _parse_canonical(
+    records: pa.Array, close: np.ndarray, tail_idx: np.ndarray, tails: pa.Array
+) -> tuple[ParsedRecords, np.ndarray]:
     """Parse records of the canonical key order without a JSON parser per record.
 
     A record ``{"details":"<text>","dpd_enabled":...}`` (its ``event_timestamp`` already
@@ -251,7 +322,11 @@ def _parse_canonical(records: pa.Array, close: np.ndarray) -> tuple[ParsedRecord
     records : pyarrow.StringArray
         Records that start with ``{"details":"`` and contain ``","dpd_enabled":``.
     close : numpy.ndarray
-        Byte position of the first ``","dpd_enabled":`` in each record.
+        Byte position of the tail ``","dpd_enabled":...`` in each record.
+    tail_idx : numpy.ndarray
+        Per record, its tail (index into ``tails``).
+    tails : pyarrow.StringArray
+        The distinct tails (:func:`_split_tails`).
 
     Returns
     -------
@@ -261,13 +336,10 @@ def _parse_canonical(records: pa.Array, close: np.ndarray) -> tuple[ParsedRecord
         True where the split is exact; False where the JSON parser must decide.
     """
     n = len(records)
-    lengths = np.asarray(pc.binary_length(records).to_numpy(zero_copy_only=False), np.int64)
     details = slice_each(records, np.full(n, len(_DETAILS_OPEN)), close).cast(pa.string())
     exact = ~_np_bool(pc.match_substring_regex(details, _SPECIAL))
     # Tails repeat (a few flag/state combinations): check and read each distinct one once.
-    enc = pc.dictionary_encode(slice_each(records, close, lengths).cast(pa.string()))
-    tail_idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    fields = pc.extract_regex(enc.dictionary, _TAIL)
+    fields = pc.extract_regex(tails, _TAIL)
     tail_ok = _np_bool(pc.is_valid(fields))
     exact &= tail_ok[tail_idx]
     take = pa.array(tail_idx)
