@@ -954,7 +954,9 @@ def _union_buckets(
     after another) and each part's per-distinct-record codes.
     """
     futures = [
-        pool.submit(_unify_released, [p.cats[name][k] for p in parts]) for k in range(_BUCKETS)
+        # one part (a chunk of a stream of tables): nothing to give back between buckets
+        pool.submit(_unify_released if len(parts) > 1 else _unify, [p.cats[name][k] for p in parts])
+        for k in range(_BUCKETS)
     ]
 
     def result() -> tuple[pa.Array, list[np.ndarray]]:

@@ -267,6 +267,23 @@ def _split(
         yield values, order[a:b]
 
 
+#: Columns whose min/max statistics the files carry: those one filters rows by (time,
+#: connection, tunnel, what happened). Statistics of messages, ids and route fields
+#: prune nothing and cost a third of the writing.
+STATISTICS_COLUMNS = (
+    s.TIME,
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.LOG_TYPE,
+    s.PHASE1_STATE,
+    s.PHASE2_STATE,
+    s.TUNNEL_UP,
+    s.EVENT,
+    s.SEVERITY,
+    s.IKE_VERSION,
+)
+
+
 @dataclass
 class _Piece:
     """One file to write: a partition of a chunk, encoded, with its manifest facts."""
@@ -422,7 +439,12 @@ def to_parquet(
                 folder = root.joinpath(*(f"{c}={v}" for c, v in piece.values.items()))
                 folder.mkdir(parents=True, exist_ok=True)
                 path = folder / f"part-{run:04d}-{k:05d}.parquet"
-                pq.write_table(piece.table, path, compression=compression)
+                pq.write_table(
+                    piece.table,
+                    path,
+                    compression=compression,
+                    write_statistics=list(STATISTICS_COLUMNS),
+                )
                 manifest["files"].append(
                     {
                         "path": path.relative_to(root).as_posix(),
