@@ -961,21 +961,64 @@ def _union_buckets(
 
     def result() -> tuple[pa.Array, list[np.ndarray]]:
         done = [f.result() for f in futures]
+        futures.clear()
+        dictionaries = [d for d, _ in done]
+        remaps = [r for _, r in done]
+        del done
         for p in parts:  # the local dictionaries go before the global one is copied
             del p.cats[name]
-        first = np.cumsum([0] + [len(d) for d, _ in done])
+        first = np.cumsum([0] + [len(d) for d in dictionaries])
         out = []
         for i, p in enumerate(parts):
             pieces = [
                 np.where(rs[i][:-1] >= 0, rs[i][:-1] + off, -1)
-                for (_, rs), off in zip(done, first[:-1], strict=True)
+                for rs, off in zip(remaps, first[:-1], strict=True)
             ]
             remap = np.concatenate([*pieces, [-1]]).astype(np.int32)
             out.append(remap[p.ucodes[name]])
+        if len(parts) > 1:
+            release_free_memory()  # the hash tables and local dictionaries, before the copy
         # one array: pandas and Arrow handle chunked categories much more slowly
-        return pa.concat_arrays([d.cast(pa.string()) for d, _ in done]), out
+        return _concat_strings(dictionaries), out
 
     return result
+
+
+def _concat_strings(arrays: list[pa.Array]) -> pa.Array:
+    """Concatenate string arrays without nulls, dropping each input once it is copied.
+
+    The list is emptied as it goes, so the peak is the result plus one input, not the
+    result plus all of them (the message categories are the largest array of a table).
+    """
+    if not arrays or any(a.null_count for a in arrays):
+        out = pa.concat_arrays([a.cast(pa.string()) for a in arrays]) if arrays else None
+        arrays.clear()
+        return out if out is not None else pa.array([], pa.string())
+
+    def offsets_of(a: pa.Array) -> np.ndarray:
+        raw = np.frombuffer(a.buffers()[1], dtype=np.int32)
+        return raw[a.offset : a.offset + len(a) + 1]
+
+    arrays[:] = [a.cast(pa.string()) for a in arrays]
+    total = sum(int(offsets_of(a)[-1] - offsets_of(a)[0]) for a in arrays)
+    count = sum(len(a) for a in arrays)
+    large = total >= np.iinfo(np.int32).max
+    data = np.empty(total, dtype=np.uint8)
+    offsets = np.empty(count + 1, dtype=np.int64 if large else np.int32)
+    offsets[0] = 0
+    pos = at = 0
+    while arrays:
+        a = arrays.pop(0)
+        offs = offsets_of(a).astype(np.int64)
+        lo, hi = int(offs[0]), int(offs[-1])
+        if hi > lo:
+            data[pos : pos + hi - lo] = np.frombuffer(a.buffers()[2], dtype=np.uint8)[lo:hi]
+        offsets[at : at + len(a) + 1] = offs - lo + pos
+        pos += hi - lo
+        at += len(a)
+        del a, offs
+    typ = pa.large_string() if large else pa.string()
+    return pa.Array.from_buffers(typ, count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def _part_codes(part: Part, name: str) -> np.ndarray:
