@@ -212,9 +212,8 @@ def _skeleton_groups(details: pa.Array) -> tuple[np.ndarray, pa.Array]:
     keep = _lengths(prefix)
     fast = (paren <= 1) & (keep < size - paren) & (keep > 0)
     if fast.any():
-        bufs = prefix.buffers()
-        offs = np.frombuffer(bufs[1], dtype=np.int32)[prefix.offset : prefix.offset + n + 1]
-        last = np.frombuffer(bufs[2], dtype=np.uint8)[np.maximum(offs[1:] - 1, 0)]
+        ends = _offsets(prefix)[1:]
+        last = np.frombuffer(prefix.buffers()[2], dtype=np.uint8)[np.maximum(ends - 1, 0)]
         fast &= ~_TOKEN_BYTES[last]
         fast &= ~np.asarray(pc.ends_with(prefix, "Phase ").fill_null(False), dtype=bool)
     slow = np.flatnonzero(~fast)
@@ -289,12 +288,16 @@ class _Slots:
         return cls(skeleton, first, np.where(single, at, -1), size - at - 1)
 
 
-def _lengths(values: pa.Array) -> np.ndarray:
-    """Byte length of each value, from the offsets (no kernel pass over the values)."""
+def _offsets(values: pa.Array) -> np.ndarray:
+    """Return the value offsets of a (large) string or binary array, as int64."""
     large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
     raw = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
-    offs = raw[values.offset : values.offset + len(values) + 1].astype(np.int64)
-    return np.diff(offs)
+    return raw[values.offset : values.offset + len(values) + 1].astype(np.int64)
+
+
+def _lengths(values: pa.Array) -> np.ndarray:
+    """Byte length of each value, from the offsets (no kernel pass over the values)."""
+    return np.diff(_offsets(values))
 
 
 def _slot_values(
