@@ -18,11 +18,12 @@ import pyarrow as pa
 from .. import schema as s
 from ..errors import SourceError, VpnLogError
 from .batch import Batch, Prepared, prepare
-from .build import Part, merge_parts, parse_part
+from .build import parse_part
 from .decode import NAT
 from .envelopes import Context, _add_item, _Rows, read_bytes
 from .issues import Issues
 from .memory import release_free_memory
+from .merge import Part, merge_parts
 
 __all__ = [
     "REMOTE_LISTERS",

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ..errors import OptionError, SourceError
-from .build import merge_parts
 from .issues import Issues
+from .merge import merge_parts
 from .reader import Source, _expand, _read_chunk, nothing_to_read
 
 __all__ = ["iter_events", "map_chunks"]
