@@ -428,7 +428,14 @@ def _index_dtype(n: int) -> type[np.signedinteger[Any]]:
 
 
 def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.DataFrame:
+    # The messages first, on all threads: their hash tables are gone (and their pages
+    # given back) before this thread allocates the other columns.
     details = _union_buckets(parts, s.DETAILS, pool)
+    cats: dict[str, Any] = {}
+    ucodes: dict[str, np.ndarray] = {}  # per distinct record
+    cats[s.DETAILS], per_part = details()
+    ucodes[s.DETAILS] = np.concatenate(per_part)
+    del per_part
     t = np.concatenate([p.time for p in parts])
     n = len(t)
     first_src = np.cumsum([0] + [len(p.sources) for p in parts])
@@ -445,8 +452,6 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
         [np.add(p.gu, off, dtype=gu_dtype) for p, off in zip(parts, u_first, strict=False)]
     )
     codes: dict[str, np.ndarray] = {}  # per row (lineage)
-    ucodes: dict[str, np.ndarray] = {}  # per distinct record
-    cats: dict[str, Any] = {}
     for name in OPEN:
         if name == s.DETAILS:
             continue
@@ -484,9 +489,6 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
     )
     unknown_keys = _sum_counts(p.unknown_keys for p in parts)
     unrecognised = _sum_counts(p.unrecognised for p in parts)
-    cats[s.DETAILS], per_part = details()
-    ucodes[s.DETAILS] = np.concatenate(per_part)
-    del per_part
     for p in parts:
         p.release()
     if len(parts) > 1:
