@@ -259,3 +259,25 @@ def test_missing_source_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
         to_parquet(tmp_path / "nowhere", tmp_path / "ds")
     assert not (tmp_path / "ds").exists()
+
+
+def test_records_skipped_in_a_chunk_without_a_good_record_are_counted(tmp_path):
+    """A chunk whose every record is malformed still reports them: to_parquet's summary
+    and iter_events count them (3 broken lines written by hand, 2 good records)."""
+    from vpnlog_analytics import iter_events, to_parquet
+
+    src = tmp_path / "logs"
+    src.mkdir()
+    good = (
+        '{"event_timestamp":1724130813,"details":"AWS tunnel is sending DPD request",'
+        '"dpd_enabled":true,"nat_t_detected":true,"ike_phase1_state":"established",'
+        '"ike_phase2_state":"established"}'
+    )
+    (src / "vpn-0d17975e9b801ddcd-18.143.226.251-IKE.log").write_text(good + "\n" + good + "\n")
+    (src / "vpn-0d17975e9b801ddcd-52.74.111.174-IKE.log").write_text("{broken\n{\n{x\n")
+    summary = to_parquet(src, tmp_path / "ds", errors="skip", files_per_chunk=1)
+    assert summary.records == 2
+    assert sum(summary.skipped.values()) == 3
+    chunks = list(iter_events(src, errors="skip", files_per_chunk=1))
+    assert [len(c) for c in chunks] == [2, 0]
+    assert sum(chunks[1].attrs["skipped"].values()) == 3

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import OptionError, SourceError
 from .issues import Issues
 from .merge import merge_parts
-from .reader import Source, _expand, _read_chunk, nothing_to_read
+from .reader import Source, _expand, _finish, _read_chunk, nothing_to_read
 
 __all__ = ["iter_events", "map_chunks"]
 
@@ -23,12 +23,14 @@ T = TypeVar("T")
 
 def _chunk_events(
     inputs: list[Any], log_stream: str | None, errors: str, then: Callable[[pd.DataFrame], T]
-) -> T | None:
-    """Read one chunk into its events table and apply ``then``, all in the worker thread."""
+) -> T:
+    """Read one chunk into its events table and apply ``then``, all in the worker thread.
+
+    A chunk without a good record gives an empty table that still counts what was
+    skipped (under ``errors="skip"``) and what became of its files.
+    """
     part, issues, files = _read_chunk(inputs, log_stream, errors)
-    if part is None:
-        return None
-    events = merge_parts([part], issues, workers=1)
+    events = merge_parts([part], issues, workers=1) if part is not None else _finish([], issues)
     files.to_attrs(events.attrs)
     return then(events)
 
@@ -64,7 +66,8 @@ def iter_events(
     Yields
     ------
     pandas.DataFrame
-        The events of one chunk of files.
+        The events of one chunk of files; empty, with its counts in ``attrs``, where
+        every record of the chunk was skipped.
 
     Notes
     -----
@@ -113,7 +116,8 @@ def map_chunks(
     Returns
     -------
     iterator
-        The results of ``then``, one per chunk that holds records.
+        The results of ``then``, one per chunk (a chunk whose records were all skipped
+        gives an empty table that counts them).
     """
     if files_per_chunk < 1:
         raise OptionError(f"files_per_chunk={files_per_chunk} must be at least 1")
@@ -137,8 +141,7 @@ def map_chunks(
                 nxt = next(todo, None)
                 if nxt is not None:
                     pending.append(pool.submit(_chunk_events, nxt, log_stream, errors, then))
-                if done is not None:
-                    yield done
+                yield done
         finally:
             for future in pending:
                 future.cancel()
