@@ -21,7 +21,15 @@ import pyarrow.compute as pc
 from .. import catalog
 from .. import schema as s
 from .batch import Prepared
-from .decode import NAT, TIME_MAX_NS, TIME_MIN_NS, epoch_to_ns, parse_time_strings, slice_each
+from .decode import (
+    NAT,
+    TIME_MAX_NS,
+    TIME_MIN_NS,
+    epoch_to_ns,
+    parse_time_strings,
+    slice_each,
+    value_offsets,
+)
 from .issues import Issues
 from .merge import INTS, Part, bucketed, narrow
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
@@ -210,7 +218,7 @@ def _skeleton_groups(details: pa.Array) -> tuple[np.ndarray, pa.Array]:
     keep = _lengths(prefix)
     fast = (paren <= 1) & (keep < size - paren) & (keep > 0)
     if fast.any():
-        ends = _offsets(prefix)[1:]
+        ends = value_offsets(prefix)[1:]
         last = np.frombuffer(prefix.buffers()[2], dtype=np.uint8)[np.maximum(ends - 1, 0)]
         fast &= ~_TOKEN_BYTES[last]
         fast &= ~np.asarray(pc.ends_with(prefix, "Phase ").fill_null(False), dtype=bool)
@@ -286,16 +294,9 @@ class _Slots:
         return cls(skeleton, first, np.where(single, at, -1), size - at - 1)
 
 
-def _offsets(values: pa.Array) -> np.ndarray:
-    """Return the value offsets of a (large) string or binary array, as int64."""
-    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
-    raw = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
-    return raw[values.offset : values.offset + len(values) + 1].astype(np.int64)
-
-
 def _lengths(values: pa.Array) -> np.ndarray:
     """Byte length of each value, from the offsets (no kernel pass over the values)."""
-    return np.diff(_offsets(values))
+    return np.diff(value_offsets(values))
 
 
 def _slot_values(
@@ -336,8 +337,9 @@ def _slot_values(
     values = slice_each(details, lo, hi, rows=sel)
     if len(values):
         data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
-        offs = np.frombuffer(values.buffers()[1], dtype=np.int32)[: len(values) + 1]
-        bad = np.flatnonzero((data[: offs[-1]] - 48) > 9)  # bytes that are no ASCII digit
+        offs = value_offsets(values)
+        # bytes that are no ASCII digit
+        bad = np.flatnonzero((data[offs[0] : offs[-1]] - 48) > 9) + offs[0]
         if len(bad):
             digits = np.ones(len(values), dtype=bool)
             digits[np.searchsorted(offs, bad, side="right") - 1] = False

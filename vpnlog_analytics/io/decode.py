@@ -167,6 +167,25 @@ def _slices(data: Any, starts: np.ndarray, ends: np.ndarray) -> pa.BinaryArray:
     return both.take(pa.array(np.arange(0, 2 * n - 1, 2))).cast(pa.binary())
 
 
+def value_offsets(values: pa.Array) -> np.ndarray:
+    """Return where each value of a (large) binary or string array starts and ends.
+
+    Parameters
+    ----------
+    values : pyarrow.BinaryArray, StringArray or their large variants
+        Any array of these types, sliced or not.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``len(values) + 1`` int64 byte positions into the array's data buffer: value
+        ``i`` is ``data[offsets[i]:offsets[i + 1]]``.
+    """
+    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
+    raw = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
+    return raw[values.offset : values.offset + len(values) + 1].astype(np.int64)
+
+
 def slice_each(
     values: pa.Array, start: np.ndarray, stop: np.ndarray, rows: np.ndarray | None = None
 ) -> pa.BinaryArray:
@@ -190,14 +209,11 @@ def slice_each(
     pyarrow.BinaryArray
         The slices (cast to string when they cut at character boundaries).
     """
-    n = len(values)
-    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
-    bufs = values.buffers()
-    offs = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
-    base = offs[values.offset : values.offset + n].astype(np.int64)
+    base = value_offsets(values)[:-1]
     if rows is not None:
         base = base[rows]
-    return _slices(bufs[2], base + np.asarray(start, np.int64), base + np.asarray(stop, np.int64))
+    data = values.buffers()[2]
+    return _slices(data, base + np.asarray(start, np.int64), base + np.asarray(stop, np.int64))
 
 
 def parse_time_strings(values: pa.Array) -> np.ndarray:

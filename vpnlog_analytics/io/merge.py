@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema as s
+from .decode import value_offsets
 from .issues import Issues
 from .memory import release_free_memory
 
@@ -140,11 +141,9 @@ def _bucket_of(values: pa.Array) -> np.ndarray:
     n = len(values)
     if not n:
         return np.zeros(0, dtype=np.int8)
-    bufs = values.buffers()
-    large = pa.types.is_large_binary(values.type) or pa.types.is_large_string(values.type)
-    raw = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
-    offs: np.ndarray = raw[values.offset : values.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    offs = value_offsets(values)
+    buf = values.buffers()[2]
+    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
     ends = offs[1:]
     key: np.ndarray = ends - offs[:-1]
     for back in (1, 2):
@@ -286,12 +285,8 @@ def _concat_strings(arrays: list[pa.Array]) -> pa.Array:
         arrays.clear()
         return out if out is not None else pa.array([], pa.string())
 
-    def offsets_of(a: pa.Array) -> np.ndarray:
-        raw = np.frombuffer(a.buffers()[1], dtype=np.int32)
-        return raw[a.offset : a.offset + len(a) + 1]
-
     arrays[:] = [a.cast(pa.string()) for a in arrays]
-    total = sum(int(offsets_of(a)[-1] - offsets_of(a)[0]) for a in arrays)
+    total = sum(int(o[-1] - o[0]) for o in map(value_offsets, arrays))
     count = sum(len(a) for a in arrays)
     large = total >= np.iinfo(np.int32).max
     data = np.empty(total, dtype=np.uint8)
@@ -300,7 +295,7 @@ def _concat_strings(arrays: list[pa.Array]) -> pa.Array:
     pos = at = 0
     while arrays:
         a = arrays.pop(0)
-        offs = offsets_of(a).astype(np.int64)
+        offs = value_offsets(a)
         lo, hi = int(offs[0]), int(offs[-1])
         if hi > lo:
             data[pos : pos + hi - lo] = np.frombuffer(a.buffers()[2], dtype=np.uint8)[lo:hi]
@@ -529,6 +524,7 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
         return ucodes[name].astype(dtype, copy=False)[g_order]
 
     dtypes = s.events_dtypes()
+    names = _unique_names(sources)
 
     def build(name: str) -> Any:
         if name == s.TIME:
@@ -539,7 +535,7 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
             return _categorical(ip_of[ident[order]], ips)
         if name == s.SOURCE:
             c = src[order].astype(_take_dtype(len(sources)), copy=False)
-            return pd.Categorical.from_codes(c, _unique_names(sources), validate=False)
+            return pd.Categorical.from_codes(c, names, validate=False)
         if name in OPEN:
             c = per_row(name, _take_dtype(len(cats[name])))
             return _categorical(c, cats[name], sort=name not in _UNSORTED)
@@ -567,7 +563,7 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
         "unrecognised_values": unrecognised,
         "sources": {
             name: {"format": fmt, "records": int(c)}
-            for name, fmt, c in zip(_unique_names(sources), formats, per_source, strict=True)
+            for name, fmt, c in zip(names, formats, per_source, strict=True)
         },
     }
     return events
