@@ -94,14 +94,18 @@ def _add_aws_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help="AWS profile of ~/.aws/config (default: AWS_PROFILE)")
 
 
+def _add_window_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
+    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+
+
 def _add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "sources", nargs="+", help="log files, folders, globs or s3:// URIs (any envelope)"
     )
     p.add_argument("--log-stream", help="stream name for files that name none")
     p.add_argument("--skip-bad", action="store_true", default=argparse.SUPPRESS, help=_SKIP_HELP)
-    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
-    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    _add_window_args(p)
     _add_aws_args(p)
     p.set_defaults(reads_logs=True)
 
@@ -934,8 +938,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", parents=parent, help="fetch logs from CloudWatch Logs into the local cache"
     )
     p.add_argument("log_group", help="CloudWatch log group of the VPN logs")
-    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
-    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    _add_window_args(p)
     p.add_argument("--method", choices=("filter", "insights"), default="filter")
     p.add_argument("--connection", action="append", help="only this VPN connection id")
     p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
@@ -947,8 +950,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "metrics", parents=parent, help="fetch the AWS/VPN CloudWatch metrics into the cache"
     )
-    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
-    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    _add_window_args(p)
     p.add_argument("--connection", action="append", help="only this VPN connection id")
     p.add_argument("--period", type=int, help="point length [s]; default from the window's age")
     p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
@@ -971,8 +973,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "maintenance", parents=parent, help="AWS maintenance and customer changes of the tunnels"
     )
-    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
-    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    _add_window_args(p)
     p.add_argument("--connection", action="append", help="only this VPN connection id")
     p.add_argument(
         "--source",
