@@ -126,15 +126,15 @@ def test_diagnose_rules() -> None:
 
 
 def test_diagnose_does_not_read_silence_as_health() -> None:
-    """Default stale_after (1 h): T1's last record before its silence is the collision at
-    00:41, the next at 05:00, so it is up (alone) only until 01:41 -- no 2-hour
-    single-tunnel stretch any more; its logging gap (4 h 19 min) names the 3 h 19 min
-    beyond the hour as unobserved."""
+    """Default stale_after (75 min): T1's last record before its silence is the collision
+    at 00:41, the next at 05:00, so it is up (alone) only until 01:56 -- no 2-hour
+    single-tunnel stretch any more; its logging gap (4 h 19 min, the silence of an up
+    tunnel) names the 3 h 4 min beyond stale_after as unobserved."""
     result = diagnose(problem_events(), exposure="2h")
     assert "single_tunnel" not in set(result["rule"])
     gap = result[(result["rule"] == "logging_gap") & (result["tunnel_ip"].astype(str) == T1)]
     assert gap["finding"].tolist() == [
-        "1 logging gap(s), 4 h 19 min in total, 3 h 19 min of it unobserved"
+        "1 logging gap(s), 4 h 19 min in total, 3 h 4 min of it unobserved"
     ]
 
 

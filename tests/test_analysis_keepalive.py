@@ -14,6 +14,7 @@ from analysis_fixtures import DOWN, PACKET, T1, T2, UP, VPN_A, make_events
 
 from vpnlog_analytics import parse_records
 from vpnlog_analytics.analysis import dpd_stats, dpd_timeouts
+from vpnlog_analytics.options import DEFAULT_STALE_AFTER
 from vpnlog_analytics.simulate import Incident, simulate_logs
 
 D = "2024-01-01 00:"
@@ -103,7 +104,8 @@ def test_observed_time_per_tunnel() -> None:
     assert stats.loc[T1, "observed"] == pd.Timedelta(152, "s")
     assert stats.loc[T2, "observed"] == pd.Timedelta(152, "s")
     short = dpd_stats(hand_events(), freq="1D", stale_after="30s").set_index("tunnel_ip")
-    assert short.loc[T2, "observed"] == pd.Timedelta(60, "s")  # 00:00-00:30, 01:00-01:30
+    # Up 00:00-00:30 (then stale), down from 01:00 through the silence to 02:32: 122 s.
+    assert short.loc[T2, "observed"] == pd.Timedelta(122, "s")
 
 
 # --- against the simulator's truth ----------------------------------------------------------
@@ -194,6 +196,9 @@ def test_keepalives_keep_the_truth_of_states(sim) -> None:
 
     states = tunnel_states(sim.events, start=sim.start, end=sim.end)
     unknown = states[states["state"] == "unknown"]
-    # Only the 2-hour logging gap is unobserved, beyond its first hour.
+    # Only the 2-hour logging gap of an up tunnel is unobserved, from the default
+    # stale_after (75 min) after the last keep-alive before it to the first record after
+    # it (each within seconds of the gap's edges).
     assert len(unknown) == 1
-    assert unknown["duration"].item() > pd.Timedelta("59min")
+    left = pd.Timedelta("2h") - pd.Timedelta(DEFAULT_STALE_AFTER)
+    assert abs(unknown["duration"].item() - left) < pd.Timedelta("30s")

@@ -56,7 +56,7 @@ def scenario() -> pd.DataFrame:
 
 
 def tunnel_frame(rows: list[tuple[str, str, str, str, bool, str]]) -> pd.DataFrame:
-    return expected(
+    frame = expected(
         {
             "vpn_connection_id": [r[0] for r in rows],
             "tunnel_ip": [r[1] for r in rows],
@@ -69,6 +69,12 @@ def tunnel_frame(rows: list[tuple[str, str, str, str, bool, str]]) -> pd.DataFra
         conns=CONNS,
         ips=IPS,
     )
+    # Every record of the scenario changes the state, so each outage is silent from the
+    # record that began it to the one that ended it: all of it (as clipped or cut). No
+    # record shows the gateway alive (only packets sent): no last sign of life.
+    frame["silent"] = frame["duration"]
+    frame["last_alive"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    return frame
 
 
 def conn_frame(rows: list[tuple[str, str, str, bool, str]]) -> pd.DataFrame:
@@ -254,29 +260,45 @@ AVAILABILITY_CASES = {
             (VPN_B, "00:00", "120min", "30min", 0.75, 1, "30min", "30min", "90min", False, 100),
         ],
     ),
-    # The default stale_after (1 h): T2's last record is at 00:50 (down), so from 01:50
-    # T2 is unknown while T1 is down: the connection is unobserved for the last 10 min,
-    # its second outage is 01:00-01:50 (ongoing: it went unobserved, not restored).
-    # Downtime 10 + 50 = 60 of 110 observed minutes; mttr from the restored one (10 min);
-    # mtbf (110 - 60) / 2. VPN_B's last record (01:15) is within the hour: unchanged.
+    # stale_after 20 min: only up states go stale. VPN_A: T1's up from 00:30 is unknown
+    # 00:50-01:00 (next record 01:00), T2 is unknown 00:00-00:05; down states hold.
+    # Connection: outages 00:20-00:30 and 01:00-02:00 (ongoing: the window ends); 00:50-
+    # 01:00 T1 unknown while T2 is down: unobserved 10 min. Downtime 10 + 60 = 70 of 110
+    # observed minutes; mttr from the restored one (10 min); mtbf (110 - 70) / 2 = 20 min.
+    # VPN_B: T3 up 00:00-00:20, unknown to 00:45, down to 01:15 (holds through its
+    # silence), up to 01:35, unknown to 02:00: observed 20 + 50 = 70 min, 30 down,
+    # mtbf (70 - 30) / 1 = 40 min, unobserved 50 min.
     "monthly_stale": (
-        {"stale_after": "1h"},
+        {"stale_after": "20min"},
         [
             (
                 VPN_A,
                 "00:00",
                 "110min",
-                "60min",
-                50 / 110,
+                "70min",
+                40 / 110,
                 2,
                 "10min",
-                "50min",
-                "25min",
+                "60min",
+                "20min",
                 False,
                 100,
                 "10min",
             ),
-            (VPN_B, "00:00", "120min", "30min", 0.75, 1, "30min", "30min", "90min", False, 100),
+            (
+                VPN_B,
+                "00:00",
+                "70min",
+                "30min",
+                40 / 70,
+                1,
+                "30min",
+                "30min",
+                "40min",
+                False,
+                100,
+                "50min",
+            ),
         ],
     ),
 }

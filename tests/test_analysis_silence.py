@@ -1,8 +1,10 @@
-"""Honest silence: a state holds at most ``stale_after`` after a record (DESIGN.md §4).
+"""Honest silence: an up state holds at most ``stale_after`` after a record (DESIGN.md §4).
 
-Hand-built tables; every expected interval is derived by hand in the comments: a state
+Hand-built tables; every expected interval is derived by hand in the comments: an up state
 set at ``t`` holds until the tunnel's next record, but no longer than ``t + stale_after``
-(default 1 h); beyond that the tunnel is ``unknown`` until its next record with states.
+(default 75 min); beyond that the tunnel is ``unknown`` until its next record with states.
+A state that is not up holds until the next record with states however long the silence:
+a down tunnel logs nothing until the customer gateway tries again.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ from vpnlog_analytics.analysis import (
     summary,
     tunnel_states,
 )
+from vpnlog_analytics.options import DEFAULT_STALE_AFTER
 
 D = "2024-01-01 "
 H = pd.Timedelta("1h")
+#: The default stale_after (75 min), which the expected intervals below are built from.
+STALE = pd.Timedelta(DEFAULT_STALE_AFTER)
 
 
 def at(v: str) -> pd.Timestamp:
@@ -83,24 +88,27 @@ WINDOW = {"start": D + "00:00", "end": D + "05:00"}
 def test_states_go_unknown_after_stale_after() -> None:
     # T1: up 00:00-01:30 (last record 00:30 + 1 h), unknown to 03:00, up again; the
     # stateless line at 03:50 shows it is logging, so up holds to 04:40 and beyond (the
-    # window ends 05:00 < 04:40 + 1 h: ongoing). T2: unknown before 00:10, down to 01:10
-    # (ongoing: still down when it went silent), unknown to 02:30, up to 03:30 (its last
-    # record + 1 h), unknown to the end.
-    result = tunnel_states(scenario(), **WINDOW)
+    # window ends 05:00 < 04:40 + 1 h: ongoing). T2: unknown before 00:10, down through
+    # the silence to 02:30 (ended by the up record), up to 03:30 (its last record + 1 h),
+    # unknown to the end.
+    result = tunnel_states(scenario(), **WINDOW, stale_after="1h")
     want = states(
         [
             (T1, "up", "00:00", "01:30", True),
             (T1, "unknown", "01:30", "03:00", False),
             (T1, "up", "03:00", "05:00", True),
             (T2, "unknown", "00:00", "00:10", False),
-            (T2, "down", "00:10", "01:10", True),
-            (T2, "unknown", "01:10", "02:30", False),
+            (T2, "down", "00:10", "02:30", False),
             (T2, "up", "02:30", "03:30", True),
             (T2, "unknown", "03:30", "05:00", True),
         ]
     )
     assert_frame_equal(got(result), want)
     assert result["cause"].tolist()[4] == "dpd_timeout"
+    # The default (75 min) keeps T1 up to 01:45 and T2 up to 03:45.
+    default = got(tunnel_states(scenario(), **WINDOW))
+    assert default.iloc[0]["end"] == at("01:45")
+    assert default.iloc[-2]["end"] == at("03:45")
     for _, g in result.groupby("tunnel_ip", observed=True):
         assert g["duration"].sum() == 5 * H  # up + down + unknown = the window
 
@@ -122,6 +130,8 @@ def test_shorter_stale_after() -> None:
     # 45 min: T1 up to 01:15; after 03:00 up to 03:45 (the stateless line at 03:50 comes
     # too late to refresh it), unknown to 04:40 (the 03:50 line has no state), up.
     result = tunnel_states(scenario(), **WINDOW, stale_after="45min")
+    t2 = got(result[result["tunnel_ip"] == T2])
+    assert t2.values.tolist()[1] == [T2, "down", at("00:10"), at("02:30"), False]
     t1 = got(result[result["tunnel_ip"] == T1])
     assert t1.values.tolist() == [
         [T1, "up", at("00:00"), at("01:15"), True],
@@ -138,17 +148,22 @@ def test_stale_after_must_be_a_positive_duration(value: object) -> None:
         tunnel_states(scenario(), stale_after=value)  # type: ignore[arg-type]
 
 
-def test_outage_cut_by_silence_is_ongoing_and_not_restored() -> None:
-    # T2's outage: 00:10 to 01:10 (when it went silent), ongoing; the flap-free start
-    # (unknown -> down) is no flap; the DPD timeout's recovery is not known.
-    out = outages(scenario(), **WINDOW)
-    assert out[["tunnel_ip", "start", "end", "ongoing", "cause"]].astype(
-        {"tunnel_ip": str}
-    ).values.tolist() == [[T2, at("00:10"), at("01:10"), True, "dpd_timeout"]]
-    assert flaps(scenario(), **WINDOW).empty
-    assert dpd_timeouts(scenario(), **WINDOW)["recovery"].isna().all()
-    carried = dpd_timeouts(scenario(), **WINDOW, stale_after=None)
-    assert carried["recovery"].tolist() == [pd.Timedelta("2h20min")]
+def test_outage_through_silence_ends_when_back_up() -> None:
+    # T2's outage: 00:10 to 02:30, through 2 h 20 min of silence, ended by the up record
+    # (not ongoing); the start (unknown -> down) is no flap; the DPD timeout's recovery is
+    # known, whatever stale_after is; the whole outage was silent, and nothing before the
+    # DPD record showed the gateway alive.
+    for stale in ("1h", "10min", None):
+        out = outages(scenario(), **WINDOW, stale_after=stale)
+        assert out[["tunnel_ip", "start", "end", "ongoing", "cause", "silent"]].astype(
+            {"tunnel_ip": str}
+        ).values.tolist() == [
+            [T2, at("00:10"), at("02:30"), False, "dpd_timeout", pd.Timedelta("2h20min")]
+        ]
+        assert out["last_alive"].isna().all()
+        assert flaps(scenario(), **WINDOW, stale_after=stale).empty
+        recovery = dpd_timeouts(scenario(), **WINDOW, stale_after=stale)["recovery"]
+        assert recovery.tolist() == [pd.Timedelta("2h20min")]
 
 
 def test_flap_after_silence_is_not_counted() -> None:
@@ -167,13 +182,14 @@ def test_flap_after_silence_is_not_counted() -> None:
 
 
 def test_connection_unobserved_when_no_tunnel_up_and_one_unknown() -> None:
-    # Connection: T1 up 00:00-01:30, unknown 01:30-03:00, up after; T2 down 00:10-01:10,
-    # unknown 01:10-02:30, up after. Known (a tunnel up, or all observed down): 00:00-01:30
-    # (T1 up), 02:30-05:00 (T2 up): 4 h; 01:30-02:30 nobody up and both unknown: 1 h
+    # Connection (default 75 min): T1 up 00:00-01:45, unknown 01:45-03:00, up after; T2
+    # unknown to 00:10, down 00:10-02:30 (through its silence), up after. Known (a tunnel
+    # up, or all observed down): 00:00-01:45 (T1 up), 02:30-05:00 (T2 up): 4 h 15 min;
+    # 01:45-02:30 nobody up and T1 unknown (it may have carried traffic): 45 min
     # unobserved. No connection outage: T1 is never down.
     result = availability(scenario(), freq="1D", **WINDOW)
-    assert result["observed"].tolist() == [pd.Timedelta("4h")]
-    assert result["unobserved"].tolist() == [pd.Timedelta("1h")]
+    assert result["observed"].tolist() == [pd.Timedelta("4h15min")]
+    assert result["unobserved"].tolist() == [pd.Timedelta("45min")]
     assert result["downtime"].tolist() == [pd.Timedelta(0)]
     assert result["availability"].tolist() == [1.0]
     carried = availability(scenario(), freq="1D", **WINDOW, stale_after=None)
@@ -181,11 +197,11 @@ def test_connection_unobserved_when_no_tunnel_up_and_one_unknown() -> None:
     assert carried["unobserved"].tolist() == [pd.Timedelta(0)]
 
 
-def test_connection_outage_ending_in_silence() -> None:
+def test_connection_outage_through_silence() -> None:
     # Both down 00:00 on DPD, T1 logs a down line at 00:20 then stops, T2 stays down and
-    # logs every 30 min until 02:00, then up. Connection down 00:00 to 01:20 (T1 went
-    # unknown at 00:20 + 1 h; T2 still down): ongoing, not restored. Then T1 unknown and
-    # T2 down: unobserved until 02:00; up after.
+    # logs every 30 min until 02:00, then up. T1's down state holds through its silence,
+    # so the connection is down 00:00 to 02:00, when T2 comes up: restored, not ongoing.
+    # Up after (T1 still down, T2 up).
     events = make_events(
         [
             (D + "00:00", VPN_A, T1, *DOWN, DPD),
@@ -199,19 +215,22 @@ def test_connection_outage_ending_in_silence() -> None:
     )
     window = {"start": D + "00:00", "end": D + "03:00"}
     conn = outages(events, level="connection", **window)
-    assert conn[["start", "end", "ongoing"]].values.tolist() == [[at("00:00"), at("01:20"), True]]
+    assert conn[["start", "end", "ongoing"]].values.tolist() == [[at("00:00"), at("02:00"), False]]
+    # Silent while both were: after its DPD record T1 is silent until 00:20, T2 until
+    # 00:30; the overlap is 00:00-00:20.
+    assert conn["silent"].tolist() == [pd.Timedelta("20min")]
     av = availability(events, freq="1D", **window)
-    # observed: down 00:00-01:20, up 02:00-03:00 = 2 h 20 min; unobserved 01:20-02:00
-    assert av["observed"].tolist() == [pd.Timedelta("2h20min")]
-    assert av["unobserved"].tolist() == [pd.Timedelta("40min")]
-    assert av["downtime"].tolist() == [pd.Timedelta("80min")]
-    assert av["mttr"].isna().all()  # never seen restored
+    # observed: down 00:00-02:00, up 02:00-03:00 = 3 h, nothing unobserved
+    assert av["observed"].tolist() == [pd.Timedelta("3h")]
+    assert av["unobserved"].tolist() == [pd.Timedelta(0)]
+    assert av["downtime"].tolist() == [pd.Timedelta("2h")]
+    assert av["mttr"].tolist() == [pd.Timedelta("2h")]
     assert av["outages"].tolist() == [1]
 
 
 def test_two_captures_years_apart() -> None:
     """A frame joining a capture of December 2022 with one of October 2024: the tunnel is
-    up for the minutes of each capture (plus one hour), unknown for the years between."""
+    up for the minutes of each capture (plus ``stale_after``), unknown for the years between."""
     a, b = "2022-12-14 08:00:", "2024-10-02 11:30:"
     events = make_events(
         [(a + f"{s:02d}", VPN_A, T1, *UP, PACKET) for s in (0, 10, 20)]
@@ -222,8 +241,8 @@ def test_two_captures_years_apart() -> None:
     t1 = got(result[result["tunnel_ip"] == T1]).values.tolist()
     end = pd.Timestamp(b + "21", tz="UTC")  # last record + 1 s: the default window's end
     assert t1 == [
-        [T1, "up", at(a + "00"), at(a + "20") + H, True],
-        [T1, "unknown", at(a + "20") + H, at(b + "00"), False],
+        [T1, "up", at(a + "00"), at(a + "20") + STALE, True],
+        [T1, "unknown", at(a + "20") + STALE, at(b + "00"), False],
         [T1, "up", at(b + "00"), end, True],
     ]
     # T2 starts in 2024: unknown before; nobody is up in between.
@@ -232,11 +251,11 @@ def test_two_captures_years_apart() -> None:
         [T2, "unknown", at(a + "00"), at(b + "05"), False],
         [T2, "up", at(b + "05"), end, True],
     ]
-    between = (at(a + "20") + H, at(b + "00"))
+    between = (at(a + "20") + STALE, at(b + "00"))
     up = result[(result["state"] == "up") & (result["start"] < between[1])]
     assert (up["end"] <= between[0]).all()
     s = summary(events).set_index("tunnel_ip")
-    assert s.loc[T1, "up_time"] == pd.Timedelta("1h20s") + pd.Timedelta("21s")
+    assert s.loc[T1, "up_time"] == STALE + pd.Timedelta("20s") + pd.Timedelta("21s")
     assert s.loc[T1, "observed"] == s.loc[T1, "up_time"]
     assert s.loc[T1, "unknown_time"] == (end - at(a + "00")) - s.loc[T1, "up_time"]
     av = availability(events, freq="YS")
@@ -248,7 +267,8 @@ def test_two_captures_years_apart() -> None:
 
 
 def test_logging_gap_finding_names_the_unobserved_time() -> None:
-    # Records every 5 min, a 3-hour silence from 06:00 to 09:00: 2 h of it unobserved.
+    # Records every 5 min, a 3-hour silence of an up tunnel from 06:00 to 09:00: the gap
+    # is the silence (3 h, from the last record); 3 h - 75 min = 1 h 45 min unobserved.
     rows = [
         (f"2024-01-01 {h:02d}:{m:02d}", VPN_A, T1, *UP, PACKET)
         for h in range(6)
@@ -257,7 +277,9 @@ def test_logging_gap_finding_names_the_unobserved_time() -> None:
     rows += [(D + "06:00", VPN_A, T1, *UP, PACKET), (D + "09:00", VPN_A, T1, *UP, PACKET)]
     result = diagnose(make_events(rows))
     gap = result[result["rule"] == "logging_gap"]
-    assert gap["finding"].tolist() == ["1 logging gap(s), 3 h in total, 2 h of it unobserved"]
+    assert gap["finding"].tolist() == [
+        "1 logging gap(s), 3 h in total, 1 h 45 min of it unobserved"
+    ]
     assert "unobserved" in gap["meaning"].item()
     carried = diagnose(make_events(rows), stale_after=None)
     assert carried.loc[carried["rule"] == "logging_gap", "finding"].tolist() == [
@@ -284,8 +306,11 @@ def reference(events: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp, stale: p
         for t, up in zip(g["time"], g["tunnel_up"], strict=True):
             if not pd.isna(up):
                 steps[t] = "up" if up else "down"
+        current = "unknown"
         for t, nxt in zip(times, [*times[1:], None], strict=True):
-            if nxt is None or nxt - t > stale:
+            current = steps.get(t, current)
+            # Only an up state goes stale; down holds through any silence.
+            if current == "up" and (nxt is None or nxt - t > stale):
                 steps.setdefault(t + stale, "unknown")
         bounds = [(pd.Timestamp.min.tz_localize("UTC"), "unknown")] + sorted(steps.items())
         merged: list[tuple[pd.Timestamp, str]] = []

@@ -66,13 +66,14 @@ CASES = {
             (T2, "down", "00:15", "01:00", True, "psk_mismatch"),
         ],
     ),
-    # Window with no records, more than stale_after (1 h) after the last ones (T1 00:30,
-    # T2 00:40): nothing is known, unknown throughout (see the carried case below).
+    # Window with no records, more than stale_after (75 min) after the last ones (T1 up
+    # at 00:30, T2 down at 00:40): T1's up state went stale (unknown throughout); T2's
+    # down state holds through the silence, still down at the end (ongoing).
     "no_records": (
         (D + "02:00", D + "03:00"),
         [
             (T1, "unknown", "02:00", "03:00", True, None),
-            (T2, "unknown", "02:00", "03:00", True, None),
+            (T2, "down", "02:00", "03:00", True, "psk_mismatch"),
         ],
     ),
     # Window before any record: unknown throughout; still open at end (first record later).
@@ -250,14 +251,14 @@ FLAP_ROWS = state_rows(
 
 @pytest.mark.parametrize(
     ("stale_after", "third_downtime"),
-    [(None, "150min"), ("1h", None), ("3h", "150min")],
+    [(None, "150min"), ("1h", "150min"), ("3h", "150min")],
 )
 def test_flaps(stale_after: str | None, third_downtime: str | None) -> None:
     """Four up->down transitions; the first record being down is no flap. The 00:30 flap
     is explained by the DPD timeout 30 s before; the last one is ongoing at 05:00. The
-    00:30 outage is followed by 2.5 h without records: carried (None, or a 3 h limit) it
-    lasts 150 min; with the default 1 h the tunnel goes unobserved at 01:30 and when it
-    was restored is not known (NaT)."""
+    00:30 outage is followed by 2.5 h without records: a down state holds through any
+    silence, so whatever ``stale_after`` is it lasts 150 min, ended by the 03:00 up
+    record."""
     result = flaps(make_events(FLAP_ROWS), stale_after=stale_after)
     want = expected(
         {

@@ -2,7 +2,8 @@
 
 The expectations are computed second by second, independently of the analysis code:
 from the simulation's truth (the tunnel state the logs encode), its records (when the
-logs spoke, for ``stale_after``) and the windows the metric simulation was given
+logs spoke: an up state is known for ``stale_after`` after a record, a down state until
+the next record) and the windows the metric simulation was given
 (before logging, disagreement, quiet and idle tunnels).
 """
 
@@ -51,7 +52,9 @@ def expected(sc: Any) -> pd.DataFrame:
         secs = sorted(set((rec.time.astype("int64") // 10**9 - t0).tolist()))
         for i, r in enumerate(secs):
             nxt = secs[i + 1] if i + 1 < len(secs) else n
-            known[r : min(nxt, r + STALE)] = True
+            # An up state is known for at most STALE after a record, a down one until
+            # the next record (DESIGN.md section 4).
+            known[r : min(nxt, r + STALE) if true_up[r] else nxt] = True
         metric_up = _seconds(sc.metrics.reported_up, key, t0, n)
         flow = _seconds(sc.metrics.traffic, key, t0, n)
         for m in range(n // 60):
@@ -112,9 +115,12 @@ def test_the_story(story: Any) -> None:
     assert silence.tunnel_ip.tolist() == [c1t1]
     rec_c1t1 = sc.sim.records[sc.sim.records.log_stream.str.contains(c1t1)]
     last = rec_c1t1.time[rec_c1t1.time < at["gap"][0]].max()
-    assert silence.start.iloc[0] == last + pd.Timedelta(seconds=STALE)
+    # The gap is the silence itself: from the last record before it to the next record.
+    assert silence.start.iloc[0] == last
     assert silence.end.iloc[0] == at["gap"][1]  # the first record after the gap
-    assert summary.loc[c1t1, "logging_gap"] == pd.Timedelta(hours=2) + silence.duration.iloc[0]
+    # The metric time the logs do not know starts stale_after into the silence.
+    unknown = silence.duration.iloc[0] - pd.Timedelta(seconds=STALE)
+    assert summary.loc[c1t1, "logging_gap"] == pd.Timedelta(hours=2) + unknown
 
 
 def test_window_and_options(story: Any) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from analysis_fixtures import DOWN, DPD, PACKET, UP, make_events
 
 from vpnlog_analytics import parse_records
 from vpnlog_analytics import schema as s
@@ -99,3 +100,33 @@ def test_combined_states_take_logs_where_they_know(story: Any) -> None:
     later = down[(down.start >= logs_from) & (down.start < sc.story["both_down"][1])]
     assert set(later.source) == {"logs"}
     assert by_source[(c1t1, "logs")] + by_source[(c1t1, "metrics")] == pd.Timedelta(days=1)
+
+
+def test_metric_overrules_a_silent_down_state_where_it_says_up() -> None:
+    """A tunnel goes down on DPD at 00:10 and logging stops; it recovered unlogged at 01:30
+    (the metric says up from the 90th minute on). Derived by hand: the logged down state
+    holds through the silence (00:10 to the window's end, 03:00); the silence is longer
+    than stale_after (10 min), so the metric is the check on it: down 00:10-01:30 from the
+    logs (the metric agrees), up 01:30-03:00 from the metrics. Up before 00:10 from the
+    logs (the record at 00:00, then 10 min until the DPD record)."""
+    events = make_events(
+        [
+            ("2026-10-05 00:00", "vpn-0a", "1.1.1.1", *UP, PACKET),
+            ("2026-10-05 00:10", "vpn-0a", "1.1.1.1", *DOWN, DPD),
+        ]
+    )
+    metrics = _points([1.0] * 10 + [0.0] * 80 + [1.0] * 90)
+    got = combined_states(events, metrics, stale_after="10min")
+    rows = [
+        (str(r.state), r.start - T0, r.end - T0, str(r.source)) for r in got.itertuples(index=False)
+    ]
+    m = pd.Timedelta(minutes=1)
+    assert rows == [
+        ("up", 0 * m, 10 * m, "logs"),
+        ("down", 10 * m, 90 * m, "logs"),
+        ("up", 90 * m, 180 * m, "metrics"),
+    ]
+    # A down tunnel that stays silent while the metric says down stays down from the logs.
+    still = combined_states(events, _points([1.0] * 10 + [0.0] * 170), stale_after="10min")
+    assert [str(v) for v in still.state] == ["up", "down"]
+    assert set(still.source.astype(str)) == {"logs"}

@@ -92,13 +92,17 @@ DEFAULT_INCIDENT_GAP: Final = "60s"
 DEFAULT_COLLISION_THRESHOLD: Final = 0.1
 #: AWS's published Site-to-Site VPN availability target (monthly).
 DEFAULT_SLA: Final = 0.9995
-#: Longest silence a tunnel's state survives (DESIGN.md section 4). AWS caps the Phase 2
-#: (IPsec SA) lifetime at 3600 s and rekeys before it expires, and every rekey is logged;
-#: behind NAT, DPD keep-alives are logged every ~10 s; idle tunnels log packet lines every
-#: few minutes. So a healthy tunnel that logs is never silent for a whole hour: a longer
-#: silence means logging stopped, not that the state held. (An object of its own, so a
-#: prepared context tells "not passed" from an explicit value.)
-DEFAULT_STALE_AFTER: Final = pd.Timedelta(hours=1)
+#: Longest silence an **up** tunnel's state survives (DESIGN.md section 4); a state that is
+#: not up holds until the next record, however long the silence. An up tunnel logs at least
+#: at every phase 2 (IPsec SA) rekey: AWS caps the phase 2 lifetime at 3,600 s and rekeys
+#: before it expires (the default options every 3,060-3,330 s, the most extreme allowed at
+#: 3,540 s), and a rekey that fails expires the SA, which is logged too. So the longest
+#: normal silence of an up tunnel is one phase 2 lifetime, at most 3,600 s. The default adds
+#: 15 minutes of slack for CloudWatch ingestion delay and clock jitter between the records
+#: of a rekey: an up tunnel silent for longer than 75 minutes stopped logging (logging
+#: disabled, delivery broken, a gap in what was fetched), and is ``unknown`` after that.
+#: (An object of its own, so a prepared context tells "not passed" from an explicit value.)
+DEFAULT_STALE_AFTER: Final = pd.Timedelta(minutes=75)
 
 _FREQ_EXAMPLES = "'1h', '1D', '7D', 'W-MON', 'MS' (month start), 'QS', 'YS'"
 

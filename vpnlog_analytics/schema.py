@@ -522,6 +522,10 @@ END: Final = WINDOW_COLUMNS[1]
 DURATION: Final = "duration"
 ONGOING: Final = "ongoing"
 CAUSE: Final = "cause"
+#: Of an outage: how long the tunnel logged nothing after the record that started it.
+SILENT: Final = "silent"
+#: Of an outage: the last record before it that showed the customer gateway alive.
+LAST_ALIVE: Final = "last_alive"
 DOWNTIME: Final = "downtime"
 PERIOD: Final = "period"
 FLAPS: Final = "flaps"

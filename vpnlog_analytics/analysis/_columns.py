@@ -35,6 +35,7 @@ from ..schema import (  # noqa: F401
     FIRST_SEEN,
     FLAPS,
     INFOS,
+    LAST_ALIVE,
     LAST_SEEN,
     LEVEL_CONNECTION,
     LEVEL_TUNNEL,
@@ -61,6 +62,7 @@ from ..schema import (  # noqa: F401
     RULE,
     SERVICE_CREDIT,
     SHARE,
+    SILENT,
     SLA_MET,
     SPAN,
     START,
@@ -118,6 +120,17 @@ BGP_CAUSE_EVENTS: Final = (
     "bgp_no_routes",
 )
 
+#: Records that show the customer gateway alive: a packet or DPD ACK received from it, a
+#: negotiation it answered or started, an SA established with it. The last of them before an
+#: outage is its ``last_alive`` ("last heard 09:42:38, declared dead 09:43:18").
+PEER_ALIVE_EVENTS: Final = (
+    "packet_received",
+    "dpd_ack_received",
+    "child_sa_response_received",
+    "child_sa_request_received",
+    "phase1_sa_established",
+    "phase2_sa_established",
+)
 DPD_TIMEOUT: Final = "dpd_timeout"
 DPD_REQUEST_SENT: Final = "dpd_request_sent"
 DPD_ACK_RECEIVED: Final = "dpd_ack_received"

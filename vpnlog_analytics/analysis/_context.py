@@ -187,10 +187,11 @@ def prepare(
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before a change to ``down`` an error event may be to count as its cause
         [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
 
     Returns
     -------

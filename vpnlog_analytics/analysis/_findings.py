@@ -19,7 +19,7 @@ from ._columns import (
 )
 from ._context import Context
 from ._intervals import merge_runs
-from ._timeline import UNKNOWN, UP
+from ._timeline import DOWN, UNKNOWN, UP, state_in_force
 from .dpd import timeout_arrays
 from .flaps import episode_arrays, flap_arrays
 from .outages import connection_segments
@@ -349,7 +349,11 @@ def exposure_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
 
 
 def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
-    """Silences far longer than the tunnel's usual cadence between records."""
+    """Silences of tunnels not known down, longer than ``stale_after`` (DESIGN.md section 4).
+
+    The gap is the silence itself, from the last record before it to the next record.
+    With ``stale_after=None``, silences far longer than the tunnel's usual cadence.
+    """
     rows = ctx.rows
     # Closed window: a record at ``end`` closes the silence before it.
     inside = np.nonzero((rows.time >= ctx.window[0]) & (rows.time <= ctx.window[1]))[0]
@@ -364,7 +368,14 @@ def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
     limit = np.maximum(usual.to_numpy() * opts.gap_factor, opts.min_gap)
     limit_of = np.zeros(rows.tunnels.n)
     limit_of[usual.index.to_numpy()] = limit
-    long = gap > limit_of[gap_tid]
+    # A down tunnel's silence is the outage, not a logging gap (DESIGN.md section 4): it
+    # logs nothing until the customer gateway tries again.
+    up = ctx.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
+    state = state_in_force(rows, up)[inside[:-1][same]]
+    # An up tunnel's silence is a gap once it went stale; with states carried through
+    # silences (stale_after=None), once it is far longer than the tunnel's usual cadence.
+    limit_of_gap = limit_of[gap_tid] if ctx.stale is None else ctx.stale
+    long = (gap > limit_of_gap) & (state != DOWN)
     for tt in np.unique(gap_tid[long]):
         sel = np.nonzero(long & (gap_tid == tt))[0]
         i = sel[np.argmax(gap[sel])]

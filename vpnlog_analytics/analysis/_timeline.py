@@ -17,7 +17,7 @@ from .. import schema as s
 from ._columns import BGP_CAUSE_EVENTS, CAUSE_EVENTS, STATE_VALUES, UNEXPLAINED
 from ._intervals import INF, NEG_INF
 
-__all__ = ["Changes", "Intervals", "Rows", "Tunnels", "prepare"]
+__all__ = ["Changes", "Intervals", "Rows", "Silences", "Tunnels", "long_silences", "prepare"]
 
 UP, DOWN, UNKNOWN = (STATE_VALUES.index(v) for v in ("up", "down", "unknown"))
 _I64 = np.int64
@@ -98,6 +98,48 @@ class Rows:
     def in_window(self, window: tuple[int, int]) -> np.ndarray:
         """Boolean mask of the rows with ``start <= time < end``."""
         return (self.time >= window[0]) & (self.time < window[1])
+
+    def next_after(self, tid: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Time of each tunnel's first row strictly after ``t`` (``INF`` if none)."""
+        k = self._search(self.tid, self.time, tid, t, "right")
+        found = k < _ends(self.tid, tid)
+        return np.where(found, _at(self.time, k), INF)
+
+    def last_at_or_before(self, tid: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Time of each tunnel's last row with ``mask`` at or before ``t`` (``NEG_INF`` if none)."""
+        pick = np.nonzero(mask)[0]
+        g, times = self.tid[pick], self.time[pick]
+        k = self._search(g, times, tid, t, "right") - 1
+        found = k >= _starts(g, tid)
+        return np.where(found, _at(times, k), NEG_INF)
+
+    @staticmethod
+    def _search(
+        g: np.ndarray, times: np.ndarray, q_tid: np.ndarray, q_t: np.ndarray, side: str
+    ) -> np.ndarray:
+        """Position of each query in the rows (sorted by tunnel, then time) of its tunnel."""
+        lo, hi = _starts(g, q_tid), _ends(g, q_tid)
+        out = np.empty(q_tid.size, dtype=_I64)
+        for k in np.unique(q_tid).tolist():
+            at = np.nonzero(q_tid == k)[0]
+            a, b = int(lo[at[0]]), int(hi[at[0]])
+            out[at] = a + np.searchsorted(times[a:b], q_t[at], side=side)  # type: ignore[call-overload]
+        return out
+
+
+def _at(values: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``values[k]`` with positions out of range clipped (callers mask those out)."""
+    if values.size == 0:
+        return np.zeros(k.size, dtype=values.dtype)
+    return values[np.clip(k, 0, values.size - 1)]
+
+
+def _starts(g: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return np.searchsorted(g, q, side="left").astype(_I64)
+
+
+def _ends(g: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return np.searchsorted(g, q, side="right").astype(_I64)
 
 
 def prepare(events: pd.DataFrame, columns: Sequence[str] = STATE_COLUMNS) -> Rows:
@@ -189,15 +231,70 @@ def silences(rows: Rows, stale_ns: int) -> np.ndarray:
     return np.nonzero(gap > stale_ns)[0]
 
 
+def state_in_force(rows: Rows, up: np.ndarray) -> np.ndarray:
+    """Return the state each row leaves its tunnel in: the last state set at or before it.
+
+    ``up`` is the row's ``tunnel_up`` as int8 (1, 0, -1 for NA); rows without states
+    carry the previous one on. ``UNKNOWN`` before a tunnel's first row with states.
+    """
+    n = rows.tid.size
+    has = up >= 0
+    new = np.ones(n, dtype=bool)
+    new[1:] = rows.tid[1:] != rows.tid[:-1]
+    # Index of the latest row with states at or before each row, not crossing tunnels.
+    src = np.where(has | new, np.arange(n, dtype=_I64), 0)
+    src = np.maximum.accumulate(src)
+    value = up[src]
+    return np.where(value == 1, UP, np.where(value == 0, DOWN, UNKNOWN)).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class Silences:
+    """Silences of the tunnels longer than a limit: from a record to the tunnel's next one.
+
+    ``pos`` is the row the silence follows, ``end`` the next record's time (``INF`` after a
+    tunnel's last record), ``state`` the state in force over it (``UP``, ``DOWN`` or
+    ``UNKNOWN`` before any record with states).
+    """
+
+    pos: np.ndarray
+    tid: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    state: np.ndarray
+
+    def select(self, mask: np.ndarray) -> Silences:
+        """Return the silences where ``mask`` holds."""
+        return Silences(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+
+def long_silences(rows: Rows, limit_ns: int) -> Silences:
+    """Every silence longer than ``limit_ns``, with the state in force over it.
+
+    The one place that tells an up tunnel's silence (logging stopped: unknown after
+    ``stale_after``, a logging gap) from a down tunnel's (the outage itself: a down tunnel
+    logs nothing until the customer gateway tries again). DESIGN.md section 4.
+    """
+    quiet = silences(rows, limit_ns)
+    up = rows.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
+    nxt = np.full(quiet.size, INF, dtype=_I64)
+    has_next = quiet + 1 < rows.tid.size
+    has_next[has_next] = rows.tid[quiet[has_next] + 1] == rows.tid[quiet[has_next]]
+    nxt[has_next] = rows.time[quiet[has_next] + 1]
+    return Silences(quiet, rows.tid[quiet], rows.time[quiet], nxt, state_in_force(rows, up)[quiet])
+
+
 def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Changes:
     """Compute the state changes and the causes of changes to down.
 
     Rows with ``tunnel_up`` NA carry no state. Of several records of one second, the last
     one's state holds after that second (a state lasting zero time is not an interval).
-    With ``stale_ns``, a state holds at most that long after the tunnel's last record (of
-    any kind: a record without states still shows the tunnel is logging); beyond it the
-    tunnel is ``UNKNOWN`` until a record with states. Such a change to ``UNKNOWN`` has the
-    position of the row it follows and comes after that row's own change.
+    With ``stale_ns``, an ``UP`` state holds at most that long after the tunnel's last
+    record (of any kind: a record without states still shows the tunnel is logging);
+    beyond it the tunnel is ``UNKNOWN`` until a record with states. A ``DOWN`` state holds
+    until the next record with states however long the silence (DESIGN.md section 4). Such
+    a change to ``UNKNOWN`` has the position of the row it follows and comes after that
+    row's own change.
     """
     up = rows.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
     known = np.nonzero(up >= 0)[0]
@@ -207,7 +304,10 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Change
     last[:-1] = (kg[1:] != kg[:-1]) | (kt[1:] != kt[:-1])
     known, kt, kg, ks = known[last], kt[last], kg[last], ks[last]
     if stale_ns is not None:
-        quiet = silences(rows, stale_ns)
+        # Only an up state goes stale (DESIGN section 4): a tunnel that is down or
+        # negotiating logs nothing until the gateway tries again, so its state holds.
+        quiet = long_silences(rows, stale_ns)
+        quiet = quiet.pos[quiet.state == UP]
         stale_t = np.minimum(rows.time[quiet], INF - stale_ns) + stale_ns
         known = np.concatenate([known, quiet])
         kt = np.concatenate([kt, stale_t])

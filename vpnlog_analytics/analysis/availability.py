@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
@@ -42,7 +44,7 @@ from ._window import (
     resolve_exclude,
 )
 from .bgp import connection_rules, reachability
-from .outages import OutageArrays, connection_outage_arrays, connection_segments, finalise
+from .outages import connection_outage_arrays, connection_segments, finalise
 
 #: Values of ``source``.
 SOURCES = ("logs", "metrics", "both")
@@ -147,10 +149,11 @@ def availability(
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table (and of ``metrics``). Periods
         are cut to it.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence. With
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too. With
         ``source="both"`` the metrics fill what the logs do not know.
     source : {"logs", "metrics", "both"}, default "logs"
         Where tunnel states come from: the logs; the ``TunnelState`` metric
@@ -235,7 +238,7 @@ def availability(
     if windows:
         parent, group, ost, oen = subtract_by_connection(oa.group, oa.start, oa.end, windows)
         ongoing = oa.ongoing[parent] & (oen == oa.end[parent])
-        oa = OutageArrays(group, ost, oen, ongoing, oa.cause[parent])
+        oa = replace(oa.take(parent), group=group, start=ost, end=oen, ongoing=ongoing)
     full = oa.end - oa.start
     parent, period, st, en = split_at(oa.start, oa.end, edges)
     cell = oa.group[parent] * n_per + period

@@ -81,8 +81,11 @@ def diagnose(
     - ``never_up`` (error): a tunnel with records in the window that was never up.
     - ``single_tunnel`` (warning, per connection): stretches of at least ``exposure`` in
       which exactly one observed tunnel was up and all others down (no redundancy).
-    - ``logging_gap`` (warning): silences between a tunnel's records longer than both
-      ``gap_factor`` times its median interval and ``min_gap``.
+    - ``logging_gap`` (warning): silences of a tunnel that was up (or not known down)
+      when it fell silent, longer than ``stale_after``, from the last record before the
+      silence to the next record; a down tunnel's silence is its outage, not a gap
+      (DESIGN.md section 4). With ``stale_after=None``, silences longer than both
+      ``gap_factor`` times the tunnel's median interval and ``min_gap``.
 
     BGP rules, for tunnels with BGP logs (see :func:`bgp_outages` for the causes):
 
@@ -118,7 +121,8 @@ def diagnose(
     exposure : str or pandas.Timedelta, default "1h"
         Shortest single-tunnel stretch reported [s].
     gap_factor : float, default 20.0
-        A gap counts when longer than this many times the tunnel's median interval.
+        With ``stale_after=None``: a gap counts when longer than this many times the
+        tunnel's median interval.
     min_gap : str or pandas.Timedelta, default "30min"
         ...and longer than this [s].
     incident_gap : str or pandas.Timedelta, default "60s"
@@ -129,10 +133,11 @@ def diagnose(
         Shortest time a prefix is on one tunnel only that is reported [s].
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the causes of state changes [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
 
     Returns
     -------

@@ -75,10 +75,11 @@ def flaps(
         The analysis window (tz-aware or UTC strings); default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before the flap an error event may be to count as its cause [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
 
     Returns
     -------
@@ -124,10 +125,11 @@ def flap_frequency(
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table. Only flaps inside it count,
         so the first and last period may be partial.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
 
     Returns
     -------
@@ -206,10 +208,11 @@ def flapping_episodes(
         The longest span of ``min_flaps`` consecutive flaps that still counts [s].
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
 
     Returns
     -------

@@ -14,15 +14,18 @@ from ._columns import (
     CAUSE_SEPARATOR,
     DURATION,
     END,
+    LAST_ALIVE,
     LEVEL_CONNECTION,
     LEVELS,
     ONGOING,
+    PEER_ALIVE_EVENTS,
+    SILENT,
     START,
     UNEXPLAINED,
 )
 from ._context import Context, EventsLike, context, durations, times
-from ._intervals import count_segments, group_searchsorted, merge_runs, subtract
-from ._timeline import DOWN, UNKNOWN, cause_names
+from ._intervals import INF, NEG_INF, count_segments, group_searchsorted, merge_runs, subtract
+from ._timeline import DOWN, UNKNOWN, Intervals, Rows, cause_names
 from ._window import (
     DurationLike,
     ExcludeLike,
@@ -48,6 +51,18 @@ class OutageArrays:
     end: np.ndarray
     ongoing: np.ndarray
     cause: np.ndarray  # object array of str
+    # The silence after the record that started the outage [silent_start, silent_end), and
+    # the last sign of life of the gateway before it (NEG_INF: none logged).
+    silent_start: np.ndarray
+    silent_end: np.ndarray
+    last_alive: np.ndarray
+
+    @property
+    def silent(self) -> np.ndarray:
+        """The part of each outage (as clipped) that its tunnels spent silent [ns]."""
+        a = np.maximum(self.silent_start, self.start)
+        b = np.minimum(self.silent_end, self.end)
+        return np.maximum(b - a, 0)
 
     def take(self, idx: np.ndarray) -> OutageArrays:
         """Return the outages at ``idx``."""
@@ -57,7 +72,34 @@ class OutageArrays:
 def tunnel_outage_arrays(ctx: Context) -> OutageArrays:
     """Return the ``down`` intervals of every tunnel in the window."""
     iv = ctx.intervals.select(ctx.intervals.state == DOWN)
-    return OutageArrays(iv.tid, iv.start, iv.end, iv.ongoing, cause_names(iv.cause))
+    silent_start, silent_end, last_alive = signs_of_life(ctx, iv)
+    return OutageArrays(
+        iv.tid,
+        iv.start,
+        iv.end,
+        iv.ongoing,
+        cause_names(iv.cause),
+        silent_start,
+        silent_end,
+        last_alive,
+    )
+
+
+def signs_of_life(ctx: Context, iv: Intervals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return, per down interval, its first silence and the gateway's last sign of life.
+
+    The silence runs from the record that began the interval to the tunnel's next record
+    (at most to the interval's end); the sign of life is the tunnel's last record of
+    :data:`PEER_ALIVE_EVENTS` at or before that record (``NEG_INF`` if none).
+    """
+    rows = ctx.rows
+    if not isinstance(rows, Rows):  # states from metrics: no records to tell
+        return iv.true_start, iv.true_start, np.full(iv.tid.size, NEG_INF, dtype=_I64)
+    t0 = np.maximum(iv.true_start, NEG_INF + 1)
+    silent_end = np.minimum(rows.next_after(iv.tid, t0), iv.true_end)
+    alive = rows.lookup(s.EVENT, PEER_ALIVE_EVENTS) >= 0
+    last_alive = rows.last_at_or_before(iv.tid, t0, alive)
+    return iv.true_start, silent_end, last_alive
 
 
 @dataclass(frozen=True)
@@ -133,7 +175,16 @@ def connection_outage_arrays(ctx: Context, seg: ConnectionSegments | None = None
         if name not in causes[o]:
             causes[o].append(name)
     cause = np.array([_join_causes(c) for c in causes], dtype=object)
-    return OutageArrays(conn, start, end, ongoing, cause)
+    # Silent while every tunnel is: the overlap of the tunnels' silences. Last heard: the
+    # latest sign of life of any of them.
+    t_silent_start, t_silent_end, t_alive = signs_of_life(ctx, down.select(idx))
+    silent_start = np.full(conn.size, NEG_INF, dtype=_I64)
+    silent_end = np.full(conn.size, INF, dtype=_I64)
+    last_alive = np.full(conn.size, NEG_INF, dtype=_I64)
+    np.maximum.at(silent_start, outage, t_silent_start)
+    np.minimum.at(silent_end, outage, t_silent_end)
+    np.maximum.at(last_alive, outage, t_alive)
+    return OutageArrays(conn, start, end, ongoing, cause, silent_start, silent_end, last_alive)
 
 
 def _join_causes(names: list[str]) -> str:
@@ -147,7 +198,16 @@ def finalise(oa: OutageArrays, exclude: ExcludeLike, min_duration: DurationLike)
     min_ns = to_ns_duration("min_duration", min_duration) or 0
     parent, start, end = subtract(oa.start, oa.end, ex_start, ex_end)
     ongoing = oa.ongoing[parent] & (end == oa.end[parent])
-    out = OutageArrays(oa.group[parent], start, end, ongoing, oa.cause[parent])
+    out = OutageArrays(
+        oa.group[parent],
+        start,
+        end,
+        ongoing,
+        oa.cause[parent],
+        oa.silent_start[parent],
+        oa.silent_end[parent],
+        oa.last_alive[parent],
+    )
     return out.take(np.nonzero(end - start >= min_ns)[0])
 
 
@@ -168,20 +228,31 @@ def outages(
     """Return the outages of every tunnel, or of every connection, within the window.
 
     **Tunnel outage**: a maximal interval in which the tunnel is not up, i.e. a ``down``
-    interval of :func:`tunnel_states`. Time before a tunnel's first record with states,
-    and after a silence longer than ``stale_after``, is ``unknown``, neither up nor down,
-    and is no outage: an outage followed by such a silence ends where the tunnel went
-    unobserved and is ``ongoing`` (when it was restored is not known).
+    interval of :func:`tunnel_states`. A down state holds through any silence (a down
+    tunnel logs nothing until the customer gateway tries again), so an outage that spans
+    a silence ends at the record that shows the tunnel up again, and is ``ongoing`` only
+    when the window ends first. Time before a tunnel's first record with states, and
+    after an up state's silence longer than ``stale_after``, is ``unknown``, neither up
+    nor down, and is no outage.
+
+    **Silence and last sign of life**: ``silent`` is how much of the outage (as reported,
+    clipped) the tunnel logged nothing after the record that began it, up to its next
+    record -- all of it for a dead site under the default tunnel options, little for a
+    gateway retrying with a wrong key. ``last_alive`` is the tunnel's last record before
+    the outage that showed the gateway alive (a packet or DPD ACK received, a negotiation
+    answered, an SA established): "last heard 09:42:38, declared dead 09:43:18". For a
+    connection outage, ``silent`` is the time all its tunnels were silent at once, and
+    ``last_alive`` the latest sign of life of any of them.
 
     **Connection outage**: a maximal interval in which every *observed* tunnel of the
     connection is down at once -- the outage that actually cuts traffic. A tunnel is
     observed when its state is known (up or down) at some time in the window; a tunnel
     never seen in the window does not count, so a connection with one logged tunnel has
     that tunnel's outages. While an observed tunnel is ``unknown`` (before its first
-    record, or silent beyond ``stale_after``) the connection is not counted down: nothing
-    says that tunnel was down. Hence a connection's downtime never exceeds any of its
-    observed tunnels' downtime. A connection outage that ends without a tunnel coming up
-    (one went unobserved) is ``ongoing``.
+    record, or silent beyond ``stale_after`` after an up state) the connection is not
+    counted down: nothing says that tunnel was down. Hence a connection's downtime never
+    exceeds any of its observed tunnels' downtime. A connection outage that ends without
+    a tunnel coming up (one went unobserved) is ``ongoing``.
 
     **Cause**: at tunnel level, the most specific error event of the tunnel at or at most
     ``cause_lookback`` before the outage's true start (configuration mismatches first,
@@ -210,10 +281,11 @@ def outages(
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
     maintenance : pandas.DataFrame, optional
         Maintenance windows (:func:`maintenance_windows`): adds ``context``, the context
         of the windows an outage overlaps (``customer_change`` before ``aws_maintenance``,
@@ -235,7 +307,9 @@ def outages(
     pandas.DataFrame
         One row per outage, by tunnel (connection) then time: ``vpn_connection_id``,
         ``tunnel_ip`` (tunnel level only), ``start``, ``end`` (UTC), ``duration``,
-        ``ongoing``, ``cause`` and, with ``maintenance``, ``context``.
+        ``ongoing``, ``cause``, ``silent`` (Timedelta), ``last_alive`` (UTC, NaT when
+        no record before the outage showed the gateway alive) and, with ``maintenance``,
+        ``context``.
 
     Examples
     --------
@@ -258,6 +332,8 @@ def outages(
             DURATION: durations(oa.end - oa.start),
             ONGOING: oa.ongoing.astype(bool),
             CAUSE: pd.array(oa.cause.astype(object), dtype="str"),
+            SILENT: durations(oa.silent),
+            LAST_ALIVE: times(oa.last_alive, oa.last_alive != NEG_INF),
         }
     )
     return table if maintenance is None else label_outages(table, maintenance)

@@ -8,11 +8,16 @@ metric point of every tunnel; :func:`reconcile_summary` condenses that per tunne
 
 Semantics
 ---------
-- **Logged state** of a tunnel follows :func:`tunnel_states`, with one addition from
-  DESIGN.md section 4: a state holds for at most ``stale_after`` after the tunnel's last
-  record (a healthy tunnel logs at least at every hourly phase-2 rekey); a longer silence
-  is *unknown*, not up. Before the first record and after the last record plus
-  ``stale_after`` the logged state is unknown too.
+- **Logged state** of a tunnel is :func:`tunnel_states` (DESIGN.md section 4): an up
+  state holds for at most ``stale_after`` after the tunnel's last record (an up tunnel
+  logs at least at every phase-2 rekey); a longer silence is *unknown*, not up. A down
+  state holds until the next record, however long the silence: a down tunnel logs
+  nothing until the customer gateway tries again. Before the first record the logged
+  state is unknown.
+- **Logging gap**: the silence itself, from the last record before it to the next record
+  (or the window's end), of a tunnel whose state was up (or not known) when it fell
+  silent and that lasted longer than ``stale_after``; and the time before a tunnel's
+  first record. A down tunnel's silence is no logging gap: it is the outage.
 - **Metric state** of a point is ``TunnelState`` read as the Average over the point: the
   share of the point the tunnel was up (for BGP tunnels: the BGP session established).
 - A point's ``status``: ``logging_gap`` when the logs know nothing of it, ``agree`` when
@@ -28,13 +33,20 @@ Semantics
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from .. import schema as s
 from ..options import DEFAULT_STALE_AFTER
 from ._columns import DOWN, DURATION, END, START, STATE, UP
-from ._window import DurationLike, OptionError, TimeLike, to_ns_duration, to_timestamp, ts_ns
+from ._context import context
+from ._intervals import INF
+from ._timeline import DOWN as DOWN_STATE
+from ._timeline import UNKNOWN as UNKNOWN_STATE
+from ._timeline import long_silences
+from ._window import DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
 from .states import tunnel_states
 
 __all__ = [
@@ -119,40 +131,45 @@ def _metric_points(metrics: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     return wide[list(s.METRIC_NAMES)].reset_index().sort_values(keys, ignore_index=True)
 
 
-def _records_by_tunnel(events: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
-    """Sorted record times [ns] of every tunnel's tunnel-log rows."""
-    s.validate_events(events, columns=(s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.LOG_TYPE))
-    rows = events[(events[s.LOG_TYPE] == "tunnel").to_numpy(dtype=bool, na_value=False)]
-    rows = rows[rows[s.VPN_CONNECTION_ID].notna() & rows[s.TUNNEL_IP].notna()]
-    frame = pd.DataFrame(
-        {
-            "c": rows[s.VPN_CONNECTION_ID].astype(str).to_numpy(),
-            "i": rows[s.TUNNEL_IP].astype(str).to_numpy(),
-            "t": rows[s.TIME].dt.as_unit("ns").array.asi8,
-        }
+Window = tuple[int, int, str, int]  # start, end [ns], kind (GAP_KINDS), state in force
+
+
+def silences_by_tunnel(
+    events: pd.DataFrame, lo: int, hi: int, stale_after: DurationLike
+) -> dict[tuple[str, str], list[Window]]:
+    """Per tunnel, the stretches of the window its logs say nothing about.
+
+    Before the first record (``before_logs``, state unknown), and every silence longer
+    than ``stale_after`` (None: none), from the record before it to the next record
+    (``silence``) or to the window's end (``after_logs``), with the state in force over it
+    (:func:`._timeline.long_silences`, the one rule of DESIGN.md section 4): an up
+    tunnel's silence is a logging gap, a down tunnel's is the outage itself.
+    """
+    ctx = context(
+        events, pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi, tz="UTC"), stale_after=stale_after
     )
-    return {
-        (str(c), str(i)): np.sort(g["t"].to_numpy())
-        for (c, i), g in frame.groupby(["c", "i"], sort=False)
-    }
-
-
-def _stale_windows(times: np.ndarray, lo: int, hi: int, stale: int) -> list[tuple[int, int, str]]:
-    """Windows [a, b) in which a tunnel's logs know nothing: before, between, after records."""
-    if times.size == 0:
-        return [(lo, hi, GAP_KINDS[0])] if hi > lo else []
-    out = []
-    if times[0] > lo:
-        out.append((lo, int(min(times[0], hi)), GAP_KINDS[0]))
-    nxt = np.r_[times[1:], np.iinfo(_I64).max]
-    silent = np.nonzero(nxt - times > stale)[0]
-    for k in silent.tolist():
-        a = int(times[k]) + stale
-        last = k == times.size - 1
-        b = hi if last else int(nxt[k])
-        a, b = max(a, lo), min(b, hi)
-        if b > a:
-            out.append((a, b, GAP_KINDS[2] if last else GAP_KINDS[1]))
+    rows = ctx.rows
+    limit = _FOREVER if ctx.stale is None else ctx.stale
+    names = rows.tunnels.columns(np.arange(rows.tunnels.n, dtype=_I64))
+    keys = list(
+        zip(map(str, names[s.VPN_CONNECTION_ID]), map(str, names[s.TUNNEL_IP]), strict=True)
+    )
+    out: dict[tuple[str, str], list[Window]] = {k: [] for k in keys}
+    first = np.full(rows.tunnels.n, INF, dtype=_I64)
+    np.minimum.at(first, rows.tid, rows.time)
+    for k, key in enumerate(keys):
+        if first[k] > lo:
+            out[key].append((lo, int(min(first[k], hi)), GAP_KINDS[0], UNKNOWN_STATE))
+    sil = long_silences(rows, limit)
+    for tid, a, b, state in zip(
+        sil.tid.tolist(), sil.start.tolist(), sil.end.tolist(), sil.state.tolist(), strict=True
+    ):
+        last = b == INF
+        if last and hi - a <= limit:
+            continue  # the window ends before the silence is long
+        x, y = max(a, lo), min(b, hi)
+        if y > x:
+            out[keys[tid]].append((x, y, GAP_KINDS[2] if last else GAP_KINDS[1], int(state)))
     return out
 
 
@@ -173,11 +190,11 @@ def _overlap(a: np.ndarray, b: np.ndarray, qa: np.ndarray, qb: np.ndarray) -> np
 
 
 def _subtract(
-    a: np.ndarray, b: np.ndarray, cuts: list[tuple[int, int, str]]
+    a: np.ndarray, b: np.ndarray, cuts: Sequence[tuple[int, int, *tuple[object, ...]]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Remove the windows ``cuts`` from the intervals [a, b) (few cuts per tunnel)."""
+    """Remove the windows ``cuts`` (start and end first) from the intervals [a, b)."""
     pieces = list(zip(a.tolist(), b.tolist(), strict=True))
-    for c, d, _ in cuts:
+    for c, d, *_ in cuts:
         pieces = [
             piece
             for p, q in pieces
@@ -217,8 +234,6 @@ def _kernel(
     end: TimeLike,
     stale_after: DurationLike,
 ) -> tuple[pd.DataFrame, list[tuple[str, str, int, int, str]], tuple[int, int]]:
-    # None: a state holds through any silence (only before the first record is unknown).
-    stale = to_ns_duration("stale_after", stale_after) or _FOREVER
     missing = [c for c in s.METRIC_COLUMNS if c not in metrics.columns]
     if missing:
         raise OptionError(
@@ -227,7 +242,7 @@ def _kernel(
         )
     lo, hi = _window(events, metrics, start, end)
     points = _metric_points(metrics, lo, hi)
-    records = _records_by_tunnel(events)
+    quiet = silences_by_tunnel(events, lo, hi, stale_after)
     states = tunnel_states(
         events,
         start=pd.Timestamp(lo, tz="UTC"),
@@ -244,15 +259,17 @@ def _kernel(
             [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=False
         ).indices.items()
     }
-    tunnels = sorted(set(records) | set(positions))
+    tunnels = sorted(set(quiet) | set(positions))
     up = np.zeros(len(points), dtype=_I64)
     down = np.zeros(len(points), dtype=_I64)
     qa = points[s.TIME].dt.as_unit("ns").array.asi8 if len(points) else np.empty(0, _I64)
     qb = qa + points[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS
     gaps: list[tuple[str, str, int, int, str]] = []
     for key in tunnels:
-        cuts = _stale_windows(records.get(key, np.empty(0, _I64)), lo, hi, stale)
-        gaps += [(*key, a, b, kind) for a, b, kind in cuts]
+        # A logging gap is the silence of a tunnel not known to be down, from its last
+        # record; a down tunnel's silence is the outage (its state holds).
+        windows = quiet.get(key, [(lo, hi, GAP_KINDS[0], UNKNOWN_STATE)] if hi > lo else [])
+        gaps += [(*key, a, b, kind) for a, b, kind, st in windows if st != DOWN_STATE]
         sel = positions.get(key, np.empty(0, _I64))
         g = state_of.get(key)
         if sel.size == 0 or g is None:
@@ -261,7 +278,6 @@ def _kernel(
             part = g[g[STATE] == value]
             a = part[START].dt.as_unit("ns").array.asi8
             b = part[END].dt.as_unit("ns").array.asi8
-            a, b = _subtract(a, b, cuts)
             out[sel] = _overlap(a, b, qa[sel], qb[sel])
     known = up + down
     length = qb - qa
@@ -313,7 +329,7 @@ def reconcile(
         ``tunnel_ip``, ``metric``, ``value``, ``period`` [s]; not modified.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metrics.
-    stale_after : str, pandas.Timedelta or None, default "1h"
+    stale_after : str, pandas.Timedelta or None, default "75min"
         Longest silence over which the logged state still holds [s] (as for
         :func:`tunnel_states`); None: through any silence.
     tolerance : float, default 0.05
@@ -381,11 +397,14 @@ def logging_gaps(
 ) -> pd.DataFrame:
     """Return the intervals in which a tunnel's logs know nothing while its metrics exist.
 
-    A logging gap is time before a tunnel's first record, after its last record plus
-    ``stale_after``, or inside a silence longer than ``stale_after`` (from the record
-    before it plus ``stale_after`` to the next record), in which the tunnel has metric
-    points: logging was off, not yet on, or broken, while CloudWatch still saw the
-    tunnel. Gaps are cut to the metric points' coverage.
+    A logging gap is time before a tunnel's first record, or a silence longer than
+    ``stale_after`` of a tunnel that was up (or not known down) when it fell silent:
+    the silence itself, from the last record before it to the next record (``silence``)
+    or to the window's end (``after_logs``). A down tunnel's silence is no gap: under the
+    default tunnel options a down tunnel logs nothing until the customer gateway tries
+    again (DESIGN.md section 4). Gaps are reported where the tunnel has metric points
+    (logging was off, not yet on, or broken, while CloudWatch still saw the tunnel) and
+    cut to their coverage.
 
     Parameters
     ----------
@@ -393,7 +412,7 @@ def logging_gaps(
         As for :func:`reconcile`.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metrics.
-    stale_after : str, pandas.Timedelta or None, default "1h"
+    stale_after : str, pandas.Timedelta or None, default "75min"
         As for :func:`reconcile` [s].
 
     Returns

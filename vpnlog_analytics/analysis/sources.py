@@ -26,8 +26,8 @@ from .. import schema as s
 from ..options import DEFAULT_STALE_AFTER
 from ._columns import DURATION, END, START, STATE, STATE_VALUES
 from ._timeline import DOWN, UNKNOWN, UP
-from ._window import DurationLike, OptionError, TimeLike, to_ns_duration, to_timestamp, ts_ns
-from .reconcile import _FOREVER, _I64, _NS, _records_by_tunnel, _stale_windows, _subtract
+from ._window import DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
+from .reconcile import _I64, _NS, _subtract, silences_by_tunnel
 from .states import tunnel_states
 
 __all__ = ["LOGS", "METRICS", "SOURCE_VALUES", "combined_states", "metric_states"]
@@ -159,6 +159,25 @@ def _metric_pieces(
     return out
 
 
+def _intersect_pairs(a: np.ndarray, b: np.ndarray) -> list[tuple[int, int]]:
+    return list(zip(a.tolist(), b.tolist(), strict=True))
+
+
+def _intersect(xs: list[tuple[int, int]], ys: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlaps of two lists of intervals (each list sorted and disjoint)."""
+    out, i, j = [], 0, 0
+    xs, ys = sorted(xs), sorted(ys)
+    while i < len(xs) and j < len(ys):
+        a, b = max(xs[i][0], ys[j][0]), min(xs[i][1], ys[j][1])
+        if b > a:
+            out.append((a, b))
+        if xs[i][1] < ys[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
 def metric_states(
     metrics: pd.DataFrame, *, start: TimeLike = None, end: TimeLike = None
 ) -> pd.DataFrame:
@@ -202,6 +221,15 @@ def combined_states(
 ) -> pd.DataFrame:
     """Return every tunnel's state from the logs where they know it, else from the metrics.
 
+    The logs know a tunnel's state as :func:`tunnel_states` says (DESIGN.md section 4): an
+    up state for at most ``stale_after`` after a record, a down state until the next
+    record however long the silence. ``TunnelState`` is the independent check on that
+    silence: inside a silent stretch of a logged down state (a silence longer than
+    ``stale_after``, from the record before it to the next record) where the metric says
+    up, the metric wins and the row's ``source`` is ``metrics`` -- logging stopped while
+    the tunnel was down and it recovered unlogged. Where the metric says down there, or
+    has no point, the logged down state stands.
+
     Parameters
     ----------
     events : pandas.DataFrame
@@ -210,8 +238,9 @@ def combined_states(
         The metrics table; not modified.
     start, end : pandas.Timestamp or str, optional
         The window; default the span of the metric points.
-    stale_after : str, pandas.Timedelta or None, default "1h"
-        Longest silence over which the logged state holds (see :func:`reconcile`) [s].
+    stale_after : str, pandas.Timedelta or None, default "75min"
+        Longest silence over which a logged up state holds, and shortest silence of a
+        logged down state that the metric may overrule (see :func:`tunnel_states`) [s].
 
     Returns
     -------
@@ -224,33 +253,38 @@ def combined_states(
     >>> both = combined_states(events, metrics)  # doctest: +SKIP
     >>> both.groupby("source", observed=True).duration.sum()  # doctest: +SKIP
     """
-    # None: a state holds through any silence (only before the first record is unknown).
-    stale = to_ns_duration("stale_after", stale_after) or _FOREVER
     lo, hi = _bounds(metrics, start, end)
     from_metrics = _metric_pieces(metrics, lo, hi)
-    records = _records_by_tunnel(events)
     states = tunnel_states(
         events,
         start=pd.Timestamp(lo, tz="UTC"),
         end=pd.Timestamp(hi, tz="UTC"),
         stale_after=stale_after,
     )
-    logged: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    quiet = silences_by_tunnel(events, lo, hi, stale_after)
+    logged: dict[tuple[str, str], list[tuple[int, int, int, str]]] = {}
     for (c, i), g in states.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True):
         key = (str(c), str(i))
-        cuts = _stale_windows(records.get(key, np.empty(0, _I64)), lo, hi, stale)
-        pieces = []
+        # The silent stretches of a logged down state: the metric may know better.
+        silent = [(a, b) for a, b, _, st in quiet.get(key, []) if st == DOWN]
+        up_metric = [(a, b) for st, a, b in from_metrics.get(key, []) if st == UP]
+        pieces: list[tuple[int, int, int, str]] = []
         for value in (UP, DOWN):
             part = g[g[STATE] == STATE_VALUES[value]]
-            xa, xb = _subtract(
-                part[START].dt.as_unit("ns").array.asi8, part[END].dt.as_unit("ns").array.asi8, cuts
-            )
-            pieces += [(value, int(x), int(y)) for x, y in zip(xa, xb, strict=True)]
+            xa = part[START].dt.as_unit("ns").array.asi8
+            xb = part[END].dt.as_unit("ns").array.asi8
+            if value == DOWN and silent:
+                # Where the metric says up inside a silent down stretch, the tunnel
+                # recovered unlogged (logging stopped while it was down): the metric wins.
+                won = _intersect(_intersect(_intersect_pairs(xa, xb), silent), up_metric)
+                pieces += [(UP, p, q, METRICS) for p, q in won]
+                xa, xb = _subtract(xa, xb, won)
+            pieces += [(value, int(x), int(y), LOGS) for x, y in zip(xa, xb, strict=True)]
         logged[key] = sorted(pieces, key=lambda p: p[1])
     rows: list[_Row] = []
     for key in sorted(set(logged) | set(from_metrics)):
         mine: list[tuple[int, int, int, str | None]] = [
-            (st, a, b, LOGS) for st, a, b in logged.get(key, [])
+            (st, a, b, src) for st, a, b, src in logged.get(key, [])
         ]
         known = [(a, b, "") for _, a, b, _ in mine]
         for st, a, b in from_metrics.get(key, []):

@@ -52,24 +52,25 @@ def tunnel_states(
     is ``unknown``. Of several records with the same timestamp, the last one's state holds
     after that instant; a state lasting zero time is no interval.
 
-    **Silence is not health.** A state holds at most ``stale_after`` after the tunnel's
-    latest record (of any kind); after a longer silence the tunnel is ``unknown`` -- not
-    observed, neither up nor down -- from ``record + stale_after`` until its next record
-    with states. The default, one hour, comes from how often a healthy tunnel logs: AWS
-    caps the Phase 2 lifetime at 3600 s and rekeys each CHILD_SA before it expires, and
-    every rekey is logged; behind NAT, DPD keep-alives are logged about every 10 s; idle
-    tunnels log packet lines every few minutes. A tunnel silent for longer than an hour
-    stopped logging (logging disabled, delivery broken, a gap in what was fetched), and
-    what it did meanwhile is not in the logs. A down tunnel that stays silent (gateway
-    not initiating, AWS not retrying) also turns ``unknown``. ``stale_after=None`` carries
-    every state until the next record, however long the silence.
+    **Silence is not health, and not an outage's end.** Staleness is asymmetric
+    (DESIGN.md section 4). An ``up`` (or rekeying) state holds at most ``stale_after``
+    after the tunnel's latest record (of any kind); after a longer silence the tunnel is
+    ``unknown`` -- not observed, neither up nor down -- from ``record + stale_after``
+    until its next record with states. An up tunnel logs at least at every phase 2 rekey
+    (at most 3,600 s apart; see :data:`~vpnlog_analytics.options.DEFAULT_STALE_AFTER` for
+    the default's reasoning), so a longer silence means the logging stopped. A state that
+    is **not up** (down, negotiating) holds until the next record with states however long
+    the silence: under the default tunnel options AWS never initiates, so a down tunnel
+    logs nothing until the customer gateway tries again, for as long as the outage lasts.
+    A silent site outage is one ``down`` interval from the DPD record to the record that
+    shows the tunnel up again. ``stale_after=None`` carries up states on too.
 
     Intervals are clipped to the window ``[start, end)``. A state set by a record before
     the window carries into it (a window that starts inside an outage starts ``down``), if
     not stale by then. A known interval whose true end is after ``end`` (or not yet
-    known), or that ends because the tunnel went silent, is flagged ``ongoing``: the state
-    still held when it was last known. Per tunnel, the durations add up to the window
-    exactly: up + down + unknown = ``end - start``.
+    known), or an up interval that ends because the tunnel went silent, is flagged
+    ``ongoing``: the state still held when it was last known. Per tunnel, the durations
+    add up to the window exactly: up + down + unknown = ``end - start``.
 
     Parameters
     ----------
@@ -81,10 +82,11 @@ def tunnel_states(
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before a change to ``down`` an error event may be to count as its cause
         [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
 
     Returns
     -------
@@ -132,8 +134,9 @@ def connection_states(
     tunnels are down and others up, ``up`` while the observed tunnels are up (tunnels
     still ``unknown`` do not count), and ``unknown`` while no observed tunnel is up and
     some are unknown -- before their first record, or silent for longer than
-    ``stale_after`` (see :func:`tunnel_states`) -- or no tunnel of the connection is
-    observed at all. A tunnel is
+    ``stale_after`` after an up state (see :func:`tunnel_states`) -- or no tunnel of the
+    connection is observed at all. Down tunnels stay down through their silence, so a
+    silent site outage is one ``down`` interval. A tunnel is
     observed when its state is known (up or down) at some time in the window. Per
     connection, the intervals cover the window exactly.
 
@@ -143,10 +146,11 @@ def connection_states(
         The events table, or a context from :func:`prepare`.
     start, end : pandas.Timestamp or str, optional
         The analysis window; default the span of the table.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record (see :func:`tunnel_states`). None carries
-        every state until the next record, however long the silence.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record; a state that is not up holds until the next
+        record however long the silence (see :func:`tunnel_states`). None carries up
+        states on too.
     routing : {"auto", "ipsec"}, default "auto"
         As for :func:`outages`: with BGP logs a tunnel counts as up while IPsec is up and
         its BGP session is not known to be down.

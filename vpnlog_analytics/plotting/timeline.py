@@ -134,7 +134,7 @@ def plot_timeline(
         Annotate at most this many outages (0: none).
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause of an outage [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
+    stale_after : str or pandas.Timedelta or None, default "75min"
         Longest silence a tunnel's state survives [s]: beyond it the lane is drawn
         ``unknown`` (not observed) until the tunnel's next record; None carries states
         through every silence.

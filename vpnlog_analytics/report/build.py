@@ -319,7 +319,7 @@ def build_report(
         Longest gap between collision messages of one incident [s].
     collision_threshold : float, default 0.1
         Collision rate above which the diagnosis reports rekey collisions.
-    stale_after : str or pandas.Timedelta or None, default "1h"
+    stale_after : str or pandas.Timedelta or None, default "75min"
         Longest silence a tunnel's state survives [s]; beyond it the tunnel is unobserved
         (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None carries states
         through every silence.
