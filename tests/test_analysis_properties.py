@@ -15,13 +15,15 @@ from vpnlog_analytics.analysis import availability, flaps, outages, tunnel_state
 BASE = pd.Timestamp("2024-01-01", tz="UTC")
 TUNNELS = [(VPN_A, T1), (VPN_A, T2), (VPN_B, T3)]
 STATES = {"up": ("established", "established"), "down": ("down", "down"), None: (None, None)}
+#: A record that shows the gateway alive (a ``last_alive`` candidate).
+RECEIVED = "received packet: from 203.0.113.9 [UDP 500] to 1.1.1.1 [UDP 500] (92 bytes)"
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 row = st.tuples(
     st.integers(0, 3),  # tunnel (3 = the second row of VPN_A's T1, for more density)
     st.integers(0, 40),  # minute: small range, so identical timestamps are common
     st.sampled_from(["up", "down", None]),
-    st.sampled_from([PACKET, PACKET, DPD, PSK]),
+    st.sampled_from([PACKET, RECEIVED, DPD, PSK]),
 )
 tables = st.lists(row, min_size=0, max_size=40)
 windows = st.tuples(st.integers(-5, 45), st.integers(0, 50)).map(lambda w: (w[0], w[0] + w[1]))
@@ -99,25 +101,33 @@ def test_flaps_are_up_to_down_transitions(rows, window) -> None:
 
 
 @SETTINGS
-@given(tables, windows)
-def test_outages_disjoint_and_connection_within_tunnels(rows, window) -> None:
+@given(tables, windows, st.sampled_from([None, "5min", "75min"]))
+def test_outages_disjoint_and_connection_within_tunnels(rows, window, stale) -> None:
+    # stale_after 5 min makes up states go stale inside the 40-minute tables; down states
+    # hold through silences whatever it is (DESIGN.md section 4).
     events = build(rows)
     lo, hi = at(window[0]), at(window[1])
     keys = ["vpn_connection_id", "tunnel_ip"]
-    tunnel = outages(events, start=lo, end=hi)
-    conn = outages(events, level="connection", start=lo, end=hi)
+    opts = {"start": lo, "end": hi, "stale_after": stale}
+    tunnel = outages(events, **opts)
+    conn = outages(events, level="connection", **opts)
     for frame, by in ((tunnel, keys), (conn, keys[:1])):
         for _, g in frame.groupby(by, observed=True):
             assert (g["start"].iloc[1:].to_numpy() >= g["end"].iloc[:-1].to_numpy()).all()
         assert (frame["duration"] > pd.Timedelta(0)).all()
-    states = tunnel_states(events, start=lo, end=hi)
+        # The silent share is part of the outage; the last sign of life precedes it.
+        assert (frame["silent"] >= pd.Timedelta(0)).all()
+        assert (frame["silent"] <= frame["duration"]).all()
+        alive = frame["last_alive"].notna()
+        assert (frame.loc[alive, "last_alive"] <= frame.loc[alive, "start"]).all()
+    states = tunnel_states(events, **opts)
     known = states[states["state"] != "unknown"]
     down = tunnel.groupby(keys, observed=True)["duration"].sum()
     for (c, ip), _ in known.groupby(keys, observed=True):
         conn_down = conn.loc[conn["vpn_connection_id"] == c, "duration"].sum()
         assert conn_down <= down.get((c, ip), pd.Timedelta(0))
     # Availability's downtime is the connection outages' time.
-    avail = availability(events, start=lo, end=hi, freq="10min")
+    avail = availability(events, **opts, freq="10min")
     total = avail.groupby("vpn_connection_id", observed=True)["downtime"].sum()
     for c, g in conn.groupby("vpn_connection_id", observed=True):
         assert total[c] == g["duration"].sum()

@@ -68,7 +68,7 @@ def timeout_arrays(ctx: Context) -> Timeouts:
         # ...or was already down when the timeout was logged.
         prv = np.maximum(k - 1, 0)
         was_down = (k > 0) & (ch.tid[prv] == tid) & (ch.state[prv] == DOWN)
-        # Back up when the outage's next change is to up (not when the state went stale).
+        # Back up when the outage's next change is to up (a down state never goes stale).
         up_end = np.where(ch.next_state() == UP, ch.end, INF)
         back_up = np.where(goes_down, up_end[nxt], np.where(was_down, up_end[prv], INF))
     recovered = back_up <= ctx.window[1]
@@ -89,9 +89,9 @@ def dpd_timeouts(
     timed out after N retransmits"). Its **recovery** is the time from the record to the
     end of the outage it belongs to: the tunnel's ``down`` interval that starts at most
     ``cause_lookback`` after the record, or that was already under way when it was logged.
-    NaT when no outage followed (the DPD action did not take the tunnel down), the tunnel
-    was still down at ``end``, or it went silent while down (longer than ``stale_after``:
-    when it came back is not known).
+    NaT when no outage followed (the DPD action did not take the tunnel down) or the
+    tunnel was still down at ``end``. A down tunnel's silence is part of its outage, so a
+    silent outage recovers at the record that shows the tunnel up again.
 
     **Unanswered** counts the DPD keep-alive requests (``dpd_request_sent``) the tunnel
     logged right before the timeout without an ACK: the run of consecutive unanswered

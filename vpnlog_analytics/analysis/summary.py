@@ -55,8 +55,9 @@ def summary(
     count; every tunnel with such a record in the table has a row.
 
     Each tunnel is judged over what it was observed, not over one span for all: its
-    state is unknown before its first record and after it went silent for longer than
-    ``stale_after``, and that time is neither up nor down. A tunnel whose logs stop a
+    state is unknown before its first record and after it went silent while up for
+    longer than ``stale_after``, and that time is neither up nor down (a down tunnel's
+    silence stays down: DESIGN.md section 4). A tunnel whose logs stop a
     week before the others' has a week of ``unknown_time``, not a week of ``up_time``.
 
     Parameters

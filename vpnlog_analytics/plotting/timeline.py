@@ -112,8 +112,8 @@ def plot_timeline(
     readable. The longest outages (connection outages first) are annotated with their
     cause and duration. Down bands are at least a hairline wide, so short outages stay
     visible over long windows. Time a tunnel was not observed -- before its first record,
-    or after a silence longer than ``stale_after`` -- is drawn ``unknown`` (hatched grey),
-    never as up.
+    or after an up state's silence longer than ``stale_after`` -- is drawn ``unknown``
+    (hatched grey), never as up; a down tunnel's silence is its outage, drawn down.
 
     States come from :func:`~vpnlog_analytics.analysis.tunnel_states` and
     :func:`~vpnlog_analytics.analysis.connection_states`; this function only draws.

@@ -111,10 +111,13 @@ def method_text(p: Parameters) -> list[str]:
         else ""
     )
     silence = (
-        "Silence is not health: a state holds at most "
-        f"{format_span(p.stale_after)} after the tunnel's last record (a healthy tunnel logs "
-        "at least at every Phase 2 rekey, at most an hour apart, and every ~10 s behind NAT); "
-        "after a longer silence the tunnel is unknown until its next record."
+        "Silence is not health, and not the end of an outage. An up state holds at most "
+        f"{format_span(p.stale_after)} after the tunnel's last record (an up tunnel logs at "
+        "least at every Phase 2 rekey, at most 3,600 s apart, and every ~10 s behind NAT); "
+        "after a longer silence the tunnel is unknown until its next record. A down state "
+        "holds until the next record however long the silence: under AWS's default tunnel "
+        "options a down tunnel logs nothing until the customer gateway tries again, so a "
+        "silent site outage counts as down from the DPD timeout until the tunnel is logged up."
         if p.stale_after is not None
         else "States were carried through every silence (no limit was set), so time in "
         "logging gaps counts as the last state logged."
@@ -123,16 +126,20 @@ def method_text(p: Parameters) -> list[str]:
         "Tunnel state. Each tunnel record sets the tunnel's state until the next record: up "
         "when both IKE phases are established (or rekeying), otherwise down. "
         + silence
-        + " Before a tunnel's first record, and in such silences, its state is unknown: that "
-        "time counts neither as up nor as down, and is not part of the observed time. A "
-        "connection is unobserved while none of its tunnels is up and one is unknown.",
+        + " Before a tunnel's first record, and after an up state's long silence, its state "
+        "is unknown: that time counts neither as up nor as down, and is not part of the "
+        "observed time. A connection is unobserved while none of its tunnels is up and one "
+        "is unknown.",
         "Outage. A tunnel outage is a maximal interval in which the tunnel is not up. A "
         "connection outage is an interval in which every observed tunnel of the connection "
         "is down at once: the outage that actually cuts traffic. Its cause is the most "
         "specific error logged by the tunnel at, or at most "
         f"{format_span(p.cause_lookback)} before, the moment it went down "
         "(configuration mismatches first, then Phase 1 timeouts, DPD timeouts, deletes by "
-        "the customer gateway); 'unexplained' when no error was logged." + minimum,
+        "the customer gateway); 'unexplained' when no error was logged. 'Silent' is how "
+        "long the tunnels logged nothing after the record that began the outage; 'last "
+        "alive' is the last record before it that showed the customer gateway alive (a "
+        "packet or DPD acknowledgement received, a negotiation answered)." + minimum,
         "Availability. All tunnels down is our proxy for 'unavailable': availability = 1 - "
         "connection downtime / observed time, per connection and calendar month, as in the "
         f"AWS Site-to-Site VPN SLA ({sla_text(p.sla)} monthly here). The AWS service-credit "
@@ -320,9 +327,9 @@ def build_report(
     collision_threshold : float, default 0.1
         Collision rate above which the diagnosis reports rekey collisions.
     stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence a tunnel's state survives [s]; beyond it the tunnel is unobserved
-        (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None carries states
-        through every silence.
+        Longest silence an up state survives [s]; beyond it the tunnel is unobserved. A
+        state that is not up holds until the next record (see
+        :func:`~vpnlog_analytics.analysis.tunnel_states`). None carries up states on too.
     progress : bool, default False
         Show a progress bar over the steps.
     metrics : pandas.DataFrame, optional
@@ -696,7 +703,7 @@ def _sections(
             _display(per_tunnel[cols]),
             "tunnels.csv",
             note="up share = up / (up + down) time; unknown time is before a tunnel's "
-            "first record or after a silence longer than "
+            "first record or after an up state's silence longer than "
             + (format_span(params.stale_after) if params.stale_after is not None else "ever")
             + ".",
         )
