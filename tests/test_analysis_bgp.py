@@ -30,6 +30,7 @@ from bgp_fixtures import (
 )
 
 import vpnlog_analytics as vl
+from vpnlog_analytics.analysis import prepare
 from vpnlog_analytics.analysis.bgp import (
     bgp_flaps,
     bgp_outages,
@@ -501,3 +502,128 @@ def test_tables_without_bgp_are_empty():
     for frame in (bgp_sessions(ev), bgp_flaps(ev), bgp_outages(ev), routes(ev), route_events(ev)):
         assert frame.empty
         assert "vpn_connection_id" in frame.columns
+
+
+# --- hand-built tables: routes of a tunnel whose state is unknown ------------------------------
+def _held(frame: pd.DataFrame) -> dict[str, bool | None]:
+    """Prefix -> ``held`` (True, or None where NA: not known)."""
+    return {
+        str(p): (None if pd.isna(h) else bool(h))
+        for p, h in zip(frame["bgp_prefix"], frame["held"], strict=True)
+    }
+
+
+@pytest.fixture(scope="module")
+def silent_table():
+    """T1 up from 00:00 (IKE records at 00:00 and 00:02), established 00:00:11, A and B
+    advertised at 00:01; then the IKE log is silent for 3 h, until 03:02 (up). No BGP
+    record in between: the session never said it changed."""
+    return events(
+        [
+            ike("00:00:00", T1, True),
+            *up_sequence("00:00:10", T1),
+            route("00:01:00", T1, "ADVERTISED", A),
+            route("00:01:00", T1, "ADVERTISED", B),
+            ike("00:02:00", T1, True),
+            ike("03:02:00", T1, True),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("stale_after", "at", "held"),
+    [
+        # 30 min after the last record, within 1 h: the up state holds, so do the routes
+        ("1h", "00:32:00", {A: True, B: True}),
+        # the up state holds until 00:02 + 1 h; from then the tunnel is unknown
+        ("1h", "01:01:59.999", {A: True, B: True}),
+        ("1h", "01:02:00", {A: None, B: None}),
+        # 2 h after: unknown; the rows are the routes held when last known
+        ("1h", "02:02:00", {A: None, B: None}),
+        # logging again at 03:02, no BGP record said otherwise: held again
+        ("1h", "03:02:00", {A: True, B: True}),
+        # a longer stale_after, or none, carries the up state over the 3 h silence
+        ("3h", "02:02:00", {A: True, B: True}),
+        (None, "02:02:00", {A: True, B: True}),
+        ("30min", "00:32:00", {A: None, B: None}),
+    ],
+)
+def test_routes_of_a_silent_up_tunnel_are_not_known(silent_table, stale_after, at, held):
+    got = routes(silent_table, at=ts(at), stale_after=stale_after)
+    assert _held(got) == held
+    assert str(got["held"].dtype) == "boolean"
+    # since and updated are those of the routes as last known
+    assert (got["since"] == ts("00:01:00")).all()
+
+
+def test_the_session_is_unknown_where_the_routes_are(silent_table):
+    got = bgp_sessions(silent_table, start=ts("00:00:00"), end=ts("03:10:00"), stale_after="1h")
+    # (before: unknown, then Connect, OpenSent, OpenConfirm from 00:00:10)
+    assert [(s, a, b) for s, _, a, b in _states(got)][-3:] == [
+        ("established", "00:00:11.000", "01:02:00.000"),
+        ("unknown", "01:02:00.000", "03:02:00.000"),
+        ("established", "03:02:00.000", "03:10:00.000"),
+    ]
+    # the unknown stretch is no change of the routes: only the two advertisements
+    changes = route_events(silent_table, stale_after="1h")
+    assert list(changes["action"]) == ["advertised", "advertised"]
+    assert list(changes["routes"]) == [1, 2]
+    # it is no BGP flap or outage either
+    assert bgp_flaps(silent_table, stale_after="1h").empty
+    assert len(bgp_outages(silent_table, stale_after="1h")) == 1  # coming up at 00:00:10
+
+
+def test_routes_default_instant_is_the_end_of_the_table():
+    """T1 logs (IKE) until 00:02 only; T2 logs until 03:00. By default ``at`` is after the
+    table's last record (03:00): T1 was silent for 2 h 58 min while up, so with a 1 h
+    ``stale_after`` its routes are not known there; with none they are held."""
+    ev = events(
+        [
+            ike("00:00:00", T1, True),
+            *up_sequence("00:00:10", T1),
+            route("00:01:00", T1, "ADVERTISED", A),
+            ike("00:02:00", T1, True),
+            ike("00:00:00", T2, True),
+            ike("03:00:00", T2, True),
+        ]
+    )
+    assert _held(routes(ev, stale_after="1h")) == {A: None}
+    assert _held(routes(ev, stale_after=None)) == {A: True}
+    # a prepared context: just before the end of its window
+    ctx = prepare(ev, end=ts("00:30:00"), stale_after="1h")
+    assert _held(routes(ctx)) == {A: True}
+
+
+@pytest.mark.parametrize(
+    ("stale_after", "gone", "reason"),
+    [
+        # the up state holds until 01:02: the hold-timer record at 02:30 falls in the
+        # unknown stretch (a BGP state is unknown while IPsec is); at 03:00 the tunnel
+        # logs again and the session is found not established: A is gone from then
+        ("1h", "03:00:00", "unexplained"),
+        # carried over the silence: the hold timer at 02:30 is a flap, A is gone then
+        (None, "02:30:00", "bgp_hold_timer_expired"),
+    ],
+)
+def test_session_found_down_after_an_unknown_stretch_loses_its_routes(stale_after, gone, reason):
+    ev = events(
+        [
+            ike("00:00:00", T1, True),
+            *up_sequence("00:00:10", T1),
+            route("00:01:00", T1, "ADVERTISED", A),
+            ike("00:02:00", T1, True),
+            status("02:30:00", T1, False, HOLD),
+            ike("03:00:00", T1, True),
+        ]
+    )
+    changes = route_events(ev, stale_after=stale_after)
+    rows = [
+        (f"{r.time:%H:%M:%S}", r.action, None if pd.isna(r.reason) else r.reason, r.routes)
+        for r in changes.itertuples()
+    ]
+    assert rows == [("00:01:00", "advertised", None, 1), (gone, "session_down", reason, 0)]
+    assert routes(ev, at=ts(gone), stale_after=stale_after).empty
+    before = ts(gone) - pd.Timedelta(1, "s")
+    assert _held(routes(ev, at=before, stale_after=stale_after)) == {
+        A: None if stale_after else True
+    }

@@ -8,7 +8,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
 import pytest
-from bgp_fixtures import routed_simulation
+from bgp_fixtures import T1, T2, ike, route, routed_simulation, up_sequence
 
 from vpnlog_analytics.cli import main
 
@@ -76,4 +76,60 @@ def test_routing_option(logs):
     assert code == 0
     with pytest.raises(SystemExit) as exc:  # wrong usage: argparse exits with 2
         run("outages", folder, "--routing", "bgp")
+    assert exc.value.code == 2
+
+
+@pytest.fixture(scope="module")
+def silent_file(tmp_path_factory):
+    """T1 up, established 00:00:11, 10.20.0.0/16 advertised at 00:01; its IKE log stops at
+    00:02. T2 logs on until 03:00, so the default instant is after 03:00 (the last record):
+    T1 has then been silent for 2 h 58 min while up."""
+    records = [
+        ike("00:00:00", T1, True),
+        *up_sequence("00:00:10", T1),
+        route("00:01:00", T1, "ADVERTISED", "10.20.0.0/16"),
+        ike("00:02:00", T1, True),
+        ike("00:00:00", T2, True),
+        ike("03:00:00", T2, True),
+    ]
+    path = tmp_path_factory.mktemp("silent") / "filter-log-events.json"
+    path.write_text(json.dumps({"events": records}))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("option", "held"),
+    [
+        ([], None),  # the default (75 min) is shorter than the 2 h 58 min silence
+        (["--stale-after", "2h"], None),
+        (["--stale-after", "3h"], True),  # longer than the silence: still up, routes held
+        (["--stale-after", "none"], True),
+    ],
+)
+def test_routes_stale_after(silent_file, option, held):
+    code, out, err = run("routes", silent_file, "--format", "json", *option)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["tunnel_ip"], r["bgp_prefix"], r["held"]) for r in rows] == [
+        (T1, "10.20.0.0/16", held)
+    ]
+    assert ("not known to be held" in err) is (held is None)
+    # at 00:30 the up state still holds under any of them
+    code, out, _ = run("routes", silent_file, "--at", "2026-10-01 00:30", "--format", "json")
+    assert [r["held"] for r in json.loads(out)] == [True]
+
+
+def test_bgp_stale_after(silent_file):
+    """T1's session is unknown from 00:02 + stale_after (its IPsec state is), to the end."""
+    args = ("bgp", silent_file, "--sessions", "--format", "json")
+    code, out, err = run(*args, "--stale-after", "30min")
+    assert code == 0, err
+    last = json.loads(out)[-1]
+    assert (last["state"], last["start"]) == ("unknown", "2026-10-01T00:32:00.000Z")
+    code, out, _ = run(*args, "--stale-after", "none")
+    assert json.loads(out)[-1]["state"] == "established"
+    code, out, _ = run("routes", silent_file, "--changes", "--stale-after", "30min")
+    assert code == 0 and "advertised" in out
+    with pytest.raises(SystemExit) as exc:
+        run("routes", silent_file, "--stale-after", "0s")
     assert exc.value.code == 2

@@ -96,6 +96,56 @@ def test_routes_equal_pandas(ddf, events: pd.DataFrame) -> None:
         pd.testing.assert_frame_equal(vd.routes(ddf, at=at), expected)
 
 
+#: A stale_after shorter than the estate's longest silences (5 min; records every ~2 min):
+#: up states go unknown in them, so every state result differs from the default's.
+SHORT_STALE = "3min"
+#: The wrappers that build states, with options as in CASES.
+STATE_CASES = [c for c in CASES if c[1] != "rekey_stats"]
+
+
+@pytest.mark.parametrize(("name", "fn", "options"), STATE_CASES, ids=[c[0] for c in STATE_CASES])
+def test_dask_equals_pandas_with_another_stale_after(
+    ddf, events: pd.DataFrame, name: str, fn: str, options: dict
+) -> None:
+    expected = getattr(va, fn)(events, start=START, end=END, stale_after=SHORT_STALE, **options)
+    got = getattr(vd, fn)(ddf, start=START, end=END, stale_after=SHORT_STALE, **options)
+    pd.testing.assert_frame_equal(got, expected)
+    # the option reached the kernels: the default gives another result
+    assert not expected.equals(getattr(va, fn)(events, start=START, end=END, **options))
+
+
+def test_routes_equal_pandas_with_another_stale_after(ddf, events: pd.DataFrame) -> None:
+    unknown = 0
+    for at in ("2026-10-02 09:00", "2026-10-02 14:30", None):
+        expected = va.routes(events, at=at, stale_after=SHORT_STALE)
+        unknown += int(expected["held"].isna().sum())
+        pd.testing.assert_frame_equal(vd.routes(ddf, at=at, stale_after=SHORT_STALE), expected)
+    assert unknown > 0  # some tunnels were silent for longer than 3 min at those instants
+
+
+#: Options of a pandas function the Dask wrapper does not take (inputs it cannot receive).
+NOT_ON_DASK = {
+    "outages": {"maintenance"},
+    "availability": {"maintenance", "metrics", "source"},
+}
+
+
+@pytest.mark.parametrize("fn", [n for n in vd.__all__ if hasattr(va, n)])
+def test_wrappers_take_the_options_of_their_pandas_function(fn: str) -> None:
+    """Same keyword options, same defaults (the same objects: "not passed" is told apart)."""
+    import inspect
+
+    def options(f) -> dict:  # type: ignore[no-untyped-def]
+        params = list(inspect.signature(f).parameters.values())[1:]
+        return {p.name: p.default for p in params}
+
+    want = {k: v for k, v in options(getattr(va, fn)).items() if k not in NOT_ON_DASK.get(fn, ())}
+    got = options(getattr(vd, fn))
+    assert list(got) == list(want)
+    for name, default in want.items():
+        assert got[name] is default or got[name] == default, name
+
+
 def test_default_window_is_computed_from_the_data(ddf, events: pd.DataFrame) -> None:
     assert vd.time_window(ddf) == (events["time"].min(), events["time"].max() + pd.Timedelta("1s"))
     pd.testing.assert_frame_equal(vd.flaps(ddf), va.flaps(events))

@@ -147,6 +147,67 @@ def test_bgp_tab(explorer) -> None:  # type: ignore[no-untyped-def]
     assert explorer.tables == {} or not explorer.tables.get("bgp_outages", pd.DataFrame()).size
 
 
+#: C2's first tunnel logs nothing from 11:01:12 to 12:37:44 on 2026-10-09, up on both
+#: records (the only silence of more than 10 min in the samples; records every ~3 min
+#: around it). In the window 10:00-14:00 the tunnel is unknown from 11:01:12 +
+#: stale_after to 12:37:44 when stale_after is shorter than the 1 h 36 min 32 s silence.
+SILENCE = pd.Timedelta("1h 36min 32s")
+
+
+def test_stale_after_control_changes_the_states(explorer) -> None:  # type: ignore[no-untyped-def]
+    from vpnlog_analytics.options import DEFAULT_STALE_AFTER
+    from vpnlog_analytics.widgets.explorer import NEVER
+
+    assert explorer.stale_after.value is DEFAULT_STALE_AFTER
+    assert explorer.stale_after.options[-1] == (NEVER, NEVER)
+    explorer.tunnel.value = f"{C2} 15.33.136.211"
+    explorer.set_window("2026-10-09 10:00", "2026-10-09 14:00")
+
+    def unknown() -> pd.Timedelta:
+        row = explorer.tables["tunnels"].iloc[0]
+        assert row["down_time"] == pd.Timedelta(0) and row["up_share"] == 1.0  # up throughout
+        return row["unknown_time"]
+
+    assert unknown() == SILENCE - DEFAULT_STALE_AFTER
+    for value, want in [
+        (pd.Timedelta("15min"), SILENCE - pd.Timedelta("15min")),  # 1 h 21 min 32 s
+        (pd.Timedelta("30min"), pd.Timedelta("1h 6min 32s")),
+        (pd.Timedelta("2h"), pd.Timedelta(0)),  # longer than the silence: up all along
+        (NEVER, pd.Timedelta(0)),
+    ]:
+        n = len(explorer.render_times)
+        explorer.stale_after.value = value
+        assert len(explorer.render_times) == n + 1  # the visible tab redrawn at once
+        assert unknown() == want, value
+    # the other tabs take it when shown: no flap, no outage in the silence either way
+    _tab(explorer, "outages")
+    assert explorer.tables["outages_tunnel"].empty
+    explorer.stale_after.value = pd.Timedelta("30min")
+    assert explorer.tables["outages_tunnel"].empty
+    _tab(explorer, "timeline")
+    assert unknown() == pd.Timedelta("1h 6min 32s")
+
+
+def test_stale_after_given_to_explore(events: pd.DataFrame) -> None:
+    pytest.importorskip("ipywidgets")
+    from vpnlog_analytics.widgets import explore
+    from vpnlog_analytics.widgets.explorer import NEVER
+
+    ex = explore(
+        events,
+        start="2026-10-09 10:00",
+        end="2026-10-09 14:00",
+        stale_after="45min",  # not among the choices: added to them
+    )
+    assert ex.stale_after.value == pd.Timedelta("45min")
+    assert "45 min" in [label for label, _ in ex.stale_after.options]
+    table = ex.tables["tunnels"].set_index("tunnel_ip")
+    assert table.loc["15.33.136.211", "unknown_time"] == SILENCE - pd.Timedelta("45min")
+    assert explore(events, stale_after=None).stale_after.value == NEVER
+    with pytest.raises(OptionError, match="stale_after"):
+        explore(events, stale_after="0s")
+
+
 def test_event_type_filter(explorer) -> None:  # type: ignore[no-untyped-def]
     _tab(explorer, "events")
     default = set(explorer.event_types.value)

@@ -50,7 +50,7 @@ from .options import (
     to_duration,
     to_utc,
 )
-from .present import format_table, format_time
+from .present import format_span, format_table, format_time
 
 __all__ = ["main"]
 
@@ -128,8 +128,9 @@ def _add_stale_arg(p: argparse.ArgumentParser) -> None:
         type=_stale_after,
         default=DEFAULT_STALE_AFTER,
         metavar="DURATION",
-        help="longest silence a tunnel's state survives before it counts as unobserved "
-        "(default 1h; 'none' carries states through any silence)",
+        help="longest silence an up tunnel's state survives before it counts as unknown; "
+        "a state that is not up holds until the next record "
+        f"(default {format_span(DEFAULT_STALE_AFTER)}; 'none' carries up states on too)",
     )
 
 
@@ -435,11 +436,11 @@ def _cmd_bgp(args: argparse.Namespace) -> None:
 
     events = _load(args)
     if args.sessions:
-        table = bgp_sessions(events, **_window(args))
+        table = bgp_sessions(events, **_states(args))
     elif args.flaps:
-        table = bgp_flaps(events, **_window(args))
+        table = bgp_flaps(events, **_states(args))
     else:
-        table = bgp_outages(events, min_duration=args.min_duration, **_window(args))
+        table = bgp_outages(events, min_duration=args.min_duration, **_states(args))
     what = "BGP sessions" if args.sessions else "BGP flaps" if args.flaps else "BGP outages"
     _emit(table, args.format, none=f"No {what}{_window_text(args)}")
 
@@ -449,7 +450,7 @@ def _cmd_routes(args: argparse.Namespace) -> None:
 
     events = _load(args)
     if args.changes:
-        table = route_events(events, **_window(args))
+        table = route_events(events, **_states(args))
         if args.prefix:
             table = table[table[s.BGP_PREFIX].astype(str) == args.prefix].reset_index(drop=True)
     else:
@@ -457,9 +458,19 @@ def _cmd_routes(args: argparse.Namespace) -> None:
             raise VpnLogError(
                 "vpnlog routes: use --at for the instant (--from/--to go with --changes)"
             )
-        table = routes(events, at=args.at)
+        table = routes(events, at=args.at, stale_after=args.stale_after)
         if args.prefix:
             table = table[table[s.BGP_PREFIX].astype(str) == args.prefix].reset_index(drop=True)
+        unknown = table[table[s.HELD].isna().to_numpy()]
+        if len(unknown):
+            tunnels = unknown[list(s.TUNNEL_KEYS)].drop_duplicates()
+            print(
+                f"vpnlog: {_plural(len(tunnels), 'tunnel')} silent for longer than "
+                f"--stale-after ({format_span(args.stale_after)}) while up: "
+                f"{_plural(len(unknown), 'route')} as last known, not known to be held "
+                "(held blank)",
+                file=sys.stderr,
+            )
     _emit(table, args.format, none="No routes" + (f" for {args.prefix}" if args.prefix else ""))
 
 
@@ -611,7 +622,7 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     elif chart == "route-counts":
         from .analysis import route_events
 
-        ax = p.plot_route_counts(route_events(events, **win), **win)
+        ax = p.plot_route_counts(route_events(events, **states), **win)
     else:
         ax = p.plot_event_counts(events, freq=args.freq or "1D", **win)
     path = p.save_chart(ax, args.output, dpi=args.dpi)
@@ -848,6 +859,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--flaps", action="store_true", help="established -> not established")
     p.add_argument("--min-duration", help="shortest BGP outage to list, e.g. 60s")
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_bgp, subparser=p)
 
     p = sub.add_parser(
@@ -858,6 +870,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--changes", action="store_true", help="every route change instead")
     p.add_argument("--prefix", help="only this prefix, e.g. 10.20.0.0/16")
     _add_format_arg(p)
+    _add_stale_arg(p)
     p.set_defaults(func=_cmd_routes, subparser=p)
 
     p = sub.add_parser(

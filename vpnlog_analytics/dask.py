@@ -562,7 +562,13 @@ def availability(
 
 
 # --- BGP ----------------------------------------------------------------------------------------
-def bgp_sessions(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+def bgp_sessions(
+    ddf: dd.DataFrame,
+    *,
+    start: Any = None,
+    end: Any = None,
+    stale_after: Any = DEFAULT_STALE_AFTER,
+) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.bgp_sessions` of a Dask events table.
 
     Parameters
@@ -571,6 +577,11 @@ def bgp_sessions(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd
         Events, e.g. from :func:`read_events`.
     start, end : pandas.Timestamp or str, optional
         The window; when not given it is computed from the data first.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -578,7 +589,7 @@ def bgp_sessions(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd
         As :func:`vpnlog_analytics.bgp_sessions`.
     """
     start, end = _window(ddf, start, end)
-    return _apply(ddf, _bgp_sessions, start=start, end=end)
+    return _apply(ddf, _bgp_sessions, start=start, end=end, stale_after=stale_after)
 
 
 def bgp_flaps(
@@ -587,6 +598,7 @@ def bgp_flaps(
     start: Any = None,
     end: Any = None,
     cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: Any = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.bgp_flaps` of a Dask events table.
 
@@ -598,6 +610,11 @@ def bgp_flaps(
         The window; when not given it is computed from the data first.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -605,7 +622,14 @@ def bgp_flaps(
         As :func:`vpnlog_analytics.bgp_flaps`.
     """
     start, end = _window(ddf, start, end)
-    return _apply(ddf, _bgp_flaps, start=start, end=end, cause_lookback=cause_lookback)
+    return _apply(
+        ddf,
+        _bgp_flaps,
+        start=start,
+        end=end,
+        cause_lookback=cause_lookback,
+        stale_after=stale_after,
+    )
 
 
 def bgp_outages(
@@ -615,6 +639,7 @@ def bgp_outages(
     start: Any = None,
     end: Any = None,
     cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
+    stale_after: Any = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.bgp_outages` of a Dask events table.
 
@@ -628,6 +653,11 @@ def bgp_outages(
         The window; when not given it is computed from the data first.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -642,10 +672,13 @@ def bgp_outages(
         start=start,
         end=end,
         cause_lookback=cause_lookback,
+        stale_after=stale_after,
     )
 
 
-def routes(ddf: dd.DataFrame, *, at: Any = None) -> pd.DataFrame:
+def routes(
+    ddf: dd.DataFrame, *, at: Any = None, stale_after: Any = DEFAULT_STALE_AFTER
+) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.routes` of a Dask events table.
 
     Parameters
@@ -653,17 +686,33 @@ def routes(ddf: dd.DataFrame, *, at: Any = None) -> pd.DataFrame:
     ddf : dask.dataframe.DataFrame
         Events, e.g. from :func:`read_events`.
     at : pandas.Timestamp or str, optional
-        The instant (UTC); default after the last record.
+        The instant (UTC); default after the table's last record (computed from the
+        data first).
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and its routes are not known (``held`` NA);
+        a state that is not up holds until the next record however long the silence
+        (see :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
 
     Returns
     -------
     pandas.DataFrame
         As :func:`vpnlog_analytics.routes`.
     """
-    return _apply(ddf, _routes, at=at)
+    if at is None:
+        # The whole table's end, not each partition's: a tunnel silent since long before
+        # the last record of another connection is unknown there, as on the pandas path.
+        at = _window(ddf, None, None)[1] - pd.Timedelta(1, "ns")
+    return _apply(ddf, _routes, at=at, stale_after=stale_after)
 
 
-def route_events(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd.DataFrame:
+def route_events(
+    ddf: dd.DataFrame,
+    *,
+    start: Any = None,
+    end: Any = None,
+    stale_after: Any = DEFAULT_STALE_AFTER,
+) -> pd.DataFrame:
     """Return :func:`vpnlog_analytics.route_events` of a Dask events table.
 
     Parameters
@@ -672,13 +721,20 @@ def route_events(ddf: dd.DataFrame, *, start: Any = None, end: Any = None) -> pd
         Events, e.g. from :func:`read_events`.
     start, end : pandas.Timestamp or str, optional
         Only changes with ``start <= time < end``; default all.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
 
     Returns
     -------
     pandas.DataFrame
         As :func:`vpnlog_analytics.route_events`.
     """
-    return _apply(ddf, _route_changes, changes_start=start, changes_end=end)
+    return _apply(
+        ddf, _route_changes, changes_start=start, changes_end=end, stale_after=stale_after
+    )
 
 
 def _route_changes(events: Any, changes_start: Any = None, changes_end: Any = None) -> pd.DataFrame:

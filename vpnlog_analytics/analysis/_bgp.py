@@ -165,6 +165,21 @@ class Sessions:
     outages: Outages
     n_tunnels: int
 
+    def ipsec_at(self, tid: np.ndarray, t: int) -> np.ndarray:
+        """Return the IPsec state (``IPSEC_UP``/``DOWN``/``UNKNOWN``) of BGP tunnels at ``t``.
+
+        Read off the segments, so it is the context's tunnel state (its one staleness
+        rule); a tunnel without tunnel (IKE) logs counts as up, judged by BGP alone.
+        """
+        tid = np.asarray(tid, dtype=_I64)
+        if tid.size == 0:
+            return np.empty(0, dtype=_I64)
+        q = group_searchsorted(
+            self.seg_tid, self.seg_start, tid, np.full(tid.size, t, _I64), "right"
+        )
+        # Every tunnel has a segment from NEG_INF, so q - 1 is its segment at ``t``.
+        return self.seg_ipsec[q - 1].astype(_I64)
+
 
 @dataclass(frozen=True)
 class Outages:
@@ -177,6 +192,9 @@ class Outages:
     restored: np.ndarray  # bool: the run after is established
     cause: np.ndarray  # object: a name of CAUSES or UNEXPLAINED
     detail: np.ndarray  # object or None
+    # bool: the last known state before it was established (a flap; or established, then
+    # unknown, then found not established): the session's routes are gone at its start.
+    clears: np.ndarray
 
 
 def _next_in_group(group: np.ndarray, values: np.ndarray, fill: int) -> np.ndarray:
@@ -322,6 +340,15 @@ def _outages(
         same = g[1:] == g[:-1]
         prev[1:] = np.where(same, kind[:-1], UNKNOWN)
         nxt[:-1] = np.where(same, kind[1:], UNKNOWN)
+    # The last known (not unknown) state before each run, across unknown stretches.
+    new_group = np.ones(g.size, dtype=bool)
+    new_group[1:] = g[1:] != g[:-1]
+    has = kind != UNKNOWN
+    last_known = ffill_index(has, new_group)
+    prev_known = np.full(g.size, UNKNOWN, dtype=_I64)
+    if g.size > 1:
+        j = last_known[:-1]
+        prev_known[1:] = np.where(~new_group[1:] & has[j], kind[j], UNKNOWN)
     rank = br.lookup(s.EVENT, CAUSE_EVENTS)
     cr = np.nonzero(rank >= 0)[0]
     x_tid, x_time, x_detail = resets
@@ -350,7 +377,14 @@ def _outages(
     detail[target[win]] = c_detail[win]
     o = np.nonzero(kind == NOT_ESTABLISHED)[0]
     return Outages(
-        g[o], st[o], en[o], prev[o] == ESTABLISHED, nxt[o] == ESTABLISHED, cause[o], detail[o]
+        g[o],
+        st[o],
+        en[o],
+        prev[o] == ESTABLISHED,
+        nxt[o] == ESTABLISHED,
+        cause[o],
+        detail[o],
+        prev_known[o] == ESTABLISHED,
     )
 
 
@@ -359,6 +393,10 @@ def _outages(
 class Routes:
     """Route records by (tunnel, prefix, time), and the session ends that clear routes.
 
+    A session end is the start of an outage whose last known state before it was
+    established (:attr:`Outages.clears`): a BGP flap, or a session found not established
+    after an unknown stretch. An unknown stretch itself clears nothing: it is a gap in
+    what the logs show, not a change (see :meth:`Sessions.ipsec_at`).
     ``next_clear`` is the time of the tunnel's first session end at or after the record
     (``INF`` if none); a held route ends with the prefix's next record or that clear,
     whichever is first (a clear at the same instant as a record applies after it).
@@ -415,7 +453,7 @@ def routes(br: BgpRows, ss: Sessions) -> Routes:
     reason = br.messages.denied[br.details[r]]
     pkey = tid * max(len(pnames), 1) + prefix
     o = ss.outages
-    f = np.nonzero(o.flap)[0]
+    f = np.nonzero(o.clears)[0]
     c_tid, c_time, c_cause = o.tid[f], o.start[f], o.cause[f]
     nc = group_searchsorted(c_tid, c_time, tid, time, side="left")
     at = np.minimum(nc, max(c_tid.size - 1, 0))

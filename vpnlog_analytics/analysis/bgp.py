@@ -18,7 +18,8 @@ logged), so a BGP state holds until the next record instead of going stale with 
   ``not_established`` (``Idle``) until a record says otherwise, and it is never
   ``established`` while IPsec is down.
 - The state holds while the tunnel itself is observed: where the tunnel has tunnel (IKE)
-  logs and its IPsec state is ``unknown`` (see :func:`tunnel_states`), the BGP state is
+  logs and its IPsec state is ``unknown`` (before its first record, or an up tunnel
+  silent for longer than ``stale_after``: see :func:`tunnel_states`), the BGP state is
   ``unknown`` too. A tunnel with BGP logs only is judged by them alone.
 - Before a tunnel's first ``BGPStatus`` record the state is ``unknown``.
 
@@ -43,6 +44,20 @@ the prefix (the new announcement replaces the old one, then is rejected). When a
 session leaves ``established`` (a BGP flap, including the IPsec going down) every route
 learned over it is gone (RFC 4271: routes of a closed session are withdrawn); the
 customer gateway advertises them again when the session is re-established.
+
+**Routes of a tunnel whose state is unknown.** Where a tunnel has tunnel (IKE) logs and
+its IPsec state is ``unknown`` (an up tunnel silent for longer than ``stale_after``:
+its logging stopped, the tunnel may or may not still carry its routes), nobody can say
+which routes AWS held. :func:`routes` then lists the routes held when the state was last
+known with ``held`` NA instead of True: a logging gap reads as "not known", neither as
+"still held" nor as "no routes". The unknown stretch itself removes nothing (it is a gap
+in what was logged, not a change): when the tunnel logs again and its session is still
+established (BGP logs changes only, and none was logged), the routes are held again;
+when the session is found not established, the routes are gone from then (listed as
+``session_down`` at that time by :func:`route_events`; they ended somewhere in the
+stretch). The staleness is the tunnel state's one rule (:func:`tunnel_states`), read from
+the same context as the sessions. A tunnel with BGP logs only is judged by them alone:
+its routes are never unknown.
 """
 
 from __future__ import annotations
@@ -214,9 +229,11 @@ def bgp_sessions(
         The events table (DESIGN.md section 2), or a prepared context; not modified.
     start, end : pandas.Timestamp or str, optional
         The analysis window, tz-aware or UTC strings; default the span of the table.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        The tunnel's IPsec state holds at most this long after a record (see
-        :func:`tunnel_states`); while it is unknown, so is the BGP state.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -267,9 +284,11 @@ def bgp_flaps(
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         How far before the flap an error record may be to count as its cause [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        The tunnel's IPsec state holds at most this long after a record (see
-        :func:`tunnel_states`); while it is unknown, so is the BGP state.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -357,9 +376,11 @@ def bgp_outages(
         The analysis window; default the span of the table.
     cause_lookback : str or pandas.Timedelta, default "120s"
         Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        The tunnel's IPsec state holds at most this long after a record (see
-        :func:`tunnel_states`); while it is unknown, so is the BGP state.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -397,7 +418,12 @@ def _prefix_column(rt: k.Routes, idx: np.ndarray) -> pd.Series:
     return _used_sorted(column)
 
 
-def routes(events: EventsLike, *, at: TimeLike = None) -> pd.DataFrame:
+def routes(
+    events: EventsLike,
+    *,
+    at: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+) -> pd.DataFrame:
     """Return the routes AWS held from the customer gateway on each tunnel at a time.
 
     Rebuilt from the ``RouteStatus`` records (the direction assumption and the rules are
@@ -406,29 +432,42 @@ def routes(events: EventsLike, *, at: TimeLike = None) -> pd.DataFrame:
     ends. Records at ``at`` count. Denied prefixes are never held; see
     :func:`route_events` for them and their reasons.
 
+    Where the tunnel's state is ``unknown`` at ``at`` (an up tunnel silent for longer
+    than ``stale_after``, or ``at`` before its first tunnel record), the routes it held
+    when its state was last known are listed with ``held`` NA: not known to be held,
+    nor known to be gone. ``routes(...).query("held == True")`` keeps the known ones.
+
     Parameters
     ----------
     events : pandas.DataFrame or Context
         The events table, or a prepared context; not modified.
     at : pandas.Timestamp or str, optional
-        The instant (tz-aware or a UTC string); default after the last record.
+        The instant (tz-aware or a UTC string); default the end of the window: after the
+        table's last record (a prepared context: just before its ``end``).
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and its routes are not known (``held`` NA);
+        a state that is not up holds until the next record however long the silence
+        (see :func:`tunnel_states`). None carries up states on too.
 
     Returns
     -------
     pandas.DataFrame
-        One row per held route, by tunnel then prefix: ``vpn_connection_id``,
+        One row per route, by tunnel then prefix: ``vpn_connection_id``,
         ``tunnel_ip``, ``bgp_prefix``, ``bgp_as_path``, ``bgp_local_pref``, ``bgp_med``,
         ``bgp_next_hop_ip``, ``bgp_weight`` (of the record in force), ``since`` (held
-        continuously since, UTC) and ``updated`` (time of the record in force).
+        continuously since, UTC), ``updated`` (time of the record in force) and ``held``
+        (nullable boolean: True, or NA where the tunnel's state is unknown at ``at``).
 
     Examples
     --------
     >>> routes(events, at="2026-10-21 09:43")  # doctest: +SKIP
     """
-    t = k.INF - 1 if at is None else ts_ns(to_timestamp("at", at))
-    bc = bgp_context(events)
+    bc = bgp_context(events, stale_after=stale_after)
+    t = bc.window[1] - 1 if at is None else ts_ns(to_timestamp("at", at))
     rt = k.routes(bc.rows, bc.sessions)
     idx = rt.at(t)
+    unknown = bc.sessions.ipsec_at(rt.tid[idx], t) == k.IPSEC_UNKNOWN
     return pd.DataFrame(
         {
             **bc.rows.tunnels.columns(rt.tid[idx]),
@@ -436,6 +475,7 @@ def routes(events: EventsLike, *, at: TimeLike = None) -> pd.DataFrame:
             **_attributes(bc.rows.events, rt.pos[idx]),
             SINCE: times(rt.since[idx]),
             UPDATED: times(rt.time[idx]),
+            HELD: pd.arrays.BooleanArray(np.ones(idx.size, dtype=bool), unknown),
         }
     )
 
@@ -460,7 +500,11 @@ def route_event_table(bc: BgpContext) -> pd.DataFrame:
 
 
 def route_events(
-    events: EventsLike, *, start: TimeLike = None, end: TimeLike = None
+    events: EventsLike,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every route change per tunnel: advertised, updated, withdrawn, denied, lost.
 
@@ -470,6 +514,11 @@ def route_events(
     are in the module docstring. Answers "when did 10.20.0.0/16 disappear?":
     ``route_events(events).query("bgp_prefix == '10.20.0.0/16' and not held")``.
 
+    A tunnel going ``unknown`` (an up tunnel silent for longer than ``stale_after``) is
+    no change and lists nothing: ``held`` and ``routes`` go on from the routes as last
+    known (see :func:`routes`, which flags them at an instant). A session found not
+    established after such a stretch ends its routes then (``session_down`` rows).
+
     Parameters
     ----------
     events : pandas.DataFrame or Context
@@ -477,6 +526,11 @@ def route_events(
     start, end : pandas.Timestamp or str, optional
         Only changes with ``start <= time < end`` are listed (records before ``start``
         still count for ``held`` and ``routes``); default all.
+    stale_after : str or pandas.Timedelta or None, default "75min"
+        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
+        ``unknown`` until its next record, and so is its BGP state; a state that is not
+        up holds until the next record however long the silence (see
+        :func:`tunnel_states`). None carries up states on too.
 
     Returns
     -------
@@ -492,7 +546,7 @@ def route_events(
     --------
     >>> route_events(events).query("action == 'denied'")[["bgp_prefix", "reason"]]  # doctest: +SKIP
     """
-    table = route_event_table(bgp_context(events))
+    table = route_event_table(bgp_context(events, stale_after=stale_after))
     if start is None and end is None:
         return table
     lo = to_timestamp("start", start) if start is not None else None

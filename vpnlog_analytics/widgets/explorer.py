@@ -17,9 +17,9 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import Context, prepare
 from ..errors import OptionError, VpnLogError
-from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike
+from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike, to_duration
 from ..plotting import save_chart
-from ..present import SEVERITY_RANK, csv_frame
+from ..present import SEVERITY_RANK, csv_frame, format_span
 from .show import show
 from .views import ALL, COVERAGE_TAB, TABS, VIEWS, Selection, View
 from .window import default_steps, snap, step_label
@@ -27,7 +27,7 @@ from .window import default_steps, snap, step_label
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["NOTEBOOK_EXTRA", "Explorer", "explore"]
+__all__ = ["NEVER", "NOTEBOOK_EXTRA", "STALE_CHOICES", "Explorer", "explore"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,11 @@ NOTEBOOK_EXTRA: Final = 'pip install "vpnlog-analytics[notebook]"'
 #: Resolution of the charts drawn in the page [dots per inch]; exports use 200.
 SCREEN_DPI: Final = 80
 EXPORT_DPI: Final = 200
+#: Durations the ``stale_after`` control offers, besides the analysis default, the value
+#: given to :func:`explore`, and "never" (None: up states never go stale).
+STALE_CHOICES: Final = ("15min", "30min", "1h", "2h", "6h")
+#: The control's value for ``stale_after=None`` (a selection widget's None means "nothing").
+NEVER: Final = "never"
 
 
 def _ipywidgets() -> Any:
@@ -53,6 +58,31 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-")
 
 
+def _stale_options(given: DurationLike) -> tuple[list[tuple[str, Any]], Any]:
+    """Return the choices of the ``stale_after`` control, and the choice ``given`` is.
+
+    The analysis default keeps its own object: an analysis given it knows it was not set.
+    """
+    if given is None:
+        current: Any = NEVER
+    elif given is DEFAULT_STALE_AFTER:
+        current = DEFAULT_STALE_AFTER
+    else:
+        value = to_duration("stale_after", given)
+        if value <= pd.Timedelta(0):
+            raise OptionError("stale_after must be positive (or None to carry up states on)")
+        current = DEFAULT_STALE_AFTER if value == DEFAULT_STALE_AFTER else value
+    durations = {pd.Timedelta(x) for x in STALE_CHOICES}
+    if current is not NEVER:
+        durations.add(current)
+    durations.discard(DEFAULT_STALE_AFTER)
+    options = [
+        (format_span(v) + (" (default)" if v is DEFAULT_STALE_AFTER else ""), v)
+        for v in sorted([*durations, DEFAULT_STALE_AFTER])
+    ]
+    return [*options, (NEVER, NEVER)], current
+
+
 def _png(figure: Figure) -> bytes:
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=SCREEN_DPI)
@@ -65,10 +95,11 @@ class Explorer:
     The controls are attributes, so a notebook (or a test) can drive them: set
     ``connection.value``, ``tunnel.value``, ``window.value`` (a ``(start, end)`` pair of
     UTC timestamps among ``window.options``; or call :meth:`set_window`),
-    ``event_types.value``, ``outage_level.value`` or ``tabs.selected_index`` and the
-    visible tab re-renders at once; the others when they are shown. Each pick's rows are
-    prepared once (:func:`~vpnlog_analytics.analysis.prepare`); moving the window only
-    re-clips their state intervals.
+    ``event_types.value``, ``outage_level.value``, ``stale_after.value`` or
+    ``tabs.selected_index`` and the visible tab re-renders at once; the others when they
+    are shown. Each pick's rows are prepared once (:func:`~vpnlog_analytics.analysis.prepare`);
+    moving the window only re-clips their state intervals; a new ``stale_after`` prepares
+    them again (the tunnel states change).
 
     Attributes
     ----------
@@ -87,6 +118,11 @@ class Explorer:
         (default: every error and warning kind logged).
     outage_level : ipywidgets.ToggleButtons
         Outages of single tunnels, or of whole connections (all tunnels down).
+    stale_after : ipywidgets.Dropdown
+        Longest silence an up tunnel's state survives before it is ``unknown`` (a state
+        that is not up holds until the next record), for every tab: a
+        :class:`pandas.Timedelta` among ``stale_after.options``, or :data:`NEVER` for
+        ``stale_after=None``; default the analysis default.
     tabs : ipywidgets.Tab
         One tab per entry of :data:`TABS`, plus ``Coverage`` when metrics were given.
     export_dir : ipywidgets.Text
@@ -113,7 +149,7 @@ class Explorer:
         w = _ipywidgets()
         self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
         self.metrics = metrics
-        self._stale_after = stale_after
+        stale_options, stale_value = _stale_options(stale_after)
         if not isinstance(events, pd.DataFrame):
             raise OptionError(f"explore() takes the events table, not {type(events).__name__}")
         missing = [c for c in (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP) if c not in events]
@@ -191,6 +227,15 @@ class Explorer:
             description="Outages of",
             style=wide,
         )
+        self.stale_after = w.Dropdown(
+            options=stale_options,
+            value=stale_value,
+            description="Stale after",
+            tooltip="Longest silence an up tunnel's state survives; after it the tunnel is "
+            "unknown until its next record. A state that is not up holds until the next "
+            "record however long the silence.",
+            style=wide,
+        )
         self.export_dir = w.Text(value=str(export_dir), description="Export to", style=wide)
         self.export_button = w.Button(
             description="Export chart + tables",
@@ -214,7 +259,7 @@ class Explorer:
         self.tabs = w.Tab(children=pages, titles=list(self._titles.values()))
         self.tabs.selected_index = list(self._titles).index(tab)
 
-        pickers = w.VBox([self.connection, self.tunnel])
+        pickers = w.VBox([self.connection, self.tunnel, self.stale_after])
         export = w.HBox([self.export_dir, self.export_button])
         self.widget = w.VBox(
             [
@@ -228,6 +273,7 @@ class Explorer:
         self.widget.add_class("vpnlog-explorer")
 
         self.connection.observe(self._on_connection, names="value")
+        self.stale_after.observe(self._on_stale_after, names="value")
         for control in (self.tunnel, self.window, self.event_types, self.outage_level):
             control.observe(self._on_change, names="value")
         self.tabs.observe(self._on_change, names="selected_index")
@@ -245,6 +291,12 @@ class Explorer:
     def tab(self) -> str:
         """The key of the visible tab (see :data:`TABS`)."""
         return list(self._titles)[self.tabs.selected_index or 0]
+
+    @property
+    def stale(self) -> DurationLike:
+        """The ``stale_after`` picked, as the analyses take it (None for "never")."""
+        value = self.stale_after.value
+        return None if value == NEVER else value
 
     @property
     def start(self) -> pd.Timestamp:
@@ -307,7 +359,7 @@ class Explorer:
             picked = self._picked()
             keep = {picked, (picked[0], ALL)}
             self._cache = {k: v for k, v in self._cache.items() if k in keep}
-            self._cache[key] = prepare(ev[mask])
+            self._cache[key] = prepare(ev[mask], stale_after=self.stale)
         return self._cache[key].within(self.start, self.end)
 
     def selection(self) -> pd.DataFrame:
@@ -333,11 +385,16 @@ class Explorer:
             level=str(self.outage_level.value),
             scope=self._scope_text(),
             metrics=self.metrics,
-            stale_after=self._stale_after,
+            stale_after=self.stale,
         )
 
     def _state_key(self, tab: str) -> tuple[Any, ...]:
-        key: tuple[Any, ...] = (self.connection.value, self.tunnel.value, self.window.value)
+        key: tuple[Any, ...] = (
+            self.connection.value,
+            self.tunnel.value,
+            self.window.value,
+            str(self.stale_after.value),
+        )
         if tab in ("timeline", "events"):
             key += (tuple(self.event_types.value),)
         if tab == "outages":
@@ -361,6 +418,11 @@ class Explorer:
             self.tunnel.value = ALL
         finally:
             self._hold = False
+        self.render()
+
+    def _on_stale_after(self, _change: Mapping[str, Any]) -> None:
+        # The tunnel states change: prepare the picks' rows again, then redraw.
+        self._cache = {}
         self.render()
 
     def _on_change(self, _change: Mapping[str, Any]) -> None:
@@ -475,13 +537,14 @@ def explore(
     """Explore the events table interactively: pick, zoom, read, export.
 
     Controls: a connection and a tunnel picker, a date-range slider (UTC, snapping to
-    hours; days over long spans), and the event kinds to mark (timeline) and list
-    (Events tab). Tabs: the state timeline; outages (of tunnels, or of whole
-    connections) and how long they lasted; flaps per day and flapping episodes; rekey
-    collision rates; the diagnosis findings (with the errors and warnings per day); the
-    events of the picked kinds. Every change redraws the visible tab (other tabs when
-    shown). The export button writes the visible chart as PNG and SVG and its tables as
-    CSV into the folder in the "Export to" field.
+    hours; days over long spans), the event kinds to mark (timeline) and list (Events
+    tab), and how long an up state survives a silence ("Stale after"). Tabs: the state
+    timeline; outages (of tunnels, or of whole connections) and how long they lasted;
+    BGP sessions and routes; flaps per day and flapping episodes; rekey collision rates;
+    the diagnosis findings (with the errors and warnings per day); the events of the
+    picked kinds. Every change redraws the visible tab (other tabs when shown). The
+    export button writes the visible chart as PNG and SVG and its tables as CSV into the
+    folder in the "Export to" field.
 
     Picking one tunnel narrows the tunnel-level results (flaps, rekeys, events, tunnel
     outages, the tunnel's findings) to it; connection-level results (the timeline's
@@ -503,8 +566,12 @@ def explore(
         The ``AWS/VPN`` metrics (``fetch_metrics``): adds a Coverage tab, the logs next to
         the metrics per tunnel (:func:`~vpnlog_analytics.analysis.reconcile`) with the
         logging gaps.
-    stale_after : str, pandas.Timedelta or None, default "1h"
-        For the Coverage tab: longest silence over which the logged state holds [s].
+    stale_after : str, pandas.Timedelta or None, default "75min"
+        The initial value of the "Stale after" control, for every tab: longest silence
+        an up tunnel's state survives [s]; beyond it the tunnel is ``unknown`` until its
+        next record; a state that is not up holds until the next record however long
+        the silence (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None ("never")
+        carries up states on too.
 
     Returns
     -------

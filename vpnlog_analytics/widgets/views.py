@@ -73,6 +73,7 @@ _TUNNEL_COLUMNS: Final = (
     s.WARNINGS,
     s.UP_SHARE,
     s.DOWN_TIME,
+    s.UNKNOWN_TIME,
     s.FLAPS,
     s.OUTAGES,
     s.LONGEST_OUTAGE,
@@ -190,9 +191,11 @@ def bgp_view(sel: Selection) -> View:
     shown = changes[(changes[s.TIME] >= sel.start) & (changes[s.TIME] < sel.end)]
     ax = plot_route_counts(changes, start=sel.start, end=sel.end) if len(changes) else None
     ipsec_up = bgp_out[bgp_out[s.IPSEC_UP_TIME] == bgp_out[s.DURATION]]
+    unknown = int(held[s.HELD].isna().sum())
+    not_known = f" ({unknown} more not known: tunnel silent while up)" if unknown else ""
     note = (
         f"{sel.scope}: {len(bgp_out)} BGP outages ({len(ipsec_up)} with IPsec up throughout), "
-        f"{len(held)} routes held at the end, {len(shown)} route changes"
+        f"{len(held) - unknown} routes held at the end{not_known}, {len(shown)} route changes"
     )
     tables = {
         "bgp_outages": bgp_out,
