@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import pydoc
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +16,7 @@ from test_parquet import END, START, write_estate
 
 import vpnlog_analytics as va
 from vpnlog_analytics import OptionError, VpnLogError, read_logs
+from vpnlog_analytics import schema as s
 from vpnlog_analytics.io.parquet import read_parquet, to_parquet
 
 dd = pytest.importorskip("dask.dataframe")
@@ -124,32 +128,146 @@ def test_routes_equal_pandas_with_another_stale_after(ddf, events: pd.DataFrame)
 
 
 #: Options of a pandas function the Dask wrapper does not take (inputs it cannot receive).
-NOT_ON_DASK = {
-    "outages": {"maintenance"},
-    "availability": {"maintenance", "metrics", "source"},
-}
+NOT_ON_DASK = {"availability": {"metrics", "source"}}
+#: The wrappers made from a pandas analysis of the same name.
+WRAPPED = [n for n in vd.__all__ if hasattr(va, n)]
+DASK_SOURCE = Path(vd.__file__).read_text()
 
 
-@pytest.mark.parametrize("fn", [n for n in vd.__all__ if hasattr(va, n)])
+def _options(f) -> dict:  # type: ignore[no-untyped-def]
+    params = list(inspect.signature(f).parameters.values())[1:]
+    return {p.name: p.default for p in params}
+
+
+def _documented(doc: str) -> list[str]:
+    """The names of the entries of a numpydoc Parameters section, in order."""
+    body = doc.split("Parameters\n----------\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line for line in body.splitlines() if line and not line[0].isspace()]
+    return [n.strip() for line in lines for n in line.split(" : ")[0].split(",")]
+
+
+def test_every_analysis_with_a_kernel_is_wrapped() -> None:
+    assert WRAPPED == sorted(
+        [
+            "availability",
+            "bgp_flaps",
+            "bgp_outages",
+            "bgp_sessions",
+            "flaps",
+            "outages",
+            "rekey_stats",
+            "route_events",
+            "routes",
+        ]
+    )
+    assert not hasattr(vd, "tunnel_outages")  # the alias is gone: one name per analysis
+
+
+@pytest.mark.parametrize("fn", WRAPPED)
 def test_wrappers_take_the_options_of_their_pandas_function(fn: str) -> None:
     """Same keyword options, same defaults (the same objects: "not passed" is told apart)."""
-    import inspect
-
-    def options(f) -> dict:  # type: ignore[no-untyped-def]
-        params = list(inspect.signature(f).parameters.values())[1:]
-        return {p.name: p.default for p in params}
-
-    want = {k: v for k, v in options(getattr(va, fn)).items() if k not in NOT_ON_DASK.get(fn, ())}
-    got = options(getattr(vd, fn))
+    want = {k: v for k, v in _options(getattr(va, fn)).items() if k not in NOT_ON_DASK.get(fn, ())}
+    got = _options(getattr(vd, fn))
     assert list(got) == list(want)
     for name, default in want.items():
-        assert got[name] is default or got[name] == default, name
+        assert got[name] is default, name
+    params = list(inspect.signature(getattr(vd, fn)).parameters.values())
+    assert params[0].name == "ddf"
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
+
+
+@pytest.mark.parametrize("fn", WRAPPED)
+def test_wrapper_docstrings_document_every_option(fn: str) -> None:
+    wrapper, pandas_fn = getattr(vd, fn), getattr(va, fn)
+    doc = wrapper.__doc__
+    assert wrapper.__name__ == fn and wrapper.__module__ == "vpnlog_analytics.dask"
+    assert doc.splitlines()[0] == inspect.cleandoc(pandas_fn.__doc__).splitlines()[0]
+    assert f":func:`vpnlog_analytics.{fn}`" in doc and "connection" in doc
+    assert _documented(doc) == ["ddf", *_options(wrapper)]
+    assert "events : " not in doc
+    # the pandas Returns section, unchanged
+    returns = inspect.cleandoc(pandas_fn.__doc__).split("Returns\n-------\n")[1]
+    assert returns.split("\n\n")[0] in doc
+    for name in NOT_ON_DASK.get(fn, ()):
+        assert f"``{name}``" in doc.split("Parameters")[0]  # named in a sentence, why not
+    # help() shows the real options, not **kwargs
+    shown = pydoc.render_doc(wrapper, renderer=pydoc.plaintext).split("\n\n", 2)[1]
+    assert "**" not in shown and all(f"{o}: " in shown for o in _options(wrapper))
+
+
+def test_no_wrapper_retypes_a_default() -> None:
+    """dask.py defines no wrapper by hand and spells none of the analyses' default values."""
+    tree = ast.parse(DASK_SOURCE)
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assert not defined & set(WRAPPED)
+    defaults = {
+        v
+        for fn in WRAPPED
+        for v in _options(getattr(va, fn)).values()
+        if isinstance(v, str | float | int) and not isinstance(v, bool)
+    }
+    literals = {
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str | float | int)
+    }
+    assert defaults and not defaults & literals
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert not {n for n in names if n.startswith("DEFAULT_")} - {"DEFAULT_END_PAD"}
+
+
+def test_options_dask_cannot_take_are_refused_with_the_reason(dataset: Path, client) -> None:
+    ddf = vd.read_events(dataset)
+    with pytest.raises(OptionError, match="does not take metrics: metric states"):
+        vd.availability(ddf, metrics=pd.DataFrame(), start=START, end=END)
+    with pytest.raises(OptionError, match="does not take source"):
+        vd.availability(ddf, source="both", start=START, end=END)
+    with pytest.raises(TypeError, match="typo"):
+        vd.flaps(ddf, typo=1)
+    with pytest.raises(TypeError):
+        vd.flaps(ddf, START)  # options are keyword-only, as in pandas
+
+
+@pytest.fixture(scope="module")
+def windows(events: pd.DataFrame) -> pd.DataFrame:
+    """Maintenance windows over a connection outage and a tunnel outage of the estate."""
+    conn = va.outages(events, level="connection", start=START, end=END).iloc[0]
+    tun = va.outages(events, start=START, end=END)
+    tun = tun[tun["vpn_connection_id"] != conn["vpn_connection_id"]].iloc[0]
+    rows = pd.DataFrame(
+        [
+            (conn["vpn_connection_id"], None, conn["start"], conn["start"], "customer_change",
+             "cloudtrail", "ModifyVpnConnection", "r1", ""),
+            (tun["vpn_connection_id"], tun["tunnel_ip"], tun["start"], tun["start"],
+             "aws_maintenance", "health", "AWS_VPN_SINGLE_TUNNEL", "r2", ""),
+        ],
+        columns=list(s.MAINTENANCE_COLUMNS),
+    )  # fmt: skip
+    return va.maintenance_windows(rows, margin="15min")
+
+
+@pytest.mark.parametrize("level", ["tunnel", "connection"])
+def test_outages_take_maintenance(ddf, events: pd.DataFrame, windows, level: str) -> None:
+    expected = va.outages(events, level=level, start=START, end=END, maintenance=windows)
+    got = vd.outages(ddf, level=level, start=START, end=END, maintenance=windows)
+    pd.testing.assert_frame_equal(got, expected)
+    assert (expected["context"] != "none").any()
+
+
+def test_availability_takes_maintenance(ddf, events: pd.DataFrame, windows) -> None:
+    options = {"freq": "1D", "start": START, "end": END, "maintenance": windows}
+    expected = va.availability(events, exclude="maintenance", **options)
+    got = vd.availability(ddf, exclude="maintenance", **options)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs == expected.attrs and len(expected.attrs["excluded"]) == 2
+    assert not expected.equals(va.availability(events, freq="1D", start=START, end=END))
 
 
 def test_default_window_is_computed_from_the_data(ddf, events: pd.DataFrame) -> None:
     assert vd.time_window(ddf) == (events["time"].min(), events["time"].max() + pd.Timedelta("1s"))
     pd.testing.assert_frame_equal(vd.flaps(ddf), va.flaps(events))
-    pd.testing.assert_frame_equal(vd.tunnel_outages(ddf), va.outages(events))
+    pd.testing.assert_frame_equal(vd.outages(ddf), va.outages(events))
 
 
 def test_dataset_partitions_hold_whole_connections(dataset: Path, client) -> None:

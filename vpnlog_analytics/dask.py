@@ -11,33 +11,33 @@ concatenated. :func:`read_events` on a Parquet dataset builds such partitions di
 (each reads all days of a group of connections); any other Dask DataFrame of events is
 first shuffled on ``vpn_connection_id`` (a groupby by connection) before the kernel runs.
 Results are small pandas DataFrames, identical to the pandas functions on the same rows.
+
+Each analysis here is made from its pandas function by :func:`_wrap`: the same name, the
+same keyword options with the same defaults, and its docstring, so the two cannot drift.
+What differs per analysis is data (:data:`_KINDS`), plus the few inputs Dask cannot take.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Callable, Iterable, Sequence
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
+from . import analysis
 from . import schema as s
-from .analysis import availability as _availability
-from .analysis import bgp_flaps as _bgp_flaps
-from .analysis import bgp_outages as _bgp_outages
-from .analysis import bgp_sessions as _bgp_sessions
-from .analysis import flaps as _flaps
-from .analysis import outages as _outages
 from .analysis import prepare
-from .analysis import rekey_stats as _rekey_stats
-from .analysis import route_events as _route_events
-from .analysis import routes as _routes
 from .errors import OptionError, VpnLogError
 from .io import read_logs, source_names
 from .io.parquet import MANIFEST, dataset_connections, read_parquet
-from .options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_END_PAD, DEFAULT_STALE_AFTER, check_choice
+from .options import DEFAULT_END_PAD, check_choice
 
 try:
     import dask
@@ -60,7 +60,6 @@ __all__ = [
     "route_events",
     "routes",
     "time_window",
-    "tunnel_outages",
 ]
 
 #: Names of Dask DataFrames whose partitions each hold whole connections. A derived
@@ -274,14 +273,9 @@ def time_window(ddf: dd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(lo), pd.Timestamp(hi) + _END_PAD
 
 
-def _window(ddf: dd.DataFrame, start: Any, end: Any) -> tuple[Any, Any]:
-    if start is not None and end is not None:
-        return start, end
-    lo, hi = time_window(ddf)
-    return (lo if start is None else start), (hi if end is None else end)
-
-
-def _by_connection(ddf: dd.DataFrame) -> dd.DataFrame:
+# --- running a pandas kernel per connection group ---------------------------------------------
+def _events_table(ddf: Any) -> dd.DataFrame:
+    """Check that ``ddf`` is a Dask events table, before any pass over it."""
     if not isinstance(ddf, dd.DataFrame):
         raise VpnLogError(
             f"expected a dask.dataframe.DataFrame of events, got {type(ddf).__name__}; "
@@ -290,34 +284,44 @@ def _by_connection(ddf: dd.DataFrame) -> dd.DataFrame:
     missing = [c for c in (s.TIME, *s.TUNNEL_KEYS) if c not in ddf.columns]
     if missing:
         raise VpnLogError(f"not an events table: missing column(s) {', '.join(missing)}")
+    return ddf
+
+
+def _by_connection(ddf: dd.DataFrame) -> dd.DataFrame:
+    """Return ``ddf`` with whole connections per partition: as is if known so, else shuffled."""
+    _events_table(ddf)
     if ddf._name in _ALIGNED:
         return ddf
     # The groupby by connection: every row of a connection lands in one partition.
     return ddf.shuffle(on=s.VPN_CONNECTION_ID, shuffle_method="tasks")
 
 
-def _apply(ddf: dd.DataFrame, kernel: Callable[..., pd.DataFrame], **options: Any) -> pd.DataFrame:
-    """Run a pandas kernel on each partition (whole connections) and combine the results."""
+def _apply(
+    ddf: dd.DataFrame, func: Callable[..., pd.DataFrame], kind: _Kind, options: dict[str, Any]
+) -> pd.DataFrame:
+    """Run a pandas analysis on each partition (whole connections) and combine the results."""
     parts = _by_connection(ddf).to_delayed()
     run = dask.delayed(_kernel, pure=True)
-    results = dask.compute(*[run(p, kernel, options) for p in parts])
+    results = dask.compute(*[run(p, func, kind.context, kind.bgp_names, options) for p in parts])
     return _combine(list(results))
 
 
 def _kernel(
-    events: pd.DataFrame, kernel: Callable[..., pd.DataFrame], options: dict[str, Any]
+    events: pd.DataFrame,
+    func: Callable[..., pd.DataFrame],
+    context: tuple[str, ...],
+    bgp_names: bool,
+    options: dict[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Run the kernel on one partition; also return the partition's tunnel categories."""
+    """Run the analysis on one partition; also return the partition's tunnel categories."""
     # The kernel sorts by tunnel then time itself (stably); rows of one second reach it
     # in input order because the task shuffle concatenates pieces in partition order.
     events = events.reset_index(drop=True)
     rest = dict(options)
-    window = {
-        k: rest.pop(k) for k in ("start", "end", "cause_lookback", "stale_after") if k in rest
-    }
+    window = {k: rest.pop(k) for k in context if k in rest}
     ctx = prepare(events, **window)  # rows sorted once, shared with the kernel
-    result = kernel(ctx, **rest)
-    if kernel in _BGP_KERNELS:  # BGP results name the tunnels with BGP rows
+    result = func(ctx, **rest)
+    if bgp_names:  # BGP results name the tunnels with BGP rows
         names = {
             col: [str(c) for c in result[col].cat.categories]
             for col in s.TUNNEL_KEYS
@@ -362,385 +366,237 @@ def _combine(results: list[tuple[pd.DataFrame, dict[str, list[str]]]]) -> pd.Dat
     out = pd.concat(unified, ignore_index=True) if len(unified) > 1 else unified[0]
     keys = [out[c].cat.codes.to_numpy() for c in reversed(cat_cols)]
     order = np.lexsort(keys) if keys else np.arange(len(out))
-    return out.take(order).reset_index(drop=True)
+    out = out.take(order).reset_index(drop=True)
+    # attrs of the whole window (availability's "excluded"): every partition has the same.
+    out.attrs = dict(frames[0].attrs) if all(f.attrs == frames[0].attrs for f in frames) else {}
+    return out
 
 
-def outages(
-    ddf: dd.DataFrame,
-    *,
-    level: str = s.LEVEL_TUNNEL,
-    min_duration: Any = None,
-    exclude: Any = None,
-    start: Any = None,
-    end: Any = None,
-    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-    routing: str = s.ROUTING_AUTO,
-    require_routes: bool = False,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.outages` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    level : {"tunnel", "connection"}, default "tunnel"
-        Outages of single tunnels, or of whole connections (every observed tunnel down).
-    min_duration : str or pandas.Timedelta, optional
-        Shortest outage to report [s].
-    exclude : list of (start, end) pairs or pandas.DataFrame, optional
-        Maintenance windows.
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first (one pass).
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s] (see
-        :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
-    routing : {"auto", "ipsec"}, default "auto"
-        Reachability with BGP where it is logged, or IPsec alone (as the pandas path).
-    require_routes : bool, default False
-        With ``"auto"``, also require an accepted route while established.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.outages`: ``vpn_connection_id``, ``tunnel_ip`` (tunnel
-        level), ``start``, ``end``, ``duration``, ``ongoing``, ``cause``.
-
-    Examples
-    --------
-    >>> outages(ddf, level="connection", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
-    """
-    check_choice("level", level, s.LEVELS)
-    start, end = _window(ddf, start, end)
-    return _apply(
-        ddf,
-        _outages,
-        level=level,
-        min_duration=min_duration,
-        exclude=exclude,
-        start=start,
-        end=end,
-        stale_after=stale_after,
-        cause_lookback=cause_lookback,
-        routing=routing,
-        require_routes=require_routes,
-    )
+# --- the wrappers, made from the analyses ------------------------------------------------------
+def _whole_window(ddf: dd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+    """Fill a missing ``start``/``end`` with the whole table's window (one pass)."""
+    if options["start"] is None or options["end"] is None:
+        lo, hi = time_window(ddf)
+        options = {
+            **options,
+            "start": lo if options["start"] is None else options["start"],
+            "end": hi if options["end"] is None else options["end"],
+        }
+    return options
 
 
-#: The name the issue uses; same function.
-tunnel_outages = outages
-
-
-def flaps(
-    ddf: dd.DataFrame,
-    *,
-    start: Any = None,
-    end: Any = None,
-    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.flaps` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s] (see
-        :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.flaps`: ``vpn_connection_id``, ``tunnel_ip``, ``time``,
-        ``cause``, ``downtime``.
-    """
-    start, end = _window(ddf, start, end)
-    return _apply(
-        ddf,
-        _flaps,
-        start=start,
-        end=end,
-        cause_lookback=cause_lookback,
-        stale_after=stale_after,
-    )
-
-
-def rekey_stats(
-    ddf: dd.DataFrame,
-    *,
-    freq: Any = "1D",
-    incident_gap: Any = "60s",
-    start: Any = None,
-    end: Any = None,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.rekey_stats` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    freq : str or pandas.DateOffset, default "1D"
-        Period length.
-    incident_gap : str or pandas.Timedelta, default "60s"
-        Longest gap between collision messages of one incident [s].
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.rekey_stats`: ``vpn_connection_id``, ``tunnel_ip``,
-        ``period``, ``negotiations``, ``collisions``, ``collision_rate``.
-    """
-    start, end = _window(ddf, start, end)
-    return _apply(ddf, _rekey_stats, freq=freq, incident_gap=incident_gap, start=start, end=end)
-
-
-def availability(
-    ddf: dd.DataFrame,
-    *,
-    freq: Any = "MS",
-    sla: float = 0.9995,
-    min_duration: Any = None,
-    exclude: Any = None,
-    start: Any = None,
-    end: Any = None,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-    routing: str = s.ROUTING_AUTO,
-    require_routes: bool = False,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.availability` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    freq : str or pandas.DateOffset, default "MS"
-        Period length (calendar months, as the SLA).
-    sla : float, default 0.9995
-        Availability target (fraction).
-    min_duration : str or pandas.Timedelta, optional
-        Shortest connection outage that counts [s].
-    exclude : list of (start, end) pairs or pandas.DataFrame, optional
-        Maintenance windows.
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a tunnel's state survives [s] (see
-        :func:`vpnlog_analytics.tunnel_states`); None carries states through any silence.
-    routing : {"auto", "ipsec"}, default "auto"
-        Reachability with BGP where it is logged, or IPsec alone (as the pandas path).
-    require_routes : bool, default False
-        With ``"auto"``, also require an accepted route while established.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.availability`, one row per (connection, period).
-    """
-    start, end = _window(ddf, start, end)
-    return _apply(
-        ddf,
-        _availability,
-        freq=freq,
-        sla=sla,
-        min_duration=min_duration,
-        exclude=exclude,
-        start=start,
-        end=end,
-        stale_after=stale_after,
-        routing=routing,
-        require_routes=require_routes,
-    )
-
-
-# --- BGP ----------------------------------------------------------------------------------------
-def bgp_sessions(
-    ddf: dd.DataFrame,
-    *,
-    start: Any = None,
-    end: Any = None,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.bgp_sessions` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.bgp_sessions`.
-    """
-    start, end = _window(ddf, start, end)
-    return _apply(ddf, _bgp_sessions, start=start, end=end, stale_after=stale_after)
-
-
-def bgp_flaps(
-    ddf: dd.DataFrame,
-    *,
-    start: Any = None,
-    end: Any = None,
-    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.bgp_flaps` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.bgp_flaps`.
-    """
-    start, end = _window(ddf, start, end)
-    return _apply(
-        ddf,
-        _bgp_flaps,
-        start=start,
-        end=end,
-        cause_lookback=cause_lookback,
-        stale_after=stale_after,
-    )
-
-
-def bgp_outages(
-    ddf: dd.DataFrame,
-    *,
-    min_duration: Any = None,
-    start: Any = None,
-    end: Any = None,
-    cause_lookback: Any = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.bgp_outages` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    min_duration : str or pandas.Timedelta, optional
-        Shortest BGP outage to report [s].
-    start, end : pandas.Timestamp or str, optional
-        The window; when not given it is computed from the data first.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.bgp_outages`.
-    """
-    start, end = _window(ddf, start, end)
-    return _apply(
-        ddf,
-        _bgp_outages,
-        min_duration=min_duration,
-        start=start,
-        end=end,
-        cause_lookback=cause_lookback,
-        stale_after=stale_after,
-    )
-
-
-def routes(
-    ddf: dd.DataFrame, *, at: Any = None, stale_after: Any = DEFAULT_STALE_AFTER
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.routes` of a Dask events table.
-
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    at : pandas.Timestamp or str, optional
-        The instant (UTC); default after the table's last record (computed from the
-        data first).
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and its routes are not known (``held`` NA);
-        a state that is not up holds until the next record however long the silence
-        (see :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.routes`.
-    """
-    if at is None:
+def _whole_instant(ddf: dd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+    """Fill a missing ``at`` with the instant before the whole table's end (one pass)."""
+    if options["at"] is None:
         # The whole table's end, not each partition's: a tunnel silent since long before
         # the last record of another connection is unknown there, as on the pandas path.
-        at = _window(ddf, None, None)[1] - pd.Timedelta(1, "ns")
-    return _apply(ddf, _routes, at=at, stale_after=stale_after)
+        options = {**options, "at": time_window(ddf)[1] - pd.Timedelta(1, "ns")}
+    return options
 
 
-def route_events(
-    ddf: dd.DataFrame,
-    *,
-    start: Any = None,
-    end: Any = None,
-    stale_after: Any = DEFAULT_STALE_AFTER,
-) -> pd.DataFrame:
-    """Return :func:`vpnlog_analytics.route_events` of a Dask events table.
+def _as_given(ddf: dd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+    """Leave the options as given: nothing needs the whole table."""
+    return options
 
-    Parameters
-    ----------
-    ddf : dask.dataframe.DataFrame
-        Events, e.g. from :func:`read_events`.
-    start, end : pandas.Timestamp or str, optional
-        Only changes with ``start <= time < end``; default all.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`vpnlog_analytics.tunnel_states`). None carries up states on too.
 
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vpnlog_analytics.route_events`.
-    """
-    return _apply(
-        ddf, _route_changes, changes_start=start, changes_end=end, stale_after=stale_after
+@dataclass(frozen=True)
+class _Kind:
+    """How a kind of analysis runs per connection group."""
+
+    #: Options that build each group's context (:func:`prepare`); the rest go to the analysis.
+    context: tuple[str, ...]
+    #: Fills, before the groups run, the options whose default is taken from the whole table.
+    resolve: Callable[[dd.DataFrame, dict[str, Any]], dict[str, Any]]
+    #: The result's ids are categories of the tunnels with BGP rows (not of every tunnel).
+    bgp_names: bool
+    #: What the wrapper's docstring says about those defaults.
+    note: str
+
+
+_CONTEXT: Final = ("start", "end", "cause_lookback", "stale_after")
+_WINDOW_NOTE: Final = (
+    "Without ``start`` or ``end``, the window is the whole table's, computed first (one "
+    "pass over the data), as the pandas function takes the span of its table."
+)
+_KindName = Literal["window", "bgp", "instant", "changes"]
+#: The kinds of analysis by how they run per connection group.
+_KINDS: Final[dict[_KindName, _Kind]] = {
+    # A window over every tunnel: outages, flaps, rekey_stats, availability.
+    "window": _Kind(context=_CONTEXT, resolve=_whole_window, bgp_names=False, note=_WINDOW_NOTE),
+    # A window over the tunnels with BGP rows: bgp_sessions, bgp_flaps, bgp_outages.
+    "bgp": _Kind(context=_CONTEXT, resolve=_whole_window, bgp_names=True, note=_WINDOW_NOTE),
+    # One instant: routes.
+    "instant": _Kind(
+        context=_CONTEXT,
+        resolve=_whole_instant,
+        bgp_names=True,
+        note="Without ``at``, the instant is after the whole table's last record (computed "
+        "first, one pass over the data), not after each group's.",
+    ),
+    # start/end filter the changes (route_events); each group's states run over its records.
+    "changes": _Kind(
+        context=("stale_after",),
+        resolve=_as_given,
+        bgp_names=True,
+        note="``start`` and ``end`` select the changes listed, as on the pandas path.",
+    ),
+}
+
+#: Why availability cannot take metric states on Dask.
+_METRICS_REASON: Final = (
+    "metric states come from the metrics table, not from the events, so they do not split "
+    'by the events\' connection groups (source="metrics" ignores the events, and a '
+    "connection with metrics but no logs belongs to no group); run "
+    ":func:`vpnlog_analytics.availability` with ``metrics`` in pandas (its result is one "
+    "row per connection and period)"
+)
+
+_SECTION = re.compile(r"^([A-Z][A-Za-z ]*)\n-+\n", re.MULTILINE)
+_BARE_ROLE = re.compile(r":(func|class|data|meth|attr):`(~?)([A-Za-z_]\w*)`")
+
+
+def _qualify(text: str) -> str:
+    """Qualify an analysis docstring's bare references to analyses, read from this module."""
+
+    def full(m: re.Match[str]) -> str:
+        role, tilde, name = m.groups()
+        known = name in analysis.__all__
+        return f":{role}:`{tilde}vpnlog_analytics.analysis.{name}`" if known else m[0]
+
+    return _BARE_ROLE.sub(full, text)
+
+
+def _parameter_entries(body: str) -> list[tuple[list[str], list[str]]]:
+    """Split a numpydoc Parameters section into (names, lines) entries."""
+    entries: list[tuple[list[str], list[str]]] = []
+    for line in body.strip("\n").splitlines():
+        if line and not line[0].isspace():
+            entries.append(([n.strip() for n in line.split(" : ")[0].split(",")], [line]))
+        elif entries:
+            entries[-1][1].append(line)
+    return entries
+
+
+def _dask_doc(
+    func: Callable[..., Any], data: str, kind: _Kind, unsupported: Mapping[str, str]
+) -> str:
+    """Return the Dask wrapper's docstring, made from the pandas function's."""
+    name = func.__name__
+    text = _qualify(inspect.cleandoc(func.__doc__ or ""))
+    preamble, *parts = _SECTION.split(text)
+    sections = dict(zip(parts[::2], parts[1::2], strict=True))
+    params = ["ddf : dask.dataframe.DataFrame", "    Events, e.g. from :func:`read_events`."]
+    for names, lines in _parameter_entries(sections.get("Parameters", "")):
+        kept = [n for n in names if n != data and n not in unsupported]
+        if kept:
+            header = lines[0].split(" : ", 1)
+            params += [" : ".join([", ".join(kept), *header[1:]]), *lines[1:]]
+    about = (
+        f"Runs :func:`vpnlog_analytics.{name}` unchanged on each group of whole connections "
+        "of a Dask events table (one partition per group; a table not known to be aligned "
+        "to connections is shuffled on ``vpn_connection_id`` first) and concatenates the "
+        f"pieces: the result equals the pandas function's on the same rows. {kind.note}"
+    )
+    reasons: dict[str, list[str]] = {}
+    for option, reason in unsupported.items():
+        reasons.setdefault(reason, []).append(f"``{option}``")
+    for reason, options in reasons.items():
+        about += f" Not on Dask: {', '.join(options)}, as {reason}."
+    return "\n".join(
+        [
+            preamble.strip().splitlines()[0],
+            "",
+            textwrap.fill(about, 88),
+            "",
+            "Parameters",
+            "----------",
+            *params,
+            "",
+            "Returns",
+            "-------",
+            sections.get("Returns", "pandas.DataFrame\n").strip("\n"),
+            "",
+            "Examples",
+            "--------",
+            f'>>> {name}(read_events("events.parquet"))  # doctest: +SKIP',
+            "",
+        ]
     )
 
 
-def _route_changes(events: Any, changes_start: Any = None, changes_end: Any = None) -> pd.DataFrame:
-    # start/end of route_events filter the changes; they are not the kernel's window.
-    return _route_events(events, start=changes_start, end=changes_end)
+def _wrap(
+    func: Callable[..., pd.DataFrame],
+    kind_name: _KindName,
+    *,
+    checks: Mapping[str, Sequence[str]] | None = None,
+    unsupported: Mapping[str, str] | None = None,
+) -> Callable[..., pd.DataFrame]:
+    """Make the Dask wrapper of a pandas analysis from its signature and docstring.
+
+    Parameters
+    ----------
+    func : callable
+        The pandas analysis: ``func(events, *, options...)``.
+    kind_name : {"window", "bgp", "instant", "changes"}
+        How it runs per connection group (:data:`_KINDS`).
+    checks : mapping of str to sequence of str, optional
+        Options whose value is checked against its choices before any pass over the data.
+    unsupported : mapping of str to str, optional
+        Options Dask cannot take, each with the reason (it ends the sentence "Not on
+        Dask: ..., as <reason>."): left out of the signature and the docstring.
+
+    Returns
+    -------
+    callable
+        ``wrapper(ddf, *, options...)``: same name and keyword options with the same
+        defaults (the same objects) as ``func``, minus ``unsupported``.
+    """
+    kind, checks, unsupported = _KINDS[kind_name], dict(checks or {}), dict(unsupported or {})
+    source = inspect.signature(func)
+    data, *options = source.parameters.values()
+    unknown = (set(unsupported) | set(checks)) - {p.name for p in options}
+    if unknown:
+        raise TypeError(f"{func.__name__}() has no option(s) {sorted(unknown)}")
+    signature = source.replace(
+        parameters=[
+            inspect.Parameter(
+                "ddf", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="dd.DataFrame"
+            ),
+            *(p for p in options if p.name not in unsupported),
+        ]
+    )
+    name = func.__name__
+
+    def wrapper(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        refused = sorted(kwargs.keys() & unsupported.keys())
+        if refused:
+            option = refused[0]
+            raise OptionError(f"{name}() on Dask does not take {option}: {unsupported[option]}")
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        ddf = _events_table(values.pop("ddf"))
+        for option, choices in checks.items():
+            check_choice(option, values[option], choices)
+        return _apply(ddf, func, kind, kind.resolve(ddf, values))
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__module__ = __name__
+    wrapper.__doc__ = _dask_doc(func, data.name, kind, unsupported)
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    return wrapper
 
 
-#: Kernels whose results name the tunnels with BGP rows (not those with tunnel rows).
-_BGP_KERNELS: Final = frozenset({_bgp_sessions, _bgp_flaps, _bgp_outages, _routes, _route_changes})
+outages = _wrap(analysis.outages, "window", checks={"level": s.LEVELS})
+flaps = _wrap(analysis.flaps, "window")
+rekey_stats = _wrap(analysis.rekey_stats, "window")
+availability = _wrap(
+    analysis.availability,
+    "window",
+    unsupported={"source": _METRICS_REASON, "metrics": _METRICS_REASON},
+)
+bgp_sessions = _wrap(analysis.bgp_sessions, "bgp")
+bgp_flaps = _wrap(analysis.bgp_flaps, "bgp")
+bgp_outages = _wrap(analysis.bgp_outages, "bgp")
+routes = _wrap(analysis.routes, "instant")
+route_events = _wrap(analysis.route_events, "changes")
