@@ -1,11 +1,15 @@
 r"""The message catalogue: every known tunnel and BGP log message, and how to classify one.
 
-Each rule names an event, the pattern that recognises it, its severity, the IKE version
-it implies, what it means in plain language and what to change. The documented messages
-of the AWS Site-to-Site VPN user guide map to the public event names of DESIGN.md
-section 3; the verbose families real tunnels log besides them (packet chatter, SA
-establishment, proposal selection, IKEv1 Quick Mode, the DPD keep-alives of NAT-T
-tunnels) have names too. Every other line is classified ``unknown`` and keeps its
+Each event is declared once, in the event registry (:data:`EVENTS`, from
+:mod:`.schema`): its severity, plain-language label, what it means, what to change, its
+rank among the causes of an outage and the texts of the finding that reports it. Each
+rule here names its event and says how its messages read: the pattern that recognises
+them, the IKE version the wording implies, where the wording comes from, and what it
+means when the wording says more than its event. The documented messages of the AWS
+Site-to-Site VPN user guide map to the public event names of DESIGN.md section 3; the
+verbose families real tunnels log besides them (packet chatter, SA establishment,
+proposal selection, IKEv1 Quick Mode, the DPD keep-alives of NAT-T tunnels) have names
+too. Every other line is classified ``unknown`` and keeps its
 normalised :func:`template`.
 
 Every rule says where its wording comes from (:attr:`Rule.provenance`): ``documented``
@@ -36,14 +40,17 @@ from typing import Final
 import pandas as pd
 
 from . import schema as s
+from .schema import EVENT_SPECS, EVENTS, EventSpec
 
 __all__ = [
     "BGP_PATTERNS",
     "BGP_STATES",
     "DOCUMENTED",
     "CAUSE_ONLY_LABELS",
+    "EVENTS",
     "EVENT_LABELS",
     "EVENT_NAMES",
+    "EVENT_SPECS",
     "EXTRACT_PATTERNS",
     "INFERRED",
     "OBSERVED",
@@ -51,6 +58,7 @@ __all__ = [
     "RULES",
     "TEMPLATE_RULES",
     "BgpFacts",
+    "EventSpec",
     "Rule",
     "bgp_facts",
     "classify",
@@ -83,20 +91,27 @@ _BY_ANALOGY_QM = (
 
 @dataclass(frozen=True)
 class Rule:
-    """One entry of the catalogue.
+    """One entry of the catalogue: a wording that gives an event of the registry.
+
+    What an event is -- its severity, label, meaning, remediation, cause rank -- is
+    declared once in :data:`EVENTS`; a rule says how its messages read and where that
+    wording comes from. Build rules with keyword arguments.
 
     Attributes
     ----------
     event : str
-        The event name rows matching the rule get (:data:`EVENT_NAMES`).
+        The event name rows matching the rule get: a name of :data:`EVENTS`.
     pattern : str
         Regular expression searched in the message (and in its template).
     severity : str
-        ``error``, ``warning`` or ``info``.
+        ``error``, ``warning`` or ``info``: the event's (given, it must equal it).
     ike_version : str or None
         ``v1`` or ``v2`` when the wording implies it.
-    meaning, remediation : str
-        What the message means in plain language, and what to change (may be empty).
+    meaning : str
+        What the message means in plain language: the event's, unless this wording says
+        more (an IKEv1 and an IKEv2 line of one event).
+    remediation : str
+        What to change (may be empty): the event's (given, it must equal it).
     provenance : str
         Where the wording comes from: ``documented`` (the AWS user guide), ``observed``
         (a real capture) or ``inferred`` (a guess by analogy, kept and flagged). The
@@ -107,20 +122,36 @@ class Rule:
 
     event: str
     pattern: str
-    severity: str
-    ike_version: str | None
-    meaning: str
-    remediation: str
+    severity: str = ""
+    ike_version: str | None = None
+    meaning: str = ""
+    remediation: str = ""
     provenance: str = INFERRED
     source: str = ""
 
     def __post_init__(self) -> None:
-        """Reject a provenance outside :data:`PROVENANCES`."""
+        """Check the event and provenance; take severity, meaning, remediation from it."""
         if self.provenance not in PROVENANCES:
             raise ValueError(
                 f"rule {self.event!r}: provenance={self.provenance!r}, choose one of "
                 + ", ".join(PROVENANCES)
             )
+        spec = EVENT_SPECS.get(self.event)
+        if spec is None:
+            raise ValueError(
+                f"rule {self.pattern!r}: event={self.event!r} is not in the event registry; "
+                "declare it in vpnlog_analytics.schema.EVENTS"
+            )
+        for field in ("severity", "remediation"):
+            given, declared = getattr(self, field), getattr(spec, field)
+            if given and given != declared:
+                raise ValueError(
+                    f"rule {self.event!r}: {field}={given!r}, but the event declares "
+                    f"{declared!r} (vpnlog_analytics.schema.EVENTS)"
+                )
+            object.__setattr__(self, field, declared)
+        if not self.meaning:
+            object.__setattr__(self, "meaning", spec.meaning)
 
     @property
     def documented(self) -> bool:
@@ -128,509 +159,306 @@ class Rule:
         return self.provenance == DOCUMENTED
 
 
-_PSK_FIX = (
-    "Configure the same pre-shared key on the customer gateway and on the tunnel "
-    "(Tunnel options > Pre-shared key). After a change on either side, update the other "
-    "before the next negotiation; keys may only contain letters, digits, '.' and '_'."
-)
-_PROPOSAL_FIX = (
-    "Configure the customer gateway with encryption, integrity and DH-group values the "
-    "tunnel allows (e.g. AES-128/256 or AES-GCM, SHA-2, DH groups 14-24) and restrict "
-    "the tunnel options to the same set; AWS does not accept legacy choices such as 3DES."
-)
-_DPD_FIX = (
-    "Check reachability of the customer gateway's outside address on UDP 500/4500 and the "
-    "internet path; make sure the gateway answers DPD (R-U-THERE) messages. If the tunnel "
-    "is idle-sensitive, lengthen the DPD timeout or set the DPD timeout action to "
-    "'restart' so AWS renegotiates instead of leaving the tunnel down."
-)
-_REKEY_FIX = (
-    "Avoid both sides rekeying at once: give the customer gateway shorter lifetimes than "
-    "the tunnel (so one side always initiates), or set the tunnel's startup action and "
-    "rekey margin/fuzz so AWS initiates; keep Phase 2 lifetimes unequal by a margin."
-)
-
 RULES: Final[tuple[Rule, ...]] = (
     # --- documented errors -----------------------------------------------------------
     Rule(
-        "dpd_timeout",
-        r"Peer is not responsive - Declaring peer dead",
-        "error",
-        "v1",
-        "The customer gateway stopped answering Dead Peer Detection; AWS declared the peer "
-        "dead and applied the DPD timeout action (the tunnel goes down).",
-        _DPD_FIX,
+        event="dpd_timeout",
+        pattern=r"Peer is not responsive - Declaring peer dead",
+        ike_version="v1",
         provenance=DOCUMENTED,
         source=_GUIDE_V1,
     ),
     Rule(
-        "dpd_timeout",
-        r"DPD timed out after \S+ retransmits",
-        "error",
-        "v2",
-        "The customer gateway did not answer DPD after the logged number of retransmits; "
-        "AWS applied the DPD timeout action (the tunnel goes down).",
-        _DPD_FIX,
+        event="dpd_timeout",
+        pattern=r"DPD timed out after \S+ retransmits",
+        ike_version="v2",
+        meaning=(
+            "The customer gateway did not answer DPD after the logged number of retransmits; "
+            "AWS applied the DPD timeout action (the tunnel goes down)."
+        ),
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "psk_mismatch",
-        r"payload decryption was unsuccessful due to invalid Pre-shared Key",
-        "error",
-        "v1",
-        "AWS could not decrypt the peer's Phase 1 payload: the pre-shared keys differ.",
-        _PSK_FIX,
+        event="psk_mismatch",
+        pattern=r"payload decryption was unsuccessful due to invalid Pre-shared Key",
+        ike_version="v1",
         provenance=DOCUMENTED,
         source=_GUIDE_V1,
     ),
     Rule(
-        "psk_mismatch",
-        r"detected a pre-shared key mismatch with cgw",
-        "error",
-        "v2",
-        "The pre-shared key of the customer gateway differs from the tunnel's.",
-        _PSK_FIX,
+        event="psk_mismatch",
+        pattern=r"detected a pre-shared key mismatch with cgw",
+        ike_version="v2",
+        meaning="The pre-shared key of the customer gateway differs from the tunnel's.",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "auth_failed",
-        r"sending AUTHENTICATION_FAILED as the response",
-        "error",
-        "v2",
-        "AWS could not authenticate the peer's IKE_AUTH message (wrong pre-shared key, "
-        "identity or certificate).",
-        "Check the pre-shared key or certificate and the IKE identity (local/remote ID) "
-        "configured on the customer gateway against the tunnel options.",
+        event="auth_failed",
+        pattern=r"sending AUTHENTICATION_FAILED as the response",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "no_proposal_chosen",
-        r"No Proposal Match Found\. Notifying with \"?No proposal chosen\"?",
-        "error",
-        None,
-        "The peers share no acceptable proposal; AWS told the gateway 'No proposal chosen'.",
-        _PROPOSAL_FIX,
+        event="no_proposal_chosen",
+        pattern=r"No Proposal Match Found\. Notifying with \"?No proposal chosen\"?",
         provenance=DOCUMENTED,
         source=_GUIDE_V1_V2,
     ),
     Rule(
-        "no_proposal_match",
-        r"No Proposal Match Found by AWS",
-        "error",
-        None,
-        "The gateway proposed algorithms (encryption, integrity, DH group) that the tunnel "
-        "does not allow, for example 3DES.",
-        _PROPOSAL_FIX,
+        event="no_proposal_match",
+        pattern=r"No Proposal Match Found by AWS",
         provenance=DOCUMENTED,
         source=_GUIDE_V1_V2,
     ),
     Rule(
-        "ts_unacceptable",
-        r"TS_UNACCEPTABLE",
-        "error",
-        "v2",
-        "The traffic selectors (encryption domain) of the two sides do not match.",
-        "Configure identical local and remote CIDRs on both sides: the tunnel's "
-        "local/remote IPv4 network CIDR options and the gateway's policy or selectors "
-        "(0.0.0.0/0 on both for route-based VPNs).",
+        event="ts_unacceptable",
+        pattern=r"TS_UNACCEPTABLE",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "phase2_failed",
-        r"Phase 2 was unable to establish while keeping Phase 1",
-        "error",
-        "v2",
-        "Phase 1 is up but the CHILD_SA (Phase 2) could not be negotiated, typically a "
-        "Phase 2 proposal or PFS group mismatch.",
-        "Align the Phase 2 encryption, integrity and DH (PFS) group settings of the gateway "
-        "with the tunnel options.",
+        event="phase2_failed",
+        pattern=r"Phase 2 was unable to establish while keeping Phase 1",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "phase1_timeout",
-        r"Timeout: deleting un-established Phase 1 IKE_SA",
-        "error",
-        "v2",
-        "A Phase 1 negotiation was started but the peer never completed it; AWS deleted the "
-        "half-open IKE_SA.",
-        "Check that the gateway completes IKE_SA_INIT/IKE_AUTH: reachability on UDP "
-        "500/4500, NAT in the path, matching IKE version and Phase 1 proposals.",
+        event="phase1_timeout",
+        pattern=r"Timeout: deleting un-established Phase 1 IKE_SA",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "rekey_collision",
-        r"detected a \(CHILD_REKEY\) collision as CHILD_DELETE",
-        "warning",
-        "v2",
-        "Both sides rekeyed the same CHILD_SA at once and the gateway deleted the SA that "
-        "was being rekeyed.",
-        _REKEY_FIX,
+        event="rekey_collision",
+        pattern=r"detected a \(CHILD_REKEY\) collision as CHILD_DELETE",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "redundant_sa_deleted",
-        r"redundant SA is being deleted due to detected collision",
-        "warning",
-        "v2",
-        "A rekey collision created duplicate SAs; the redundant one is closed (RFC 7296 "
-        "nonce comparison).",
-        _REKEY_FIX,
+        event="redundant_sa_deleted",
+        pattern=r"redundant SA is being deleted due to detected collision",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_V2,
     ),
     Rule(
-        "cgw_delete_ike_sa",
-        r"received DELETE for IKE_SA from CGW",
-        "warning",
-        None,
-        "The customer gateway deleted the IKE (Phase 1) SA: the tunnel goes down until it "
-        "renegotiates.",
-        "If unplanned, check the gateway's logs for why it tore the tunnel down (reload, "
-        "policy change, idle timeout, its own DPD).",
+        event="cgw_delete_ike_sa",
+        pattern=r"received DELETE for IKE_SA from CGW",
         provenance=DOCUMENTED,
         source=_GUIDE_V1_V2,
     ),
     Rule(
-        "cgw_delete_child_sa",
-        r"received DELETE for Phase 2 SA with SPI",
-        "info",
-        None,
-        "The customer gateway deleted a Phase 2 SA; routine after a rekey, a problem only "
-        "when no new SA follows.",
-        "No action when a new Phase 2 SA was established just before; otherwise check the "
-        "gateway's Phase 2 lifetime and idle timers.",
+        event="cgw_delete_child_sa",
+        pattern=r"received DELETE for Phase 2 SA with SPI",
         provenance=DOCUMENTED,
         source=f"{_GUIDE_V1_V2}; also in the {_CAPTURE_V1}",
     ),
     # --- negotiation (IKEv2 CREATE_CHILD_SA, IKEv1 Quick Mode) ----------------------------
     Rule(
-        "child_sa_request_received",
-        r"processed request \(id=\S+\) for CREATE_CHILD_SA",
-        "info",
-        "v2",
-        "AWS received a CREATE_CHILD_SA request from the gateway (gateway-initiated rekey).",
-        "",
+        event="child_sa_request_received",
+        pattern=r"processed request \(id=\S+\) for CREATE_CHILD_SA",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_NEGOTIATION,
     ),
     Rule(
-        "child_sa_response_sent",
-        r"is sending response \(id=\S+\) for CREATE_CHILD_SA",
-        "info",
-        "v2",
-        "AWS answered the gateway's CREATE_CHILD_SA request.",
-        "",
+        event="child_sa_response_sent",
+        pattern=r"is sending response \(id=\S+\) for CREATE_CHILD_SA",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_NEGOTIATION,
     ),
     Rule(
-        "child_sa_request_sent",
-        r"is sending request \(id=\S+\) for CREATE_CHILD_SA",
-        "info",
-        "v2",
-        "AWS started a CREATE_CHILD_SA exchange (AWS-initiated rekey).",
-        "",
+        event="child_sa_request_sent",
+        pattern=r"is sending request \(id=\S+\) for CREATE_CHILD_SA",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_NEGOTIATION,
     ),
     Rule(
-        "child_sa_response_received",
-        r"processed response \(id=\S+\) for CREATE_CHILD_SA",
-        "info",
-        "v2",
-        "The gateway answered AWS's CREATE_CHILD_SA request.",
-        "",
+        event="child_sa_response_received",
+        pattern=r"processed response \(id=\S+\) for CREATE_CHILD_SA",
+        ike_version="v2",
         provenance=DOCUMENTED,
         source=_GUIDE_NEGOTIATION,
     ),
     Rule(
-        "child_sa_request_received",
-        r"processed request \(id=\S+\) for Quick Mode",
-        "info",
-        "v1",
-        "AWS received an IKEv1 Quick Mode message from the gateway (Phase 2 negotiation).",
-        "",
+        event="child_sa_request_received",
+        pattern=r"processed request \(id=\S+\) for Quick Mode",
+        ike_version="v1",
+        meaning="AWS received an IKEv1 Quick Mode message from the gateway (Phase 2 negotiation).",
         provenance=OBSERVED,
         source=_CAPTURE_V1,
     ),
     Rule(
-        "child_sa_response_sent",
-        r"is sending response \(id=\S+\) for Quick Mode",
-        "info",
-        "v1",
-        "AWS answered the gateway's Quick Mode message.",
-        "",
+        event="child_sa_response_sent",
+        pattern=r"is sending response \(id=\S+\) for Quick Mode",
+        ike_version="v1",
+        meaning="AWS answered the gateway's Quick Mode message.",
         provenance=OBSERVED,
         source=_CAPTURE_V1,
     ),
     Rule(
-        "child_sa_request_sent",
-        r"is sending request \(id=\S+\) for Quick Mode",
-        "info",
-        "v1",
-        "AWS started an IKEv1 Quick Mode exchange (AWS-initiated Phase 2 negotiation).",
-        "",
+        event="child_sa_request_sent",
+        pattern=r"is sending request \(id=\S+\) for Quick Mode",
+        ike_version="v1",
+        meaning="AWS started an IKEv1 Quick Mode exchange (AWS-initiated Phase 2 negotiation).",
         provenance=INFERRED,
         source=_BY_ANALOGY_QM,
     ),
     Rule(
-        "child_sa_response_received",
-        r"processed response \(id=\S+\) for Quick Mode",
-        "info",
-        "v1",
-        "The gateway answered AWS's Quick Mode message.",
-        "",
+        event="child_sa_response_received",
+        pattern=r"processed response \(id=\S+\) for Quick Mode",
+        ike_version="v1",
+        meaning="The gateway answered AWS's Quick Mode message.",
         provenance=INFERRED,
         source=_BY_ANALOGY_QM,
     ),
     # --- verbose, undocumented families seen in real logs -------------------------------
     Rule(
-        "packet_sent",
-        r"^sending packet: from \S+ \[\S+ \S+\] to \S+ \[\S+ \S+\]",
-        "info",
-        None,
-        "An IKE packet sent to the gateway (DPD, keep-alive or negotiation traffic).",
-        "",
+        event="packet_sent",
+        pattern=r"^sending packet: from \S+ \[\S+ \S+\] to \S+ \[\S+ \S+\]",
         provenance=OBSERVED,
         source=_CAPTURE_V1,
     ),
     Rule(
-        "packet_received",
-        r"^received packet: from \S+ \[\S+ \S+\] to \S+ \[\S+ \S+\]",
-        "info",
-        None,
-        "An IKE packet received from the gateway.",
-        "",
+        event="packet_received",
+        pattern=r"^received packet: from \S+ \[\S+ \S+\] to \S+ \[\S+ \S+\]",
         provenance=OBSERVED,
         source=_CAPTURE_V1,
     ),
     Rule(
-        "proposals_selected",
-        r"has selected proposals for Phase \S+ SA",
-        "info",
-        None,
-        "AWS accepted one of the gateway's proposals for the SA being negotiated.",
-        "",
+        event="proposals_selected",
+        pattern=r"has selected proposals for Phase \S+ SA",
         provenance=OBSERVED,
         source=f"{_CAPTURE_V1} (Phase 2; Phase 1 by analogy)",
     ),
     Rule(
-        "phase2_sa_established",
-        r"Phase 2 SA is established with inbound SPI",
-        "info",
-        None,
-        "A Phase 2 (CHILD/IPsec) SA is up, with its inbound and outbound SPIs and traffic "
-        "selectors.",
-        "",
+        event="phase2_sa_established",
+        pattern=r"Phase 2 SA is established with inbound SPI",
         provenance=OBSERVED,
         source=_CAPTURE_V1,
     ),
     Rule(
-        "phase1_sa_established",
-        r"Phase 1 (?:IKE_)?SA is established",
-        "info",
-        None,
-        "The Phase 1 (IKE) SA with the gateway is up.",
-        "",
+        event="phase1_sa_established",
+        pattern=r"Phase 1 (?:IKE_)?SA is established",
         provenance=INFERRED,
         source="no real example: by analogy with the observed Phase 2 SA line",
     ),
     Rule(
-        "child_sa_closing",
-        r"is closing CHILD_SA with inbound SPI",
-        "info",
-        None,
-        "AWS closes a Phase 2 SA (after a rekey replaced it, or on a delete).",
-        "",
+        event="child_sa_closing",
+        pattern=r"is closing CHILD_SA with inbound SPI",
         provenance=OBSERVED,
         source=_CAPTURE_V1,
     ),
     Rule(
-        "ike_sa_closing",
-        r"is closing (?:IKE_SA|Phase 1)",
-        "info",
-        None,
-        "AWS closes the Phase 1 (IKE) SA.",
-        "",
+        event="ike_sa_closing",
+        pattern=r"is closing (?:IKE_SA|Phase 1)",
         provenance=INFERRED,
         source="no real example: by analogy with the observed CHILD_SA closing line",
     ),
     # --- DPD keep-alives (observed on NAT-T tunnels, every ~10 s, in pairs) -----------------
     Rule(
-        "dpd_request_sent",
-        r"is sending (?:a )?DPD request",
-        "info",
-        None,
-        "AWS sent a Dead Peer Detection keep-alive (R-U-THERE) to the gateway; behind NAT "
-        "these come about every 10 s and keep the NAT mapping open. The sequence number, "
-        "when logged, is echoed by the gateway's ACK.",
-        "",
+        event="dpd_request_sent",
+        pattern=r"is sending (?:a )?DPD request",
         provenance=OBSERVED,
         source=_CAPTURE_NAT_T,
     ),
     Rule(
-        "dpd_ack_received",
-        r"CGW sent DPD ACK",
-        "info",
-        None,
-        "The gateway answered a DPD keep-alive (R-U-THERE-ACK), echoing the request's "
-        "sequence number: the peer is alive.",
-        "",
+        event="dpd_ack_received",
+        pattern=r"CGW sent DPD ACK",
         provenance=OBSERVED,
         source=_CAPTURE_NAT_T,
     ),
     # --- BGP status -----------------------------------------------------------------------
     Rule(
-        "bgp_session_up",
-        r"BGP session state has changed from \S+ to Established",
-        "info",
-        None,
-        "The BGP session over the tunnel reached Established: routes can be exchanged.",
-        "",
+        event="bgp_session_up",
+        pattern=r"BGP session state has changed from \S+ to Established",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_session_down",
-        r"BGP session state has changed from Established to \S+",
-        "error",
-        None,
-        "The BGP session left Established: routes over this tunnel are withdrawn.",
-        "Check the gateway's BGP configuration (ASN, neighbor 169.254.x.x address, hold "
-        "time) and whether the tunnel itself went down first.",
+        event="bgp_session_down",
+        pattern=r"BGP session state has changed from Established to \S+",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_state_change",
-        r"BGP session state has changed from \S+ to \S+",
-        "info",
-        None,
-        "An intermediate BGP finite-state-machine step (Idle, Connect, Active, OpenSent, "
-        "OpenConfirm).",
-        "",
+        event="bgp_state_change",
+        pattern=r"BGP session state has changed from \S+ to \S+",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_hold_timer_expired",
-        r"Hold Timer Expired",
-        "error",
-        None,
-        "No BGP keepalive arrived within the hold time; the session was reset.",
-        "Check packet loss on the tunnel and that the gateway sends keepalives; align hold "
-        "timers (AWS uses 30 s).",
+        event="bgp_hold_timer_expired",
+        pattern=r"Hold Timer Expired",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_max_prefix_exceeded",
-        r"maximum prefix limit was exceeded",
-        "error",
-        None,
-        "The gateway advertised more prefixes than the limit; the session is torn down.",
-        "Summarise the routes advertised from the gateway (AWS accepts up to 100 per "
-        "session) or filter them.",
+        event="bgp_max_prefix_exceeded",
+        pattern=r"maximum prefix limit was exceeded",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_max_prefix_warning",
-        r"maximum prefix limit warning",
-        "warning",
-        None,
-        "The gateway advertises close to the prefix limit.",
-        "Summarise routes before the limit is reached and the session drops.",
+        event="bgp_max_prefix_warning",
+        pattern=r"maximum prefix limit warning",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_bad_open",
-        r"detected a bad OPEN message",
-        "error",
-        None,
-        "The gateway's BGP OPEN carried an unexpected AS number.",
-        "Set the gateway's BGP ASN to the customer gateway's configured ASN.",
+        event="bgp_bad_open",
+        pattern=r"detected a bad OPEN message",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_notification_sent",
-        r"peer sent a notification \S+ \(Cease/",
-        "warning",
-        None,
-        "AWS closed the BGP session with a Cease notification (reason in the message).",
-        "Act on the Cease sub-code: prefix limit, administrative reset, configuration "
-        "change or connection collision.",
+        event="bgp_notification_sent",
+        pattern=r"peer sent a notification \S+ \(Cease/",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_notification_received",
-        r"peer received notification \S+ \(Cease/",
-        "warning",
-        None,
-        "The gateway closed the BGP session with a Cease notification.",
-        "See the gateway's BGP logs for why it ceased the session.",
+        event="bgp_notification_received",
+        pattern=r"peer received notification \S+ \(Cease/",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_open",
-        r"(?:received|sent) an OPEN message",
-        "info",
-        None,
-        "A BGP OPEN message was exchanged while the session comes up.",
-        "",
+        event="bgp_open",
+        pattern=r"(?:received|sent) an OPEN message",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_connect",
-        r"is initiating a connection",
-        "info",
-        None,
-        "AWS is opening the BGP TCP connection to the neighbor.",
-        "",
+        event="bgp_connect",
+        pattern=r"is initiating a connection",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_end_of_rib",
-        r"sent an End-of-RIB message",
-        "info",
-        None,
-        "AWS finished sending its routes to the neighbor.",
-        "",
+        event="bgp_end_of_rib",
+        pattern=r"sent an End-of-RIB message",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "bgp_update_received",
-        r"received update with attributes",
-        "info",
-        None,
-        "A BGP UPDATE arrived from the neighbor.",
-        "",
+        event="bgp_update_received",
+        pattern=r"received update with attributes",
         provenance=DOCUMENTED,
         source=_GUIDE_BGP,
     ),
     Rule(
-        "route_denied",
-        r"^DENIED due to:",
-        "warning",
-        None,
-        "A route from the gateway was rejected (own AS in the path, or a next hop that is "
-        "not connected).",
-        "Fix the advertised route: no AWS-side ASN in the AS path, next hop = the tunnel's "
-        "inside address of the gateway.",
+        event="route_denied",
+        pattern=r"^DENIED due to:",
         provenance=DOCUMENTED,
         source=_GUIDE_ROUTE,
     ),
@@ -859,28 +687,6 @@ def message_catalog() -> pd.DataFrame:
 
 
 # --- plain-language labels ------------------------------------------------------------------
-#: Short plain-language names of the events that explain outages (chart legends, report
-#: and explorer tables, outage annotations).
-_CAUSE_LABELS: Final = {
-    "psk_mismatch": "pre-shared key mismatch",
-    "auth_failed": "authentication failed",
-    "no_proposal_match": "no matching proposal",
-    "no_proposal_chosen": "no proposal chosen",
-    "ts_unacceptable": "traffic selectors mismatch",
-    "phase2_failed": "Phase 2 failed",
-    "phase1_timeout": "Phase 1 never completed",
-    "dpd_timeout": "DPD timeout (peer silent)",
-    "cgw_delete_ike_sa": "gateway deleted IKE SA",
-    "cgw_delete_child_sa": "gateway deleted child SA",
-    "rekey_collision": "rekey collision",
-    "redundant_sa_deleted": "redundant SA deleted",
-    "bgp_max_prefix_exceeded": "BGP maximum prefix limit exceeded",
-    "bgp_bad_open": "BGP AS mismatch (bad OPEN)",
-    "bgp_hold_timer_expired": "BGP hold timer expired",
-    "bgp_notification_sent": "BGP Cease sent by AWS",
-    "bgp_notification_received": "BGP Cease from the gateway",
-    "bgp_session_down": "BGP session down",
-}
 #: Labels of outage causes that are not events (BGP and reachability outages);
 #: :func:`event_label` knows them too.
 CAUSE_ONLY_LABELS: Final = {
@@ -888,12 +694,10 @@ CAUSE_ONLY_LABELS: Final = {
     "bgp_no_routes": "BGP up without routes",
 }
 
-#: The plain-language label of every event name (one place for all presentation): the
-#: outage causes by hand, the other families their name in words ("packet_sent" ->
-#: "packet sent"). Kept apart from :data:`RULES` so a rule stays (event, pattern, ...).
-EVENT_LABELS: Final[dict[str, str]] = {
-    name: _CAUSE_LABELS.get(name, name.replace("_", " ")) for name in s.EVENT_NAMES
-}
+#: The plain-language label of every event name (one place for all presentation), read
+#: from the registry: the outage causes by hand, the other families their name in words
+#: ("packet_sent" -> "packet sent").
+EVENT_LABELS: Final[dict[str, str]] = {e.name: e.label for e in EVENTS}
 
 
 def event_label(event: str) -> str:

@@ -22,7 +22,9 @@ __all__ = [
     "BGP_TYPES",
     "CONNECTION_STATE_VALUES",
     "EVENT_COLUMNS",
+    "EVENTS",
     "EVENT_NAMES",
+    "EVENT_SPECS",
     "IKE_VERSIONS",
     "LEVELS",
     "LOG_TYPES",
@@ -33,6 +35,7 @@ __all__ = [
     "STATE_VALUES",
     "TUNNEL_KEYS",
     "UP_STATES",
+    "EventSpec",
     "StreamId",
     "empty_events",
     "events_dtypes",
@@ -88,58 +91,573 @@ BGP_TYPES: Final = ("BGPStatus", "RouteStatus")
 BGP_STATUSES: Final = ("UP", "DOWN", "ADVERTISED", "UPDATED", "WITHDRAWN")
 
 
-#: Every event name the classifier gives (DESIGN.md section 3), ``unknown`` last. The
-#: patterns that produce them live in :mod:`.catalog`; a test keeps the two in step.
-EVENT_NAMES: Final = (
-    # documented errors
-    "dpd_timeout",
-    "psk_mismatch",
-    "auth_failed",
-    "no_proposal_chosen",
-    "no_proposal_match",
-    "ts_unacceptable",
-    "phase2_failed",
-    "phase1_timeout",
-    "rekey_collision",
-    "redundant_sa_deleted",
-    "cgw_delete_ike_sa",
-    "cgw_delete_child_sa",
-    # negotiation (IKEv2 CREATE_CHILD_SA, IKEv1 Quick Mode)
-    "child_sa_request_received",
-    "child_sa_response_sent",
-    "child_sa_request_sent",
-    "child_sa_response_received",
-    # verbose, undocumented families
-    "packet_sent",
-    "packet_received",
-    "proposals_selected",
-    "phase2_sa_established",
-    "phase1_sa_established",
-    "child_sa_closing",
-    "ike_sa_closing",
-    # DPD keep-alives (NAT-T tunnels)
-    "dpd_request_sent",
-    "dpd_ack_received",
-    # BGP
-    "bgp_session_up",
-    "bgp_session_down",
-    "bgp_state_change",
-    "bgp_hold_timer_expired",
-    "bgp_max_prefix_exceeded",
-    "bgp_max_prefix_warning",
-    "bgp_bad_open",
-    "bgp_notification_sent",
-    "bgp_notification_received",
-    "bgp_open",
-    "bgp_connect",
-    "bgp_end_of_rib",
-    "bgp_update_received",
-    "route_denied",
-    "route_advertised",
-    "route_updated",
-    "route_withdrawn",
-    "unknown",
+# --- events -----------------------------------------------------------------------------
+_TUNNEL, _BGP = LOG_TYPES
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event of the registry: its name and everything said about it, once.
+
+    The message catalogue (:mod:`.catalog`) holds the patterns that give an event (each
+    :class:`~vpnlog_analytics.catalog.Rule` names its event); labels, the cause rankings of
+    analysis and the diagnosis texts are read from here.
+
+    Attributes
+    ----------
+    name : str
+        The ``event`` value (public, DESIGN.md section 3).
+    log_type : str or None
+        The records that carry it, ``tunnel`` or ``bgp``; None for ``unknown``.
+    severity : str
+        ``error``, ``warning`` or ``info``: the ``severity`` of its rows.
+    label : str
+        Its short plain-language name (chart legends, report and explorer tables, outage
+        causes); by default its name in words (``"packet_sent"`` -> ``"packet sent"``).
+    cause_rank : int or None
+        Its place among the causes of an outage of its log type, 0 the most specific (the
+        first in this order wins when several fall in an outage's look-back); None when it
+        never names the cause of an outage.
+    meaning : str
+        What a record of it means in plain language; a rule may say it more precisely for
+        its own wording (IKEv1 and IKEv2 lines of one event).
+    remediation : str
+        What to change on the customer gateway or the tunnel options; empty for routine
+        events.
+    finding : str or None
+        The diagnosis rule that reports it (the ``rule`` column of ``diagnose``).
+    title : str or None
+        The title of that finding, where the finding is about this event alone.
+    finding_meaning, finding_remediation : str or None
+        What the finding says it means and what to change, where it says more than one
+        record does; None: the record's :attr:`meaning` and :attr:`remediation`.
+    """
+
+    name: str
+    log_type: str | None
+    severity: str
+    label: str = ""
+    cause_rank: int | None = None
+    meaning: str = ""
+    remediation: str = ""
+    finding: str | None = None
+    title: str | None = None
+    finding_meaning: str | None = None
+    finding_remediation: str | None = None
+
+    def __post_init__(self) -> None:
+        """Check the value sets, and give an event without a label its name in words."""
+        if self.severity not in SEVERITIES:
+            raise ValueError(
+                f"event {self.name!r}: severity={self.severity!r}, choose one of "
+                + ", ".join(SEVERITIES)
+            )
+        if self.log_type is not None and self.log_type not in LOG_TYPES:
+            raise ValueError(
+                f"event {self.name!r}: log_type={self.log_type!r}, choose one of "
+                + ", ".join(LOG_TYPES)
+                + " or None"
+            )
+        if not self.label:
+            object.__setattr__(self, "label", self.name.replace("_", " "))
+
+
+_PROPOSAL_FIX = (
+    "Configure the customer gateway with encryption, integrity and DH-group values the "
+    "tunnel allows (e.g. AES-128/256 or AES-GCM, SHA-2, DH groups 14-24) and restrict "
+    "the tunnel options to the same set; AWS does not accept legacy choices such as 3DES."
 )
+_REKEY_FIX = (
+    "Avoid both sides rekeying at once: give the customer gateway shorter lifetimes than "
+    "the tunnel (so one side always initiates), or set the tunnel's startup action and "
+    "rekey margin/fuzz so AWS initiates; keep Phase 2 lifetimes unequal by a margin."
+)
+_PREFIX_FIX = (
+    "Advertise fewer routes: summarise them into aggregates and filter what the gateway "
+    "sends to AWS (a virtual private gateway accepts up to 100 propagated routes per "
+    "route table; see the Site-to-Site VPN quotas), then clear the session."
+)
+
+#: The event registry: every event the classifier gives (DESIGN.md section 3), each
+#: declared once, in catalogue order with ``unknown`` last. The cause ranks put the
+#: specific first: configuration mismatches name the setting to fix; a half-open Phase 1
+#: names the negotiation step; a DPD timeout names only a symptom (the peer went silent);
+#: a delete from the gateway says who, not why; collisions rarely take a tunnel down. BGP
+#: causes: its error events, then a session down with no reason logged.
+EVENTS: Final[tuple[EventSpec, ...]] = (
+    # --- documented errors -----------------------------------------------------------------------
+    EventSpec(
+        name="dpd_timeout",
+        log_type=_TUNNEL,
+        severity="error",
+        label="DPD timeout (peer silent)",
+        cause_rank=7,
+        meaning=(
+            "The customer gateway stopped answering Dead Peer Detection; AWS declared the peer "
+            "dead and applied the DPD timeout action (the tunnel goes down)."
+        ),
+        remediation=(
+            "Check reachability of the customer gateway's outside address on UDP 500/4500 and "
+            "the internet path; make sure the gateway answers DPD (R-U-THERE) messages. If the "
+            "tunnel is idle-sensitive, lengthen the DPD timeout or set the DPD timeout action to "
+            "'restart' so AWS renegotiates instead of leaving the tunnel down."
+        ),
+        finding="dpd_timeouts",
+    ),
+    EventSpec(
+        name="psk_mismatch",
+        log_type=_TUNNEL,
+        severity="error",
+        label="pre-shared key mismatch",
+        cause_rank=0,
+        meaning="AWS could not decrypt the peer's Phase 1 payload: the pre-shared keys differ.",
+        remediation=(
+            "Configure the same pre-shared key on the customer gateway and on the tunnel (Tunnel "
+            "options > Pre-shared key). After a change on either side, update the other before "
+            "the next negotiation; keys may only contain letters, digits, '.' and '_'."
+        ),
+        finding="config_mismatch",
+        title="Pre-shared key mismatch",
+    ),
+    EventSpec(
+        name="auth_failed",
+        log_type=_TUNNEL,
+        severity="error",
+        label="authentication failed",
+        cause_rank=1,
+        meaning=(
+            "AWS could not authenticate the peer's IKE_AUTH message (wrong pre-shared key, "
+            "identity or certificate)."
+        ),
+        remediation=(
+            "Check the pre-shared key or certificate and the IKE identity (local/remote ID) "
+            "configured on the customer gateway against the tunnel options."
+        ),
+        finding="config_mismatch",
+        title="IKE authentication failed",
+    ),
+    EventSpec(
+        name="no_proposal_chosen",
+        log_type=_TUNNEL,
+        severity="error",
+        cause_rank=3,
+        meaning=(
+            "The peers share no acceptable proposal; AWS told the gateway 'No proposal chosen'."
+        ),
+        remediation=_PROPOSAL_FIX,
+        finding="config_mismatch",
+        title="No proposal chosen",
+    ),
+    EventSpec(
+        name="no_proposal_match",
+        log_type=_TUNNEL,
+        severity="error",
+        label="no matching proposal",
+        cause_rank=2,
+        meaning=(
+            "The gateway proposed algorithms (encryption, integrity, DH group) that the tunnel "
+            "does not allow, for example 3DES."
+        ),
+        remediation=_PROPOSAL_FIX,
+        finding="config_mismatch",
+        title="No matching proposal (AWS rejected the gateway's algorithms)",
+    ),
+    EventSpec(
+        name="ts_unacceptable",
+        log_type=_TUNNEL,
+        severity="error",
+        label="traffic selectors mismatch",
+        cause_rank=4,
+        meaning="The traffic selectors (encryption domain) of the two sides do not match.",
+        remediation=(
+            "Configure identical local and remote CIDRs on both sides: the tunnel's local/remote "
+            "IPv4 network CIDR options and the gateway's policy or selectors (0.0.0.0/0 on both "
+            "for route-based VPNs)."
+        ),
+        finding="config_mismatch",
+        title="Traffic selectors do not match",
+    ),
+    EventSpec(
+        name="phase2_failed",
+        log_type=_TUNNEL,
+        severity="error",
+        label="Phase 2 failed",
+        cause_rank=5,
+        meaning=(
+            "Phase 1 is up but the CHILD_SA (Phase 2) could not be negotiated, typically a Phase "
+            "2 proposal or PFS group mismatch."
+        ),
+        remediation=(
+            "Align the Phase 2 encryption, integrity and DH (PFS) group settings of the gateway "
+            "with the tunnel options."
+        ),
+        finding="config_mismatch",
+        title="Phase 2 could not be established",
+    ),
+    EventSpec(
+        name="phase1_timeout",
+        log_type=_TUNNEL,
+        severity="error",
+        label="Phase 1 never completed",
+        cause_rank=6,
+        meaning=(
+            "A Phase 1 negotiation was started but the peer never completed it; AWS deleted the "
+            "half-open IKE_SA."
+        ),
+        remediation=(
+            "Check that the gateway completes IKE_SA_INIT/IKE_AUTH: reachability on UDP "
+            "500/4500, NAT in the path, matching IKE version and Phase 1 proposals."
+        ),
+        finding="phase1_incomplete",
+        title="Phase 1 negotiations that never complete",
+    ),
+    EventSpec(
+        name="rekey_collision",
+        log_type=_TUNNEL,
+        severity="warning",
+        cause_rank=10,
+        meaning=(
+            "Both sides rekeyed the same CHILD_SA at once and the gateway deleted the SA that "
+            "was being rekeyed."
+        ),
+        remediation=_REKEY_FIX,
+        finding="rekey_collisions",
+    ),
+    EventSpec(
+        name="redundant_sa_deleted",
+        log_type=_TUNNEL,
+        severity="warning",
+        label="redundant SA deleted",
+        cause_rank=11,
+        meaning=(
+            "A rekey collision created duplicate SAs; the redundant one is closed (RFC 7296 "
+            "nonce comparison)."
+        ),
+        remediation=_REKEY_FIX,
+        finding="rekey_collisions",
+    ),
+    EventSpec(
+        name="cgw_delete_ike_sa",
+        log_type=_TUNNEL,
+        severity="warning",
+        label="gateway deleted IKE SA",
+        cause_rank=8,
+        meaning=(
+            "The customer gateway deleted the IKE (Phase 1) SA: the tunnel goes down until it "
+            "renegotiates."
+        ),
+        remediation=(
+            "If unplanned, check the gateway's logs for why it tore the tunnel down (reload, "
+            "policy change, idle timeout, its own DPD)."
+        ),
+        finding="gateway_delete",
+        title="Customer gateway deleted the IKE SA",
+    ),
+    EventSpec(
+        name="cgw_delete_child_sa",
+        log_type=_TUNNEL,
+        severity="info",
+        label="gateway deleted child SA",
+        cause_rank=9,
+        meaning=(
+            "The customer gateway deleted a Phase 2 SA; routine after a rekey, a problem only "
+            "when no new SA follows."
+        ),
+        remediation=(
+            "No action when a new Phase 2 SA was established just before; otherwise check the "
+            "gateway's Phase 2 lifetime and idle timers."
+        ),
+    ),
+    # --- negotiation (IKEv2 CREATE_CHILD_SA, IKEv1 Quick Mode) -----------------------------------
+    EventSpec(
+        name="child_sa_request_received",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning=(
+            "AWS received a CREATE_CHILD_SA request from the gateway (gateway-initiated rekey)."
+        ),
+    ),
+    EventSpec(
+        name="child_sa_response_sent",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="AWS answered the gateway's CREATE_CHILD_SA request.",
+    ),
+    EventSpec(
+        name="child_sa_request_sent",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="AWS started a CREATE_CHILD_SA exchange (AWS-initiated rekey).",
+    ),
+    EventSpec(
+        name="child_sa_response_received",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="The gateway answered AWS's CREATE_CHILD_SA request.",
+    ),
+    # --- verbose, undocumented families seen in real logs ----------------------------------------
+    EventSpec(
+        name="packet_sent",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="An IKE packet sent to the gateway (DPD, keep-alive or negotiation traffic).",
+    ),
+    EventSpec(
+        name="packet_received",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="An IKE packet received from the gateway.",
+    ),
+    EventSpec(
+        name="proposals_selected",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="AWS accepted one of the gateway's proposals for the SA being negotiated.",
+    ),
+    EventSpec(
+        name="phase2_sa_established",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning=(
+            "A Phase 2 (CHILD/IPsec) SA is up, with its inbound and outbound SPIs and traffic "
+            "selectors."
+        ),
+    ),
+    EventSpec(
+        name="phase1_sa_established",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="The Phase 1 (IKE) SA with the gateway is up.",
+    ),
+    EventSpec(
+        name="child_sa_closing",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="AWS closes a Phase 2 SA (after a rekey replaced it, or on a delete).",
+    ),
+    EventSpec(
+        name="ike_sa_closing",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning="AWS closes the Phase 1 (IKE) SA.",
+    ),
+    # --- DPD keep-alives (NAT-T tunnels) ---------------------------------------------------------
+    EventSpec(
+        name="dpd_request_sent",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning=(
+            "AWS sent a Dead Peer Detection keep-alive (R-U-THERE) to the gateway; behind NAT "
+            "these come about every 10 s and keep the NAT mapping open. The sequence number, "
+            "when logged, is echoed by the gateway's ACK."
+        ),
+    ),
+    EventSpec(
+        name="dpd_ack_received",
+        log_type=_TUNNEL,
+        severity="info",
+        meaning=(
+            "The gateway answered a DPD keep-alive (R-U-THERE-ACK), echoing the request's "
+            "sequence number: the peer is alive."
+        ),
+    ),
+    # --- BGP status and routes -------------------------------------------------------------------
+    EventSpec(
+        name="bgp_session_up",
+        log_type=_BGP,
+        severity="info",
+        meaning="The BGP session over the tunnel reached Established: routes can be exchanged.",
+    ),
+    EventSpec(
+        name="bgp_session_down",
+        log_type=_BGP,
+        severity="error",
+        label="BGP session down",
+        cause_rank=5,
+        meaning="The BGP session left Established: routes over this tunnel are withdrawn.",
+        remediation=(
+            "Check the gateway's BGP configuration (ASN, neighbor 169.254.x.x address, hold "
+            "time) and whether the tunnel itself went down first."
+        ),
+    ),
+    EventSpec(
+        name="bgp_state_change",
+        log_type=_BGP,
+        severity="info",
+        meaning=(
+            "An intermediate BGP finite-state-machine step (Idle, Connect, Active, OpenSent, "
+            "OpenConfirm)."
+        ),
+    ),
+    EventSpec(
+        name="bgp_hold_timer_expired",
+        log_type=_BGP,
+        severity="error",
+        label="BGP hold timer expired",
+        cause_rank=2,
+        meaning="No BGP keepalive arrived within the hold time; the session was reset.",
+        remediation=(
+            "Check packet loss on the tunnel and that the gateway sends keepalives; align hold "
+            "timers (AWS uses 30 s)."
+        ),
+        finding="bgp_hold_timer",
+        finding_meaning=(
+            "No BGP keepalive or update arrived within the 30 s hold time, so AWS reset the "
+            "session and dropped the routes learned over it."
+        ),
+    ),
+    EventSpec(
+        name="bgp_max_prefix_exceeded",
+        log_type=_BGP,
+        severity="error",
+        label="BGP maximum prefix limit exceeded",
+        cause_rank=0,
+        meaning="The gateway advertised more prefixes than the limit; the session is torn down.",
+        remediation=(
+            "Summarise the routes advertised from the gateway (AWS accepts up to 100 per "
+            "session) or filter them."
+        ),
+        finding="bgp_max_prefix",
+        title="Maximum prefix limit exceeded",
+        finding_meaning=(
+            "The gateway advertised more prefixes than the session accepts: AWS sent a Cease "
+            "(6/1) and closed the session, dropping every route over the tunnel."
+        ),
+        finding_remediation=_PREFIX_FIX,
+    ),
+    EventSpec(
+        name="bgp_max_prefix_warning",
+        log_type=_BGP,
+        severity="warning",
+        meaning="The gateway advertises close to the prefix limit.",
+        remediation="Summarise routes before the limit is reached and the session drops.",
+        finding="bgp_max_prefix",
+        title="Near the maximum prefix limit",
+        finding_meaning=(
+            "The gateway advertises close to the maximum number of prefixes: one more batch of "
+            "routes will close the session."
+        ),
+        finding_remediation=_PREFIX_FIX,
+    ),
+    EventSpec(
+        name="bgp_bad_open",
+        log_type=_BGP,
+        severity="error",
+        label="BGP AS mismatch (bad OPEN)",
+        cause_rank=1,
+        meaning="The gateway's BGP OPEN carried an unexpected AS number.",
+        remediation="Set the gateway's BGP ASN to the customer gateway's configured ASN.",
+        finding="bgp_as_mismatch",
+        title="BGP AS mismatch in OPEN",
+        finding_meaning=(
+            "The gateway's BGP OPEN named a different AS than the customer gateway configured in "
+            "AWS, so AWS refuses the session: no routes are exchanged over this tunnel."
+        ),
+        finding_remediation=(
+            "Set the gateway's local BGP AS to the expected AS (the BGP ASN of the customer "
+            "gateway resource in AWS), or create a customer gateway with the AS the device uses "
+            "and move the VPN connection to it."
+        ),
+    ),
+    EventSpec(
+        name="bgp_notification_sent",
+        log_type=_BGP,
+        severity="warning",
+        label="BGP Cease sent by AWS",
+        cause_rank=3,
+        meaning="AWS closed the BGP session with a Cease notification (reason in the message).",
+        remediation=(
+            "Act on the Cease sub-code: prefix limit, administrative reset, configuration change "
+            "or connection collision."
+        ),
+    ),
+    EventSpec(
+        name="bgp_notification_received",
+        log_type=_BGP,
+        severity="warning",
+        label="BGP Cease from the gateway",
+        cause_rank=4,
+        meaning="The gateway closed the BGP session with a Cease notification.",
+        remediation="See the gateway's BGP logs for why it ceased the session.",
+    ),
+    EventSpec(
+        name="bgp_open",
+        log_type=_BGP,
+        severity="info",
+        meaning="A BGP OPEN message was exchanged while the session comes up.",
+    ),
+    EventSpec(
+        name="bgp_connect",
+        log_type=_BGP,
+        severity="info",
+        meaning="AWS is opening the BGP TCP connection to the neighbor.",
+    ),
+    EventSpec(
+        name="bgp_end_of_rib",
+        log_type=_BGP,
+        severity="info",
+        meaning="AWS finished sending its routes to the neighbor.",
+    ),
+    EventSpec(
+        name="bgp_update_received",
+        log_type=_BGP,
+        severity="info",
+        meaning="A BGP UPDATE arrived from the neighbor.",
+    ),
+    EventSpec(
+        name="route_denied",
+        log_type=_BGP,
+        severity="warning",
+        meaning=(
+            "A route from the gateway was rejected (own AS in the path, or a next hop that is "
+            "not connected)."
+        ),
+        remediation=(
+            "Fix the advertised route: no AWS-side ASN in the AS path, next hop = the tunnel's "
+            "inside address of the gateway."
+        ),
+        finding="bgp_routes_denied",
+        finding_meaning=(
+            "AWS rejected routes the gateway advertised: those prefixes are not reachable over "
+            "this tunnel even though the session is up."
+        ),
+    ),
+    EventSpec(
+        name="route_advertised",
+        log_type=_BGP,
+        severity="info",
+        meaning=(
+            "A RouteStatus ADVERTISED record: a route announced over the session (taken as "
+            "received from the gateway; the AWS page does not say the direction)."
+        ),
+    ),
+    EventSpec(
+        name="route_updated",
+        log_type=_BGP,
+        severity="info",
+        meaning="A RouteStatus UPDATED record: new attributes for a route already announced.",
+    ),
+    EventSpec(
+        name="route_withdrawn",
+        log_type=_BGP,
+        severity="info",
+        meaning="A RouteStatus WITHDRAWN record: a route is no longer announced.",
+    ),
+    # --- no rule matched -------------------------------------------------------------------------
+    EventSpec(
+        name="unknown",
+        log_type=None,
+        severity="info",
+        meaning="A message no rule of the catalogue recognises; its template shows its shape.",
+    ),
+)
+
+#: The registry by event name.
+EVENT_SPECS: Final[dict[str, EventSpec]] = {e.name: e for e in EVENTS}
+
+#: Every event name the classifier gives, in registry order, ``unknown`` last. The
+#: patterns that produce them live in :mod:`.catalog`, each rule naming its event.
+EVENT_NAMES: Final = tuple(e.name for e in EVENTS)
 
 
 def _cat(values: tuple[str, ...] | None = None) -> pd.CategoricalDtype:

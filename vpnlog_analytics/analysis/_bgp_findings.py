@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import schema as s
 from . import _bgp as k
-from ._findings import _fmt, _when
+from ._findings import _finding_rule, _finding_text, _fmt, _when
 from ._intervals import count_segments, merge_runs
 from .bgp import BgpContext
 from .flaps import FlapArrays, episode_arrays
@@ -57,10 +57,6 @@ _FLAP_FIX = (
     "AWS resetting the session, ipsec_down at the tunnel itself. Keep BGP timers at "
     "keepalive 10 s / hold 30 s and consider BGP dampening on the gateway."
 )
-_HOLD_MEANING = (
-    "No BGP keepalive or update arrived within the 30 s hold time, so AWS reset the "
-    "session and dropped the routes learned over it."
-)
 _HOLD_FIX_IPSEC = (
     "Most expiries followed the tunnel's IPsec going down: fix the tunnel first (DPD "
     "settings, the internet path to UDP 500/4500); the BGP resets are a consequence."
@@ -71,32 +67,6 @@ _HOLD_FIX_PATH = (
     "gateway's CPU and BGP process, and that it sends keepalives every 10 s with a hold "
     "time of 30 s. DPD timers do not protect BGP: a tunnel can pass DPD and still lose "
     "the BGP TCP session."
-)
-_AS_MEANING = (
-    "The gateway's BGP OPEN named a different AS than the customer gateway configured "
-    "in AWS, so AWS refuses the session: no routes are exchanged over this tunnel."
-)
-_AS_FIX = (
-    "Set the gateway's local BGP AS to the expected AS (the BGP ASN of the customer "
-    "gateway resource in AWS), or create a customer gateway with the AS the device uses "
-    "and move the VPN connection to it."
-)
-_PREFIX_MEANING_EXCEEDED = (
-    "The gateway advertised more prefixes than the session accepts: AWS sent a Cease "
-    "(6/1) and closed the session, dropping every route over the tunnel."
-)
-_PREFIX_MEANING_NEAR = (
-    "The gateway advertises close to the maximum number of prefixes: one more batch of "
-    "routes will close the session."
-)
-_PREFIX_FIX = (
-    "Advertise fewer routes: summarise them into aggregates and filter what the gateway "
-    "sends to AWS (a virtual private gateway accepts up to 100 propagated routes per "
-    "route table; see the Site-to-Site VPN quotas), then clear the session."
-)
-_DENIED_MEANING = (
-    "AWS rejected routes the gateway advertised: those prefixes are not reachable over "
-    "this tunnel even though the session is up."
 )
 _DENIED_FIX = {
     "as-path contains our own AS": (
@@ -187,7 +157,9 @@ def _records(bc: BgpContext, event: str) -> np.ndarray:
 
 def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
     """Hold-timer expiries, split by whether IPsec was down (a consequence) or up (path)."""
-    rows = _records(bc, "bgp_hold_timer_expired")
+    event = "bgp_hold_timer_expired"
+    rows = _records(bc, event)
+    meaning, _ = _finding_text(event)
     ss = bc.sessions
     q = k.group_searchsorted(
         ss.seg_tid, ss.seg_start, bc.rows.tid[rows], bc.rows.time[rows], "right"
@@ -198,74 +170,66 @@ def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
         up = int(ipsec_up[bc.rows.tid[rows] == t].sum())
         yield BgpFinding(
             "error" if up else "warning",
-            "bgp_hold_timer",
+            _finding_rule(event),
             f"{sel.size} BGP hold-timer expiries, {up} of them while IPsec was up",
             *_names(bc, int(t)),
             int(sel.size),
             int(bc.rows.time[sel[0]]),
             int(bc.rows.time[sel[-1]]),
             _details(bc, int(sel[-1])),
-            _HOLD_MEANING,
+            meaning,
             _HOLD_FIX_PATH if up * 2 >= sel.size else _HOLD_FIX_IPSEC,
         )
 
 
 def as_mismatch(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
     """Bad OPEN messages: the gateway's AS is not the one AWS expects."""
-    rows = _records(bc, "bgp_bad_open")
+    event = "bgp_bad_open"
+    spec, (meaning, fix) = s.EVENT_SPECS[event], _finding_text(event)
+    rows = _records(bc, event)
     for t in np.unique(bc.rows.tid[rows]):
         sel = rows[bc.rows.tid[rows] == t]
         detail = bc.rows.messages.detail[bc.rows.details[sel[-1]]]
         yield BgpFinding(
-            "error",
-            "bgp_as_mismatch",
-            f"BGP AS mismatch in OPEN: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
+            spec.severity,
+            _finding_rule(event),
+            f"{spec.title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
             *_names(bc, int(t)),
             int(sel.size),
             int(bc.rows.time[sel[0]]),
             int(bc.rows.time[sel[-1]]),
             _details(bc, int(sel[-1])),
-            _AS_MEANING,
-            _AS_FIX,
+            meaning,
+            fix,
         )
 
 
 def max_prefix(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
     """Maximum-prefix limit exceeded (error) or warned about (warning)."""
-    for event, severity, title, meaning in (
-        (
-            "bgp_max_prefix_exceeded",
-            "error",
-            "Maximum prefix limit exceeded",
-            _PREFIX_MEANING_EXCEEDED,
-        ),
-        (
-            "bgp_max_prefix_warning",
-            "warning",
-            "Near the maximum prefix limit",
-            _PREFIX_MEANING_NEAR,
-        ),
-    ):
+    for event in ("bgp_max_prefix_exceeded", "bgp_max_prefix_warning"):
+        spec, (meaning, fix) = s.EVENT_SPECS[event], _finding_text(event)
         rows = _records(bc, event)
         for t in np.unique(bc.rows.tid[rows]):
             sel = rows[bc.rows.tid[rows] == t]
             detail = bc.rows.messages.detail[bc.rows.details[sel[-1]]]
             yield BgpFinding(
-                severity,
-                "bgp_max_prefix",
-                f"{title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
+                spec.severity,
+                _finding_rule(event),
+                f"{spec.title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
                 *_names(bc, int(t)),
                 int(sel.size),
                 int(bc.rows.time[sel[0]]),
                 int(bc.rows.time[sel[-1]]),
                 _details(bc, int(sel[-1])),
                 meaning,
-                _PREFIX_FIX,
+                fix,
             )
 
 
 def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
     """Routes AWS denied, per tunnel and reason, with the prefixes."""
+    event = "route_denied"
+    spec, (meaning, _) = s.EVENT_SPECS[event], _finding_text(event)
     d = np.nonzero((rt.action == k.DENIED) & _in_window(bc, rt.time))[0]
     reasons = np.array([str(r) for r in rt.reason[d]], dtype=object)
     for t in np.unique(rt.tid[d]):
@@ -275,15 +239,15 @@ def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFindin
             sel = sel[order]
             prefixes = sorted({str(rt.prefix_names[p]) for p in rt.prefix[sel]})
             yield BgpFinding(
-                "warning",
-                "bgp_routes_denied",
+                spec.severity,
+                _finding_rule(event),
                 f"Routes denied ({why}): {len(prefixes)} prefix(es), {sel.size} record(s)",
                 *_names(bc, int(t)),
                 int(sel.size),
                 int(rt.time[sel[0]]),
                 int(rt.time[sel[-1]]),
                 "prefixes: " + ", ".join(prefixes),
-                _DENIED_MEANING,
+                meaning,
                 _DENIED_FIX.get(why, _DENIED_FIX_OTHER),
             )
 

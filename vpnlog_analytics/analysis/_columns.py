@@ -1,13 +1,16 @@
 """The event groups analysis ranks and counts, and the AWS service-credit tiers.
 
 Result column names and values are public in :mod:`vpnlog_analytics.schema` (re-imported
-here); this module adds the ranking of error events used to name the cause of an outage,
-the event families of negotiations and collisions, and the SLA's credit tiers.
+here); this module adds the ranking of error events used to name the cause of an outage
+(derived from the event registry, :data:`vpnlog_analytics.schema.EVENTS`), the event
+families of negotiations and collisions, and the SLA's credit tiers.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from .. import schema as s
 
 # Result column names and state values are public, in :mod:`vpnlog_analytics.schema`;
 # they are imported here so the analysis modules keep one import.
@@ -81,44 +84,37 @@ from ..schema import (  # noqa: F401
     WARNINGS,
 )
 
-#: Configuration mismatches: the gateway and the tunnel disagree on a setting.
-MISMATCH_EVENTS: Final = (
-    "psk_mismatch",
-    "auth_failed",
-    "no_proposal_match",
-    "no_proposal_chosen",
-    "ts_unacceptable",
-    "phase2_failed",
-)
 
-#: Events that can cause an outage, most specific first. When several fall in the
-#: look-back of an outage, the first in this order wins (ties: the latest record).
-#: Configuration mismatches name the setting to fix; a half-open Phase 1 names the
-#: negotiation step; a DPD timeout names only a symptom (the peer went silent); a
-#: delete from the gateway says who, not why; collisions rarely take a tunnel down.
-CAUSE_EVENTS: Final = (
-    *MISMATCH_EVENTS,
-    "phase1_timeout",
-    "dpd_timeout",
-    "cgw_delete_ike_sa",
-    "cgw_delete_child_sa",
-    "rekey_collision",
-    "redundant_sa_deleted",
+def _ranked(log_type: str) -> tuple[str, ...]:
+    """Return the events of a log type that can cause an outage, in registry cause rank."""
+    ranked = sorted(
+        (e.cause_rank, e.name)
+        for e in s.EVENTS
+        if e.log_type == log_type and e.cause_rank is not None
+    )
+    return tuple(name for _, name in ranked)
+
+
+_TUNNEL, _BGP = s.LOG_TYPES
+
+#: Events that can cause an outage, most specific first (their ``cause_rank`` in the event
+#: registry, :data:`vpnlog_analytics.schema.EVENTS`, which says why this order). When
+#: several fall in the look-back of an outage, the first in this order wins (ties: the
+#: latest record).
+CAUSE_EVENTS: Final = _ranked(_TUNNEL)
+
+#: Configuration mismatches: the gateway and the tunnel disagree on a setting (the events
+#: the ``config_mismatch`` finding reports), in cause order.
+MISMATCH_EVENTS: Final = tuple(
+    e for e in CAUSE_EVENTS if s.EVENT_SPECS[e].finding == "config_mismatch"
 )
 
 #: Causes BGP gives to outages of reachability (``routing="auto"``), most specific first:
-#: the BGP error events, then a session down with no reason logged, then an established
-#: session without an accepted route (``require_routes=True``). Their cause codes follow
-#: those of :data:`CAUSE_EVENTS`.
-BGP_CAUSE_EVENTS: Final = (
-    "bgp_max_prefix_exceeded",
-    "bgp_bad_open",
-    "bgp_hold_timer_expired",
-    "bgp_notification_sent",
-    "bgp_notification_received",
-    "bgp_session_down",
-    "bgp_no_routes",
-)
+#: the BGP error events, then a session down with no reason logged (both by their registry
+#: cause rank), then an established session without an accepted route
+#: (``require_routes=True``, a cause that is no event). Their cause codes follow those of
+#: :data:`CAUSE_EVENTS`.
+BGP_CAUSE_EVENTS: Final = (*_ranked(_BGP), "bgp_no_routes")
 
 #: Records that show the customer gateway alive: a packet or DPD ACK received from it, a
 #: negotiation it answered or started, an SA established with it. The last of them before an

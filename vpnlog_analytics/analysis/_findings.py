@@ -10,13 +10,7 @@ import pandas as pd
 
 from .. import catalog
 from .. import schema as s
-from ._columns import (
-    CGW_DELETE_IKE_SA,
-    COLLISION_EVENTS,
-    DPD_TIMEOUT,
-    MISMATCH_EVENTS,
-    PHASE1_TIMEOUT,
-)
+from ._columns import CAUSE_EVENTS, COLLISION_EVENTS, DPD_TIMEOUT
 from ._context import Context
 from ._intervals import merge_runs
 from ._timeline import DOWN, UNKNOWN, UP, state_in_force
@@ -61,21 +55,10 @@ class Finding:
     remediation: str
 
 
-_EVENT_TITLES = {
-    "psk_mismatch": "Pre-shared key mismatch",
-    "auth_failed": "IKE authentication failed",
-    "no_proposal_match": "No matching proposal (AWS rejected the gateway's algorithms)",
-    "no_proposal_chosen": "No proposal chosen",
-    "ts_unacceptable": "Traffic selectors do not match",
-    "phase2_failed": "Phase 2 could not be established",
-    PHASE1_TIMEOUT: "Phase 1 negotiations that never complete",
-    CGW_DELETE_IKE_SA: "Customer gateway deleted the IKE SA",
-}
-_EVENT_RULES = {
-    **{e: ("config_mismatch", "error") for e in MISMATCH_EVENTS},
-    PHASE1_TIMEOUT: ("phase1_incomplete", "error"),
-    CGW_DELETE_IKE_SA: ("gateway_delete", "warning"),
-}
+#: The tunnel events reported one finding per tunnel and event: those with a finding title
+#: in the event registry (configuration mismatches, half-open Phase 1, gateway deletes),
+#: in cause order.
+_EVENT_FINDINGS = tuple(e for e in CAUSE_EVENTS if s.EVENT_SPECS[e].title)
 
 _FLAP_MEANING = (
     "The tunnel repeatedly went down and came back: traffic over it was interrupted each "
@@ -140,9 +123,34 @@ def _when(ns: int) -> str:
     return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _finding_rule(event: str) -> str:
+    """Return the diagnosis rule that reports an event (declared in the event registry)."""
+    rule = s.EVENT_SPECS[event].finding
+    if rule is None:
+        raise KeyError(f"event {event!r} declares no finding in vpnlog_analytics.schema.EVENTS")
+    return rule
+
+
+def _finding_text(event: str) -> tuple[str, str]:
+    """Return what the finding about an event means and what to change (event registry).
+
+    The finding's own texts where it says more than one record does, else the event's.
+    """
+    spec = s.EVENT_SPECS[event]
+    return (
+        spec.meaning if spec.finding_meaning is None else spec.finding_meaning,
+        spec.remediation if spec.finding_remediation is None else spec.finding_remediation,
+    )
+
+
 def _rule_text(event: str, message: str) -> tuple[str, str]:
-    rule = catalog.classify(message) or next(r for r in catalog.RULES if r.event == event)
-    return rule.meaning, rule.remediation
+    """Return what a finding's example message means and what to change.
+
+    The catalogue rule of the message says it for its wording; the event's registry
+    entry, where the message matches no rule.
+    """
+    spec = catalog.classify(message) or s.EVENT_SPECS[event]
+    return spec.meaning, spec.remediation
 
 
 def _details(ctx: Context, position: int) -> str:
@@ -153,7 +161,7 @@ def _details(ctx: Context, position: int) -> str:
 def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
     """Report configuration mismatches, half-open Phase 1 negotiations, gateway deletes."""
     rows = ctx.rows
-    names = tuple(_EVENT_RULES)
+    names = _EVENT_FINDINGS
     code = rows.lookup(s.EVENT, names)
     pos = np.nonzero((code >= 0) & rows.in_window(ctx.window))[0]
     key = rows.tid[pos] * len(names) + code[pos]
@@ -162,14 +170,14 @@ def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
     groups, starts, counts = np.unique(key, return_index=True, return_counts=True)
     for k, at, n in zip(groups.tolist(), starts.tolist(), counts.tolist(), strict=True):
         tid, event = k // len(names), names[k % len(names)]
-        rule, severity = _EVENT_RULES[event]
+        spec = s.EVENT_SPECS[event]
         first, last = int(pos[at]), int(pos[at + n - 1])
         evidence = _details(ctx, last)
         meaning, fix = _rule_text(event, evidence)
         yield Finding(
-            severity,
-            rule,
-            f"{_EVENT_TITLES[event]}: {n} record(s)",
+            spec.severity,
+            _finding_rule(event),
+            f"{spec.title}: {n} record(s)",
             int(rows.tunnels.conn[int(tid)]),
             int(tid),
             n,
@@ -201,7 +209,7 @@ def dpd_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         meaning, fix = _rule_text(DPD_TIMEOUT, evidence)
         yield Finding(
             "error",
-            "dpd_timeouts",
+            _finding_rule(DPD_TIMEOUT),
             text,
             int(ctx.rows.tunnels.conn[tid]),
             int(tid),
@@ -248,7 +256,7 @@ def collision_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
             )
         yield Finding(
             "warning",
-            "rekey_collisions",
+            _finding_rule(COLLISION_EVENTS[0]),
             text,
             int(rows.tunnels.conn[tid]),
             int(tid),
