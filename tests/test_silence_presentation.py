@@ -1,8 +1,8 @@
 """Honest silence and unknown messages where people see them: CLI, report, timeline, Dask.
 
 The tables are built from hand-written records whose figures are derived in comments: a
-tunnel up at 00:00 and 00:30 that logs again at 03:00 is up to 01:30 (its last record +
-the default ``stale_after`` of 1 h) and unobserved from 01:30 to 03:00.
+tunnel up at 00:00 and 00:30 that logs again at 03:00 is up to 01:45 (its last record +
+the default ``stale_after`` of 75 min) and unobserved from 01:45 to 03:00.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def test_cli_summary_counts_the_silence_as_unknown(tmp_path: Path) -> None:
     code, out, err = run("summary", logs, "--format", "json")
     assert code == 0, err
     rows = {r["tunnel_ip"]: r for r in json.loads(out)}
-    # IP1: window 00:00 to 03:00:01; up 00:00-01:30 and 03:00-03:00:01; unknown 1 h 30 min.
-    assert pd.Timedelta(rows[IP1]["unknown_time"]) == pd.Timedelta("90min")
+    # IP1: window 00:00 to 03:00:01; up 00:00-01:45 and 03:00-03:00:01; unknown 1 h 15 min.
+    assert pd.Timedelta(rows[IP1]["unknown_time"]) == pd.Timedelta("75min")
     code, out, _ = run("summary", logs, "--format", "json", "--stale-after", "none")
     carried = {r["tunnel_ip"]: r["unknown_time"] for r in json.loads(out)}
     assert pd.Timedelta(carried[IP1]) == pd.Timedelta(0)
@@ -134,7 +134,7 @@ def test_timeline_draws_the_silence_as_unknown(tmp_path: Path) -> None:
     unknown = next(c for c in ax.collections if c.get_gid() == f"state:unknown:{IP1}")
     verts = unknown.get_paths()[0].vertices
     width = verts[:, 0].max() - verts[:, 0].min()
-    assert width * 24 == pytest.approx(1.5, abs=1e-6)  # 01:30 to 03:00
+    assert width * 24 == pytest.approx(1.25, abs=1e-6)  # 01:45 to 03:00
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "unknown: not observed" in legend
     carried = plot_timeline(events, stale_after=None)
@@ -152,10 +152,11 @@ def test_report_lists_unknown_templates_and_states_the_rule(tmp_path: Path) -> N
     page = report.markdown.read_text()
     assert "Messages the catalogue does not know" in page
     assert "AWS tunnel frobnicated <n> widgets for <cgw>" in page
-    assert "Silence is not health: a state holds at most 1 h" in page
-    assert report.manifest["parameters"]["stale_after_s"] == 3600.0
+    assert "An up state holds at most 75 min" in page
+    assert "A down state holds until the next record" in page
+    assert report.manifest["parameters"]["stale_after_s"] == 4500.0
     # IP2 logs every 30 min until 03:00, so it is up to 04:00 (the window's end): the
-    # connection is observed throughout although IP1 is unknown 01:30-03:00.
+    # connection is observed throughout although IP1 is unknown 01:45-03:00.
     avail = report.tables["availability"]
     assert avail["unobserved"].tolist() == [pd.Timedelta(0)]
     carried = build_report(
