@@ -14,7 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vpnlog_analytics.simulate import Incident, compute_truth, simulate_logs, write_samples
+from vpnlog_analytics.simulate import (
+    Incident,
+    compute_truth,
+    sample_incidents,
+    simulate_logs,
+    write_samples,
+)
 
 UP = {"established", "rekeying"}
 DAY = ("2026-10-01", "2026-10-02")
@@ -99,7 +105,8 @@ def oracle_truth(sim):
 
 
 def test_truth_matches_the_step_function_of_the_records(sim):
-    """With states carried through every silence, the truth is the oracle's step function."""
+    """With states carried through every silence, the log's truth is the oracle's step
+    function of the records."""
     expected = oracle_truth(sim).sort_values(["vpn_connection_id", "tunnel_ip", "start"])
     carried = compute_truth(sim.states, sim.end, stale_after=None)
     got = carried.sort_values(["vpn_connection_id", "tunnel_ip", "start"])
@@ -110,22 +117,48 @@ def test_truth_matches_the_step_function_of_the_records(sim):
     assert got["cause"].isna().eq(got["state"].eq("up")).all()
 
 
-def test_truth_reports_the_logging_gap_beyond_an_hour_as_unknown(sim):
-    """The 1-hour gap on c2/t1 from 14:00: records stop before it and resume at 15:00; the
-    state holds for one hour after the last record, the rest of the gap is unknown."""
+def _merged(truth):
+    """Merge consecutive intervals of one tunnel with the same state."""
+    rows = []
+    for r in truth.sort_values(["vpn_connection_id", "tunnel_ip", "start"]).itertuples():
+        last = rows[-1] if rows else None
+        if (
+            last
+            and (last["tunnel_ip"], last["state"]) == (r.tunnel_ip, r.state)
+            and last["end"] == r.start
+        ):
+            last["end"] = r.end
+        else:
+            rows.append(r._asdict())
+    out = pd.DataFrame(rows).drop(columns="Index")
+    out["cause"] = out["cause"].astype(object).where(out["cause"].notna(), None)
+    return out
+
+
+def test_observable_truth_reports_the_logging_gap_beyond_stale_after_as_unknown(sim):
+    """The 1-hour gap on c2/t1 from 14:00: records stop before it and resume at 15:00.
+    The truth knows the tunnel stayed up; from the log, with a 30-minute stale_after, the
+    up state holds 30 minutes after the last record and the rest of the gap is unknown.
+    With the default (75 min) the gap is too short to go unknown."""
     ip = tunnel_ip(sim, 1, 0)
     times = sim.states.loc[sim.states.tunnel_ip == ip, "time"]
     gap_start = pd.Timestamp("2026-10-01 14:00", tz="UTC")
     last, resume = times[times < gap_start].max(), times[times >= gap_start].min()
     assert resume == pd.Timestamp("2026-10-01 15:00", tz="UTC")
-    unknown = sim.truth[sim.truth.state == "unknown"]
+    assert not (sim.truth.state == "unknown").any()
+    seen = sim.observable_truth(stale_after="30min")
+    unknown = seen[seen.state == "unknown"]
     assert unknown[["tunnel_ip", "start", "end"]].values.tolist() == [
-        [ip, last + pd.Timedelta("1h"), resume]
+        [ip, last + pd.Timedelta("30min"), resume]
     ]
     assert unknown["cause"].isna().all()
-    # The rest of the truth is the carried one with that interval cut out.
-    carried = compute_truth(sim.states, sim.end, stale_after=None)
-    assert (sim.truth.state != "unknown").sum() == len(carried) + 1  # the up around it, split
+    # Read as up, the unknown interval joins the up ones around it: the truth again.
+    filled = _merged(seen.assign(state=seen.state.replace("unknown", "up")))
+    cols = ["vpn_connection_id", "tunnel_ip", "state", "start", "end", "cause"]
+    pd.testing.assert_frame_equal(
+        filled[cols], sim.truth[cols].reset_index(drop=True), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(sim.observable_truth(), sim.truth)
 
 
 def test_truth_covers_the_window_without_gaps(sim):
@@ -226,9 +259,8 @@ def test_logging_gap_has_no_records_and_stays_up(sim):
     r = sim.records[sim.records.log_stream.str.contains(f"-{ip}-")]
     assert not r.time.between(g0, g1, inclusive="left").any()
     assert (r.time == g1).any()  # logging resumes with a record at the end of the gap
-    # The tunnel's real state: up throughout (carried through the gap).
-    t = compute_truth(sim.states, sim.end, stale_after=None)
-    t = t[t.tunnel_ip == ip]
+    # The tunnel's real state: up throughout.
+    t = sim.truth[sim.truth.tunnel_ip == ip]
     covering = t[(t.start <= g0) & (t.end >= g1)]
     assert covering.state.tolist() == ["up"]
 
@@ -592,3 +624,28 @@ def test_samples_tell_the_story():
     readme = (SAMPLES / "README.md").read_text()
     assert "python -m vpnlog_analytics.simulate samples data/samples" in readme
     assert "17 min 05 s" in readme
+    # The silent site outage: both tunnels of one connection down from the same second,
+    # the connection down for the incident's duration.
+    (site,) = [i for i in sample_incidents() if i.kind == "site_outage"]
+    t0 = pd.Timestamp(site.start, tz="UTC")
+    at = down[down.start == t0]
+    assert len(at) == 2 and (at.cause == "dpd_timeout").all()
+    assert at.end.min() - at.start.min() == pd.Timedelta(seconds=site.duration)
+    assert "5 h 04 min 41 s" in readme
+
+
+def test_sample_site_outage_is_a_night_apart_from_the_other_incidents():
+    incidents = sample_incidents()
+    (site,) = [i for i in incidents if i.kind == "site_outage"]
+    t0 = pd.Timestamp(site.start)
+    t1 = t0 + pd.Timedelta(seconds=site.duration)
+    assert pd.Timedelta(hours=4) <= t1 - t0 <= pd.Timedelta(hours=6)
+    assert t0.hour < 6 and t1.hour < 7  # overnight
+    for other in incidents:
+        if other is site or other.connection != site.connection:
+            continue
+        if other.kind == "rekey_collisions":  # all month, only while up
+            continue
+        a = pd.Timestamp(other.start)
+        b = a + pd.Timedelta(seconds=other.duration)
+        assert b + pd.Timedelta(days=1) < t0 or a > t1 + pd.Timedelta(days=1), other

@@ -1,7 +1,10 @@
 """Realistic synthetic Site-to-Site VPN logs with exact ground truth.
 
 :func:`simulate_logs` builds the records of some VPN connections (two tunnels each) with
-injected :class:`Incident` s; :meth:`Simulation.write` writes them in every envelope AWS
+injected :class:`Incident` s, logging what AWS logs under each tunnel's options
+(:mod:`.initiation`); :attr:`Simulation.truth` is what the tunnels were,
+:meth:`Simulation.observable_truth` what their logs let an analysis conclude
+(:mod:`.truth`); :meth:`Simulation.write` writes the records in every envelope AWS
 delivers them in; :func:`write_samples` regenerates the bundled ``data/samples``
 (``python -m vpnlog_analytics.simulate samples data/samples``).
 """
@@ -14,7 +17,9 @@ from typing import Any, Final
 
 import pandas as pd
 
+from ..options import DEFAULT_STALE_AFTER
 from .envelopes import ENVELOPES, Envelope, write
+from .initiation import DPD_TIMEOUT_ACTIONS, STARTUP_ACTIONS
 from .routed import bgp_story, combine, routed_simulation, sample_routed_incidents
 from .scenario import (
     INCIDENT_KINDS,
@@ -22,14 +27,16 @@ from .scenario import (
     SAMPLES_START,
     Incident,
     Simulation,
-    compute_truth,
     sample_incidents,
     simulate_logs,
 )
+from .truth import compute_truth
 
 __all__ = [
+    "DPD_TIMEOUT_ACTIONS",
     "ENVELOPES",
     "INCIDENT_KINDS",
+    "STARTUP_ACTIONS",
     "Incident",
     "Simulation",
     "combine",
@@ -231,6 +238,8 @@ def _fmt_time(ts: Any) -> str:
 
 def _fmt_duration(td: Any) -> str:
     s = int(pd.Timedelta(td).total_seconds())
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min {s % 60:02d} s"
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
 
 
@@ -272,10 +281,9 @@ def _per_tunnel_section(sim: Simulation) -> str:
             (sim.truth.vpn_connection_id == r["vpn_connection_id"])
             & (sim.truth.tunnel_ip == r["tunnel_ip"])
         ]
-        down, unknown = t[t.state == "down"], t[t.state == "unknown"]
+        down = t[t.state == "down"]
         flaps = int((t.state.eq("down") & t.state.shift().eq("up")).sum())
         downtime = (down.end - down.start).sum()
-        observed = window - (unknown.end - unknown.start).sum()
         k = sim.rekeys[
             (sim.rekeys.vpn_connection_id == r["vpn_connection_id"])
             & (sim.rekeys.tunnel_ip == r["tunnel_ip"])
@@ -288,7 +296,7 @@ def _per_tunnel_section(sim: Simulation) -> str:
                 r["ike_version"],
                 str(flaps),
                 _fmt_duration(downtime),
-                f"{100 * (1 - downtime / observed):.3f} %",
+                f"{100 * (1 - downtime / window):.3f} %",
                 str(len(k)),
                 str(incidents),
                 f"{100 * incidents / max(len(k), 1):.1f} %",
@@ -395,14 +403,46 @@ def _story_figures(sim: Simulation) -> dict[str, str]:
     c1 = outages[outages["vpn_connection_id"] == both["vpn_connection_id"]]
     availability = 1 - (c1["end"] - c1["start"]).sum() / window
     episodes = _rows(flap_episodes(sim.truth))
-    unknown = sim.truth[sim.truth["state"] == "unknown"]
+    # What the logs alone let the analyses conclude (default stale_after).
+    observed = sim.observable_truth()
+    unknown = observed[observed["state"] == "unknown"]
     flaps = ", ".join(f"{e['flaps']} flaps from {e['first_flap']:%d %B %H:%M}" for e in episodes)
     return {
         "both_notes": _both_down_order(sim, both),
         "both_duration": _fmt_duration(both["end"] - both["start"]),
         "c1_availability": f"{100 * availability:.4f} %",
         "flap_summary": flaps,
+        "stale_after": f"{int(DEFAULT_STALE_AFTER.total_seconds()) // 60} minutes",
         "gap_unobserved": _fmt_duration((unknown["end"] - unknown["start"]).sum()),
+        **_site_outage_figures(sim),
+    }
+
+
+def _site_outage_figures(sim: Simulation) -> dict[str, str]:
+    """Return the figures of the samples' silent site outage for the README."""
+    site = _rows(sim.incidents[sim.incidents["kind"] == "site_outage"])[0]
+    vpn, t0 = site["vpn_connection_id"], site["start"]
+    label = _tunnel_label(sim)
+    t = sim.truth
+    hit = _rows(
+        t[
+            (t["vpn_connection_id"] == vpn) & (t["state"] == "down") & (t["start"] == t0)
+        ].sort_values("end")
+    )
+    first, second = hit[0], hit[-1]
+    st = sim.states[sim.states["vpn_connection_id"] == vpn]
+    # Nothing logged on either tunnel from the DPD records to the first renegotiation.
+    quiet = st.loc[st["time"] > t0, "time"].min() - t0
+    outages, window = _connection_outages(sim), sim.end - sim.start
+    mine = outages[outages["vpn_connection_id"] == vpn]
+    name = label[(vpn, first["tunnel_ip"])].split("/")[1]
+    other = label[(vpn, second["tunnel_ip"])].split("/")[1]
+    return {
+        "site_start": f"{t0:%H:%M:%S}",
+        "site_duration": _fmt_duration(first["end"] - t0),
+        "site_silence": _fmt_duration(quiet),
+        "site_order": f"{name} first, {other} {_fmt_duration(second['end'] - first['end'])} later",
+        "c3_availability": f"{100 * (1 - (mine['end'] - mine['start']).sum() / window):.4f} %",
     }
 
 
@@ -465,9 +505,11 @@ real capture and the AWS documentation.
   connection-1 outage ({n_day} records; columns `@timestamp,@message,@logStream,@log`,
   newest first). It overlaps the export on purpose: loading both must drop the
   cross-source duplicates.
-- `truth.csv`: the ground truth, one row per maximal up/down/unknown interval per tunnel
-  (`state`, `start`, `end`, `cause` = the event that started a down interval; `unknown`
-  where a tunnel logged nothing for longer than an hour).
+- `truth.csv`: the ground truth, what each tunnel really was: one row per maximal up/down
+  interval per tunnel (`state`, `start`, `end`, `cause` = the event that started a down
+  interval), also through the logging gap. What the logs alone let an analysis conclude
+  is `sample_simulation().observable_truth()` (`unknown` where an up tunnel logged
+  nothing for longer than `stale_after`).
 - `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels.
 
 ## The story
@@ -478,22 +520,31 @@ mismatch (plus `AUTHENTICATION_FAILED`) every 10-30 s for about 40 minutes until
 fixed. Tunnel 2 carries the traffic meanwhile, so the connection stays up. On 15 October
 the gateway deletes tunnel 2's IKE SA and renegotiates within seconds. On 21 October at
 09:43 the customer's internet uplink fails: both tunnels time out on DPD ({both_notes})
-and the connection is down for {both_duration}: the outage that counts against the SLA.
+and the connection is down for {both_duration}, logging nothing until the gateway
+renegotiates: the outage that counts against the SLA.
 It still meets 99.95 % for the month ({c1_availability}; 99.95 % of 31 days allows 22 min
 19 s), so no service credit applies.
 
 **Connection 2 (c2, IKEv1).** Tunnel 2 flaps on DPD timeouts: three episodes
 ({flap_summary}). Tunnel 1 has one lone DPD outage on 18 October, and its logging stops
 for 95 minutes on 9 October while the tunnel stays up (a logging gap, not an outage).
-Silence is not health: the analyses hold a state for at most an hour after a record
-(`stale_after`), so the last {gap_unobserved} of the gap are unobserved -- neither up nor
-down, left out of the tunnel's observed time -- and `truth.csv` says `unknown` there.
+Silence after an up record is not health: an up tunnel logs at least at every rekey, so
+the analyses hold an up state for at most {stale_after} after a record (`stale_after`),
+and the last {gap_unobserved} of the gap are unobserved -- neither up nor down, left out
+of the tunnel's observed time -- although, as `truth.csv` says, the tunnel stayed up.
 
 **Connection 3 (c3, IKEv2).** Tunnel 1 is prone to rekey collisions all month: both sides
 start the hourly CHILD_SA rekey in the same second on about a quarter of the rekeys (the
 tunnel stays up); the other IKEv2 tunnels collide about once in a hundred. On 17 October
 at 22:31, after a gateway change, tunnel 2 proposes algorithms the tunnel does not accept
-(`No Proposal Match Found by AWS`) for 25 minutes.
+(`No Proposal Match Found by AWS`) for 25 minutes. In the night of 10 to 11 October the
+customer site loses power: both tunnels declare the peer dead at {site_start}, and with the
+default tunnel options (startup action `add`, DPD timeout action `clear`) AWS waits for
+the gateway and logs nothing at all for {site_silence}, until the gateway is back and
+renegotiates both tunnels ({site_order}). A down tunnel's silence is not an unknown: the
+down state holds until the next record, and the connection is down for {site_duration}.
+Its availability for the month is {c3_availability}, below 99.95 % (all-tunnels-down is
+our proxy for unavailable; the cause was on the customer's side).
 
 **Connection 4 (c4, IKEv2, dynamically routed).** Both tunnels run BGP with the gateway
 (AS 65000, prefixes 10.20.0.0/16, 10.21.0.0/16 and 192.168.10.0/24, tunnel 1 preferred
@@ -518,10 +569,10 @@ Every outage (a maximal interval in which the tunnel is not up):
 
 {outages}
 
-Per tunnel over the month: flaps (up→down transitions), downtime, uptime (of the time the
-tunnel was observed), and the rekey collision rate (collision incidents / child-SA
-negotiations, a negotiation = one request id; IKEv1 counts the Quick Mode of each
-re-establishment too):
+Per tunnel over the month: flaps (up→down transitions), downtime, uptime (of the month;
+the truth knows the state through the logging gap), and the rekey collision rate
+(collision incidents / child-SA negotiations, a negotiation = one request id; IKEv1
+counts the Quick Mode of each re-establishment too):
 
 {per_tunnel}
 

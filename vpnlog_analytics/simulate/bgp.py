@@ -25,12 +25,13 @@ BGP incidents it injects while IPsec stays up:
   the neighbor), on every (re-)advertisement, until it stops at the end (withdrawn).
 
 Besides, the gateway re-advertises one prefix with a new MED about every three days
-(``UPDATED``). The ground truth follows the semantics of
-:mod:`vpnlog_analytics.analysis.bgp` exactly: session runs of constant (state, FSM state)
-from the first BGP record, BGP outages with cause and detail, and every interval in which
-a route is held. BGP streams have no logging gaps of their own; a BGP tunnel should not
-get a ``logging_gap`` incident (its IPsec state would go unknown, which the truth does
-not model).
+(``UPDATED``). The sessions follow the tunnel's real IPsec state (the simulation's
+``truth``, from its plan: also where the IKE log is silent). The ground truth follows the
+semantics of :mod:`vpnlog_analytics.analysis.bgp` exactly: session runs of constant
+(state, FSM state) from the first BGP record, BGP outages with cause and detail, and
+every interval in which a route is held. BGP streams have no logging gaps of their own;
+a BGP tunnel should not get a ``logging_gap`` incident (its IKE log goes silent while its
+BGP log does not, which the BGP truth does not model).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """CloudWatch ``AWS/VPN`` metrics and maintenance events for a simulation, with exact truth.
 
 :func:`simulate_metrics` turns a :class:`~vpnlog_analytics.simulate.Simulation`'s true
-tunnel states into the 1-minute points CloudWatch would hold (``TunnelState`` as the share
+tunnel states (``Simulation.truth``: what the tunnels were, also where the logs are silent
+or missing) into the 1-minute points CloudWatch would hold (``TunnelState`` as the share
 of the minute up, ``TunnelDataIn``/``TunnelDataOut`` as bytes), and adds what the logs
 cannot show: metrics from before logging began, idle tunnels, spells of no traffic on a
 tunnel that normally carries it, and disagreements (``TunnelState`` 0 while IPsec is up:
@@ -349,10 +350,13 @@ def simulate_metrics(
 
     ``TunnelState`` of each minute is the share of the minute the tunnel was up by the
     simulation's truth (the Average of CloudWatch's samples), 0 inside ``disagree``
-    windows; before the simulation's start (``start`` earlier) the tunnels were up,
-    logging not yet enabled. Bytes flow in and out at a per-tunnel rate (varying by
-    minute) whenever the metric says up, except on ``idle`` tunnels (never) and inside
-    ``quiet`` windows.
+    windows. The truth is what the tunnel really was, not what its log shows, so the
+    metric follows the tunnel through logging gaps and silent outages: it is the
+    independent check that tells a silent down tunnel from logging that stopped, and it
+    shows a recovery no record logged. Before the simulation's start (``start`` earlier)
+    the tunnels were up, logging not yet enabled. Bytes flow in and out at a per-tunnel
+    rate (varying by minute) whenever the metric says up, except on ``idle`` tunnels
+    (never) and inside ``quiet`` windows.
 
     Parameters
     ----------

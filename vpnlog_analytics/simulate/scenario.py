@@ -2,26 +2,35 @@
 
 The simulator writes, per tunnel, the records an AWS tunnel logs: idle packet chatter,
 hourly child-SA rekeys (with occasional collisions), and the documented error messages of
-the incidents it injects (DPD timeouts, pre-shared key mismatches, proposal mismatches,
-gateway deletes, ...), followed by the renegotiation that brings the tunnel back.
+the incidents it injects (DPD timeouts, whole-site outages, pre-shared key mismatches,
+proposal mismatches, gateway deletes, ...), followed by the renegotiation that brings the
+tunnel back.
 
 Semantics (the ground truth obeys them exactly):
 
-- Tunnel state is a step function of the records: each record of a tunnel sets the state
-  until the next one; the tunnel is up iff both ``ike_phase1_state`` and
-  ``ike_phase2_state`` are ``established`` or ``rekeying``.
-- Every state change is carried by a record at exactly that second, and all records of a
-  tunnel within one second have the same up/down value, so the order within a second never
+- What a tunnel logs follows its options (:mod:`.initiation`): an up tunnel logs at least
+  at every rekey and between them idle chatter; after a DPD timeout, under the default
+  options (startup action ``add``, DPD timeout action ``clear``) a down tunnel logs
+  **nothing** until the customer gateway tries again; with ``restart`` or ``start`` AWS's
+  re-initiation attempts are logged at backoff gaps; a gateway retrying with a wrong key or
+  proposal logs at its own retry rate.
+- Every record carries the tunnel's phase states; the tunnel is up iff both
+  ``ike_phase1_state`` and ``ike_phase2_state`` are ``established`` or ``rekeying``. Every
+  state change is carried by a record at exactly that second, and all records of a tunnel
+  within one second have the same up/down value, so the order within a second never
   changes the truth.
 - The first record of every tunnel is at ``start`` (unless a logging gap starts there);
   during a logging gap no records are written while the tunnel's real state carries on.
-- A state holds at most ``stale_after`` (default one hour, the analyses' default) after a
-  record: the part of a logging gap beyond it is ``unknown`` in the truth, as it is
-  unobserved for the analyses. :func:`compute_truth` gives the truth for any other
-  ``stale_after`` (None: states carried through every gap).
-- ``truth`` lists the maximal up, down and unknown intervals of each tunnel from its first
-  record to ``end``; a down interval's ``cause`` is the event (catalogue name) of the
-  record that started it.
+- :attr:`Simulation.truth` is **what the tunnel was**, from the plan and not from the
+  records: per tunnel the maximal ``up``/``down`` intervals from ``start`` to ``end``; a down
+  interval's ``cause`` is the catalogue event of the record that starts it.
+- :meth:`Simulation.observable_truth` is **what a log-only analysis must conclude** for a
+  given ``stale_after`` (:func:`.truth.compute_truth`): an up state holds at most
+  ``stale_after`` after a record, then ``unknown`` until the next record; a state that is
+  not up holds until the next record. It equals ``truth`` except where the log cannot tell
+  (up time beyond ``stale_after`` before a silence is unknown; a change hidden in a
+  logging gap shows at the next record); without logging gaps, for the default
+  ``stale_after``, the two are identical.
 """
 
 from __future__ import annotations
@@ -36,10 +45,18 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from .. import catalog, schema
 from ..options import DEFAULT_STALE_AFTER, to_utc
 from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
+from .initiation import (
+    ATTEMPTS_PER_P1_TIMEOUT,
+    EXPIRY_GIVE_UP,
+    EXPIRY_RETRANSMITS,
+    aws_reinitiates,
+    check_initiation,
+    retry_times,
+)
 from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
+from .truth import cause_of, compute_truth, plan_truth
 
 if TYPE_CHECKING:
     from .envelopes import Envelope
@@ -66,6 +83,7 @@ INCIDENT_KINDS: Final = (
     "phase2_failed",
     "rekey_collisions",
     "both_down",
+    "site_outage",
     "logging_gap",
     *BGP_INCIDENT_KINDS,
 )
@@ -75,6 +93,8 @@ _V2_ONLY: Final = frozenset({"ts_unacceptable", "phase2_failed", "auth_failed", 
 BASE_COLLISION_PROBABILITY: Final = 0.01
 #: Minimum up time between two outages of one tunnel [s].
 MIN_SPACING: Final = 60
+#: Incident kinds that always hit both tunnels of their connection.
+_BOTH_TUNNELS: Final = frozenset({"both_down", "site_outage"})
 _LOG_GROUP_ACCOUNT: Final = "123456789012"
 
 # --- message texts (documented texts verbatim, placeholders filled) ------------------------
@@ -128,7 +148,9 @@ class Incident:
     Parameters
     ----------
     kind : str
-        One of :data:`INCIDENT_KINDS`: ``dpd_timeout`` (down, recovers after ``duration``),
+        One of :data:`INCIDENT_KINDS`: ``dpd_timeout`` (down from ``start``, the DPD
+        record, until ``start + duration``; what is logged meanwhile follows the tunnel's
+        options, see :mod:`vpnlog_analytics.simulate.initiation`),
         ``dpd_flapping`` (short DPD outages repeated over ``duration``; options ``outage``
         and ``gap``, (min, max) [s]), ``cgw_delete`` (the gateway deletes the IKE_SA and
         renegotiates), ``psk_mismatch``, ``auth_failed``, ``no_proposal_match`` (failed
@@ -136,8 +158,14 @@ class Incident:
         ``phase2_failed`` (Phase 1 stays up; IKEv2 only), ``rekey_collisions`` (raises the
         collision probability to option ``probability``, default 0.3, over the period;
         IKEv2 only), ``both_down`` (both tunnels down at once, DPD on both, for exactly
-        ``duration``), ``logging_gap`` (no records; the real state carries on, and beyond
-        one hour the truth says ``unknown``, as the analyses do); and the BGP
+        ``duration``), ``site_outage`` (the customer site loses power: both tunnels lose
+        their peer at the same second and log their DPD timeouts at ``start``, after the
+        unanswered DPD probes; then, under the default tunnel options, nothing until the
+        gateway comes back: tunnel 0 or 1 (drawn) is up again at ``start + duration``, the
+        other a few seconds later, so the connection is down for exactly ``duration``),
+        ``logging_gap`` (no records; the real state carries on: ``truth`` knows it, the
+        :meth:`Simulation.observable_truth` says ``unknown`` beyond ``stale_after`` after
+        an up tunnel's last record, as the analyses do); and the BGP
         kinds of :mod:`vpnlog_analytics.simulate.bgp` (``bgp_hold_timer``, ``bgp_cease``,
         ``bgp_as_mismatch``, ``bgp_max_prefix``, ``route_withdrawn``, ``route_denied``;
         on connections simulated with BGP).
@@ -178,14 +206,16 @@ class Simulation:
         ``log_group``, ``log_stream``, ``time`` (whole seconds, UTC), ``message`` (exactly
         what CloudWatch stores), sorted by stream, time and emission order.
     truth : pandas.DataFrame
-        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``/``down``/``unknown``),
-        ``start``, ``end``, ``cause``: maximal state intervals per tunnel, the last ending
-        at ``end``; the part of a logging gap beyond the default ``stale_after`` (1 h)
-        is ``unknown`` (see :func:`compute_truth`).
+        What each tunnel really was, from the plan (not from the records):
+        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``/``down``), ``start``,
+        ``end``, ``cause`` (of down intervals: the catalogue event of the record that
+        starts it): maximal intervals per tunnel from ``start`` to ``end``, through
+        logging gaps and silent outages alike. What the logs let one conclude is
+        :meth:`observable_truth`.
     tunnels : pandas.DataFrame
         ``vpn_connection_id``, ``tunnel_ip``, ``ike_version``, ``cgw_id``, ``cgw_ip``,
         ``log_stream``, ``output_format``, ``connection``, ``tunnel``, ``log_group``,
-        ``bgp_log_stream``.
+        ``bgp_log_stream``, ``startup_action``, ``dpd_timeout_action``.
     incidents : pandas.DataFrame
         ``kind``, ``connection``, ``vpn_connection_id``, ``tunnel``, ``tunnel_ip``,
         ``start``, ``end``, ``notes``: every injected incident.
@@ -223,6 +253,38 @@ class Simulation:
     states: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     keepalives: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     bgp: BgpTruth = field(default_factory=BgpTruth.empty, repr=False)
+
+    def observable_truth(self, *, stale_after: Any = DEFAULT_STALE_AFTER) -> pd.DataFrame:
+        """Return what a log-only analysis must conclude from the records.
+
+        The analyses' semantics (DESIGN.md section 4) applied to :attr:`states`: each
+        record sets its tunnel's state until the next one; an up state holds at most
+        ``stale_after`` after a record (then ``unknown``), a state that is not up holds
+        however long the silence. Equal to :attr:`truth` except (a) up time beyond
+        ``stale_after`` after the last record before a silence is ``unknown``, and (b) a
+        change hidden in a logging gap shows only at the tunnel's next record (a tunnel
+        that went down and recovered inside the gap reads down, or up, as its last record
+        before the gap said). It starts at each tunnel's first record (unknown before).
+        Text-format tunnels are read from the states behind their records, which their
+        messages do not carry.
+
+        Parameters
+        ----------
+        stale_after : str or pandas.Timedelta or None, default 75 min
+            As for the analyses; None: every state holds until the next record.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :attr:`truth`; ``state`` also ``unknown``.
+
+        Examples
+        --------
+        >>> sim = simulate_logs("2026-10-01", "2026-10-02", connections=1, seed=1)
+        >>> sim.observable_truth().equals(sim.truth)
+        True
+        """
+        return compute_truth(self.states, self.end, stale_after=stale_after)
 
     def write(self, out_dir: str | Path, envelope: Envelope, **options: Any) -> list[Path]:
         """Write the records in one of the envelopes AWS delivers them in.
@@ -262,6 +324,8 @@ class _Tunnel:
     log_group: str
     bgp_neighbor: str
     nat_t: bool = False
+    startup_action: str = "add"
+    dpd_timeout_action: str = "clear"
 
     @property
     def stream(self) -> str:
@@ -372,7 +436,7 @@ def _connection_index(inc: Incident, tunnels: list[_Tunnel]) -> int:
 def _tunnel_indices(inc: Incident, conn: int, tunnels: list[_Tunnel]) -> list[int]:
     """Global tunnel indices (into ``tunnels``) an incident applies to."""
     pair = [k for k, t in enumerate(tunnels) if t.connection == conn]
-    if inc.tunnel == "both" or inc.kind == "both_down":
+    if inc.tunnel == "both" or inc.kind in _BOTH_TUNNELS:
         return pair
     for k in pair:
         if inc.tunnel in (tunnels[k].index, tunnels[k].ip):
@@ -426,6 +490,15 @@ def _plan_incident(
         notes = (
             f"{tunnels[ks[first]].ip} down {lead} s earlier; {tunnels[ks[1 - first]].ip} "
             f"back {lag} s later; both down for {d} s"
+        )
+    elif inc.kind == "site_outage":
+        lag = int(rng.integers(2, 16))
+        first = int(rng.integers(0, 2))
+        _add_episode(plan, ks[first], _Episode(t0, t0 + d, "dpd_timeout", inc.options))
+        _add_episode(plan, ks[1 - first], _Episode(t0, t0 + d + lag, "dpd_timeout", inc.options))
+        notes = (
+            f"site power lost: DPD timeout on both tunnels at once; {tunnels[ks[first]].ip} "
+            f"back after {d} s, {tunnels[ks[1 - first]].ip} {lag} s later"
         )
     elif inc.kind == "dpd_flapping":
         for k in ks:
@@ -508,11 +581,13 @@ def _random_incidents(
     def free(key: tuple[int, int], t0: int, t1: int) -> bool:
         return all(t1 + 600 <= a or t0 >= b + 600 for a, b in busy.get(key, []))
 
-    def place(kind: str, conn: int, tunnel: int | str, lo: int, hi: int) -> None:
-        d = int(rng.integers(lo, hi + 1))
+    def place(
+        kind: str, conn: int, tunnel: int | str, lo: int, hi: int, gen: np.random.Generator = rng
+    ) -> None:
+        d = int(gen.integers(lo, hi + 1))
         if d + 120 >= span:
             return
-        t0 = int(rng.integers(0, span - d - 60))
+        t0 = int(gen.integers(0, span - d - 60))
         keys = [(conn, 0), (conn, 1)] if tunnel == "both" else [(conn, int(tunnel))]
         if all(free(key, t0 - 120, t0 + d + 120) for key in keys):
             for key in keys:
@@ -537,6 +612,12 @@ def _random_incidents(
             out.append(
                 Incident("rekey_collisions", c, i, pd.Timedelta(0), span, {"probability": p})
             )
+    # Whole-site outages draw from a stream of their own (spawning leaves ``rng`` as it
+    # was), so every seed keeps the incidents it had before they existed.
+    sites = rng.spawn(1)[0]
+    for c in range(n_conn):
+        for _ in range(int(sites.poisson(0.005 * days))):
+            place("site_outage", c, "both", 1800, 6 * 3600, sites)
     return out
 
 
@@ -554,8 +635,11 @@ def sample_incidents() -> list[Incident]:
         Connection 0 (IKEv2): a PSK mismatch after a change on tunnel 0 (~40 min), a
         gateway delete, and a 17-minute outage of both tunnels (DPD on both). Connection 1
         (IKEv1): tunnel 1 flaps on DPD timeouts in three episodes; a logging gap on tunnel
-        0. Connection 2 (IKEv2): tunnel 0 prone to rekey collisions all month, and a
-        no-proposal-match episode on tunnel 1 after a gateway change.
+        0. Connection 2 (IKEv2): tunnel 0 prone to rekey collisions all month; the night
+        of 10-11 October the customer site loses power for 5 h 04 min 41 s (a silent
+        whole-site outage: both tunnels declare the peer dead at 00:52:17, AWS logs
+        nothing more until the gateway renegotiates at 05:56:58); and a no-proposal-match
+        episode on tunnel 1 after a gateway change.
     """
     return [
         Incident("psk_mismatch", 0, 0, "2026-10-07 14:12:37", 2412),
@@ -567,6 +651,7 @@ def sample_incidents() -> list[Incident]:
         Incident("dpd_timeout", 1, 0, "2026-10-18 11:06:29", 212),
         Incident("logging_gap", 1, 0, "2026-10-09 11:02:44", 5700),
         Incident("rekey_collisions", 2, 0, "2026-10-01", "31D", {"probability": 0.25}),
+        Incident("site_outage", 2, "both", "2026-10-11 00:52:17", 18281),
         Incident("no_proposal_match", 2, 1, "2026-10-17 22:31:09", 1486),
     ]
 
@@ -708,11 +793,14 @@ def _collision_p(log: _TunnelLog, r: int, windows: list[tuple[int, int, float]])
 
 def _up_period(
     log: _TunnelLog, a: int, b: int, anchor: int, windows: list[tuple[int, int, float]]
-) -> None:
-    """Chatter and rekeys in the up period ``[a, b)``; the SA was established at ``anchor``."""
+) -> int | None:
+    """Chatter and rekeys in the up period ``[a, b)``; the SA was established at ``anchor``.
+
+    Returns the SA's next rekey time (at or after ``b - 12``), None without rekeys.
+    """
     log.idle(a, b)
     if not log.rekey_interval:
-        return
+        return None
     interval = float(log.rekey_interval)
     r = anchor + int(interval * (1 - 0.1 * log.rng.random()))
     while r < b - 12:
@@ -721,6 +809,7 @@ def _up_period(
             break
         _rekey(log, r, bool(log.rng.random() < _collision_p(log, r, windows)), b - 2)
         r += int(interval * (1 - 0.1 * log.rng.random()))
+    return r
 
 
 def _recover(log: _TunnelLog, t1: int, keep_phase1: bool) -> None:
@@ -755,21 +844,20 @@ def _error_lines(log: _TunnelLog, kind: str) -> tuple[list[str], tuple[str, str]
     return table[kind]
 
 
-def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
-    """Lines of one outage: the error at ``t0``, retries while down, recovery at ``t1``."""
-    p, v1 = _PRIO_EPISODE, log.t.version == "v1"
+def _opening(log: _TunnelLog, kind: str) -> str:
+    """Return the ``details`` of the record that starts an outage of this kind (its cause)."""
+    if kind == "dpd_timeout":
+        return _DPD_V1 if log.t.version == "v1" else _DPD_V2.format(n=3)
+    if kind == "cgw_delete":
+        return _CGW_DELETE
+    return _error_lines(log, kind)[0][0]
+
+
+def _episode(log: _TunnelLog, ep: _Episode, prev_end: int, next_rekey: int | None) -> None:
+    """Lines of one outage: the error at ``t0``, what follows while down, recovery at ``t1``."""
+    p = _PRIO_EPISODE
     if ep.kind == "dpd_timeout":
-        for k in (3, 2, 1):  # unanswered DPD messages while still up
-            if ep.t0 - 10 * k > prev_end:
-                log.send(ep.t0 - 10 * k, p, _UP, 92)
-        log.add(ep.t0, p, _DPD_V1 if v1 else _DPD_V2.format(n=3), _DOWN)
-        t, n = ep.t0 + log.uniform((20, 60)), 0
-        while t < ep.t1 - 1:
-            log.send(t, p, _NEGOTIATING, 452)
-            n += 1
-            if not v1 and n % 3 == 0:
-                log.add(t, p, log.fmt(_P1_TIMEOUT), _DOWN)
-            t += log.uniform((20, 60))
+        _dead_peer(log, ep, prev_end, next_rekey)
         _recover(log, ep.t1, keep_phase1=False)
         return
     if ep.kind == "cgw_delete":
@@ -777,6 +865,8 @@ def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
         log.close(ep.t0, p, log.spis, _DOWN)
         _recover(log, ep.t1, keep_phase1=False)
         return
+    # A gateway retrying with a wrong key or proposal: its attempts are logged, whatever
+    # the tunnel's options.
     texts, states = _error_lines(log, ep.kind)
     retry = tuple(ep.options.get("retry", (10, 30)))
     t = ep.t0
@@ -789,27 +879,76 @@ def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
     _recover(log, ep.t1, keep_phase1=states == _P1_ONLY)
 
 
-def _state_at(t: int, eps: list[_Episode]) -> tuple[str, str]:
-    for ep in eps:
-        if ep.t0 <= t < ep.t1:
-            return _P1_ONLY if ep.kind in ("ts_unacceptable", "phase2_failed") else _NEGOTIATING
-    return _UP
+def _dead_peer(log: _TunnelLog, ep: _Episode, prev_end: int, next_rekey: int | None) -> None:
+    """Log a lost peer: DPD probes, the DPD record at ``t0``, then what the options log.
+
+    See :mod:`.initiation`: nothing (``add`` + ``clear``), AWS's attempts (``restart`` or
+    ``start``), or under ``none`` the SA's failed rekey at its next rekey time.
+    """
+    p, t = _PRIO_EPISODE, log.t
+    for k in (3, 2, 1):  # unanswered DPD messages while still up
+        if ep.t0 - 10 * k > prev_end:
+            log.send(ep.t0 - 10 * k, p, _UP, 92)
+    keeps_sa = t.dpd_timeout_action == "none"
+    log.add(ep.t0, p, _opening(log, ep.kind), _P1_ONLY if keeps_sa else _DOWN)
+    retry_from: int | None = ep.t0 + 1
+    if keeps_sa:
+        gone = None
+        if next_rekey is not None:
+            gone = _sa_expires(log, max(next_rekey, ep.t0 + 5), ep.t1)
+        retry_from = None if gone is None else gone + 1
+    if retry_from is not None and aws_reinitiates(t.startup_action, t.dpd_timeout_action):
+        for n, at in enumerate(retry_times(log.rng, retry_from, ep.t1 - 1), start=1):
+            log.send(at, p, _NEGOTIATING, 452)
+            if t.version == "v2" and n % ATTEMPTS_PER_P1_TIMEOUT == 0:
+                log.add(at, p, log.fmt(_P1_TIMEOUT), _DOWN)
 
 
-def _generate_tunnel(log: _TunnelLog, plan: _Plan, k: int, t_start: int, t_end: int) -> None:
-    eps = plan.episodes.get(k, [])
+def _sa_expires(log: _TunnelLog, r: int, t1: int) -> int | None:
+    """DPD action ``none``: the SA's rekey at ``r`` goes unanswered and the SA is closed.
+
+    Returns when the SA was closed, None if the gateway came back first (``t1``).
+    """
+    p, limit = _PRIO_EPISODE, t1 - 1
+    if r >= limit:
+        return None
+    q = log.next_id()
+    log.add(r, p, _REQ_SENT.format(id=q, ex=log.exchange), _P1_ONLY)
+    log.send(r, p, _P1_ONLY, 316)
+    log.negotiations.append((r, q, "aws", False, "rekey"))
+    for dt in EXPIRY_RETRANSMITS:
+        if r + dt < limit:
+            log.send(r + dt, p, _P1_ONLY, 316)
+    gone = r + EXPIRY_GIVE_UP
+    if gone >= limit:
+        return None
+    log.close(gone, p, log.spis, _DOWN)
+    return gone
+
+
+def _state_at(t: int, eps: list[_Episode]) -> tuple[str, str] | None:
+    """Return the phase states at ``t`` while up, None inside an outage."""
+    return _UP if all(not ep.t0 <= t < ep.t1 for ep in eps) else None
+
+
+def _generate_tunnel(
+    log: _TunnelLog, plan: _Plan, k: int, t_start: int, t_end: int
+) -> list[tuple[int, int, str]]:
+    """Generate the tunnel's lines; return its outages (start, end, cause event)."""
+    eps = [ep for ep in plan.episodes.get(k, []) if ep.t0 < t_end]
     windows = plan.collision_windows.get(k, [])
     if not eps or eps[0].t0 > t_start:
         log.chatter_line(t_start, _PRIO_FIRST)
     up_from = t_start
     anchor = t_start - int(log.rng.uniform(0, float(log.rekey_interval or 1)))
+    next_rekey = anchor + int(log.rekey_interval) if log.rekey_interval else None
     prev_end = t_start - 1
     periods, new_sa = [], True
     for ep in eps:
         if ep.t0 > up_from:
-            _up_period(log, up_from, ep.t0, anchor, windows)
+            next_rekey = _up_period(log, up_from, ep.t0, anchor, windows)
             periods.append(UpPeriod(up_from, ep.t0, ep.kind, new_sa))
-        _episode(log, ep, prev_end)
+        _episode(log, ep, prev_end, next_rekey)
         up_from = anchor = prev_end = ep.t1
         new_sa = ep.kind not in KEEPS_PHASE1
     if up_from < t_end:
@@ -820,10 +959,12 @@ def _generate_tunnel(log: _TunnelLog, plan: _Plan, k: int, t_start: int, t_end: 
         for t, details in log.keepalive.lines:
             log.add(t, _PRIO_CHATTER, details, _UP)
     for _, g1 in plan.gaps.get(k, []):
-        if g1 < t_end:
-            # the first record after the gap restates the state at that second
-            states = _state_at(g1, eps)
+        states = _state_at(g1, eps)
+        if g1 < t_end and states is not None:
+            # An up tunnel logs again when logging resumes; a down one stays as it was
+            # (silent, or its next attempt).
             log.chatter_line(g1, _PRIO_RESUME, states)
+    return [(ep.t0, ep.t1, cause_of(_opening(log, ep.kind))) for ep in eps]
 
 
 def _keep(t: int, t_start: int, t_end: int, gaps: list[tuple[int, int]]) -> bool:
@@ -862,77 +1003,6 @@ def _to_time(seconds: Sequence[int] | pd.Series) -> pd.Series:
     return pd.Series(values).dt.tz_localize("UTC")
 
 
-def compute_truth(
-    states: pd.DataFrame, end: pd.Timestamp, *, stale_after: Any = DEFAULT_STALE_AFTER
-) -> pd.DataFrame:
-    """Compute the maximal up/down/unknown intervals per tunnel from the records' states.
-
-    Each record sets its tunnel's state (up iff both phases are up) until the next
-    record, for at most ``stale_after``: after a longer silence (a logging gap, or the
-    end of the logs) the tunnel is ``unknown`` until its next record -- the semantics of
-    the analyses (DESIGN.md section 4).
-
-    Parameters
-    ----------
-    states : pandas.DataFrame
-        ``vpn_connection_id``, ``tunnel_ip``, ``time``, ``phase1``, ``phase2``, ``details``,
-        one row per tunnel record in stream order.
-    end : pandas.Timestamp
-        End of the window: the last interval of each tunnel ends there.
-    stale_after : str or pandas.Timedelta or None, default "1h"
-        Longest silence a state survives; None: every state holds until the next record.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``vpn_connection_id``, ``tunnel_ip``, ``state`` (``up``, ``down``, ``unknown``),
-        ``start``, ``end``, ``cause`` (of down intervals: the event of the record that
-        started it).
-    """
-    stale = None if stale_after is None else int(pd.Timedelta(stale_after).value)
-    end_ns = int(end.value)
-    out = []
-    for (vpn, ip), g in states.groupby(["vpn_connection_id", "tunnel_ip"], sort=True):
-        up = (g["phase1"].isin(schema.UP_STATES) & g["phase2"].isin(schema.UP_STATES)).to_numpy()
-        times = g["time"].dt.as_unit("ns").array.asi8.tolist()
-        details = g["details"].to_numpy()
-        # (time, state, record): a step at every record; "unknown" after long silences.
-        steps = [
-            (t, "up" if u else "down", j) for j, (t, u) in enumerate(zip(times, up, strict=True))
-        ]
-        if stale is not None:
-            following = times[1:] + [end_ns]
-            steps += [
-                (t + stale, "unknown", -1)
-                for t, nxt in zip(times, following, strict=True)
-                if nxt - t > stale
-            ]
-            steps.sort(key=lambda x: x[0])
-        merged = [x for i, x in enumerate(steps) if i == 0 or x[1] != steps[i - 1][1]]
-        ends = [x[0] for x in merged[1:]] + [end_ns]
-        for (t0, state, j), t1 in zip(merged, ends, strict=True):
-            if t1 <= t0:
-                continue
-            rule = catalog.classify(str(details[j])) if state == "down" else None
-            out.append(
-                {
-                    "vpn_connection_id": vpn,
-                    "tunnel_ip": ip,
-                    "state": state,
-                    "start": t0,
-                    "end": t1,
-                    "cause": (rule.event if rule else catalog.UNKNOWN) if state == "down" else None,
-                }
-            )
-    truth = pd.DataFrame(
-        out, columns=["vpn_connection_id", "tunnel_ip", "state", "start", "end", "cause"]
-    )
-    for col in ("start", "end"):
-        truth[col] = pd.to_datetime(truth[col].astype("int64"), unit="ns", utc=True)
-    truth["cause"] = truth["cause"].astype(object).where(truth["cause"].notna(), None)
-    return truth
-
-
 def _tunnels_frame(tunnels: list[_Tunnel], bgp: frozenset[int]) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -947,6 +1017,8 @@ def _tunnels_frame(tunnels: list[_Tunnel], bgp: frozenset[int]) -> pd.DataFrame:
             "tunnel": [t.index for t in tunnels],
             "log_group": [t.log_group for t in tunnels],
             "bgp_log_stream": [t.bgp_stream if t.connection in bgp else None for t in tunnels],
+            "startup_action": [t.startup_action for t in tunnels],
+            "dpd_timeout_action": [t.dpd_timeout_action for t in tunnels],
         }
     )
 
@@ -1043,6 +1115,8 @@ def simulate_logs(
     nat_t: bool | Sequence[bool] = False,
     dpd_interval: float = 10.0,
     varied: bool = False,
+    startup_action: str | Sequence[str] | None = None,
+    dpd_timeout_action: str | Sequence[str] | None = None,
 ) -> Simulation:
     """Simulate the tunnel logs of some VPN connections, with exact ground truth.
 
@@ -1083,6 +1157,15 @@ def simulate_logs(
         The variety of real logs: packet sizes drawn around their nominal values and
         IKEv2 request ids continuing from a random point per tunnel, so that few
         messages repeat across tunnels. Off by default (the bundled samples).
+    startup_action : str or sequence of str, optional
+        The tunnels' ``StartupAction``, for all tunnels or per tunnel (in ``tunnels``
+        order): ``"add"`` (default; the customer gateway initiates) or ``"start"`` (AWS
+        initiates; IKEv2 tunnels only, an IKEv1 tunnel given it raises ``OptionError``).
+    dpd_timeout_action : str or sequence of str, optional
+        The tunnels' ``DPDTimeoutAction``, for all or per tunnel: ``"clear"`` (default),
+        ``"restart"`` or ``"none"``. With the defaults a tunnel is silent after a DPD
+        timeout until the gateway tries again; ``restart`` or ``start`` log AWS's attempts
+        at backoff gaps; see :mod:`vpnlog_analytics.simulate.initiation` for each case.
 
     Returns
     -------
@@ -1115,11 +1198,18 @@ def simulate_logs(
         raise ValueError(f"nat_t: expected {2 * connections} values, got {len(behind_nat)}")
     if not dpd_interval >= 1:
         raise ValueError(f"dpd_interval must be at least 1 s, got {dpd_interval}")
+    n = 2 * connections
+    startups = _per_tunnel(startup_action, n, "add", "startup_action")
+    dpd_actions = _per_tunnel(dpd_timeout_action, n, "clear", "dpd_timeout_action")
+    check_initiation(startups, dpd_actions, [versions[k // 2] for k in range(n)])
 
     rng = np.random.default_rng(seed)
     tunnels = _make_tunnels(rng, connections, versions, formats, log_group)
-    for tunnel, behind in zip(tunnels, behind_nat, strict=True):
+    for tunnel, behind, startup, action in zip(
+        tunnels, behind_nat, startups, dpd_actions, strict=True
+    ):
         tunnel.nat_t = bool(behind)
+        tunnel.startup_action, tunnel.dpd_timeout_action = startup, action
     plan = _Plan()
     for inc in _resolve_incidents(incidents, rng, tunnels, t0, t1):
         _plan_incident(plan, inc, tunnels, rng, t0)
@@ -1159,11 +1249,12 @@ def _assemble(
     rows: list[tuple[str, str, int, str, str, str, str]] = []
     rekeys: list[tuple[str, str, int, int, str, bool, str]] = []
     keepalives: list[tuple[str, str, int, int, int]] = []
+    plans = []
     for k, tunnel in enumerate(tunnels):
         log = _TunnelLog(tunnel, np.random.default_rng([seed, k]), chatter, rekey_interval)
         if realism is not None:
             realism.equip(log, seed, k)
-        _generate_tunnel(log, plan, k, s0, s1)
+        plans.append((tunnel.vpn_id, tunnel.ip, _generate_tunnel(log, plan, k, s0, s1)))
         gaps = plan.gaps.get(k, [])
         tunnel_rows, negotiations = _tunnel_rows(log, gaps, s0, s1)
         rows += tunnel_rows
@@ -1180,7 +1271,8 @@ def _assemble(
     frame["time"] = _to_time(frame["time"])
     # stable: time order within a stream keeps emission order
     frame = frame.sort_values(["log_stream", "time"], kind="stable").reset_index(drop=True)
-    truth = compute_truth(_states_frame(frame, tunnels), end)
+    # What the tunnels were, from the plan: the records play no part in it.
+    truth = plan_truth(plans, s0, s1)
     bgp_truth = BgpTruth.empty()
     if bgp:
         # BGP follows the tunnels' IPsec truth, so it is generated after it.
