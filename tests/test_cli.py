@@ -41,8 +41,8 @@ def test_summary_table_names_the_window_and_tunnels() -> None:
     assert code == 0
     first = out.splitlines()[0]
     # tunnel records, as the rows count them, and the BGP records beside them: all read
-    assert first.startswith("158,948 records from 8 tunnel(s), 2026-10-01 00:00 to 2026-10-31")
-    assert first.endswith(f"(and {159_267 - 158_948} BGP records)")
+    assert first.startswith("158,708 records from 8 tunnel(s), 2026-10-01 00:00 to 2026-10-31")
+    assert first.endswith(f"(and {159_027 - 158_708} BGP records)")
     assert "up_%" in out.splitlines()[1]
 
 
@@ -94,10 +94,15 @@ def test_outages_connection_level_json() -> None:
     code, out, err = run("outages", str(SAMPLES), "--level", "connection", "--format", "json")
     assert code == 0, err
     rows = json.loads(out)
-    # c1's uplink failure, and c4's BGP shut down on both tunnels (IPsec up: reachability)
-    assert [r["cause"] for r in rows] == ["dpd_timeout", "bgp_notification_received"]
+    # c1's uplink failure, c4's BGP shut down on both tunnels (IPsec up: reachability), and
+    # c3's silent site outage, by connection id
+    causes = ["dpd_timeout", "bgp_notification_received", "dpd_timeout"]
+    assert [r["cause"] for r in rows] == causes
     assert rows[0]["start"].startswith("2026-10-21T09:43:18")
     assert rows[1]["start"].startswith("2026-10-23T10:17:42")
+    assert rows[2]["start"].startswith("2026-10-11T00:52:17")
+    assert rows[2]["duration"] == "P0DT5H4M41S" and rows[2]["ongoing"] is False
+    assert rows[2]["last_alive"].startswith("2026-10-11T00:49:19")
 
 
 def test_availability_table_in_percent_with_window() -> None:

@@ -136,11 +136,17 @@ def test_notebook_shows_how_to_switch_to_fetch_logs(name: str) -> None:
 def test_explore_notebook(executed: dict[str, Any], workspace: tuple[Path, Path]) -> None:
     nb = executed["01_explore"]
     text = output_text(nb)
-    assert "159,267 records from 2026-10-01 to 2026-10-31 UTC, 5,155 duplicates dropped" in text
+    assert "159,027 records from 2026-10-01 to 2026-10-31 UTC, 5,061 duplicates dropped" in text
     # The summary and the worst day, in readable units.
     assert "vpn-2a7c306a956842b51" in text and "99.132.156.33" in text
-    # c4's 25 minutes with BGP shut down on both tunnels (IPsec up), then c1's 17 minutes
-    assert "worst day: 2026-10-23, vpn-4526a2d74acc68770 down from 10:17:42 to 10:42:42" in text
+    # c3's silent site outage (incidents.csv: 00:52:17 for 18,281 s) is the worst day; then
+    # c4's 25 minutes with BGP shut down on both tunnels (IPsec up), and c1's 17 minutes.
+    assert "worst day: 2026-10-11, vpn-4a37c5a05556a9cf5 down from 00:52:17 to 05:56:58" in text
+    # Silent from the DPD records to the first renegotiation record, one second before the
+    # first tunnel is up again.
+    assert (
+        "last heard 00:49:19, declared dead 00:52:17, silent for 5 h 04 min of 5 h 04 min" in text
+    )
     assert "17 min 05 s" in text
     mimes = mimetypes(nb)
     assert WIDGET_MIME in mimes, "the explorer did not display"
@@ -175,6 +181,8 @@ def test_postmortem_notebook(executed: dict[str, Any], workspace: tuple[Path, Pa
         "17 min 05 s, cause dpd_timeout"
     ) in text
     assert "17 min 23 s" in text and "17 min 21 s" in text  # each tunnel's own outage
+    # Nothing logged from the second DPD record to the renegotiation, 1 s before the end.
+    assert "last heard 09:41:41, declared dead 09:43:18; silent for 17 min 04 s" in text
     charts = workspace[0] / "output" / "postmortem-charts"
     names = {p.name for p in charts.iterdir()}
     stems = ("timeline", "errors-per-minute", "outage-durations-month")

@@ -101,6 +101,8 @@ def test_cells_read_the_same_on_page_notebook_and_terminal(day: pd.DataFrame) ->
         "17 min 05 s",
         "no",
         "dpd_timeout: DPD timeout (peer silent)",
+        "17 min 04 s",  # silent: from the second DPD record to the renegotiation at 10:00:22
+        "2026-10-21 09:41:41",  # the last packet received before the outage
     ]
     assert list(page.columns) == [
         "vpn connection id",
@@ -109,6 +111,8 @@ def test_cells_read_the_same_on_page_notebook_and_terminal(day: pd.DataFrame) ->
         "duration",
         "ongoing",
         "cause",
+        "silent",
+        "last alive (UTC)",
     ]
     html = vl.show(table).to_html()
     for cell in page.iloc[0].tolist():

@@ -121,7 +121,9 @@ def test_window_and_outage_level(explorer) -> None:  # type: ignore[no-untyped-d
     assert len(explorer.tables["outages_tunnel"]) == (truth["state"] == "down").sum() + 5
     explorer.outage_level.value = "connection"
     table = explorer.tables["outages_connection"]
-    assert len(table) == 2 and table["duration"].iloc[0] == pd.Timedelta("17min 5s")
+    # c1's both-tunnels DPD outage, c4's BGP Cease, c3's silent five-hour site outage
+    assert len(table) == 3 and table["duration"].iloc[0] == pd.Timedelta("17min 5s")
+    assert table["duration"].iloc[2] == pd.Timedelta(seconds=18281)
     assert "17 min 05 s" in explorer._tables["outages"].value
     explorer.set_window("2026-10-04", "2026-10-05")
     assert (explorer.start, explorer.end) == (
@@ -215,7 +217,12 @@ def test_event_type_filter(explorer) -> None:  # type: ignore[no-untyped-def]
     assert "packet_sent" not in default
     explorer.event_types.value = ("dpd_timeout",)
     table = explorer.tables["events"]
-    assert len(table) == 18 and set(table["event"].astype(str)) == {"dpd_timeout"}
+    # one per DPD outage of the truth (both tunnels of c1 on 21 October and of c3 in the
+    # site outage among them)
+    truth = pd.read_csv(ROOT / "data" / "samples" / "truth.csv")
+    dpd_outages = int((truth["cause"] == "dpd_timeout").sum())
+    assert len(table) == dpd_outages == 20
+    assert set(table["event"].astype(str)) == {"dpd_timeout"}
     _tab(explorer, "timeline")
     gids = {c.get_gid() for c in explorer.figure.axes[0].collections}
     assert "event:dpd_timeout" in gids and "event:psk_mismatch" not in gids
@@ -229,9 +236,9 @@ def test_other_tabs_follow_the_selection(explorer) -> None:  # type: ignore[no-u
     explorer.connection.value = "vpn-4a37c5a05556a9cf5"
     _tab(explorer, "rekey")
     rekey = explorer.tables["rekey_collisions"].set_index("tunnel_ip")
-    assert rekey.loc["99.149.145.25", "collisions"] == 180
-    assert rekey.loc["99.149.145.25", "negotiations"] == 964
-    assert "18.7 %" in explorer._tables["rekey"].value
+    assert rekey.loc["99.149.145.25", "collisions"] == 193  # as the samples README says
+    assert rekey.loc["99.149.145.25", "negotiations"] == 969
+    assert "19.9 %" in explorer._tables["rekey"].value
     _tab(explorer, "diagnosis")
     findings = explorer.tables["diagnosis"]
     assert set(findings["rule"]) >= {"rekey_collisions", "config_mismatch"}
