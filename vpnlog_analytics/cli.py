@@ -46,7 +46,7 @@ from .options import (
     DEFAULT_FLAP_WINDOW,
     DEFAULT_MIN_FLAPS,
     DEFAULT_SLA,
-    DEFAULT_STALE_AFTER,
+    SHARED_OPTIONS,
     to_duration,
     to_utc,
 )
@@ -87,16 +87,26 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _add_option(p: argparse.ArgumentParser, name: str, **kwargs: Any) -> None:
+    """Add the flag(s) of the shared option ``name`` (:data:`SHARED_OPTIONS`) to ``p``.
+
+    The flag, its ``dest``, default and help come from the option's declaration, so the
+    CLI says what the docstrings say; ``kwargs`` add what only argparse needs (``type``,
+    ``metavar``, ``action``, ``choices``).
+    """
+    option = SHARED_OPTIONS[name]
+    for flag in option.cli:
+        kwargs.setdefault("default", option.default)
+        p.add_argument(flag.flag, dest=flag.dest, help=flag.help, **kwargs)
+
+
 def _add_aws_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)"
-    )
+    _add_option(p, "region")
     p.add_argument("--profile", help="AWS profile of ~/.aws/config (default: AWS_PROFILE)")
 
 
 def _add_window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="start", type=_timestamp, help="window start (UTC)")
-    p.add_argument("--to", dest="end", type=_timestamp, help="window end (UTC)")
+    _add_option(p, "window", type=_timestamp)
 
 
 def _add_source_args(p: argparse.ArgumentParser) -> None:
@@ -123,33 +133,16 @@ def _stale_after(text: str) -> pd.Timedelta | None:
 
 
 def _add_stale_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--stale-after",
-        type=_stale_after,
-        default=DEFAULT_STALE_AFTER,
-        metavar="DURATION",
-        help="longest silence an up tunnel's state survives before it counts as unknown; "
-        "a state that is not up holds until the next record "
-        f"(default {format_span(DEFAULT_STALE_AFTER)}; 'none' carries up states on too)",
-    )
+    _add_option(p, "stale_after", type=_stale_after, metavar="DURATION")
 
 
 def _add_exclude_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--exclude",
-        action="append",
-        metavar="START/END",
-        help="maintenance window that counts as no outage (repeatable), UTC",
-    )
+    _add_option(p, "exclude", action="append", metavar="START/END")
 
 
 def _add_routing_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--routing",
-        choices=s.ROUTING_CHOICES,
-        default=s.ROUTING_AUTO,
-        help="auto: IPsec and BGP where BGP is logged (reachability); ipsec: IPsec alone",
-    )
+    # the choices and the default are state values, declared in schema
+    _add_option(p, "routing", choices=s.ROUTING_CHOICES, default=s.ROUTING_AUTO)
     p.add_argument(
         "--require-routes",
         action="store_true",
@@ -812,13 +805,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=s.LEVEL_TUNNEL,
         help="single tunnels, or whole connections (all tunnels down)",
     )
-    p.add_argument("--min-duration", help="shortest outage to list, e.g. 120s")
+    _add_option(p, "min_duration")
     _add_exclude_arg(p)
     p.add_argument(
         "--maintenance",
         help="maintenance events file (vpnlog maintenance -o FILE): adds the context column",
     )
-    p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    _add_option(p, "margin")
     _add_routing_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
@@ -832,7 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sla", type=float, default=DEFAULT_SLA, help="target (fraction, default 0.9995)"
     )
-    p.add_argument("--min-duration", help="shortest connection outage that counts, e.g. 120s")
+    _add_option(p, "min_duration")
     _add_exclude_arg(p)
     p.add_argument(
         "--source",
@@ -844,7 +837,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): excluded"
     )
-    p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    _add_option(p, "margin")
     _add_routing_args(p)
     _add_format_arg(p)
     _add_stale_arg(p)
@@ -857,7 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--sessions", action="store_true", help="session state intervals")
     what.add_argument("--flaps", action="store_true", help="established -> not established")
-    p.add_argument("--min-duration", help="shortest BGP outage to list, e.g. 60s")
+    _add_option(p, "min_duration")
     _add_format_arg(p)
     _add_stale_arg(p)
     p.set_defaults(func=_cmd_bgp, subparser=p)
@@ -914,14 +907,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--sla", type=float, default=DEFAULT_SLA, help="target (fraction, default 0.9995)"
     )
     p.add_argument("--title", help="page title")
-    p.add_argument("--min-duration", help="shortest outage that counts, e.g. 120s")
+    _add_option(p, "min_duration")
     _add_exclude_arg(p)
     _add_stale_arg(p)
     p.add_argument("--metrics", help="metrics file (vpnlog metrics -o FILE): coverage section")
     p.add_argument(
         "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): contexts"
     )
-    p.add_argument("--margin", default="15min", help="added around every maintenance event")
+    _add_option(p, "margin")
     p.add_argument(
         "--exclude-maintenance",
         action="store_true",
@@ -999,7 +992,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-aws", action="store_true", help="read --health-file only, call no AWS")
     p.add_argument("--windows", action="store_true", help="show the maintenance windows")
-    p.add_argument("--margin", default="15min", help="added around every event (default 15min)")
+    _add_option(p, "margin")
     p.add_argument("-o", "--output", help="write the events to this .csv or .parquet file")
     _add_format_arg(p)
     _add_aws_args(p)

@@ -28,8 +28,11 @@ This module imports only :mod:`vpnlog_analytics.errors` (DESIGN.md section 5).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Final, TypeAlias
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,13 +47,17 @@ __all__ = [
     "DEFAULT_END_PAD",
     "DEFAULT_FLAP_WINDOW",
     "DEFAULT_INCIDENT_GAP",
+    "DEFAULT_MARGIN",
     "DEFAULT_MIN_FLAPS",
     "DEFAULT_SLA",
     "DEFAULT_STALE_AFTER",
+    "SHARED_OPTIONS",
     "WINDOW_COLUMNS",
+    "CliFlag",
     "DurationLike",
     "ExcludeLike",
     "FreqLike",
+    "SharedOption",
     "TimeLike",
     "check_choice",
     "check_fraction",
@@ -58,8 +65,10 @@ __all__ = [
     "default_window",
     "period_edges",
     "period_index",
+    "render_shared",
     "resolve_exclude",
     "resolve_window",
+    "shared_doc",
     "to_duration",
     "to_ns_duration",
     "to_offset_checked",
@@ -103,6 +112,8 @@ DEFAULT_SLA: Final = 0.9995
 #: disabled, delivery broken, a gap in what was fetched), and is ``unknown`` after that.
 #: (An object of its own, so a prepared context tells "not passed" from an explicit value.)
 DEFAULT_STALE_AFTER: Final = pd.Timedelta(minutes=75)
+#: Added before and after every maintenance event to make its window.
+DEFAULT_MARGIN: Final = "15min"
 
 _FREQ_EXAMPLES = "'1h', '1D', '7D', 'W-MON', 'MS' (month start), 'QS', 'YS'"
 
@@ -548,3 +559,297 @@ def resolve_exclude(exclude: ExcludeLike) -> tuple[np.ndarray, np.ndarray]:
     merged_end = np.full(merged_start.size, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(merged_end, group, en)
     return merged_start, merged_end
+
+
+# --- options shared by many functions, declared once -----------------------------------------
+#: Width of a rendered description; the same at any indent, so the text is the same everywhere.
+_DOC_WIDTH: Final = 84
+
+
+@dataclass(frozen=True)
+class CliFlag:
+    """One ``vpnlog`` flag of a shared option (``--from``: ``dest="start"``)."""
+
+    #: The flag as typed, e.g. ``"--stale-after"``.
+    flag: str
+    #: The parameter it fills (the attribute of the parsed arguments).
+    dest: str
+    #: Its ``--help`` text: what the docstring says, in a line.
+    help: str
+
+
+@dataclass(frozen=True)
+class SharedOption:
+    """An option many functions take: its name, default, documentation and CLI flags.
+
+    The numpydoc entry of every function that takes the option is rendered from this one
+    record (:func:`shared_doc`), and the ``vpnlog`` flags are made from it, so the text, the
+    default and the flag cannot drift apart.
+    """
+
+    #: The parameter name(s) as the numpydoc entry lists them (``"start, end"``).
+    name: str
+    #: The numpydoc type, with the default (``str or pandas.Timedelta, default "120s"``).
+    type: str
+    #: The numpydoc description (one paragraph, wrapped when rendered).
+    doc: str
+    #: The default value (the constant itself, e.g. :data:`DEFAULT_STALE_AFTER`).
+    default: object = None
+    #: The ``vpnlog`` flags made from it (none: the CLI does not take it).
+    cli: tuple[CliFlag, ...] = ()
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Return the parameter names the entry documents."""
+        return tuple(n.strip() for n in self.name.split(","))
+
+    @property
+    def description(self) -> str:
+        """Return the description as rendered (wrapped, not indented)."""
+        return textwrap.fill(self.doc, _DOC_WIDTH, break_on_hyphens=False)
+
+    @property
+    def numpydoc(self) -> str:
+        """Return the whole numpydoc entry (name, type, indented description)."""
+        return f"{self.name} : {self.type}\n" + textwrap.indent(self.description, "    ")
+
+
+def _literal(value: object) -> str:
+    """Return a default as the docstrings show it: ``"75min"``, ``"120s"``, ``None``."""
+    if isinstance(value, pd.Timedelta):
+        seconds = int(value.total_seconds())
+        value = f"{seconds // 60}min" if seconds % 60 == 0 else f"{seconds}s"
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+_STALE_MINUTES = int(DEFAULT_STALE_AFTER.total_seconds() // 60)
+
+#: Every shared option, keyed by the name a docstring uses: ``{params.stale_after}``.
+SHARED_OPTIONS: Final[Mapping[str, SharedOption]] = {
+    # The events option, for functions that also take a prepared context ...
+    "events": SharedOption(
+        name="events",
+        type="pandas.DataFrame or Context",
+        doc="The events table (DESIGN.md section 2), or a context from "
+        ":func:`~vpnlog_analytics.analysis.prepare`, whose window, ``cause_lookback`` and "
+        "``stale_after`` are then used (pass them only to repeat the same values); not "
+        "modified.",
+    ),
+    # ... and for functions that take the table only.
+    "events_table": SharedOption(
+        name="events",
+        type="pandas.DataFrame",
+        doc="The events table (DESIGN.md section 2), e.g. from "
+        ":func:`~vpnlog_analytics.read_logs`; not modified.",
+    ),
+    # The analysis window of a table (resolve_window) ...
+    "window": SharedOption(
+        name="start, end",
+        type="pandas.Timestamp or str, optional",
+        doc="The analysis window ``[start, end)``: tz-aware times, or text without an offset "
+        "read as UTC; default the span of the table, from its first record to the end of "
+        "its last record's second.",
+        cli=(
+            CliFlag(
+                "--from",
+                "start",
+                "start of the analysis window [start, end), UTC; default the first record",
+            ),
+            CliFlag(
+                "--to",
+                "end",
+                "end of the analysis window [start, end), UTC; default "
+                "the end of the last record's second",
+            ),
+        ),
+    ),
+    # ... of the metrics table (its points cover whole periods) ...
+    "metric_window": SharedOption(
+        name="start, end",
+        type="pandas.Timestamp or str, optional",
+        doc="The window ``[start, end)``: tz-aware times, or text without an offset read as "
+        "UTC; default the span of the metric points, from the first point to the end of the "
+        "last point's period.",
+    ),
+    # ... and the window asked of an AWS API (required: there is no table yet).
+    "aws_window": SharedOption(
+        name="start, end",
+        type="str, datetime.datetime or pandas.Timestamp",
+        doc="The window ``[start, end)`` asked of AWS: tz-aware times, or text without an "
+        "offset read as UTC.",
+    ),
+    "stale_after": SharedOption(
+        name="stale_after",
+        type=f"str, pandas.Timedelta or None, default {_literal(DEFAULT_STALE_AFTER)}",
+        doc="Longest silence an up state survives [s]: beyond it the tunnel is ``unknown`` "
+        "until its next record; a state that is not up holds until the next record however "
+        "long the silence (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None "
+        "carries up states on too.",
+        default=DEFAULT_STALE_AFTER,
+        cli=(
+            CliFlag(
+                "--stale-after",
+                "stale_after",
+                "longest silence an up tunnel's state survives before it counts as unknown; "
+                "a state that is not up holds until the next record "
+                f"(default {_STALE_MINUTES} min; 'none' carries up states on too)",
+            ),
+        ),
+    ),
+    "cause_lookback": SharedOption(
+        name="cause_lookback",
+        type=f"str or pandas.Timedelta, default {_literal(DEFAULT_CAUSE_LOOKBACK)}",
+        doc="How far before a change to ``down`` an error record may be to count as its cause [s].",
+        default=DEFAULT_CAUSE_LOOKBACK,
+    ),
+    "min_duration": SharedOption(
+        name="min_duration",
+        type="str or pandas.Timedelta, optional",
+        doc='Shortest outage that counts [s], e.g. ``"120s"``: shorter ones are neither '
+        "listed nor counted; default every outage.",
+        cli=(CliFlag("--min-duration", "min_duration", "shortest outage that counts, e.g. 120s"),),
+    ),
+    "exclude": SharedOption(
+        name="exclude",
+        type="list of (start, end) pairs or pandas.DataFrame, optional",
+        doc="Maintenance windows that count as no outage (neither downtime nor observed "
+        "time): pairs of tz-aware times or UTC strings, or a DataFrame with ``start`` and "
+        "``end`` columns.",
+        cli=(
+            CliFlag(
+                "--exclude",
+                "exclude",
+                "maintenance window that counts as no outage (repeatable), UTC",
+            ),
+        ),
+    ),
+    "routing": SharedOption(
+        name="routing",
+        # the choices and the default are schema's state values (ROUTING_CHOICES)
+        type='{"auto", "ipsec"}, default "auto"',
+        doc='``"auto"``: a tunnel with BGP logs is up while its IPsec is up *and* its BGP '
+        "session is not known to be down (reachability: no routes, no traffic); tunnels "
+        "without BGP logs, and time before a tunnel's first BGP record, are judged by IPsec "
+        'alone, so missing BGP records never count as down. ``"ipsec"``: IPsec alone '
+        "everywhere.",
+        cli=(
+            CliFlag(
+                "--routing",
+                "routing",
+                "auto: IPsec and BGP where BGP is logged (reachability); ipsec: IPsec alone",
+            ),
+        ),
+    ),
+    "maintenance": SharedOption(
+        name="maintenance",
+        type="pandas.DataFrame, optional",
+        doc="Maintenance windows "
+        "(:func:`~vpnlog_analytics.analysis.maintenance_windows`): AWS maintenance and "
+        "customer changes, one row per window.",
+    ),
+    "margin": SharedOption(
+        name="margin",
+        type=f"str or pandas.Timedelta, default {_literal(DEFAULT_MARGIN)}",
+        doc="Added before and after every maintenance event to make its window [s].",
+        default=DEFAULT_MARGIN,
+        cli=(
+            CliFlag(
+                "--margin",
+                "margin",
+                f"added before and after every maintenance event (default {DEFAULT_MARGIN})",
+            ),
+        ),
+    ),
+    "boto3_session": SharedOption(
+        name="boto3_session",
+        type="boto3.Session, optional",
+        doc="The session to use (profile, region, credentials); None: "
+        ":func:`~vpnlog_analytics.aws.make_session`, which picks them as the AWS CLI does.",
+    ),
+    "region": SharedOption(
+        name="region",
+        type="str, optional",
+        doc='The AWS region, e.g. ``"eu-west-1"``: the region of the VPN connection and its '
+        "log group; default ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else the "
+        "profile's (as the AWS CLI picks it).",
+        cli=(
+            CliFlag(
+                "--region",
+                "region",
+                "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
+            ),
+        ),
+    ),
+}
+
+_PLACEHOLDER = re.compile(r"^([ \t]*)\{params\.(\w+)(\.desc)?\}[ \t]*$", re.MULTILINE)
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def render_shared(doc: str) -> str:
+    """Return ``doc`` with each ``{params.<option>}`` line replaced by the declared entry.
+
+    A placeholder stands alone on its line; ``{params.<option>.desc}`` gives the
+    description only (under an entry line of the function's own). Lines after it at the
+    description's indent continue the entry: what the function adds.
+
+    Parameters
+    ----------
+    doc : str
+        A docstring.
+
+    Returns
+    -------
+    str
+        The docstring, filled.
+
+    Raises
+    ------
+    KeyError
+        A placeholder names no option of :data:`SHARED_OPTIONS`.
+    """
+
+    def fill(m: re.Match[str]) -> str:
+        indent, key, desc_only = m.groups()
+        option = SHARED_OPTIONS[key]
+        text = option.description if desc_only else option.numpydoc
+        return textwrap.indent(text, indent)
+
+    return _PLACEHOLDER.sub(fill, doc)
+
+
+def shared_doc(*, own: Mapping[str, str] | None = None) -> Callable[[_F], _F]:
+    """Fill a function's docstring from :data:`SHARED_OPTIONS` (``{params.stale_after}``).
+
+    Parameters
+    ----------
+    own : mapping of str to str, optional
+        Shared options this function documents in its own words, each with the reason
+        (its meaning differs); recorded as ``__shared_own__`` for the tests.
+
+    Returns
+    -------
+    callable
+        The decorator: returns the function, its ``__doc__`` filled.
+
+    Examples
+    --------
+    >>> @shared_doc()
+    ... def f(events, *, stale_after=DEFAULT_STALE_AFTER):
+    ...     '''Do nothing.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     {params.stale_after}
+    ...     '''
+    >>> "Longest silence" in f.__doc__
+    True
+    """
+
+    def decorate(func: _F) -> _F:
+        if func.__doc__:
+            func.__doc__ = render_shared(func.__doc__)
+        func.__shared_own__ = dict(own or {})  # type: ignore[attr-defined]
+        return func
+
+    return decorate

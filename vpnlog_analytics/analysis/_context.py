@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, to_utc, ts_ns
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, shared_doc, to_utc, ts_ns
 from ._timeline import (
     STATE_COLUMNS,
     Changes,
@@ -118,6 +118,12 @@ class Context:
         """Every tunnel's state intervals clipped to the window."""
         return intervals(self.changes, self.rows.tunnels.n, self.window)
 
+    @shared_doc(
+        own={
+            "start": "the new window; default this context's bounds",
+            "end": "the new window; default this context's bounds",
+        }
+    )
     def within(self, start: TimeLike = None, end: TimeLike = None) -> Context:
         """Return the context of another window over the same rows, sharing the state changes.
 
@@ -155,6 +161,7 @@ class Context:
 EventsLike: TypeAlias = pd.DataFrame | Context
 
 
+@shared_doc()
 def prepare(
     events: pd.DataFrame | Context,
     *,
@@ -178,20 +185,11 @@ def prepare(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table; not modified (and not copied: do not change it while the
-        context is in use).
-    start, end : pandas.Timestamp or str, optional
-        The analysis window (UTC); default the span of the table (first record to the
-        end of the last record's second).
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        How far before a change to ``down`` an error event may be to count as its cause
-        [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.events}
+        Not copied either: do not change it while the context is in use.
+    {params.window}
+    {params.cause_lookback}
+    {params.stale_after}
 
     Returns
     -------

@@ -9,7 +9,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
-from ..options import DEFAULT_SLA, DEFAULT_STALE_AFTER, check_fraction
+from ..options import DEFAULT_SLA, DEFAULT_STALE_AFTER, check_fraction, shared_doc
 from ..schema import ROUTING, ROUTING_RULES
 from ._columns import (
     AVAILABILITY,
@@ -88,6 +88,7 @@ def service_credit(availability: pd.Series | np.ndarray) -> pd.Series:
     return pd.Series(out)
 
 
+@shared_doc()
 def availability(
     events: EventsLike,
     *,
@@ -134,27 +135,20 @@ def availability(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events}
     freq : str or pandas.DateOffset, default "MS"
         Period length (calendar months by default, as the SLA); any pandas frequency.
     sla : float, default 0.9995
         Availability target (fraction, AWS's published 99.95 % monthly).
-    min_duration : str or pandas.Timedelta, optional
-        Shortest connection outage that counts [s]; default all.
+    {params.min_duration}
+        Here: connection outages (every tunnel down).
     exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
-        Windows excluded for every connection, as for :func:`outages`; or
-        ``"maintenance"``: each connection's windows of ``maintenance`` (AWS maintenance
+        {params.exclude.desc}
+        Or ``"maintenance"``: each connection's windows of ``maintenance`` (AWS maintenance
         and customer changes; the windows used are in ``attrs["excluded"]``).
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table (and of ``metrics``). Periods
-        are cut to it.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too. With
-        ``source="both"`` the metrics fill what the logs do not know.
+    {params.window}
+        With ``metrics``, the default spans them too. Periods are cut to the window.
+    {params.stale_after}
     source : {"logs", "metrics", "both"}, default "logs"
         Where tunnel states come from: the logs; the ``TunnelState`` metric
         (:func:`metric_states`); or the logs where they know the state and the metrics
@@ -162,12 +156,10 @@ def availability(
         gets a figure.
     metrics : pandas.DataFrame, optional
         The metrics table (``fetch_metrics``); needed unless ``source="logs"``.
-    maintenance : pandas.DataFrame, optional
-        Maintenance windows (:func:`maintenance_windows`), for ``exclude="maintenance"``.
-    routing : {"auto", "ipsec"}, default "auto"
-        How a tunnel counts as up, as for :func:`outages`: with BGP logs, IPsec up and
-        the BGP session not known to be down (reachability); without, IPsec alone. The
-        ``routing`` column says which rule each connection got.
+    {params.maintenance}
+        Used by ``exclude="maintenance"``.
+    {params.routing}
+        The ``routing`` column says which rule each connection got.
     require_routes : bool, default False
         Also require an accepted route while established, as for :func:`outages`.
 

@@ -71,7 +71,7 @@ import pandas as pd
 from .. import catalog
 from .. import schema as s
 from ..errors import OptionError
-from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, check_choice
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, check_choice, shared_doc
 from . import _bgp as k
 from ._columns import CAUSE, CAUSE_EVENTS, DOWNTIME, DURATION, END, ONGOING, START, STATE
 from ._context import Context, EventsLike, context, durations, times
@@ -205,6 +205,7 @@ def _fsm_names(codes: np.ndarray) -> pd.Categorical:
     )
 
 
+@shared_doc()
 def bgp_sessions(
     events: EventsLike,
     *,
@@ -225,15 +226,10 @@ def bgp_sessions(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table (DESIGN.md section 2), or a prepared context; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window, tz-aware or UTC strings; default the span of the table.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`tunnel_states`). None carries up states on too.
+    {params.events}
+    {params.window}
+    {params.stale_after}
+        While the tunnel is ``unknown``, so is its BGP state.
 
     Returns
     -------
@@ -263,6 +259,7 @@ def bgp_sessions(
     )
 
 
+@shared_doc()
 def bgp_flaps(
     events: EventsLike,
     *,
@@ -278,17 +275,11 @@ def bgp_flaps(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table, or a prepared context; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        How far before the flap an error record may be to count as its cause [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`tunnel_states`). None carries up states on too.
+    {params.events}
+    {params.window}
+    {params.cause_lookback}
+    {params.stale_after}
+        While the tunnel is ``unknown``, so is its BGP state.
 
     Returns
     -------
@@ -348,6 +339,7 @@ def outage_table(bc: BgpContext, min_duration: DurationLike = None) -> pd.DataFr
     )
 
 
+@shared_doc()
 def bgp_outages(
     events: EventsLike,
     *,
@@ -368,19 +360,12 @@ def bgp_outages(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table, or a prepared context; not modified.
-    min_duration : str or pandas.Timedelta, optional
-        Shortest outage to report [s]; default all.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`tunnel_states`). None carries up states on too.
+    {params.events}
+    {params.min_duration}
+    {params.window}
+    {params.cause_lookback}
+    {params.stale_after}
+        While the tunnel is ``unknown``, so is its BGP state.
 
     Returns
     -------
@@ -418,6 +403,7 @@ def _prefix_column(rt: k.Routes, idx: np.ndarray) -> pd.Series:
     return _used_sorted(column)
 
 
+@shared_doc()
 def routes(
     events: EventsLike,
     *,
@@ -439,16 +425,12 @@ def routes(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table, or a prepared context; not modified.
+    {params.events}
     at : pandas.Timestamp or str, optional
         The instant (tz-aware or a UTC string); default the end of the window: after the
         table's last record (a prepared context: just before its ``end``).
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and its routes are not known (``held`` NA);
-        a state that is not up holds until the next record however long the silence
-        (see :func:`tunnel_states`). None carries up states on too.
+    {params.stale_after}
+        While the tunnel is ``unknown``, its routes are not known (``held`` NA).
 
     Returns
     -------
@@ -499,6 +481,12 @@ def route_event_table(bc: BgpContext) -> pd.DataFrame:
     )
 
 
+@shared_doc(
+    own={
+        "start": "selects the changes listed; earlier records still count",
+        "end": "selects the changes listed; earlier records still count",
+    }
+)
 def route_events(
     events: EventsLike,
     *,
@@ -521,16 +509,12 @@ def route_events(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table, or a prepared context; not modified.
+    {params.events}
     start, end : pandas.Timestamp or str, optional
         Only changes with ``start <= time < end`` are listed (records before ``start``
         still count for ``held`` and ``routes``); default all.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up IPsec state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record, and so is its BGP state; a state that is not
-        up holds until the next record however long the silence (see
-        :func:`tunnel_states`). None carries up states on too.
+    {params.stale_after}
+        While the tunnel is ``unknown``, so is its BGP state.
 
     Returns
     -------

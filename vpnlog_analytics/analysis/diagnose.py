@@ -14,6 +14,7 @@ from ..options import (
     DEFAULT_MIN_FLAPS,
     DEFAULT_STALE_AFTER,
     check_positive_int,
+    shared_doc,
 )
 from ._bgp_findings import BgpOptions, bgp_findings
 from ._columns import (
@@ -43,6 +44,7 @@ def _duration(name: str, value: DurationLike) -> int:
     return ns
 
 
+@shared_doc()
 def diagnose(
     events: EventsLike,
     *,
@@ -108,10 +110,8 @@ def diagnose(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
+    {params.events}
+    {params.window}
     collision_threshold : float, default 0.1
         Collision rate (incidents per negotiation) above which collisions are reported.
     min_flaps : int, default 3
@@ -131,13 +131,8 @@ def diagnose(
         Shortest stretch of IPsec up with BGP down that is reported [s].
     asymmetry : str or pandas.Timedelta, default "5min"
         Shortest time a prefix is on one tunnel only that is reported [s].
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the causes of state changes [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.cause_lookback}
+    {params.stale_after}
 
     Returns
     -------

@@ -9,7 +9,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
-from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, shared_doc
 from ._columns import (
     ACK_RATIO,
     DPD_ACKS,
@@ -75,6 +75,7 @@ def timeout_arrays(ctx: Context) -> Timeouts:
     return Timeouts(pos, tid, t, np.where(recovered, back_up - t, -1))
 
 
+@shared_doc()
 def dpd_timeouts(
     events: EventsLike,
     *,
@@ -101,17 +102,11 @@ def dpd_timeouts(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Longest delay from the timeout record to the change to down [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.events}
+    {params.window}
+    {params.cause_lookback}
+        Here the DPD timeout record is the error record.
+    {params.stale_after}
 
     Returns
     -------
@@ -157,6 +152,7 @@ _COLUMNS = (
 )
 
 
+@shared_doc()
 def dpd_stats(
     events: EventsLike,
     *,
@@ -191,19 +187,13 @@ def dpd_stats(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events}
     freq : str or pandas.DateOffset, default "1D"
         Period length, any pandas frequency.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Longest delay from the timeout record to the change to down [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.window}
+    {params.cause_lookback}
+        Here the DPD timeout record is the error record.
+    {params.stale_after}
 
     Returns
     -------

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import shared_doc
 from ._columns import COUNT, PERIOD
 from ._context import EventsLike, context
 from ._timeline import STATE_COLUMNS, lookup
@@ -18,6 +19,7 @@ __all__ = ["event_counts"]
 _COLUMNS = (*STATE_COLUMNS, s.SEVERITY)
 
 
+@shared_doc()
 def event_counts(
     events: EventsLike,
     *,
@@ -30,15 +32,12 @@ def event_counts(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table, or a context from :func:`prepare`.
+    {params.events}
     freq : str or pandas.DateOffset, default "1D"
         Period length, any pandas frequency; periods aligned the pandas way.
     severities : sequence of str, default ("error", "warning")
         Severities counted (``info`` is mostly routine chatter).
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table. Records count when
-        ``start <= time < end``.
+    {params.window}
 
     Returns
     -------

@@ -15,6 +15,7 @@ from ..options import (
     DEFAULT_MIN_FLAPS,
     DEFAULT_STALE_AFTER,
     check_positive_int,
+    shared_doc,
 )
 from ._columns import CAUSE, DOWNTIME, END, FLAPS, PERIOD, START
 from ._context import Context, EventsLike, context, durations, times
@@ -51,6 +52,7 @@ def flap_arrays(ctx: Context) -> FlapArrays:
     return FlapArrays(k, ch.tid[k], ch.time[k], downtime)
 
 
+@shared_doc()
 def flaps(
     events: EventsLike,
     *,
@@ -69,17 +71,10 @@ def flaps(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window (tz-aware or UTC strings); default the span of the table.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        How far before the flap an error event may be to count as its cause [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.events}
+    {params.window}
+    {params.cause_lookback}
+    {params.stale_after}
 
     Returns
     -------
@@ -105,6 +100,7 @@ def flaps(
     )
 
 
+@shared_doc()
 def flap_frequency(
     events: EventsLike,
     *,
@@ -117,19 +113,12 @@ def flap_frequency(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events}
     freq : str or pandas.DateOffset, default "1D"
         Period length, any pandas frequency (``"1h"``, ``"1D"``, ``"W-MON"``, ``"MS"``);
         periods are aligned the pandas way (days at midnight UTC).
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table. Only flaps inside it count,
-        so the first and last period may be partial.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.window}
+    {params.stale_after}
 
     Returns
     -------
@@ -181,6 +170,7 @@ def episode_arrays(
     return j[new], reach[is_end], tid[new]
 
 
+@shared_doc()
 def flapping_episodes(
     events: EventsLike,
     *,
@@ -200,19 +190,13 @@ def flapping_episodes(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events}
     min_flaps : int, default 3
         Flaps needed within ``flap_window`` (at least 1).
     flap_window : str or pandas.Timedelta, default "1h"
         The longest span of ``min_flaps`` consecutive flaps that still counts [s].
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.window}
+    {params.stale_after}
 
     Returns
     -------

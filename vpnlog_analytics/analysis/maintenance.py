@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..options import DEFAULT_MARGIN, shared_doc
 from ._columns import DURATION, END, START
 from ._window import DurationLike, OptionError, to_ns_duration
 
@@ -55,9 +56,10 @@ def _join(values: pd.Series) -> str:
     return ", ".join(sorted({str(v) for v in values if v is not None and v == v}))
 
 
+@shared_doc(own={"events": "maintenance events, not the events table"})
 def maintenance_windows(
     *events: pd.DataFrame,
-    margin: DurationLike = "15min",
+    margin: DurationLike = DEFAULT_MARGIN,
 ) -> pd.DataFrame:
     """Combine maintenance events of any sources into windows per tunnel and context.
 
@@ -70,8 +72,7 @@ def maintenance_windows(
         Maintenance events tables (columns
         :data:`~vpnlog_analytics.schema.MAINTENANCE_COLUMNS`), e.g. from
         ``fetch_maintenance`` and ``read_health_events``; not modified.
-    margin : str or pandas.Timedelta, default "15min"
-        Added before and after every event [s].
+    {params.margin}
 
     Returns
     -------

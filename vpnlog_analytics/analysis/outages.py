@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, shared_doc
 from ._columns import (
     CAUSE,
     CAUSE_SEPARATOR,
@@ -211,6 +211,7 @@ def finalise(oa: OutageArrays, exclude: ExcludeLike, min_duration: DurationLike)
     return out.take(np.nonzero(end - start >= min_ns)[0])
 
 
+@shared_doc()
 def outages(
     events: EventsLike,
     *,
@@ -268,35 +269,20 @@ def outages(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events}
     level : {"tunnel", "connection"}, default "tunnel"
         Outages of single tunnels, or of whole connections.
-    min_duration : str or pandas.Timedelta, optional
-        Shortest outage to report [s], e.g. ``"120s"``; default all.
-    exclude : list of (start, end) pairs or pandas.DataFrame, optional
-        Maintenance windows (tz-aware or UTC strings; a DataFrame with ``start`` and
-        ``end`` columns) that count as no outage.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
-    maintenance : pandas.DataFrame, optional
-        Maintenance windows (:func:`maintenance_windows`): adds ``context``, the context
-        of the windows an outage overlaps (``customer_change`` before ``aws_maintenance``,
-        else ``none``; see :func:`label_outages`).
-    routing : {"auto", "ipsec"}, default "auto"
-        ``"auto"``: a tunnel with BGP logs is up while its IPsec is up *and* its BGP
-        session is not known to be down (reachability: no routes, no traffic); tunnels
-        without BGP logs, and time before a tunnel's first BGP record, are judged by
-        IPsec alone, so missing BGP records never count as down. ``"ipsec"``: IPsec
-        alone everywhere. A reachability outage that begins with BGP carries the BGP
-        cause (``bgp_hold_timer_expired``, ``bgp_notification_received``, ...,
+    {params.min_duration}
+    {params.exclude}
+    {params.window}
+    {params.cause_lookback}
+    {params.stale_after}
+    {params.maintenance}
+        Adds ``context``, the context of the windows an outage overlaps (``customer_change``
+        before ``aws_maintenance``, else ``none``; see :func:`label_outages`).
+    {params.routing}
+        A reachability outage that begins with BGP carries the BGP cause
+        (``bgp_hold_timer_expired``, ``bgp_notification_received``, ...,
         ``bgp_session_down`` when none was logged).
     require_routes : bool, default False
         With ``routing="auto"``, a tunnel with route records is also down while its

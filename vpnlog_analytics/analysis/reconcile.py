@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_STALE_AFTER
+from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._columns import DOWN, DURATION, END, START, STATE, UP
 from ._context import context
 from ._intervals import INF
@@ -302,6 +302,7 @@ def _kernel(
     return table, gaps, (lo, hi)
 
 
+@shared_doc()
 def reconcile(
     events: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -322,16 +323,13 @@ def reconcile(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events_table}
     metrics : pandas.DataFrame
         The metrics table (``fetch_metrics``): ``time``, ``vpn_connection_id``,
         ``tunnel_ip``, ``metric``, ``value``, ``period`` [s]; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The window; default the span of the metrics.
-    stale_after : str, pandas.Timedelta or None, default "75min"
-        Longest silence over which the logged state still holds [s] (as for
-        :func:`tunnel_states`); None: through any silence.
+    {params.metric_window}
+        Without metrics, the span of the events.
+    {params.stale_after}
     tolerance : float, default 0.05
         Largest difference of up shares (0-1) that still counts as agreement.
     carrying_share : float, default 0.5
@@ -387,6 +385,7 @@ def reconcile(
     return table[list(_POINT_COLUMNS)].reset_index(drop=True)
 
 
+@shared_doc()
 def logging_gaps(
     events: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -408,12 +407,11 @@ def logging_gaps(
 
     Parameters
     ----------
-    events, metrics : pandas.DataFrame
+    {params.events_table}
+    metrics : pandas.DataFrame
         As for :func:`reconcile`.
-    start, end : pandas.Timestamp or str, optional
-        The window; default the span of the metrics.
-    stale_after : str, pandas.Timedelta or None, default "75min"
-        As for :func:`reconcile` [s].
+    {params.metric_window}
+    {params.stale_after}
 
     Returns
     -------

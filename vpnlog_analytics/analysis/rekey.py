@@ -9,7 +9,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from .. import schema as s
-from ..options import DEFAULT_INCIDENT_GAP
+from ..options import DEFAULT_INCIDENT_GAP, shared_doc
 from ._columns import (
     AWS_INITIATED_EVENTS,
     CGW_INITIATED_EVENTS,
@@ -82,6 +82,7 @@ def collision_incidents(
     return tid[keep], t[keep], pick[keep]
 
 
+@shared_doc()
 def rekey_stats(
     events: EventsLike,
     *,
@@ -106,15 +107,12 @@ def rekey_stats(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events}
     freq : str or pandas.DateOffset, default "1D"
         Period length, any pandas frequency.
     incident_gap : str or pandas.Timedelta, default "60s"
         Longest gap between collision messages of one incident [s].
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table. Messages count when
-        ``start <= time < end``.
+    {params.window}
 
     Returns
     -------

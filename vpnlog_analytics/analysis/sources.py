@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_STALE_AFTER
+from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._columns import DURATION, END, START, STATE, STATE_VALUES
 from ._timeline import DOWN, UNKNOWN, UP
 from ._window import DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
@@ -178,6 +178,7 @@ def _intersect(xs: list[tuple[int, int]], ys: list[tuple[int, int]]) -> list[tup
     return out
 
 
+@shared_doc()
 def metric_states(
     metrics: pd.DataFrame, *, start: TimeLike = None, end: TimeLike = None
 ) -> pd.DataFrame:
@@ -190,8 +191,7 @@ def metric_states(
     ----------
     metrics : pandas.DataFrame
         The metrics table (``fetch_metrics``); not modified.
-    start, end : pandas.Timestamp or str, optional
-        The window; default the span of the points.
+    {params.metric_window}
 
     Returns
     -------
@@ -211,6 +211,7 @@ def metric_states(
     return _frame(rows, with_source=False)
 
 
+@shared_doc()
 def combined_states(
     events: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -232,15 +233,12 @@ def combined_states(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
+    {params.events_table}
     metrics : pandas.DataFrame
         The metrics table; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The window; default the span of the metric points.
-    stale_after : str, pandas.Timedelta or None, default "75min"
-        Longest silence over which a logged up state holds, and shortest silence of a
-        logged down state that the metric may overrule (see :func:`tunnel_states`) [s].
+    {params.metric_window}
+    {params.stale_after}
+        Also the shortest silence of a logged down state that the metric may overrule.
 
     Returns
     -------

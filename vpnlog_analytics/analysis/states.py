@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER
+from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, shared_doc
 from ._columns import (
     CAUSE,
     CONNECTION_STATE_VALUES,
@@ -33,6 +33,7 @@ from .bgp import reachability
 __all__ = ["connection_states", "tunnel_states"]
 
 
+@shared_doc()
 def tunnel_states(
     events: EventsLike,
     *,
@@ -74,19 +75,10 @@ def tunnel_states(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table (DESIGN.md section 2); not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window, tz-aware or UTC strings; default from the first ``time`` of
-        the table to the end of its last logged second.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        How far before a change to ``down`` an error event may be to count as its cause
-        [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.events}
+    {params.window}
+    {params.cause_lookback}
+    {params.stale_after}
 
     Returns
     -------
@@ -119,6 +111,7 @@ def tunnel_states(
     )
 
 
+@shared_doc()
 def connection_states(
     events: EventsLike,
     *,
@@ -142,18 +135,10 @@ def connection_states(
 
     Parameters
     ----------
-    events : pandas.DataFrame or Context
-        The events table, or a context from :func:`prepare`.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
-    routing : {"auto", "ipsec"}, default "auto"
-        As for :func:`outages`: with BGP logs a tunnel counts as up while IPsec is up and
-        its BGP session is not known to be down.
+    {params.events}
+    {params.window}
+    {params.stale_after}
+    {params.routing}
 
     Returns
     -------

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import DEFAULT_INCIDENT_GAP, DEFAULT_STALE_AFTER
+from ..options import DEFAULT_INCIDENT_GAP, DEFAULT_STALE_AFTER, shared_doc
 from ._columns import (
     COLLISION_RATE,
     COLLISIONS,
@@ -39,6 +39,7 @@ _I64 = np.int64
 _COLUMNS = (*STATE_COLUMNS, s.SEVERITY, s.REQUEST_ID)
 
 
+@shared_doc()
 def summary(
     events: EventsLike,
     *,
@@ -62,17 +63,11 @@ def summary(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table; not modified.
-    start, end : pandas.Timestamp or str, optional
-        The analysis window; default the span of the table.
+    {params.events}
+    {params.window}
     incident_gap : str or pandas.Timedelta, default "60s"
         Longest gap between collision messages of one incident [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]: beyond it the tunnel is
-        ``unknown`` until its next record; a state that is not up holds until the next
-        record however long the silence (see :func:`tunnel_states`). None carries up
-        states on too.
+    {params.stale_after}
 
     Returns
     -------

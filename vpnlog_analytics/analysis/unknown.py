@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import catalog
 from .. import schema as s
+from ..options import shared_doc
 from ._columns import COUNT, EXAMPLE, FIRST_SEEN, LAST_SEEN, SHARE, TUNNELS
 from ._context import times
 from ._window import TimeLike, resolve_window
@@ -16,6 +17,7 @@ __all__ = ["unknown_messages"]
 _COLUMNS = (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.DETAILS, s.EVENT)
 
 
+@shared_doc()
 def unknown_messages(
     events: pd.DataFrame,
     *,
@@ -32,10 +34,9 @@ def unknown_messages(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table (tunnel and BGP rows); not modified.
-    start, end : pandas.Timestamp or str, optional
-        Only records with ``start <= time < end``; default the span of the table.
+    {params.events_table}
+        Tunnel and BGP rows.
+    {params.window}
 
     Returns
     -------

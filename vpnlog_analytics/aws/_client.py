@@ -22,6 +22,7 @@ import botocore.config
 import botocore.exceptions as bce
 
 from ..errors import AwsError
+from ..options import shared_doc
 from .errors import (
     AccessDeniedError,
     ExpiredTokenError,
@@ -135,6 +136,7 @@ def _env_region() -> str | None:
     return os.environ.get("AWS_REGION") or None
 
 
+@shared_doc()
 def make_session(*, region: str | None = None, profile: str | None = None) -> boto3.Session:
     """Build a boto3 session that picks its region and profile as the AWS CLI does.
 
@@ -145,8 +147,7 @@ def make_session(*, region: str | None = None, profile: str | None = None) -> bo
 
     Parameters
     ----------
-    region : str, optional
-        E.g. ``"eu-west-1"``: the region of the VPN connection and its log group.
+    {params.region}
     profile : str, optional
         A profile of the AWS config files (``aws configure list-profiles``).
 
@@ -181,14 +182,13 @@ def make_session(*, region: str | None = None, profile: str | None = None) -> bo
         ) from None
 
 
+@shared_doc()
 def session_of(boto3_session: boto3.Session | None) -> boto3.Session:
     """Return the session to use: the one given, else :func:`make_session` ().
 
     Parameters
     ----------
-    boto3_session : boto3.Session, optional
-        The caller's session (profile, region, credentials); None: the default chain,
-        with the region from ``AWS_REGION`` as the AWS CLI takes it.
+    {params.boto3_session}
 
     Returns
     -------
@@ -216,6 +216,7 @@ def region_hint(region: str) -> tuple[str, str]:
     )
 
 
+@shared_doc()
 def client(
     service: str, boto3_session: boto3.Session | None = None, *, region_name: str | None = None
 ) -> Any:
@@ -226,9 +227,8 @@ def client(
     service : str
         ``"logs"``, ``"s3"``, ``"ec2"``, ``"sts"``, ``"cloudwatch"``, ``"health"``,
         ``"cloudtrail"``.
-    boto3_session : boto3.Session, optional
-        As for every AWS function of the package. A session without a region takes
-        ``AWS_REGION`` when it is set, as the AWS CLI does.
+    {params.boto3_session}
+        A session without a region takes ``AWS_REGION`` when it is set, as the AWS CLI does.
     region_name : str, optional
         Another region than the session's (the Health API is served from ``us-east-1``).
 

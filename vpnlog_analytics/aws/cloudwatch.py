@@ -30,7 +30,7 @@ from ..errors import AwsError, OptionError
 from ..io.decode import NAT, parse_time_strings
 from ..io.issues import ERRORS_CHOICES
 from ..io.reader import parse_records
-from ..options import check_choice, to_utc
+from ..options import check_choice, shared_doc, to_utc
 from ._client import CallStats, RateLimiter, Retry, call, client, error_code, region_hint
 from .cache import RAW_SCHEMA, DayCache
 from .errors import LogGroupNotFoundError, RegionMismatchError
@@ -469,6 +469,7 @@ def _run(
     return windows
 
 
+@shared_doc()
 def fetch_logs(
     log_group: str,
     *,
@@ -512,16 +513,15 @@ def fetch_logs(
     ----------
     log_group : str
         Log group name or ARN (``/aws/vendedlogs/vpn``).
-    start, end : str, datetime or pandas.Timestamp
-        The window ``[start, end)``; naive times are UTC. ``end`` past now is clipped.
+    {params.aws_window}
+        An ``end`` past now is clipped.
     method : {"filter", "insights"}
         The API that reads the records.
     log_stream_prefix : str, optional
         Only streams whose name starts with it (``"vpn-0abc"``).
     vpn_connection_ids : sequence of str, optional
         Only these connections' streams (``-IKE.log`` and ``-BGP.log``).
-    boto3_session : boto3.Session, optional
-        Profile, region and credentials; default: the standard chain.
+    {params.boto3_session}
     cache_dir : str, optional
         Folder of the Parquet day cache (see above); None: no cache.
     progress : bool

@@ -16,6 +16,7 @@ import boto3
 import pandas as pd
 
 from ..errors import AwsError, OptionError
+from ..options import shared_doc
 from ._client import Retry, call, client
 from .errors import RegionMismatchError
 
@@ -80,13 +81,14 @@ def _tunnel_rows(conn: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+@shared_doc()
 def list_vpn_tunnels(*, boto3_session: boto3.Session | None = None) -> pd.DataFrame:
     """List every Site-to-Site VPN tunnel of the region with its state and log options.
 
     Parameters
     ----------
-    boto3_session : boto3.Session, optional
-        As for every AWS function (the region is the session's).
+    {params.boto3_session}
+        The region is the session's.
 
     Returns
     -------
@@ -134,6 +136,7 @@ def _wait_available(ec2: Any, vpn_connection_id: str, timeout: float, poll: floa
         time.sleep(poll)
 
 
+@shared_doc()
 def enable_logging(
     vpn_connection_id: str,
     log_group_arn: str,
@@ -165,8 +168,7 @@ def enable_logging(
         Also turn on BGP logging (into the same group).
     dry_run : bool
         Only report what would change.
-    boto3_session : boto3.Session, optional
-        As for every AWS function.
+    {params.boto3_session}
     poll, timeout : float
         Between tunnels: status checks every ``poll`` s, for at most ``timeout`` s.
 

@@ -41,6 +41,7 @@ import pandas as pd
 from .. import schema as s
 from ..errors import AwsError, OptionError
 from ..io.health import health_events_frame, maintenance_frame
+from ..options import shared_doc
 from ._client import CallStats, RateLimiter, Retry, call, client, error_code
 from .cloudwatch import _utc
 from .ec2 import _connections, _tunnel_rows
@@ -92,6 +93,7 @@ def _retry(budget: float) -> Retry:
     return Retry(budget=budget)
 
 
+@shared_doc()
 def fetch_replacement_status(
     vpn_connection_ids: Sequence[str] | None = None,
     *,
@@ -104,8 +106,7 @@ def fetch_replacement_status(
     ----------
     vpn_connection_ids : sequence of str, optional
         The connections; None: every connection of the session's region.
-    boto3_session : boto3.Session, optional
-        As for every AWS function.
+    {params.boto3_session}
     retry_budget : float
         Seconds one call may keep failing with retryable errors [s].
 
@@ -211,6 +212,7 @@ def _health_call(fn: Any, operation: str, retry: Retry, **kwargs: Any) -> dict[s
     return result
 
 
+@shared_doc()
 def fetch_health_events(
     vpn_connection_ids: Sequence[str] | None = None,
     *,
@@ -228,10 +230,9 @@ def fetch_health_events(
     ----------
     vpn_connection_ids : sequence of str, optional
         Keep only events affecting these connections (and region-wide ones).
-    start, end : str or pandas.Timestamp
-        The window (naive: UTC).
-    boto3_session : boto3.Session, optional
-        As for every AWS function; the Health client uses ``us-east-1``.
+    {params.aws_window}
+    {params.boto3_session}
+        The Health client uses ``us-east-1``.
     retry_budget : float
         Seconds one call may keep failing with retryable errors [s].
 
@@ -363,6 +364,7 @@ def cloudtrail_rows(event: dict[str, Any]) -> tuple[Any, ...] | None:
     return (vpn, ip, when, when, s.CUSTOMER_CHANGE, "cloudtrail", name, ref, f"{name} by {who}")
 
 
+@shared_doc()
 def fetch_cloudtrail_changes(
     vpn_connection_ids: Sequence[str] | None = None,
     *,
@@ -383,10 +385,9 @@ def fetch_cloudtrail_changes(
     ----------
     vpn_connection_ids : sequence of str, optional
         Keep only changes of these connections.
-    start, end : str or pandas.Timestamp
-        The window (naive: UTC); CloudTrail keeps 90 days of management events.
-    boto3_session : boto3.Session, optional
-        As for every AWS function.
+    {params.aws_window}
+        CloudTrail keeps 90 days of management events.
+    {params.boto3_session}
     operations : sequence of str
         Event names to look up; default :data:`CHANGE_OPERATIONS`.
     calls_per_second : float
@@ -443,6 +444,7 @@ def fetch_cloudtrail_changes(
     return frame
 
 
+@shared_doc()
 def fetch_maintenance(
     vpn_connection_ids: Sequence[str] | None = None,
     *,
@@ -458,13 +460,11 @@ def fetch_maintenance(
     ----------
     vpn_connection_ids : sequence of str, optional
         The connections; None: every connection of the region.
-    start, end : str or pandas.Timestamp
-        The window (naive: UTC).
+    {params.aws_window}
     sources : sequence of {"replacement_status", "health", "cloudtrail"}
         Which sources to ask. A source the account cannot use (no Health API) is left out
         with a warning and named in ``attrs["unavailable"]``.
-    boto3_session : boto3.Session, optional
-        As for every AWS function.
+    {params.boto3_session}
     retry_budget : float
         Seconds one call may keep failing with retryable errors [s].
 

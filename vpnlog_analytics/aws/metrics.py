@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from .. import schema as s
 from ..errors import OptionError
+from ..options import shared_doc
 from ._client import CallStats, IncompleteResponseError, RateLimiter, Retry, call, client
 from .cloudwatch import SETTLE_MINUTES, _account, _utc
 from .ec2 import _connections, _tunnel_rows
@@ -289,6 +290,7 @@ def _to_table(rows: list[tuple[str, str, str, int, float]], period: int) -> pa.T
     )
 
 
+@shared_doc()
 def fetch_metrics(
     vpn_connection_ids: Sequence[str] | None = None,
     *,
@@ -319,13 +321,12 @@ def fetch_metrics(
     ----------
     vpn_connection_ids : sequence of str, optional
         The connections (``vpn-…``); None: every connection of the session's region.
-    start, end : str, datetime or pandas.Timestamp
-        The window ``[start, end)``; naive times are UTC; ``end`` past now is clipped.
+    {params.aws_window}
+        An ``end`` past now is clipped.
     period : int, optional
         Point length [s], a multiple of 60; default the finest CloudWatch still holds for
         the window's start (:func:`choose_period`).
-    boto3_session : boto3.Session, optional
-        Profile, region and credentials; default: the standard chain.
+    {params.boto3_session}
     cache_dir : str, optional
         Folder of the day cache (shared with :func:`fetch_logs`); None: no cache.
     progress : bool

@@ -17,7 +17,7 @@ import boto3
 import botocore.exceptions as bce
 
 from ..errors import AwsError, SourceError
-from ..options import to_utc
+from ..options import shared_doc, to_utc
 from ._client import Retry, call, client, error_code
 from .errors import LogGroupNotFoundError
 
@@ -91,6 +91,7 @@ class S3Object:
             raise
 
 
+@shared_doc()
 def list_s3_objects(uri: str, *, boto3_session: boto3.Session | None = None) -> list[S3Object]:
     """List the objects of an ``s3://`` URI: one object, or every object under a prefix.
 
@@ -98,8 +99,7 @@ def list_s3_objects(uri: str, *, boto3_session: boto3.Session | None = None) -> 
     ----------
     uri : str
         ``s3://bucket/key`` (an object) or ``s3://bucket/prefix/``.
-    boto3_session : boto3.Session, optional
-        As for every AWS function.
+    {params.boto3_session}
 
     Returns
     -------
@@ -176,6 +176,7 @@ def _active_tasks(logs: Any) -> list[str]:
     return active
 
 
+@shared_doc()
 def export_logs(
     log_group: str,
     *,
@@ -199,12 +200,10 @@ def export_logs(
     ----------
     log_group : str
         Log group name.
-    start, end : str, datetime or pandas.Timestamp
-        The window ``[start, end)``; naive times are UTC.
+    {params.aws_window}
     bucket, prefix : str
         Destination (same region as the log group).
-    boto3_session : boto3.Session, optional
-        As for every AWS function.
+    {params.boto3_session}
     wait : bool
         Wait until the task has finished.
     poll : float

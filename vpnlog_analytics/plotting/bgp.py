@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..options import TimeLike, to_utc
+from ..options import TimeLike, shared_doc, to_utc
 from ..schema import ROUTES
 from ._style import PALETTE, date_axis, new_axes, to_num, window_text
 
@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["plot_route_counts"]
 
 
+@shared_doc(
+    own={
+        "start": "the time axis, default the span of the changes",
+        "end": "the time axis, default the span of the changes",
+    }
+)
 def plot_route_counts(
     changes: pd.DataFrame,
     *,

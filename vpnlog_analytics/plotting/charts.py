@@ -18,6 +18,7 @@ from ..options import (
     TimeLike,
     check_choice,
     check_fraction,
+    shared_doc,
     to_duration,
 )
 from ..present import cause_label, format_duration, sla_text
@@ -452,6 +453,7 @@ def _avail_text(pct: float, row: Any) -> str:
     return text
 
 
+@shared_doc()
 def plot_event_counts(
     events: pd.DataFrame | Context,
     *,
@@ -469,16 +471,14 @@ def plot_event_counts(
 
     Parameters
     ----------
-    events : pandas.DataFrame or vpnlog_analytics.analysis.Context
-        The events table, or a prepared context.
+    {params.events}
     freq : str, default "1D"
         Period length, any pandas frequency.
     severities : sequence of str, default ("error", "warning")
         Severities counted (``info`` is mostly routine chatter).
     top : int, default 8
         Event kinds with their own colour; the rest are stacked as "other events".
-    start, end : pandas.Timestamp or str, optional
-        Only events with ``start <= time < end`` (UTC); default the span of the table.
+    {params.window}
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     **kwargs

@@ -11,7 +11,13 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import Context, bgp_sessions, connection_states, outages, prepare, tunnel_states
 from ..errors import OptionError
-from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, DurationLike, TimeLike
+from ..options import (
+    DEFAULT_CAUSE_LOOKBACK,
+    DEFAULT_STALE_AFTER,
+    DurationLike,
+    TimeLike,
+    shared_doc,
+)
 from ..present import cause_label, format_duration
 from ._style import (
     SEVERITY_STYLE,
@@ -84,6 +90,7 @@ def timeline_lanes(ax: Axes) -> dict[tuple[str, str | None], float]:
     return dict(lanes)
 
 
+@shared_doc(own={"events": "a context's window is zoomed into, not repeated"})
 def plot_timeline(
     events: pd.DataFrame | Context,
     *,
@@ -123,8 +130,7 @@ def plot_timeline(
     events : pandas.DataFrame or vpnlog_analytics.analysis.Context
         The events table, or a prepared context (its state changes are reused; a
         ``start``/``end`` here zooms within its rows).
-    start, end : pandas.Timestamp or str, optional
-        The window (UTC); default the span of the table (or the context's window).
+    {params.window}
     vpn_connection_ids : str or sequence of str, optional
         Only these connections (as ``read_parquet`` and ``fetch_logs`` select them);
         default all.
@@ -132,12 +138,9 @@ def plot_timeline(
         Draw error and warning events.
     max_annotations : int, default 8
         Annotate at most this many outages (0: none).
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause of an outage [s].
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence a tunnel's state survives [s]: beyond it the lane is drawn
-        ``unknown`` (not observed) until the tunnel's next record; None carries states
-        through every silence.
+    {params.cause_lookback}
+    {params.stale_after}
+        The lane is drawn ``unknown`` then.
     title : str, optional
         Axes title; default names the window.
     ax : matplotlib.axes.Axes, optional

@@ -39,6 +39,7 @@ from ..options import (
     DEFAULT_COLLISION_THRESHOLD,
     DEFAULT_FLAP_WINDOW,
     DEFAULT_INCIDENT_GAP,
+    DEFAULT_MARGIN,
     DEFAULT_MIN_FLAPS,
     DEFAULT_SLA,
     DEFAULT_STALE_AFTER,
@@ -49,6 +50,7 @@ from ..options import (
     check_positive_int,
     resolve_exclude,
     resolve_window,
+    shared_doc,
     to_duration,
     to_ns_duration,
     to_utc,
@@ -258,6 +260,13 @@ def _steps(progress: bool, n: int) -> Callable[[str], None]:
     return step
 
 
+@shared_doc(
+    own={
+        "start": "the default window is whole UTC days",
+        "end": "the default window is whole UTC days",
+        "maintenance": "maintenance events; the report makes the windows",
+    }
+)
 def build_report(
     events: pd.DataFrame,
     out_dir: str | Path,
@@ -277,7 +286,7 @@ def build_report(
     progress: bool = False,
     metrics: pd.DataFrame | None = None,
     maintenance: pd.DataFrame | None = None,
-    margin: DurationLike = "15min",
+    margin: DurationLike = DEFAULT_MARGIN,
 ) -> Report:
     """Write the availability / postmortem report of a window into a folder.
 
@@ -299,9 +308,8 @@ def build_report(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table, e.g. from :func:`~vpnlog_analytics.read_logs` (its ``attrs``
-        name the inputs for the manifest).
+    {params.events_table}
+        Its ``attrs`` name the inputs for the manifest.
     out_dir : str or pathlib.Path
         Folder to write (created; files of the same names are replaced).
     start, end : pandas.Timestamp or str or None
@@ -312,12 +320,12 @@ def build_report(
     title : str, optional
         Page title; default "VPN availability report, <window>".
     exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
-        Maintenance windows: neither downtime nor observed time; ``"maintenance"``: each
-        connection's windows from ``maintenance`` (the reason of each is in the manifest).
-    min_duration : str or pandas.Timedelta, optional
-        Shortest outage counted (availability and the outage tables) [s]; default all.
-    cause_lookback : str or pandas.Timedelta, default "120s"
-        Look-back for the cause of an outage [s].
+        {params.exclude.desc}
+        Or ``"maintenance"``: each connection's windows from ``maintenance`` (the reason of
+        each is in the manifest).
+    {params.min_duration}
+        For availability and the outage tables.
+    {params.cause_lookback}
     min_flaps : int, default 3
         Flaps within ``flap_window`` that make a flapping episode.
     flap_window : str or pandas.Timedelta, default "1h"
@@ -326,10 +334,7 @@ def build_report(
         Longest gap between collision messages of one incident [s].
     collision_threshold : float, default 0.1
         Collision rate above which the diagnosis reports rekey collisions.
-    stale_after : str or pandas.Timedelta or None, default "75min"
-        Longest silence an up state survives [s]; beyond it the tunnel is unobserved. A
-        state that is not up holds until the next record (see
-        :func:`~vpnlog_analytics.analysis.tunnel_states`). None carries up states on too.
+    {params.stale_after}
     progress : bool, default False
         Show a progress bar over the steps.
     metrics : pandas.DataFrame, optional
@@ -338,8 +343,7 @@ def build_report(
     maintenance : pandas.DataFrame, optional
         Maintenance events (``fetch_maintenance``, ``read_health_events``): outages get
         their ``context`` (AWS maintenance / customer change) and the windows are listed.
-    margin : str or pandas.Timedelta, default "15min"
-        Added around every maintenance event [s].
+    {params.margin}
 
     Returns
     -------

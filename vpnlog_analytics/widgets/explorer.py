@@ -17,7 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import Context, prepare
 from ..errors import OptionError, VpnLogError
-from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike, to_duration
+from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike, shared_doc, to_duration
 from ..plotting import save_chart
 from ..present import SEVERITY_RANK, csv_frame, format_span
 from .show import show
@@ -323,6 +323,12 @@ class Explorer:
         """The visible tab's tables, by name."""
         return self.view.tables
 
+    @shared_doc(
+        own={
+            "start": "a required window, snapped to the slider",
+            "end": "a required window, snapped to the slider",
+        }
+    )
     def set_window(self, start: TimeLike, end: TimeLike) -> None:
         """Select the window ``[start, end)`` (UTC), snapped to the control's steps.
 
@@ -524,6 +530,12 @@ class Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+@shared_doc(
+    own={
+        "start": "the initial window, widened to the slider's steps",
+        "end": "the initial window, widened to the slider's steps",
+    }
+)
 def explore(
     events: pd.DataFrame,
     *,
@@ -553,8 +565,7 @@ def explore(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The events table, e.g. from :func:`~vpnlog_analytics.read_logs`; not modified.
+    {params.events_table}
     start, end : str or pandas.Timestamp, optional
         The initial window (UTC); default the span of the tunnel records (first record
         to the end of the last one's second), widened to the slider's steps.
@@ -566,12 +577,8 @@ def explore(
         The ``AWS/VPN`` metrics (``fetch_metrics``): adds a Coverage tab, the logs next to
         the metrics per tunnel (:func:`~vpnlog_analytics.analysis.reconcile`) with the
         logging gaps.
-    stale_after : str, pandas.Timedelta or None, default "75min"
-        The initial value of the "Stale after" control, for every tab: longest silence
-        an up tunnel's state survives [s]; beyond it the tunnel is ``unknown`` until its
-        next record; a state that is not up holds until the next record however long
-        the silence (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None ("never")
-        carries up states on too.
+    {params.stale_after}
+        The initial value of the "Stale after" control, for every tab.
 
     Returns
     -------
