@@ -212,3 +212,14 @@ def expected(
         elif col == "ack_ratio":
             frame[col] = np.asarray(values, dtype=float)
     return frame
+
+
+def plain_states(frame: pd.DataFrame) -> pd.DataFrame:
+    """A states or truth table with plain columns, to compare analyses with the simulator."""
+    out = frame.reset_index(drop=True).copy()
+    for col in (schema.VPN_CONNECTION_ID, schema.TUNNEL_IP, "state"):
+        if col in out:
+            out[col] = out[col].astype(str)
+    if "cause" in out:
+        out["cause"] = out["cause"].astype(object).where(out["cause"].notna(), None)
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_fixtures import plain_states
 from pandas.testing import assert_frame_equal
 
 from vpnlog_analytics.analysis import (
@@ -44,16 +45,6 @@ def sim(request: pytest.FixtureRequest):
     return result
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for col in (*KEYS, "state"):
-        if col in out:
-            out[col] = out[col].astype(str)
-    if "cause" in out:
-        out["cause"] = out["cause"].astype(object).where(out["cause"].notna(), None)
-    return out
-
-
 def test_bgp_rows_present(sim) -> None:
     assert (sim.events["log_type"] == "bgp").any()
 
@@ -79,8 +70,8 @@ def test_truth_is_observable_where_no_logging_gap_hides_it(sim) -> None:
     cols = [*KEYS, "state", "start", "end", "cause"]
     plain = ~sim.truth["tunnel_ip"].isin(gapped)
     assert_frame_equal(
-        _plain(seen.loc[~seen["tunnel_ip"].isin(gapped), cols]),
-        _plain(sim.truth.loc[plain, cols]),
+        plain_states(seen.loc[~seen["tunnel_ip"].isin(gapped), cols]),
+        plain_states(sim.truth.loc[plain, cols]),
     )
     assert plain.sum() > 0
     st = sim.states
@@ -119,7 +110,7 @@ def test_states_equal_truth(sim, stale_after) -> None:
         ~lead | (states["end"] > states.groupby(KEYS, observed=True)["end"].transform("min"))
     ]
     cols = [*KEYS, "state", "start", "end", "cause"]
-    assert_frame_equal(_plain(seen[cols]), _plain(truth[cols]), check_dtype=False)
+    assert_frame_equal(plain_states(seen[cols]), plain_states(truth[cols]), check_dtype=False)
     assert (first >= sim.start).all()
     known = states[states["state"] != "unknown"]
     nxt = states.groupby(KEYS, observed=True)["state"].shift(-1)
@@ -139,7 +130,7 @@ def test_tunnel_outages_equal_truth(sim, stale_after) -> None:
     truth = _truth(sim, stale_after)
     down = truth[truth["state"] == "down"]
     cols = [*KEYS, "start", "end", "cause"]
-    assert_frame_equal(_plain(got[cols]), _plain(down[cols]), check_dtype=False)
+    assert_frame_equal(plain_states(got[cols]), plain_states(down[cols]), check_dtype=False)
 
 
 @pytest.mark.parametrize("stale_after", STALE)
@@ -197,7 +188,7 @@ def test_connection_outages_equal_reference(sim, stale_after) -> None:
     )
     want = _reference_connection_outages(_truth(sim, stale_after))
     cols = ["vpn_connection_id", "start", "end"]
-    assert_frame_equal(_plain(got[cols]), _plain(want), check_dtype=False)
+    assert_frame_equal(plain_states(got[cols]), plain_states(want), check_dtype=False)
     if sim.incidents["kind"].astype(str).str.contains("both").any():
         assert len(got) > 0
 
@@ -261,9 +252,10 @@ def test_bgp_rows_change_nothing(sim) -> None:
     kwargs = {"start": sim.start, "end": sim.end}
     for func in (tunnel_states, flaps, rekey_stats):
         assert_frame_equal(
-            _plain(func(sim.events, **kwargs)), _plain(func(sim.tunnel_events, **kwargs))
+            plain_states(func(sim.events, **kwargs)),
+            plain_states(func(sim.tunnel_events, **kwargs)),
         )
     assert_frame_equal(
-        _plain(outages(sim.events, routing="ipsec", **kwargs)),
-        _plain(outages(sim.tunnel_events, **kwargs)),
+        plain_states(outages(sim.events, routing="ipsec", **kwargs)),
+        plain_states(outages(sim.tunnel_events, **kwargs)),
     )

@@ -14,6 +14,7 @@ import json
 
 import pandas as pd
 import pytest
+from analysis_fixtures import plain_states
 from pandas.testing import assert_frame_equal
 
 import vpnlog_analytics as vl
@@ -77,16 +78,6 @@ def sim(request: pytest.FixtureRequest):
     return _simulate(*request.param)
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for col in (*KEYS, "state"):
-        if col in out:
-            out[col] = out[col].astype(str)
-    if "cause" in out:
-        out["cause"] = out["cause"].astype(object).where(out["cause"].notna(), None)
-    return out
-
-
 def _ts(value) -> pd.Timestamp:
     return pd.Timestamp(value, tz="UTC")
 
@@ -128,11 +119,11 @@ def _between(sim, ip: str, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:
 # --- the truth, recovered by the analyses ---------------------------------------------------
 def test_the_analyses_recover_the_truth(sim) -> None:
     states = tunnel_states(sim.events, start=sim.start, end=sim.end)
-    assert_frame_equal(_plain(states[COLS]), _plain(sim.truth[COLS]), check_dtype=False)
+    assert_frame_equal(plain_states(states[COLS]), plain_states(sim.truth[COLS]), check_dtype=False)
     got = outages(sim.events, start=sim.start, end=sim.end)
     want = sim.truth[sim.truth.state == "down"]
     cols = [*KEYS, "start", "end", "cause"]
-    assert_frame_equal(_plain(got[cols]), _plain(want[cols]), check_dtype=False)
+    assert_frame_equal(plain_states(got[cols]), plain_states(want[cols]), check_dtype=False)
     # the injected DPD outage is there, with its cause
     t0, t1 = _span(DPD_C0)
     row = got[(got.tunnel_ip == _ips(sim, 0)[0]) & (got.start == t0)]
@@ -341,7 +332,7 @@ def test_recovery_inside_a_gap_reads_down_until_the_next_record(gapped) -> None:
         [down0, gap_end, "dpd_timeout"]
     ]
     states = tunnel_states(gapped.events, start=gapped.start, end=gapped.end)
-    assert_frame_equal(_plain(states[COLS]), _plain(gapped.observable_truth()[COLS]))
+    assert_frame_equal(plain_states(states[COLS]), plain_states(gapped.observable_truth()[COLS]))
     # The metric follows the real state: it shows the recovery no record logged.
     metrics = simulate_metrics(gapped).metrics
     state = metrics[(metrics.tunnel_ip == ip) & (metrics.metric == "TunnelState")]
