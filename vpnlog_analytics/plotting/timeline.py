@@ -347,20 +347,27 @@ def _annotate(
             text = f"connection down: {text}"
         if bool(row.ongoing):
             text += " (ongoing)"
-        right_room = (hi - row.end) / span > 0.3
-        anchor = ((row.end if right_room else row.start) - lo) / span
         size = (len(text) * 0.55 * (font - 1) + 10) / max(width_pt, 1.0)
-        extent = (anchor, anchor + size) if right_room else (anchor - size, anchor)
+        begin, finish = (row.start - lo) / span, (row.end - lo) / span
+        # After the band where there is room; else before it; else, for a band wider
+        # than the note (a long outage filling the window), inside it, so the note never
+        # covers the lane names left of the axes.
+        if (hi - row.end) / span > 0.3 or (begin < size and finish - begin < size):
+            at, extent, ha, dx = row.end, (finish, finish + size), "left", 5
+        elif begin >= size:
+            at, extent, ha, dx = row.start, (begin - size, begin), "right", -5
+        else:
+            at, extent, ha, dx = row.start, (begin, begin + size), "left", 5
         if any(a < extent[1] and extent[0] < b for a, b in taken.get(key, [])):
             continue
         taken.setdefault(key, []).append(extent)
-        x = to_num([row.end if right_room else row.start])[0]
+        x = to_num([at])[0]
         note = ax.annotate(
             text,
             (x, lanes[key]),
-            xytext=(5 if right_room else -5, 0),
+            xytext=(dx, 0),
             textcoords="offset points",
-            ha="left" if right_room else "right",
+            ha=ha,
             va="center",
             fontsize=font - 1,
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#777777", "alpha": 0.9},

@@ -468,12 +468,16 @@ def build_report(
         conn = str(getattr(row, s.VPN_CONNECTION_ID))
         a, b = max(row.start - INCIDENT_MARGIN, lo), min(row.end + INCIDENT_MARGIN, hi)
         chart(f"incident_{k}", partial(_incident, ctx, a, b, conn))
+        heard = (
+            f"; gateway last heard {row.last_alive:%H:%M:%S}" if not pd.isna(row.last_alive) else ""
+        )
         incident_charts.append(
             Chart(
                 f"incident_{k}",
                 f"Connection outage {k}: {conn} down from {row.start:%Y-%m-%d %H:%M:%S} UTC "
-                f"for {format_duration(row.duration)} ({cause_label(row.cause)}); each lane "
-                "is a tunnel or the connection, markers are logged errors and warnings.",
+                f"for {format_duration(row.duration)} ({cause_label(row.cause)}{heard}; "
+                f"nothing logged for {format_duration(row.silent) or '0 s'} of it); each "
+                "lane is a tunnel or the connection, markers are logged errors and warnings.",
             )
         )
     chart("availability", lambda: plot_availability(avail, sla=sla))
