@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -224,14 +225,26 @@ def test_interrupted_fetch_resumes_from_the_cache(aws: Any, tmp_path: Path) -> N
 
 def test_interrupt_stops_running_queries(aws: Any) -> None:
     aws.proxy.faults += [Fault("GetQueryResults", "running") for _ in range(10_000)]
-    # A real SIGINT, as Ctrl-C (or a Jupyter kernel interrupt) sends.
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    # A real SIGINT, as Ctrl-C (or a Jupyter kernel interrupt) sends, once a query runs
+    # and has been polled (a fixed delay fired before the first query on a loaded machine).
+    done = threading.Event()
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 60
+        while not done.is_set() and time.monotonic() < deadline:
+            if aws.proxy.seen.count("GetQueryResults") >= 2:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=interrupt, daemon=True)
+    killer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             fetch(aws, "insights", max_concurrency=2)
     finally:
-        timer.cancel()
+        done.set()
+        killer.join()
     started = aws.proxy.seen.count("StartQuery")
     assert started >= 1
     assert aws.proxy.seen.count("StopQuery") >= started  # none left running

@@ -193,8 +193,9 @@ def test_explorer_in_jupyterlab(lab: tuple[str, str]) -> None:
                 "() => { const i = document.querySelector('.vpnlog-explorer .widget-image');"
                 " return i && i.src && i.naturalWidth > 300; }"
             )
-            # The controls: two pickers, the date range, event kinds, tabs, export.
-            assert explorer.locator(".widget-dropdown select").count() == 2
+            # The controls: three pickers (connection, tunnel, stale after), the date
+            # range, event kinds, tabs, export.
+            assert explorer.locator(".widget-dropdown select").count() == 3
             assert explorer.locator(".widget-slider").count() >= 1
             assert explorer.locator(".widget-select-multiple").count() == 1
             tabs = explorer.locator(".lm-TabBar-tab")
