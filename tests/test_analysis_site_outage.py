@@ -187,3 +187,22 @@ def test_tunnels_dying_apart(events: pd.DataFrame) -> None:
     # Silent while both are: from 02:00:05 until the first renegotiation record (06:59:59).
     assert conn["silent"] == pd.Timedelta(hours=4, minutes=59, seconds=54)
     assert conn["last_alive"] == ts(f"{DAY} 01:59:20")
+
+
+def test_reachability_keeps_the_context_options() -> None:
+    """The reachability context (routing="auto", with BGP logs) keeps the window and the
+    stale_after it was prepared with, so analyses built on it read the same options."""
+    import bgp_fixtures as bf
+
+    from vpnlog_analytics.analysis import prepare
+    from vpnlog_analytics.analysis.bgp import reachability
+
+    table = bf.events(
+        [bf.ike("00:00:00", bf.T1, True), *bf.up_sequence("00:00:05", bf.T1)]
+        + [bf.ike("00:30:00", bf.T1, True)]
+    )
+    ctx = prepare(table, start=f"{bf.DAY} 00:00", end=f"{bf.DAY} 02:00", stale_after="20min")
+    out, _ = reachability(ctx, "auto")
+    assert out is not ctx  # BGP logs: a context of its own
+    assert out.stale_after == pd.Timedelta("20min")
+    assert (out.start, out.end) == (ctx.start, ctx.end)

@@ -172,7 +172,7 @@ def reachability(
     bc = bgp_context(ctx)
     rt = k.routes(bc.rows, bc.sessions) if require_routes else None
     iv, rule = k.reachability(ctx, bc.rows, bc.sessions, rt, len(CAUSE_EVENTS))
-    out = Context(ctx.rows, ctx.window, ctx.lookback)
+    out = Context(ctx.rows, ctx.window, ctx.lookback, ctx.stale)
     out.__dict__["changes"] = ctx.changes
     out.__dict__["intervals"] = iv
     return out, rule
