@@ -90,8 +90,8 @@ LOGGING_GAP = "logging_gap"
 NO_METRIC_STATE = "no_metric_state"
 #: Values of ``status``, in the order of its category.
 RECONCILE_STATUSES = (AGREE, DISAGREE, LOGGING_GAP, NO_METRIC_STATE)
-#: Kinds of logging gap: before the first record, a silence longer than ``stale_after``,
-#: after the last record.
+#: Kinds of logging gap: before the first record, an up tunnel's silence longer than
+#: ``stale_after`` between two records, and one that lasts to the window's end.
 GAP_KINDS = ("before_logs", "silence", "after_logs")
 
 _POINT_COLUMNS = (

@@ -177,8 +177,10 @@ def coverage_section(beyond: Beyond, display: Any, stale_after: Any) -> Section:
         "The AWS/VPN metrics (TunnelState, TunnelDataIn, TunnelDataOut) exist for every "
         "tunnel whether logging is on or not. Per metric point the logged state is set beside "
         "the metric state: they agree when their up shares differ by at most 5 %. A logging "
-        "gap is metric time the logs do not cover (before the first record, after the last, "
-        f"or a silence longer than {_span(stale_after)}). For BGP tunnels TunnelState follows the "
+        "gap is metric time the logs do not cover: before the first record, or the silence of "
+        f"a tunnel that was up when it fell silent, longer than {_span(stale_after)}, from its "
+        "last record (a down tunnel's silence is its outage, not a gap). For BGP tunnels "
+        "TunnelState follows the "
         "BGP session, so 'metric down, logs up' often means BGP was down while IPsec was up.",
         f"Logging gaps: {len(gaps)}, {format_duration(gaps['duration'].sum()) or '0 s'} in all. "
         f"Idle tunnels (up, no byte in or out): {', '.join(idle) or 'none'}.",
