@@ -263,10 +263,6 @@ class Silences:
     end: np.ndarray
     state: np.ndarray
 
-    def select(self, mask: np.ndarray) -> Silences:
-        """Return the silences where ``mask`` holds."""
-        return Silences(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
-
 
 def long_silences(rows: Rows, limit_ns: int) -> Silences:
     """Every silence longer than ``limit_ns``, with the state in force over it.
