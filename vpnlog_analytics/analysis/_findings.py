@@ -13,7 +13,7 @@ from .. import schema as s
 from ._columns import CAUSE_EVENTS, COLLISION_EVENTS, DPD_TIMEOUT
 from ._context import Context
 from ._intervals import merge_runs
-from ._timeline import DOWN, UNKNOWN, UP, state_in_force
+from ._timeline import DOWN, UNKNOWN, UP
 from .dpd import timeout_arrays
 from .flaps import episode_arrays, flap_arrays
 from .outages import connection_segments
@@ -378,8 +378,7 @@ def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
     limit_of[usual.index.to_numpy()] = limit
     # A down tunnel's silence is the outage, not a logging gap (DESIGN.md section 4): it
     # logs nothing until the customer gateway tries again.
-    up = ctx.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
-    state = state_in_force(rows, up)[inside[:-1][same]]
+    state = rows.state[inside[:-1][same]]
     # An up tunnel's silence is a gap once it went stale; with states carried through
     # silences (stale_after=None), once it is far longer than the tunnel's usual cadence.
     limit_of_gap = limit_of[gap_tid] if ctx.stale is None else ctx.stale

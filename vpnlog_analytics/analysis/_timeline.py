@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,26 @@ class Rows:
         new = np.ones(n, dtype=bool)
         new[1:] = (self.tid[1:] != self.tid[:-1]) | (self.time[1:] != self.time[:-1])
         return np.maximum.accumulate(np.where(new, np.arange(n, dtype=_I64), 0))
+
+    @cached_property
+    def up(self) -> np.ndarray:
+        """Each row's ``tunnel_up`` as int8: 1, 0, or -1 where the record has no states."""
+        return self.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[self.index]
+
+    @cached_property
+    def state(self) -> np.ndarray:
+        """The state each row leaves its tunnel in: the last state set at or before it.
+
+        Rows without states carry the previous one on; ``UNKNOWN`` before a tunnel's first
+        row with states.
+        """
+        n = self.tid.size
+        new = np.ones(n, dtype=bool)
+        new[1:] = self.tid[1:] != self.tid[:-1]
+        # Index of the latest row with states at or before each row, not crossing tunnels.
+        src = np.maximum.accumulate(np.where((self.up >= 0) | new, np.arange(n, dtype=_I64), 0))
+        value = self.up[src]
+        return np.where(value == 1, UP, np.where(value == 0, DOWN, UNKNOWN)).astype(np.int8)
 
     def in_window(self, window: tuple[int, int]) -> np.ndarray:
         """Boolean mask of the rows with ``start <= time < end``."""
@@ -231,23 +252,6 @@ def silences(rows: Rows, stale_ns: int) -> np.ndarray:
     return np.nonzero(gap > stale_ns)[0]
 
 
-def state_in_force(rows: Rows, up: np.ndarray) -> np.ndarray:
-    """Return the state each row leaves its tunnel in: the last state set at or before it.
-
-    ``up`` is the row's ``tunnel_up`` as int8 (1, 0, -1 for NA); rows without states
-    carry the previous one on. ``UNKNOWN`` before a tunnel's first row with states.
-    """
-    n = rows.tid.size
-    has = up >= 0
-    new = np.ones(n, dtype=bool)
-    new[1:] = rows.tid[1:] != rows.tid[:-1]
-    # Index of the latest row with states at or before each row, not crossing tunnels.
-    src = np.where(has | new, np.arange(n, dtype=_I64), 0)
-    src = np.maximum.accumulate(src)
-    value = up[src]
-    return np.where(value == 1, UP, np.where(value == 0, DOWN, UNKNOWN)).astype(np.int8)
-
-
 @dataclass(frozen=True)
 class Silences:
     """Silences of the tunnels longer than a limit: from a record to the tunnel's next one.
@@ -272,12 +276,11 @@ def long_silences(rows: Rows, limit_ns: int) -> Silences:
     logs nothing until the customer gateway tries again). DESIGN.md section 4.
     """
     quiet = silences(rows, limit_ns)
-    up = rows.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
     nxt = np.full(quiet.size, INF, dtype=_I64)
     has_next = quiet + 1 < rows.tid.size
     has_next[has_next] = rows.tid[quiet[has_next] + 1] == rows.tid[quiet[has_next]]
     nxt[has_next] = rows.time[quiet[has_next] + 1]
-    return Silences(quiet, rows.tid[quiet], rows.time[quiet], nxt, state_in_force(rows, up)[quiet])
+    return Silences(quiet, rows.tid[quiet], rows.time[quiet], nxt, rows.state[quiet])
 
 
 def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Changes:
@@ -292,7 +295,7 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Change
     a change to ``UNKNOWN`` has the position of the row it follows and comes after that
     row's own change.
     """
-    up = rows.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[rows.index]
+    up = rows.up
     known = np.nonzero(up >= 0)[0]
     kt, kg = rows.time[known], rows.tid[known]
     ks = np.where(up[known] == 1, UP, DOWN).astype(np.int8)
