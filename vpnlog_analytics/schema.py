@@ -40,6 +40,7 @@ __all__ = [
     "empty_events",
     "events_dtypes",
     "parse_stream_name",
+    "stream_name",
     "stream_name_in",
     "validate_events",
 ]
@@ -836,6 +837,30 @@ def parse_stream_name(name: str) -> StreamId | None:
     return StreamId(m["vpn"].lower(), m["ip"].lower(), kind)
 
 
+def stream_name(vpn_connection_id: str, tunnel_ip: str, log_type: str = "tunnel") -> str:
+    """Return the log stream name AWS gives a tunnel's log (read by :func:`parse_stream_name`).
+
+    Parameters
+    ----------
+    vpn_connection_id, tunnel_ip : str
+        The tunnel.
+    log_type : {"tunnel", "bgp"}
+        The tunnel (IKE) log or the BGP log.
+
+    Returns
+    -------
+    str
+        ``vpn-<id>-<outside ip>-IKE.log`` or ``...-BGP.log``.
+
+    Examples
+    --------
+    >>> stream_name("vpn-0abc12345", "1.2.3.4", "bgp")
+    'vpn-0abc12345-1.2.3.4-BGP.log'
+    """
+    kind = "BGP" if log_type == _BGP else "IKE"
+    return f"{vpn_connection_id}-{tunnel_ip}-{kind}.log"
+
+
 def _last_match(name: str) -> re.Match[str] | None:
     # The last match is the most specific part of a path (file name after folders).
     matches = [m for m in _STREAM_RE.finditer(name) if m["ip"].count(":") != 1]
@@ -923,16 +948,19 @@ def empty_metrics() -> pd.DataFrame:
         ``time`` (UTC), ``vpn_connection_id``, ``tunnel_ip``, ``metric`` (category),
         ``value`` (float), ``period`` (int, [s]).
     """
-    return pd.DataFrame(
-        {
-            TIME: pd.Series([], dtype="datetime64[ns, UTC]"),
-            VPN_CONNECTION_ID: pd.Series([], dtype="category"),
-            TUNNEL_IP: pd.Series([], dtype="category"),
-            METRIC: pd.Series([], dtype=_cat(METRIC_NAMES)),
-            VALUE: pd.Series([], dtype="float64"),
-            METRIC_PERIOD: pd.Series([], dtype="int64"),
-        }
-    )
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _metric_dtypes().items()})
+
+
+def _metric_dtypes() -> dict[str, object]:
+    """Return the dtype of every column of the metrics table, in column order."""
+    return {
+        TIME: "datetime64[ns, UTC]",
+        VPN_CONNECTION_ID: "category",
+        TUNNEL_IP: "category",
+        METRIC: _cat(METRIC_NAMES),
+        VALUE: "float64",
+        METRIC_PERIOD: "int64",
+    }
 
 
 def tidy_metrics(frame: pd.DataFrame) -> pd.DataFrame:
@@ -952,16 +980,15 @@ def tidy_metrics(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in METRIC_COLUMNS if c not in frame.columns]
     if missing:
         raise SchemaError(f"metrics table lacks column(s) {missing}; expected {METRIC_COLUMNS}")
-    out = pd.DataFrame(
-        {
-            TIME: pd.to_datetime(frame[TIME], utc=True).astype("datetime64[ns, UTC]"),
-            VPN_CONNECTION_ID: frame[VPN_CONNECTION_ID].astype(str).astype("category"),
-            TUNNEL_IP: frame[TUNNEL_IP].astype(str).astype("category"),
-            METRIC: frame[METRIC].astype(str).astype(_cat(METRIC_NAMES)),
-            VALUE: frame[VALUE].astype("float64"),
-            METRIC_PERIOD: frame[METRIC_PERIOD].astype("int64"),
-        }
-    )
+    columns = {}
+    for col, dtype in _metric_dtypes().items():
+        values = frame[col]
+        if col == TIME:
+            values = pd.to_datetime(values, utc=True)
+        elif col in (VPN_CONNECTION_ID, TUNNEL_IP, METRIC):
+            values = values.astype(str)  # categories of text, whatever the file held
+        columns[col] = values.astype(dtype)
+    out = pd.DataFrame(columns)
     out = out.drop_duplicates([VPN_CONNECTION_ID, TUNNEL_IP, METRIC, TIME])
     return out.sort_values([VPN_CONNECTION_ID, TUNNEL_IP, METRIC, TIME], ignore_index=True)
 

@@ -15,13 +15,14 @@ import logging
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["RAW_SCHEMA", "DayCache"]
+__all__ = ["RAW_SCHEMA", "DayCache", "load_checked", "store_atomic"]
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +66,10 @@ class DayCache:
 
     def load(self, day: pd.Timestamp, selection: str | None = None) -> pa.Table | None:
         """Return the records of ``day``, or None when not cached (or unreadable)."""
-        path = self.path(day, selection)
-        if not path.is_file():
-            return None
-        try:
-            table = pq.read_table(path)
-            meta = json.loads((table.schema.metadata or {})[_META_KEY])
-            ok = meta.get("version") == _VERSION and meta.get("day") == f"{day:%Y-%m-%d}"
-            if not ok or meta.get("records") != table.num_rows:
-                raise ValueError("metadata does not match the file")
-        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
-            log.warning("ignoring unreadable cache file %s (%s); fetching the day again", path, exc)
-            return None
-        return table.select(RAW_SCHEMA.names).cast(RAW_SCHEMA)
+        expect = {"version": _VERSION, "day": f"{day:%Y-%m-%d}"}
+        return load_checked(
+            self.path(day, selection), RAW_SCHEMA, key=_META_KEY, expect=expect, count="records"
+        )
 
     def store(self, day: pd.Timestamp, table: pa.Table) -> Path:
         """Write the records of a whole, finished day: to a temporary file, then rename.
@@ -95,15 +87,49 @@ class DayCache:
             The cache file.
         """
         path = self.path(day)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"version": _VERSION, "day": f"{day:%Y-%m-%d}", "records": table.num_rows}
-        table = table.cast(RAW_SCHEMA).replace_schema_metadata({_META_KEY: json.dumps(meta)})
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            pq.write_table(table, tmp, compression="zstd")
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        store_atomic(path, table, RAW_SCHEMA, key=_META_KEY, meta=meta)
         return path
+
+
+def load_checked(
+    path: Path, schema: pa.Schema, *, key: bytes, expect: dict[str, Any], count: str
+) -> pa.Table | None:
+    """Return the table of a cache file, or None when it is absent or not what it claims.
+
+    The file's metadata (JSON under ``key``) must hold every item of ``expect`` and, under
+    ``count``, the file's number of rows; a file that does not is logged and ignored, so
+    its day is fetched again.
+    """
+    if not path.is_file():
+        return None
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {})[key])
+        ok = all(meta.get(k) == v for k, v in expect.items())
+        if not ok or meta.get(count) != table.num_rows:
+            raise ValueError("metadata does not match the file")
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        log.warning("ignoring unreadable cache file %s (%s); fetching the day again", path, exc)
+        return None
+    return table.select(schema.names).cast(schema)
+
+
+def store_atomic(
+    path: Path, table: pa.Table, schema: pa.Schema, *, key: bytes, meta: dict[str, Any]
+) -> None:
+    """Write a cache file with its metadata: to a temporary file, then rename.
+
+    The rename is atomic on POSIX and Windows: an interrupted write never leaves a file
+    that :func:`load_checked` would take as complete.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = table.cast(schema).replace_schema_metadata({key: json.dumps(meta)})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

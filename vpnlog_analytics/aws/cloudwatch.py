@@ -358,9 +358,19 @@ def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
-def _utc(value: Any, name: str) -> pd.Timestamp:
-    """Convert a time option (the one rule of :func:`vpnlog_analytics.options.to_utc`)."""
-    return to_utc(value, name)
+def _fetch_window(start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """Return the window of a fetch, ``end`` clipped to now, and now (all UTC).
+
+    Raises
+    ------
+    OptionError
+        A bound is no time, or ``start`` is not before ``end``.
+    """
+    t0, t1 = to_utc(start, "start"), to_utc(end, "end")
+    if t0 >= t1:
+        raise OptionError(f"start ({t0}) must be before end ({t1})")
+    now = pd.Timestamp.now(tz="UTC")
+    return t0, min(t1, now), now
 
 
 def _ms(ts: pd.Timestamp) -> int:
@@ -560,11 +570,7 @@ def fetch_logs(
     check_choice("errors", errors, ERRORS_CHOICES)
     if max_concurrency < 1:
         raise OptionError(f"max_concurrency={max_concurrency}; must be at least 1")
-    t0, t1 = to_utc(start, "start"), to_utc(end, "end")
-    if t0 >= t1:
-        raise OptionError(f"start ({t0}) must be before end ({t1})")
-    now = pd.Timestamp.now(tz="UTC")
-    t1 = min(t1, now)
+    t0, t1, now = _fetch_window(start, end)
     ids = tuple(sorted({str(i).lower() for i in vpn_connection_ids or ()}))
     selection = _Selection(log_stream_prefix or None, ids)
     retry = Retry(budget=retry_budget)
@@ -580,26 +586,10 @@ def fetch_logs(
     fetcher = _Fetcher(
         logs, group, selection, method, retry=retry, rate=rate, insights_cap=insights_cap
     )
-    days: dict[pd.Timestamp, pa.Table] = dict(cached)
-
-    def on_day(unit: _Unit, table: pa.Table) -> None:
-        days[unit.day] = table
-        if cache is not None and unit.cacheable:
-            cache.store(unit.day, table)
-
-    windows = 0
-    if units:
-        fetcher.resolve_streams()
-        windows = _run(
-            fetcher, units, concurrency=max_concurrency, on_day=on_day, progress=progress
-        )
-    tables = [days[d] for d in sorted(days)]
-    raw = pa.concat_tables(tables) if tables else _empty()
-    t = raw["time"]
-    keep = pc.and_(pc.greater_equal(t, _ms(t0)), pc.less(t, _ms(t1)))
-    raw = raw.filter(pc.and_(keep, selection.mask(raw["log_stream"])))
-    raw = raw.take(pc.sort_indices(raw, [("log_stream", "ascending"), ("time", "ascending")]))
-    events = _parse(raw, group, errors)
+    days, windows = _fetch_days(
+        fetcher, units, cached, cache, concurrency=max_concurrency, progress=progress
+    )
+    events = _parse(_records_of(days, t0, t1, selection), group, errors)
     events.attrs["fetch"] = {
         "method": method,
         "log_group": group,
@@ -622,6 +612,48 @@ def fetch_logs(
         sum(fetcher.stats.retries.values()),
     )
     return events
+
+
+def _fetch_days(
+    fetcher: _Fetcher,
+    units: list[_Unit],
+    cached: dict[pd.Timestamp, pa.Table],
+    cache: DayCache | None,
+    *,
+    concurrency: int,
+    progress: bool,
+) -> tuple[dict[pd.Timestamp, pa.Table], int]:
+    """Fetch the days to fetch, caching each finished one as soon as it is complete.
+
+    Returns
+    -------
+    (dict, int)
+        The raw records of every day (fetched and cached), and the windows fetched.
+    """
+    days: dict[pd.Timestamp, pa.Table] = dict(cached)
+
+    def on_day(unit: _Unit, table: pa.Table) -> None:
+        days[unit.day] = table
+        if cache is not None and unit.cacheable:
+            cache.store(unit.day, table)
+
+    windows = 0
+    if units:
+        fetcher.resolve_streams()
+        windows = _run(fetcher, units, concurrency=concurrency, on_day=on_day, progress=progress)
+    return days, windows
+
+
+def _records_of(
+    days: dict[pd.Timestamp, pa.Table], t0: pd.Timestamp, t1: pd.Timestamp, selection: _Selection
+) -> pa.Table:
+    """Return the raw records of the window and the selection, by stream then time."""
+    tables = [days[d] for d in sorted(days)]
+    raw = pa.concat_tables(tables) if tables else _empty()
+    t = raw["time"]
+    keep = pc.and_(pc.greater_equal(t, _ms(t0)), pc.less(t, _ms(t1)))
+    raw = raw.filter(pc.and_(keep, selection.mask(raw["log_stream"])))
+    return raw.take(pc.sort_indices(raw, [("log_stream", "ascending"), ("time", "ascending")]))
 
 
 def _parse(raw: pa.Table, group: str, errors: str) -> pd.DataFrame:

@@ -186,18 +186,7 @@ def enable_logging(
     if output_format not in OUTPUT_FORMATS:
         raise OptionError(f"output_format={output_format!r}; allowed: json, text")
     ec2 = client("ec2", boto3_session)
-    region = _arn_region(log_group_arn)
-    if region and region != ec2.meta.region_name:
-        raise RegionMismatchError(
-            f"log group {log_group_arn!r} is in {region}, the VPN session in "
-            f"{ec2.meta.region_name}: VPN logs go to a group in the connection's region"
-        )
-    group_name = log_group_arn.split(":")[6]
-    if not group_name.startswith("/aws/vendedlogs/"):
-        _warn(
-            f"log group {group_name!r} does not start with /aws/vendedlogs/: AWS recommends that "
-            "prefix so the log group resource policy stays under its 5,120-character limit"
-        )
+    _check_log_group(log_group_arn, ec2.meta.region_name)
     wanted: dict[str, Any] = {
         "LogEnabled": True,
         "LogGroupArn": log_group_arn,
@@ -210,21 +199,7 @@ def enable_logging(
     tunnels = _tunnel_rows(conn)
     if not tunnels:
         raise AwsError(f"{vpn_connection_id} reports no tunnels yet (state {conn.get('State')})")
-    plan = []
-    for t in tunnels:
-        current = {
-            "LogEnabled": bool(t["log_enabled"]),
-            "LogGroupArn": t["log_group_arn"],
-            "LogOutputFormat": t["log_output_format"],
-        }
-        if bgp:
-            current |= {
-                "BgpLogEnabled": bool(t["bgp_log_enabled"]),
-                "BgpLogGroupArn": t["bgp_log_group_arn"],
-                "BgpLogOutputFormat": t["bgp_log_output_format"],
-            }
-        diff = {k: v for k, v in wanted.items() if current.get(k) != v}
-        plan.append((t, diff))
+    plan = [(t, _changes(t, wanted)) for t in tunnels]
     if any(diff for _, diff in plan):
         verb = "would interrupt" if dry_run else "can interrupt"
         _warn(
@@ -233,8 +208,8 @@ def enable_logging(
         )
     rows = []
     for i, (t, diff) in enumerate(plan):
-        applied = False
-        if diff and not dry_run:
+        applied = bool(diff) and not dry_run
+        if applied:
             if i:
                 _wait_available(ec2, vpn_connection_id, timeout, poll)
             call(
@@ -246,7 +221,6 @@ def enable_logging(
                 VpnTunnelOutsideIpAddress=t["tunnel_ip"],
                 TunnelOptions={"LogOptions": {"CloudWatchLogOptions": wanted}},
             )
-            applied = True
             log.info("%s %s: logging set %s", vpn_connection_id, t["tunnel_ip"], diff)
         rows.append(
             {
@@ -259,6 +233,42 @@ def enable_logging(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _check_log_group(log_group_arn: str, region: str) -> None:
+    """Refuse a group of another region; warn about a name AWS does not recommend."""
+    group_region = _arn_region(log_group_arn)
+    if group_region and group_region != region:
+        raise RegionMismatchError(
+            f"log group {log_group_arn!r} is in {group_region}, the VPN session in "
+            f"{region}: VPN logs go to a group in the connection's region"
+        )
+    group_name = log_group_arn.split(":")[6]
+    if not group_name.startswith("/aws/vendedlogs/"):
+        _warn(
+            f"log group {group_name!r} does not start with /aws/vendedlogs/: AWS recommends that "
+            "prefix so the log group resource policy stays under its 5,120-character limit"
+        )
+
+
+#: The CloudWatch log options of a tunnel and the columns of :func:`_tunnel_rows` holding them.
+_LOG_OPTION_COLUMNS = {
+    "LogEnabled": "log_enabled",
+    "LogGroupArn": "log_group_arn",
+    "LogOutputFormat": "log_output_format",
+    "BgpLogEnabled": "bgp_log_enabled",
+    "BgpLogGroupArn": "bgp_log_group_arn",
+    "BgpLogOutputFormat": "bgp_log_output_format",
+}
+
+
+def _changes(tunnel: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """Return the log options of ``wanted`` that the tunnel does not have yet."""
+    current = {
+        key: bool(tunnel[col]) if key.endswith("Enabled") else tunnel[col]
+        for key, col in _LOG_OPTION_COLUMNS.items()
+    }
+    return {k: v for k, v in wanted.items() if current.get(k) != v}
 
 
 def _warn(message: str) -> None:

@@ -41,9 +41,8 @@ import pandas as pd
 from .. import schema as s
 from ..errors import AwsError, OptionError
 from ..io.health import health_events_frame, maintenance_frame
-from ..options import shared_doc
+from ..options import shared_doc, to_utc
 from ._client import CallStats, RateLimiter, Retry, call, client, error_code
-from .cloudwatch import _utc
 from .ec2 import _connections, _tunnel_rows
 
 __all__ = [
@@ -246,7 +245,7 @@ def fetch_health_events(
     HealthUnavailableError
         The account has no support plan that includes the Health API.
     """
-    t0, t1 = _utc(start, "start"), _utc(end, "end")
+    t0, t1 = to_utc(start, "start"), to_utc(end, "end")
     retry = _retry(retry_budget)
     health = client("health", boto3_session, region_name=HEALTH_REGION)
     kwargs: dict[str, Any] = {
@@ -400,7 +399,7 @@ def fetch_cloudtrail_changes(
     pandas.DataFrame
         The maintenance events table, source ``cloudtrail``, context ``customer_change``.
     """
-    t0, t1 = _utc(start, "start"), _utc(end, "end")
+    t0, t1 = to_utc(start, "start"), to_utc(end, "end")
     unknown = sorted(set(operations) - set(CHANGE_OPERATIONS))
     if unknown:
         raise OptionError(f"operations {unknown} are not VPN changes; allowed: {CHANGE_OPERATIONS}")
@@ -481,7 +480,7 @@ def fetch_maintenance(
     bad = sorted(set(sources) - set(SOURCES))
     if bad:
         raise OptionError(f"sources {bad} are not valid; choose from {', '.join(SOURCES)}")
-    t0, t1 = _utc(start, "start"), _utc(end, "end")
+    t0, t1 = to_utc(start, "start"), to_utc(end, "end")
     frames, unavailable = [], {}
     if "replacement_status" in sources:
         status = fetch_replacement_status(

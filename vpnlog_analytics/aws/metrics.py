@@ -15,10 +15,8 @@ either limit; pages are followed until no ``NextToken`` is returned.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,13 +26,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import shared_doc
+from ..options import shared_doc, to_utc
 from ._client import CallStats, IncompleteResponseError, RateLimiter, Retry, call, client
-from .cloudwatch import SETTLE_MINUTES, _account, _utc
+from .cache import load_checked, store_atomic
+from .cloudwatch import SETTLE_MINUTES, _account, _fetch_window
 from .ec2 import _connections, _tunnel_rows
 from .errors import AccessDeniedError
 
@@ -91,7 +89,9 @@ def choose_period(start: Any, *, now: Any = None) -> int:
     >>> choose_period("2026-10-01", now="2026-12-01")
     300
     """
-    age = _utc(now if now is not None else pd.Timestamp.now(tz="UTC"), "now") - _utc(start, "start")
+    age = to_utc(now if now is not None else pd.Timestamp.now(tz="UTC"), "now") - to_utc(
+        start, "start"
+    )
     for period, kept in RETENTION:
         if age < kept:
             return period
@@ -108,30 +108,14 @@ class _MetricDays:
         return self.folder / vpn / f"{day:%Y-%m-%d}.parquet"
 
     def load(self, vpn: str, day: pd.Timestamp) -> pa.Table | None:
-        path = self.path(vpn, day)
-        if not path.is_file():
-            return None
-        try:
-            table = pq.read_table(path)
-            meta = json.loads((table.schema.metadata or {})[_META_KEY])
-            if meta.get("version") != _CACHE_VERSION or meta.get("points") != table.num_rows:
-                raise ValueError("metadata does not match the file")
-        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
-            log.warning("ignoring unreadable cache file %s (%s); fetching the day again", path, exc)
-            return None
-        return table.select(_SCHEMA.names).cast(_SCHEMA)
+        expect = {"version": _CACHE_VERSION}
+        return load_checked(
+            self.path(vpn, day), _SCHEMA, key=_META_KEY, expect=expect, count="points"
+        )
 
     def store(self, vpn: str, day: pd.Timestamp, table: pa.Table) -> None:
-        path = self.path(vpn, day)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"version": _CACHE_VERSION, "day": f"{day:%Y-%m-%d}", "points": table.num_rows}
-        table = table.cast(_SCHEMA).replace_schema_metadata({_META_KEY: json.dumps(meta)})
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            pq.write_table(table, tmp, compression="zstd")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        store_atomic(self.path(vpn, day), table, _SCHEMA, key=_META_KEY, meta=meta)
 
 
 def _tunnels(
@@ -355,23 +339,8 @@ def fetch_metrics(
     >>> metrics = fetch_metrics(start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
     >>> metrics[metrics.metric == "TunnelState"].groupby("tunnel_ip").value.mean()  # doctest: +SKIP
     """
-    from tqdm.auto import tqdm
-
-    t0, t1 = _utc(start, "start"), _utc(end, "end")
-    if t0 >= t1:
-        raise OptionError(f"start ({t0}) must be before end ({t1})")
-    now = pd.Timestamp.now(tz="UTC")
-    t1 = min(t1, now)
-    chosen = choose_period(t0, now=now) if period is None else int(period)
-    if chosen < 60 or chosen % 60:
-        raise OptionError(f"period={period!r}; use a multiple of 60 s (60, 300, 3600, ...)")
-    finest = choose_period(t0, now=now)
-    if chosen < finest:
-        raise OptionError(
-            f"period={chosen} s is finer than CloudWatch keeps for a window starting "
-            f"{t0:%Y-%m-%d} (1-minute points 15 days, 5-minute 63 days, 1-hour 455 days); "
-            f"use period >= {finest}"
-        )
+    t0, t1, now = _fetch_window(start, end)
+    chosen = _check_period(period, t0, now)
     retry = Retry(budget=retry_budget)
     stats = CallStats()
     ids = sorted({str(i).lower() for i in vpn_connection_ids}) if vpn_connection_ids else None
@@ -385,55 +354,19 @@ def fetch_metrics(
     if cache_dir is not None and tunnels:
         cache = _MetricDays(cache_dir, _account(boto3_session, retry), region, chosen)
     getter = _Getter(cw, retry, RateLimiter(calls_per_second or DEFAULT_RATE), stats)
+    units: list[_FetchUnit] = [(lo, hi, tunnels, False)]
     parts: list[pa.Table] = []
-    days_fetched = days_cached = 0
-    if cache is None:
-        units = [(lo, hi, tunnels, False)]
-    else:
-        units = []
-        settle = pd.Timedelta(minutes=SETTLE_MINUTES)
-        for day in pd.date_range(lo.floor("D"), (hi - pd.Timedelta(1, "ns")).floor("D"), freq="D"):
-            todo = []
-            for vpn in sorted({v for v, _ in tunnels}):
-                table = cache.load(vpn, day)
-                if table is None:
-                    todo += [t for t in tunnels if t[0] == vpn]
-                else:
-                    parts.append(table)
-                    days_cached += 1
-            if todo:
-                units.append((day, min(day + _DAY, hi), todo, day + _DAY + settle <= now))
-    bar = tqdm(
-        total=len(units), unit="window", desc="fetching AWS/VPN metrics", disable=not progress
-    )
-    try:
-        for a, b, todo, cacheable in units:
-            rows = getter.fetch(_queries(todo, chosen), a, b, chosen)
-            table = _to_table(rows, chosen)
-            parts.append(table)
-            days_fetched += 1
-            if cache is not None and cacheable:
-                for vpn in sorted({v for v, _ in todo}):
-                    mask = pc.equal(table["vpn_connection_id"], vpn)
-                    cache.store(vpn, a, table.filter(mask))
-            bar.update(1)
-    finally:
-        bar.close()
-    raw = pa.concat_tables(parts) if parts else _SCHEMA.empty_table()
-    frame = raw.to_pandas()
-    t = frame["time"].to_numpy(dtype=np.int64)
-    keep = (t >= lo.value) & (t < t1.value)
-    if ids is not None:
-        keep &= frame["vpn_connection_id"].isin(ids).to_numpy()
-    frame = frame[keep]
-    frame["time"] = pd.to_datetime(frame["time"].to_numpy(), unit="ns", utc=True)
-    metrics = s.tidy_metrics(frame) if len(frame) else s.empty_metrics()
+    if cache is not None:
+        units, parts = _plan(cache, tunnels, lo, hi, now)
+    days_cached = len(parts)
+    parts += _fetch_units(getter, units, chosen, cache, progress=progress)
+    metrics = _metrics_frame(parts, lo, t1, ids)
     metrics.attrs["fetch"] = {
         "period": chosen,
         "start": lo.isoformat(),
         "end": t1.isoformat(),
         "tunnels": len(tunnels),
-        "days_fetched": days_fetched if cache is not None else 0,
+        "days_fetched": len(units) if cache is not None else 0,
         "days_cached": days_cached,
         "get_metric_data_calls": getter.calls,
         "calls": dict(stats.calls),
@@ -450,3 +383,90 @@ def fetch_metrics(
         sum(stats.retries.values()),
     )
     return metrics
+
+
+def _check_period(period: int | None, t0: pd.Timestamp, now: pd.Timestamp) -> int:
+    """Return the period to fetch [s]: the one given, else the finest CloudWatch holds."""
+    finest = choose_period(t0, now=now)
+    chosen = finest if period is None else int(period)
+    if chosen < 60 or chosen % 60:
+        raise OptionError(f"period={period!r}; use a multiple of 60 s (60, 300, 3600, ...)")
+    if chosen < finest:
+        raise OptionError(
+            f"period={chosen} s is finer than CloudWatch keeps for a window starting "
+            f"{t0:%Y-%m-%d} (1-minute points 15 days, 5-minute 63 days, 1-hour 455 days); "
+            f"use period >= {finest}"
+        )
+    return chosen
+
+
+_FetchUnit = tuple[pd.Timestamp, pd.Timestamp, list[tuple[str, str]], bool]
+
+
+def _plan(
+    cache: _MetricDays,
+    tunnels: list[tuple[str, str]],
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    now: pd.Timestamp,
+) -> tuple[list[_FetchUnit], list[pa.Table]]:
+    """Whole days to fetch (start, end, tunnels, cacheable) and the days the cache holds."""
+    units: list[_FetchUnit] = []
+    cached: list[pa.Table] = []
+    settle = pd.Timedelta(minutes=SETTLE_MINUTES)
+    for day in pd.date_range(lo.floor("D"), (hi - pd.Timedelta(1, "ns")).floor("D"), freq="D"):
+        todo = []
+        for vpn in sorted({v for v, _ in tunnels}):
+            table = cache.load(vpn, day)
+            if table is None:
+                todo += [t for t in tunnels if t[0] == vpn]
+            else:
+                cached.append(table)
+        if todo:
+            units.append((day, min(day + _DAY, hi), todo, day + _DAY + settle <= now))
+    return units, cached
+
+
+def _fetch_units(
+    getter: _Getter,
+    units: list[_FetchUnit],
+    period: int,
+    cache: _MetricDays | None,
+    *,
+    progress: bool,
+) -> list[pa.Table]:
+    """Fetch each unit's points; store each finished day of each connection in the cache."""
+    from tqdm.auto import tqdm
+
+    parts: list[pa.Table] = []
+    bar = tqdm(
+        total=len(units), unit="window", desc="fetching AWS/VPN metrics", disable=not progress
+    )
+    try:
+        for a, b, todo, cacheable in units:
+            rows = getter.fetch(_queries(todo, period), a, b, period)
+            table = _to_table(rows, period)
+            parts.append(table)
+            if cache is not None and cacheable:
+                for vpn in sorted({v for v, _ in todo}):
+                    mask = pc.equal(table["vpn_connection_id"], vpn)
+                    cache.store(vpn, a, table.filter(mask))
+            bar.update(1)
+    finally:
+        bar.close()
+    return parts
+
+
+def _metrics_frame(
+    parts: list[pa.Table], lo: pd.Timestamp, t1: pd.Timestamp, ids: list[str] | None
+) -> pd.DataFrame:
+    """Return the metrics table of the points within ``[lo, t1)`` of the connections."""
+    raw = pa.concat_tables(parts) if parts else _SCHEMA.empty_table()
+    frame = raw.to_pandas()
+    t = frame["time"].to_numpy(dtype=np.int64)
+    keep = (t >= lo.value) & (t < t1.value)
+    if ids is not None:
+        keep &= frame["vpn_connection_id"].isin(ids).to_numpy()
+    frame = frame[keep]
+    frame["time"] = pd.to_datetime(frame["time"].to_numpy(), unit="ns", utc=True)
+    return s.tidy_metrics(frame) if len(frame) else s.empty_metrics()

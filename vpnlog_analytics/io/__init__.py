@@ -1,5 +1,20 @@
 """Loaders: every envelope the logs arrive in, detected by content, into the events table.
 
+How a source becomes the events table, one module a step::
+
+    source: path, glob, s3:// URI, records   reader.py     read_logs, parse_records
+      -> format, detected by content         detect.py     sniff (charset.py, decode.py)
+      -> envelope family, read into batches  envelopes.py  read_bytes -> Batch (batch.py)
+      -> heads cut, bodies made distinct     batch.py      distinct_bodies
+      -> records parsed                      records.py    parse_records_unique
+      -> classified and checked, per chunk   build.py      parse_part (catalog per template)
+      -> merged, deduplicated, sorted        merge.py      merge_parts
+      -> events                              (stream.py: iter_events, chunk by chunk)
+
+Beside it: parquet.py writes and reads the events table as a partitioned Parquet dataset;
+metric_files.py and health.py read metrics and maintenance tables from files; issues.py
+holds the bad-input policy (raise or skip and count), memory.py returns freed memory.
+
 io imports no cloud SDK and no :mod:`vpnlog_analytics.aws` (DESIGN.md section 5): remote
 URIs are read through the listers of :data:`REMOTE_LISTERS`; the package registers the
 ``s3://`` one (``aws.list_s3_objects``, imported on first use) when it is imported.

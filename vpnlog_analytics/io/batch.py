@@ -2,7 +2,7 @@
 
 Every envelope reader turns its source into :class:`Batch` objects: the messages as
 CloudWatch stores them plus per-row lineage (line, envelope time, stream, group, event
-id). :func:`prepare` then cuts the leading ``"event_timestamp"`` off canonical IKE
+id). :func:`distinct_bodies` then cuts the leading ``"event_timestamp"`` off canonical IKE
 records, so the rest of the record (details, flags, states), which repeats across rows,
 is parsed once per distinct value.
 """
@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from .decode import NAT, epoch_to_ns
 
-__all__ = ["Batch", "Prepared", "prepare"]
+__all__ = ["Batch", "DistinctBodies", "distinct_bodies"]
 
 _TS_KEY = '{"event_timestamp":'
 _TS_LEN = len(_TS_KEY)
@@ -94,7 +94,7 @@ class Batch:
 
 
 @dataclass
-class Prepared:
+class DistinctBodies:
     """A batch after the split: distinct record bodies and per-row indices into them."""
 
     batch: Batch
@@ -107,7 +107,7 @@ def _np_bool(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def prepare(batch: Batch) -> Prepared:
+def distinct_bodies(batch: Batch) -> DistinctBodies:
     """Split canonical records into a numeric head and a repeated body.
 
     A canonical IKE record starts ``{"event_timestamp":<10 or 13 digits>,``; the digits
@@ -121,7 +121,7 @@ def prepare(batch: Batch) -> Prepared:
 
     Returns
     -------
-    Prepared
+    DistinctBodies
         Heads, distinct bodies and row indices. The batch's ``messages`` are released
         (replaced by an empty array): the distinct bodies stand for them.
     """
@@ -186,4 +186,4 @@ def prepare(batch: Batch) -> Prepared:
     # The distinct bodies are all that parsing needs: let the source's text go now, not
     # when the whole chunk has been parsed.
     batch.messages = pa.array([], pa.binary())
-    return Prepared(batch, head_ns, uniques, uidx)
+    return DistinctBodies(batch, head_ns, uniques, uidx)

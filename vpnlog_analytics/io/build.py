@@ -1,4 +1,4 @@
-"""Parse and classify the prepared batches of a few sources into a part (DESIGN.md 2).
+"""Parse and classify the distinct bodies of a few sources' batches into a part (DESIGN.md 2).
 
 Everything here works on integer codes: distinct records are parsed once
 (:mod:`.records`), distinct messages are grouped by skeleton and classified once per
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .. import catalog
 from .. import schema as s
-from .batch import Prepared
+from .batch import DistinctBodies
 from .decode import (
     NAT,
     TIME_MAX_NS,
@@ -55,11 +55,11 @@ class _Rows:
     groups: list[str | None]
 
 
-def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, pa.Array]:
-    offsets = np.concatenate(([0], np.cumsum([len(p.uniques) for p in prepared])))
+def _concat_rows(bodies: list[DistinctBodies]) -> tuple[_Rows, pa.Array]:
+    offsets = np.concatenate(([0], np.cumsum([len(p.uniques) for p in bodies])))
     # Records of different files seldom repeat (their messages name the tunnel): the
     # distinct records of each batch are parsed as they are, not encoded once more.
-    uniques = pa.concat_arrays([p.uniques.cast(pa.binary()) for p in prepared])
+    uniques = pa.concat_arrays([p.uniques.cast(pa.binary()) for p in bodies])
     gmap = np.arange(len(uniques))
 
     streams: dict[str | None, int] = {}
@@ -67,9 +67,9 @@ def _concat_rows(prepared: list[Prepared]) -> tuple[_Rows, pa.Array]:
     source_index: dict[str, int] = {}
     formats: list[str] = []
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
-    any_ids = any(p.batch.event_ids is not None for p in prepared)
+    any_ids = any(p.batch.event_ids is not None for p in bodies)
     ids: list[np.ndarray] = []
-    for p, off in zip(prepared, offsets[:-1], strict=True):
+    for p, off in zip(bodies, offsets[:-1], strict=True):
         b = p.batch
         n = len(b)
         if b.source not in source_index:
@@ -596,13 +596,13 @@ def _in_range(
     return np.where(valid & ~bad, values, -1)
 
 
-def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
+def parse_part(bodies: list[DistinctBodies], issues: Issues) -> Part | None:
     """Parse, classify and check the batches of some sources.
 
     Parameters
     ----------
-    prepared : list of Prepared
-        The batches, in source order.
+    bodies : list of DistinctBodies
+        The batches split by :func:`.batch.distinct_bodies`, in source order.
     issues : Issues
         Where malformed records are raised or counted.
 
@@ -611,12 +611,58 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     Part or None
         ``None`` when the sources hold no good record.
     """
-    if not prepared:
+    if not bodies:
         return None
-    rows, uniques = _concat_rows(prepared)
+    rows, uniques = _concat_rows(bodies)
     parsed = parse_records_unique(uniques)
     weights = np.bincount(rows.gu, minlength=len(uniques))
+    t, ident, idents, bad = _check_rows(rows, parsed, issues)
+    sel = np.flatnonzero(~bad)
+    if not len(sel):
+        return None
+    per_u, cats = _record_columns(parsed)
+    # Rows keep only the index of their distinct record: every column is taken per row
+    # once, at the merge, after duplicates and order are known.
+    ucodes = {name: narrow(values) for name, values in per_u.items()}
+    codes = {
+        "ident": narrow(ident[sel]),
+        s.LOG_STREAM: narrow(rows.stream[sel]),
+        s.LOG_GROUP: narrow(rows.group[sel]),
+    }
+    cats[s.LOG_STREAM] = rows.streams
+    cats[s.LOG_GROUP] = rows.groups
+    return Part(
+        sources=rows.sources,
+        formats=rows.formats,
+        # CloudWatch export parts 000000.gz, 000001.gz ... of one stream folder are one
+        groups=[
+            (os.path.dirname(src) or src) if fmt == "s3_export" else src
+            for src, fmt in zip(rows.sources, rows.formats, strict=True)
+        ],
+        src=narrow(rows.src[sel]),
+        time=t[sel],
+        gu=rows.gu[sel].astype(np.int32),
+        ucodes=ucodes,
+        codes=codes,
+        cats=cats,
+        idents=idents,
+        event_ids=None if rows.event_id is None else rows.event_id[sel],
+        unknown_keys=count_keys(parsed.unknown_keys, weights),
+        unrecognised=count_keys(parsed.unrecognised, weights),
+    )
 
+
+def _check_rows(
+    rows: _Rows, parsed: ParsedRecords, issues: Issues
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]], np.ndarray]:
+    """Give every row its time and tunnel, and report the rows that have none.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, list, numpy.ndarray)
+        Per row the time [ns] and the tunnel code, the tunnels, and the mask of bad rows
+        (reported to ``issues``: raised or counted).
+    """
     texts: list[str] = []
     text_index: dict[str, int] = {}
 
@@ -627,7 +673,7 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
             texts.append(key)
         return text_index[key]
 
-    reason_u = np.full(len(uniques), -1, dtype=np.int64)
+    reason_u = np.full(len(parsed.kind), -1, dtype=np.int64)
     for i, reason, text in parsed.bad:
         reason_u[i] = code_of(reason, text)
     reason_row = reason_u[rows.gu]
@@ -660,11 +706,18 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
     )
     bad = reason_row >= 0
     _report(rows, bad, reason_row, texts, issues)
-    sel = np.flatnonzero(~bad)
-    if not len(sel):
-        return None
-    gu = rows.gu[sel].astype(np.int32)
+    return t, ident, idents, bad
 
+
+def _record_columns(parsed: ParsedRecords) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Classify the distinct records and code every column of them.
+
+    Returns
+    -------
+    (dict, dict)
+        Per column, the codes (or values, -1: absent) per distinct record; per column
+        with local categories, those categories.
+    """
     cls = _classify(parsed)
     detail_codes, detail_buckets = bucketed(cls.details, cls.detail)
     p1 = _fixed_codes(parsed.columns["ike_phase1_state"], s.STATES)
@@ -710,14 +763,6 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.BGP_MED: ints("med", s.BGP_MED),
         s.BGP_WEIGHT: ints("weight", s.BGP_WEIGHT),
     }
-    # Rows keep only the index of their distinct record: every column is taken per row
-    # once, at the merge, after duplicates and order are known.
-    ucodes = {name: narrow(values) for name, values in per_u.items()}
-    codes = {
-        "ident": narrow(ident[sel]),
-        s.LOG_STREAM: narrow(rows.stream[sel]),
-        s.LOG_GROUP: narrow(rows.group[sel]),
-    }
     cats: dict[str, Any] = {
         s.DETAILS: detail_buckets,
         s.TEMPLATE: cls.templates,
@@ -726,25 +771,5 @@ def parse_part(prepared: list[Prepared], issues: Issues) -> Part | None:
         s.BGP_PREFIX: prefixes,
         s.BGP_AS_PATH: aspaths,
         s.BGP_NEXT_HOP_IP: nexthops,
-        s.LOG_STREAM: rows.streams,
-        s.LOG_GROUP: rows.groups,
     }
-    return Part(
-        sources=rows.sources,
-        formats=rows.formats,
-        # CloudWatch export parts 000000.gz, 000001.gz ... of one stream folder are one
-        groups=[
-            (os.path.dirname(src) or src) if fmt == "s3_export" else src
-            for src, fmt in zip(rows.sources, rows.formats, strict=True)
-        ],
-        src=narrow(rows.src[sel]),
-        time=t[sel],
-        gu=gu,
-        ucodes=ucodes,
-        codes=codes,
-        cats=cats,
-        idents=idents,
-        event_ids=None if rows.event_id is None else rows.event_id[sel],
-        unknown_keys=count_keys(parsed.unknown_keys, weights),
-        unrecognised=count_keys(parsed.unrecognised, weights),
-    )
+    return per_u, cats

@@ -33,7 +33,7 @@ from .detect import mentions_logs, sniff
 from .health import is_health_document
 from .issues import Issues
 
-__all__ = ["Context", "read_bytes"]
+__all__ = ["Origin", "read_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,11 @@ _B64 = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 
 
 @dataclass
-class Context:
-    """What a reader needs besides the bytes."""
+class Origin:
+    """The origin of the records a reader reads: the source, its defaults, where issues go.
+
+    Everything a reader needs besides the bytes.
+    """
 
     source: str
     issues: Issues
@@ -56,14 +59,14 @@ class Context:
     ignored: dict[str, str] = field(default_factory=dict)
 
 
-def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
+def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
     """Detect the format of ``data`` and read it into batches.
 
     Parameters
     ----------
     data : bytes
         The whole content of one source.
-    ctx : Context
+    origin : Origin
         Source name, error policy and stream defaults.
     depth : int
         Nesting level (gzip inside gzip, base64 inside JSON); guards against loops.
@@ -78,31 +81,31 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
         g = gunzip(data)
         if g.error is not None:
             truncated = g.error.startswith("truncated")
-            ctx.issues.bad(
+            origin.issues.bad(
                 f"{g.error}; the records after it are lost",
-                source=ctx.source,
+                source=origin.source,
                 reason="truncated_gzip" if truncated else "corrupt_gzip",
                 offset=g.error_offset,
             )
             # Under "skip": keep every complete line that was inflated.
             cut = g.data.rfind(b"\n")
             data_ok = g.data[: cut + 1] if truncated and cut >= 0 else g.data
-            return read_bytes(data_ok, ctx, depth=depth + 1) if depth < 3 else []
-        return read_bytes(g.data, ctx, depth=depth + 1) if depth < 3 else []
-    utf8 = to_utf8(data, source=ctx.source, issues=ctx.issues)
+            return read_bytes(data_ok, origin, depth=depth + 1) if depth < 3 else []
+        return read_bytes(g.data, origin, depth=depth + 1) if depth < 3 else []
+    utf8 = to_utf8(data, source=origin.source, issues=origin.issues)
     if utf8 is not data:
         data, fmt = utf8, sniff(utf8)
     if fmt == "json_lines":
-        return [_read_json_lines(data, ctx)]
+        return [_read_json_lines(data, origin)]
     if fmt == "s3_export":
-        return [_read_s3_export(data, ctx)]
+        return [_read_s3_export(data, origin)]
     if fmt == "insights_csv":
-        return [_read_insights_csv(data, ctx)]
+        return [_read_insights_csv(data, origin)]
     if fmt == "json_document":
-        if ctx.walked and not mentions_logs(data):
-            ctx.ignored[ctx.source] = describe(data)
+        if origin.walked and not mentions_logs(data):
+            origin.ignored[origin.source] = describe(data)
             return []
-        return _read_json_document(data, ctx, depth=depth)
+        return _read_json_document(data, origin, depth=depth)
     text = data.strip()
     if not text:
         return []
@@ -112,18 +115,18 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
         except (binascii.Error, ValueError):
             decoded = b""
         if decoded[:2] == b"\x1f\x8b":
-            return read_bytes(decoded, ctx, depth=depth + 1)
+            return read_bytes(decoded, origin, depth=depth + 1)
     # Lines that are neither JSON nor "<time> <message>": text-format records carry no
     # time of their own, so outside an envelope this is not a log file we can read.
     what = describe(data)
-    if ctx.walked:
-        ctx.ignored[ctx.source] = what
+    if origin.walked:
+        origin.ignored[origin.source] = what
         return []
-    ctx.issues.bad(
+    origin.issues.bad(
         f"{what}, not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
         "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
         "payload); text-format records are readable only inside an envelope with times",
-        source=ctx.source,
+        source=origin.source,
         reason="unrecognised_format",
         line=None if what == "binary data" else 1,
         offset=0 if what == "binary data" else None,
@@ -132,14 +135,14 @@ def read_bytes(data: bytes, ctx: Context, *, depth: int = 0) -> list[Batch]:
     return []
 
 
-def _read_json_lines(data: bytes, ctx: Context, *, fmt: str = "raw") -> Batch:
+def _read_json_lines(data: bytes, origin: Origin, *, fmt: str = "raw") -> Batch:
     lines, numbers = split_lines(data)
     return Batch.single_stream(
-        ctx.source, fmt, lines, numbers, stream=ctx.default_stream, group=ctx.default_group
+        origin.source, fmt, lines, numbers, stream=origin.default_stream, group=origin.default_group
     )
 
 
-def _read_s3_export(data: bytes, ctx: Context) -> Batch:
+def _read_s3_export(data: bytes, origin: Origin) -> Batch:
     """Lines ``<ISO time or epoch ms> <message>`` of a CloudWatch export object."""
     lines, numbers = split_lines(data)
     n = len(lines)
@@ -150,9 +153,9 @@ def _read_s3_export(data: bytes, ctx: Context) -> Batch:
     for pos in np.unique(space):
         rows = np.flatnonzero(space == pos)
         if pos <= 0:
-            ctx.issues.bad(
+            origin.issues.bad(
                 "line has no '<time> <message>' prefix",
-                source=ctx.source,
+                source=origin.source,
                 line=int(numbers[rows[0]]),
                 reason="bad_line",
                 count=len(rows),
@@ -162,9 +165,9 @@ def _read_s3_export(data: bytes, ctx: Context) -> Batch:
         times = parse_time_strings(pc.binary_slice(sub, 0, int(pos)))
         bad = times == NAT
         if bad.any():
-            ctx.issues.bad(
+            origin.issues.bad(
                 "line does not start with an ISO-8601 or epoch-millisecond time",
-                source=ctx.source,
+                source=origin.source,
                 line=int(numbers[rows[bad][0]]),
                 reason="bad_time",
                 count=int(bad.sum()),
@@ -180,12 +183,12 @@ def _read_s3_export(data: bytes, ctx: Context) -> Batch:
         sort = np.argsort(keep, kind="stable")
         keep, messages = keep[sort], messages.take(pa.array(sort))
     return Batch.single_stream(
-        ctx.source,
+        origin.source,
         "s3_export",
         messages,
         numbers[keep],
-        stream=ctx.default_stream,
-        group=ctx.default_group,
+        stream=origin.default_stream,
+        group=origin.default_group,
         env_ns=env[keep],
     )
 
@@ -222,12 +225,12 @@ class _Rows:
         self.event_ids.append(event_id)
         self.lines.append(line)
 
-    def to_batch(self, ctx: Context, fmt: str) -> Batch:
-        stream_names, stream_idx = _codes(self.streams, ctx.default_stream)
-        group_names, group_idx = _codes(self.groups, ctx.default_group)
+    def to_batch(self, origin: Origin, fmt: str) -> Batch:
+        stream_names, stream_idx = _codes(self.streams, origin.default_stream)
+        group_names, group_idx = _codes(self.groups, origin.default_group)
         has_ids = any(e is not None for e in self.event_ids)
         return Batch(
-            ctx.source,
+            origin.source,
             fmt,
             pa.array(self.messages, pa.binary()),
             np.asarray(self.lines, dtype=np.int64),
@@ -262,7 +265,7 @@ _RESYNC = re.compile(r"\n(?=[\[{])")
 _WS = " \t\r\n"
 
 
-def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]:
+def _json_values(text: str, origin: Origin) -> Iterator[tuple[Any, int, int, int]]:
     """Yield every JSON value of a text: (value, line, start, end) with start/end offsets.
 
     The text may hold one document or several back to back (Firehose). The elements of a
@@ -290,18 +293,18 @@ def _json_values(text: str, ctx: Context) -> Iterator[tuple[Any, int, int, int]]
             value, end = decoder.raw_decode(text, pos)
         except RecursionError:
             # valid or not, no log record nests this deep: skip the value as a whole
-            ctx.issues.bad(
+            origin.issues.bad(
                 "JSON nested too deeply to be a log record or envelope",
-                source=ctx.source,
+                source=origin.source,
                 line=text.count("\n", 0, pos) + 1,
                 reason="broken_json",
             )
             pos = _value_end(text, pos)
             continue
         except json.JSONDecodeError as exc:
-            ctx.issues.bad(
+            origin.issues.bad(
                 f"broken JSON ({exc.msg} at column {exc.colno})",
-                source=ctx.source,
+                source=origin.source,
                 line=exc.lineno,
                 reason="broken_json",
             )
@@ -377,41 +380,41 @@ def _clean(values: list[str | None]) -> list[str | None]:
     return [v if v is None else _utf8(v).decode("utf-8", "replace") for v in values]
 
 
-def _read_json_document(data: bytes, ctx: Context, *, depth: int) -> list[Batch]:
+def _read_json_document(data: bytes, origin: Origin, *, depth: int) -> list[Batch]:
     text, clean = _text(data)
     rows = _Rows.new()
     fmt = "json"
     batches: list[Batch] = []
-    values = _json_values(text, ctx)
+    values = _json_values(text, origin)
     first = next(values, None)
     if first is not None and is_health_document(first[0]):
-        return _not_logs(ctx, "AWS Health events; read them with io.health.read_health_events()")
+        return _not_logs(origin, "AWS Health events; read them with io.health.read_health_events()")
     for item, line, start, end in itertools.chain([first] if first else [], values):
-        kind = _add_item(item, rows, ctx, line=line, where=(text, start, end))
+        kind = _add_item(item, rows, origin, line=line, where=(text, start, end))
         if kind == "lambda_event":
-            batches.extend(_read_lambda(item, ctx, depth, line=line))
+            batches.extend(_read_lambda(item, origin, depth, line=line))
         elif kind:
             fmt = kind
     if rows.messages:
         if not clean:
             rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
-        batches.insert(0, rows.to_batch(ctx, fmt))
+        batches.insert(0, rows.to_batch(origin, fmt))
     return batches
 
 
-def _not_logs(ctx: Context, what: str) -> list[Batch]:
+def _not_logs(origin: Origin, what: str) -> list[Batch]:
     """Leave out (and list) a file that holds something else than logs, or raise."""
-    if ctx.walked or ctx.issues.errors == "skip":
-        log.info("%s: %s (left out)", ctx.source, what)
-        ctx.ignored[ctx.source] = what
+    if origin.walked or origin.issues.errors == "skip":
+        log.info("%s: %s (left out)", origin.source, what)
+        origin.ignored[origin.source] = what
         return []
-    raise FormatError(f"not VPN logs but {what}", source=ctx.source, line=1)
+    raise FormatError(f"not VPN logs but {what}", source=origin.source, line=1)
 
 
 def _add_item(
     item: Any,
     rows: _Rows,
-    ctx: Context,
+    origin: Origin,
     *,
     line: int,
     where: tuple[str, int, int] | None = None,
@@ -421,9 +424,9 @@ def _add_item(
     ``where`` is (text, start, end) of the value, to give nested events their own lines.
     """
     if not isinstance(item, dict):
-        ctx.issues.bad(
+        origin.issues.bad(
             f"expected a JSON object, got {type(item).__name__}",
-            source=ctx.source,
+            source=origin.source,
             line=line,
             reason="not_a_record",
         )
@@ -440,7 +443,7 @@ def _add_item(
         events = item["events"]
         is_filter = any(isinstance(e, dict) and "logStreamName" in e for e in events)
         for ev, ln in zip(events, lines("events", len(events)), strict=True):
-            _add_event(ev, rows, ctx, line=ln, stream=None, group=None)
+            _add_event(ev, rows, origin, line=ln, stream=None, group=None)
         return "filter_log_events" if is_filter else "get_log_events"
     if "logEvents" in item or "messageType" in item:
         if item.get("messageType") == "CONTROL_MESSAGE":
@@ -448,14 +451,14 @@ def _add_item(
         events = item.get("logEvents") or []
         for ev, ln in zip(events, lines("logEvents", len(events)), strict=True):
             _add_event(
-                ev, rows, ctx, line=ln, stream=item.get("logStream"), group=item.get("logGroup")
+                ev, rows, origin, line=ln, stream=item.get("logStream"), group=item.get("logGroup")
             )
         return "subscription"
     if any(key.startswith("@") for key in item):
-        _add_insights_row(item, rows, ctx, line=line)
+        _add_insights_row(item, rows, origin, line=line)
         return "insights_json"
     if isinstance(item.get("message"), str) and "resource_id" not in item:
-        _add_event(item, rows, ctx, line=line, stream=None, group=None)
+        _add_event(item, rows, origin, line=line, stream=None, group=None)
         return "events"
     # a record itself (IKE or BGP), possibly pretty-printed
     msg = _utf8(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
@@ -464,13 +467,13 @@ def _add_item(
 
 
 def _add_event(
-    ev: Any, rows: _Rows, ctx: Context, *, line: int, stream: str | None, group: str | None
+    ev: Any, rows: _Rows, origin: Origin, *, line: int, stream: str | None, group: str | None
 ) -> None:
     """One CloudWatch event: ``message`` plus ``timestamp`` [ms] and optional ids."""
     if not isinstance(ev, dict) or not isinstance(ev.get("message"), str):
-        ctx.issues.bad(
+        origin.issues.bad(
             "log event without a 'message' string",
-            source=ctx.source,
+            source=origin.source,
             line=line,
             reason="missing_fields",
         )
@@ -485,24 +488,24 @@ def _add_event(
     )
 
 
-def _read_lambda(item: dict[str, Any], ctx: Context, depth: int, *, line: int) -> list[Batch]:
+def _read_lambda(item: dict[str, Any], origin: Origin, depth: int, *, line: int) -> list[Batch]:
     data = item["awslogs"].get("data") if isinstance(item["awslogs"], dict) else None
     if not isinstance(data, str):
-        ctx.issues.bad(
-            "'awslogs' without 'data'", source=ctx.source, line=line, reason="missing_fields"
+        origin.issues.bad(
+            "'awslogs' without 'data'", source=origin.source, line=line, reason="missing_fields"
         )
         return []
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        ctx.issues.bad(
+        origin.issues.bad(
             f"awslogs.data is not base64 ({exc})",
-            source=ctx.source,
+            source=origin.source,
             line=line,
             reason="bad_payload",
         )
         return []
-    return read_bytes(raw, ctx, depth=depth + 1) if depth < 3 else []
+    return read_bytes(raw, origin, depth=depth + 1) if depth < 3 else []
 
 
 # --- Logs Insights downloads ------------------------------------------------------------
@@ -537,7 +540,7 @@ def _field_record(row: dict[str, Any]) -> bytes:
     return _utf8(json.dumps(rec, separators=(",", ":"), ensure_ascii=False))
 
 
-def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: int) -> None:
+def _add_insights_row(row: dict[str, Any], rows: _Rows, origin: Origin, *, line: int) -> None:
     stamp = row.get("@timestamp")
     env = int(NAT)
     if stamp not in (None, ""):
@@ -552,9 +555,9 @@ def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: i
     elif any(k in row for k in _DISCOVERED):
         body = _field_record(row)
     else:
-        ctx.issues.bad(
+        origin.issues.bad(
             "Insights row has neither @message nor record fields (details, states)",
-            source=ctx.source,
+            source=origin.source,
             line=line,
             reason="missing_fields",
         )
@@ -562,7 +565,7 @@ def _add_insights_row(row: dict[str, Any], rows: _Rows, ctx: Context, *, line: i
     rows.add(body, env, row.get("@logStream"), group, None, line)
 
 
-def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
+def _read_insights_csv(data: bytes, origin: Origin) -> Batch:
     text, clean = _text(data)
     physical = io.StringIO(text, newline="").readlines()
     header = next(csv.reader(physical[:1]), [])
@@ -577,9 +580,9 @@ def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
         for values in reader:
             line, end = pos + start + 1, reader.line_num
             if any(v.strip() for v in values) and len(values) != len(header):
-                ctx.issues.bad(
+                origin.issues.bad(
                     f"expected {len(header)} CSV fields, got {len(values)}",
-                    source=ctx.source,
+                    source=origin.source,
                     line=line,
                     reason="bad_csv_row",
                 )
@@ -587,10 +590,10 @@ def _read_insights_csv(data: bytes, ctx: Context) -> Batch:
                     pos += start + 1
                     break
             elif any(v.strip() for v in values):
-                _add_insights_row(dict(zip(header, values, strict=True)), rows, ctx, line=line)
+                _add_insights_row(dict(zip(header, values, strict=True)), rows, origin, line=line)
             start = end
         else:
             break
     if not clean:
         rows.streams, rows.groups = _clean(rows.streams), _clean(rows.groups)
-    return rows.to_batch(ctx, "insights_csv")
+    return rows.to_batch(origin, "insights_csv")

@@ -423,14 +423,8 @@ def _index_dtype(n: int) -> type[np.signedinteger[Any]]:
 
 
 def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.DataFrame:
-    # The messages first, on all threads: their hash tables are gone (and their pages
-    # given back) before this thread allocates the other columns.
-    details = _union_buckets(parts, s.DETAILS, pool)
-    cats: dict[str, Any] = {}
-    ucodes: dict[str, np.ndarray] = {}  # per distinct record
-    cats[s.DETAILS], per_part = details()
-    ucodes[s.DETAILS] = np.concatenate(per_part)
-    del per_part
+    u_first = np.cumsum([0] + [len(p.ucodes[s.EVENT]) for p in parts])
+    cats, ucodes, codes = _unify_codes(parts, pool)
     t = np.concatenate([p.time for p in parts])
     n = len(t)
     first_src = np.cumsum([0] + [len(p.sources) for p in parts])
@@ -441,42 +435,12 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
     sources = [name for p in parts for name in p.sources]
     formats = [fmt for p in parts for fmt in p.formats]
     # Per row: the global index of its distinct record; per distinct record: the codes.
-    u_first = np.cumsum([0] + [len(p.ucodes[s.EVENT]) for p in parts])
     gu_dtype = _index_dtype(int(u_first[-1]))
     gu = np.concatenate(
         [np.add(p.gu, off, dtype=gu_dtype) for p, off in zip(parts, u_first, strict=False)]
     )
-    codes: dict[str, np.ndarray] = {}  # per row (lineage)
-    for name in OPEN:
-        if name == s.DETAILS:
-            continue
-        cats[name], per_part = _union(parts, name)
-        (codes if name in parts[0].codes else ucodes)[name] = np.concatenate(per_part)
-        for p in parts:
-            p.cats.pop(name)
-            (p.codes if name in p.codes else p.ucodes).pop(name)
-    for name in (*FIXED, *FLAGS, *INTS):
-        # popped: each part's arrays go as soon as they are copied
-        ucodes[name] = np.concatenate([p.ucodes.pop(name) for p in parts])
-    ident_index: dict[tuple[str, str], int] = {}
-    ident = np.concatenate(
-        [
-            np.array(
-                [ident_index.setdefault(x, len(ident_index)) for x in p.idents] + [-1],
-                dtype=np.int32,
-            )[p.codes["ident"]]
-            for p in parts
-        ]
-    )
-    idents = list(ident_index)
-    any_ids = any(p.event_ids is not None for p in parts)
-    event_ids = (
-        np.concatenate(
-            [p.event_ids if p.event_ids is not None else np.full(len(p), None) for p in parts]
-        )
-        if any_ids
-        else None
-    )
+    ident, idents = _unify_idents(parts)
+    event_ids = _event_ids(parts)
     group_names: dict[str, int] = {}
     group_of = np.array(
         [group_names.setdefault(g, len(group_names)) for p in parts for g in p.groups],
@@ -499,22 +463,12 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
         event_ids,
     )
     dropped = int(n - np.count_nonzero(keep))
-
     conns = sorted({c for c, _ in idents})
     ips = sorted({ip for _, ip in idents})
     conn_of = np.array([conns.index(c) for c, _ in idents] + [-1], dtype=np.int32)
     ip_of = np.array([ips.index(ip) for _, ip in idents] + [-1], dtype=np.int32)
-    tunnel = conn_of[ident] * np.int64(len(ips) + 1) + ip_of[ident]
-    order: Any = np.flatnonzero(keep).astype(_index_dtype(n))
-    tk, tt = tunnel[order], t[order]
-    in_order = len(order) < 2 or bool(
-        np.all((tk[1:] > tk[:-1]) | ((tk[1:] == tk[:-1]) & (tt[1:] >= tt[:-1])))
-    )
-    if not in_order:
-        order = order[np.lexsort((tt, tk))]
-    del tk, tt, tunnel, keep
-    if len(order) == n and in_order:
-        order = slice(None)  # nothing dropped or moved
+    order = _tunnel_order(conn_of[ident] * np.int64(len(ips) + 1) + ip_of[ident], t, keep)
+    del keep
     g_order = gu[order]
     del gu
 
@@ -567,6 +521,79 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
         },
     }
     return events
+
+
+def _unify_codes(
+    parts: list[Part], pool: ThreadPoolExecutor
+) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Unify the parts' categories and concatenate their codes, releasing each part's.
+
+    Returns
+    -------
+    (dict, dict, dict)
+        Per open column its categories; per column the codes per distinct record
+        (``ucodes``) or per row (``codes``, the lineage columns).
+    """
+    # The messages first, on all threads: their hash tables are gone (and their pages
+    # given back) before this thread allocates the other columns.
+    details = _union_buckets(parts, s.DETAILS, pool)
+    cats: dict[str, Any] = {}
+    ucodes: dict[str, np.ndarray] = {}  # per distinct record
+    cats[s.DETAILS], per_part = details()
+    ucodes[s.DETAILS] = np.concatenate(per_part)
+    del per_part
+    codes: dict[str, np.ndarray] = {}  # per row (lineage)
+    for name in OPEN:
+        if name == s.DETAILS:
+            continue
+        cats[name], per_part = _union(parts, name)
+        (codes if name in parts[0].codes else ucodes)[name] = np.concatenate(per_part)
+        for p in parts:
+            p.cats.pop(name)
+            (p.codes if name in p.codes else p.ucodes).pop(name)
+    for name in (*FIXED, *FLAGS, *INTS):
+        # popped: each part's arrays go as soon as they are copied
+        ucodes[name] = np.concatenate([p.ucodes.pop(name) for p in parts])
+    return cats, ucodes, codes
+
+
+def _unify_idents(parts: list[Part]) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Per row the index of its tunnel (-1: none) into the tunnels of all parts."""
+    ident_index: dict[tuple[str, str], int] = {}
+    ident = np.concatenate(
+        [
+            np.array(
+                [ident_index.setdefault(x, len(ident_index)) for x in p.idents] + [-1],
+                dtype=np.int32,
+            )[p.codes["ident"]]
+            for p in parts
+        ]
+    )
+    return ident, list(ident_index)
+
+
+def _event_ids(parts: list[Part]) -> np.ndarray | None:
+    """Per row the CloudWatch ``eventId`` (None where absent); None when no part has any."""
+    if not any(p.event_ids is not None for p in parts):
+        return None
+    return np.concatenate(
+        [p.event_ids if p.event_ids is not None else np.full(len(p), None) for p in parts]
+    )
+
+
+def _tunnel_order(tunnel: np.ndarray, t: np.ndarray, keep: np.ndarray) -> Any:
+    """Return the rows to keep by tunnel then time (stable), or ``slice(None)`` for all."""
+    n = len(t)
+    order: Any = np.flatnonzero(keep).astype(_index_dtype(n))
+    tk, tt = tunnel[order], t[order]
+    in_order = len(order) < 2 or bool(
+        np.all((tk[1:] > tk[:-1]) | ((tk[1:] == tk[:-1]) & (tt[1:] >= tt[:-1])))
+    )
+    if not in_order:
+        order = order[np.lexsort((tt, tk))]
+    if len(order) == n and in_order:
+        order = slice(None)  # nothing dropped or moved
+    return order
 
 
 def _categorical(

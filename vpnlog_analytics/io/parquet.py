@@ -436,15 +436,7 @@ def to_parquet(
             for reason, n in chunk.attrs.get("skipped", {}).items():
                 skipped[reason] = skipped.get(reason, 0) + int(n)
             for piece in chunk.pieces:
-                folder = root.joinpath(*(f"{c}={v}" for c, v in piece.values.items()))
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"part-{run:04d}-{k:05d}.parquet"
-                pq.write_table(
-                    piece.table,
-                    path,
-                    compression=compression,
-                    write_statistics=list(STATISTICS_COLUMNS),
-                )
+                path = _write_piece(piece, root, f"part-{run:04d}-{k:05d}.parquet", compression)
                 manifest["files"].append(
                     {
                         "path": path.relative_to(root).as_posix(),
@@ -463,6 +455,17 @@ def to_parquet(
         _save_manifest(root, manifest)
     log.info("wrote %d records in %d files to %s", records, files, root)
     return ParquetSummary(root, records, files, sources, skipped, dropped, tuple(sorted(days)))
+
+
+def _write_piece(piece: _Piece, root: Path, name: str, compression: str) -> Path:
+    """Write one piece into its partition folder (made if new); return the file's path."""
+    folder = root.joinpath(*(f"{c}={v}" for c, v in piece.values.items()))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    pq.write_table(
+        piece.table, path, compression=compression, write_statistics=list(STATISTICS_COLUMNS)
+    )
+    return path
 
 
 def _window(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -17,10 +17,10 @@ import pyarrow as pa
 
 from .. import schema as s
 from ..errors import SourceError, VpnLogError
-from .batch import Batch, Prepared, prepare
+from .batch import Batch, DistinctBodies, distinct_bodies
 from .build import parse_part
 from .decode import NAT
-from .envelopes import Context, _add_item, _Rows, read_bytes
+from .envelopes import Origin, _add_item, _Rows, read_bytes
 from .issues import Issues
 from .memory import release_free_memory
 from .merge import Part, merge_parts
@@ -229,17 +229,17 @@ def _read_chunk(
 ) -> tuple[Part | None, Issues, Files]:
     """Read a few inputs and parse them together (fewer, larger vectorised steps)."""
     issues = Issues(errors)
-    prepared: list[Prepared] = []
+    bodies: list[DistinctBodies] = []
     files = Files()
     for inp in inputs:
         data = inp.read()
         lenient = inp.walked and not log_named(inp.name)
-        ctx = Context(inp.name, issues, _default_stream(inp.name, log_stream), walked=lenient)
+        origin = Origin(inp.name, issues, _default_stream(inp.name, log_stream), walked=lenient)
         before = sum(issues.skipped.values())
-        batches = [b for b in read_bytes(data, ctx) if len(b)]
-        prepared.extend(prepare(b) for b in batches)
-        if ctx.ignored:
-            files.ignored.update(ctx.ignored)
+        batches = [b for b in read_bytes(data, origin) if len(b)]
+        bodies.extend(distinct_bodies(b) for b in batches)
+        if origin.ignored:
+            files.ignored.update(origin.ignored)
         elif batches:
             files.read += 1
         elif sum(issues.skipped.values()) > before:
@@ -247,7 +247,7 @@ def _read_chunk(
         else:
             files.empty.append(inp.name)
         del data
-    return parse_part(prepared, issues), issues, files
+    return parse_part(bodies, issues), issues, files
 
 
 def _chunks(inputs: list[_Input], workers: int) -> list[list[_Input]]:
@@ -419,7 +419,7 @@ def _finish(parts: list[Part], issues: Issues) -> pd.DataFrame:
 
 def _single(batch: Batch, issues: Issues) -> pd.DataFrame:
     """Parse one in-memory batch into the events table."""
-    part = parse_part([prepare(batch)] if len(batch) else [], issues)
+    part = parse_part([distinct_bodies(batch)] if len(batch) else [], issues)
     return _finish([part] if part is not None else [], issues)
 
 
@@ -459,28 +459,28 @@ def parse_records(
     [{'tunnel_ip': '18.143.226.251', 'event': 'dpd_timeout', 'retry_count': 3, 'tunnel_up': False}]
     """
     issues = Issues(errors)
-    ctx = Context("<records>", issues, log_stream)
+    origin = Origin("<records>", issues, log_stream)
     if isinstance(records, pd.DataFrame):
-        return _single(_frame_batch(records, ctx), issues)
+        return _single(_frame_batch(records, origin), issues)
     if isinstance(records, str | bytes | dict):
         raise VpnLogError("parse_records takes an iterable of records; wrap one in a list")
     rows = _Rows.new()
     for i, rec in enumerate(records, start=1):
         if isinstance(rec, dict):
-            _add_item(rec, rows, ctx, line=i)
+            _add_item(rec, rows, origin, line=i)
         elif isinstance(rec, str | bytes):
             rows.add(rec.encode() if isinstance(rec, str) else rec, int(NAT), None, None, None, i)
         else:
             issues.bad(
                 f"expected str, bytes or dict, got {type(rec).__name__}",
-                source=ctx.source,
+                source=origin.source,
                 line=i,
                 reason="not_a_record",
             )
-    return _single(rows.to_batch(ctx, "records"), issues)
+    return _single(rows.to_batch(origin, "records"), issues)
 
 
-def _frame_batch(frame: pd.DataFrame, ctx: Context) -> Batch:
+def _frame_batch(frame: pd.DataFrame, origin: Origin) -> Batch:
     if "message" not in frame.columns:
         raise VpnLogError("a DataFrame of records needs a 'message' column")
     n = len(frame)
@@ -499,11 +499,11 @@ def _frame_batch(frame: pd.DataFrame, ctx: Context) -> Batch:
         idx = np.where(c.codes < 0, len(names) - 1, c.codes).astype(np.int32)
         return names, idx
 
-    streams, stream_idx = codes("log_stream", ctx.default_stream)
+    streams, stream_idx = codes("log_stream", origin.default_stream)
     groups, group_idx = codes("log_group", None)
     ids = frame["event_id"].to_numpy(dtype=object) if "event_id" in frame.columns else None
     return Batch(
-        ctx.source,
+        origin.source,
         "records",
         messages.cast(pa.binary()),
         np.arange(1, n + 1),

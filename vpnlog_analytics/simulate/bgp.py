@@ -44,6 +44,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from ..schema import stream_name
+
 __all__ = [
     "AWS_ASN",
     "BGP_INCIDENT_KINDS",
@@ -135,7 +137,7 @@ class BgpTunnel:
     @property
     def stream(self) -> str:
         """The BGP log stream name."""
-        return f"{self.vpn_id}-{self.ip}-BGP.log"
+        return stream_name(self.vpn_id, self.ip, "bgp")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .. import schema as s
 from .scenario import Incident, Simulation, simulate_logs
+from .truth import merge_spans
 
 __all__ = [
     "MaintenanceEvent",
@@ -299,17 +300,6 @@ def _subtract(iv: list[tuple[int, int]], cut: list[tuple[int, int]]) -> list[tup
     return out
 
 
-def _touching(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge sorted intervals that touch or overlap."""
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(iv):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 def _per_point(iv: list[tuple[int, int]], edges: np.ndarray) -> np.ndarray:
     """Seconds of ``iv`` in each point ``[edges[i], edges[i+1])``."""
     out = np.zeros(edges.size - 1, dtype=np.int64)
@@ -400,7 +390,6 @@ def simulate_metrics(
     rng = np.random.default_rng([sim.seed if seed is None else seed, 15])
     tunnels = sim.tunnels
     edges = np.arange(t0, t1 + 1, POINT, dtype=np.int64)
-    sim0 = _epoch(sim.start)
     idle_keys = {_tunnel_key(tunnels, Window(c, t, 0, 0)) for c, t in idle}
     resolved: dict[str, dict[tuple[str, str | None], list[tuple[int, int]]]] = {}
     for name, wins in (("quiet", quiet), ("disagree", disagree), ("down", down)):
@@ -411,45 +400,8 @@ def simulate_metrics(
     frames, up_rows, traffic_rows = [], [], []
     for row in tunnels.to_dict("records"):
         key = (str(row[s.VPN_CONNECTION_ID]), str(row[s.TUNNEL_IP]))
-        t = sim.truth[
-            (sim.truth[s.VPN_CONNECTION_ID] == key[0]) & (sim.truth[s.TUNNEL_IP] == key[1])
-        ]
-        up = [
-            (_epoch(a), _epoch(b))
-            for a, b, st in zip(t["start"], t["end"], t["state"], strict=True)
-            if st == "up"
-        ]
-        first = _epoch(t["start"].min()) if len(t) else sim0
-        if t0 < first:
-            up.insert(0, (t0, first))  # up before logging began
-        up = [(max(a, t0), min(b, t1)) for a, b in up if min(b, t1) > max(a, t0)]
-        up = _touching(_subtract(up, resolved["down"].get(key, [])))
-        reported = _subtract(up, resolved["disagree"].get(key, []))
-        flowing = [] if key in idle_keys else _subtract(reported, resolved["quiet"].get(key, []))
-        state = _per_point(reported, edges) / POINT
-        flow_s = _per_point(flowing, edges)
-        rate_in, rate_out = rng.uniform(2e3, 5e4), rng.uniform(2e3, 5e4)
-        noise = rng.uniform(0.5, 1.5, size=(2, flow_s.size))
-        data_in = np.where(flow_s > 0, np.maximum(1, np.round(rate_in * flow_s * noise[0])), 0)
-        data_out = np.where(flow_s > 0, np.maximum(1, np.round(rate_out * flow_s * noise[1])), 0)
-        times = pd.to_datetime(edges[:-1], unit="s", utc=True)
-        for metric, values in (
-            (s.TUNNEL_STATE, state),
-            (s.TUNNEL_DATA_IN, data_in),
-            (s.TUNNEL_DATA_OUT, data_out),
-        ):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        s.TIME: times,
-                        s.VPN_CONNECTION_ID: key[0],
-                        s.TUNNEL_IP: key[1],
-                        s.METRIC: metric,
-                        s.VALUE: values.astype(float),
-                        s.METRIC_PERIOD: POINT,
-                    }
-                )
-            )
+        reported, flowing = _reported_and_flowing(sim, key, t0, t1, resolved, idle=key in idle_keys)
+        frames += _metric_frames(key, reported, flowing, edges, rng)
         up_rows += [(*key, a, b) for a, b in reported]
         traffic_rows += [(*key, a, b) for a, b in flowing]
     metrics = s.tidy_metrics(pd.concat(frames, ignore_index=True))
@@ -463,6 +415,71 @@ def simulate_metrics(
         end=pd.Timestamp(t1, unit="s", tz="UTC"),
         idle=sorted((a, b) for a, b in idle_keys if b is not None),
     )
+
+
+def _reported_and_flowing(
+    sim: Simulation,
+    key: tuple[str, str],
+    t0: int,
+    t1: int,
+    resolved: dict[str, dict[tuple[str, str | None], list[tuple[int, int]]]],
+    *,
+    idle: bool,
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Return a tunnel's spans [s] that ``TunnelState`` reports up, and that carry traffic.
+
+    Up is the simulation's truth (and up before logging began) within ``[t0, t1)``, less
+    the ``down`` windows; reported up is that less the ``disagree`` windows; traffic flows
+    while reported up, outside ``quiet`` windows, on a tunnel that is not idle.
+    """
+    t = sim.truth[(sim.truth[s.VPN_CONNECTION_ID] == key[0]) & (sim.truth[s.TUNNEL_IP] == key[1])]
+    up = [
+        (_epoch(a), _epoch(b))
+        for a, b, st in zip(t["start"], t["end"], t["state"], strict=True)
+        if st == "up"
+    ]
+    first = _epoch(t["start"].min()) if len(t) else _epoch(sim.start)
+    if t0 < first:
+        up.insert(0, (t0, first))  # up before logging began
+    up = [(max(a, t0), min(b, t1)) for a, b in up if min(b, t1) > max(a, t0)]
+    up = merge_spans(_subtract(up, resolved["down"].get(key, [])))
+    reported = _subtract(up, resolved["disagree"].get(key, []))
+    flowing = [] if idle else _subtract(reported, resolved["quiet"].get(key, []))
+    return reported, flowing
+
+
+def _metric_frames(
+    key: tuple[str, str],
+    reported: list[tuple[int, int]],
+    flowing: list[tuple[int, int]],
+    edges: np.ndarray,
+    rng: np.random.Generator,
+) -> list[pd.DataFrame]:
+    """Return a tunnel's three metrics per point: the share up, bytes in, bytes out."""
+    state = _per_point(reported, edges) / POINT
+    flow_s = _per_point(flowing, edges)
+    rate_in, rate_out = rng.uniform(2e3, 5e4), rng.uniform(2e3, 5e4)
+    noise = rng.uniform(0.5, 1.5, size=(2, flow_s.size))
+    data_in = np.where(flow_s > 0, np.maximum(1, np.round(rate_in * flow_s * noise[0])), 0)
+    data_out = np.where(flow_s > 0, np.maximum(1, np.round(rate_out * flow_s * noise[1])), 0)
+    times = pd.to_datetime(edges[:-1], unit="s", utc=True)
+    return [
+        pd.DataFrame(
+            {
+                s.TIME: times,
+                s.VPN_CONNECTION_ID: key[0],
+                s.TUNNEL_IP: key[1],
+                s.METRIC: metric,
+                s.VALUE: values.astype(float),
+                s.METRIC_PERIOD: POINT,
+            }
+        )
+        for metric, values in (
+            (s.TUNNEL_STATE, state),
+            (s.TUNNEL_DATA_IN, data_in),
+            (s.TUNNEL_DATA_OUT, data_out),
+        )
+    ]
 
 
 def _spans(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:

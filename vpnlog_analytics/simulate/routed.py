@@ -13,6 +13,7 @@ import pandas as pd
 
 from .bgp import BgpTruth
 from .scenario import SAMPLES_END, SAMPLES_START, Incident, Simulation, simulate_logs
+from .truth import merge_spans
 
 __all__ = ["bgp_story", "combine", "routed_simulation", "sample_routed_incidents"]
 
@@ -120,16 +121,6 @@ def combine(first: Simulation, *more: Simulation) -> Simulation:
 
 
 # --- the README ------------------------------------------------------------------------------
-def _merge(spans: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    out: list[tuple[Any, Any]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 def _intersect(x: list[tuple[Any, Any]], y: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
     return [(max(a, c), min(b, d)) for a, b in x for c, d in y if max(a, c) < min(b, d)]
 
@@ -142,8 +133,8 @@ def reach_outages(sim: Simulation, vpn: str) -> tuple[list[tuple[Any, Any]], lis
         b = sim.bgp.sessions
         b = b[(b["tunnel_ip"] == ip) & (b["state"] == "not_established")]
         down = list(zip(t["start"], t["end"], strict=True))
-        ipsec.append(_merge(down))
-        reach.append(_merge(down + list(zip(b["start"], b["end"], strict=True))))
+        ipsec.append(merge_spans(down))
+        reach.append(merge_spans(down + list(zip(b["start"], b["end"], strict=True))))
     both_ipsec, both_reach = ipsec[0], reach[0]
     for x, y in zip(ipsec[1:], reach[1:], strict=True):
         both_ipsec, both_reach = _intersect(both_ipsec, x), _intersect(both_reach, y)

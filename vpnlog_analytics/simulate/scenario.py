@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..options import DEFAULT_STALE_AFTER, to_utc
+from ..schema import stream_name
 from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
 from .initiation import (
     ATTEMPTS_PER_P1_TIMEOUT,
@@ -329,11 +330,11 @@ class _Tunnel:
 
     @property
     def stream(self) -> str:
-        return f"{self.vpn_id}-{self.ip}-IKE.log"
+        return stream_name(self.vpn_id, self.ip)
 
     @property
     def bgp_stream(self) -> str:
-        return f"{self.vpn_id}-{self.ip}-BGP.log"
+        return stream_name(self.vpn_id, self.ip, "bgp")
 
 
 def _hex(rng: np.random.Generator, n: int) -> str:

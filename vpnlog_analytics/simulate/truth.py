@@ -34,7 +34,7 @@ import pandas as pd
 from .. import catalog, schema
 from ..options import DEFAULT_STALE_AFTER
 
-__all__ = ["TRUTH_COLUMNS", "cause_of", "compute_truth", "plan_truth"]
+__all__ = ["TRUTH_COLUMNS", "cause_of", "compute_truth", "merge_spans", "plan_truth"]
 
 #: Columns of both truth tables.
 TRUTH_COLUMNS: Final = ("vpn_connection_id", "tunnel_ip", "state", "start", "end", "cause")
@@ -158,6 +158,28 @@ def cause_of(details: str) -> str:
     """
     rule = catalog.classify(details)
     return rule.event if rule else catalog.UNKNOWN
+
+
+def merge_spans(spans: Sequence[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Merge spans ``(start, end)`` that touch or overlap, in order of start.
+
+    Parameters
+    ----------
+    spans : sequence of (start, end)
+        Spans in any order (times or numbers).
+
+    Returns
+    -------
+    list of (start, end)
+        Disjoint spans, sorted, none touching another.
+    """
+    out: list[tuple[Any, Any]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _frame(rows: list[tuple[str, str, str, int, int, str | None]], unit: str) -> pd.DataFrame:
