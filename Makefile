@@ -43,7 +43,7 @@ pytest: dev
 
 ## samples: regenerate data/samples from the simulator (deterministic)
 samples: install
-	$(BIN)/python -m vpnlog_analytics.simulate samples $(SAMPLES)
+	$(BIN)/vpnlog simulate --samples $(SAMPLES)
 
 ## bench: the loader benchmarks of benchmarks/ (writes benchmarks/data, a few hundred MB)
 bench: dev

@@ -177,3 +177,56 @@ def test_cli_import_does_not_load_matplotlib() -> None:
     code = "import sys, vpnlog_analytics.cli\nprint('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the subcommand table and the old simulator command line --------------------------------------
+
+
+def test_every_subcommand_is_one_table_entry() -> None:
+    """build_parser makes one subparser per SUBCOMMANDS entry, run by its ``_cmd_<name>``."""
+    from vpnlog_analytics.cli import SUBCOMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert list(sub.choices) == [c.name for c in SUBCOMMANDS]  # type: ignore[attr-defined]
+    for command in SUBCOMMANDS:
+        assert command.run.__name__ == f"_cmd_{command.name}"
+        assert sub.choices[command.name].get_default("func") is command.run  # type: ignore[attr-defined]
+
+
+def test_own_arguments_spell_no_shared_flag() -> None:
+    """A flag of a shared option comes from SHARED_OPTIONS by name, never as an Arg of its own."""
+    from vpnlog_analytics.cli import _NAMED, SUBCOMMANDS, Arg
+    from vpnlog_analytics.options import SHARED_OPTIONS
+
+    shared = {f.flag for o in SHARED_OPTIONS.values() for f in o.cli}
+    specs = [spec for c in SUBCOMMANDS for spec in c.args]
+    specs += [spec for group in _NAMED.values() for spec in group]
+    own = {flag for spec in specs if isinstance(spec, Arg) for flag in spec.flags}
+    assert own and not own & shared
+    assert not set(_NAMED) & set(SHARED_OPTIONS) - {"window"}  # a name means one thing
+
+
+def test_old_simulate_command_forwards_to_vpnlog_simulate(tmp_path: Path) -> None:
+    """``python -m vpnlog_analytics.simulate write|samples`` is ``vpnlog simulate``."""
+    from vpnlog_analytics.simulate.__main__ import main as old
+
+    opts = ["--connections", "1", "--seed", "4", "--envelope", "s3_export"]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert old(["write", str(tmp_path / "old"), *opts]) == 0
+    assert run("simulate", str(tmp_path / "new"), *opts)[0] == 0
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert tree(tmp_path / "old") == tree(tmp_path / "new") != {}
+    with redirect_stderr(io.StringIO()) as err:
+        assert old(["bogus"]) == 2
+    assert "vpnlog simulate --samples" in err.getvalue()
+
+
+def test_make_samples_runs_vpnlog_simulate() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(BIN)/vpnlog simulate --samples $(SAMPLES)" in makefile
+    assert "vpnlog simulate --samples data/samples" in (ROOT / "README.md").read_text()

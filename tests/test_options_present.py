@@ -220,3 +220,12 @@ def test_raw_key_map_covers_every_key_the_loader_reads() -> None:
         vl.schema.EVENT_COLUMNS
     )
     assert records.KEY_ALIASES is vl.schema.RAW_KEY_ALIASES
+
+
+def test_cause_lookback_default_is_an_object_of_its_own() -> None:
+    """A Timedelta built once: "not passed" is this very object, and the docs say "120s"."""
+    default = options.DEFAULT_CAUSE_LOOKBACK
+    assert default == pd.Timedelta("120s") and default is not pd.Timedelta(seconds=120)
+    assert options.SHARED_OPTIONS["cause_lookback"].type.endswith('default "120s"')
+    assert options.SHARED_OPTIONS["stale_after"].type.endswith('default "75min"')
+    assert options.SHARED_OPTIONS["flap_window"].type.endswith('default "1h"')

@@ -32,6 +32,7 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,12 @@ import pandas as pd
 
 from . import __version__
 from . import schema as s
+from .analysis.availability import SOURCES as AVAILABILITY_SOURCES
 from .catalog import PROVENANCES, message_catalog
 from .errors import OptionError, VpnLogError
 from .io import read_logs
 from .options import (
     DEFAULT_FLAP_WINDOW,
-    DEFAULT_MIN_FLAPS,
     DEFAULT_SLA,
     SHARED_OPTIONS,
     to_duration,
@@ -100,26 +101,6 @@ def _add_option(p: argparse.ArgumentParser, name: str, **kwargs: Any) -> None:
         p.add_argument(flag.flag, dest=flag.dest, help=flag.help, **kwargs)
 
 
-def _add_aws_args(p: argparse.ArgumentParser) -> None:
-    _add_option(p, "region")
-    p.add_argument("--profile", help="AWS profile of ~/.aws/config (default: AWS_PROFILE)")
-
-
-def _add_window_args(p: argparse.ArgumentParser) -> None:
-    _add_option(p, "window", type=_timestamp)
-
-
-def _add_source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "sources", nargs="+", help="log files, folders, globs or s3:// URIs (any envelope)"
-    )
-    p.add_argument("--log-stream", help="stream name for files that name none")
-    p.add_argument("--skip-bad", action="store_true", default=argparse.SUPPRESS, help=_SKIP_HELP)
-    _add_window_args(p)
-    _add_aws_args(p)
-    p.set_defaults(reads_logs=True)
-
-
 def _stale_after(text: str) -> pd.Timedelta | None:
     if text.strip().lower() in ("none", "off"):
         return None
@@ -130,28 +111,6 @@ def _stale_after(text: str) -> pd.Timedelta | None:
     if value <= pd.Timedelta(0):
         raise argparse.ArgumentTypeError(f"--stale-after {text!r} must be positive (or none)")
     return value
-
-
-def _add_stale_arg(p: argparse.ArgumentParser) -> None:
-    _add_option(p, "stale_after", type=_stale_after, metavar="DURATION")
-
-
-def _add_exclude_arg(p: argparse.ArgumentParser) -> None:
-    _add_option(p, "exclude", action="append", metavar="START/END")
-
-
-def _add_routing_args(p: argparse.ArgumentParser) -> None:
-    # the choices and the default are state values, declared in schema
-    _add_option(p, "routing", choices=s.ROUTING_CHOICES, default=s.ROUTING_AUTO)
-    p.add_argument(
-        "--require-routes",
-        action="store_true",
-        help="with auto, also count an established session without routes as down",
-    )
-
-
-def _add_format_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
 
 
 def _session(args: argparse.Namespace) -> Any:
@@ -734,7 +693,7 @@ def _cmd_maintenance(args: argparse.Namespace) -> None:
         from .aws import fetch_maintenance  # imports boto3
 
         _need_window(args, "maintenance")
-        sources = args.source or ["replacement_status", "health", "cloudtrail"]
+        sources = args.source or list(s.EVENT_SOURCES)
         fetched = fetch_maintenance(
             args.connection or None,
             start=args.start,
@@ -769,8 +728,359 @@ def _maintenance_arg(args: argparse.Namespace) -> pd.DataFrame | None:
     return maintenance_windows(read_maintenance_events(args.maintenance), margin=args.margin)
 
 
+# --- the subcommands, declared once each --------------------------------------------------------
+
+
+class Arg:
+    """One argument of a subcommand, as data: its flags and ``add_argument``'s keywords."""
+
+    def __init__(self, *flags: str, **kwargs: Any) -> None:
+        self.flags = flags
+        self.kwargs = kwargs
+
+    def add(self, p: argparse.ArgumentParser) -> None:
+        """Add the argument to ``p``."""
+        p.add_argument(*self.flags, **self.kwargs)
+
+
+#: An argument of a subcommand: a name (a group of :data:`_NAMED`, else a shared option of
+#: :data:`SHARED_OPTIONS`), an :class:`Arg` of its own, or a function that adds arguments.
+ArgSpec = str | Arg | Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One ``vpnlog`` subcommand: what runs it and the arguments it takes."""
+
+    #: The name typed after ``vpnlog``.
+    name: str
+    #: Its line in ``vpnlog --help``.
+    help: str
+    #: The handler, ``_cmd_<name>``.
+    run: Callable[[argparse.Namespace], None]
+    #: Its arguments, in the order its ``--help`` lists them.
+    args: tuple[ArgSpec, ...] = ()
+
+
+def _reads_logs(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(reads_logs=True)  # --skip-bad applies (see _settle)
+
+
+def _level(help: str) -> Arg:
+    # the choices and the default are state values, declared in schema
+    return Arg("--level", choices=s.LEVELS, default=s.LEVEL_TUNNEL, help=help)
+
+
+def _sla(help: str = f"target (fraction, default {DEFAULT_SLA})") -> Arg:
+    return Arg("--sla", type=float, default=DEFAULT_SLA, help=help)
+
+
+def _metrics_file(use: str = "", **kwargs: Any) -> Arg:
+    what = "metrics file (vpnlog metrics -o FILE)" + (f": {use}" if use else "")
+    return Arg("--metrics", help=what, **kwargs)
+
+
+def _maintenance_file(use: str) -> Arg:
+    return Arg("--maintenance", help=f"maintenance events file (vpnlog maintenance -o FILE): {use}")
+
+
+def _bgp_table(p: argparse.ArgumentParser) -> None:
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--sessions", action="store_true", help="session state intervals")
+    what.add_argument("--flaps", action="store_true", help="established -> not established")
+
+
+def _simulate_args(p: argparse.ArgumentParser) -> None:
+    from .simulate import ENVELOPES  # the simulator is imported only by vpnlog simulate
+
+    p.add_argument("out_dir", help="folder to write")
+    p.add_argument("--samples", action="store_true", help="regenerate the bundled samples")
+    p.add_argument("--envelope", choices=ENVELOPES, default="raw", help="how AWS delivered them")
+    p.add_argument("--start", default="2026-10-01", help="window start (UTC)")
+    p.add_argument("--end", default="2026-10-02", help="window end (UTC)")
+    p.add_argument("--connections", type=int, default=3, help="VPN connections (2 tunnels each)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same logs)")
+    p.add_argument("--incidents", choices=("none", "random", "samples"), default="random")
+    p.add_argument("--bgp", action="store_true", help="also write BGP log streams")
+    p.add_argument("--truth", help="also write the ground truth to this CSV file")
+
+
+#: What argparse needs beyond a shared option's declaration (``type``, ``action``, ...).
+_OPTION_KWARGS: dict[str, dict[str, Any]] = {
+    "window": {"type": _timestamp},
+    "stale_after": {"type": _stale_after, "metavar": "DURATION"},
+    "exclude": {"action": "append", "metavar": "START/END"},
+    # the choices and the default are state values, declared in schema
+    "routing": {"choices": s.ROUTING_CHOICES, "default": s.ROUTING_AUTO},
+    "min_flaps": {"type": int},
+}
+
+#: Arguments several subcommands take that are no option of the Python API, by name.
+_NAMED: dict[str, tuple[ArgSpec, ...]] = {
+    # every subcommand that reads logs
+    "sources": (
+        Arg("sources", nargs="+", help="log files, folders, globs or s3:// URIs (any envelope)"),
+        Arg("--log-stream", help="stream name for files that name none"),
+        Arg("--skip-bad", action="store_true", default=argparse.SUPPRESS, help=_SKIP_HELP),
+        "window",
+        "aws",
+        _reads_logs,
+    ),
+    "aws": ("region", "profile"),
+    "reachability": (
+        "routing",
+        Arg(
+            "--require-routes",
+            action="store_true",
+            help="with auto, also count an established session without routes as down",
+        ),
+    ),
+    "format": (Arg("--format", choices=FORMATS, default="table", help="output format"),),
+    "connection": (Arg("--connection", action="append", help="only this VPN connection id"),),
+    "cache_dir": (Arg("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)"),),
+}
+
+
+def _add(p: argparse.ArgumentParser, spec: ArgSpec) -> None:
+    """Add one argument (or group, or shared option) of a subcommand to ``p``."""
+    if isinstance(spec, Arg):
+        spec.add(p)
+    elif isinstance(spec, str):
+        if spec in _NAMED:
+            for inner in _NAMED[spec]:
+                _add(p, inner)
+        else:
+            _add_option(p, spec, **_OPTION_KWARGS.get(spec, {}))
+    else:
+        spec(p)
+
+
+#: Every subcommand, in the order ``vpnlog --help`` lists them.
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "summary",
+        "one row per tunnel: records, severities, up time",
+        _cmd_summary,
+        ("sources", "format", "stale_after"),
+    ),
+    Subcommand(
+        "outages",
+        "tunnel or connection outages with their causes",
+        _cmd_outages,
+        (
+            "sources",
+            _level("single tunnels, or whole connections (all tunnels down)"),
+            "min_duration",
+            "exclude",
+            _maintenance_file("adds the context column"),
+            "margin",
+            "reachability",
+            "format",
+            "stale_after",
+        ),
+    ),
+    Subcommand(
+        "availability",
+        "availability per connection and month vs the SLA",
+        _cmd_availability,
+        (
+            "sources",
+            Arg("--freq", default="MS", help="period: MS (calendar month), 7D, 1D, ..."),
+            _sla(),
+            "min_duration",
+            "exclude",
+            Arg(
+                "--source",
+                choices=AVAILABILITY_SOURCES,
+                default="logs",
+                help="tunnel states from the logs, the TunnelState metric, or both "
+                "(needs --metrics)",
+            ),
+            _metrics_file(),
+            _maintenance_file("excluded"),
+            "margin",
+            "reachability",
+            "format",
+            "stale_after",
+        ),
+    ),
+    Subcommand(
+        "bgp",
+        "BGP outages with their causes (or sessions, flaps)",
+        _cmd_bgp,
+        ("sources", _bgp_table, "min_duration", "format", "stale_after"),
+    ),
+    Subcommand(
+        "routes",
+        "routes held from the gateway per tunnel, or their changes",
+        _cmd_routes,
+        (
+            "sources",
+            Arg("--at", type=_timestamp, help="the instant (UTC); default after the last record"),
+            Arg("--changes", action="store_true", help="every route change instead"),
+            Arg("--prefix", help="only this prefix, e.g. 10.20.0.0/16"),
+            "format",
+            "stale_after",
+        ),
+    ),
+    Subcommand(
+        "flaps",
+        "flaps (up to down), their frequency, or flapping episodes",
+        _cmd_flaps,
+        (
+            "sources",
+            Arg("--freq", help="count flaps per tunnel per period instead (1h, 1D, ...)"),
+            Arg("--episodes", action="store_true", help="list flapping episodes instead"),
+            "min_flaps",
+            Arg(
+                "--flap-window",
+                default=DEFAULT_FLAP_WINDOW,
+                help=f"window of an episode (default {DEFAULT_FLAP_WINDOW})",
+            ),
+            "format",
+            "stale_after",
+        ),
+    ),
+    Subcommand(
+        "rekey",
+        "child-SA negotiations and rekey collision rates",
+        _cmd_rekey,
+        ("sources", Arg("--freq", default="1D", help="period (default 1D)"), "format"),
+    ),
+    Subcommand(
+        "diagnose",
+        "findings: what is wrong and what to change",
+        _cmd_diagnose,
+        ("sources", "format", "stale_after"),
+    ),
+    Subcommand(
+        "report",
+        "write the HTML/Markdown/CSV report with charts",
+        _cmd_report,
+        (
+            "sources",
+            Arg("-o", "--output", default="report", help="report folder (default report/)"),
+            _sla(),
+            Arg("--title", help="page title"),
+            "min_duration",
+            "exclude",
+            "stale_after",
+            _metrics_file("coverage section"),
+            _maintenance_file("contexts"),
+            "margin",
+            Arg(
+                "--exclude-maintenance",
+                action="store_true",
+                help="exclude the maintenance windows from availability (reasons in the manifest)",
+            ),
+        ),
+    ),
+    Subcommand(
+        "plot",
+        "draw one chart to a PNG, SVG or PDF file",
+        _cmd_plot,
+        (
+            Arg("chart", choices=PLOTS, help="which chart"),
+            "sources",
+            Arg("-o", "--output", required=True, help="file: .png, .svg or .pdf"),
+            Arg("--dpi", type=int, default=200, help="PNG resolution (default 200)"),
+            Arg("--connection", action="append", help="timeline: only this connection"),
+            Arg("--by", choices=("day", "hour"), default="day", help="flap-heatmap columns"),
+            _level("outage-durations: which outages"),
+            Arg("--freq", help="period of rekey-collisions / availability / event-counts"),
+            _sla("SLA target (fraction)"),
+            "stale_after",
+        ),
+    ),
+    Subcommand(
+        "fetch",
+        "fetch logs from CloudWatch Logs into the local cache",
+        _cmd_fetch,
+        (
+            Arg("log_group", help="CloudWatch log group of the VPN logs"),
+            "window",
+            Arg("--method", choices=("filter", "insights"), default="filter"),
+            "connection",
+            "cache_dir",
+            "aws",
+        ),
+    ),
+    Subcommand(
+        "metrics",
+        "fetch the AWS/VPN CloudWatch metrics into the cache",
+        _cmd_metrics,
+        (
+            "window",
+            "connection",
+            Arg("--period", type=int, help="point length [s]; default from the window's age"),
+            "cache_dir",
+            Arg("-o", "--output", help="also write the table to this .csv or .parquet file"),
+            "aws",
+        ),
+    ),
+    Subcommand(
+        "reconcile",
+        "logs next to the CloudWatch metrics, per tunnel",
+        _cmd_reconcile,
+        (
+            "sources",
+            _metrics_file(required=True),
+            "stale_after",
+            Arg("--tolerance", type=float, default=0.05, help="up-share difference to agree"),
+            Arg("--points", action="store_true", help="one row per metric point"),
+            Arg("--gaps", action="store_true", help="list the logging gaps instead"),
+            "format",
+        ),
+    ),
+    Subcommand(
+        "maintenance",
+        "AWS maintenance and customer changes of the tunnels",
+        _cmd_maintenance,
+        (
+            "window",
+            "connection",
+            Arg(
+                "--source",
+                action="append",
+                choices=s.EVENT_SOURCES,
+                help="ask only this source (repeatable; default all three)",
+            ),
+            Arg(
+                "--health-file",
+                action="append",
+                help="exported AWS Health events (EventBridge JSON)",
+            ),
+            Arg("--no-aws", action="store_true", help="read --health-file only, call no AWS"),
+            Arg("--windows", action="store_true", help="show the maintenance windows"),
+            "margin",
+            Arg("-o", "--output", help="write the events to this .csv or .parquet file"),
+            "format",
+            "aws",
+        ),
+    ),
+    Subcommand(
+        "simulate",
+        "write simulated logs (with ground truth) to a folder",
+        _cmd_simulate,
+        (_simulate_args,),
+    ),
+    Subcommand(
+        "unknown",
+        "messages the catalogue does not know, by template",
+        _cmd_unknown,
+        ("sources", Arg("--top", type=int, help="only the most frequent N templates"), "format"),
+    ),
+    Subcommand(
+        "catalog",
+        "the message catalogue: events, where each wording comes from, remedy",
+        _cmd_catalog,
+        ("format",),
+    ),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``vpnlog`` (one subparser per job)."""
+    """Return the argument parser of ``vpnlog``: one subparser per :data:`SUBCOMMANDS` entry."""
     parser = argparse.ArgumentParser(
         prog="vpnlog",
         description="Analyse AWS Site-to-Site VPN tunnel logs: flaps, outages, "
@@ -786,248 +1096,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parent = [_common()]
-
-    p = sub.add_parser(
-        "summary", parents=parent, help="one row per tunnel: records, severities, up time"
-    )
-    _add_source_args(p)
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_summary, subparser=p)
-
-    p = sub.add_parser(
-        "outages", parents=parent, help="tunnel or connection outages with their causes"
-    )
-    _add_source_args(p)
-    p.add_argument(
-        "--level",
-        choices=s.LEVELS,
-        default=s.LEVEL_TUNNEL,
-        help="single tunnels, or whole connections (all tunnels down)",
-    )
-    _add_option(p, "min_duration")
-    _add_exclude_arg(p)
-    p.add_argument(
-        "--maintenance",
-        help="maintenance events file (vpnlog maintenance -o FILE): adds the context column",
-    )
-    _add_option(p, "margin")
-    _add_routing_args(p)
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_outages, subparser=p)
-
-    p = sub.add_parser(
-        "availability", parents=parent, help="availability per connection and month vs the SLA"
-    )
-    _add_source_args(p)
-    p.add_argument("--freq", default="MS", help="period: MS (calendar month), 7D, 1D, ...")
-    p.add_argument(
-        "--sla", type=float, default=DEFAULT_SLA, help="target (fraction, default 0.9995)"
-    )
-    _add_option(p, "min_duration")
-    _add_exclude_arg(p)
-    p.add_argument(
-        "--source",
-        choices=("logs", "metrics", "both"),
-        default="logs",
-        help="tunnel states from the logs, the TunnelState metric, or both (needs --metrics)",
-    )
-    p.add_argument("--metrics", help="metrics file (vpnlog metrics -o FILE)")
-    p.add_argument(
-        "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): excluded"
-    )
-    _add_option(p, "margin")
-    _add_routing_args(p)
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_availability, subparser=p)
-
-    p = sub.add_parser(
-        "bgp", parents=parent, help="BGP outages with their causes (or sessions, flaps)"
-    )
-    _add_source_args(p)
-    what = p.add_mutually_exclusive_group()
-    what.add_argument("--sessions", action="store_true", help="session state intervals")
-    what.add_argument("--flaps", action="store_true", help="established -> not established")
-    _add_option(p, "min_duration")
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_bgp, subparser=p)
-
-    p = sub.add_parser(
-        "routes", parents=parent, help="routes held from the gateway per tunnel, or their changes"
-    )
-    _add_source_args(p)
-    p.add_argument("--at", type=_timestamp, help="the instant (UTC); default after the last record")
-    p.add_argument("--changes", action="store_true", help="every route change instead")
-    p.add_argument("--prefix", help="only this prefix, e.g. 10.20.0.0/16")
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_routes, subparser=p)
-
-    p = sub.add_parser(
-        "flaps", parents=parent, help="flaps (up to down), their frequency, or flapping episodes"
-    )
-    _add_source_args(p)
-    p.add_argument("--freq", help="count flaps per tunnel per period instead (1h, 1D, ...)")
-    p.add_argument("--episodes", action="store_true", help="list flapping episodes instead")
-    p.add_argument(
-        "--min-flaps", type=int, default=DEFAULT_MIN_FLAPS, help="flaps that make an episode"
-    )
-    p.add_argument(
-        "--flap-window", default=DEFAULT_FLAP_WINDOW, help="window of an episode (default 1h)"
-    )
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_flaps, subparser=p)
-
-    p = sub.add_parser(
-        "rekey", parents=parent, help="child-SA negotiations and rekey collision rates"
-    )
-    _add_source_args(p)
-    p.add_argument("--freq", default="1D", help="period (default 1D)")
-    _add_format_arg(p)
-    p.set_defaults(func=_cmd_rekey, subparser=p)
-
-    p = sub.add_parser(
-        "diagnose", parents=parent, help="findings: what is wrong and what to change"
-    )
-    _add_source_args(p)
-    _add_format_arg(p)
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_diagnose, subparser=p)
-
-    p = sub.add_parser(
-        "report", parents=parent, help="write the HTML/Markdown/CSV report with charts"
-    )
-    _add_source_args(p)
-    p.add_argument("-o", "--output", default="report", help="report folder (default report/)")
-    p.add_argument(
-        "--sla", type=float, default=DEFAULT_SLA, help="target (fraction, default 0.9995)"
-    )
-    p.add_argument("--title", help="page title")
-    _add_option(p, "min_duration")
-    _add_exclude_arg(p)
-    _add_stale_arg(p)
-    p.add_argument("--metrics", help="metrics file (vpnlog metrics -o FILE): coverage section")
-    p.add_argument(
-        "--maintenance", help="maintenance events file (vpnlog maintenance -o FILE): contexts"
-    )
-    _add_option(p, "margin")
-    p.add_argument(
-        "--exclude-maintenance",
-        action="store_true",
-        help="exclude the maintenance windows from availability (reasons in the manifest)",
-    )
-    p.set_defaults(func=_cmd_report, subparser=p)
-
-    p = sub.add_parser("plot", parents=parent, help="draw one chart to a PNG, SVG or PDF file")
-    p.add_argument("chart", choices=PLOTS, help="which chart")
-    _add_source_args(p)
-    p.add_argument("-o", "--output", required=True, help="file: .png, .svg or .pdf")
-    p.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
-    p.add_argument("--connection", action="append", help="timeline: only this connection")
-    p.add_argument("--by", choices=("day", "hour"), default="day", help="flap-heatmap columns")
-    p.add_argument(
-        "--level",
-        choices=s.LEVELS,
-        default=s.LEVEL_TUNNEL,
-        help="outage-durations: which outages",
-    )
-    p.add_argument("--freq", help="period of rekey-collisions / availability / event-counts")
-    p.add_argument("--sla", type=float, default=DEFAULT_SLA, help="SLA target (fraction)")
-    _add_stale_arg(p)
-    p.set_defaults(func=_cmd_plot, subparser=p)
-
-    p = sub.add_parser(
-        "fetch", parents=parent, help="fetch logs from CloudWatch Logs into the local cache"
-    )
-    p.add_argument("log_group", help="CloudWatch log group of the VPN logs")
-    _add_window_args(p)
-    p.add_argument("--method", choices=("filter", "insights"), default="filter")
-    p.add_argument("--connection", action="append", help="only this VPN connection id")
-    p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
-    _add_aws_args(p)
-    p.set_defaults(func=_cmd_fetch, subparser=p)
-
-    from .simulate import ENVELOPES
-
-    p = sub.add_parser(
-        "metrics", parents=parent, help="fetch the AWS/VPN CloudWatch metrics into the cache"
-    )
-    _add_window_args(p)
-    p.add_argument("--connection", action="append", help="only this VPN connection id")
-    p.add_argument("--period", type=int, help="point length [s]; default from the window's age")
-    p.add_argument("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)")
-    p.add_argument("-o", "--output", help="also write the table to this .csv or .parquet file")
-    _add_aws_args(p)
-    p.set_defaults(func=_cmd_metrics, subparser=p)
-
-    p = sub.add_parser(
-        "reconcile", parents=parent, help="logs next to the CloudWatch metrics, per tunnel"
-    )
-    _add_source_args(p)
-    p.add_argument("--metrics", required=True, help="metrics file (vpnlog metrics -o FILE)")
-    _add_stale_arg(p)
-    p.add_argument("--tolerance", type=float, default=0.05, help="up-share difference to agree")
-    p.add_argument("--points", action="store_true", help="one row per metric point")
-    p.add_argument("--gaps", action="store_true", help="list the logging gaps instead")
-    _add_format_arg(p)
-    p.set_defaults(func=_cmd_reconcile, subparser=p)
-
-    p = sub.add_parser(
-        "maintenance", parents=parent, help="AWS maintenance and customer changes of the tunnels"
-    )
-    _add_window_args(p)
-    p.add_argument("--connection", action="append", help="only this VPN connection id")
-    p.add_argument(
-        "--source",
-        action="append",
-        choices=("replacement_status", "health", "cloudtrail"),
-        help="ask only this source (repeatable; default all three)",
-    )
-    p.add_argument(
-        "--health-file", action="append", help="exported AWS Health events (EventBridge JSON)"
-    )
-    p.add_argument("--no-aws", action="store_true", help="read --health-file only, call no AWS")
-    p.add_argument("--windows", action="store_true", help="show the maintenance windows")
-    _add_option(p, "margin")
-    p.add_argument("-o", "--output", help="write the events to this .csv or .parquet file")
-    _add_format_arg(p)
-    _add_aws_args(p)
-    p.set_defaults(func=_cmd_maintenance, subparser=p)
-
-    p = sub.add_parser(
-        "simulate", parents=parent, help="write simulated logs (with ground truth) to a folder"
-    )
-    p.add_argument("out_dir", help="folder to write")
-    p.add_argument("--samples", action="store_true", help="regenerate the bundled samples")
-    p.add_argument("--envelope", choices=ENVELOPES, default="raw", help="how AWS delivered them")
-    p.add_argument("--start", default="2026-10-01", help="window start (UTC)")
-    p.add_argument("--end", default="2026-10-02", help="window end (UTC)")
-    p.add_argument("--connections", type=int, default=3, help="VPN connections (2 tunnels each)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same logs)")
-    p.add_argument("--incidents", choices=("none", "random", "samples"), default="random")
-    p.add_argument("--bgp", action="store_true", help="also write BGP log streams")
-    p.add_argument("--truth", help="also write the ground truth to this CSV file")
-    p.set_defaults(func=_cmd_simulate, subparser=p)
-
-    p = sub.add_parser(
-        "unknown", parents=parent, help="messages the catalogue does not know, by template"
-    )
-    _add_source_args(p)
-    p.add_argument("--top", type=int, help="only the most frequent N templates")
-    _add_format_arg(p)
-    p.set_defaults(func=_cmd_unknown, subparser=p)
-
-    p = sub.add_parser(
-        "catalog",
-        parents=parent,
-        help="the message catalogue: events, where each wording comes from, remedy",
-    )
-    _add_format_arg(p)
-    p.set_defaults(func=_cmd_catalog, subparser=p)
+    for command in SUBCOMMANDS:
+        p = sub.add_parser(command.name, parents=parent, help=command.help)
+        for spec in command.args:
+            _add(p, spec)
+        p.set_defaults(func=command.run, subparser=p)
     return parser
 
 

@@ -88,9 +88,9 @@ DEFAULT_END_PAD: Final = pd.Timedelta(1, "s")
 
 # --- defaults of the analysis options (DESIGN.md section 4), declared once -----------------
 #: How far before a change to down an error event may be to count as its cause [s].
-#: Built at run time so it is not the interned literal: an analysis given a prepared
-#: context tells "not passed" (this very object) from an explicit "120s".
-DEFAULT_CAUSE_LOOKBACK: Final = "".join(("120", "s"))
+#: (An object of its own, so a prepared context tells "not passed", this very object, from
+#: an explicit "120s".)
+DEFAULT_CAUSE_LOOKBACK: Final = pd.Timedelta(seconds=120)
 #: A flapping episode: at least this many flaps...
 DEFAULT_MIN_FLAPS: Final = 3
 #: ...within this long.
@@ -615,10 +615,15 @@ class SharedOption:
 
 
 def _literal(value: object) -> str:
-    """Return a default as the docstrings show it: ``"75min"``, ``"120s"``, ``None``."""
+    """Return a default as the docstrings show it: ``"75min"``, ``"120s"``, ``None``.
+
+    A duration is shown in minutes from 10 minutes up when it is whole minutes, else in
+    seconds (``"120s"``, as the look-back is spelled everywhere, not ``"2min"``).
+    """
     if isinstance(value, pd.Timedelta):
         seconds = int(value.total_seconds())
-        value = f"{seconds // 60}min" if seconds % 60 == 0 else f"{seconds}s"
+        minutes = seconds % 60 == 0 and seconds >= 600
+        value = f"{seconds // 60}min" if minutes else f"{seconds}s"
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
@@ -760,6 +765,52 @@ SHARED_OPTIONS: Final[Mapping[str, SharedOption]] = {
             ),
         ),
     ),
+    "require_routes": SharedOption(
+        name="require_routes",
+        type="bool, default False",
+        doc='With ``routing="auto"``, a tunnel with route records is also down while its '
+        "session is established but holds no accepted route (cause ``bgp_no_routes``).",
+        # no default here: functions spell False, which the literal check would flag; the
+        # CLI flag is a switch of the CLI's routing arguments
+    ),
+    "level": SharedOption(
+        name="level",
+        # the choices and the default are schema's state values (LEVELS)
+        type='{"tunnel", "connection"}, default "tunnel"',
+        doc="Outages of single tunnels, or of whole connections.",
+    ),
+    "freq": SharedOption(
+        name="freq",
+        # each function has its own default ("1D", availability "MS"): its own entry line
+        type="str or pandas.DateOffset",
+        doc="Period length, any pandas frequency.",
+    ),
+    "sla": SharedOption(
+        name="sla",
+        type=f"float, default {DEFAULT_SLA}",
+        doc="Availability target (fraction, AWS's published 99.95 % monthly).",
+        default=DEFAULT_SLA,
+    ),
+    "min_flaps": SharedOption(
+        name="min_flaps",
+        type=f"int, default {DEFAULT_MIN_FLAPS}",
+        doc="Flaps needed within ``flap_window`` (at least 1).",
+        default=DEFAULT_MIN_FLAPS,
+        cli=(CliFlag("--min-flaps", "min_flaps", "flaps that make an episode"),),
+    ),
+    "flap_window": SharedOption(
+        name="flap_window",
+        type=f"str or pandas.Timedelta, default {_literal(DEFAULT_FLAP_WINDOW)}",
+        doc="The longest span of ``min_flaps`` consecutive flaps that still counts [s].",
+        # no default here: "1h" is also a frequency elsewhere, which the literal check
+        # would flag; the default is DEFAULT_FLAP_WINDOW
+    ),
+    "metrics": SharedOption(
+        name="metrics",
+        type="pandas.DataFrame",
+        doc="The metrics table (``fetch_metrics``): ``time``, ``vpn_connection_id``, "
+        "``tunnel_ip``, ``metric``, ``value``, ``period`` [s]; not modified.",
+    ),
     "boto3_session": SharedOption(
         name="boto3_session",
         type="boto3.Session, optional",
@@ -778,6 +829,14 @@ SHARED_OPTIONS: Final[Mapping[str, SharedOption]] = {
                 "region",
                 "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
             ),
+        ),
+    ),
+    "profile": SharedOption(
+        name="profile",
+        type="str, optional",
+        doc="A profile of the AWS config files (``aws configure list-profiles``).",
+        cli=(
+            CliFlag("--profile", "profile", "AWS profile of ~/.aws/config (default: AWS_PROFILE)"),
         ),
     ),
 }

@@ -1,76 +1,46 @@
-r"""Command line: regenerate the bundled samples or write simulated logs.
+r"""``python -m vpnlog_analytics.simulate``: the older spelling of ``vpnlog simulate``.
 
-Usage::
+It forwards to the ``vpnlog`` command, which declares the arguments::
 
     python -m vpnlog_analytics.simulate samples data/samples
-    python -m vpnlog_analytics.simulate write OUT_DIR --envelope s3_export \\
-        --start 2026-10-01 --end 2026-10-08 --connections 2 --seed 3 --incidents random
+        = vpnlog simulate --samples data/samples
+    python -m vpnlog_analytics.simulate write OUT_DIR --envelope s3_export --seed 3
+        = vpnlog simulate OUT_DIR --envelope s3_export --seed 3
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from . import ENVELOPES, write_samples, write_simulation
-
-logger = logging.getLogger("vpnlog_analytics.simulate")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m vpnlog_analytics.simulate",
-        description="Simulated AWS Site-to-Site VPN tunnel logs with exact ground truth.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    samples = sub.add_parser("samples", help="regenerate the bundled samples")
-    samples.add_argument("out_dir", help="usually data/samples")
-    w = sub.add_parser("write", help="simulate and write logs in one envelope")
-    w.add_argument("out_dir")
-    w.add_argument("--envelope", choices=ENVELOPES, default="raw")
-    w.add_argument("--start", default="2026-10-01")
-    w.add_argument("--end", default="2026-10-02")
-    w.add_argument("--connections", type=int, default=3)
-    w.add_argument("--seed", type=int, default=0)
-    w.add_argument("--incidents", choices=("none", "random", "samples"), default="random")
-    w.add_argument("--bgp", action="store_true", help="also write -BGP.log streams")
-    w.add_argument("--truth", help="also write the ground truth to this CSV file")
-    return parser
+#: The old subcommands (and the help) and the ``vpnlog simulate`` arguments they stand for.
+_FORMS = {"samples": ["--samples"], "write": [], "-h": ["-h"], "--help": ["-h"]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line.
+    """Run ``vpnlog simulate`` with the arguments of the old command line.
 
     Parameters
     ----------
     argv : sequence of str, optional
-        Arguments (default: ``sys.argv[1:]``).
+        Arguments (default: ``sys.argv[1:]``): ``samples OUT_DIR`` or ``write OUT_DIR ...``.
 
     Returns
     -------
     int
-        Exit status.
+        The exit code of ``vpnlog simulate``.
     """
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if args.command == "samples":
-        written = write_samples(args.out_dir)
-    else:
-        written = write_simulation(
-            args.out_dir,
-            envelope=args.envelope,
-            start=args.start,
-            end=args.end,
-            connections=args.connections,
-            seed=args.seed,
-            incidents=args.incidents,
-            bgp=args.bgp,
-            truth=args.truth,
+    from ..cli import main as vpnlog  # the front end sits above the simulator
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in _FORMS:
+        print(
+            "usage: python -m vpnlog_analytics.simulate {samples,write} OUT_DIR ...\n"
+            "  (now: vpnlog simulate --samples OUT_DIR, vpnlog simulate OUT_DIR ...)",
+            file=sys.stderr,
         )
-    logger.info("%d file(s) written", len(written))
-    return 0
+        return 2
+    return vpnlog(["simulate", *_FORMS[args[0]], *args[1:]])
 
 
 if __name__ == "__main__":
