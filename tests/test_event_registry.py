@@ -110,7 +110,7 @@ CAUSE_LABELS = {
     "bgp_session_down": "BGP session down",
 }
 #: The diagnosis findings of single events: (rule, severity, title), from
-#: ``analysis/_findings.py`` and ``analysis/_bgp_findings.py``.
+#: ``analysis/findings/_tunnel_rules.py`` and ``analysis/findings/_bgp_rules.py``.
 FINDINGS = {
     "psk_mismatch": ("config_mismatch", "error", "Pre-shared key mismatch"),
     "auth_failed": ("config_mismatch", "error", "IKE authentication failed"),

@@ -5,6 +5,9 @@ report / widgets / cli / dask (simulate sits beside io). Analysis imports no pre
 plotting, io or aws, and neither matplotlib nor boto3; io imports no aws, not even inside
 a function; boto3 is imported only in ``aws/``; no module imports another package's
 private (``_name``) module. Every import counts, including ones inside functions.
+
+Inside ``analysis`` three layers read one way too: kernels (``analysis/_name.py``) <-
+analyses (``analysis/name.py``) <- findings (``analysis/findings/``, the diagnosis).
 """
 
 from __future__ import annotations
@@ -53,9 +56,13 @@ RESTRICTED = {
 }
 
 
+#: Entry points run with ``python -m``: front ends, in the cli layer wherever they sit.
+FRONT_ENDS = {"simulate/__main__.py": "cli"}
+
+
 def _layer(path: Path, root: Path) -> str:
     rel = path.relative_to(root)
-    return rel.parts[0].removesuffix(".py")
+    return FRONT_ENDS.get(rel.as_posix(), rel.parts[0].removesuffix(".py"))
 
 
 def _imports(path: Path) -> list[tuple[str, int, bool]]:
@@ -157,6 +164,105 @@ def test_analysis_imports_no_presentation_or_io() -> None:
             forbidden = {"io", "aws", "present", "plotting", "report", "widgets", "cli", "dask"}
             assert target not in forbidden, path
             assert module.split(".")[0] not in {"matplotlib", "boto3", "botocore"}, path
+
+
+# --- inside analysis: kernels <- analyses <- findings ---------------------------------------
+
+#: For each layer of ``analysis``, the layers of ``analysis`` it may import.
+ANALYSIS_ALLOWED = {
+    "kernel": {"kernel"},
+    "analysis": {"kernel", "analysis"},
+    "findings": {"kernel", "analysis", "findings"},
+}
+
+
+def _analysis_layer(parts: list[str]) -> str:
+    """The layer of a module of ``analysis`` by its path below it (``["_bgp"]``, ...)."""
+    if parts[0] == "findings":
+        return "findings"
+    if parts[0] == "__init__":
+        return "facade"  # the package's public names, re-exported from every layer
+    return "kernel" if parts[0].startswith("_") else "analysis"
+
+
+def check_analysis_file(path: Path, root: Path = PACKAGE) -> None:
+    """Assert that a module of ``analysis`` imports only its own layer and the ones below."""
+    base = root / "analysis"
+    own = list(path.relative_to(base).with_suffix("").parts)
+    layer = _analysis_layer(own)
+    if layer == "facade" and len(own) == 1:
+        return
+    for module, level, _lazy in _imports(path):
+        parts = _package_parts(path, module, level, root)
+        if not parts or parts[0] != "analysis":
+            continue
+        assert len(parts) > 1, f"analysis/{path.name} imports the analysis package itself"
+        target = _analysis_layer(parts[1:])
+        assert target in ANALYSIS_ALLOWED[layer], (
+            f"{layer} module analysis/{'/'.join(own)} imports the {target} layer "
+            f"({'.' * level}{module})"
+        )
+
+
+ANALYSIS_SOURCES = sorted((PACKAGE / "analysis").rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path", ANALYSIS_SOURCES, ids=lambda p: str(p.relative_to(PACKAGE / "analysis"))
+)
+def test_analysis_layers_run_one_way(path: Path) -> None:
+    """Kernels import no analysis or findings module; analyses import no findings module."""
+    check_analysis_file(path)
+
+
+def test_analysis_has_the_three_layers() -> None:
+    """Every module of analysis is in one of the three layers (the test above sees them all)."""
+    layers = {
+        _analysis_layer(list(p.relative_to(PACKAGE / "analysis").with_suffix("").parts))
+        for p in ANALYSIS_SOURCES
+    }
+    assert {"kernel", "analysis", "findings"} <= layers
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("_probe.py", "from .outages import connection_segments\n"),
+        ("_probe.py", "def f():\n    from .sources import metric_states\n"),
+        ("_probe.py", "from . import bgp\n"),
+        ("_probe.py", "from .findings import diagnose\n"),
+        ("probe.py", "from .findings._record import Finding\n"),
+        ("probe.py", "from vpnlog_analytics.analysis.findings import diagnose\n"),
+        ("probe.py", "from . import findings\n"),
+        ("_probe.py", "from vpnlog_analytics.analysis.reconcile import reconcile\n"),
+    ],
+)
+def test_analysis_checker_catches_a_violation(tmp_path: Path, module: str, source: str) -> None:
+    """The analysis-internal checker fails on an import against the direction."""
+    root = tmp_path / "vpnlog_analytics"
+    bad = root / "analysis" / module
+    bad.parent.mkdir(parents=True)
+    bad.write_text(source)
+    with pytest.raises(AssertionError):
+        check_analysis_file(bad, root)
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("_probe.py", "from ._timeline import Rows\nfrom .. import schema as s\n"),
+        ("probe.py", "from ._context import context\nfrom .bgp import reachability\n"),
+        ("findings/probe.py", "from .._bgp import Sessions\nfrom ..dpd import timeout_arrays\n"),
+        ("findings/probe.py", "from ._record import Finding\nfrom ... import schema as s\n"),
+    ],
+)
+def test_analysis_checker_allows_the_direction(tmp_path: Path, module: str, source: str) -> None:
+    """Imports of the same layer or one below pass."""
+    root = tmp_path / "vpnlog_analytics"
+    ok = root / "analysis" / module
+    ok.parent.mkdir(parents=True)
+    ok.write_text(source)
+    check_analysis_file(ok, root)
 
 
 @pytest.mark.parametrize(

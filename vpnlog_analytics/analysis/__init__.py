@@ -11,6 +11,23 @@ returns in place of the events table::
 
     ctx = prepare(events, start="2026-10-01", end="2026-11-01")
     outages(ctx, level="connection"), availability(ctx), flaps(ctx), summary(ctx)
+
+Layers
+------
+Inside the package, imports run one way through three layers (``tests/test_layers.py``
+checks it on the source):
+
+1. **Kernels**, the underscore modules (``_timeline``, ``_context``, ``_intervals``,
+   ``_columns``, ``_window``, ``_coverage``, ``_keepalive``, ``_bgp``, ``_sourced``):
+   whole-array building blocks -- sorted rows, state changes and intervals, the one
+   interval algebra (``_intervals``), BGP sessions and routes. They import only each other.
+2. **Analyses**, the public modules (``states``, ``outages``, ``availability``, ``flaps``,
+   ``dpd``, ``rekey``, ``bgp``, ``reconcile``, ``sources``, ...): each builds its result
+   on the kernels and may use another analysis.
+3. **Findings**, the ``findings`` subpackage: :func:`diagnose` and its rules, on top of
+   the analyses. Nothing below it imports it.
+
+This module only re-exports the public names of every layer.
 """
 
 from __future__ import annotations
@@ -20,9 +37,9 @@ from ._columns import CAUSE_EVENTS
 from ._context import Context, prepare
 from .availability import availability, service_credit
 from .bgp import bgp_flaps, bgp_outages, bgp_sessions, route_events, routes
-from .diagnose import diagnose
 from .dpd import dpd_stats, dpd_timeouts
 from .events import event_counts
+from .findings import diagnose
 from .flaps import flap_frequency, flapping_episodes, flaps
 from .maintenance import label_outages, maintenance_windows
 from .outages import outages

@@ -16,16 +16,24 @@ from .. import catalog
 from .. import schema as s
 from ._columns import BGP_CAUSE_EVENTS
 from ._context import Context
-from ._intervals import INF, NEG_INF, group_searchsorted
+from ._intervals import INF, NEG_INF, group_latest, group_searchsorted
 from ._timeline import DOWN as IPSEC_DOWN
 from ._timeline import UNKNOWN as IPSEC_UNKNOWN
 from ._timeline import UP as IPSEC_UP
-from ._timeline import Intervals, Tunnels, cause_names, codes_of, lookup
+from ._timeline import Intervals, Tunnels, cause_names, codes_of, lookup, tunnel_keys
 
-__all__ = ["BgpRows", "Outages", "Routes", "Sessions", "prepare_bgp", "routes", "sessions"]
+__all__ = [
+    "BgpRows",
+    "Routes",
+    "SessionOutages",
+    "Sessions",
+    "bgp_rows_of",
+    "reachability_intervals",
+    "route_records",
+    "sessions",
+]
 
 _I64 = np.int64
-_NAT = np.iinfo(np.int64).min
 
 #: Session states, in the order of the ``state`` category of :func:`bgp_sessions`.
 ESTABLISHED, NOT_ESTABLISHED, UNKNOWN = 0, 1, 2
@@ -36,8 +44,8 @@ ESTABLISHED_NAME = catalog.BGP_STATES.index("Established")
 IPSEC_DOWN_CAUSE = s.IPSEC_DOWN
 #: Events that can explain a BGP outage, most specific first (``ipsec_down`` before all:
 #: the BGP records that follow an IPsec outage are its consequences).
-CAUSE_EVENTS = BGP_CAUSE_EVENTS[:5]
-CAUSES = (IPSEC_DOWN_CAUSE, *CAUSE_EVENTS)
+SESSION_CAUSE_EVENTS = BGP_CAUSE_EVENTS[:5]
+SESSION_CAUSES = (IPSEC_DOWN_CAUSE, *SESSION_CAUSE_EVENTS)
 UNEXPLAINED = s.UNEXPLAINED
 #: Route actions, in the order of the ``action`` category of :func:`route_events`.
 ADVERTISED, UPDATED, WITHDRAWN, DENIED, SESSION_DOWN = range(5)
@@ -99,33 +107,17 @@ class BgpRows:
         return lookup(self.events[column], names, self.index)
 
 
-def prepare_bgp(events: pd.DataFrame, ctx: Context) -> BgpRows:
+def bgp_rows_of(events: pd.DataFrame, ctx: Context) -> BgpRows:
     """Select and sort the BGP rows; map their tunnels to the context's (IPsec) tunnels."""
     s.validate_events(events, columns=BGP_COLUMNS)
-    is_bgp = (events[s.LOG_TYPE] == "bgp").to_numpy(dtype=bool, na_value=False)
-    conn, conn_cats = codes_of(events[s.VPN_CONNECTION_ID])
-    ip, ip_cats = codes_of(events[s.TUNNEL_IP])
-    time = events[s.TIME].dt.as_unit("ns").array.asi8
-    keep = np.nonzero(is_bgp & (conn >= 0) & (ip >= 0) & (time != _NAT))[0]
-    n_ip = max(len(ip_cats), 1)
-    key, t = conn[keep] * n_ip + ip[keep], time[keep]
-    dk, dt = np.diff(key), np.diff(t)
-    if not np.all((dk > 0) | ((dk == 0) & (dt >= 0))):
-        order = np.lexsort((t, key))
-        keep, key, t = keep[order], key[order], t[order]
-    ukey, tid = np.unique(key, return_inverse=True)
-    used_conn, t_conn = np.unique(ukey // n_ip, return_inverse=True)
-    used_ip, t_ip = np.unique(ukey % n_ip, return_inverse=True)
-    tunnels = Tunnels(
-        conn=t_conn.astype(_I64),
-        ip=t_ip.astype(_I64),
-        conn_names=conn_cats[used_conn],
-        ip_names=ip_cats[used_ip],
-    )
+    tk = tunnel_keys(events, "bgp")
+    keep, t = tk.index, tk.time
+    ukey, tid = np.unique(tk.key, return_inverse=True)
+    tunnels = tk.tunnels(ukey)
     # The context's tunnel ids are in key order too: match keys.
     rows = ctx.rows
     first = np.searchsorted(rows.tid, np.arange(rows.tunnels.n, dtype=_I64))
-    ctx_key = conn[rows.index[first]] * n_ip + ip[rows.index[first]]
+    ctx_key = tk.conn[rows.index[first]] * tk.n_ip + tk.ip[rows.index[first]]
     at = np.clip(np.searchsorted(ctx_key, ukey), 0, max(ctx_key.size - 1, 0))
     ipsec = np.where((ctx_key.size > 0) & (ctx_key[at] == ukey), at, -1).astype(_I64)
     dcodes, dcats = codes_of(events[s.DETAILS])
@@ -162,7 +154,7 @@ class Sessions:
     seg_end: np.ndarray
     seg_state: np.ndarray
     seg_ipsec: np.ndarray
-    outages: Outages
+    outages: SessionOutages
     n_tunnels: int
 
     def ipsec_at(self, tid: np.ndarray, t: int) -> np.ndarray:
@@ -182,7 +174,7 @@ class Sessions:
 
 
 @dataclass(frozen=True)
-class Outages:
+class SessionOutages:
     """Maximal not-established runs with their cause, and the flaps that began them."""
 
     tid: np.ndarray
@@ -190,7 +182,7 @@ class Outages:
     end: np.ndarray
     flap: np.ndarray  # bool: the run before was established
     restored: np.ndarray  # bool: the run after is established
-    cause: np.ndarray  # object: a name of CAUSES or UNEXPLAINED
+    cause: np.ndarray  # object: a name of SESSION_CAUSES or UNEXPLAINED
     detail: np.ndarray  # object or None
     # bool: the last known state before it was established (a flap; or established, then
     # unknown, then found not established): the session's routes are gone at its start.
@@ -241,11 +233,9 @@ def sessions(br: BgpRows, ctx: Context, lookback_ns: int) -> Sessions:
     order = np.lexsort((np.arange(e_tid.size), e_prio, e_time, e_tid))
     e_tid, e_time, e_val, e_name = e_tid[order], e_time[order], e_val[order], e_name[order]
     # A record saying UP while IPsec is down is not believed: no session without IPsec.
-    j = group_searchsorted(i_tid, i_time, e_tid, e_time, side="right") - 1
-    j_ok = j >= 0
-    j_ok[j_ok] = i_tid[j[j_ok]] == e_tid[j_ok]
+    j, j_ok = group_latest(i_tid, i_time, e_tid, e_time)
     if i_state.size:
-        e_val = np.where(j_ok & (i_state[np.maximum(j, 0)] == IPSEC_DOWN), NOT_ESTABLISHED, e_val)
+        e_val = np.where(j_ok & (i_state[j] == IPSEC_DOWN), NOT_ESTABLISHED, e_val)
     # Name: an established element names Established; a not-established one the latest
     # FSM state named, Idle when none was or when that was Established.
     e_name = np.where(e_val == ESTABLISHED, ESTABLISHED_NAME, e_name)
@@ -267,16 +257,12 @@ def sessions(br: BgpRows, ctx: Context, lookback_ns: int) -> Sessions:
     uniq = np.ones(b_tid.size, dtype=bool)
     uniq[1:] = (b_tid[1:] != b_tid[:-1]) | (b_time[1:] != b_time[:-1])
     b_tid, b_time = b_tid[uniq], b_time[uniq]
-    k = group_searchsorted(e_tid, e_time, b_tid, b_time, side="right") - 1
-    k_ok = k >= 0
-    k_ok[k_ok] = e_tid[k[k_ok]] == b_tid[k_ok]
-    j = group_searchsorted(i_tid, i_time, b_tid, b_time, side="right") - 1
-    j_ok = j >= 0
-    j_ok[j_ok] = i_tid[j[j_ok]] == b_tid[j_ok]
-    ipsec = np.where(j_ok, i_state[np.maximum(j, 0)] if i_state.size else 0, IPSEC_UNKNOWN)
+    k, k_ok = group_latest(e_tid, e_time, b_tid, b_time)
+    j, j_ok = group_latest(i_tid, i_time, b_tid, b_time)
+    ipsec = np.where(j_ok, i_state[j] if i_state.size else 0, IPSEC_UNKNOWN)
     observed = has_ipsec[b_tid]
-    val = np.where(k_ok, e_val[np.maximum(k, 0)] if e_val.size else 0, -1)
-    name = np.where(k_ok, e_name[np.maximum(k, 0)] if e_name.size else 0, -1)
+    val = np.where(k_ok, e_val[k] if e_val.size else 0, -1)
+    name = np.where(k_ok, e_name[k] if e_name.size else 0, -1)
     state = np.where(
         ~k_ok | (observed & (ipsec == IPSEC_UNKNOWN)),
         UNKNOWN,
@@ -321,14 +307,14 @@ def _outages(
     run_state: np.ndarray,
     resets: tuple[np.ndarray, np.ndarray, np.ndarray],
     lookback_ns: int,
-) -> Outages:
+) -> SessionOutages:
     """Merge runs by state; give each not-established run its cause.
 
     A candidate (a BGP error record, or an IPsec reset) explains the first run that
     starts at or after it, if that run is not established and starts at most
     ``lookback_ns`` later; failing that, an error record explains the not-established run
     it falls in. Candidates before a run beat those during it; then the rank of
-    :data:`CAUSES`; then the latest before, the earliest during.
+    :data:`SESSION_CAUSES`; then the latest before, the earliest during.
     """
     new = np.ones(run_tid.size, dtype=bool)
     new[1:] = (run_tid[1:] != run_tid[:-1]) | (run_state[1:] != run_state[:-1])
@@ -349,7 +335,7 @@ def _outages(
     if g.size > 1:
         j = last_known[:-1]
         prev_known[1:] = np.where(~new_group[1:] & has[j], kind[j], UNKNOWN)
-    rank = br.lookup(s.EVENT, CAUSE_EVENTS)
+    rank = br.lookup(s.EVENT, SESSION_CAUSE_EVENTS)
     cr = np.nonzero(rank >= 0)[0]
     x_tid, x_time, x_detail = resets
     c_tid = np.concatenate([x_tid, br.tid[cr]])
@@ -373,10 +359,10 @@ def _outages(
     cause = np.full(g.size, UNEXPLAINED, dtype=object)
     detail = np.full(g.size, None, dtype=object)
     win = order[best]
-    cause[target[win]] = np.array(CAUSES, dtype=object)[c_rank[win]]
+    cause[target[win]] = np.array(SESSION_CAUSES, dtype=object)[c_rank[win]]
     detail[target[win]] = c_detail[win]
     o = np.nonzero(kind == NOT_ESTABLISHED)[0]
-    return Outages(
+    return SessionOutages(
         g[o],
         st[o],
         en[o],
@@ -394,8 +380,8 @@ class Routes:
     """Route records by (tunnel, prefix, time), and the session ends that clear routes.
 
     A session end is the start of an outage whose last known state before it was
-    established (:attr:`Outages.clears`): a BGP flap, or a session found not established
-    after an unknown stretch. An unknown stretch itself clears nothing: it is a gap in
+    established (:attr:`SessionOutages.clears`): a BGP flap, or a session found not
+    established after an unknown stretch. An unknown stretch itself clears nothing: it is a gap in
     what the logs show, not a change (see :meth:`Sessions.ipsec_at`).
     ``next_clear`` is the time of the tunnel's first session end at or after the record
     (``INF`` if none); a held route ends with the prefix's next record or that clear,
@@ -431,14 +417,12 @@ class Routes:
         new = np.ones(self.pkey.size, dtype=bool)
         new[1:] = self.pkey[1:] != self.pkey[:-1]
         upk = self.pkey[new]
-        idx = group_searchsorted(self.pkey, self.time, upk, np.full(upk.size, t, _I64), "right") - 1
-        ok = idx >= 0
-        ok[ok] = self.pkey[idx[ok]] == upk[ok]
+        idx, ok = group_latest(self.pkey, self.time, upk, np.full(upk.size, t, _I64))
         idx = idx[ok]
         return idx[self.is_add[idx] & (self.next_clear[idx] > t)]
 
 
-def routes(br: BgpRows, ss: Sessions) -> Routes:
+def route_records(br: BgpRows, ss: Sessions) -> Routes:
     """Rebuild the routes of every BGP tunnel from its RouteStatus rows and session ends."""
     is_route = br.lookup(s.BGP_TYPE, ("RouteStatus",)) == 0
     pcodes, pnames = codes_of(br.events[s.BGP_PREFIX])
@@ -547,7 +531,7 @@ REACH_CAUSES = BGP_CAUSE_EVENTS
 ROUTING_RULES = s.ROUTING_RULES
 
 
-def reachability(
+def reachability_intervals(
     ctx: Context,
     br: BgpRows,
     ss: Sessions,
@@ -564,82 +548,13 @@ def reachability(
     rule of every context tunnel (index into :data:`ROUTING_RULES`).
     """
     iv = ctx.intervals
-    n_ctx = ctx.rows.tunnels.n
-    known = np.zeros(ss.n_tunnels, dtype=bool)
-    known[ss.tid[ss.state != UNKNOWN]] = True
-    bgp_of = np.full(n_ctx, -1, dtype=_I64)
-    mine = np.nonzero(known & (br.ipsec >= 0))[0]
-    bgp_of[br.ipsec[mine]] = mine
-    rule = np.where(bgp_of >= 0, 1, 0).astype(_I64)
-    if mine.size == 0:
+    bgp_of, ctx_of, rule, with_routes = _bgp_tunnels(ctx, br, ss, rt)
+    if not (bgp_of >= 0).any():
         return iv, rule
-    with_routes = np.zeros(ss.n_tunnels, dtype=bool)
-    if rt is not None:
-        with_routes[rt.tid] = True
-        rule[(bgp_of >= 0) & with_routes[np.maximum(bgp_of, 0)]] = 2
     uses = bgp_of[iv.tid] >= 0
-    # Boundaries per tunnel: its IPsec pieces, BGP segments and route-count changes
-    # within the pieces' true extent.
-    p = np.nonzero(uses)[0]
-    g_tid = iv.tid[p]
-    lo_t = np.full(n_ctx, INF, dtype=_I64)
-    hi_t = np.full(n_ctx, NEG_INF, dtype=_I64)
-    np.minimum.at(lo_t, g_tid, iv.true_start[p])
-    np.maximum.at(hi_t, g_tid, iv.true_end[p])
-    ctx_of = np.full(ss.n_tunnels, -1, dtype=_I64)
-    ctx_of[mine] = br.ipsec[mine]
-    b_tid = [g_tid, ctx_of[ss.seg_tid]]
-    b_time = [iv.true_start[p], ss.seg_start]
-    counts = None
-    if rt is not None:
-        rc = route_changes(rt)
-        last = np.ones(rc.tid.size, dtype=bool)
-        last[:-1] = (rc.tid[1:] != rc.tid[:-1]) | (rc.time[1:] != rc.time[:-1])
-        counts = (rc.tid[last], rc.time[last], rc.count[last])
-        b_tid.append(ctx_of[counts[0]])
-        b_time.append(counts[1])
-    bt, bs = np.concatenate(b_tid), np.concatenate(b_time)
-    ok = bt >= 0
-    ok[ok] = (bs[ok] >= lo_t[bt[ok]]) & (bs[ok] < hi_t[bt[ok]])
-    bt, bs = bt[ok], bs[ok]
-    order = np.lexsort((bs, bt))
-    bt, bs = bt[order], bs[order]
-    uniq = np.ones(bt.size, dtype=bool)
-    uniq[1:] = (bt[1:] != bt[:-1]) | (bs[1:] != bs[:-1])
-    bt, bs = bt[uniq], bs[uniq]
-    # IPsec piece, BGP segment and outage, route count at each boundary.
-    k = group_searchsorted(iv.tid, iv.true_start, bt, bs, side="right") - 1
-    ip_state, ip_cause = iv.state[k].astype(_I64), iv.cause[k]
-    bg = bgp_of[bt]
-    q = group_searchsorted(ss.seg_tid, ss.seg_start, bg, bs, side="right") - 1
-    q_ok = (q >= 0) & (ss.seg_tid[np.maximum(q, 0)] == bg)
-    bgp_state = np.where(q_ok, ss.seg_state[np.maximum(q, 0)], UNKNOWN)
-    o = ss.outages
-    w = group_searchsorted(o.tid, o.start, bg, bs, side="right") - 1
-    w_ok = (w >= 0) & (o.tid[np.maximum(w, 0)] == bg) if o.tid.size else np.zeros(bt.size, bool)
-    names = {c: i for i, c in enumerate(REACH_CAUSES)}
-    outage_code = np.array(
-        [names.get(c, names["bgp_session_down"]) for c in o.cause.tolist()], dtype=_I64
-    )
-    bgp_cause = np.where(
-        w_ok, outage_code[np.maximum(w, 0)] if o.tid.size else 0, names["bgp_session_down"]
-    )
-    no_routes = np.zeros(bt.size, dtype=bool)
-    if counts is not None:
-        c_tid, c_time, c_count = counts
-        r = group_searchsorted(c_tid, c_time, bg, bs, side="right") - 1
-        r_ok = (r >= 0) & (c_tid[np.maximum(r, 0)] == bg) if c_tid.size else np.zeros(bt.size, bool)
-        held = np.where(r_ok, c_count[np.maximum(r, 0)] if c_tid.size else 0, 0)
-        no_routes = with_routes[bg] & (held == 0)
-    bgp_down = (ip_state == IPSEC_UP) & (bgp_state == NOT_ESTABLISHED)
-    route_down = (ip_state == IPSEC_UP) & (bgp_state == ESTABLISHED) & no_routes
-    state = np.where(bgp_down | route_down, IPSEC_DOWN, ip_state)
-    cause = np.where(
-        bgp_down,
-        cause_offset + bgp_cause,
-        np.where(route_down, cause_offset + names["bgp_no_routes"], ip_cause),
-    )
-    cause = np.where(state == IPSEC_DOWN, cause, -2)
+    counts = None if rt is None else _route_counts(rt)
+    bt, bs, hi_t = _boundaries(iv, uses, ss, ctx_of, counts, ctx.rows.tunnels.n)
+    state, cause = _reachability_at(iv, ss, bt, bs, bgp_of, counts, with_routes, cause_offset)
     # Runs of one state; the first piece names the cause.
     new = np.ones(bt.size, dtype=bool)
     new[1:] = (bt[1:] != bt[:-1]) | (state[1:] != state[:-1])
@@ -669,3 +584,116 @@ def reachability(
         cat(iv.cause, r_cause),
     )
     return out, rule
+
+
+def _bgp_tunnels(
+    ctx: Context, br: BgpRows, ss: Sessions, rt: Routes | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Map context and BGP tunnels both ways; the rule of each context tunnel.
+
+    Returns
+    -------
+    bgp_of, ctx_of, rule, with_routes
+        Per context tunnel its BGP tunnel (-1 unless it has IKE rows and a known session
+        state); per BGP tunnel its context tunnel (-1 likewise); per context tunnel its
+        rule; per BGP tunnel whether it has route records (with ``rt``).
+    """
+    known = np.zeros(ss.n_tunnels, dtype=bool)
+    known[ss.tid[ss.state != UNKNOWN]] = True
+    bgp_of = np.full(ctx.rows.tunnels.n, -1, dtype=_I64)
+    mine = np.nonzero(known & (br.ipsec >= 0))[0]
+    bgp_of[br.ipsec[mine]] = mine
+    ctx_of = np.full(ss.n_tunnels, -1, dtype=_I64)
+    ctx_of[mine] = br.ipsec[mine]
+    rule = np.where(bgp_of >= 0, 1, 0).astype(_I64)
+    with_routes = np.zeros(ss.n_tunnels, dtype=bool)
+    if rt is not None and mine.size:
+        with_routes[rt.tid] = True
+        rule[(bgp_of >= 0) & with_routes[np.maximum(bgp_of, 0)]] = 2
+    return bgp_of, ctx_of, rule, with_routes
+
+
+def _route_counts(rt: Routes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(BGP tunnel, time, prefixes held) after the last route change of each instant."""
+    rc = route_changes(rt)
+    last = np.ones(rc.tid.size, dtype=bool)
+    last[:-1] = (rc.tid[1:] != rc.tid[:-1]) | (rc.time[1:] != rc.time[:-1])
+    return rc.tid[last], rc.time[last], rc.count[last]
+
+
+def _boundaries(
+    iv: Intervals,
+    uses: np.ndarray,
+    ss: Sessions,
+    ctx_of: np.ndarray,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    n_ctx: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut each BGP-judged context tunnel at its IPsec pieces, BGP segments, route changes.
+
+    Only boundaries within the pieces' true extent count. Returns the distinct
+    (context tunnel, time) boundaries, sorted, and each context tunnel's true end.
+    """
+    p = np.nonzero(uses)[0]
+    g_tid = iv.tid[p]
+    lo_t = np.full(n_ctx, INF, dtype=_I64)
+    hi_t = np.full(n_ctx, NEG_INF, dtype=_I64)
+    np.minimum.at(lo_t, g_tid, iv.true_start[p])
+    np.maximum.at(hi_t, g_tid, iv.true_end[p])
+    b_tid = [g_tid, ctx_of[ss.seg_tid]]
+    b_time = [iv.true_start[p], ss.seg_start]
+    if counts is not None:
+        b_tid.append(ctx_of[counts[0]])
+        b_time.append(counts[1])
+    bt, bs = np.concatenate(b_tid), np.concatenate(b_time)
+    ok = bt >= 0
+    ok[ok] = (bs[ok] >= lo_t[bt[ok]]) & (bs[ok] < hi_t[bt[ok]])
+    bt, bs = bt[ok], bs[ok]
+    order = np.lexsort((bs, bt))
+    bt, bs = bt[order], bs[order]
+    uniq = np.ones(bt.size, dtype=bool)
+    uniq[1:] = (bt[1:] != bt[:-1]) | (bs[1:] != bs[:-1])
+    return bt[uniq], bs[uniq], hi_t
+
+
+def _reachability_at(
+    iv: Intervals,
+    ss: Sessions,
+    bt: np.ndarray,
+    bs: np.ndarray,
+    bgp_of: np.ndarray,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    with_routes: np.ndarray,
+    cause_offset: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reachability state and cause code from each boundary (context tunnel ``bt``, ``bs``) on.
+
+    Reads the IPsec piece, the BGP segment and outage, and the route count in force there.
+    """
+    k = group_searchsorted(iv.tid, iv.true_start, bt, bs, side="right") - 1
+    ip_state, ip_cause = iv.state[k].astype(_I64), iv.cause[k]
+    bg = bgp_of[bt]
+    q, q_ok = group_latest(ss.seg_tid, ss.seg_start, bg, bs)
+    bgp_state = np.where(q_ok, ss.seg_state[q], UNKNOWN)
+    o = ss.outages
+    w, w_ok = group_latest(o.tid, o.start, bg, bs)
+    names = {c: i for i, c in enumerate(REACH_CAUSES)}
+    outage_code = np.array(
+        [names.get(c, names["bgp_session_down"]) for c in o.cause.tolist()], dtype=_I64
+    )
+    bgp_cause = np.where(w_ok, outage_code[w] if o.tid.size else 0, names["bgp_session_down"])
+    no_routes = np.zeros(bt.size, dtype=bool)
+    if counts is not None:
+        c_tid, c_time, c_count = counts
+        r, r_ok = group_latest(c_tid, c_time, bg, bs)
+        held = np.where(r_ok, c_count[r] if c_tid.size else 0, 0)
+        no_routes = with_routes[bg] & (held == 0)
+    bgp_down = (ip_state == IPSEC_UP) & (bgp_state == NOT_ESTABLISHED)
+    route_down = (ip_state == IPSEC_UP) & (bgp_state == ESTABLISHED) & no_routes
+    state = np.where(bgp_down | route_down, IPSEC_DOWN, ip_state)
+    cause = np.where(
+        bgp_down,
+        cause_offset + bgp_cause,
+        np.where(route_down, cause_offset + names["bgp_no_routes"], ip_cause),
+    )
+    return state, np.where(state == IPSEC_DOWN, cause, -2)

@@ -17,17 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..errors import OptionError
 from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, shared_doc, to_utc, ts_ns
-from ._timeline import (
-    STATE_COLUMNS,
-    Changes,
-    Intervals,
-    Rows,
-    changes,
-    intervals,
-)
-from ._timeline import (
-    prepare as prepare_rows,
-)
+from ._timeline import STATE_COLUMNS, Changes, Intervals, Rows, changes, intervals, rows_of
 from ._window import DurationLike, TimeLike, resolve_window, to_ns_duration
 
 __all__ = ["Context", "EventsLike", "context", "durations", "prepare", "times"]
@@ -209,7 +199,7 @@ def prepare(
         if same_lookback and same_stale:
             return events.within(start, end)
         events = events.events
-    rows = prepare_rows(events)
+    rows = rows_of(events)
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)
@@ -259,7 +249,7 @@ def context(
                 f"({ctx.stale_after}); prepare a context with it"
             )
         return ctx
-    rows = prepare_rows(events, columns)
+    rows = rows_of(events, columns)
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)

@@ -1,6 +1,11 @@
 """Vectorised interval arithmetic on int64 nanosecond arrays (no Python loops over rows).
 
-Intervals are half-open ``[start, end)``. Group ids (tunnels, connections) are small
+The one interval algebra of the package: :func:`union`, :func:`intersect` and
+:func:`subtract` over sets of intervals, :func:`split_at` period edges, and the per-group
+helpers (:func:`group_searchsorted`, :func:`count_segments`, :func:`merge_runs`).
+
+Intervals are half-open ``[start, end)``. A "set" of intervals is sorted by start and
+disjoint (what :func:`union` returns). Group ids (tunnels, connections) are small
 non-negative integers; "sorted by group" means lexicographically by (group, time).
 """
 
@@ -12,10 +17,13 @@ __all__ = [
     "INF",
     "NEG_INF",
     "count_segments",
+    "group_latest",
     "group_searchsorted",
+    "intersect",
     "merge_runs",
     "split_at",
     "subtract",
+    "union",
 ]
 
 #: Sentinels for an interval without a known end or start.
@@ -34,10 +42,52 @@ def _pieces(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parent, k
 
 
+def union(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge intervals in any order that overlap or touch into a sorted disjoint set.
+
+    Returns
+    -------
+    start, end
+        One interval per maximal run, sorted by start (ties keep their order).
+    """
+    start = np.asarray(start, dtype=_I64)
+    end = np.asarray(end, dtype=_I64)
+    if start.size == 0:
+        return np.empty(0, dtype=_I64), np.empty(0, dtype=_I64)
+    order = np.argsort(start, kind="stable")
+    a, b = start[order], end[order]
+    # A run goes on while the next start is at most the furthest end so far.
+    new = np.ones(a.size, dtype=bool)
+    new[1:] = a[1:] > np.maximum.accumulate(b)[:-1]
+    first = np.nonzero(new)[0]
+    return a[first], np.maximum.reduceat(b, first)
+
+
+def intersect(
+    start: np.ndarray, end: np.ndarray, other_start: np.ndarray, other_end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the pieces of intervals covered by a sorted disjoint set ``[other_start, other_end)``.
+
+    Returns
+    -------
+    parent, start, end
+        One non-empty piece per overlap, with the index of the interval it came from, in
+        order of parent then time.
+    """
+    i0 = np.searchsorted(other_end, start, side="right")
+    i1 = np.searchsorted(other_start, end, side="left")
+    parent, k = _pieces(i1 - i0)
+    j = i0[parent] + k
+    s = np.maximum(start[parent], other_start[j])
+    e = np.minimum(end[parent], other_end[j])
+    keep = e > s
+    return parent[keep], s[keep], e[keep]
+
+
 def subtract(
     start: np.ndarray, end: np.ndarray, ex_start: np.ndarray, ex_end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Remove disjoint sorted windows ``[ex_start, ex_end)`` from intervals.
+    """Remove a sorted disjoint set of windows ``[ex_start, ex_end)`` from intervals.
 
     Returns
     -------
@@ -109,6 +159,24 @@ def group_searchsorted(
     qpos = np.nonzero(order >= n)[0]
     out[order[qpos] - n] = data_before[qpos]
     return out
+
+
+def group_latest(
+    group: np.ndarray, time: np.ndarray, q_group: np.ndarray, q_time: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find each query's latest item of its own group at or before its time.
+
+    Data sorted by (group, time), as for :func:`group_searchsorted`.
+
+    Returns
+    -------
+    index, found
+        The item's index (0 where there is none) and whether there is one.
+    """
+    j = group_searchsorted(group, time, q_group, q_time, side="right") - 1
+    found = j >= 0
+    found[found] = group[j[found]] == q_group[found]
+    return np.maximum(j, 0), found
 
 
 def count_segments(

@@ -2,9 +2,10 @@
 
 Connection outages and availability are computed from per-tunnel state intervals
 (:class:`._timeline.Intervals`) and the tunnels' connections (:class:`._timeline.Tunnels`).
-This module builds both from :func:`.sources.metric_states` / :func:`.sources.combined_states`
-so the same rules apply whatever the source, and builds per-connection exclusion windows
-from :func:`.maintenance.maintenance_windows`.
+This module builds both from a states table (:func:`.sources.metric_states` /
+:func:`.sources.combined_states`, which say where each state came from in the column
+declared here) so the same rules apply whatever the source, and builds per-connection
+exclusion windows from :func:`.maintenance.maintenance_windows`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,30 @@ import pandas as pd
 
 from .. import schema as s
 from ._columns import END, START, STATE, STATE_VALUES
-from ._intervals import INF, NEG_INF
+from ._context import Context
+from ._intervals import INF, NEG_INF, intersect, subtract, union
 from ._timeline import DOWN, UNKNOWN, Intervals, Tunnels
 from ._window import OptionError
-from .sources import METRICS, SOURCE
 
-__all__ = ["Sourced", "exclusions_by_connection", "sourced"]
+__all__ = [
+    "LOGS",
+    "METRICS",
+    "SOURCE",
+    "SOURCE_VALUES",
+    "Sourced",
+    "exclusions_by_connection",
+    "intersect_by_connection",
+    "sourced",
+    "subtract_by_connection",
+]
 
 _I64 = np.int64
+
+#: The column that says where a state came from, and its values.
+SOURCE = "source"
+LOGS = "logs"
+METRICS = "metrics"
+SOURCE_VALUES = (LOGS, METRICS)
 
 
 @dataclass(frozen=True)
@@ -96,8 +113,6 @@ def sourced(states: pd.DataFrame, window: tuple[int, int]) -> Sourced:
     true_end = np.where(end >= hi, INF, end)
     cause = np.where(state == DOWN, -1, -2).astype(_I64)
     iv = Intervals(tid, state, start, end, true_start, true_end, true_end > hi, cause)
-    from ._context import Context
-
     # The intervals are known already: the context keeps them (nothing to recompute).
     ctx = Context(_Rows(tunnels), window, 0, intervals=iv)  # type: ignore[arg-type]
     if SOURCE in frame.columns:
@@ -136,15 +151,7 @@ def exclusions_by_connection(
             continue
         a = pd.to_datetime(g[START], utc=True).dt.as_unit("ns").array.asi8
         b = pd.to_datetime(g[END], utc=True).dt.as_unit("ns").array.asi8
-        order = np.argsort(a, kind="stable")
-        merged: list[list[int]] = []
-        for x, y in zip(a[order].tolist(), b[order].tolist(), strict=True):
-            if merged and x <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], y)
-            else:
-                merged.append([x, y])
-        arr = np.asarray(merged, dtype=_I64).reshape(-1, 2)
-        out[int(k)] = (arr[:, 0], arr[:, 1])
+        out[int(k)] = union(a, b)
     return out
 
 
@@ -161,8 +168,6 @@ def subtract_by_connection(
     parent, conn, start, end
         The remaining pieces and the index of the interval each came from.
     """
-    from ._intervals import subtract
-
     parents, cs, ss, es = [], [], [], []
     for k in np.unique(conn).tolist():
         idx = np.nonzero(conn == k)[0]
@@ -185,18 +190,6 @@ def subtract_by_connection(
     )
 
 
-def _union(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(a, kind="stable")
-    merged: list[list[int]] = []
-    for x, y in zip(a[order].tolist(), b[order].tolist(), strict=True):
-        if merged and x <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], y)
-        else:
-            merged.append([x, y])
-    arr = np.asarray(merged, dtype=_I64).reshape(-1, 2)
-    return arr[:, 0], arr[:, 1]
-
-
 def intersect_by_connection(
     conn: np.ndarray,
     start: np.ndarray,
@@ -214,63 +207,15 @@ def intersect_by_connection(
     """
     cs, ss, es = [], [], []
     for k in np.unique(conn).tolist():
-        mine = conn == k
+        mine = np.nonzero(conn == k)[0]
         theirs = other_conn == k
         if not theirs.any():
             continue
-        ua, ub = _union(other_start[theirs], other_end[theirs])
-        for x, y in zip(start[mine].tolist(), end[mine].tolist(), strict=True):
-            i = int(np.searchsorted(ub, x, side="right"))
-            while i < ua.size and ua[i] < y:
-                p, q = max(x, int(ua[i])), min(y, int(ub[i]))
-                if q > p:
-                    cs.append(k)
-                    ss.append(p)
-                    es.append(q)
-                i += 1
-    return (
-        np.asarray(cs, dtype=_I64),
-        np.asarray(ss, dtype=_I64),
-        np.asarray(es, dtype=_I64),
-    )
-
-
-def sourced_source(
-    events: pd.DataFrame,
-    metrics: pd.DataFrame | None,
-    source: str,
-    start: Any,
-    end: Any,
-    stale_after: Any,
-) -> Sourced:
-    """Return the :class:`Sourced` intervals of ``source="metrics"`` or ``"both"``.
-
-    The default window spans the logs and the metrics together.
-    """
-    from ._window import resolve_window, to_timestamp, ts_ns
-    from .sources import combined_states, metric_states
-
-    if metrics is None:
-        raise OptionError(f'source="{source}" needs metrics= (fetch_metrics())')
-    lo = ts_ns(to_timestamp("start", start)) if start is not None else None
-    hi = ts_ns(to_timestamp("end", end)) if end is not None else None
-    if lo is None or hi is None:
-        spans = []
-        if len(metrics):
-            t = pd.to_datetime(metrics[s.TIME], utc=True).dt.as_unit("ns").array.asi8
-            p = metrics[s.METRIC_PERIOD].to_numpy(dtype=_I64) * 1_000_000_000
-            spans.append((int(t.min()), int((t + p).max())))
-        if source == "both":
-            logged = resolve_window(events, None, None)
-            if logged is not None:
-                spans.append(logged)
-        if not spans:
-            raise OptionError("pass start and end: neither the logs nor the metrics give a window")
-        lo = min(a for a, _ in spans) if lo is None else lo
-        hi = max(b for _, b in spans) if hi is None else hi
-    a, b = pd.Timestamp(lo, unit="ns", tz="UTC"), pd.Timestamp(hi, unit="ns", tz="UTC")
-    if source == "metrics":
-        states = metric_states(metrics, start=a, end=b)
-    else:
-        states = combined_states(events, metrics, start=a, end=b, stale_after=stale_after)
-    return sourced(states, (lo, hi))
+        _, a, b = intersect(start[mine], end[mine], *union(other_start[theirs], other_end[theirs]))
+        cs.append(np.full(a.size, k, dtype=_I64))
+        ss.append(a)
+        es.append(b)
+    if not cs:
+        empty = np.empty(0, _I64)
+        return empty, empty, empty
+    return np.concatenate(cs), np.concatenate(ss), np.concatenate(es)

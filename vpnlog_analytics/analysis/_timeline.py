@@ -18,7 +18,17 @@ from .. import schema as s
 from ._columns import BGP_CAUSE_EVENTS, CAUSE_EVENTS, STATE_VALUES, UNEXPLAINED
 from ._intervals import INF, NEG_INF
 
-__all__ = ["Changes", "Intervals", "Rows", "Silences", "Tunnels", "long_silences", "prepare"]
+__all__ = [
+    "Changes",
+    "Intervals",
+    "Rows",
+    "Silences",
+    "TunnelKeys",
+    "Tunnels",
+    "long_silences",
+    "rows_of",
+    "tunnel_keys",
+]
 
 UP, DOWN, UNKNOWN = (STATE_VALUES.index(v) for v in ("up", "down", "unknown"))
 _I64 = np.int64
@@ -163,18 +173,50 @@ def _ends(g: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.searchsorted(g, q, side="right").astype(_I64)
 
 
-def prepare(events: pd.DataFrame, columns: Sequence[str] = STATE_COLUMNS) -> Rows:
-    """Validate an events table and sort its tunnel-log rows by tunnel then time.
+@dataclass(frozen=True)
+class TunnelKeys:
+    """The rows of one log type that name a tunnel and a time, sorted by tunnel then time.
 
-    BGP rows are left out. The sort is skipped when the rows already are in order (the
-    loader's order), and is stable, so records of the same second keep their order.
+    ``key`` is ``conn * n_ip + ip`` (category codes), so the sort by key is the sort by
+    connection then outside IP; ``conn`` and ``ip`` are the codes of every row of the table.
     """
-    s.validate_events(events, columns=tuple(dict.fromkeys((*STATE_COLUMNS[:4], *columns))))
-    is_tunnel = (events[s.LOG_TYPE] == "tunnel").to_numpy(dtype=bool, na_value=False)
+
+    index: np.ndarray  # position in the table of each kept row
+    key: np.ndarray
+    time: np.ndarray
+    conn: np.ndarray
+    ip: np.ndarray
+    conn_cats: pd.Index
+    ip_cats: pd.Index
+
+    @property
+    def n_ip(self) -> int:
+        """The key's radix: number of outside IP categories (at least 1)."""
+        return max(len(self.ip_cats), 1)
+
+    def tunnels(self, run_key: np.ndarray) -> Tunnels:
+        """Return the :class:`Tunnels` of the sorted distinct keys ``run_key``."""
+        used_conn, t_conn = np.unique(run_key // self.n_ip, return_inverse=True)
+        used_ip, t_ip = np.unique(run_key % self.n_ip, return_inverse=True)
+        return Tunnels(
+            conn=t_conn.astype(_I64),
+            ip=t_ip.astype(_I64),
+            conn_names=self.conn_cats[used_conn],
+            ip_names=self.ip_cats[used_ip],
+        )
+
+
+def tunnel_keys(events: pd.DataFrame, log_type: str) -> TunnelKeys:
+    """Select the rows of ``log_type`` with a tunnel and a time, sorted by tunnel then time.
+
+    The sort is skipped when the rows already are in order (the loader's order), and is
+    stable, so records of the same second keep their order.
+    """
+    is_type = (events[s.LOG_TYPE] == log_type).to_numpy(dtype=bool, na_value=False)
     conn, conn_cats = codes_of(events[s.VPN_CONNECTION_ID])
     ip, ip_cats = codes_of(events[s.TUNNEL_IP])
     time = events[s.TIME].dt.as_unit("ns").array.asi8
-    keep = np.nonzero(is_tunnel & (conn >= 0) & (ip >= 0) & (time != np.iinfo(_I64).min))[0]
+    keep = np.nonzero(is_type & (conn >= 0) & (ip >= 0) & (time != np.iinfo(_I64).min))[0]
     n_ip = max(len(ip_cats), 1)
     key = conn[keep] * n_ip + ip[keep]
     t = time[keep]
@@ -182,19 +224,21 @@ def prepare(events: pd.DataFrame, columns: Sequence[str] = STATE_COLUMNS) -> Row
     if not np.all((dk > 0) | ((dk == 0) & (dt >= 0))):
         order = np.lexsort((t, key))  # lexsort is stable
         keep, key, t = keep[order], key[order], t[order]
-    new = np.ones(key.size, dtype=bool)
-    new[1:] = key[1:] != key[:-1]
+    return TunnelKeys(keep, key, t, conn, ip, conn_cats, ip_cats)
+
+
+def rows_of(events: pd.DataFrame, columns: Sequence[str] = STATE_COLUMNS) -> Rows:
+    """Validate an events table and return its tunnel-log rows sorted by tunnel then time.
+
+    BGP rows are left out (:func:`tunnel_keys` says how the rows are sorted).
+    """
+    s.validate_events(events, columns=tuple(dict.fromkeys((*STATE_COLUMNS[:4], *columns))))
+    tk = tunnel_keys(events, "tunnel")
+    new = np.ones(tk.key.size, dtype=bool)
+    new[1:] = tk.key[1:] != tk.key[:-1]
     tid = np.cumsum(new) - 1
-    run_key = key[new]
-    used_conn, t_conn = np.unique(run_key // n_ip, return_inverse=True)
-    used_ip, t_ip = np.unique(run_key % n_ip, return_inverse=True)
-    tunnels = Tunnels(
-        conn=t_conn.astype(_I64),
-        ip=t_ip.astype(_I64),
-        conn_names=conn_cats[used_conn],
-        ip_names=ip_cats[used_ip],
-    )
-    return Rows(events, keep.astype(_I64), tid.astype(_I64), t.astype(_I64), tunnels)
+    tunnels = tk.tunnels(tk.key[new])
+    return Rows(events, tk.index.astype(_I64), tid.astype(_I64), tk.time.astype(_I64), tunnels)
 
 
 @dataclass(frozen=True)

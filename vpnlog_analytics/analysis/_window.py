@@ -22,6 +22,7 @@ from ..options import resolve_window as _resolve
 from ..schema import TIME
 
 __all__ = [
+    "NS_PER_S",
     "DurationLike",
     "ExcludeLike",
     "FreqLike",
@@ -36,6 +37,9 @@ __all__ = [
     "to_timestamp",
     "ts_ns",
 ]
+
+#: Nanoseconds per second: metric periods [s] to the analysis's int64 times [ns].
+NS_PER_S = 1_000_000_000
 
 
 def to_timestamp(name: str, value: TimeLike) -> pd.Timestamp:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,9 +28,10 @@ from ._columns import (
 from ._context import Context, EventsLike, context, durations
 from ._intervals import merge_runs, split_at, subtract
 from ._sourced import (
+    SOURCE,
+    Sourced,
     exclusions_by_connection,
     intersect_by_connection,
-    sourced_source,
     subtract_by_connection,
 )
 from ._window import (
@@ -44,13 +45,18 @@ from ._window import (
     resolve_exclude,
 )
 from .bgp import connection_rules, reachability
-from .outages import connection_outage_arrays, connection_segments, finalise
+from .outages import (
+    OutageArrays,
+    connection_outage_arrays,
+    connection_segments,
+    finalise,
+)
+from .sources import sourced_intervals
 
 #: Values of ``source``.
 SOURCES = ("logs", "metrics", "both")
 OBSERVED_LOGS = "observed_logs"
 OBSERVED_METRICS = "observed_metrics"
-SOURCE = "source"
 
 __all__ = ["availability", "service_credit"]
 
@@ -186,51 +192,146 @@ def availability(
     by_conn = isinstance(exclude, str) and exclude == "maintenance"
     if by_conn and maintenance is None:
         raise OptionError('exclude="maintenance" needs maintenance= (maintenance_windows())')
-    src = None
-    if source == "logs":
-        ctx = context(events, start, end, stale_after=stale_after)
-    else:
-        if isinstance(events, Context):  # its window, its table
-            start = events.start if start is None else start
-            end = events.end if end is None else end
-            events = events.events
-        src = sourced_source(events, metrics, source, start, end, stale_after)
-        ctx = src.ctx
-    if source == "logs":
-        ctx, rule = reachability(ctx, routing, require_routes)
-    else:  # metric states know IPsec alone: BGP reachability needs the log states
-        check_choice("routing", routing, s.ROUTING_CHOICES)
-        rule = np.zeros(ctx.rows.tunnels.n, dtype=np.int64)
+    ctx, rule, src = _states(
+        events, start, end, stale_after, source, metrics, routing, require_routes
+    )
     edges = period_edges(ctx.window, freq)
+    cells = _Cells(ctx.rows.tunnels.n_conn, edges)
     ex_start, ex_end = resolve_exclude(None if by_conn else exclude)
-    n_conn, n_per = ctx.rows.tunnels.n_conn, edges.size - 1
-    size = n_conn * n_per
     windows = exclusions_by_connection(
         maintenance if by_conn else None, ctx.rows.tunnels.conn_names
     )
-
     seg = connection_segments(ctx)
-    conn, st, en = merge_runs(seg.conn, seg.start, seg.end, seg.is_known())
-    parent, st, en = subtract(st, en, ex_start, ex_end)
-    conn = conn[parent]
-    if windows:
-        _, conn, st, en = subtract_by_connection(conn, st, en, windows)
-    observed = _sum_by_period(conn, st, en, edges, size)
-    observed_iv = (conn, st, en)
-    every = np.arange(n_conn, dtype=_I64)
-    lo = np.full(n_conn, ctx.window[0], dtype=_I64)
-    hi = np.full(n_conn, ctx.window[1], dtype=_I64)
-    wparent, wst, wen = subtract(lo, hi, ex_start, ex_end)
-    wconn = every[wparent]
-    if windows:
-        _, wconn, wst, wen = subtract_by_connection(wconn, wst, wen, windows)
-    unobserved = _sum_by_period(wconn, wst, wen, edges, size) - observed
-
+    # Observed: where the connection's state is known; unobserved: the rest of the window.
+    known = merge_runs(seg.conn, seg.start, seg.end, seg.is_known())
+    observed_iv = _excluding(*known, (ex_start, ex_end), windows)
+    observed = cells.sum(*observed_iv)
+    whole = _whole_window(ctx)
+    unobserved = cells.sum(*_excluding(*whole, (ex_start, ex_end), windows)) - observed
     oa = finalise(connection_outage_arrays(ctx, seg), None if by_conn else exclude, min_duration)
     if windows:
         parent, group, ost, oen = subtract_by_connection(oa.group, oa.start, oa.end, windows)
         ongoing = oa.ongoing[parent] & (oen == oa.end[parent])
         oa = replace(oa.take(parent), group=group, start=ost, end=oen, ongoing=ongoing)
+    extra = {} if src is None else _source_columns(cells, observed, observed_iv, src)
+    table = _table(ctx, rule, cells, observed, unobserved, oa, sla, extra)
+    if by_conn:
+        table.attrs["excluded"] = _excluded(maintenance, ctx.window)
+    return table
+
+
+def _states(
+    events: EventsLike,
+    start: TimeLike,
+    end: TimeLike,
+    stale_after: DurationLike,
+    source: str,
+    metrics: pd.DataFrame | None,
+    routing: str,
+    require_routes: bool,
+) -> tuple[Context, np.ndarray, Sourced | None]:
+    """Return the context whose intervals are the tunnel states of ``source``.
+
+    With the logs, reachability (``routing``); with metrics, IPsec alone. Also returns
+    each tunnel's routing rule and, unless ``source="logs"``, where the metrics supplied
+    the state.
+    """
+    if source == "logs":
+        ctx = context(events, start, end, stale_after=stale_after)
+        ctx, rule = reachability(ctx, routing, require_routes)
+        return ctx, rule, None
+    if isinstance(events, Context):  # its window, its table
+        start = events.start if start is None else start
+        end = events.end if end is None else end
+        events = events.events
+    src = sourced_intervals(events, metrics, source, start, end, stale_after)
+    # Metric states know IPsec alone: BGP reachability needs the log states.
+    check_choice("routing", routing, s.ROUTING_CHOICES)
+    return src.ctx, np.zeros(src.ctx.rows.tunnels.n, dtype=np.int64), src
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The (connection, period) cells of the result, connection-major."""
+
+    n_conn: int
+    edges: np.ndarray
+
+    @property
+    def n_per(self) -> int:
+        """Number of periods."""
+        return self.edges.size - 1
+
+    @property
+    def size(self) -> int:
+        """Number of cells."""
+        return self.n_conn * self.n_per
+
+    def sum(self, group: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Sum interval lengths per (group, period) cell."""
+        return _sum_by_period(group, start, end, self.edges, self.size)
+
+
+Excluded = tuple[np.ndarray, np.ndarray]
+
+
+def _whole_window(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each connection's whole window as (connection, start, end)."""
+    n_conn = ctx.rows.tunnels.n_conn
+    every = np.arange(n_conn, dtype=_I64)
+    lo = np.full(n_conn, ctx.window[0], dtype=_I64)
+    hi = np.full(n_conn, ctx.window[1], dtype=_I64)
+    return every, lo, hi
+
+
+def _excluding(
+    conn: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    exclude: Excluded,
+    windows: dict[int, Excluded],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut the excluded windows (all connections') and each connection's own out of intervals."""
+    parent, start, end = subtract(start, end, *exclude)
+    conn = conn[parent]
+    if windows:
+        _, conn, start, end = subtract_by_connection(conn, start, end, windows)
+    return conn, start, end
+
+
+def _source_columns(
+    cells: _Cells,
+    observed: np.ndarray,
+    observed_iv: tuple[np.ndarray, np.ndarray, np.ndarray],
+    src: Sourced,
+) -> dict[str, object]:
+    """``observed_logs``, ``observed_metrics`` and ``source`` of each cell."""
+    mc, ms, me = intersect_by_connection(
+        *observed_iv, src.metric_conn, src.metric_start, src.metric_end
+    )
+    from_metrics = cells.sum(mc, ms, me)
+    from_logs = observed - from_metrics
+    labels = np.array(["none", "logs", "metrics", "logs+metrics"], dtype=object)
+    code = (from_logs > 0).astype(int) + 2 * (from_metrics > 0).astype(int)
+    return {
+        OBSERVED_LOGS: durations(from_logs),
+        OBSERVED_METRICS: durations(from_metrics),
+        SOURCE: pd.array(labels[code], dtype="str"),
+    }
+
+
+def _table(
+    ctx: Context,
+    rule: np.ndarray,
+    cells: _Cells,
+    observed: np.ndarray,
+    unobserved: np.ndarray,
+    oa: OutageArrays,
+    sla: float,
+    extra: dict[str, object],
+) -> pd.DataFrame:
+    """Count the outages per cell and compute the figures of the result."""
+    n_conn, n_per, size, edges = cells.n_conn, cells.n_per, cells.size, cells.edges
     full = oa.end - oa.start
     parent, period, st, en = split_at(oa.start, oa.end, edges)
     cell = oa.group[parent] * n_per + period
@@ -244,7 +345,6 @@ def availability(
     restored = np.bincount(end_cell, minlength=size)
     restore_sum = np.zeros(size, dtype=_I64)
     np.add.at(restore_sum, end_cell, full[ended])
-
     with np.errstate(divide="ignore", invalid="ignore"):
         avail = np.where(observed > 0, 1.0 - downtime / np.maximum(observed, 1), np.nan)
         mttr = restore_sum // np.maximum(restored, 1)
@@ -252,21 +352,7 @@ def availability(
     sla_met = pd.array(avail >= sla, dtype="boolean")
     sla_met[np.isnan(avail)] = pd.NA
     conn_id = np.repeat(np.arange(n_conn, dtype=_I64), n_per)
-    extra: dict[str, object] = {}
-    if src is not None:
-        mc, ms, me = intersect_by_connection(
-            *observed_iv, src.metric_conn, src.metric_start, src.metric_end
-        )
-        from_metrics = _sum_by_period(mc, ms, me, edges, size)
-        from_logs = observed - from_metrics
-        labels = np.array(["none", "logs", "metrics", "logs+metrics"], dtype=object)
-        code = (from_logs > 0).astype(int) + 2 * (from_metrics > 0).astype(int)
-        extra = {
-            OBSERVED_LOGS: durations(from_logs),
-            OBSERVED_METRICS: durations(from_metrics),
-            SOURCE: pd.array(labels[code], dtype="str"),
-        }
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(conn_id),
             PERIOD: period_index(edges)[np.tile(np.arange(n_per), n_conn)],
@@ -286,9 +372,6 @@ def availability(
             ),
         }
     )
-    if by_conn:
-        table.attrs["excluded"] = _excluded(maintenance, ctx.window)
-    return table
 
 
 def _excluded(windows: pd.DataFrame | None, window: tuple[int, int]) -> list[dict[str, str]]:

@@ -145,7 +145,7 @@ def bgp_context(
     cached = ctx.__dict__.get(_CACHE)
     if isinstance(cached, BgpContext):
         return cached
-    rows = k.prepare_bgp(ctx.events, ctx)
+    rows = k.bgp_rows_of(ctx.events, ctx)
     bc = BgpContext(ctx, rows, k.sessions(rows, ctx, ctx.lookback))
     ctx.__dict__[_CACHE] = bc
     return bc
@@ -170,8 +170,8 @@ def reachability(
     if routing == s.ROUTING_IPSEC or not (ctx.events[s.LOG_TYPE] == "bgp").any():
         return ctx, rule
     bc = bgp_context(ctx)
-    rt = k.routes(bc.rows, bc.sessions) if require_routes else None
-    iv, rule = k.reachability(ctx, bc.rows, bc.sessions, rt, len(CAUSE_EVENTS))
+    rt = k.route_records(bc.rows, bc.sessions) if require_routes else None
+    iv, rule = k.reachability_intervals(ctx, bc.rows, bc.sessions, rt, len(CAUSE_EVENTS))
     out = Context(ctx.rows, ctx.window, ctx.lookback, ctx.stale)
     out.__dict__["changes"] = ctx.changes
     out.__dict__["intervals"] = iv
@@ -447,7 +447,7 @@ def routes(
     """
     bc = bgp_context(events, stale_after=stale_after)
     t = bc.window[1] - 1 if at is None else ts_ns(to_timestamp("at", at))
-    rt = k.routes(bc.rows, bc.sessions)
+    rt = k.route_records(bc.rows, bc.sessions)
     idx = rt.at(t)
     unknown = bc.sessions.ipsec_at(rt.tid[idx], t) == k.IPSEC_UNKNOWN
     return pd.DataFrame(
@@ -464,7 +464,7 @@ def routes(
 
 def route_event_table(bc: BgpContext) -> pd.DataFrame:
     """Return every route change of a context, unfiltered (see :func:`route_events`)."""
-    rt = k.routes(bc.rows, bc.sessions)
+    rt = k.route_records(bc.rows, bc.sessions)
     rc = k.route_changes(rt)
     src, tid, time = rc.src, rc.tid, rc.time
     return pd.DataFrame(

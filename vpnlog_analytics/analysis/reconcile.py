@@ -33,20 +33,16 @@ Semantics
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
 from .. import schema as s
 from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._columns import DOWN, DURATION, END, START, STATE, UP
-from ._context import context
-from ._intervals import INF
+from ._coverage import GAP_KINDS, silences_by_tunnel
 from ._timeline import DOWN as DOWN_STATE
 from ._timeline import UNKNOWN as UNKNOWN_STATE
-from ._timeline import long_silences
-from ._window import DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
+from ._window import NS_PER_S, DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
 from .states import tunnel_states
 
 __all__ = [
@@ -61,8 +57,6 @@ __all__ = [
 ]
 
 _I64 = np.int64
-_FOREVER = np.iinfo(np.int64).max // 4
-_NS = 1_000_000_000
 
 # --- result columns and values (declared once) -----------------------------------------
 LOG_UP = "log_up"
@@ -90,9 +84,6 @@ LOGGING_GAP = "logging_gap"
 NO_METRIC_STATE = "no_metric_state"
 #: Values of ``status``, in the order of its category.
 RECONCILE_STATUSES = (AGREE, DISAGREE, LOGGING_GAP, NO_METRIC_STATE)
-#: Kinds of logging gap: before the first record, an up tunnel's silence longer than
-#: ``stale_after`` between two records, and one that lasts to the window's end.
-GAP_KINDS = ("before_logs", "silence", "after_logs")
 
 _POINT_COLUMNS = (
     s.VPN_CONNECTION_ID,
@@ -117,7 +108,7 @@ def _metric_points(metrics: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
     m = metrics[list(s.METRIC_COLUMNS)].copy()
     m[s.TIME] = pd.to_datetime(m[s.TIME], utc=True)
     t = m[s.TIME].dt.as_unit("ns").array.asi8
-    p = m[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS
+    p = m[s.METRIC_PERIOD].to_numpy(dtype=_I64) * NS_PER_S
     m = m[(t >= lo) & (t + p <= hi)]
     # Categories (not strings) for the keys: a million points pivot without text copies.
     m = m.astype({s.VPN_CONNECTION_ID: "category", s.TUNNEL_IP: "category", s.METRIC: str})
@@ -129,48 +120,6 @@ def _metric_points(metrics: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
         if name not in wide.columns:
             wide[name] = np.nan
     return wide[list(s.METRIC_NAMES)].reset_index().sort_values(keys, ignore_index=True)
-
-
-Window = tuple[int, int, str, int]  # start, end [ns], kind (GAP_KINDS), state in force
-
-
-def silences_by_tunnel(
-    events: pd.DataFrame, lo: int, hi: int, stale_after: DurationLike
-) -> dict[tuple[str, str], list[Window]]:
-    """Per tunnel, the stretches of the window its logs say nothing about.
-
-    Before the first record (``before_logs``, state unknown), and every silence longer
-    than ``stale_after`` (None: none), from the record before it to the next record
-    (``silence``) or to the window's end (``after_logs``), with the state in force over it
-    (:func:`._timeline.long_silences`, the one rule of DESIGN.md section 4): an up
-    tunnel's silence is a logging gap, a down tunnel's is the outage itself.
-    """
-    ctx = context(
-        events, pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi, tz="UTC"), stale_after=stale_after
-    )
-    rows = ctx.rows
-    limit = _FOREVER if ctx.stale is None else ctx.stale
-    names = rows.tunnels.columns(np.arange(rows.tunnels.n, dtype=_I64))
-    keys = list(
-        zip(map(str, names[s.VPN_CONNECTION_ID]), map(str, names[s.TUNNEL_IP]), strict=True)
-    )
-    out: dict[tuple[str, str], list[Window]] = {k: [] for k in keys}
-    first = np.full(rows.tunnels.n, INF, dtype=_I64)
-    np.minimum.at(first, rows.tid, rows.time)
-    for k, key in enumerate(keys):
-        if first[k] > lo:
-            out[key].append((lo, int(min(first[k], hi)), GAP_KINDS[0], UNKNOWN_STATE))
-    sil = long_silences(rows, limit)
-    for tid, a, b, state in zip(
-        sil.tid.tolist(), sil.start.tolist(), sil.end.tolist(), sil.state.tolist(), strict=True
-    ):
-        last = b == INF
-        if last and hi - a <= limit:
-            continue  # the window ends before the silence is long
-        x, y = max(a, lo), min(b, hi)
-        if y > x:
-            out[keys[tid]].append((x, y, GAP_KINDS[2] if last else GAP_KINDS[1], int(state)))
-    return out
 
 
 def _overlap(a: np.ndarray, b: np.ndarray, qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
@@ -189,24 +138,6 @@ def _overlap(a: np.ndarray, b: np.ndarray, qa: np.ndarray, qb: np.ndarray) -> np
     return before(qb) - before(qa)
 
 
-def _subtract(
-    a: np.ndarray, b: np.ndarray, cuts: Sequence[tuple[int, int, *tuple[object, ...]]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Remove the windows ``cuts`` (start and end first) from the intervals [a, b)."""
-    pieces = list(zip(a.tolist(), b.tolist(), strict=True))
-    for c, d, *_ in cuts:
-        pieces = [
-            piece
-            for p, q in pieces
-            for piece in (((p, q),) if d <= p or c >= q else ((p, c), (d, q)))
-            if piece[1] > piece[0]
-        ]
-    if not pieces:
-        return np.empty(0, _I64), np.empty(0, _I64)
-    arr = np.asarray(pieces, dtype=_I64)
-    return arr[:, 0], arr[:, 1]
-
-
 def _window(events: pd.DataFrame, metrics: pd.DataFrame, start: TimeLike, end: TimeLike):
     if start is not None and end is not None:
         lo, hi = ts_ns(to_timestamp("start", start)), ts_ns(to_timestamp("end", end))
@@ -219,15 +150,15 @@ def _window(events: pd.DataFrame, metrics: pd.DataFrame, start: TimeLike, end: T
             hi = ts_ns(to_timestamp("end", end))
         elif len(metrics):
             last = metrics.loc[pd.to_datetime(metrics[s.TIME], utc=True).idxmax()]
-            hi = ts_ns(pd.Timestamp(last[s.TIME])) + int(last[s.METRIC_PERIOD]) * _NS
+            hi = ts_ns(pd.Timestamp(last[s.TIME])) + int(last[s.METRIC_PERIOD]) * NS_PER_S
         else:
-            hi = ts_ns(times.max()) + _NS
+            hi = ts_ns(times.max()) + NS_PER_S
     if hi < lo:
         raise OptionError("end is before start; the window must not be negative")
     return lo, hi
 
 
-def _kernel(
+def _points_and_gaps(
     events: pd.DataFrame,
     metrics: pd.DataFrame,
     start: TimeLike,
@@ -263,7 +194,7 @@ def _kernel(
     up = np.zeros(len(points), dtype=_I64)
     down = np.zeros(len(points), dtype=_I64)
     qa = points[s.TIME].dt.as_unit("ns").array.asi8 if len(points) else np.empty(0, _I64)
-    qb = qa + points[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS
+    qb = qa + points[s.METRIC_PERIOD].to_numpy(dtype=_I64) * NS_PER_S
     gaps: list[tuple[str, str, int, int, str]] = []
     for key in tunnels:
         # A logging gap is the silence of a tunnel not known to be down, from its last
@@ -354,7 +285,7 @@ def reconcile(
     for name, value in (("tolerance", tolerance), ("carrying_share", carrying_share)):
         if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
             raise OptionError(f"{name}={value!r} must be a fraction between 0 and 1")
-    table, _, _ = _kernel(events, metrics, start, end, stale_after)
+    table, _, _ = _points_and_gaps(events, metrics, start, end, stale_after)
     state = table[METRIC_STATE].to_numpy()
     share = table[LOGGED_SHARE].to_numpy()
     status = np.where(
@@ -424,13 +355,13 @@ def logging_gaps(
     --------
     >>> logging_gaps(events, metrics, stale_after="15min")  # doctest: +SKIP
     """
-    table, gaps, _ = _kernel(events, metrics, start, end, stale_after)
+    table, gaps, _ = _points_and_gaps(events, metrics, start, end, stale_after)
     rows = []
     cover: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     has_state = table[table[METRIC_STATE].notna()]
     for (c, i), g in has_state.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], sort=False):
         a = g[s.TIME].dt.as_unit("ns").array.asi8
-        b = a + g[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS
+        b = a + g[s.METRIC_PERIOD].to_numpy(dtype=_I64) * NS_PER_S
         # merge touching points into coverage runs
         new = np.r_[True, a[1:] > b[:-1]]
         run = np.cumsum(new) - 1

@@ -19,24 +19,32 @@ period; only its position inside a single point is a guess. No point: unknown.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from .. import schema as s
 from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._columns import DURATION, END, START, STATE, STATE_VALUES
+from ._coverage import silences_by_tunnel
+from ._intervals import intersect, subtract, union
+from ._sourced import LOGS, METRICS, SOURCE, SOURCE_VALUES, Sourced, sourced
 from ._timeline import DOWN, UNKNOWN, UP
-from ._window import DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
-from .reconcile import _I64, _NS, _subtract, silences_by_tunnel
+from ._window import (
+    NS_PER_S,
+    DurationLike,
+    OptionError,
+    TimeLike,
+    resolve_window,
+    to_timestamp,
+    ts_ns,
+)
 from .states import tunnel_states
 
 __all__ = ["LOGS", "METRICS", "SOURCE_VALUES", "combined_states", "metric_states"]
 
-SOURCE = "source"
-LOGS = "logs"
-METRICS = "metrics"
-#: Values of the ``source`` column.
-SOURCE_VALUES = (LOGS, METRICS)
+_I64 = np.int64
 
 
 def _bounds(metrics: pd.DataFrame, start: TimeLike, end: TimeLike) -> tuple[int, int]:
@@ -48,7 +56,7 @@ def _bounds(metrics: pd.DataFrame, start: TimeLike, end: TimeLike) -> tuple[int,
         hi = ts_ns(to_timestamp("end", end))
     else:
         last = int(np.argmax(t.dt.as_unit("ns").array.asi8))
-        hi = ts_ns(t.iloc[last]) + int(metrics[s.METRIC_PERIOD].iloc[last]) * _NS
+        hi = ts_ns(t.iloc[last]) + int(metrics[s.METRIC_PERIOD].iloc[last]) * NS_PER_S
     if hi < lo:
         raise OptionError("end is before start; the window must not be negative")
     return lo, hi
@@ -146,7 +154,7 @@ def _metric_pieces(
             "c": m[s.VPN_CONNECTION_ID].astype(str).to_numpy(),
             "i": m[s.TUNNEL_IP].astype(str).to_numpy(),
             "t": pd.to_datetime(m[s.TIME], utc=True).dt.as_unit("ns").array.asi8,
-            "p": m[s.METRIC_PERIOD].to_numpy(dtype=_I64) * _NS,
+            "p": m[s.METRIC_PERIOD].to_numpy(dtype=_I64) * NS_PER_S,
             "v": m[s.VALUE].to_numpy(dtype=float),
         }
     )
@@ -159,23 +167,10 @@ def _metric_pieces(
     return out
 
 
-def _intersect_pairs(a: np.ndarray, b: np.ndarray) -> list[tuple[int, int]]:
-    return list(zip(a.tolist(), b.tolist(), strict=True))
-
-
-def _intersect(xs: list[tuple[int, int]], ys: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlaps of two lists of intervals (each list sorted and disjoint)."""
-    out, i, j = [], 0, 0
-    xs, ys = sorted(xs), sorted(ys)
-    while i < len(xs) and j < len(ys):
-        a, b = max(xs[i][0], ys[j][0]), min(xs[i][1], ys[j][1])
-        if b > a:
-            out.append((a, b))
-        if xs[i][1] < ys[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
+def _interval_arrays(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (start, end) pairs as arrays of starts and ends, sorted."""
+    arr = np.asarray(sorted(pairs), dtype=_I64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
 
 
 @shared_doc()
@@ -274,9 +269,10 @@ def combined_states(
             if value == DOWN and silent:
                 # Where the metric says up inside a silent down stretch, the tunnel
                 # recovered unlogged (logging stopped while it was down): the metric wins.
-                won = _intersect(_intersect(_intersect_pairs(xa, xb), silent), up_metric)
-                pieces += [(UP, p, q, METRICS) for p, q in won]
-                xa, xb = _subtract(xa, xb, won)
+                _, wa, wb = intersect(xa, xb, *_interval_arrays(silent))
+                _, wa, wb = intersect(wa, wb, *_interval_arrays(up_metric))
+                pieces += [(UP, int(p), int(q), METRICS) for p, q in zip(wa, wb, strict=True)]
+                _, xa, xb = subtract(xa, xb, *union(wa, wb))
             pieces += [(value, int(x), int(y), LOGS) for x, y in zip(xa, xb, strict=True)]
         logged[key] = sorted(pieces, key=lambda p: p[1])
     rows: list[_Row] = []
@@ -284,9 +280,9 @@ def combined_states(
         mine: list[tuple[int, int, int, str | None]] = [
             (st, a, b, src) for st, a, b, src in logged.get(key, [])
         ]
-        known = [(a, b, "") for _, a, b, _ in mine]
+        known = union(*_interval_arrays([(a, b) for _, a, b, _ in mine]))
         for st, a, b in from_metrics.get(key, []):
-            x, y = _subtract(np.asarray([a], _I64), np.asarray([b], _I64), known)
+            _, x, y = subtract(np.asarray([a], _I64), np.asarray([b], _I64), *known)
             mine += [(st, int(p), int(q), METRICS) for p, q in zip(x, y, strict=True)]
         mine.sort(key=lambda r: r[1])
         merged: list[tuple[int, int, int, str | None]] = []
@@ -303,3 +299,41 @@ def combined_states(
             merged.append((UNKNOWN, at, hi, None))
         rows += [(*key, STATE_VALUES[st], a, b, src) for st, a, b, src in merged]
     return _frame(rows, with_source=True)
+
+
+def sourced_intervals(
+    events: pd.DataFrame,
+    metrics: pd.DataFrame | None,
+    source: str,
+    start: Any,
+    end: Any,
+    stale_after: Any,
+) -> Sourced:
+    """Return the :class:`._sourced.Sourced` intervals of ``source="metrics"`` or ``"both"``.
+
+    The default window spans the logs and the metrics together.
+    """
+    if metrics is None:
+        raise OptionError(f'source="{source}" needs metrics= (fetch_metrics())')
+    lo = ts_ns(to_timestamp("start", start)) if start is not None else None
+    hi = ts_ns(to_timestamp("end", end)) if end is not None else None
+    if lo is None or hi is None:
+        spans = []
+        if len(metrics):
+            t = pd.to_datetime(metrics[s.TIME], utc=True).dt.as_unit("ns").array.asi8
+            p = metrics[s.METRIC_PERIOD].to_numpy(dtype=_I64) * NS_PER_S
+            spans.append((int(t.min()), int((t + p).max())))
+        if source == "both":
+            logged = resolve_window(events, None, None)
+            if logged is not None:
+                spans.append(logged)
+        if not spans:
+            raise OptionError("pass start and end: neither the logs nor the metrics give a window")
+        lo = min(a for a, _ in spans) if lo is None else lo
+        hi = max(b for _, b in spans) if hi is None else hi
+    a, b = pd.Timestamp(lo, unit="ns", tz="UTC"), pd.Timestamp(hi, unit="ns", tz="UTC")
+    if source == "metrics":
+        states = metric_states(metrics, start=a, end=b)
+    else:
+        states = combined_states(events, metrics, start=a, end=b, stale_after=stale_after)
+    return sourced(states, (lo, hi))

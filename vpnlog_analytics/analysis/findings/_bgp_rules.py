@@ -6,16 +6,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from .. import schema as s
-from . import _bgp as k
-from ._findings import _finding_rule, _finding_text, _fmt, _when
-from ._intervals import count_segments, merge_runs
-from .bgp import BgpContext
-from .flaps import FlapArrays, episode_arrays
+from ... import schema as s
+from .. import _bgp as k
+from .._intervals import INF, count_segments, group_searchsorted, merge_runs
+from ..bgp import BgpContext
+from ..flaps import FlapArrays
+from ._record import (
+    Finding,
+    details,
+    episodes_by_tunnel,
+    finding_rule,
+    finding_text,
+    fmt,
+    tunnel_names,
+    when,
+)
 
-__all__ = ["BgpFinding", "BgpOptions", "bgp_findings"]
+__all__ = ["BgpOptions", "bgp_findings"]
 
 _I64 = np.int64
 
@@ -28,23 +36,6 @@ class BgpOptions:
     flap_window: int
     bgp_down: int  # IPsec up with BGP down for at least this long
     asymmetry: int  # a prefix on one tunnel only for at least this long
-
-
-@dataclass(frozen=True)
-class BgpFinding:
-    """One BGP finding, before it becomes a row (tunnel named, not numbered)."""
-
-    severity: str
-    rule: str
-    finding: str
-    vpn_connection_id: str
-    tunnel_ip: str | None  # None at connection level
-    count: int
-    first: int
-    last: int
-    evidence: str
-    meaning: str
-    remediation: str
 
 
 _FLAP_MEANING = (
@@ -109,41 +100,34 @@ _NO_ROUTES_FIX = (
 
 
 def _names(bc: BgpContext, tid: int) -> tuple[str, str]:
-    tunnels = bc.rows.tunnels
-    return str(tunnels.conn_names[tunnels.conn[tid]]), str(tunnels.ip_names[tunnels.ip[tid]])
+    return tunnel_names(bc.rows.tunnels, tid)
 
 
 def _details(bc: BgpContext, row: int) -> str:
-    value = bc.rows.events[s.DETAILS].iloc[int(bc.rows.index[row])]
-    return "" if pd.isna(value) else str(value)
+    return details(bc.rows.events, bc.rows.index, row)
 
 
 def _in_window(bc: BgpContext, time: np.ndarray) -> np.ndarray:
     return (time >= bc.window[0]) & (time < bc.window[1])
 
 
-def flapping(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+def flapping(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
     """BGP flapping episodes: at least ``min_flaps`` BGP flaps within ``flap_window``."""
     o = bc.sessions.outages
     f = np.nonzero(o.flap & _in_window(bc, o.start))[0]
     fa = FlapArrays(f, o.tid[f], o.start[f], o.end[f] - o.start[f])
-    first, last, tid = episode_arrays(fa, opts.min_flaps, opts.flap_window)
-    for t in np.unique(tid):
-        sel = np.nonzero(tid == t)[0]
-        flaps = np.concatenate([np.arange(first[i], last[i] + 1) for i in sel])
-        names, counts = np.unique(o.cause[f[flaps]].astype(str), return_counts=True)
-        listed = ", ".join(
-            f"{n} ({c})" for n, c in sorted(zip(names, counts, strict=True), key=lambda x: -x[1])
-        )
-        yield BgpFinding(
+    for t, episodes, flaps, first, last, listed in episodes_by_tunnel(
+        fa, o.cause[f].astype(str), opts.min_flaps, opts.flap_window
+    ):
+        yield Finding(
             "error",
             "bgp_flapping",
-            f"BGP session flapping: {sel.size} episode(s) with {flaps.size} flaps (at least "
-            f"{opts.min_flaps} within {_fmt(opts.flap_window)})",
-            *_names(bc, int(t)),
-            int(sel.size),
-            int(fa.time[first[sel[0]]]),
-            int(fa.time[last[sel[-1]]]),
+            f"BGP session flapping: {episodes} episode(s) with {flaps} flaps (at least "
+            f"{opts.min_flaps} within {fmt(opts.flap_window)})",
+            *_names(bc, t),
+            episodes,
+            first,
+            last,
             f"causes of the flaps: {listed}",
             _FLAP_MEANING,
             _FLAP_FIX,
@@ -155,22 +139,20 @@ def _records(bc: BgpContext, event: str) -> np.ndarray:
     return np.nonzero((code == 0) & _in_window(bc, bc.rows.time))[0]
 
 
-def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
     """Hold-timer expiries, split by whether IPsec was down (a consequence) or up (path)."""
     event = "bgp_hold_timer_expired"
     rows = _records(bc, event)
-    meaning, _ = _finding_text(event)
+    meaning, _ = finding_text(event)
     ss = bc.sessions
-    q = k.group_searchsorted(
-        ss.seg_tid, ss.seg_start, bc.rows.tid[rows], bc.rows.time[rows], "right"
-    )
+    q = group_searchsorted(ss.seg_tid, ss.seg_start, bc.rows.tid[rows], bc.rows.time[rows], "right")
     ipsec_up = ss.seg_ipsec[np.maximum(q - 1, 0)] == k.IPSEC_UP if rows.size else q.astype(bool)
     for t in np.unique(bc.rows.tid[rows]):
         sel = rows[bc.rows.tid[rows] == t]
         up = int(ipsec_up[bc.rows.tid[rows] == t].sum())
-        yield BgpFinding(
+        yield Finding(
             "error" if up else "warning",
-            _finding_rule(event),
+            finding_rule(event),
             f"{sel.size} BGP hold-timer expiries, {up} of them while IPsec was up",
             *_names(bc, int(t)),
             int(sel.size),
@@ -182,17 +164,16 @@ def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
         )
 
 
-def as_mismatch(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
-    """Bad OPEN messages: the gateway's AS is not the one AWS expects."""
-    event = "bgp_bad_open"
-    spec, (meaning, fix) = s.EVENT_SPECS[event], _finding_text(event)
+def _event_records(bc: BgpContext, event: str) -> Iterator[Finding]:
+    """One finding per tunnel with records of ``event``, naming the last one's detail."""
+    spec, (meaning, fix) = s.EVENT_SPECS[event], finding_text(event)
     rows = _records(bc, event)
     for t in np.unique(bc.rows.tid[rows]):
         sel = rows[bc.rows.tid[rows] == t]
         detail = bc.rows.messages.detail[bc.rows.details[sel[-1]]]
-        yield BgpFinding(
+        yield Finding(
             spec.severity,
-            _finding_rule(event),
+            finding_rule(event),
             f"{spec.title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
             *_names(bc, int(t)),
             int(sel.size),
@@ -204,32 +185,21 @@ def as_mismatch(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
         )
 
 
-def max_prefix(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+def as_mismatch(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
+    """Bad OPEN messages: the gateway's AS is not the one AWS expects."""
+    yield from _event_records(bc, "bgp_bad_open")
+
+
+def max_prefix(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
     """Maximum-prefix limit exceeded (error) or warned about (warning)."""
     for event in ("bgp_max_prefix_exceeded", "bgp_max_prefix_warning"):
-        spec, (meaning, fix) = s.EVENT_SPECS[event], _finding_text(event)
-        rows = _records(bc, event)
-        for t in np.unique(bc.rows.tid[rows]):
-            sel = rows[bc.rows.tid[rows] == t]
-            detail = bc.rows.messages.detail[bc.rows.details[sel[-1]]]
-            yield BgpFinding(
-                spec.severity,
-                _finding_rule(event),
-                f"{spec.title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
-                *_names(bc, int(t)),
-                int(sel.size),
-                int(bc.rows.time[sel[0]]),
-                int(bc.rows.time[sel[-1]]),
-                _details(bc, int(sel[-1])),
-                meaning,
-                fix,
-            )
+        yield from _event_records(bc, event)
 
 
-def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
+def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[Finding]:
     """Routes AWS denied, per tunnel and reason, with the prefixes."""
     event = "route_denied"
-    spec, (meaning, _) = s.EVENT_SPECS[event], _finding_text(event)
+    spec, (meaning, _) = s.EVENT_SPECS[event], finding_text(event)
     d = np.nonzero((rt.action == k.DENIED) & _in_window(bc, rt.time))[0]
     reasons = np.array([str(r) for r in rt.reason[d]], dtype=object)
     for t in np.unique(rt.tid[d]):
@@ -238,9 +208,9 @@ def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFindin
             order = np.argsort(rt.time[sel], kind="stable")
             sel = sel[order]
             prefixes = sorted({str(rt.prefix_names[p]) for p in rt.prefix[sel]})
-            yield BgpFinding(
+            yield Finding(
                 spec.severity,
-                _finding_rule(event),
+                finding_rule(event),
                 f"Routes denied ({why}): {len(prefixes)} prefix(es), {sel.size} record(s)",
                 *_names(bc, int(t)),
                 int(sel.size),
@@ -252,7 +222,7 @@ def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFindin
             )
 
 
-def down_with_ipsec_up(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]:
+def down_with_ipsec_up(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
     """Stretches of at least ``bgp_down`` with IPsec up and the session not established."""
     ss = bc.sessions
     mask = (ss.seg_state == k.NOT_ESTABLISHED) & (ss.seg_ipsec == k.IPSEC_UP)
@@ -271,16 +241,16 @@ def down_with_ipsec_up(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]
             if w.size
             else ""
         )
-        yield BgpFinding(
+        yield Finding(
             "error",
             "bgp_down_ipsec_up",
-            f"IPsec up with BGP down for {_fmt((b[sel] - a[sel]).sum())} in {sel.size} "
-            f"stretch(es) of at least {_fmt(opts.bgp_down)}",
+            f"IPsec up with BGP down for {fmt((b[sel] - a[sel]).sum())} in {sel.size} "
+            f"stretch(es) of at least {fmt(opts.bgp_down)}",
             *_names(bc, int(t)),
             int(sel.size),
             int(a[sel[0]]),
             int(b[sel[-1]]),
-            f"longest: {_fmt(b[i] - a[i])} from {_when(int(a[i]))}{cause}",
+            f"longest: {fmt(b[i] - a[i])} from {when(int(a[i]))}{cause}",
             _DOWN_MEANING,
             _DOWN_FIX,
         )
@@ -289,14 +259,14 @@ def down_with_ipsec_up(bc: BgpContext, opts: BgpOptions) -> Iterator[BgpFinding]
 def _held_intervals(rt: k.Routes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(tid, prefix, start, end) of every accepted record's holding."""
     add = np.nonzero(rt.is_add)[0]
-    nxt = np.full(rt.pkey.size, k.INF, dtype=_I64)
+    nxt = np.full(rt.pkey.size, INF, dtype=_I64)
     same = rt.pkey[1:] == rt.pkey[:-1]
-    nxt[:-1] = np.where(same, rt.time[1:], k.INF)
+    nxt[:-1] = np.where(same, rt.time[1:], INF)
     end = np.minimum(nxt, rt.next_clear)
     return rt.tid[add], rt.prefix[add], rt.time[add], end[add]
 
 
-def asymmetric(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
+def asymmetric(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[Finding]:
     """Report prefixes held over one tunnel but not the other while both sessions were up."""
     tunnels = bc.rows.tunnels
     n_tunnels = np.bincount(tunnels.conn, minlength=tunnels.n_conn)
@@ -340,10 +310,10 @@ def asymmetric(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFi
             )[0]
             on = str(tunnels.ip_names[tunnels.ip[h_tid[at[0]]]]) if at.size else "?"
             listed.append(
-                f"{rt.prefix_names[pfx]} only on {on} for {_fmt((b[mine] - a[mine]).sum())} "
-                f"(longest from {_when(int(a[i]))})"
+                f"{rt.prefix_names[pfx]} only on {on} for {fmt((b[mine] - a[mine]).sum())} "
+                f"(longest from {when(int(a[i]))})"
             )
-        yield BgpFinding(
+        yield Finding(
             "warning",
             "bgp_asymmetric_prefix",
             f"{len(listed)} prefix(es) held on one tunnel only while both sessions were up",
@@ -358,7 +328,7 @@ def asymmetric(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFi
         )
 
 
-def no_routes(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFinding]:
+def no_routes(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[Finding]:
     """Sessions established in the window over which no route was ever held."""
     ss = bc.sessions
     lo, hi = bc.window
@@ -374,10 +344,10 @@ def no_routes(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFin
             continue
         sel = np.nonzero(est & (ss.tid == t))[0]
         up = (np.minimum(ss.end[sel], hi) - np.maximum(ss.start[sel], lo)).sum()
-        yield BgpFinding(
+        yield Finding(
             "warning",
             "bgp_no_routes",
-            f"No routes received: the session was established for {_fmt(up)} without an "
+            f"No routes received: the session was established for {fmt(up)} without an "
             "accepted route",
             *_names(bc, int(t)),
             int(sel.size),
@@ -389,10 +359,10 @@ def no_routes(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[BgpFin
         )
 
 
-def bgp_findings(bc: BgpContext, opts: BgpOptions) -> list[BgpFinding]:
+def bgp_findings(bc: BgpContext, opts: BgpOptions) -> list[Finding]:
     """Run every BGP rule."""
-    rt = k.routes(bc.rows, bc.sessions)
-    found: list[BgpFinding] = []
+    rt = k.route_records(bc.rows, bc.sessions)
+    found: list[Finding] = []
     for rule in (flapping, hold_timer, as_mismatch, max_prefix, down_with_ipsec_up):
         found += rule(bc, opts)
     for route_rule in (denied, asymmetric, no_routes):

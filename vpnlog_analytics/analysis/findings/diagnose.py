@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import schema as s
-from ..options import (
+from ... import schema as s
+from ...options import (
     DEFAULT_CAUSE_LOOKBACK,
     DEFAULT_COLLISION_THRESHOLD,
     DEFAULT_FLAP_WINDOW,
@@ -16,8 +16,7 @@ from ..options import (
     check_positive_int,
     shared_doc,
 )
-from ._bgp_findings import BgpOptions, bgp_findings
-from ._columns import (
+from .._columns import (
     COUNT,
     EVIDENCE,
     FINDING,
@@ -27,11 +26,13 @@ from ._columns import (
     REMEDIATION,
     RULE,
 )
-from ._context import EventsLike, context, times
-from ._findings import Options, run_rules
-from ._timeline import STATE_COLUMNS
-from ._window import DurationLike, OptionError, TimeLike, to_ns_duration
-from .bgp import bgp_context
+from .._context import EventsLike, context, times
+from .._timeline import STATE_COLUMNS, Tunnels
+from .._window import DurationLike, OptionError, TimeLike, to_ns_duration
+from ..bgp import bgp_context
+from ._bgp_rules import BgpOptions, bgp_findings
+from ._record import Finding
+from ._tunnel_rules import TunnelOptions, tunnel_findings
 
 __all__ = ["diagnose"]
 
@@ -146,6 +147,36 @@ def diagnose(
     --------
     >>> diagnose(events)[["severity", "finding", "tunnel_ip"]]  # doctest: +SKIP
     """
+    opts, bgp_opts = _options(
+        collision_threshold,
+        min_flaps,
+        flap_window,
+        exposure,
+        gap_factor,
+        min_gap,
+        incident_gap,
+        bgp_down,
+        asymmetry,
+    )
+    ctx = context(events, start, end, cause_lookback, columns=_COLUMNS, stale_after=stale_after)
+    found = tunnel_findings(ctx, opts)
+    if (ctx.events[s.LOG_TYPE] == "bgp").any():
+        found += bgp_findings(bgp_context(ctx), bgp_opts)
+    return _table(found, ctx.rows.tunnels)
+
+
+def _options(
+    collision_threshold: float,
+    min_flaps: int,
+    flap_window: DurationLike,
+    exposure: DurationLike,
+    gap_factor: float,
+    min_gap: DurationLike,
+    incident_gap: DurationLike,
+    bgp_down: DurationLike,
+    asymmetry: DurationLike,
+) -> tuple[TunnelOptions, BgpOptions]:
+    """Validate the thresholds of :func:`diagnose`: the tunnel rules' and the BGP rules'."""
     if not isinstance(collision_threshold, int | float) or collision_threshold < 0:
         raise OptionError(
             f"collision_threshold={collision_threshold!r} must be a non-negative number"
@@ -153,7 +184,7 @@ def diagnose(
     if not isinstance(gap_factor, int | float) or gap_factor <= 0:
         raise OptionError(f"gap_factor={gap_factor!r} must be a positive number")
     min_flaps = check_positive_int("min_flaps", min_flaps)
-    opts = Options(
+    opts = TunnelOptions(
         collision_threshold=float(collision_threshold),
         min_flaps=min_flaps,
         flap_window=_duration("flap_window", flap_window),
@@ -168,41 +199,18 @@ def diagnose(
         _duration("bgp_down", bgp_down),
         _duration("asymmetry", asymmetry),
     )
-    ctx = context(events, start, end, cause_lookback, columns=_COLUMNS, stale_after=stale_after)
-    found = run_rules(ctx, opts)
-    tunnels = ctx.rows.tunnels
-    tid = np.array([f.tid for f in found], dtype=np.int64)
-    ip = np.where(tid >= 0, tunnels.ip[np.maximum(tid, 0)] if tid.size else tid, -1)
-    conns = [str(c) for c in tunnels.conn_names[np.array([f.conn for f in found], dtype=np.int64)]]
-    ips: list[str | None] = [str(tunnels.ip_names[i]) if i >= 0 else None for i in ip.tolist()]
-    rows: list[tuple[str, str, str, int, int, int, str, str, str]] = [
-        (
-            f.severity,
-            f.rule,
-            f.finding,
-            f.count,
-            f.first,
-            f.last,
-            f.evidence,
-            f.meaning,
-            f.remediation,
-        )
-        for f in found
-    ]
-    if (ctx.events[s.LOG_TYPE] == "bgp").any():
-        for b in bgp_findings(bgp_context(ctx), bgp_opts):
-            conns.append(b.vpn_connection_id)
-            ips.append(b.tunnel_ip)
-            rows.append(
-                (b.severity, b.rule, b.finding, b.count, b.first, b.last, b.evidence, b.meaning)
-                + (b.remediation,)
-            )
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+    return opts, bgp_opts
+
+
+def _table(found: list[Finding], tunnels: Tunnels) -> pd.DataFrame:
+    """Return the findings as rows, errors first, then by connection, tunnel and rule."""
+    conns = [f.vpn_connection_id for f in found]
+    ips = [f.tunnel_ip for f in found]
     frame = pd.DataFrame(
         {
-            s.SEVERITY: pd.Categorical(list(cols[0]), categories=s.SEVERITIES),
-            RULE: pd.array(list(cols[1]), dtype="str"),
-            FINDING: pd.array(list(cols[2]), dtype="str"),
+            s.SEVERITY: pd.Categorical([f.severity for f in found], categories=s.SEVERITIES),
+            RULE: pd.array([f.rule for f in found], dtype="str"),
+            FINDING: pd.array([f.finding for f in found], dtype="str"),
             s.VPN_CONNECTION_ID: pd.Categorical(
                 conns, categories=pd.Index(tunnels.conn_names).union(pd.Index(sorted(set(conns))))
             ),
@@ -212,12 +220,12 @@ def diagnose(
                     pd.Index(sorted({i for i in ips if i}))
                 ),
             ),
-            COUNT: np.array(cols[3], dtype=np.int64),
-            FIRST_SEEN: times(np.array(cols[4], dtype=np.int64)),
-            LAST_SEEN: times(np.array(cols[5], dtype=np.int64)),
-            EVIDENCE: pd.array(list(cols[6]), dtype="str"),
-            MEANING: pd.array(list(cols[7]), dtype="str"),
-            REMEDIATION: pd.array(list(cols[8]), dtype="str"),
+            COUNT: np.array([f.count for f in found], dtype=np.int64),
+            FIRST_SEEN: times(np.array([f.first for f in found], dtype=np.int64)),
+            LAST_SEEN: times(np.array([f.last for f in found], dtype=np.int64)),
+            EVIDENCE: pd.array([f.evidence for f in found], dtype="str"),
+            MEANING: pd.array([f.meaning for f in found], dtype="str"),
+            REMEDIATION: pd.array([f.remediation for f in found], dtype="str"),
         }
     )
     return frame.sort_values(

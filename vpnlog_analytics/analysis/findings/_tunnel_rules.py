@@ -1,4 +1,4 @@
-"""The diagnosis rules: each turns events, states and outages into findings."""
+"""The tunnel diagnosis rules: each turns events, states and outages into findings."""
 
 from __future__ import annotations
 
@@ -8,26 +8,35 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog
-from .. import schema as s
-from ._columns import CAUSE_EVENTS, COLLISION_EVENTS, DPD_TIMEOUT
-from ._context import Context
-from ._intervals import merge_runs
-from ._timeline import DOWN, UNKNOWN, UP
-from .dpd import timeout_arrays
-from .flaps import episode_arrays, flap_arrays
-from .outages import connection_segments
-from .rekey import collision_incidents, negotiation_arrays
+from ... import catalog
+from ... import schema as s
+from .._columns import CAUSE_EVENTS, COLLISION_EVENTS, DPD_TIMEOUT
+from .._context import Context
+from .._intervals import merge_runs
+from .._timeline import DOWN, UNKNOWN, UP, cause_names
+from ..dpd import timeout_arrays
+from ..flaps import flap_arrays
+from ..outages import connection_segments
+from ..rekey import collision_incidents, negotiation_arrays
+from ._record import (
+    Finding,
+    details,
+    episodes_by_tunnel,
+    finding_rule,
+    fmt,
+    tunnel_names,
+    when,
+)
 
-__all__ = ["Finding", "Options", "run_rules"]
+__all__ = ["TunnelOptions", "tunnel_findings"]
 
 _I64 = np.int64
 _DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
-class Options:
-    """Thresholds of the rules (ns for durations)."""
+class TunnelOptions:
+    """Thresholds of the tunnel rules (ns for durations)."""
 
     collision_threshold: float
     min_flaps: int
@@ -36,23 +45,6 @@ class Options:
     gap_factor: float
     min_gap: int
     incident_gap: int
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One finding, before it becomes a row."""
-
-    severity: str
-    rule: str
-    finding: str
-    conn: int
-    tid: int  # -1 at connection level
-    count: int
-    first: int
-    last: int
-    evidence: str
-    meaning: str
-    remediation: str
 
 
 #: The tunnel events reported one finding per tunnel and event: those with a finding title
@@ -109,40 +101,6 @@ _GAP_FIX = (
 )
 
 
-def _fmt(ns: float | int) -> str:
-    """Format a duration in ns for people: '2 h 5 min', '40 s'."""
-    seconds = int(round(float(ns) / 1e9))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
-    return " ".join(parts[:2]) if parts else "0 s"
-
-
-def _when(ns: int) -> str:
-    return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _finding_rule(event: str) -> str:
-    """Return the diagnosis rule that reports an event (declared in the event registry)."""
-    rule = s.EVENT_SPECS[event].finding
-    if rule is None:
-        raise KeyError(f"event {event!r} declares no finding in vpnlog_analytics.schema.EVENTS")
-    return rule
-
-
-def _finding_text(event: str) -> tuple[str, str]:
-    """Return what the finding about an event means and what to change (event registry).
-
-    The finding's own texts where it says more than one record does, else the event's.
-    """
-    spec = s.EVENT_SPECS[event]
-    return (
-        spec.meaning if spec.finding_meaning is None else spec.finding_meaning,
-        spec.remediation if spec.finding_remediation is None else spec.finding_remediation,
-    )
-
-
 def _rule_text(event: str, message: str) -> tuple[str, str]:
     """Return what a finding's example message means and what to change.
 
@@ -154,11 +112,10 @@ def _rule_text(event: str, message: str) -> tuple[str, str]:
 
 
 def _details(ctx: Context, position: int) -> str:
-    value = ctx.rows.events[s.DETAILS].iloc[int(ctx.rows.index[position])]
-    return "" if pd.isna(value) else str(value)
+    return details(ctx.rows.events, ctx.rows.index, position)
 
 
-def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def event_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """Report configuration mismatches, half-open Phase 1 negotiations, gateway deletes."""
     rows = ctx.rows
     names = _EVENT_FINDINGS
@@ -176,10 +133,9 @@ def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         meaning, fix = _rule_text(event, evidence)
         yield Finding(
             spec.severity,
-            _finding_rule(event),
+            finding_rule(event),
             f"{spec.title}: {n} record(s)",
-            int(rows.tunnels.conn[int(tid)]),
-            int(tid),
+            *tunnel_names(rows.tunnels, int(tid)),
             n,
             int(rows.time[first]),
             int(rows.time[last]),
@@ -189,7 +145,7 @@ def event_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         )
 
 
-def dpd_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def dpd_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """DPD timeouts with their rate and the recovery times that followed."""
     to = timeout_arrays(ctx)
     # Per day the tunnel was observed (its state known), not per day of the window.
@@ -204,15 +160,14 @@ def dpd_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         days = max(observed[tid] / _DAY, 1e-9)
         text = f"{sel.size} DPD timeout(s), {sel.size / days:.3g} per observed day"
         if rec.size:
-            text += f"; up again after {_fmt(rec.mean())} on average, at most {_fmt(rec.max())}"
+            text += f"; up again after {fmt(rec.mean())} on average, at most {fmt(rec.max())}"
         evidence = _details(ctx, int(to.pos[sel[-1]]))
         meaning, fix = _rule_text(DPD_TIMEOUT, evidence)
         yield Finding(
             "error",
-            _finding_rule(DPD_TIMEOUT),
+            finding_rule(DPD_TIMEOUT),
             text,
-            int(ctx.rows.tunnels.conn[tid]),
-            int(tid),
+            *tunnel_names(ctx.rows.tunnels, int(tid)),
             sel.size,
             int(to.time[sel[0]]),
             int(to.time[sel[-1]]),
@@ -222,7 +177,7 @@ def dpd_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         )
 
 
-def collision_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def collision_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """Rekey collision rate above the threshold, with advice on which side initiates."""
     rows = ctx.rows
     edges = np.array([ctx.window[0], max(ctx.window[1], ctx.window[0] + 1)], dtype=_I64)
@@ -256,10 +211,9 @@ def collision_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
             )
         yield Finding(
             "warning",
-            _finding_rule(COLLISION_EVENTS[0]),
+            finding_rule(COLLISION_EVENTS[0]),
             text,
-            int(rows.tunnels.conn[tid]),
-            int(tid),
+            *tunnel_names(rows.tunnels, int(tid)),
             int(incidents[tid]),
             int(ctime[sel[0]]),
             int(ctime[sel[-1]]),
@@ -269,36 +223,29 @@ def collision_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         )
 
 
-def flapping_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def flapping_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """Flapping episodes per tunnel."""
     fa = flap_arrays(ctx)
-    first, last, tid = episode_arrays(fa, opts.min_flaps, opts.flap_window)
-    from ._timeline import cause_names
-
     causes = cause_names(ctx.changes.cause[fa.change])
-    for t in np.unique(tid):
-        sel = np.nonzero(tid == t)[0]
-        in_ep = np.concatenate([np.arange(first[i], last[i] + 1) for i in sel])
-        names, counts = np.unique(causes[in_ep], return_counts=True)
-        order = np.argsort(-counts, kind="stable")
-        listed = ", ".join(f"{names[i]} ({counts[i]})" for i in order)
+    for t, episodes, flaps, first, last, listed in episodes_by_tunnel(
+        fa, causes, opts.min_flaps, opts.flap_window
+    ):
         yield Finding(
             "error",
             "flapping",
-            f"{sel.size} flapping episode(s) with {in_ep.size} flaps "
-            f"(at least {opts.min_flaps} within {_fmt(opts.flap_window)})",
-            int(ctx.rows.tunnels.conn[t]),
-            int(t),
-            int(sel.size),
-            int(fa.time[first[sel[0]]]),
-            int(fa.time[last[sel[-1]]]),
+            f"{episodes} flapping episode(s) with {flaps} flaps "
+            f"(at least {opts.min_flaps} within {fmt(opts.flap_window)})",
+            *tunnel_names(ctx.rows.tunnels, t),
+            episodes,
+            first,
+            last,
             f"causes of the flaps: {listed}",
             _FLAP_MEANING,
             _FLAP_FIX,
         )
 
 
-def never_up_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def never_up_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """Tunnels that logged in the window but were never up in it."""
     rows, iv = ctx.rows, ctx.intervals
     if ctx.window[1] <= ctx.window[0]:
@@ -317,8 +264,7 @@ def never_up_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
             "error",
             "never_up",
             f"Tunnel never up in the window ({pos.size} records)",
-            int(rows.tunnels.conn[tid]),
-            int(tid),
+            *tunnel_names(rows.tunnels, int(tid)),
             int(pos.size),
             int(rows.time[pos[0]]),
             int(rows.time[pos[-1]]),
@@ -328,7 +274,7 @@ def never_up_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         )
 
 
-def exposure_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def exposure_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """Stretches where one tunnel carried the connection alone for long."""
     seg = connection_segments(ctx)
     alone = (seg.up == 1) & (seg.down == seg.observed[seg.conn] - 1) & (seg.observed[seg.conn] > 1)
@@ -342,21 +288,20 @@ def exposure_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
         yield Finding(
             "warning",
             "single_tunnel",
-            f"Only one tunnel up for {_fmt(length.sum())} in {sel.size} stretch(es) of at "
-            f"least {_fmt(opts.exposure)}",
-            int(c),
-            -1,
+            f"Only one tunnel up for {fmt(length.sum())} in {sel.size} stretch(es) of at "
+            f"least {fmt(opts.exposure)}",
+            str(ctx.rows.tunnels.conn_names[int(c)]),
+            None,
             int(sel.size),
             int(start[sel[0]]),
             int(end[sel[-1]]),
-            f"longest: {_fmt(end[i] - start[i])} from {_when(int(start[i]))} "
-            f"to {_when(int(end[i]))}",
+            f"longest: {fmt(end[i] - start[i])} from {when(int(start[i]))} to {when(int(end[i]))}",
             _EXPOSURE_MEANING,
             _EXPOSURE_FIX,
         )
 
 
-def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
+def gap_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     """Silences of tunnels not known down, longer than ``stale_after`` (DESIGN.md section 4).
 
     The gap is the silence itself, from the last record before it to the next record.
@@ -390,25 +335,24 @@ def gap_findings(ctx: Context, opts: Options) -> Iterator[Finding]:
             unobserved, meaning = "", _GAP_MEANING + _GAP_CARRIED
         else:
             lost = np.maximum(gap[sel] - ctx.stale, 0).sum()
-            unobserved = f", {_fmt(lost)} of it unobserved" if lost else ""
-            meaning = _GAP_MEANING + _GAP_STALE.format(stale=_fmt(ctx.stale))
+            unobserved = f", {fmt(lost)} of it unobserved" if lost else ""
+            meaning = _GAP_MEANING + _GAP_STALE.format(stale=fmt(ctx.stale))
         yield Finding(
             "warning",
             "logging_gap",
-            f"{sel.size} logging gap(s), {_fmt(gap[sel].sum())} in total{unobserved}",
-            int(rows.tunnels.conn[tt]),
-            int(tt),
+            f"{sel.size} logging gap(s), {fmt(gap[sel].sum())} in total{unobserved}",
+            *tunnel_names(rows.tunnels, int(tt)),
             int(sel.size),
             int(gap_start[sel[0]]),
             int(gap_start[sel[-1]] + gap[sel[-1]]),
-            f"longest silence {_fmt(gap[i])} from {_when(int(gap_start[i]))}; "
-            f"usual interval between records {_fmt(float(usual.loc[tt]))}",
+            f"longest silence {fmt(gap[i])} from {when(int(gap_start[i]))}; "
+            f"usual interval between records {fmt(float(usual.loc[tt]))}",
             meaning,
             _GAP_FIX,
         )
 
 
-RULES = (
+TUNNEL_RULES = (
     event_findings,
     dpd_findings,
     collision_findings,
@@ -419,6 +363,6 @@ RULES = (
 )
 
 
-def run_rules(ctx: Context, opts: Options) -> list[Finding]:
-    """Run every rule."""
-    return [f for rule in RULES for f in rule(ctx, opts)]
+def tunnel_findings(ctx: Context, opts: TunnelOptions) -> list[Finding]:
+    """Run every tunnel rule."""
+    return [f for rule in TUNNEL_RULES for f in rule(ctx, opts)]

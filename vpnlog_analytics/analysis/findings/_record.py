@@ -1,0 +1,117 @@
+"""One finding as a record, and the wording every diagnosis rule shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ... import schema as s
+from .._timeline import Tunnels
+from ..flaps import FlapArrays, episode_arrays
+
+__all__ = [
+    "Finding",
+    "details",
+    "episodes_by_tunnel",
+    "finding_rule",
+    "finding_text",
+    "fmt",
+    "tunnel_names",
+    "when",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding, before it becomes a row of :func:`diagnose`."""
+
+    severity: str
+    rule: str
+    finding: str
+    vpn_connection_id: str
+    tunnel_ip: str | None  # None at connection level
+    count: int
+    first: int
+    last: int
+    evidence: str
+    meaning: str
+    remediation: str
+
+
+def tunnel_names(tunnels: Tunnels, tid: int) -> tuple[str, str]:
+    """Return (``vpn_connection_id``, ``tunnel_ip``) of a tunnel id."""
+    return str(tunnels.conn_names[tunnels.conn[tid]]), str(tunnels.ip_names[tunnels.ip[tid]])
+
+
+def details(events: pd.DataFrame, index: np.ndarray, position: int) -> str:
+    """Return the verbatim message of a sorted row (``index`` maps rows to ``events``)."""
+    value = events[s.DETAILS].iloc[int(index[position])]
+    return "" if pd.isna(value) else str(value)
+
+
+def fmt(ns: float | int) -> str:
+    """Format a duration in ns for people: '2 h 5 min', '40 s'."""
+    seconds = int(round(float(ns) / 1e9))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
+    return " ".join(parts[:2]) if parts else "0 s"
+
+
+def when(ns: int) -> str:
+    """Format a time in ns for people, in UTC."""
+    return pd.Timestamp(ns, unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def finding_rule(event: str) -> str:
+    """Return the diagnosis rule that reports an event (declared in the event registry)."""
+    rule = s.EVENT_SPECS[event].finding
+    if rule is None:
+        raise KeyError(f"event {event!r} declares no finding in vpnlog_analytics.schema.EVENTS")
+    return rule
+
+
+def finding_text(event: str) -> tuple[str, str]:
+    """Return what the finding about an event means and what to change (event registry).
+
+    The finding's own texts where it says more than one record does, else the event's.
+    """
+    spec = s.EVENT_SPECS[event]
+    return (
+        spec.meaning if spec.finding_meaning is None else spec.finding_meaning,
+        spec.remediation if spec.finding_remediation is None else spec.finding_remediation,
+    )
+
+
+def episodes_by_tunnel(
+    fa: FlapArrays, causes: np.ndarray, min_flaps: int, window_ns: int
+) -> Iterator[tuple[int, int, int, int, int, str]]:
+    """Summarise the flapping episodes of each tunnel (IPsec or BGP flaps alike).
+
+    ``causes`` names the cause of each flap of ``fa``.
+
+    Yields
+    ------
+    tid, episodes, flaps, first, last, listed
+        The tunnel, its number of episodes and of flaps in them, the first and last flap
+        time [ns], and the flaps' causes with their counts, most frequent first.
+    """
+    first, last, tid = episode_arrays(fa, min_flaps, window_ns)
+    for t in np.unique(tid):
+        sel = np.nonzero(tid == t)[0]
+        in_ep = np.concatenate([np.arange(first[i], last[i] + 1) for i in sel])
+        names, counts = np.unique(causes[in_ep], return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        listed = ", ".join(f"{names[i]} ({counts[i]})" for i in order)
+        yield (
+            int(t),
+            int(sel.size),
+            int(in_ep.size),
+            int(fa.time[first[sel[0]]]),
+            int(fa.time[last[sel[-1]]]),
+            listed,
+        )
