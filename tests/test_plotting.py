@@ -231,3 +231,26 @@ def test_timeline_records_its_lanes_and_takes_one_id_as_text(events: pd.DataFram
     assert vp.timeline_lanes(again) == lanes
     with pytest.raises(OptionError, match="no timeline"):
         vp.timeline_lanes(vp.plot_event_counts(events))
+
+
+def test_lane_marks_keep_one_mark_per_lane_kind_and_bin() -> None:
+    import matplotlib.dates as mdates
+
+    from vpnlog_analytics.plotting.timeline import lane_marks
+
+    t0 = pd.Timestamp("2026-10-21", tz="UTC")
+    t = [t0, t0 + pd.Timedelta("1s"), t0 + pd.Timedelta("1s"), t0 + pd.Timedelta("12h")]
+    ev = pd.DataFrame(
+        {
+            "time": t,
+            "vpn_connection_id": ["c1", "c1", "c1", "c9"],
+            "tunnel_ip": ["a", "a", "a", "a"],
+            "severity": ["error", "error", "warning", "error"],
+        }
+    )
+    marks = lane_marks(ev, {("c1", "a"): 1.0}, t0, t0 + pd.Timedelta("1D"), by="severity")
+    # the second error shares lane and bin with the first; c9 has no lane
+    assert marks["severity"].tolist() == ["error", "warning"]
+    assert marks["y"].tolist() == [1.0, 1.0]
+    expected = [mdates.date2num(x.tz_localize(None)) for x in (t[0], t[2])]
+    assert marks["x"].tolist() == pytest.approx(expected)

@@ -363,3 +363,18 @@ def test_show_caps_rows_and_flags_misses() -> None:
     assert "10 %" in html and "#F6C9B0" in html
     with pytest.raises(OptionError):
         show([1, 2])  # type: ignore[arg-type]
+
+
+def test_explore_takes_what_the_explorer_takes() -> None:
+    # explore() is the documented door to Explorer: the two signatures must not drift.
+    import inspect
+
+    pytest.importorskip("ipywidgets")
+    from vpnlog_analytics.widgets.explorer import Explorer, explore
+
+    door = inspect.signature(explore).parameters
+    own = dict(inspect.signature(Explorer.__init__).parameters)
+    own.pop("self")
+    assert list(door) == list(own)
+    for name, param in door.items():
+        assert (param.kind, param.default) == (own[name].kind, own[name].default), name

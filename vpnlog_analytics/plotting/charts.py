@@ -338,6 +338,90 @@ def plot_rekey_collisions(
     return ax
 
 
+def _availability_one_period(
+    ax: Axes,
+    frame: pd.DataFrame,
+    conns: list[str],
+    met: pd.Series,
+    limits: tuple[float, float],
+    sla_pct: float,
+    kwargs: dict[str, Any],
+) -> Any:
+    """Draw one period: a dot per connection on its row; return the SLA line."""
+    pos = {c: i for i, c in enumerate(conns)}
+    yv = frame[s.VPN_CONNECTION_ID].astype(str).map(pos).to_numpy(dtype=float)
+    xv = frame["pct"].to_numpy()
+    for ok, gid, color, marker, label in (
+        (True, "sla-met", GOOD_COLOR, "o", "meets the SLA"),
+        (False, "sla-missed", BAD_COLOR, "X", "below the SLA"),
+    ):
+        mask = (met == ok).to_numpy()
+        style: dict[str, Any] = {"s": 70, "c": color, "marker": marker, "zorder": 3}
+        style.update(kwargs)
+        coll = ax.scatter(xv[mask], yv[mask], label=label, **style)
+        coll.set_gid(gid)
+    for x, yy, row in zip(xv, yv, frame.itertuples(index=False), strict=True):
+        ax.annotate(
+            _avail_text(x, row),
+            (x, yy),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    sla_line = ax.axvline(sla_pct, color=SLA_COLOR, linestyle="--", linewidth=1.2)
+    ax.set_yticks(range(len(conns)), conns, fontsize=9)
+    ax.set_ylim(len(conns) - 0.4, -0.7)
+    ax.set_xlim(*limits)
+    ax.set_xlabel("Availability (%): time not all tunnels down / observed time")
+    when = f"{pd.Timestamp(frame[_PERIOD].iloc[0]):%Y-%m-%d}" if len(frame) else ""
+    ax.set_title(f"Connection availability against the SLA, period from {when} (UTC)")
+    return sla_line
+
+
+def _availability_per_period(
+    ax: Axes,
+    frame: pd.DataFrame,
+    conns: list[str],
+    met: pd.Series,
+    limits: tuple[float, float],
+    sla_pct: float,
+    kwargs: dict[str, Any],
+) -> Any:
+    """Draw several periods: a line per connection over time; return the SLA line."""
+    for i, conn in enumerate(conns):
+        part = frame[frame[s.VPN_CONNECTION_ID].astype(str) == conn].sort_values(_PERIOD)
+        x = to_num(part[_PERIOD])
+        ax.plot(x, part["pct"], color=PALETTE[i % len(PALETTE)], linewidth=1.2, label=conn)
+    x_all = to_num(frame[_PERIOD])
+    for ok, gid, marker in ((True, "sla-met", "o"), (False, "sla-missed", "X")):
+        mask = (met == ok).to_numpy()
+        colors = [
+            PALETTE[conns.index(str(c)) % len(PALETTE)]
+            for c in frame.loc[mask, s.VPN_CONNECTION_ID]
+        ]
+        style: dict[str, Any] = {
+            "s": 45 if ok else 80,
+            "c": colors or None,
+            "marker": marker,
+            "zorder": 3,
+        }
+        if not ok:
+            style.update(edgecolors=BAD_COLOR, linewidths=1.5)
+        style.update(kwargs)
+        coll = ax.scatter(x_all[mask], frame.loc[mask, "pct"], **style)
+        coll.set_gid(gid)
+    if (~met).any():
+        ax.scatter([], [], marker="X", c="white", edgecolors=BAD_COLOR, label="below the SLA")
+    sla_line = ax.axhline(sla_pct, color=SLA_COLOR, linestyle="--", linewidth=1.2)
+    ax.set_ylim(*limits)
+    date_axis(ax)
+    ax.set_xlabel("Period start (UTC)")
+    ax.set_ylabel("Availability (%)")
+    ax.set_title("Connection availability per period against the SLA")
+    return sla_line
+
+
 def plot_availability(
     availability: pd.DataFrame,
     *,
@@ -383,61 +467,8 @@ def plot_availability(
     low = min(frame["pct"].min() if len(frame) else sla_pct, sla_pct)
     pad = max((100 - low) * 0.25, 0.005)
     met = frame["pct"] >= sla_pct - 1e-12
-    if single:
-        pos = {c: i for i, c in enumerate(conns)}
-        yv = frame[s.VPN_CONNECTION_ID].astype(str).map(pos).to_numpy(dtype=float)
-        xv = frame["pct"].to_numpy()
-        for ok, gid, color, marker, label in (
-            (True, "sla-met", GOOD_COLOR, "o", "meets the SLA"),
-            (False, "sla-missed", BAD_COLOR, "X", "below the SLA"),
-        ):
-            mask = (met == ok).to_numpy()
-            style: dict[str, Any] = {"s": 70, "c": color, "marker": marker, "zorder": 3}
-            style.update(kwargs)
-            coll = ax.scatter(xv[mask], yv[mask], label=label, **style)
-            coll.set_gid(gid)
-        for x, yy, row in zip(xv, yv, frame.itertuples(index=False), strict=True):
-            ax.annotate(
-                _avail_text(x, row),
-                (x, yy),
-                xytext=(0, 9),
-                textcoords="offset points",
-                ha="center",
-                fontsize=8,
-            )
-        sla_line = ax.axvline(sla_pct, color=SLA_COLOR, linestyle="--", linewidth=1.2)
-        ax.set_yticks(range(len(conns)), conns, fontsize=9)
-        ax.set_ylim(len(conns) - 0.4, -0.7)
-        ax.set_xlim(low - pad, 100 + pad / 3)
-        ax.set_xlabel("Availability (%): time not all tunnels down / observed time")
-        when = f"{pd.Timestamp(periods[0]):%Y-%m-%d}" if periods else ""
-        ax.set_title(f"Connection availability against the SLA, period from {when} (UTC)")
-    else:
-        for i, conn in enumerate(conns):
-            part = frame[frame[s.VPN_CONNECTION_ID].astype(str) == conn].sort_values(_PERIOD)
-            x = to_num(part[_PERIOD])
-            ax.plot(x, part["pct"], color=PALETTE[i % len(PALETTE)], linewidth=1.2, label=conn)
-        x_all = to_num(frame[_PERIOD])
-        for ok, gid, marker in ((True, "sla-met", "o"), (False, "sla-missed", "X")):
-            mask = (met == ok).to_numpy()
-            colors = [
-                PALETTE[conns.index(str(c)) % len(PALETTE)]
-                for c in frame.loc[mask, s.VPN_CONNECTION_ID]
-            ]
-            style = {"s": 45 if ok else 80, "c": colors or None, "marker": marker, "zorder": 3}
-            if not ok:
-                style.update(edgecolors=BAD_COLOR, linewidths=1.5)
-            style.update(kwargs)
-            coll = ax.scatter(x_all[mask], frame.loc[mask, "pct"], **style)
-            coll.set_gid(gid)
-        if (~met).any():
-            ax.scatter([], [], marker="X", c="white", edgecolors=BAD_COLOR, label="below the SLA")
-        sla_line = ax.axhline(sla_pct, color=SLA_COLOR, linestyle="--", linewidth=1.2)
-        ax.set_ylim(low - pad, 100 + pad / 3)
-        date_axis(ax)
-        ax.set_xlabel("Period start (UTC)")
-        ax.set_ylabel("Availability (%)")
-        ax.set_title("Connection availability per period against the SLA")
+    draw = _availability_one_period if single else _availability_per_period
+    sla_line = draw(ax, frame, conns, met, (low - pad, 100 + pad / 3), sla_pct, kwargs)
     sla_line.set_gid("sla")
     sla_line.set_label(f"SLA {sla_text(float(sla))}")
     ax.ticklabel_format(axis="x" if single else "y", useOffset=False, style="plain")

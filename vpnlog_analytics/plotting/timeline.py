@@ -31,7 +31,7 @@ from ._style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["BGP_LANES_ATTR", "LANES_ATTR", "plot_timeline", "timeline_lanes"]
+__all__ = ["BGP_LANES_ATTR", "LANES_ATTR", "lane_marks", "plot_timeline", "timeline_lanes"]
 
 _STATE, _START, _END, _DURATION = s.STATE, s.START, s.END, s.DURATION
 #: Connection lane states, in drawing and legend order.
@@ -55,13 +55,17 @@ _BGP_COLORS: Final = {
 }
 #: Markers per lane are thinned to about this many positions across the window.
 _MARKER_BINS: Final = 600
+#: Height of a tunnel or connection band (a lane is 1).
+_HEIGHT: Final = 0.62
+#: ``(vpn_connection_id, tunnel_ip)`` to the lane's y; the connection's lane has ip None.
+Lanes = dict[tuple[str, str | None], float]
 
 
 def _ns(values: Any) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
 
 
-def timeline_lanes(ax: Axes) -> dict[tuple[str, str | None], float]:
+def timeline_lanes(ax: Axes) -> Lanes:
     """Return the lanes :func:`plot_timeline` drew: where each connection and tunnel sits.
 
     Parameters
@@ -163,6 +167,36 @@ def plot_timeline(
     ctx = prepare(
         events, start=start, end=end, cause_lookback=cause_lookback, stale_after=stale_after
     )
+    states = _tunnel_states(ctx, vpn_connection_ids)
+    lo, hi = states[_START].min(), states[_END].max()
+    conn_states = connection_states(ctx)
+    conn_states = conn_states[
+        conn_states[s.VPN_CONNECTION_ID].isin(states[s.VPN_CONNECTION_ID].unique())
+    ]
+    has_bgp = bool((ctx.events[s.LOG_TYPE] == "bgp").any())
+    sessions = bgp_sessions(ctx) if has_bgp else None
+    lanes, bgp_lanes, ticks = _lanes(states, sessions)
+    n_lanes = len(lanes) + len(bgp_lanes)
+    ax = new_axes(ax, (11.0, max(2.8, 0.32 * n_lanes + 1.8)))
+    font = 9 if n_lanes <= 24 else 7 if n_lanes <= 48 else 6
+    _draw_lanes(ax, conn_states, states, sessions, lanes, bgp_lanes, kwargs)
+    if markers:
+        _draw_markers(ax, ctx.events, lanes, lo, hi, _HEIGHT, font)
+    if max_annotations > 0:
+        picks = _longest_outages(ctx.within(lo, hi), states, lanes, max_annotations)
+        _annotate(ax, picks, lanes, lo, hi, font)
+    _lane_axis(ax, lanes, ticks, font)
+    ax.set_xlim(to_num([lo])[0], to_num([hi])[0])
+    date_axis(ax)
+    ax.set_title(title or f"VPN tunnel and connection states, {window_text(lo, hi)}", pad=34)
+    _legend(ax, markers)
+    setattr(ax, LANES_ATTR, dict(lanes))
+    setattr(ax, BGP_LANES_ATTR, dict(bgp_lanes))
+    return ax
+
+
+def _tunnel_states(ctx: Context, vpn_connection_ids: str | Sequence[str] | None) -> pd.DataFrame:
+    """Return the tunnel state intervals to draw: of the connections asked for, else all."""
     states = tunnel_states(ctx)
     if vpn_connection_ids is not None:
         ids = [vpn_connection_ids] if isinstance(vpn_connection_ids, str) else vpn_connection_ids
@@ -175,21 +209,22 @@ def plot_timeline(
         states = states[states[s.VPN_CONNECTION_ID].astype(str).isin(list(ids))]
     if states.empty:
         raise OptionError("no tunnel records in the window: nothing to draw")
-    lo, hi = states[_START].min(), states[_END].max()
-    conn_states = connection_states(ctx)
-    conn_states = conn_states[
-        conn_states[s.VPN_CONNECTION_ID].isin(states[s.VPN_CONNECTION_ID].unique())
-    ]
+    return states
 
-    has_bgp = bool((ctx.events[s.LOG_TYPE] == "bgp").any())
-    sessions = bgp_sessions(ctx) if has_bgp else None
+
+def _lanes(
+    states: pd.DataFrame, sessions: pd.DataFrame | None
+) -> tuple[Lanes, dict[tuple[str, str], float], list[tuple[float, str, bool]]]:
+    """Return where each lane sits: connections, tunnels, BGP sessions, and the tick labels.
+
+    A connection, then its tunnels (each with its BGP lane if it has BGP logs); a
+    half-lane gap between connections. Ticks are ``(y, label, bold)``.
+    """
     with_bgp: set[tuple[str, str]] = set()
     if sessions is not None:
         ids = (sessions[s.VPN_CONNECTION_ID].astype(str), sessions[s.TUNNEL_IP].astype(str))
         with_bgp = set(zip(*ids, strict=True))
-    # Lanes: a connection, then its tunnels (each with its BGP lane if it has BGP logs);
-    # a half-lane gap between connections.
-    lanes: dict[tuple[str, str | None], float] = {}
+    lanes: Lanes = {}
     bgp_lanes: dict[tuple[str, str], float] = {}
     ticks: list[tuple[float, str, bool]] = []
     y = 0.0
@@ -206,64 +241,77 @@ def plot_timeline(
                 ticks.append((y - 0.25, "BGP session", False))
                 y += 0.5
         y += 0.5
-    n_lanes = len(lanes) + len(bgp_lanes)
-    ax = new_axes(ax, (11.0, max(2.8, 0.32 * n_lanes + 1.8)))
-    font = 9 if n_lanes <= 24 else 7 if n_lanes <= 48 else 6
-    height = 0.62
+    return lanes, bgp_lanes, ticks
 
-    def bands(
-        frame: pd.DataFrame,
-        ypos: float,
-        gid: str,
-        colors: dict[str, str] = STATE_COLORS,
-        thick: float = height,
-    ) -> None:
-        for state, part in frame.groupby(_STATE, observed=True, sort=False):
-            x0 = to_num(part[_START])
-            width = to_num(part[_END]) - x0
-            color = colors[str(state)]
-            style: dict[str, Any] = {"facecolors": color, "linewidth": 0}
-            if state in (s.DOWN, s.NOT_ESTABLISHED):
-                style.update(edgecolor=color, linewidth=0.8)  # a hairline at least
-            elif state == s.UNKNOWN:
-                style.update(edgecolor="#9A9A9A", hatch="////", linewidth=0)
-            style.update(kwargs)
-            coll = ax.broken_barh(
-                list(zip(x0, width, strict=True)), (ypos - thick / 2, thick), **style
-            )
-            coll.set_gid(gid.format(state=state))
 
+def _draw_lanes(
+    ax: Axes,
+    conn_states: pd.DataFrame,
+    states: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    lanes: Lanes,
+    bgp_lanes: dict[tuple[str, str], float],
+    kwargs: dict[str, Any],
+) -> None:
+    """Draw the state bands of every connection, tunnel and BGP session on its lane."""
     for conn, part in conn_states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
-        bands(part, lanes[(str(conn), None)], f"state:{{state}}:{conn}")
+        _bands(ax, part, lanes[(str(conn), None)], f"state:{{state}}:{conn}", kwargs)
     for (conn, ip), part in states.groupby(
         [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=True
     ):
-        bands(part, lanes[(str(conn), str(ip))], f"state:{{state}}:{ip}")
+        _bands(ax, part, lanes[(str(conn), str(ip))], f"state:{{state}}:{ip}", kwargs)
     if sessions is not None:
         for (conn, ip), part in sessions.groupby(
             [s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=True
         ):
             key = (str(conn), str(ip))
             if key in bgp_lanes:
-                bands(part, bgp_lanes[key], f"bgp:{{state}}:{ip}", _BGP_COLORS, height * 0.55)
+                gid = f"bgp:{{state}}:{ip}"
+                _bands(ax, part, bgp_lanes[key], gid, kwargs, _BGP_COLORS, _HEIGHT * 0.55)
 
-    if markers:
-        _draw_markers(ax, ctx.events, lanes, lo, hi, height, font)
-    if max_annotations > 0:
-        conn_out = outages(ctx.within(lo, hi), level=s.LEVEL_CONNECTION)
-        conn_out = conn_out[
-            conn_out[s.VPN_CONNECTION_ID].astype(str).isin({c for c, _ in lanes})
-        ].assign(**{s.TUNNEL_IP: None})
-        tun_out = states[states[_STATE] == s.DOWN]
-        picks = pd.concat(
-            [
-                conn_out.sort_values(_DURATION, ascending=False),
-                tun_out.sort_values(_DURATION, ascending=False),
-            ],
-            ignore_index=True,
-        ).head(max_annotations)
-        _annotate(ax, picks, lanes, lo, hi, font)
 
+def _bands(
+    ax: Axes,
+    frame: pd.DataFrame,
+    ypos: float,
+    gid: str,
+    kwargs: dict[str, Any],
+    colors: dict[str, str] = STATE_COLORS,
+    thick: float = _HEIGHT,
+) -> None:
+    """Draw one lane's intervals, a collection per state (``gid`` formatted with it)."""
+    for state, part in frame.groupby(_STATE, observed=True, sort=False):
+        x0 = to_num(part[_START])
+        width = to_num(part[_END]) - x0
+        color = colors[str(state)]
+        style: dict[str, Any] = {"facecolors": color, "linewidth": 0}
+        if state in (s.DOWN, s.NOT_ESTABLISHED):
+            style.update(edgecolor=color, linewidth=0.8)  # a hairline at least
+        elif state == s.UNKNOWN:
+            style.update(edgecolor="#9A9A9A", hatch="////", linewidth=0)
+        style.update(kwargs)
+        coll = ax.broken_barh(list(zip(x0, width, strict=True)), (ypos - thick / 2, thick), **style)
+        coll.set_gid(gid.format(state=state))
+
+
+def _longest_outages(ctx: Context, states: pd.DataFrame, lanes: Lanes, most: int) -> pd.DataFrame:
+    """Return the outages to annotate: connection outages first, each level longest first."""
+    conn_out = outages(ctx, level=s.LEVEL_CONNECTION)
+    conn_out = conn_out[
+        conn_out[s.VPN_CONNECTION_ID].astype(str).isin({c for c, _ in lanes})
+    ].assign(**{s.TUNNEL_IP: None})
+    tun_out = states[states[_STATE] == s.DOWN]
+    return pd.concat(
+        [
+            conn_out.sort_values(_DURATION, ascending=False),
+            tun_out.sort_values(_DURATION, ascending=False),
+        ],
+        ignore_index=True,
+    ).head(most)
+
+
+def _lane_axis(ax: Axes, lanes: Lanes, ticks: list[tuple[float, str, bool]], font: int) -> None:
+    """Label the lanes (connections bold) and rule a line between connections."""
     for (_, ip), ypos in lanes.items():
         if ip is None and ypos > 0:
             ax.axhline(ypos - 0.75, color="#CCCCCC", linewidth=0.6)
@@ -272,20 +320,62 @@ def plot_timeline(
         if bold:
             tick.set_fontweight("bold")
     ax.set_ylim(max(t[0] for t in ticks) + 0.7, -0.7)
-    ax.set_xlim(to_num([lo])[0], to_num([hi])[0])
-    date_axis(ax)
     ax.tick_params(axis="y", length=0)
-    ax.set_title(title or f"VPN tunnel and connection states, {window_text(lo, hi)}", pad=34)
-    _legend(ax, markers)
-    setattr(ax, LANES_ATTR, dict(lanes))
-    setattr(ax, BGP_LANES_ATTR, dict(bgp_lanes))
-    return ax
+
+
+def lane_marks(
+    events: pd.DataFrame,
+    lanes: Lanes,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    by: str,
+    carry: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Return events to mark on their tunnel's lane, thinned so that the marks stay readable.
+
+    One mark per lane, value of ``by`` and 1/600 of the window (the first in table order);
+    events of no lane are left out.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The events to mark, within ``[start, end)``.
+    lanes : dict
+        ``(vpn_connection_id, tunnel_ip)`` to the lane's y (see :func:`timeline_lanes`).
+    start, end : pandas.Timestamp
+        The window drawn (UTC).
+    by : str
+        The column marks are told apart by (e.g. ``severity``).
+    carry : sequence of str
+        Other columns to return.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``y`` (the lane), ``bin``, ``by`` and ``carry`` (as text), ``x`` (date number).
+    """
+    keys = zip(
+        events[s.VPN_CONNECTION_ID].astype(str), events[s.TUNNEL_IP].astype(str), strict=True
+    )
+    ypos = np.array([lanes.get(k, np.nan) for k in keys], dtype=float)
+    span = max((end - start).value, 1)
+    bins = ((_ns(events[s.TIME]) - start.value) * _MARKER_BINS) // span
+    frame = pd.DataFrame(
+        {
+            "y": ypos,
+            "bin": bins,
+            **{c: events[c].astype(str).to_numpy() for c in (by, *carry)},
+            "x": to_num(events[s.TIME]),
+        }
+    ).dropna(subset=["y"])
+    return frame.drop_duplicates(["y", "bin", by])
 
 
 def _draw_markers(
     ax: Axes,
     events: pd.DataFrame,
-    lanes: dict[tuple[str, str | None], float],
+    lanes: Lanes,
     lo: pd.Timestamp,
     hi: pd.Timestamp,
     height: float,
@@ -299,20 +389,12 @@ def _draw_markers(
         & (t >= lo)
         & (t < hi)
     )
-    ev = events.loc[pick, [s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.SEVERITY]]
-    keys = list(zip(ev[s.VPN_CONNECTION_ID].astype(str), ev[s.TUNNEL_IP].astype(str), strict=True))
-    ypos = np.array([lanes.get(k, np.nan) for k in keys], dtype=float)
-    span = max((hi - lo).value, 1)
-    bins = ((_ns(ev[s.TIME]) - lo.value) * _MARKER_BINS) // span
-    frame = pd.DataFrame(
-        {"y": ypos, "bin": bins, "sev": ev[s.SEVERITY].astype(str).to_numpy(), "t": ev[s.TIME]}
-    ).dropna(subset=["y"])
-    frame = frame.drop_duplicates(["y", "bin", "sev"])
+    frame = lane_marks(events[pick], lanes, lo, hi, by=s.SEVERITY)
     size = 28 if font >= 9 else 14
     for severity, style in SEVERITY_STYLE.items():
-        part = frame[frame["sev"] == severity]
+        part = frame[frame[s.SEVERITY] == severity]
         coll = ax.scatter(
-            to_num(part["t"]),
+            part["x"],
             part["y"] - height / 2,
             s=size,
             c=style["color"],
@@ -327,7 +409,7 @@ def _draw_markers(
 def _annotate(
     ax: Axes,
     picks: pd.DataFrame,
-    lanes: dict[tuple[str, str | None], float],
+    lanes: Lanes,
     lo: pd.Timestamp,
     hi: pd.Timestamp,
     font: int,

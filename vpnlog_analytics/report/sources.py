@@ -19,7 +19,7 @@ from ..analysis import Context, availability
 from ..analysis.maintenance import maintenance_windows
 from ..analysis.reconcile import logging_gaps, reconcile, reconcile_summary
 from ..present import format_duration
-from .render import Chart, Section, Table
+from .render import Section, Table
 
 __all__ = ["Beyond", "add_beyond", "beyond_logs", "manifest_entries"]
 
@@ -154,7 +154,7 @@ def add_beyond(
 
 
 def coverage_section(beyond: Beyond, display: Any, stale_after: Any) -> Section:
-    """Return the section "Coverage: logs and CloudWatch metrics".
+    """Return the section "Coverage: logs and CloudWatch metrics" (its chart is in ``CHARTS``).
 
     Parameters
     ----------
@@ -184,14 +184,6 @@ def coverage_section(beyond: Beyond, display: Any, stale_after: Any) -> Section:
         "BGP session, so 'metric down, logs up' often means BGP was down while IPsec was up.",
         f"Logging gaps: {len(gaps)}, {format_duration(gaps['duration'].sum()) or '0 s'} in all. "
         f"Idle tunnels (up, no byte in or out): {', '.join(idle) or 'none'}.",
-    ]
-    sec.charts = [
-        Chart(
-            "coverage",
-            "Per tunnel and metric point: logs and metrics agree (blue), disagree "
-            "(vermillion), metrics only (orange: a logging gap); hatched where the tunnel was "
-            "up without traffic.",
-        )
     ]
     shown = rec.drop(columns=["points"])
     sec.tables = [

@@ -22,7 +22,7 @@ from ..plotting import save_chart
 from ..present import SEVERITY_RANK, csv_frame, format_span
 from .show import show
 from .views import ALL, COVERAGE_TAB, TABS, VIEWS, Selection, View
-from .window import default_steps, snap, step_label
+from .window import default_steps, snap_window, step_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,6 +41,8 @@ EXPORT_DPI: Final = 200
 STALE_CHOICES: Final = ("15min", "30min", "1h", "2h", "6h")
 #: The control's value for ``stale_after=None`` (a selection widget's None means "nothing").
 NEVER: Final = "never"
+#: Controls' descriptions at their own width.
+_WIDE: Final = {"description_width": "initial"}
 
 
 def _ipywidgets() -> Any:
@@ -87,6 +89,42 @@ def _png(figure: Figure) -> bytes:
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=SCREEN_DPI)
     return buf.getvalue()
+
+
+def _tunnel_rows(events: pd.DataFrame, tab: str, titles: Mapping[str, str]) -> pd.DataFrame:
+    """Return the tunnel records of the table explored, or say what is wrong with it."""
+    if not isinstance(events, pd.DataFrame):
+        raise OptionError(f"explore() takes the events table, not {type(events).__name__}")
+    missing = [c for c in (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP) if c not in events]
+    if missing:
+        raise OptionError(f"explore() needs an events table; columns {missing} are missing")
+    if tab not in titles:
+        raise OptionError(f"tab={tab!r} is not one of {list(titles)}")
+    tunnel_rows = events[events[s.LOG_TYPE] == "tunnel"]
+    if tunnel_rows.empty:
+        raise OptionError("explore() needs tunnel records; the table has none")
+    return tunnel_rows
+
+
+def _severities(events: pd.DataFrame) -> dict[str, str]:
+    """Return the severity of each event kind logged."""
+    severity = events[[s.EVENT, s.SEVERITY]].astype(str).drop_duplicates(s.EVENT).set_index(s.EVENT)
+    return dict(severity[s.SEVERITY].to_dict())
+
+
+def _event_types_control(w: Any, events: pd.DataFrame) -> Any:
+    """Return the picker of event kinds: errors first, every error and warning kind picked."""
+    counts = events[s.EVENT].astype(str).value_counts()
+    severity = _severities(events)
+    kinds = sorted(counts.index, key=lambda k: (SEVERITY_RANK.get(str(severity.get(k)), 3), k))
+    return w.SelectMultiple(
+        options=[(f"{k} [{severity.get(k, '')}] ({counts[k]})", k) for k in kinds],
+        value=[k for k in kinds if severity.get(k) in ("error", "warning")],
+        rows=6,
+        description="Events",
+        style=_WIDE,
+        layout=w.Layout(width="420px"),
+    )
 
 
 class Explorer:
@@ -150,29 +188,53 @@ class Explorer:
         self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
         self.metrics = metrics
         stale_options, stale_value = _stale_options(stale_after)
-        if not isinstance(events, pd.DataFrame):
-            raise OptionError(f"explore() takes the events table, not {type(events).__name__}")
-        missing = [c for c in (s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP) if c not in events]
-        if missing:
-            raise OptionError(f"explore() needs an events table; columns {missing} are missing")
-        if tab not in self._titles:
-            raise OptionError(f"tab={tab!r} is not one of {list(self._titles)}")
-        tunnel_rows = events[events[s.LOG_TYPE] == "tunnel"]
-        if tunnel_rows.empty:
-            raise OptionError("explore() needs tunnel records; the table has none")
+        tunnel_rows = _tunnel_rows(events, tab, self._titles)
         self.events = events
         self.render_times: list[float] = []
         self._cache: dict[tuple[str, str], Context] = {}
         self._views: dict[str, tuple[Any, View]] = {}
         self._hold = False
+        self._make_pickers(w, tunnel_rows, start, end)
+        self.event_types = _event_types_control(w, events)
+        self._severity = _severities(events)
+        self.outage_level = w.ToggleButtons(
+            options=[
+                ("tunnels", s.LEVEL_TUNNEL),
+                ("connections (all tunnels down)", s.LEVEL_CONNECTION),
+            ],
+            value=s.LEVEL_TUNNEL,
+            description="Outages of",
+            style=_WIDE,
+        )
+        self.stale_after = w.Dropdown(
+            options=stale_options,
+            value=stale_value,
+            description="Stale after",
+            tooltip="Longest silence an up tunnel's state survives; after it the tunnel is "
+            "unknown until its next record. A state that is not up holds until the next "
+            "record however long the silence.",
+            style=_WIDE,
+        )
+        self.export_dir = w.Text(value=str(export_dir), description="Export to", style=_WIDE)
+        self.export_button = w.Button(
+            description="Export chart + tables",
+            icon="download",
+            tooltip="Write the visible chart (PNG, SVG) and its tables (CSV) to the folder",
+            layout=w.Layout(width="auto"),
+        )
+        self.status = w.HTML()
+        self.note = w.HTML()
+        self._make_tabs(w, tab)
+        self.widget = self._layout(w)
+        self._observe()
+        self.render()
 
+    def _make_pickers(
+        self, w: Any, tunnel_rows: pd.DataFrame, start: TimeLike, end: TimeLike
+    ) -> None:
+        """Make the connection and tunnel pickers and the date-range slider."""
         steps = default_steps(tunnel_rows[s.TIME])
-        options = [(step_label(x, steps), x) for x in steps]
-        lo = snap(steps, start, steps[0])
-        hi = snap(steps, end, steps[-1])
-        if not hi > lo:
-            raise OptionError(f"end ({hi}) must be after start ({lo})")
-
+        index = snap_window(steps, start, end)
         conns = sorted(tunnel_rows[s.VPN_CONNECTION_ID].astype(str).unique())
         self._tunnels = {
             c: sorted(
@@ -182,70 +244,25 @@ class Explorer:
             )
             for c in conns
         }
-        wide = {"description_width": "initial"}
         self.connection = w.Dropdown(
-            options=[ALL, *conns], value=ALL, description="Connection", style=wide
+            options=[ALL, *conns], value=ALL, description="Connection", style=_WIDE
         )
         self.tunnel = w.Dropdown(
-            options=self._tunnel_options(ALL), value=ALL, description="Tunnel", style=wide
+            options=self._tunnel_options(ALL), value=ALL, description="Tunnel", style=_WIDE
         )
         self.window = w.SelectionRangeSlider(
-            options=options,
-            index=(steps.index(lo), steps.index(hi)),
+            options=[(step_label(x, steps), x) for x in steps],
+            index=index,
             description="UTC",
             continuous_update=False,
             readout=False,
-            style=wide,
+            style=_WIDE,
             layout=w.Layout(width="70%"),
         )
         self.window_text = w.HTML()
-        counts = events[s.EVENT].astype(str).value_counts()
-        severity = (
-            events[[s.EVENT, s.SEVERITY]]
-            .astype(str)
-            .drop_duplicates(s.EVENT)
-            .set_index(s.EVENT)[s.SEVERITY]
-        )
-        self._severity = severity.to_dict()
-        kinds = sorted(
-            counts.index, key=lambda k: (SEVERITY_RANK.get(str(self._severity.get(k)), 3), k)
-        )
-        self.event_types = w.SelectMultiple(
-            options=[(f"{k} [{self._severity.get(k, '')}] ({counts[k]})", k) for k in kinds],
-            value=[k for k in kinds if self._severity.get(k) in ("error", "warning")],
-            rows=6,
-            description="Events",
-            style=wide,
-            layout=w.Layout(width="420px"),
-        )
-        self.outage_level = w.ToggleButtons(
-            options=[
-                ("tunnels", s.LEVEL_TUNNEL),
-                ("connections (all tunnels down)", s.LEVEL_CONNECTION),
-            ],
-            value=s.LEVEL_TUNNEL,
-            description="Outages of",
-            style=wide,
-        )
-        self.stale_after = w.Dropdown(
-            options=stale_options,
-            value=stale_value,
-            description="Stale after",
-            tooltip="Longest silence an up tunnel's state survives; after it the tunnel is "
-            "unknown until its next record. A state that is not up holds until the next "
-            "record however long the silence.",
-            style=wide,
-        )
-        self.export_dir = w.Text(value=str(export_dir), description="Export to", style=wide)
-        self.export_button = w.Button(
-            description="Export chart + tables",
-            icon="download",
-            tooltip="Write the visible chart (PNG, SVG) and its tables (CSV) to the folder",
-            layout=w.Layout(width="auto"),
-        )
-        self.status = w.HTML()
-        self.note = w.HTML()
 
+    def _make_tabs(self, w: Any, tab: str) -> None:
+        """Make one tab per view: its note, chart and tables (the outages tab its level)."""
         self._charts: dict[str, Any] = {}
         self._tables: dict[str, Any] = {}
         self._notes: dict[str, Any] = {}
@@ -259,9 +276,11 @@ class Explorer:
         self.tabs = w.Tab(children=pages, titles=list(self._titles.values()))
         self.tabs.selected_index = list(self._titles).index(tab)
 
+    def _layout(self, w: Any) -> Any:
+        """Return the whole explorer: pickers and event kinds, window, export, status, tabs."""
         pickers = w.VBox([self.connection, self.tunnel, self.stale_after])
         export = w.HBox([self.export_dir, self.export_button])
-        self.widget = w.VBox(
+        widget = w.VBox(
             [
                 w.HBox([pickers, self.event_types]),
                 w.HBox([self.window, self.window_text]),
@@ -270,15 +289,17 @@ class Explorer:
                 self.tabs,
             ]
         )
-        self.widget.add_class("vpnlog-explorer")
+        widget.add_class("vpnlog-explorer")
+        return widget
 
+    def _observe(self) -> None:
+        """Redraw on every change of a control; export on the button."""
         self.connection.observe(self._on_connection, names="value")
         self.stale_after.observe(self._on_stale_after, names="value")
         for control in (self.tunnel, self.window, self.event_types, self.outage_level):
             control.observe(self._on_change, names="value")
         self.tabs.observe(self._on_change, names="selected_index")
         self.export_button.on_click(lambda _button: self._export_clicked())
-        self.render()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -337,12 +358,7 @@ class Explorer:
         start, end : str or pandas.Timestamp
             The window; text without an offset is UTC (see :mod:`vpnlog_analytics.options`).
         """
-        steps = [x for _, x in self.window.options]
-        lo = snap(steps, start, steps[0])
-        hi = snap(steps, end, steps[-1])
-        if not hi > lo:
-            raise OptionError(f"end ({hi}) must be after start ({lo})")
-        self.window.index = (steps.index(lo), steps.index(hi))
+        self.window.index = snap_window([x for _, x in self.window.options], start, end)
 
     def _picked(self) -> tuple[str, str]:
         """Return the picked (connection, tunnel ip); ``(all)`` where none."""
@@ -407,13 +423,21 @@ class Explorer:
             key += (self.outage_level.value,)
         return key
 
-    def _scope_text(self) -> str:
-        window = f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
+    def _scope(self) -> tuple[str, str]:
+        """Return what the pickers pick: the kind (tunnel, connection, all) and its name."""
         if self.tunnel.value != ALL:
-            return f"tunnel {self.tunnel.value}, {window}"
+            return "tunnel", str(self.tunnel.value)
         if self.connection.value != ALL:
-            return f"connection {self.connection.value}, {window}"
-        return f"all connections, {window}"
+            return "connection", str(self.connection.value)
+        return "all", "all"
+
+    def _window_words(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
+
+    def _scope_text(self) -> str:
+        kind, name = self._scope()
+        picked = "all connections" if kind == "all" else f"{kind} {name}"
+        return f"{picked}, {self._window_words()}"
 
     # -- events --------------------------------------------------------------------------
 
@@ -461,9 +485,7 @@ class Explorer:
         """
         tab = self.tab
         days = (self.end - self.start) / pd.Timedelta("1D")
-        self.window_text.value = (
-            f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC ({days:.4g} days)"
-        )
+        self.window_text.value = f"{self._window_words()} ({days:.4g} days)"
         key = self._state_key(tab)
         cached = self._views.get(tab)
         if cached is not None and cached[0] == key and not force:
@@ -509,11 +531,7 @@ class Explorer:
         self.render()
         out = Path(folder if folder is not None else self.export_dir.value)
         out.mkdir(parents=True, exist_ok=True)
-        scope = "all"
-        if self.tunnel.value != ALL:
-            scope = str(self.tunnel.value)
-        elif self.connection.value != ALL:
-            scope = str(self.connection.value)
+        scope = self._scope()[1]
         stem = _slug(f"{self.tab}_{scope}_{self.start:%Y%m%dT%H%M}-{self.end:%Y%m%dT%H%M}")
         written = []
         view = self.view

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..plotting import PALETTE, timeline_lanes
+from ..plotting import PALETTE, SEVERITY_STYLE, timeline_lanes
+from ..plotting.timeline import lane_marks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["draw_event_markers", "highlight_tunnel"]
 
-#: Event markers on the timeline: at most one per event kind per lane per 1/600 window.
-MARKER_BINS: Final = 600
-SEVERITY_MARKER: Final = {"error": "v", "warning": "D", "info": "o"}
+
+def _marker(severity: str) -> str:
+    """Return the timeline's marker shape of a severity (a circle for info)."""
+    style = SEVERITY_STYLE.get(severity)
+    return str(style["marker"]) if style else "o"
 
 
 def highlight_tunnel(ax: Axes, conn: str, ip: str) -> None:
@@ -50,32 +52,19 @@ def draw_event_markers(
     part = events.loc[pick, [s.TIME, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.EVENT, s.SEVERITY]]
     if part.empty:
         return 0
-    keys = zip(part[s.VPN_CONNECTION_ID].astype(str), part[s.TUNNEL_IP].astype(str), strict=True)
-    ns = part[s.TIME].astype("datetime64[ns, UTC]").array.asi8
-    frame = pd.DataFrame(
-        {
-            "y": [lanes.get(k, np.nan) for k in keys],
-            "bin": (ns - start.value) * MARKER_BINS // max((end - start).value, 1),
-            "event": part[s.EVENT].astype(str).to_numpy(),
-            "severity": part[s.SEVERITY].astype(str).to_numpy(),
-            "t": part[s.TIME].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(),
-        }
-    ).dropna(subset=["y"])
-    frame = frame.drop_duplicates(["y", "bin", "event"])
-    import matplotlib.dates as mdates
+    frame = lane_marks(part, lanes, start, end, by=s.EVENT, carry=(s.SEVERITY,))
     from matplotlib.lines import Line2D
 
     handles = []
-    order = frame["event"].value_counts().index
+    order = frame[s.EVENT].value_counts().index
     for i, kind in enumerate(order):
-        rows = frame[frame["event"] == kind]
-        sev = str(rows["severity"].iloc[0])
+        rows = frame[frame[s.EVENT] == kind]
         color = PALETTE[i % len(PALETTE)]
-        marker = SEVERITY_MARKER.get(sev, "o")
+        marker = _marker(str(rows[s.SEVERITY].iloc[0]))
         # Spread the kinds over the lane so they do not hide one another.
         offset = -0.3 + 0.6 * ((i % 4) + 0.5) / 4
         coll = ax.scatter(
-            mdates.date2num(rows["t"].to_numpy()),
+            rows["x"],
             rows["y"] + offset,
             s=22,
             c=color,

@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import OptionError
 from ..options import TimeLike, default_window, to_utc
 
-__all__ = ["default_steps", "snap", "step_label", "window_steps"]
+__all__ = ["default_steps", "snap", "snap_window", "step_label", "window_steps"]
 
 
 def window_steps(lo: pd.Timestamp, hi: pd.Timestamp) -> list[pd.Timestamp]:
@@ -49,3 +49,18 @@ def snap(steps: Sequence[pd.Timestamp], value: TimeLike, default: pd.Timestamp) 
     t = to_utc(value)
     idx = int(np.argmin([abs((x - t).value) for x in steps]))
     return steps[idx]
+
+
+def snap_window(steps: Sequence[pd.Timestamp], start: TimeLike, end: TimeLike) -> tuple[int, int]:
+    """Return the slider indices of ``[start, end)`` snapped to the steps (None: the ends).
+
+    Raises
+    ------
+    OptionError
+        The snapped end is not after the snapped start.
+    """
+    lo = snap(steps, start, steps[0])
+    hi = snap(steps, end, steps[-1])
+    if not hi > lo:
+        raise OptionError(f"end ({hi}) must be after start ({lo})")
+    return list(steps).index(lo), list(steps).index(hi)

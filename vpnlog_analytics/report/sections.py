@@ -1,0 +1,417 @@
+"""The report's sections: the words and tables of each, from the analyses run once.
+
+Charts are not named here: each section gets the charts :data:`.charts.CHARTS` assigns
+to its id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pandas as pd
+
+from .. import schema as s
+from ..present import format_duration, format_span, format_table, sla_text
+from .analyses import Analyses, Parameters
+from .charts import Drawn
+from .render import Section, Table
+from .sources import add_beyond
+
+__all__ = ["method_text", "write_sections"]
+
+#: Rows of a table shown in the page; the CSV always has them all.
+MAX_ROWS: Final = 200
+#: Unknown message templates listed in the page (the most frequent).
+MAX_UNKNOWN: Final = 10
+#: Columns of the per-tunnel summary table.
+_TUNNEL_SUMMARY: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.FIRST_SEEN,
+    s.LAST_SEEN,
+    s.RECORDS,
+    s.ERRORS,
+    s.WARNINGS,
+    s.UP_TIME,
+    s.DOWN_TIME,
+    s.UNKNOWN_TIME,
+    s.UP_SHARE,
+)
+#: Columns of the findings table.
+_FINDINGS: Final = (
+    s.SEVERITY,
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.FINDING,
+    s.COUNT,
+    s.FIRST_SEEN,
+    s.LAST_SEEN,
+    s.EVIDENCE,
+    s.REMEDIATION,
+)
+
+
+def write_sections(made: Analyses, drawn: Drawn, stale_after: Any) -> list[Section]:
+    """Return the report's sections in page order, each with its tables and charts.
+
+    Parameters
+    ----------
+    made : Analyses
+        The analyses of the report.
+    drawn : Drawn
+        The charts drawn, by section.
+    stale_after : str or pandas.Timedelta or None
+        The ``stale_after`` given to the report (named in the coverage text).
+
+    Returns
+    -------
+    list of Section
+    """
+    bgp = _bgp_section(made.tables, made.tables["diagnosis"])
+    sections = [
+        _overview(made),
+        _availability(made),
+        _outages(made),
+        *([bgp] if bgp is not None else []),
+        _flaps(made),
+        _rekey(made),
+        _diagnosis(made),
+        _tunnels(made),
+        _unknown(made),
+        Section("method", "Method and definitions", paragraphs=method_text(made.params)),
+        _inputs(made.events),
+    ]
+    add_beyond(sections, made.beyond, format_table, stale_after, made.excluded_windows)
+    for sec in sections:
+        sec.charts = drawn.by_section.get(sec.id, [])
+    return sections
+
+
+def _capped(table: Table) -> Table:
+    if len(table.frame) <= MAX_ROWS:
+        return table
+    note = f"First {MAX_ROWS} of {len(table.frame)} rows; the CSV has them all."
+    return Table(table.id, table.caption, table.frame.head(MAX_ROWS), table.csv, note)
+
+
+def _overview(made: Analyses) -> Section:
+    tables = made.tables
+    avail, conn_out, findings = (
+        tables["availability"],
+        tables["outages_connection"],
+        tables["diagnosis"],
+    )
+    target = sla_text(made.params.sla)
+    missed = avail[avail[s.SLA_MET].fillna(True) == False]  # noqa: E712
+    overview = Section("overview", "At a glance")
+    overview.items = [
+        f"Connection outages (all tunnels down at once): {len(conn_out)}, "
+        f"{format_duration(conn_out[s.DURATION].sum()) or '0 s'} in total.",
+        f"Months below the {target} SLA: {len(missed)} of "
+        f"{len(avail.dropna(subset=[s.AVAILABILITY]))} "
+        "connection-months"
+        + (
+            f" ({', '.join(sorted(missed[s.VPN_CONNECTION_ID].astype(str).unique()))})"
+            if len(missed)
+            else ""
+        )
+        + ".",
+        f"Tunnel outages: {len(tables['outages_tunnel'])}; flaps: {len(tables['flaps'])}; "
+        f"flapping episodes: {len(tables['flapping_episodes'])}.",
+        f"Diagnosis findings: {int((findings[s.SEVERITY] == 'error').sum())} error(s), "
+        f"{int((findings[s.SEVERITY] == 'warning').sum())} warning(s).",
+    ]
+    if made.excluded.windows:
+        overview.items.append(
+            "Excluded maintenance windows: "
+            + "; ".join(
+                f"{a:%Y-%m-%d %H:%M} to {b:%Y-%m-%d %H:%M} UTC" for a, b in made.excluded.windows
+            )
+        )
+    return overview
+
+
+def _availability(made: Analyses) -> Section:
+    sec = Section("availability", "Availability against the SLA")
+    sec.paragraphs = [
+        f"Per connection and calendar month. Unavailable means all tunnels of the connection "
+        f"down at once. SLA target {sla_text(made.params.sla)}; the credit column is the AWS "
+        "service-credit tier the figure would fall in (percent of the monthly charge). MTTR = "
+        "mean time to restore."
+    ]
+    shown = made.tables["availability"].copy()
+    shown[s.PERIOD] = shown[s.PERIOD].dt.strftime("%Y-%m")
+    sec.tables = [
+        Table(
+            "availability-table",
+            "Availability per connection and month",
+            format_table(shown),
+            "availability.csv",
+        )
+    ]
+    return sec
+
+
+def _outages(made: Analyses) -> Section:
+    sec = Section("outages", "Outages")
+    sec.paragraphs = [
+        "Connection outages cut traffic: every tunnel of the connection was down. Tunnel outages "
+        "alone are covered by the other tunnel (redundancy) but leave the connection exposed."
+    ]
+    sec.tables = [
+        Table(
+            "connection-outages",
+            "Connection outages (all tunnels down)",
+            format_table(made.tables["outages_connection"]),
+            "outages_connection.csv",
+        ),
+        _capped(
+            Table(
+                "tunnel-outages",
+                "Tunnel outages",
+                format_table(made.tables["outages_tunnel"]),
+                "outages_tunnel.csv",
+            )
+        ),
+    ]
+    return sec
+
+
+def _flaps(made: Analyses) -> Section:
+    params = made.params
+    sec = Section("flaps", "Flaps")
+    sec.paragraphs = [
+        "A flap is a tunnel going from up to down; a flapping episode is at least "
+        f"{params.min_flaps} flaps within {format_span(params.flap_window)}."
+    ]
+    per_tunnel = made.tables["tunnels"]
+    counts = per_tunnel[[*s.TUNNEL_KEYS, s.FLAPS, s.OUTAGES, s.DOWN_TIME, s.LONGEST_OUTAGE]]
+    episodes = made.tables["flapping_episodes"]
+    sec.tables = [
+        Table(
+            "flapping-episodes",
+            "Flapping episodes",
+            format_table(episodes),
+            "flapping_episodes.csv",
+        ),
+        Table(
+            "flaps-per-tunnel", "Flaps and outages per tunnel", format_table(counts), "tunnels.csv"
+        ),
+    ]
+    return sec
+
+
+def _rekey(made: Analyses) -> Section:
+    sec = Section("rekey", "Rekey collisions")
+    sec.paragraphs = [
+        "Both sides starting the same child-SA rekey at once. Rate = collision incidents / "
+        "negotiations over the period; above "
+        f"{made.params.collision_threshold * 100:g} % the diagnosis flags it."
+    ]
+    rk = made.tables["tunnels"][[*s.TUNNEL_KEYS, s.NEGOTIATIONS, s.COLLISIONS, s.COLLISION_RATE]]
+    sec.tables = [
+        Table(
+            "rekey-rates",
+            "Rekey collision rate per tunnel over the period",
+            format_table(rk),
+            "rekey_collisions.csv",
+            note=f"The CSV has the rate per tunnel and period ({made.freq}).",
+        )
+    ]
+    return sec
+
+
+def _diagnosis(made: Analyses) -> Section:
+    sec = Section("diagnosis", "Diagnosis and remediation")
+    sec.paragraphs = [
+        "What the logs show is wrong, what it means, and what to change on the customer gateway "
+        "or the tunnel options. Errors first."
+    ]
+    diag = made.tables["diagnosis"][list(_FINDINGS)]
+    sec.tables = [Table("findings", "Findings", format_table(diag), "diagnosis.csv")]
+    return sec
+
+
+def _tunnels(made: Analyses) -> Section:
+    stale_after = made.params.stale_after
+    sec = Section("tunnels", "Per tunnel")
+    sec.tables = [
+        Table(
+            "tunnel-summary",
+            "Per-tunnel summary",
+            format_table(made.tables["tunnels"][list(_TUNNEL_SUMMARY)]),
+            "tunnels.csv",
+            note="up share = up / (up + down) time; unknown time is before a tunnel's "
+            "first record or after an up state's silence longer than "
+            + (format_span(stale_after) if stale_after is not None else "ever")
+            + ".",
+        )
+    ]
+    return sec
+
+
+def _unknown(made: Analyses) -> Section:
+    unknown = made.tables["unknown_messages"]
+    sec = Section("unknown", "Messages the catalogue does not know")
+    share = float(unknown[s.SHARE].sum()) if len(unknown) else 0.0
+    sec.paragraphs = [
+        (
+            f"{int(unknown[s.COUNT].sum()):,} record(s), {share:.2%} of all, in "
+            f"{len(unknown)} template(s) match no catalogue rule: they count in no figure "
+            "above. The most frequent first; please report new messages with their example "
+            "(`vpnlog unknown` lists them all)."
+        )
+        if len(unknown)
+        else "Every record matches a rule of the message catalogue."
+    ]
+    if len(unknown):
+        sec.tables = [
+            Table(
+                "unknown-messages",
+                "Unknown message templates",
+                format_table(unknown.head(MAX_UNKNOWN)),
+                "unknown_messages.csv",
+                note=(
+                    f"Top {MAX_UNKNOWN} of {len(unknown)}; the CSV has them all."
+                    if len(unknown) > MAX_UNKNOWN
+                    else ""
+                ),
+            )
+        ]
+    return sec
+
+
+def _inputs(events: pd.DataFrame) -> Section:
+    sec = Section("inputs", "Inputs")
+    attrs = events.attrs
+    skipped = attrs.get("skipped") or {}
+    sec.paragraphs = [
+        f"{attrs.get('records', len(events)):,} records read; "
+        f"{sum(skipped.values()):,} malformed record(s) skipped"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
+        + f"; {attrs.get('duplicates_dropped', 0):,} duplicate(s) dropped "
+        "(records in more than one source). "
+        "manifest.json lists every input file with its size and SHA-256, the parameters and "
+        "the SHA-256 of every file of this report."
+    ]
+    src = pd.DataFrame(
+        [
+            {"source": k, "format": v.get("format"), "records": v.get("records")}
+            for k, v in (attrs.get("sources") or {}).items()
+        ],
+        columns=["source", "format", "records"],
+    )
+    sec.tables = [_capped(Table("sources", "Sources", src))]
+    return sec
+
+
+def method_text(p: Parameters) -> list[str]:
+    """Return the report's definitions, with the parameters actually used."""
+    minimum = (
+        f" Outages shorter than {format_span(p.min_duration)} are not counted."
+        if p.min_duration
+        else ""
+    )
+    silence = (
+        "Silence is not health, and not the end of an outage. An up state holds at most "
+        f"{format_span(p.stale_after)} after the tunnel's last record (an up tunnel logs at "
+        "least at every Phase 2 rekey, at most 3,600 s apart, and every ~10 s behind NAT); "
+        "after a longer silence the tunnel is unknown until its next record. A down state "
+        "holds until the next record however long the silence: under AWS's default tunnel "
+        "options a down tunnel logs nothing until the customer gateway tries again, so a "
+        "silent site outage counts as down from the DPD timeout until the tunnel is logged up."
+        if p.stale_after is not None
+        else "States were carried through every silence (no limit was set), so time in "
+        "logging gaps counts as the last state logged."
+    )
+    return [
+        "Tunnel state. Each tunnel record sets the tunnel's state until the next record: up "
+        "when both IKE phases are established (or rekeying), otherwise down. "
+        + silence
+        + " Before a tunnel's first record, and after an up state's long silence, its state "
+        "is unknown: that time counts neither as up nor as down, and is not part of the "
+        "observed time. A connection is unobserved while none of its tunnels is up and one "
+        "is unknown.",
+        "Outage. A tunnel outage is a maximal interval in which the tunnel is not up. A "
+        "connection outage is an interval in which every observed tunnel of the connection "
+        "is down at once: the outage that actually cuts traffic. Its cause is the most "
+        "specific error logged by the tunnel at, or at most "
+        f"{format_span(p.cause_lookback)} before, the moment it went down "
+        "(configuration mismatches first, then Phase 1 timeouts, DPD timeouts, deletes by "
+        "the customer gateway); 'unexplained' when no error was logged. 'Silent' is how "
+        "long the tunnels logged nothing after the record that began the outage; 'last "
+        "alive' is the last record before it that showed the customer gateway alive (a "
+        "packet or DPD acknowledgement received, a negotiation answered)." + minimum,
+        "Availability. All tunnels down is our proxy for 'unavailable': availability = 1 - "
+        "connection downtime / observed time, per connection and calendar month, as in the "
+        f"AWS Site-to-Site VPN SLA ({sla_text(p.sla)} monthly here). The AWS service-credit "
+        "tier is the one that figure would fall in: 10 % below 99.95 %, 25 % below 99.0 %, "
+        "100 % below 95.0 %. AWS computes its own figure from its monitoring, not from these "
+        "logs; a claim needs AWS Support. Maintenance windows given as exclusions count "
+        "neither as downtime nor as observed time. The unobserved column says how much of "
+        "each month the logs do not cover.",
+        "MTTR means mean time to restore: the mean duration of the connection outages that "
+        "ended in the period. MTBF, mean time between failures, is up time / outages.",
+        "Flap: a change of a tunnel from up to down. A flapping episode is a run of at least "
+        f"{p.min_flaps} flaps within {format_span(p.flap_window)}.",
+        "Rekey collision rate: collision incidents (collision messages of one tunnel within "
+        f"{format_span(p.incident_gap)} of each other) per child-SA negotiation (one "
+        "request id, initiated by either side). Collisions rarely take a tunnel down but "
+        "cost renegotiations.",
+        "Unknown messages: records that match no rule of the message catalogue, grouped by "
+        "template (ids, addresses and numbers replaced). Each catalogue rule says whether "
+        "its wording is documented by AWS, observed in a real capture, or inferred.",
+        "Times are UTC. Durations in CSV files are in seconds (columns ending in _s); times "
+        "are ISO 8601; rates are fractions (0-1).",
+    ]
+
+
+def _bgp_section(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> Section | None:
+    """Return the BGP section: outages, findings, routes held, route changes; None without BGP."""
+    if "bgp_outages" not in tables:
+        return None
+    bgp_out, changes, held = tables["bgp_outages"], tables["route_events"], tables["routes"]
+    avail = tables["availability"]
+    rules = avail.groupby(s.VPN_CONNECTION_ID, observed=True)[s.ROUTING].first()
+    routed = sorted(str(c) for c, r in rules.items() if str(r) != "ipsec")
+    bgp_only = bgp_out[bgp_out[s.IPSEC_UP_TIME] == bgp_out[s.DURATION]]
+    sec = Section("bgp", "BGP sessions and routes")
+    sec.paragraphs = [
+        "For tunnels with BGP logs. A tunnel carries traffic while its IPsec is up and its "
+        "BGP session is established (reachability): connection outages and availability above "
+        "count a tunnel whose session is down as down, and the availability table says which "
+        "rule each connection used (ipsec+bgp: "
+        + (", ".join(routed) if routed else "none")
+        + "; the others by IPsec alone). Missing BGP records never count as down. The BGP "
+        "log records changes only: a session state holds until the next record, and ends "
+        "when the tunnel's IPsec goes down. Routes are rebuilt from RouteStatus records, "
+        "taken to describe routes AWS received from the customer gateway (the AWS page does "
+        "not document the direction): advertised and updated add or replace, withdrawn "
+        "removes, denied never counts, and a session that goes down loses its routes.",
+        f"BGP outages: {len(bgp_out)}, of which {len(bgp_only)} with IPsec up throughout "
+        f"({format_duration(bgp_only[s.DURATION].sum()) or '0 s'}): the tunnel looked healthy "
+        "while it carried no routes.",
+    ]
+    bgp_findings = findings[findings[s.RULE].astype(str).str.startswith("bgp_")]
+    diag = bgp_findings[[s.SEVERITY, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.FINDING, s.REMEDIATION]]
+    sec.tables = [
+        _capped(
+            Table(
+                "bgp-outages",
+                "BGP outages (session not established)",
+                format_table(bgp_out),
+                "bgp_outages.csv",
+            )
+        ),
+        _capped(Table("bgp-findings", "BGP findings", format_table(diag), "diagnosis.csv")),
+        _capped(
+            Table(
+                "routes-held",
+                "Routes held at the end of the period",
+                format_table(held),
+                "routes.csv",
+            )
+        ),
+        _capped(Table("route-changes", "Route changes", format_table(changes), "route_events.csv")),
+    ]
+    return sec
