@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_INCIDENT_GAP",
     "DEFAULT_MARGIN",
     "DEFAULT_MIN_FLAPS",
+    "DEFAULT_RETRY_BUDGET",
     "DEFAULT_SLA",
     "DEFAULT_STALE_AFTER",
     "SHARED_OPTIONS",
@@ -114,6 +115,8 @@ DEFAULT_SLA: Final = 0.9995
 DEFAULT_STALE_AFTER: Final = pd.Timedelta(minutes=75)
 #: Added before and after every maintenance event to make its window.
 DEFAULT_MARGIN: Final = "15min"
+#: How long one AWS call may keep failing with retryable errors before giving up [s].
+DEFAULT_RETRY_BUDGET: Final = 600.0
 
 _FREQ_EXAMPLES = "'1h', '1D', '7D', 'W-MON', 'MS' (month start), 'QS', 'YS'"
 
@@ -810,6 +813,13 @@ SHARED_OPTIONS: Final[Mapping[str, SharedOption]] = {
         type="pandas.DataFrame",
         doc="The metrics table (``fetch_metrics``): ``time``, ``vpn_connection_id``, "
         "``tunnel_ip``, ``metric``, ``value``, ``period`` [s]; not modified.",
+    ),
+    "retry_budget": SharedOption(
+        name="retry_budget",
+        type=f"float, default {DEFAULT_RETRY_BUDGET}",
+        doc="Seconds one call may keep failing with retryable errors (throttling, 5xx, "
+        "network) before giving up [s].",
+        default=DEFAULT_RETRY_BUDGET,
     ),
     "boto3_session": SharedOption(
         name="boto3_session",

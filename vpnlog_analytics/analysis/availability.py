@@ -143,9 +143,9 @@ def availability(
     ----------
     {params.events}
     freq : str or pandas.DateOffset, default "MS"
-        Period length (calendar months by default, as the SLA); any pandas frequency.
-    sla : float, default 0.9995
-        Availability target (fraction, AWS's published 99.95 % monthly).
+        {params.freq.desc}
+        Calendar months by default, as the SLA.
+    {params.sla}
     {params.min_duration}
         Here: connection outages (every tunnel down).
     exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
@@ -161,13 +161,13 @@ def availability(
         elsewhere (:func:`combined_states`), so a period before logging was enabled still
         gets a figure.
     metrics : pandas.DataFrame, optional
-        The metrics table (``fetch_metrics``); needed unless ``source="logs"``.
+        {params.metrics.desc}
+        Needed unless ``source="logs"``.
     {params.maintenance}
         Used by ``exclude="maintenance"``.
     {params.routing}
         The ``routing`` column says which rule each connection got.
-    require_routes : bool, default False
-        Also require an accepted route while established, as for :func:`outages`.
+    {params.require_routes}
 
     Returns
     -------

@@ -34,7 +34,8 @@ def event_counts(
     ----------
     {params.events}
     freq : str or pandas.DateOffset, default "1D"
-        Period length, any pandas frequency; periods aligned the pandas way.
+        {params.freq.desc}
+        Periods are aligned the pandas way.
     severities : sequence of str, default ("error", "warning")
         Severities counted (``info`` is mostly routine chatter).
     {params.window}

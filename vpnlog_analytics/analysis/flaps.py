@@ -115,8 +115,9 @@ def flap_frequency(
     ----------
     {params.events}
     freq : str or pandas.DateOffset, default "1D"
-        Period length, any pandas frequency (``"1h"``, ``"1D"``, ``"W-MON"``, ``"MS"``);
-        periods are aligned the pandas way (days at midnight UTC).
+        {params.freq.desc}
+        E.g. ``"1h"``, ``"1D"``, ``"W-MON"``, ``"MS"``; periods are
+        aligned the pandas way (days at midnight UTC).
     {params.window}
     {params.stale_after}
 

@@ -284,9 +284,7 @@ def outages(
         A reachability outage that begins with BGP carries the BGP cause
         (``bgp_hold_timer_expired``, ``bgp_notification_received``, ...,
         ``bgp_session_down`` when none was logged).
-    require_routes : bool, default False
-        With ``routing="auto"``, a tunnel with route records is also down while its
-        session is established but holds no accepted route (cause ``bgp_no_routes``).
+    {params.require_routes}
 
     Returns
     -------

@@ -339,8 +339,7 @@ def logging_gaps(
     Parameters
     ----------
     {params.events_table}
-    metrics : pandas.DataFrame
-        As for :func:`reconcile`.
+    {params.metrics}
     {params.metric_window}
     {params.stale_after}
 

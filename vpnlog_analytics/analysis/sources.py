@@ -184,8 +184,7 @@ def metric_states(
 
     Parameters
     ----------
-    metrics : pandas.DataFrame
-        The metrics table (``fetch_metrics``); not modified.
+    {params.metrics}
     {params.metric_window}
 
     Returns
@@ -229,8 +228,7 @@ def combined_states(
     Parameters
     ----------
     {params.events_table}
-    metrics : pandas.DataFrame
-        The metrics table; not modified.
+    {params.metrics}
     {params.metric_window}
     {params.stale_after}
         Also the shortest silence of a logged down state that the metric may overrule.

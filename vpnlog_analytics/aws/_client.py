@@ -22,7 +22,7 @@ import botocore.config
 import botocore.exceptions as bce
 
 from ..errors import AwsError
-from ..options import shared_doc
+from ..options import DEFAULT_RETRY_BUDGET, shared_doc
 from .errors import (
     AccessDeniedError,
     ExpiredTokenError,
@@ -271,7 +271,7 @@ class Retry:
         Largest backoff ceiling [s]. Each sleep is uniform in [0, ceiling] (full jitter).
     """
 
-    budget: float = 600.0
+    budget: float = DEFAULT_RETRY_BUDGET
     base: float = 0.25
     cap: float = 20.0
 

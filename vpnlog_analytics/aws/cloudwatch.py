@@ -30,7 +30,7 @@ from ..errors import AwsError, OptionError
 from ..io.decode import NAT, parse_time_strings
 from ..io.issues import ERRORS_CHOICES
 from ..io.reader import parse_records
-from ..options import check_choice, shared_doc, to_utc
+from ..options import DEFAULT_RETRY_BUDGET, check_choice, shared_doc, to_utc
 from ._client import CallStats, RateLimiter, Retry, call, client, error_code, region_hint
 from .cache import RAW_SCHEMA, DayCache
 from .errors import LogGroupNotFoundError, RegionMismatchError
@@ -493,7 +493,7 @@ def fetch_logs(
     progress: bool = True,
     max_concurrency: int = DEFAULT_CONCURRENCY,
     calls_per_second: float | None = None,
-    retry_budget: float = 600.0,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
     insights_cap: int = INSIGHTS_CAP,
     errors: str = "skip",
 ) -> pd.DataFrame:
@@ -541,8 +541,7 @@ def fetch_logs(
     calls_per_second : float, optional
         Call rate across threads; default: 5/s for ``filter`` (FilterLogEvents' smallest
         regional quota), 8/s for ``insights`` (StartQuery + GetQueryResults).
-    retry_budget : float
-        Seconds one call may keep failing with retryable errors before giving up [s].
+    {params.retry_budget}
     insights_cap : int
         Rows a Logs Insights query may return (the API's 10,000); lower only to test.
     errors : {"skip", "raise"}

@@ -41,7 +41,7 @@ import pandas as pd
 from .. import schema as s
 from ..errors import AwsError, OptionError
 from ..io.health import health_events_frame, maintenance_frame
-from ..options import shared_doc, to_utc
+from ..options import DEFAULT_RETRY_BUDGET, shared_doc, to_utc
 from ._client import CallStats, RateLimiter, Retry, call, client, error_code
 from .ec2 import _connections, _tunnel_rows
 
@@ -97,7 +97,7 @@ def fetch_replacement_status(
     vpn_connection_ids: Sequence[str] | None = None,
     *,
     boto3_session: boto3.Session | None = None,
-    retry_budget: float = 600.0,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> pd.DataFrame:
     """Read every tunnel's endpoint maintenance status (GetVpnTunnelReplacementStatus).
 
@@ -106,8 +106,7 @@ def fetch_replacement_status(
     vpn_connection_ids : sequence of str, optional
         The connections; None: every connection of the session's region.
     {params.boto3_session}
-    retry_budget : float
-        Seconds one call may keep failing with retryable errors [s].
+    {params.retry_budget}
 
     Returns
     -------
@@ -218,7 +217,7 @@ def fetch_health_events(
     start: Any,
     end: Any,
     boto3_session: boto3.Session | None = None,
-    retry_budget: float = 600.0,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> pd.DataFrame:
     """Read the AWS Health events of the VPN service that overlap the window.
 
@@ -232,8 +231,7 @@ def fetch_health_events(
     {params.aws_window}
     {params.boto3_session}
         The Health client uses ``us-east-1``.
-    retry_budget : float
-        Seconds one call may keep failing with retryable errors [s].
+    {params.retry_budget}
 
     Returns
     -------
@@ -372,7 +370,7 @@ def fetch_cloudtrail_changes(
     boto3_session: boto3.Session | None = None,
     operations: Sequence[str] = CHANGE_OPERATIONS,
     calls_per_second: float = CLOUDTRAIL_RATE,
-    retry_budget: float = 600.0,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> pd.DataFrame:
     """Look up the customer's changes to the VPN connections in CloudTrail.
 
@@ -391,8 +389,7 @@ def fetch_cloudtrail_changes(
         Event names to look up; default :data:`CHANGE_OPERATIONS`.
     calls_per_second : float
         Call rate (the API allows 2 per second per account and region).
-    retry_budget : float
-        Seconds one call may keep failing with retryable errors [s].
+    {params.retry_budget}
 
     Returns
     -------
@@ -451,7 +448,7 @@ def fetch_maintenance(
     end: Any,
     sources: Sequence[str] = SOURCES,
     boto3_session: boto3.Session | None = None,
-    retry_budget: float = 600.0,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> pd.DataFrame:
     """Gather AWS maintenance and customer changes of the connections from every source.
 
@@ -464,8 +461,7 @@ def fetch_maintenance(
         Which sources to ask. A source the account cannot use (no Health API) is left out
         with a warning and named in ``attrs["unavailable"]``.
     {params.boto3_session}
-    retry_budget : float
-        Seconds one call may keep failing with retryable errors [s].
+    {params.retry_budget}
 
     Returns
     -------

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import shared_doc, to_utc
+from ..options import DEFAULT_RETRY_BUDGET, shared_doc, to_utc
 from ._client import CallStats, IncompleteResponseError, RateLimiter, Retry, call, client
 from .cache import load_checked, store_atomic
 from .cloudwatch import SETTLE_MINUTES, _account, _fetch_window
@@ -285,7 +285,7 @@ def fetch_metrics(
     cache_dir: str | None = None,
     progress: bool = False,
     calls_per_second: float | None = None,
-    retry_budget: float = 600.0,
+    retry_budget: float = DEFAULT_RETRY_BUDGET,
 ) -> pd.DataFrame:
     """Fetch the ``AWS/VPN`` metrics of every tunnel of the connections into a tidy table.
 
@@ -317,8 +317,7 @@ def fetch_metrics(
         Show a progress bar over the days.
     calls_per_second : float, optional
         GetMetricData call rate; default :data:`DEFAULT_RATE`.
-    retry_budget : float
-        Seconds one call may keep failing with retryable errors before giving up [s].
+    {params.retry_budget}
 
     Returns
     -------

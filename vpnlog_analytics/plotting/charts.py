@@ -169,6 +169,7 @@ def plot_flap_heatmap(
     return ax
 
 
+@shared_doc()
 def plot_outage_durations(
     outages: pd.DataFrame,
     *,
@@ -184,8 +185,8 @@ def plot_outage_durations(
     ----------
     outages : pandas.DataFrame
         A result of :func:`~vpnlog_analytics.analysis.outages` (either level).
-    sla : float, default 0.9995
-        Availability target; the budget is ``(1 - sla) * budget_period``.
+    {params.sla}
+        The budget is ``(1 - sla) * budget_period``.
     budget_period : str or pandas.Timedelta, default "30D"
         The SLA's period (a month) [s].
     top : int, default 6
@@ -422,6 +423,7 @@ def _availability_per_period(
     return sla_line
 
 
+@shared_doc()
 def plot_availability(
     availability: pd.DataFrame,
     *,
@@ -439,8 +441,8 @@ def plot_availability(
     ----------
     availability : pandas.DataFrame
         A result of :func:`~vpnlog_analytics.analysis.availability`.
-    sla : float, default 0.9995
-        The target drawn as a dashed line.
+    {params.sla}
+        Drawn as a dashed line.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     **kwargs

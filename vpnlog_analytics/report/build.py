@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -104,7 +104,11 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
     return found
 
 
-def _steps(progress: bool, n: int) -> Callable[[str], None]:
+#: The steps the progress bar counts, in order.
+_STEPS: Final = ("analyses", "tables", "charts", "pages", "manifest")
+
+
+def _steps(progress: bool, n: int = len(_STEPS)) -> Callable[[str], None]:
     if not progress:
         return lambda _: None
     from tqdm.auto import tqdm
@@ -175,8 +179,7 @@ def build_report(
     start, end : pandas.Timestamp or str or None
         The reporting window ``[start, end)`` (UTC). None: the whole UTC days the logs
         cover (from midnight before the first record to midnight after the last).
-    sla : float, default 0.9995
-        Availability target per month (AWS's published 99.95 %).
+    {params.sla}
     title : str, optional
         Page title; default "VPN availability report, <window>".
     exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
@@ -186,10 +189,8 @@ def build_report(
     {params.min_duration}
         For availability and the outage tables.
     {params.cause_lookback}
-    min_flaps : int, default 3
-        Flaps within ``flap_window`` that make a flapping episode.
-    flap_window : str or pandas.Timedelta, default "1h"
-        Window of a flapping episode [s].
+    {params.min_flaps}
+    {params.flap_window}
     incident_gap : str or pandas.Timedelta, default "60s"
         Longest gap between collision messages of one incident [s].
     collision_threshold : float, default 0.1
@@ -198,8 +199,9 @@ def build_report(
     progress : bool, default False
         Show a progress bar over the steps.
     metrics : pandas.DataFrame, optional
-        The ``AWS/VPN`` metrics (``fetch_metrics``): adds the coverage section (logs next
-        to metrics per tunnel, logging gaps) and availability from both sources.
+        {params.metrics.desc}
+        Adds the coverage section (logs next to metrics per tunnel,
+        logging gaps) and availability from both sources.
     maintenance : pandas.DataFrame, optional
         Maintenance events (``fetch_maintenance``, ``read_health_events``): outages get
         their ``context`` (AWS maintenance / customer change) and the windows are listed.
@@ -230,7 +232,7 @@ def build_report(
     excluded = Exclusions.of(exclude, maintenance)
     out = _report_folder(out_dir)
     generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    step = _steps(progress, 6)
+    step = _steps(progress)
     made = analyse(
         events,
         window,

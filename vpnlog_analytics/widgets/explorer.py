@@ -592,9 +592,9 @@ def explore(
     tab : str, default "timeline"
         The tab shown first: one of :data:`TABS` (or ``"coverage"`` with ``metrics``).
     metrics : pandas.DataFrame, optional
-        The ``AWS/VPN`` metrics (``fetch_metrics``): adds a Coverage tab, the logs next to
-        the metrics per tunnel (:func:`~vpnlog_analytics.analysis.reconcile`) with the
-        logging gaps.
+        {params.metrics.desc}
+        Adds a Coverage tab: the logs next to the metrics per tunnel
+        (:func:`~vpnlog_analytics.analysis.reconcile`) with the logging gaps.
     {params.stale_after}
         The initial value of the "Stale after" control, for every tab.
 

@@ -115,10 +115,8 @@ def diagnose(
     {params.window}
     collision_threshold : float, default 0.1
         Collision rate (incidents per negotiation) above which collisions are reported.
-    min_flaps : int, default 3
-        Flaps within ``flap_window`` that make an episode.
-    flap_window : str or pandas.Timedelta, default "1h"
-        Window of a flapping episode [s].
+    {params.min_flaps}
+    {params.flap_window}
     exposure : str or pandas.Timedelta, default "1h"
         Shortest single-tunnel stretch reported [s].
     gap_factor : float, default 20.0
