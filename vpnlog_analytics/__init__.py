@@ -45,6 +45,7 @@ from .errors import (
 from .io import iter_events, parse_records, read_logs, read_parquet, register_remote, to_parquet
 from .io.health import read_health_events
 from .io.metric_files import read_metrics
+from .io.tunnel_options import read_tunnel_options
 from .schema import EVENT_COLUMNS, validate_events
 
 #: Public names whose modules load heavy optional libraries (matplotlib, ipywidgets,
@@ -123,6 +124,7 @@ __all__ = [
     "read_logs",
     "read_metrics",
     "read_parquet",
+    "read_tunnel_options",
     "reconcile",
     "reconcile_summary",
     "rekey_stats",

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -682,6 +682,62 @@ def _cmd_reconcile(args: argparse.Namespace) -> None:
     _emit(table, args.format)
 
 
+#: The options ``vpnlog options`` shows in a terminal (csv and json give every column).
+_OPTIONS_SHOWN: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    "phase1_lifetime_s",
+    "phase2_lifetime_s",
+    "rekey_margin_s",
+    "rekey_fuzz_pct",
+    "dpd_timeout_s",
+    "dpd_timeout_action",
+    "startup_action",
+    "ike_versions",
+    "defaulted",
+)
+
+
+def _cmd_options(args: argparse.Namespace) -> None:
+    from .io.tunnel_options import read_tunnel_options
+
+    errors = "skip" if getattr(args, "skip_bad", False) else "raise"
+    if args.file:
+        table = read_tunnel_options(args.file, errors=errors)
+        where = _plural(len(table.attrs["files"]), "file")
+    else:
+        from .aws.tunnel_options import fetch_tunnel_options  # imports boto3
+
+        table = fetch_tunnel_options(
+            args.connection or None, boto3_session=_session(args), errors=errors
+        )
+        where = "DescribeVpnConnections"
+    if args.file and args.connection:
+        table = table[table[s.VPN_CONNECTION_ID].isin(args.connection)].reset_index(drop=True)
+    if table.attrs.get("skipped"):
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(table.attrs["skipped"].items()))
+        print(f"vpnlog: skipped {reasons}", file=sys.stderr)
+    if table.attrs.get("duplicates"):
+        print(
+            f"vpnlog: {table.attrs['duplicates']} tunnel(s) read twice, kept once", file=sys.stderr
+        )
+    pending = [c for c in table.attrs.get("without_options") or [] if c in (args.connection or [c])]
+    if pending:
+        print(f"vpnlog: no tunnel options yet (pending): {', '.join(pending)}", file=sys.stderr)
+    shown = table
+    if args.format == "table":
+        shown = table[list(_OPTIONS_SHOWN)].copy()
+        shown["defaulted"] = table["defaulted"].map(
+            lambda d: f"{len(d.split(','))} option(s)" if d else ""
+        )
+    _emit(shown, args.format, none=f"No tunnels with options in {where}")
+    if args.format == "table" and len(table):
+        print(
+            f"\n{_plural(len(table), 'tunnel')} from {where}; 'defaulted' counts options AWS "
+            "left unset (their documented default is shown); --format csv lists every option."
+        )
+
+
 def _cmd_maintenance(args: argparse.Namespace) -> None:
     from .analysis.maintenance import maintenance_windows
     from .io.health import read_health_events
@@ -1054,6 +1110,29 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Arg("--windows", action="store_true", help="show the maintenance windows"),
             "margin",
             Arg("-o", "--output", help="write the events to this .csv or .parquet file"),
+            "format",
+            "aws",
+        ),
+    ),
+    Subcommand(
+        "options",
+        "each tunnel's configured options (live, or a saved describe-vpn-connections)",
+        _cmd_options,
+        (
+            Arg(
+                "--file",
+                action="append",
+                help="saved `aws ec2 describe-vpn-connections` JSON (file, folder or glob; "
+                "repeatable); default: ask EC2",
+            ),
+            "connection",
+            Arg(
+                "--skip-bad",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="skip bad files and tunnels (counted on stderr) instead of stopping",
+            ),
+            _reads_logs,
             "format",
             "aws",
         ),

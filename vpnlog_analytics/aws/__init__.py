@@ -27,6 +27,7 @@ from .maintenance import (
 )
 from .metrics import fetch_metrics
 from .s3 import ExportTask, export_logs, list_s3_objects
+from .tunnel_options import fetch_tunnel_options
 
 __all__ = [
     "AccessDeniedError",
@@ -45,6 +46,7 @@ __all__ = [
     "fetch_maintenance",
     "fetch_metrics",
     "fetch_replacement_status",
+    "fetch_tunnel_options",
     "list_s3_objects",
     "list_vpn_tunnels",
     "make_session",
