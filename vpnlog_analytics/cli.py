@@ -738,6 +738,22 @@ def _cmd_options(args: argparse.Namespace) -> None:
         )
 
 
+def _cmd_drift(args: argparse.Namespace) -> None:
+    from .analysis import option_drift
+    from .io.tunnel_options import read_tunnel_options
+
+    options = read_tunnel_options(args.options)
+    events = _load(args)
+    table = option_drift(options, events, **_window(args))
+    if args.differs:
+        table = table[table["verdict"].astype(str) != "agrees"].reset_index(drop=True)
+    _emit(table, args.format, none=f"No drift{_window_text(args)}")
+    if args.format == "table" and len(table):
+        counts = table["verdict"].value_counts()
+        said = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+        print(f"\n{_plural(len(table), 'row')}: {said}.")
+
+
 def _cmd_maintenance(args: argparse.Namespace) -> None:
     from .analysis.maintenance import maintenance_windows
     from .io.health import read_health_events
@@ -1135,6 +1151,22 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             _reads_logs,
             "format",
             "aws",
+        ),
+    ),
+    Subcommand(
+        "drift",
+        "configured tunnel options against what the logs show each tunnel doing",
+        _cmd_drift,
+        (
+            "sources",
+            Arg(
+                "--options",
+                action="append",
+                required=True,
+                help="saved `aws ec2 describe-vpn-connections` JSON (file, folder or glob)",
+            ),
+            Arg("--differs", action="store_true", help="only what does not agree"),
+            "format",
         ),
     ),
     Subcommand(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -34,9 +34,12 @@ __all__ = [
     "STATES",
     "STATE_VALUES",
     "TUNNEL_KEYS",
+    "TUNNEL_OPTION_COLUMNS",
+    "TUNNEL_OPTION_SPECS",
     "UP_STATES",
     "EventSpec",
     "StreamId",
+    "TunnelOptionSpec",
     "empty_events",
     "events_dtypes",
     "parse_stream_name",
@@ -1017,6 +1020,103 @@ def maintenance_table(rows: Sequence[tuple[object, ...]]) -> pd.DataFrame:
     return frame.sort_values(
         ["start", EVENT_SOURCE, VPN_CONNECTION_ID], ignore_index=True, na_position="last"
     )
+
+
+# --- tunnel options (DescribeVpnConnections TunnelOption) -----------------------------------
+@dataclass(frozen=True)
+class TunnelOptionSpec:
+    """One option of ``TunnelOption``: where it sits, what it holds, what AWS defaults to.
+
+    Attributes
+    ----------
+    column : str
+        The column of the tunnel options table.
+    key : tuple of str
+        The path of the value inside ``TunnelOption`` (``("Phase2LifetimeSeconds",)``,
+        ``("LogOptions", "CloudWatchLogOptions", "LogEnabled")``).
+    kind : {"int", "str", "bool", "list"}
+        ``list`` is a list of ``{"Value": ...}`` objects, kept as a comma-joined string.
+    default : object
+        What the tunnel runs when the option was never set (None: no default to claim).
+    bounds : tuple of int, optional
+        The documented range of an integer option, inclusive.
+    choices : tuple of str, optional
+        The documented values of a text option.
+    """
+
+    column: str
+    key: tuple[str, ...]
+    kind: str
+    default: Any = None
+    bounds: tuple[int, int] | None = None
+    choices: tuple[str, ...] | None = None
+
+
+_LOG = ("LogOptions", "CloudWatchLogOptions")
+_P1_DH: Final = "2,14,15,16,17,18,19,20,21,22,23,24"
+_P2_DH: Final = "2,5,14,15,16,17,18,19,20,21,22,23,24"
+_ENCRYPTION: Final = "AES128,AES256,AES128-GCM-16,AES256-GCM-16"
+_INTEGRITY: Final = "SHA1,SHA2-256,SHA2-384,SHA2-512"
+
+#: Every tunnel option read, with AWS's documented default and range. Sources: EC2 API
+#: reference (``VpnTunnelOptionsSpecification``, ``TunnelOption``,
+#: ``CloudWatchLogOptionsSpecification``); Site-to-Site VPN User Guide, "Tunnel options".
+#: The rekey margin's default is 270 s (older accounts and SDK pages say 540 s) and the
+#: DPD timeout's 40 s (older pages: 30 s): the current guide's values are used.
+TUNNEL_OPTION_SPECS: Final = (
+    TunnelOptionSpec("phase1_lifetime_s", ("Phase1LifetimeSeconds",), "int", 28_800, (900, 28_800)),
+    TunnelOptionSpec("phase2_lifetime_s", ("Phase2LifetimeSeconds",), "int", 3_600, (900, 3_600)),
+    TunnelOptionSpec("rekey_margin_s", ("RekeyMarginTimeSeconds",), "int", 270, (60, 1_800)),
+    TunnelOptionSpec("rekey_fuzz_pct", ("RekeyFuzzPercentage",), "int", 100, (0, 100)),
+    TunnelOptionSpec("replay_window", ("ReplayWindowSize",), "int", 1_024, (64, 2_048)),
+    TunnelOptionSpec("dpd_timeout_s", ("DpdTimeoutSeconds",), "int", 40, (30, 2**31 - 1)),
+    TunnelOptionSpec(
+        "dpd_timeout_action",
+        ("DpdTimeoutAction",),
+        "str",
+        "clear",
+        None,
+        ("clear", "none", "restart"),
+    ),
+    TunnelOptionSpec("startup_action", ("StartupAction",), "str", "add", None, ("add", "start")),
+    TunnelOptionSpec("ike_versions", ("IkeVersions",), "list", "ikev1,ikev2"),
+    TunnelOptionSpec("phase1_encryption", ("Phase1EncryptionAlgorithms",), "list", _ENCRYPTION),
+    TunnelOptionSpec("phase1_integrity", ("Phase1IntegrityAlgorithms",), "list", _INTEGRITY),
+    TunnelOptionSpec("phase1_dh_groups", ("Phase1DHGroupNumbers",), "list", _P1_DH),
+    TunnelOptionSpec("phase2_encryption", ("Phase2EncryptionAlgorithms",), "list", _ENCRYPTION),
+    TunnelOptionSpec("phase2_integrity", ("Phase2IntegrityAlgorithms",), "list", _INTEGRITY),
+    TunnelOptionSpec("phase2_dh_groups", ("Phase2DHGroupNumbers",), "list", _P2_DH),
+    TunnelOptionSpec("inside_cidr", ("TunnelInsideCidr",), "str"),
+    TunnelOptionSpec("inside_ipv6_cidr", ("TunnelInsideIpv6Cidr",), "str"),
+    TunnelOptionSpec("lifecycle_control", ("EnableTunnelLifecycleControl",), "bool", False),
+    TunnelOptionSpec("log_enabled", (*_LOG, "LogEnabled"), "bool", False),
+    TunnelOptionSpec(
+        "log_output_format", (*_LOG, "LogOutputFormat"), "str", "json", None, ("json", "text")
+    ),
+    TunnelOptionSpec("bgp_log_enabled", (*_LOG, "BgpLogEnabled"), "bool", False),
+    TunnelOptionSpec(
+        "bgp_log_output_format",
+        (*_LOG, "BgpLogOutputFormat"),
+        "str",
+        "json",
+        None,
+        ("json", "text"),
+    ),
+)
+#: Columns of the tunnel options table, in order.
+TUNNEL_OPTION_COLUMNS: Final = (
+    VPN_CONNECTION_ID,
+    TUNNEL_IP,
+    "connection_state",
+    *(spec.column for spec in TUNNEL_OPTION_SPECS),
+    "static_routes_only",
+    "static_routes",
+    "aws_asn",
+    "cgw_asn",
+    "bgp_hold_time_s",
+    "defaulted",
+    "source",
+)
 
 
 # --- raw record keys -----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ..errors import OptionError
 from ._columns import CAUSE_EVENTS
 from ._context import Context, prepare
 from .availability import availability, service_credit
+from .configuration import observed_options, option_drift, rekey_intervals
 from .bgp import bgp_flaps, bgp_outages, bgp_sessions, route_events, routes
 from .dpd import dpd_stats, dpd_timeouts
 from .events import event_counts
@@ -71,10 +72,13 @@ __all__ = [
     "logging_gaps",
     "maintenance_windows",
     "metric_states",
+    "observed_options",
+    "option_drift",
     "outages",
     "prepare",
     "reconcile",
     "reconcile_summary",
+    "rekey_intervals",
     "rekey_stats",
     "route_events",
     "routes",

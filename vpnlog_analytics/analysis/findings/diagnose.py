@@ -15,6 +15,7 @@ from ...options import (
     DEFAULT_STALE_AFTER,
     check_positive_int,
     shared_doc,
+    ts_ns,
 )
 from .._columns import (
     COUNT,
@@ -31,6 +32,7 @@ from .._timeline import STATE_COLUMNS, Tunnels
 from .._window import DurationLike, OptionError, TimeLike, to_ns_duration
 from ..bgp import bgp_context
 from ._bgp_rules import BgpOptions, bgp_findings
+from ._option_rules import option_findings
 from ._record import Finding
 from ._tunnel_rules import TunnelOptions, tunnel_findings
 
@@ -62,6 +64,7 @@ def diagnose(
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
     bgp_down: DurationLike = "5min",
     asymmetry: DurationLike = "5min",
+    options: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return findings: what the logs show is wrong, what it means and what to change.
 
@@ -109,6 +112,19 @@ def diagnose(
     - ``bgp_no_routes`` (warning): a session established in the window over which no
       route was held.
 
+    With the tunnels' configured ``options`` (see :func:`option_drift`), per tunnel:
+
+    - ``options_rekey_collision`` (warning): both sides rekeyed within 2 s of each other
+      in more than ``collision_threshold`` of the tunnel's rekeys; the remedy gives the
+      gateway a lifetime and margin that rekey before AWS does.
+    - ``options_gateway_lifetime`` (info): AWS started every rekey: the gateway's phase 2
+      lifetime is longer than AWS's.
+    - ``options_stays_down`` (error): DPD timeouts followed by outages of 5 minutes or
+      more under ``DPDTimeoutAction=clear``/``StartupAction=add``: neither side renegotiates.
+    - ``options_not_in_force`` (warning): AWS's rekeys, DPD action or IKE version do not
+      follow the options read (a file of another moment, a pending modification).
+    - ``options_ike_versions`` (info): an IKE version allowed but never used.
+
     Parameters
     ----------
     {params.events}
@@ -132,6 +148,9 @@ def diagnose(
         Shortest time a prefix is on one tunnel only that is reported [s].
     {params.cause_lookback}
     {params.stale_after}
+    options : pandas.DataFrame, optional
+        The tunnels' configured options (:func:`vpnlog_analytics.read_tunnel_options`,
+        :func:`vpnlog_analytics.aws.fetch_tunnel_options`): adds the ``options_*`` findings.
 
     Returns
     -------
@@ -160,6 +179,9 @@ def diagnose(
     found = tunnel_findings(ctx, opts)
     if (ctx.events[s.LOG_TYPE] == "bgp").any():
         found += bgp_findings(bgp_context(ctx), bgp_opts)
+    if options is not None:
+        window = (ts_ns(ctx.start), ts_ns(ctx.end))
+        found += option_findings(ctx.events, options, window, opts.collision_threshold)
     return _table(found, ctx.rows.tunnels)
 
 

@@ -1,0 +1,493 @@
+"""Tunnel options, observed in the logs and set beside what each tunnel is configured to.
+
+Three steps, each a public function:
+
+- :func:`rekey_intervals`: every child-SA rekey the tunnel log shows, with who started it (AWS
+  sends ``CREATE_CHILD_SA`` / Quick Mode, or receives the gateway's) and how long the SA
+  it replaced had lived.
+- :func:`observed_options`: per tunnel, the same parameters the options set, as the logs
+  show them: rekey intervals by initiator, collisions, the delay from the gateway's last
+  sign of life to AWS's DPD-dead record, the IKE versions and NAT-T in use, and whether
+  AWS started a negotiation after a DPD timeout (the DPD timeout / startup action in
+  effect).
+- :func:`option_drift`: one row per tunnel and parameter: configured (from
+  :func:`vpnlog_analytics.read_tunnel_options`), observed, a verdict and the evidence.
+
+**How a rekey time follows from the options.** AWS rekeys a child SA as strongSwan does:
+``lifetime - margin * (1 + fuzz * u)`` after it was made, ``u`` uniform in 0..1
+(tunnel-behaviour reference: the default options rekey every 3,060-3,330 s). The
+customer gateway rekeys by its own lifetime and margin. Each new SA restarts both clocks,
+so every rekey is started by the side whose time comes first: an interval ending in an
+AWS-started rekey says when AWS rekeys; where the gateway always comes first, AWS's
+lifetime is hidden behind it (the verdict says so, it does not guess). Both sides at the
+same moment (within :data:`COLLISION_SPREAD`) collide.
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from ..errors import OptionError
+from ..options import shared_doc
+from ._context import context
+from ._window import TimeLike
+from .outages import outages
+
+__all__ = [
+    "DRIFT_COLUMNS",
+    "OBSERVED_COLUMNS",
+    "REKEY_COLUMNS",
+    "observed_options",
+    "option_drift",
+    "rekey_intervals",
+]
+
+#: Rekey messages of the two sides at most this far apart are one collision [s].
+COLLISION_SPREAD: Final = 2
+#: An SA established at most this long after a child-SA request belongs to it [s].
+_REQUEST_TO_SA: Final = 30
+#: The slack around an expected rekey time or DPD delay: the logs' one-second resolution,
+#: CloudWatch's ordering within a second, and a DPD probe interval for DPD [s].
+REKEY_SLACK: Final = 5
+DPD_SLACK: Final = 15
+#: Share of the observations that must fall in the expected range for ``agrees``.
+AGREEMENT: Final = 0.9
+
+_AWS_REQUEST: Final = "child_sa_request_sent"
+_CGW_REQUEST: Final = "child_sa_request_received"
+_SA_UP: Final = "phase2_sa_established"
+_SENT: Final = ("packet_sent", _AWS_REQUEST)
+_RECEIVED: Final = ("packet_received", _CGW_REQUEST, "child_sa_response_received")
+
+INITIATOR: Final = "initiator"
+INTERVAL: Final = "interval_s"
+PARAMETER: Final = "parameter"
+CONFIGURED: Final = "configured"
+VERDICT: Final = "verdict"
+NOTE: Final = "note"
+
+REKEY_COLUMNS: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.TIME,
+    INITIATOR,
+    INTERVAL,
+    s.COLLISIONS,
+)
+OBSERVED_COLUMNS: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    s.RECORDS,
+    "rekeys",
+    "aws_rekeys",
+    "cgw_rekeys",
+    s.COLLISIONS,
+    "aws_interval_min_s",
+    "aws_interval_median_s",
+    "aws_interval_max_s",
+    "cgw_interval_min_s",
+    "cgw_interval_median_s",
+    "cgw_interval_max_s",
+    "dpd_timeouts",
+    "dpd_delay_median_s",
+    "aws_initiated_after_dpd",
+    "ike_versions_seen",
+    "nat_t",
+)
+DRIFT_COLUMNS: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    PARAMETER,
+    CONFIGURED,
+    s.OBSERVED,
+    VERDICT,
+    s.EVIDENCE,
+    NOTE,
+)
+#: Verdicts of :func:`option_drift`.
+AGREES: Final = "agrees"
+DIFFERS: Final = "differs"
+HIDDEN: Final = "hidden"
+NO_EVIDENCE: Final = "no evidence"
+VERDICTS: Final = (AGREES, DIFFERS, HIDDEN, NO_EVIDENCE)
+
+
+def _tunnel_frame(events: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """Tunnel records of the given events, by tunnel then time."""
+    rows = events[(events[s.LOG_TYPE] == "tunnel") & events[s.EVENT].isin(names)]
+    cols = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME, s.EVENT, s.TUNNEL_UP]
+    out = rows[cols].copy()
+    for key in (s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.EVENT):
+        out[key] = out[key].astype(str)
+    return out.sort_values([s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME], kind="stable")
+
+
+def _rekey_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per new SA of an up tunnel: its time, initiator, the old SA's age."""
+    out = []
+    for (conn, ip), g in frame.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], sort=True):
+        t = g[s.TIME].to_numpy("datetime64[s]").astype(np.int64)
+        ev = g[s.EVENT].to_numpy()
+        up = g[s.TUNNEL_UP].fillna(False).to_numpy(bool)
+        last_sa: int | None = None
+        pending: list[tuple[int, str, bool]] = []  # (time, side, tunnel up) of requests
+        for ti, e, u in zip(t, ev, up, strict=True):
+            if e != _SA_UP:
+                pending = [p for p in pending if ti - p[0] <= _REQUEST_TO_SA]
+                pending.append((int(ti), "aws" if e == _AWS_REQUEST else "cgw", bool(u)))
+                continue
+            mine = [p for p in pending if ti - p[0] <= _REQUEST_TO_SA]
+            pending = []
+            if last_sa is not None and ti - last_sa <= COLLISION_SPREAD:
+                continue  # the second SA of a collision: one rekey
+            sides = {p[1] for p in mine}
+            rekey = bool(mine) and all(p[2] for p in mine)  # requested while up
+            if rekey:
+                collided = (
+                    len(sides) > 1
+                    and max(p[0] for p in mine) - min(p[0] for p in mine) <= COLLISION_SPREAD
+                )
+                side = "both" if collided else min(mine)[1]
+                age = None if last_sa is None else int(ti - last_sa)
+                out.append((conn, ip, int(ti), side, age, collided))
+            last_sa = int(ti)
+    table = pd.DataFrame(out, columns=list(REKEY_COLUMNS))
+    table[s.TIME] = pd.to_datetime(table[s.TIME].astype("int64"), unit="s", utc=True)
+    table[INTERVAL] = table[INTERVAL].astype("Int64")
+    table[s.COLLISIONS] = table[s.COLLISIONS].astype(bool)
+    return table
+
+
+@shared_doc()
+def rekey_intervals(
+    events: pd.DataFrame, *, start: TimeLike = None, end: TimeLike = None
+) -> pd.DataFrame:
+    """Return every child-SA rekey the tunnel logs show, with its initiator and interval.
+
+    A rekey is a new phase 2 SA (``phase2_sa_established``) negotiated while the tunnel was
+    up; its initiator is the side whose child-SA request came first within 30 s before
+    it: ``aws`` (AWS sent the request), ``cgw`` (AWS received it), ``both`` (requests of
+    both sides within :data:`COLLISION_SPREAD` s: a collision). An SA made after an outage
+    is an establishment, not a rekey, and starts the next interval.
+
+    Parameters
+    ----------
+    {params.events_table}
+    {params.window}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rekey in the window, by tunnel then time: ``vpn_connection_id``,
+        ``tunnel_ip``, ``time`` (the new SA), ``initiator`` (``aws``/``cgw``/``both``),
+        ``interval_s`` (Int64: the replaced SA's age, from its own establishment; NA for
+        the first SA seen), ``collisions`` (bool).
+
+    Examples
+    --------
+    >>> r = rekey_intervals(events)  # doctest: +SKIP
+    >>> r.groupby("initiator").interval_s.describe()  # doctest: +SKIP
+    """
+    ctx = context(events, start, end)
+    frame = _tunnel_frame(ctx.events, (_AWS_REQUEST, _CGW_REQUEST, _SA_UP))
+    table = _rekey_table(frame)
+    keep = (table[s.TIME] >= ctx.start) & (table[s.TIME] < ctx.end)
+    return table[keep].reset_index(drop=True)
+
+
+def _interval_stats(table: pd.DataFrame, side: str) -> pd.DataFrame:
+    mine = table[(table[INITIATOR] == side) & table[INTERVAL].notna()]
+    grouped = mine.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP])[INTERVAL]
+    stats = grouped.agg(["min", "median", "max"]).astype("Float64")
+    return stats.rename(columns=lambda c: f"{side}_interval_{c}_s")
+
+
+def _dpd_behaviour(
+    events: pd.DataFrame, ctx_start: pd.Timestamp, ctx_end: pd.Timestamp
+) -> pd.DataFrame:
+    """Per tunnel: DPD timeouts, median delay from last sign of life, AWS re-initiating."""
+    table = outages(events, start=ctx_start, end=ctx_end, routing=s.ROUTING_IPSEC, stale_after=None)
+    dpd = table[table[s.CAUSE].astype(str) == "dpd_timeout"]
+    cols = ["dpd_timeouts", "dpd_delay_median_s", "aws_initiated_after_dpd"]
+    if dpd.empty:
+        return pd.DataFrame(
+            columns=cols, index=pd.MultiIndex.from_tuples([], names=list(s.TUNNEL_KEYS))
+        )
+    sent = _tunnel_frame(events, (*_SENT, *_RECEIVED))
+    rows = []
+    for (conn, ip), g in dpd.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True):
+        delays = (g[s.START] - g[s.LAST_ALIVE]).dt.total_seconds().dropna()
+        mine = sent[(sent[s.VPN_CONNECTION_ID] == str(conn)) & (sent[s.TUNNEL_IP] == str(ip))]
+        initiated = 0
+        for a, b in zip(g[s.START], g[s.END], strict=True):
+            inside = mine[(mine[s.TIME] > a) & (mine[s.TIME] < b)]
+            first = inside.iloc[0][s.EVENT] if len(inside) else None
+            initiated += first in _SENT
+        rows.append(
+            (str(conn), str(ip), len(g), delays.median() if len(delays) else np.nan, initiated)
+        )
+    out = pd.DataFrame(rows, columns=[*s.TUNNEL_KEYS, *cols]).set_index(list(s.TUNNEL_KEYS))
+    return out
+
+
+@shared_doc()
+def observed_options(
+    events: pd.DataFrame,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+) -> pd.DataFrame:
+    """Return, per tunnel, the option-governed behaviour its log shows over the window.
+
+    Parameters
+    ----------
+    {params.events_table}
+    {params.window}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tunnel with tunnel records (:data:`OBSERVED_COLUMNS`): ``rekeys``,
+        ``aws_rekeys``, ``cgw_rekeys``, ``collisions`` (see :func:`rekey_intervals`); the
+        ``min``/``median``/``max`` interval of the rekeys each side started
+        (``aws_interval_*_s``, ``cgw_interval_*_s``; NA where it started none);
+        ``dpd_timeouts`` (outages caused by AWS's DPD), ``dpd_delay_median_s`` (from the
+        gateway's last sign of life to the DPD-dead record), ``aws_initiated_after_dpd``
+        (of those outages, how many AWS ended by negotiating first: the records after the
+        DPD-dead one begin with AWS sending); ``ike_versions_seen`` (``v1``/``v2``/
+        ``v1,v2``), ``nat_t`` (NA where the log never says).
+    """
+    ctx = context(events, start, end)
+    ev = ctx.events
+    in_window = (ev[s.TIME] >= ctx.start) & (ev[s.TIME] < ctx.end)
+    tunnel = ev[in_window & (ev[s.LOG_TYPE] == "tunnel")]
+    keys = list(s.TUNNEL_KEYS)
+    base = tunnel.groupby(keys, observed=True).size().rename(s.RECORDS).to_frame()
+    base.index = base.index.map(lambda k: (str(k[0]), str(k[1])))
+    base.index.names = keys
+    table = rekey_intervals(ev, start=ctx.start, end=ctx.end)
+    counts = pd.DataFrame(
+        {
+            "rekeys": table.groupby(keys).size(),
+            "aws_rekeys": table[table[INITIATOR] == "aws"].groupby(keys).size(),
+            "cgw_rekeys": table[table[INITIATOR] == "cgw"].groupby(keys).size(),
+            s.COLLISIONS: table[table[s.COLLISIONS]].groupby(keys).size(),
+        }
+    )
+    out = base.join(counts).join(_interval_stats(table, "aws")).join(_interval_stats(table, "cgw"))
+    out = out.join(_dpd_behaviour(ev, ctx.start, ctx.end))
+    versions = tunnel.dropna(subset=[s.IKE_VERSION]).groupby(keys, observed=True)[s.IKE_VERSION]
+    seen = versions.agg(lambda v: ",".join(sorted(set(map(str, v)))))
+    seen.index = seen.index.map(lambda k: (str(k[0]), str(k[1])))
+    out["ike_versions_seen"] = seen
+    nat = tunnel.dropna(subset=[s.NAT_T_DETECTED]).groupby(keys, observed=True)[s.NAT_T_DETECTED]
+    nat_any = nat.any()
+    nat_any.index = nat_any.index.map(lambda k: (str(k[0]), str(k[1])))
+    out["nat_t"] = nat_any
+    for col in (
+        "rekeys",
+        "aws_rekeys",
+        "cgw_rekeys",
+        s.COLLISIONS,
+        "dpd_timeouts",
+        "aws_initiated_after_dpd",
+    ):
+        out[col] = out[col].fillna(0).astype("int64")
+    out["nat_t"] = out["nat_t"].astype("boolean")
+    out["ike_versions_seen"] = out["ike_versions_seen"].astype("string")
+    out["dpd_delay_median_s"] = out["dpd_delay_median_s"].astype("Float64")
+    return out.reset_index()[list(OBSERVED_COLUMNS)]
+
+
+#: One drift row of a tunnel: parameter, configured, observed, verdict, evidence, note.
+_Row: TypeAlias = tuple[str, object, object, str, int, str]
+
+
+def _seconds(value: float) -> int:
+    """A median of whole seconds, as whole seconds (the logs' resolution)."""
+    return int(round(float(value)))
+
+
+def _share_in(values: pd.Series, low: float, high: float) -> float:
+    return float(((values >= low) & (values <= high)).mean())
+
+
+def _lifetime_rows(cfg: pd.Series, table: pd.DataFrame) -> list[_Row]:
+    """Phase 2 lifetime, the gateway's rekey time and collisions, from one tunnel's rekeys."""
+    lifetime, margin = int(cfg["phase2_lifetime_s"]), int(cfg["rekey_margin_s"])
+    earliest = lifetime - margin * (1 + int(cfg["rekey_fuzz_pct"]) / 100)
+    latest = lifetime - margin
+    expected = f"AWS rekeys {earliest:,.0f}-{latest:,} s after each SA"
+    intervals = table[table[INTERVAL].notna()]
+    aws = intervals.loc[intervals[INITIATOR] == "aws", INTERVAL].astype(float)
+    cgw = intervals.loc[intervals[INITIATOR] == "cgw", INTERVAL].astype(float)
+    rows: list[_Row] = []
+    if len(aws):
+        share = _share_in(aws, earliest - REKEY_SLACK, latest + REKEY_SLACK)
+        verdict = AGREES if share >= AGREEMENT else DIFFERS
+        note = f"{expected}; {share:.0%} of its {len(aws)} rekeys in that range"
+        rows.append(
+            ("phase2_lifetime_s", lifetime, _seconds(aws.median()), verdict, len(aws), note)
+        )
+    elif len(cgw):
+        note = (
+            f"{expected}, but the gateway always rekeyed first (median {cgw.median():,.0f} s):"
+            " AWS's own rekey time is not in the log"
+        )
+        rows.append(("phase2_lifetime_s", lifetime, None, HIDDEN, 0, note))
+    else:
+        rows.append(("phase2_lifetime_s", lifetime, None, NO_EVIDENCE, 0, "no rekey in the window"))
+    if len(cgw):
+        note = (
+            f"the gateway started {len(cgw)} rekeys, median {cgw.median():,.0f} s "
+            f"(max {cgw.max():,.0f} s) after each SA"
+        )
+        shorter = float((cgw < earliest - REKEY_SLACK).mean()) >= AGREEMENT
+        if shorter:
+            note += f": before AWS's earliest {earliest:,.0f} s, its lifetime is shorter"
+        verdict = DIFFERS if shorter else AGREES
+        rows.append(
+            ("gateway_phase2_rekey_s", None, _seconds(cgw.median()), verdict, len(cgw), note)
+        )
+    elif len(aws):
+        note = (
+            f"AWS started all {len(aws)} rekeys: the gateway's lifetime is longer than "
+            f"AWS's {lifetime:,} s, or it never rekeys first"
+        )
+        rows.append(("gateway_phase2_rekey_s", None, None, DIFFERS, len(aws), note))
+    collisions = int(table[s.COLLISIONS].sum())
+    if collisions:
+        note = f"both sides rekeyed within {COLLISION_SPREAD} s of each other"
+        rows.append(("rekey_collisions", None, collisions, DIFFERS, collisions, note))
+    return rows
+
+
+def _dpd_rows(cfg: pd.Series, obs: pd.Series | None) -> list[_Row]:
+    """DPD timeout and the action in effect after it."""
+    timeout = int(cfg["dpd_timeout_s"])
+    action = f"{cfg['dpd_timeout_action']}/{cfg['startup_action']}"
+    dpds = 0 if obs is None else int(obs["dpd_timeouts"])
+    if not dpds or obs is None:
+        none = "no DPD timeout in the window"
+        return [
+            ("dpd_timeout_s", timeout, None, NO_EVIDENCE, 0, none),
+            ("dpd_timeout_action", action, None, NO_EVIDENCE, 0, none),
+        ]
+    rows: list[_Row] = []
+    delay = obs["dpd_delay_median_s"]
+    if pd.notna(delay):
+        ok = timeout - REKEY_SLACK <= float(delay) <= timeout + DPD_SLACK
+        note = f"last sign of life to the DPD-dead record, median of {dpds}"
+        rows.append(
+            ("dpd_timeout_s", timeout, _seconds(delay), AGREES if ok else DIFFERS, dpds, note)
+        )
+    else:
+        note = "no sign of life before the DPD timeouts"
+        rows.append(("dpd_timeout_s", timeout, None, NO_EVIDENCE, dpds, note))
+    initiated = int(obs["aws_initiated_after_dpd"])
+    aws_starts = initiated * 2 > dpds
+    configured_starts = cfg["dpd_timeout_action"] == "restart" or cfg["startup_action"] == "start"
+    verdict = AGREES if aws_starts == configured_starts else DIFFERS
+    observed = "AWS initiates" if aws_starts else "AWS waits"
+    note = f"after {initiated} of {dpds} DPD timeouts AWS negotiated before the gateway"
+    rows.append(("dpd_timeout_action", action, observed, verdict, dpds, note))
+    return rows
+
+
+def _version_rows(cfg: pd.Series, obs: pd.Series | None) -> list[_Row]:
+    """IKE versions allowed against those in use."""
+    allowed_text = str(cfg["ike_versions"])
+    allowed = {v.removeprefix("ike") for v in allowed_text.split(",") if v}
+    seen_text = None if obs is None else obs["ike_versions_seen"]
+    seen = set() if seen_text is None or pd.isna(seen_text) else set(str(seen_text).split(","))
+    if not seen or obs is None:
+        none = "no record names its IKE version"
+        return [("ike_versions", allowed_text, None, NO_EVIDENCE, 0, none)]
+    if seen - allowed:
+        note = "in use but not allowed: " + ", ".join(sorted("ike" + v for v in seen - allowed))
+    elif allowed - seen:
+        note = "allowed but never used: " + ", ".join(sorted("ike" + v for v in allowed - seen))
+    else:
+        note = "as configured"
+    observed = ",".join("ike" + v for v in sorted(seen))
+    verdict = AGREES if seen == allowed else DIFFERS
+    return [("ike_versions", allowed_text, observed, verdict, int(obs[s.RECORDS]), note)]
+
+
+def _tunnel_drift(cfg: pd.Series, obs: pd.Series | None, table: pd.DataFrame) -> list[_Row]:
+    return [*_lifetime_rows(cfg, table), *_dpd_rows(cfg, obs), *_version_rows(cfg, obs)]
+
+
+@shared_doc()
+def option_drift(
+    options: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+) -> pd.DataFrame:
+    """Set each tunnel's configured options beside what its log shows it doing.
+
+    Parameters
+    ----------
+    options : pandas.DataFrame
+        The tunnel options table (:func:`vpnlog_analytics.read_tunnel_options` or
+        :func:`vpnlog_analytics.aws.fetch_tunnel_options`).
+    {params.events_table}
+    {params.window}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tunnel (of the options) and parameter (:data:`DRIFT_COLUMNS`):
+        ``parameter``; ``configured`` and ``observed`` (object: seconds, or text);
+        ``verdict`` (:data:`VERDICTS`: ``agrees``; ``differs``; ``hidden``, the log cannot
+        show it, e.g. AWS's rekey time where the gateway always rekeys first; ``no
+        evidence`` in the window); ``evidence`` (how many observations);
+        ``note`` (the numbers behind the verdict). Parameters: ``phase2_lifetime_s``
+        (AWS-started rekey intervals against ``lifetime - margin * (1 + fuzz)`` ..
+        ``lifetime - margin``), ``gateway_phase2_rekey_s``, ``rekey_collisions`` (where
+        any), ``dpd_timeout_s`` (last sign of life to the DPD-dead record),
+        ``dpd_timeout_action`` (whether AWS negotiates first after a DPD timeout, against
+        ``DPDTimeoutAction``/``StartupAction``), ``ike_versions``.
+        Tunnels of the options without records get ``no evidence`` rows.
+
+    Raises
+    ------
+    OptionError
+        ``options`` lacks a column the comparison needs.
+    """
+    need = (
+        "phase2_lifetime_s",
+        "rekey_margin_s",
+        "rekey_fuzz_pct",
+        "dpd_timeout_s",
+        "dpd_timeout_action",
+        "startup_action",
+        "ike_versions",
+        *s.TUNNEL_KEYS,
+    )
+    missing = [c for c in need if c not in options.columns]
+    if missing:
+        raise OptionError(
+            f"options lacks {', '.join(missing)}: pass the table of read_tunnel_options()"
+        )
+    ctx = context(events, start, end)
+    observed = observed_options(ctx.events, start=ctx.start, end=ctx.end).set_index(
+        list(s.TUNNEL_KEYS)
+    )
+    table = rekey_intervals(ctx.events, start=ctx.start, end=ctx.end)
+    rows = []
+    for _, cfg in options.iterrows():
+        key = (str(cfg[s.VPN_CONNECTION_ID]), str(cfg[s.TUNNEL_IP]))
+        obs = observed.loc[key] if key in observed.index else None
+        mine = table[(table[s.VPN_CONNECTION_ID] == key[0]) & (table[s.TUNNEL_IP] == key[1])]
+        rows += [(*key, *row) for row in _tunnel_drift(cfg, obs, mine)]
+    out = pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))
+    out[s.EVIDENCE] = out[s.EVIDENCE].astype("int64")
+    out[VERDICT] = pd.Categorical(out[VERDICT], categories=list(VERDICTS))
+    return out
