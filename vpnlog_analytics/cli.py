@@ -506,6 +506,11 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
     # bad options before reading anything
     exclude = "maintenance" if args.exclude_maintenance else _exclude(args.exclude)
+    options = None
+    if args.options:
+        from .io.tunnel_options import read_tunnel_options
+
+        options = read_tunnel_options(args.options)
     events = _load(args)
     maintenance = None
     if args.maintenance:
@@ -530,6 +535,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         metrics=_metrics_arg(args) if args.metrics else None,
         maintenance=maintenance,
         margin=args.margin,
+        options=options,
     )
     print(f"Report written to {report.out_dir}/")
     print(f"Open it in a browser: {report.index.resolve().as_uri()}")
@@ -738,6 +744,17 @@ def _cmd_options(args: argparse.Namespace) -> None:
         )
 
 
+def _options_file(*, required: bool) -> Arg:
+    """Return the ``--options`` flag of the subcommands that compare configured options."""
+    return Arg(
+        "--options",
+        action="append",
+        required=required,
+        help="saved `aws ec2 describe-vpn-connections` JSON (file, folder or glob; "
+        "repeatable)" + ("" if required else ": adds the Configuration section"),
+    )
+
+
 def _cmd_drift(args: argparse.Namespace) -> None:
     from .analysis import option_drift
     from .io.tunnel_options import read_tunnel_options
@@ -747,6 +764,8 @@ def _cmd_drift(args: argparse.Namespace) -> None:
     table = option_drift(options, events, **_window(args))
     if args.differs:
         table = table[table["verdict"].astype(str) != "agrees"].reset_index(drop=True)
+    if args.format == "table":
+        table = table.fillna({"configured": "", "observed": ""})
     _emit(table, args.format, none=f"No drift{_window_text(args)}")
     if args.format == "table" and len(table):
         counts = table["verdict"].value_counts()
@@ -1040,6 +1059,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             _metrics_file("coverage section"),
             _maintenance_file("contexts"),
             "margin",
+            _options_file(required=False),
             Arg(
                 "--exclude-maintenance",
                 action="store_true",
@@ -1159,12 +1179,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         _cmd_drift,
         (
             "sources",
-            Arg(
-                "--options",
-                action="append",
-                required=True,
-                help="saved `aws ec2 describe-vpn-connections` JSON (file, folder or glob)",
-            ),
+            _options_file(required=True),
             Arg("--differs", action="store_true", help="only what does not agree"),
             "format",
         ),

@@ -36,8 +36,8 @@ from ..errors import OptionError
 from ._columns import CAUSE_EVENTS
 from ._context import Context, prepare
 from .availability import availability, service_credit
-from .configuration import observed_options, option_drift, rekey_intervals
 from .bgp import bgp_flaps, bgp_outages, bgp_sessions, route_events, routes
+from .configuration import observed_options, option_drift, rekey_intervals
 from .dpd import dpd_stats, dpd_timeouts
 from .events import event_counts
 from .findings import diagnose

@@ -308,7 +308,7 @@ _Row: TypeAlias = tuple[str, object, object, str, int, str]
 
 
 def _seconds(value: float) -> int:
-    """A median of whole seconds, as whole seconds (the logs' resolution)."""
+    """Return a median of whole seconds as whole seconds (the logs' resolution)."""
     return int(round(float(value)))
 
 

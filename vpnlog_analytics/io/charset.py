@@ -177,6 +177,8 @@ def describe(data: bytes) -> str:
     if printable < 0.9 * max(len(text), 1):
         return "binary data"
     if text.lstrip()[:1] in ("[", "{"):
+        if '"VpnConnectionId"' in text:
+            return "tunnel options (describe-vpn-connections); read them with read_tunnel_options()"
         return "JSON without VPN log records or CloudWatch events"
     # CSV: a header and rows with the same number of commas (prose has fewer, unevenly)
     rows = [ln for ln in text.splitlines() if ln.strip()][:5]

@@ -32,6 +32,7 @@ from .decode import NAT, epoch_to_ns, gunzip, parse_time_strings, split_lines
 from .detect import mentions_logs, sniff
 from .health import is_health_document
 from .issues import Issues
+from .tunnel_options import is_describe_document
 
 __all__ = ["Origin", "read_bytes"]
 
@@ -389,6 +390,11 @@ def _read_json_document(data: bytes, origin: Origin, *, depth: int) -> list[Batc
     first = next(values, None)
     if first is not None and is_health_document(first[0]):
         return _not_logs(origin, "AWS Health events; read them with io.health.read_health_events()")
+    if first is not None and is_describe_document(first[0]):
+        return _not_logs(
+            origin,
+            "tunnel options (describe-vpn-connections); read them with read_tunnel_options()",
+        )
     for item, line, start, end in itertools.chain([first] if first else [], values):
         kind = _add_item(item, rows, origin, line=line, where=(text, start, end))
         if kind == "lambda_event":

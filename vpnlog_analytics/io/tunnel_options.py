@@ -46,6 +46,7 @@ __all__ = [
     "TUNNEL_OPTION_COLUMNS",
     "TUNNEL_OPTION_SPECS",
     "TunnelOptionSpec",
+    "is_describe_document",
     "read_tunnel_options",
     "tunnel_options_frame",
 ]
@@ -168,6 +169,21 @@ def _options_of(conn: Mapping[str, Any]) -> Mapping[str, Any]:
     """Return a connection's ``Options`` (empty where absent or malformed)."""
     options = conn.get("Options")
     return options if isinstance(options, Mapping) else {}
+
+
+def is_describe_document(item: Any) -> bool:
+    """Tell whether a JSON value is ``describe-vpn-connections`` output, not log records.
+
+    The log readers use it to leave such files out, saying what they are.
+
+    Examples
+    --------
+    >>> is_describe_document({"VpnConnections": [{"VpnConnectionId": "vpn-1"}]})
+    True
+    >>> is_describe_document({"events": [{"message": "x", "timestamp": 1}]})
+    False
+    """
+    return _connections_of(item) is not None
 
 
 def _connections_of(doc: Any) -> list[Any] | None:

@@ -16,6 +16,7 @@ from ..analysis import (
     flap_frequency,
     flapping_episodes,
     flaps,
+    option_drift,
     outages,
     prepare,
     rekey_stats,
@@ -152,6 +153,7 @@ class Analyses:
     flap_frequency: pd.DataFrame
     beyond: Beyond
     has_bgp: bool
+    options: pd.DataFrame | None = None
 
     @property
     def excluded_windows(self) -> list[dict[str, str]]:
@@ -171,6 +173,7 @@ def analyse(
     metrics: pd.DataFrame | None,
     maintenance: pd.DataFrame | None,
     margin: DurationLike,
+    options: pd.DataFrame | None = None,
 ) -> Analyses:
     """Run every analysis of the report once, on one context of the window."""
     lo, hi = window
@@ -211,7 +214,11 @@ def analyse(
         min_flaps=params.min_flaps,
         flap_window=params.flap_window,
         incident_gap=params.incident_gap,
+        options=options,
     )
+    if options is not None:
+        tables["tunnel_options"] = options
+        tables["option_drift"] = option_drift(options, events, start=lo, end=hi)
     tables["tunnels"] = summary(ctx, incident_gap=params.incident_gap)
     tables["unknown_messages"] = unknown_messages(events, start=lo, end=hi)
     tables.update(beyond.tables)
@@ -220,4 +227,6 @@ def analyse(
         tables["bgp_outages"] = bgp_outages(ctx)
         tables["route_events"] = route_events(ctx, start=lo, end=hi)
         tables["routes"] = routes(ctx, at=hi - pd.Timedelta(1, "ns"))
-    return Analyses(events, ctx, lo, hi, params, excluded, freq, tables, hourly, beyond, has_bgp)
+    return Analyses(
+        events, ctx, lo, hi, params, excluded, freq, tables, hourly, beyond, has_bgp, options
+    )

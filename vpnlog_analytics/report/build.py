@@ -104,6 +104,18 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
     return found
 
 
+def _option_files(options: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the files the tunnel options were read from, with size and SHA-256."""
+    found: list[dict[str, Any]] = []
+    for name in options.attrs.get("files") or []:
+        path = Path(name)
+        entry: dict[str, Any] = {"source": name}
+        if path.is_file():
+            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=_sha256(path))
+        found.append(entry)
+    return found or [{"source": "DescribeVpnConnections (live)"}]
+
+
 #: The steps the progress bar counts, in order.
 _STEPS: Final = ("analyses", "tables", "charts", "pages", "manifest")
 
@@ -151,6 +163,7 @@ def build_report(
     metrics: pd.DataFrame | None = None,
     maintenance: pd.DataFrame | None = None,
     margin: DurationLike = DEFAULT_MARGIN,
+    options: pd.DataFrame | None = None,
 ) -> Report:
     """Write the availability / postmortem report of a window into a folder.
 
@@ -206,6 +219,11 @@ def build_report(
         Maintenance events (``fetch_maintenance``, ``read_health_events``): outages get
         their ``context`` (AWS maintenance / customer change) and the windows are listed.
     {params.margin}
+    options : pandas.DataFrame, optional
+        The tunnels' configured options (:func:`~vpnlog_analytics.read_tunnel_options`):
+        adds the Configuration section (options, configured against observed, in
+        ``tunnel_options.csv`` and ``option_drift.csv``), the ``options_*`` findings, and
+        the options files with their SHA-256 in the manifest.
 
     Returns
     -------
@@ -243,6 +261,7 @@ def build_report(
         metrics=metrics,
         maintenance=maintenance,
         margin=margin,
+        options=options,
     )
     step("analyses")
     _write_tables(made.tables, out)
@@ -348,6 +367,7 @@ def _manifest(
             ),
         },
         "inputs": _input_files(events),
+        **({"tunnel_options": _option_files(made.options)} if made.options is not None else {}),
         "records": {
             "read": int(attrs.get("records", len(events))),
             "in_table": len(events),

@@ -76,6 +76,7 @@ def write_sections(made: Analyses, drawn: Drawn, stale_after: Any) -> list[Secti
         _flaps(made),
         _rekey(made),
         _diagnosis(made),
+        *([_configuration(made)] if made.options is not None else []),
         _tunnels(made),
         _unknown(made),
         Section("method", "Method and definitions", paragraphs=method_text(made.params)),
@@ -229,6 +230,61 @@ def _diagnosis(made: Analyses) -> Section:
     ]
     diag = made.tables["diagnosis"][list(_FINDINGS)]
     sec.tables = [Table("findings", "Findings", format_table(diag), "diagnosis.csv")]
+    return sec
+
+
+#: Options shown in the page's configuration table (the CSV has every column).
+_OPTIONS_SHOWN: Final = (
+    s.VPN_CONNECTION_ID,
+    s.TUNNEL_IP,
+    "phase1_lifetime_s",
+    "phase2_lifetime_s",
+    "rekey_margin_s",
+    "rekey_fuzz_pct",
+    "dpd_timeout_s",
+    "dpd_timeout_action",
+    "startup_action",
+    "ike_versions",
+)
+
+
+def _configuration(made: Analyses) -> Section:
+    options = made.tables["tunnel_options"]
+    drift = made.tables["option_drift"]
+    sec = Section("configuration", "Configuration: options set against what the logs show")
+    differs = drift[drift["verdict"].astype(str) != "agrees"].fillna(
+        {"configured": "", "observed": ""}
+    )
+    defaulted = options["defaulted"].fillna("").map(lambda d: len([c for c in d.split(",") if c]))
+    sec.paragraphs = [
+        f"The options of {len(options)} tunnel(s), read from "
+        + ", ".join(options.attrs.get("files") or ["DescribeVpnConnections"])
+        + f"; {int((defaulted > 0).sum())} tunnel(s) leave options unset, which then take "
+        "AWS's documented default (tunnel_options.csv names them in 'defaulted').",
+        "Each parameter is compared with what the tunnel log shows over the window: the "
+        "intervals of the rekeys AWS started against lifetime - margin x (1 + fuzz) .. "
+        "lifetime - margin, who rekeys first, the time from the gateway's last sign of "
+        "life to the DPD-dead record, whether AWS negotiated first after a DPD timeout, "
+        f"and the IKE versions in use. {len(differs)} of {len(drift)} comparisons do not "
+        "agree (listed below; the findings above say what to change).",
+    ]
+    sec.tables = [
+        Table(
+            "tunnel-options",
+            "Configured tunnel options",
+            format_table(options[list(_OPTIONS_SHOWN)]),
+            "tunnel_options.csv",
+        ),
+        _capped(
+            Table(
+                "option-drift",
+                "Configured against observed (what does not agree)",
+                format_table(differs.reset_index(drop=True)),
+                "option_drift.csv",
+                note="The CSV has every comparison, the agreeing ones too.",
+            )
+        ),
+    ]
     return sec
 
 
