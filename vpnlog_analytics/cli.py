@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import pandas as pd
 
@@ -688,22 +688,6 @@ def _cmd_reconcile(args: argparse.Namespace) -> None:
     _emit(table, args.format)
 
 
-#: The options ``vpnlog options`` shows in a terminal (csv and json give every column).
-_OPTIONS_SHOWN: Final = (
-    s.VPN_CONNECTION_ID,
-    s.TUNNEL_IP,
-    "phase1_lifetime_s",
-    "phase2_lifetime_s",
-    "rekey_margin_s",
-    "rekey_fuzz_pct",
-    "dpd_timeout_s",
-    "dpd_timeout_action",
-    "startup_action",
-    "ike_versions",
-    "defaulted",
-)
-
-
 def _cmd_options(args: argparse.Namespace) -> None:
     from .io.tunnel_options import read_tunnel_options
 
@@ -732,7 +716,7 @@ def _cmd_options(args: argparse.Namespace) -> None:
         print(f"vpnlog: no tunnel options yet (pending): {', '.join(pending)}", file=sys.stderr)
     shown = table
     if args.format == "table":
-        shown = table[list(_OPTIONS_SHOWN)].copy()
+        shown = table[[*s.TUNNEL_OPTIONS_SHOWN, "defaulted"]].copy()
         shown["defaulted"] = table["defaulted"].map(
             lambda d: f"{len(d.split(','))} option(s)" if d else ""
         )

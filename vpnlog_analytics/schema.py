@@ -35,6 +35,7 @@ __all__ = [
     "STATE_VALUES",
     "TUNNEL_KEYS",
     "TUNNEL_OPTION_COLUMNS",
+    "TUNNEL_OPTIONS_SHOWN",
     "TUNNEL_OPTION_SPECS",
     "UP_STATES",
     "EventSpec",
@@ -1116,6 +1117,21 @@ TUNNEL_OPTION_COLUMNS: Final = (
     "bgp_hold_time_s",
     "defaulted",
     "source",
+)
+
+
+#: The options a person reads first (terminal, report page); the CSV has every column.
+TUNNEL_OPTIONS_SHOWN: Final = (
+    VPN_CONNECTION_ID,
+    TUNNEL_IP,
+    "phase1_lifetime_s",
+    "phase2_lifetime_s",
+    "rekey_margin_s",
+    "rekey_fuzz_pct",
+    "dpd_timeout_s",
+    "dpd_timeout_action",
+    "startup_action",
+    "ike_versions",
 )
 
 

@@ -461,17 +461,7 @@ def option_drift(
     OptionError
         ``options`` lacks a column the comparison needs.
     """
-    need = (
-        "phase2_lifetime_s",
-        "rekey_margin_s",
-        "rekey_fuzz_pct",
-        "dpd_timeout_s",
-        "dpd_timeout_action",
-        "startup_action",
-        "ike_versions",
-        *s.TUNNEL_KEYS,
-    )
-    missing = [c for c in need if c not in options.columns]
+    missing = [c for c in s.TUNNEL_OPTIONS_SHOWN if c not in options.columns]
     if missing:
         raise OptionError(
             f"options lacks {', '.join(missing)}: pass the table of read_tunnel_options()"

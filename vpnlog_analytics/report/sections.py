@@ -233,21 +233,6 @@ def _diagnosis(made: Analyses) -> Section:
     return sec
 
 
-#: Options shown in the page's configuration table (the CSV has every column).
-_OPTIONS_SHOWN: Final = (
-    s.VPN_CONNECTION_ID,
-    s.TUNNEL_IP,
-    "phase1_lifetime_s",
-    "phase2_lifetime_s",
-    "rekey_margin_s",
-    "rekey_fuzz_pct",
-    "dpd_timeout_s",
-    "dpd_timeout_action",
-    "startup_action",
-    "ike_versions",
-)
-
-
 def _configuration(made: Analyses) -> Section:
     options = made.tables["tunnel_options"]
     drift = made.tables["option_drift"]
@@ -272,7 +257,7 @@ def _configuration(made: Analyses) -> Section:
         Table(
             "tunnel-options",
             "Configured tunnel options",
-            format_table(options[list(_OPTIONS_SHOWN)]),
+            format_table(options[list(s.TUNNEL_OPTIONS_SHOWN)]),
             "tunnel_options.csv",
         ),
         _capped(

@@ -63,6 +63,23 @@ def _finding(
     )
 
 
+def _not_in_force(cfg: pd.Series, span: tuple[int, int], count: int, evidence: str) -> Finding:
+    """Return the finding that the log does not follow the options read."""
+    return _finding(
+        "options_not_in_force",
+        cfg,
+        *span,
+        count,
+        (
+            evidence,
+            "The tunnel does not behave as the options read say it would: the options file "
+            "is of another moment, or a modification (ModifyVpnTunnelOptions) is pending.",
+            "Read the options again (vpnlog options) and compare; if they are current, "
+            "check the tunnel's status for a pending modification.",
+        ),
+    )
+
+
 def _span(times: pd.Series, window: tuple[int, int]) -> tuple[int, int]:
     if times.empty:
         return window
@@ -137,23 +154,8 @@ def _rekey_findings(
         if str(row[VERDICT]) == DIFFERS:
             aws = mine[mine[INITIATOR] == "aws"]
             first, last = _span(aws[s.TIME], window)
-            out.append(
-                _finding(
-                    "options_not_in_force",
-                    cfg,
-                    first,
-                    last,
-                    int(row[s.EVIDENCE]),
-                    (
-                        f"phase 2 lifetime: {row['note']} (median {row[s.OBSERVED]} s)",
-                        "AWS does not rekey when the options read say it would: the options "
-                        "file is of another moment, or a modification is pending.",
-                        "Read the options again (vpnlog options) and compare; if they are "
-                        "current, check the tunnel's status for a pending "
-                        "ModifyVpnTunnelOptions.",
-                    ),
-                )
-            )
+            evidence = f"phase 2 lifetime: {row['note']} (median {row[s.OBSERVED]} s)"
+            out.append(_not_in_force(cfg, (first, last), int(row[s.EVIDENCE]), evidence))
     return out
 
 
@@ -193,22 +195,11 @@ def _dpd_findings(
                 )
             )
     elif str(action[VERDICT]) == DIFFERS:
-        out.append(
-            _finding(
-                "options_not_in_force",
-                cfg,
-                first,
-                last,
-                int(action[s.EVIDENCE]),
-                (
-                    f"DPD action: configured {action['configured']}, observed "
-                    f"{action[s.OBSERVED]} ({action['note']})",
-                    "After a DPD timeout AWS does not do what its options say: the options "
-                    "file is of another moment, or a modification is pending.",
-                    "Read the options again (vpnlog options) and compare.",
-                ),
-            )
+        evidence = (
+            f"DPD action: configured {action['configured']}, observed {action[s.OBSERVED]} "
+            f"({action['note']})"
         )
+        out.append(_not_in_force(cfg, (first, last), int(action[s.EVIDENCE]), evidence))
     return out
 
 
@@ -229,20 +220,8 @@ def _version_findings(
     seen = str(row[s.OBSERVED]).split(",")
     allowed = str(row["configured"]).split(",")
     if set(seen) - set(allowed):
-        return [
-            _finding(
-                "options_not_in_force",
-                cfg,
-                *window,
-                int(row[s.EVIDENCE]),
-                (
-                    f"IKE versions: configured {row['configured']}, in use {row[s.OBSERVED]}",
-                    "The tunnel negotiates an IKE version its options do not allow: the "
-                    "options file is of another moment.",
-                    "Read the options again (vpnlog options) and compare.",
-                ),
-            )
-        ]
+        evidence = f"IKE versions: configured {row['configured']}, in use {row[s.OBSERVED]}"
+        return [_not_in_force(cfg, window, int(row[s.EVIDENCE]), evidence)]
     return [
         _finding(
             "options_ike_versions",
