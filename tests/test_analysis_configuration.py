@@ -222,3 +222,15 @@ def test_findings_when_the_log_does_not_follow_the_options() -> None:
         len(stale) == 1 and "configured restart/add, observed AWS waits" in stale.evidence.iloc[0]
     )
     assert not (found.rule.astype(str) == "options_stays_down").any()  # restart: not "neither"
+
+
+def test_an_interval_across_a_logging_gap_is_not_measured() -> None:
+    # SA at 00:00, nothing logged for 3 h (the up state goes stale after 75 min), then a
+    # rekey: an SA may have been made unseen, so the 10,800 s are no interval
+    rows = [
+        (D + "00:00:00", VPN_A, T3, *UP, _sa(41)),
+        (D + "03:00:00", VPN_A, T3, *REKEY, req_sent(1)),
+        (D + "03:00:00", VPN_A, T3, *UP, _sa(43)),
+    ]
+    assert rekey_intervals(make_events(rows)).interval_s.isna().all()
+    assert list(rekey_intervals(make_events(rows), stale_after=None).interval_s) == [10800]

@@ -64,3 +64,30 @@ def test_report_without_options_has_no_section(tmp_path: Path) -> None:
     report = build_report(_timeline(), tmp_path / "r", start="2026-10-05", end="2026-10-06")
     assert 'id="configuration"' not in report.index.read_text()
     assert "tunnel_options" not in json.loads(report.manifest_path.read_text())
+
+
+def test_rekey_interval_chart(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vpnlog_analytics.analysis import rekey_intervals
+    from vpnlog_analytics.plotting import plot_rekey_intervals
+
+    options = read_tunnel_options(_saved(tmp_path))
+    ax = plot_rekey_intervals(rekey_intervals(_timeline()), options)
+    gids = {c.get_gid() for c in ax.collections}
+    assert {"aws", "cgw", "both", "aws-window"} <= gids
+    # one band per tunnel of the options, from 3,060 s to 3,330 s (51 to 55.5 minutes)
+    bands = [c for c in ax.collections if c.get_gid() == "aws-window"]
+    assert len(bands) == 2
+    x = bands[0].get_paths()[0].vertices[:, 0]
+    assert (x.min(), x.max()) == (51.0, 55.5)
+    # T1's four rekeys and T2's two, each at its interval in minutes
+    dots = {
+        c.get_gid(): c.get_offsets()[:, 0] for c in ax.collections if c.get_gid() != "aws-window"
+    }
+    assert sorted(dots["aws"] * 60) == [3100, 3180]
+    assert sorted(dots["cgw"] * 60) == [2600, 2600, 3100]
+    assert list(dots["both"] * 60) == [3201]
+    ax.figure.savefig(tmp_path / "rekey_intervals.png")
+    assert (tmp_path / "rekey_intervals.png").stat().st_size > 10_000

@@ -32,9 +32,9 @@ import pandas as pd
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import shared_doc
+from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._context import context
-from ._window import TimeLike
+from ._window import DurationLike, TimeLike, to_ns_duration
 from .outages import outages
 
 __all__ = [
@@ -164,7 +164,11 @@ def _rekey_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 @shared_doc()
 def rekey_intervals(
-    events: pd.DataFrame, *, start: TimeLike = None, end: TimeLike = None
+    events: pd.DataFrame,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    stale_after: DurationLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every child-SA rekey the tunnel logs show, with its initiator and interval.
 
@@ -178,6 +182,9 @@ def rekey_intervals(
     ----------
     {params.events_table}
     {params.window}
+    {params.stale_after}
+        An interval across a silence longer than this is NA: an SA may have been made
+        while nothing was logged.
 
     Returns
     -------
@@ -185,7 +192,7 @@ def rekey_intervals(
         One row per rekey in the window, by tunnel then time: ``vpn_connection_id``,
         ``tunnel_ip``, ``time`` (the new SA), ``initiator`` (``aws``/``cgw``/``both``),
         ``interval_s`` (Int64: the replaced SA's age, from its own establishment; NA for
-        the first SA seen), ``collisions`` (bool).
+        the first SA seen and across a logging gap), ``collisions`` (bool).
 
     Examples
     --------
@@ -194,9 +201,32 @@ def rekey_intervals(
     """
     ctx = context(events, start, end)
     frame = _tunnel_frame(ctx.events, (_AWS_REQUEST, _CGW_REQUEST, _SA_UP))
-    table = _rekey_table(frame)
+    table = _blind_intervals(_rekey_table(frame), ctx.events, stale_after)
     keep = (table[s.TIME] >= ctx.start) & (table[s.TIME] < ctx.end)
     return table[keep].reset_index(drop=True)
+
+
+def _blind_intervals(
+    table: pd.DataFrame, events: pd.DataFrame, stale_after: DurationLike
+) -> pd.DataFrame:
+    """Blank the intervals that span a silence longer than ``stale_after`` (an SA unseen)."""
+    limit = to_ns_duration("stale_after", stale_after)
+    if limit is None or table.empty:
+        return table
+    tunnel = events[events[s.LOG_TYPE] == "tunnel"]
+    keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP]
+    out = table.copy()
+    for (conn, ip), g in tunnel.groupby(keys, observed=True, sort=False):
+        t = np.sort(g[s.TIME].to_numpy("datetime64[ns]").astype(np.int64))
+        quiet = t[:-1][np.diff(t) > limit]  # a silence begins after each of these
+        if not quiet.size:
+            continue
+        mine = (out[keys[0]] == str(conn)) & (out[keys[1]] == str(ip)) & out[INTERVAL].notna()
+        end = out.loc[mine, s.TIME].to_numpy("datetime64[ns]").astype(np.int64)
+        begin = end - out.loc[mine, INTERVAL].to_numpy(np.int64) * 1_000_000_000
+        spans = np.searchsorted(quiet, end, "left") > np.searchsorted(quiet, begin, "left")
+        out.loc[out.index[mine][spans], INTERVAL] = pd.NA
+    return out
 
 
 def _interval_stats(table: pd.DataFrame, side: str) -> pd.DataFrame:

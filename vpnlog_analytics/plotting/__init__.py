@@ -23,6 +23,7 @@ from .charts import (
     plot_outage_durations,
     plot_rekey_collisions,
 )
+from .configuration import plot_rekey_intervals
 from .coverage import plot_coverage
 from .timeline import plot_timeline, timeline_lanes
 
@@ -38,6 +39,7 @@ __all__ = [
     "plot_flap_heatmap",
     "plot_outage_durations",
     "plot_rekey_collisions",
+    "plot_rekey_intervals",
     "plot_route_counts",
     "plot_timeline",
     "save_chart",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from .. import schema as s
-from ..analysis import route_events
+from ..analysis import rekey_intervals, route_events
 from ..plotting import (
     plot_availability,
     plot_coverage,
@@ -22,6 +22,7 @@ from ..plotting import (
     plot_flap_heatmap,
     plot_outage_durations,
     plot_rekey_collisions,
+    plot_rekey_intervals,
     plot_route_counts,
     plot_timeline,
     save_chart,
@@ -125,6 +126,15 @@ def _route_counts(made: Analyses, _: Fields) -> Axes:
     return plot_route_counts(route_events(made.ctx), start=made.lo, end=made.hi)
 
 
+def _rekey_intervals(made: Analyses, _: Fields) -> Axes:
+    table = rekey_intervals(made.ctx.events, start=made.lo, end=made.hi)
+    return plot_rekey_intervals(table, made.options)
+
+
+def _with_options(made: Analyses) -> list[dict[str, Any]]:
+    return [{}] if made.options is not None else []
+
+
 def _with_metrics(made: Analyses) -> list[dict[str, Any]]:
     return [{}] if made.beyond.reconciled is not None else []
 
@@ -182,6 +192,16 @@ CHARTS: Final = (
         "diagnosis",
         "Error and warning records logged per period ({freq}), by kind.",
         lambda made, _: plot_event_counts(made.ctx, freq=made.freq),
+    ),
+    ChartSpec(
+        "rekey_intervals",
+        "configuration",
+        "Every child-SA rekey per tunnel: minutes since the SA it replaced, by who started "
+        "it; the grey band is when AWS rekeys by the tunnel's options, the tick its "
+        "lifetime. Gateway rekeys left of the band: its lifetime is shorter; AWS alone: "
+        "the gateway's is longer.",
+        _rekey_intervals,
+        _with_options,
     ),
     ChartSpec(
         "coverage",
