@@ -234,3 +234,24 @@ def test_an_interval_across_a_logging_gap_is_not_measured() -> None:
     ]
     assert rekey_intervals(make_events(rows)).interval_s.isna().all()
     assert list(rekey_intervals(make_events(rows), stale_after=None).interval_s) == [10800]
+
+
+def test_dpd_timeout_is_measured_only_where_the_log_can_show_it() -> None:
+    # the SA at 00:00:00 is the last logged sign of life, the DPD record 20 min later: the
+    # gateway's last data packet is not in the log, so 1,200 s says nothing against 40 s
+    rows = [
+        (D + "00:00:00", VPN_A, T3, *UP, _sa(51)),
+        (D + "00:20:00", VPN_A, T3, *DOWN, DPD),
+        (D + "00:50:00", VPN_A, T3, *NEG, RECEIVED),
+        (D + "00:50:01", VPN_A, T3, *UP, _sa(53)),
+    ]
+    conn = {"VpnConnectionId": VPN_A, "Options": {"TunnelOptions": [{"OutsideIpAddress": T3}]}}
+    drift = option_drift(tunnel_options_frame([conn]), make_events(rows))
+    assert _verdicts(drift, T3)["dpd_timeout_s"] == (1200, HIDDEN)
+    # T1's 41 s: within a 30 s timeout's slack it agrees; a 60 s timeout it contradicts
+    assert _verdicts(option_drift(_options(DpdTimeoutSeconds=30), _timeline()), T1)[
+        "dpd_timeout_s"
+    ] == (41, AGREES)
+    assert _verdicts(option_drift(_options(DpdTimeoutSeconds=60), _timeline()), T1)[
+        "dpd_timeout_s"
+    ] == (41, DIFFERS)

@@ -93,6 +93,7 @@ OBSERVED_COLUMNS: Final = (
     "cgw_interval_median_s",
     "cgw_interval_max_s",
     "dpd_timeouts",
+    "dpd_delay_min_s",
     "dpd_delay_median_s",
     "aws_initiated_after_dpd",
     "ike_versions_seen",
@@ -242,7 +243,7 @@ def _dpd_behaviour(
     """Per tunnel: DPD timeouts, median delay from last sign of life, AWS re-initiating."""
     table = outages(events, start=ctx_start, end=ctx_end, routing=s.ROUTING_IPSEC, stale_after=None)
     dpd = table[table[s.CAUSE].astype(str) == "dpd_timeout"]
-    cols = ["dpd_timeouts", "dpd_delay_median_s", "aws_initiated_after_dpd"]
+    cols = ["dpd_timeouts", "dpd_delay_min_s", "dpd_delay_median_s", "aws_initiated_after_dpd"]
     if dpd.empty:
         return pd.DataFrame(
             columns=cols, index=pd.MultiIndex.from_tuples([], names=list(s.TUNNEL_KEYS))
@@ -257,9 +258,8 @@ def _dpd_behaviour(
             inside = mine[(mine[s.TIME] > a) & (mine[s.TIME] < b)]
             first = inside.iloc[0][s.EVENT] if len(inside) else None
             initiated += first in _SENT
-        rows.append(
-            (str(conn), str(ip), len(g), delays.median() if len(delays) else np.nan, initiated)
-        )
+        low, mid = (delays.min(), delays.median()) if len(delays) else (np.nan, np.nan)
+        rows.append((str(conn), str(ip), len(g), low, mid, initiated))
     out = pd.DataFrame(rows, columns=[*s.TUNNEL_KEYS, *cols]).set_index(list(s.TUNNEL_KEYS))
     return out
 
@@ -285,7 +285,8 @@ def observed_options(
         ``aws_rekeys``, ``cgw_rekeys``, ``collisions`` (see :func:`rekey_intervals`); the
         ``min``/``median``/``max`` interval of the rekeys each side started
         (``aws_interval_*_s``, ``cgw_interval_*_s``; NA where it started none);
-        ``dpd_timeouts`` (outages caused by AWS's DPD), ``dpd_delay_median_s`` (from the
+        ``dpd_timeouts`` (outages caused by AWS's DPD), ``dpd_delay_min_s`` and
+        ``dpd_delay_median_s`` (from the
         gateway's last sign of life to the DPD-dead record), ``aws_initiated_after_dpd``
         (of those outages, how many AWS ended by negotiating first: the records after the
         DPD-dead one begin with AWS sending); ``ike_versions_seen`` (``v1``/``v2``/
@@ -329,7 +330,8 @@ def observed_options(
         out[col] = out[col].fillna(0).astype("int64")
     out["nat_t"] = out["nat_t"].astype("boolean")
     out["ike_versions_seen"] = out["ike_versions_seen"].astype("string")
-    out["dpd_delay_median_s"] = out["dpd_delay_median_s"].astype("Float64")
+    for col in ("dpd_delay_min_s", "dpd_delay_median_s"):
+        out[col] = out[col].astype("Float64")
     return out.reset_index()[list(OBSERVED_COLUMNS)]
 
 
@@ -396,6 +398,30 @@ def _lifetime_rows(cfg: pd.Series, table: pd.DataFrame) -> list[_Row]:
     return rows
 
 
+def _dpd_timeout_row(timeout: int, dpds: int, closest: object) -> _Row:
+    """Return the DPD timeout row from the closest logged sign of life before a DPD record.
+
+    The log shows IKE traffic only: the gateway's last data packet, from which the timeout
+    runs, is not in it. So the delay from the last *logged* sign of life is the timeout or
+    longer; shorter proves a shorter timeout, and only a delay close to it measures it.
+    """
+    if closest is None or pd.isna(closest):
+        note = "no sign of life logged before the DPD timeouts"
+        return ("dpd_timeout_s", timeout, None, NO_EVIDENCE, dpds, note)
+    delay = float(closest)  # type: ignore[arg-type]
+    where = f"closest of {dpds}: last logged sign of life to the DPD-dead record"
+    if delay < timeout - REKEY_SLACK:
+        note = f"{where}, sooner than the configured timeout"
+        return ("dpd_timeout_s", timeout, _seconds(delay), DIFFERS, dpds, note)
+    if delay <= timeout + DPD_SLACK:
+        return ("dpd_timeout_s", timeout, _seconds(delay), AGREES, dpds, where)
+    note = (
+        f"{where} is {_seconds(delay):,} s: the gateway's last packet is not in the log "
+        "(data is not logged), so the timeout cannot be measured; nothing contradicts it"
+    )
+    return ("dpd_timeout_s", timeout, _seconds(delay), HIDDEN, dpds, note)
+
+
 def _dpd_rows(cfg: pd.Series, obs: pd.Series | None) -> list[_Row]:
     """DPD timeout and the action in effect after it."""
     timeout = int(cfg["dpd_timeout_s"])
@@ -408,16 +434,7 @@ def _dpd_rows(cfg: pd.Series, obs: pd.Series | None) -> list[_Row]:
             ("dpd_timeout_action", action, None, NO_EVIDENCE, 0, none),
         ]
     rows: list[_Row] = []
-    delay = obs["dpd_delay_median_s"]
-    if pd.notna(delay):
-        ok = timeout - REKEY_SLACK <= float(delay) <= timeout + DPD_SLACK
-        note = f"last sign of life to the DPD-dead record, median of {dpds}"
-        rows.append(
-            ("dpd_timeout_s", timeout, _seconds(delay), AGREES if ok else DIFFERS, dpds, note)
-        )
-    else:
-        note = "no sign of life before the DPD timeouts"
-        rows.append(("dpd_timeout_s", timeout, None, NO_EVIDENCE, dpds, note))
+    rows.append(_dpd_timeout_row(timeout, dpds, obs["dpd_delay_min_s"]))
     initiated = int(obs["aws_initiated_after_dpd"])
     aws_starts = initiated * 2 > dpds
     configured_starts = cfg["dpd_timeout_action"] == "restart" or cfg["startup_action"] == "start"
