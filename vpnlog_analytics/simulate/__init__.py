@@ -4,7 +4,9 @@
 injected :class:`Incident` s, logging what AWS logs under each tunnel's options
 (:mod:`.initiation`); :attr:`Simulation.truth` is what the tunnels were,
 :meth:`Simulation.observable_truth` what their logs let an analysis conclude
-(:mod:`.truth`); :meth:`Simulation.write` writes the records in every envelope AWS
+(:mod:`.truth`); each tunnel runs the options of a :class:`TunnelConfig` (both sides'
+settings, :mod:`.options`), which :meth:`Simulation.describe_vpn_connections` reports as
+AWS would; :meth:`Simulation.write` writes the records in every envelope AWS
 delivers them in; :func:`write_samples` regenerates the bundled ``data/samples``
 (``python -m vpnlog_analytics.simulate samples data/samples``).
 """
@@ -20,6 +22,7 @@ import pandas as pd
 from ..options import DEFAULT_STALE_AFTER
 from .envelopes import ENVELOPES, Envelope, write
 from .initiation import DPD_TIMEOUT_ACTIONS, STARTUP_ACTIONS
+from .options import TunnelConfig
 from .routed import bgp_story, combine, routed_simulation, sample_routed_incidents
 from .scenario import (
     INCIDENT_KINDS,
@@ -39,6 +42,7 @@ __all__ = [
     "STARTUP_ACTIONS",
     "Incident",
     "Simulation",
+    "TunnelConfig",
     "combine",
     "compute_truth",
     "flap_episodes",
@@ -116,7 +120,8 @@ def write_simulation(
     Returns
     -------
     list of pathlib.Path
-        The files written.
+        The files written: the envelope's, then ``describe-vpn-connections.json`` (the
+        tunnels' configured options, :meth:`Simulation.describe_vpn_connections`).
     """
     sim = simulate_logs(
         start,
@@ -127,13 +132,14 @@ def write_simulation(
         bgp=bgp,
     )
     written = sim.write(out_dir, envelope)
+    written.append(sim.write_describe(out_dir))
     if truth:
         sim.truth.to_csv(truth, index=False)
     return written
 
 
 def write_samples(out_dir: str | Path) -> list[Path]:
-    """Regenerate the bundled samples: an S3 export, one Insights CSV, truth and README.
+    """Regenerate the bundled samples: an S3 export, one Insights CSV, options, truth, README.
 
     Parameters
     ----------
@@ -160,6 +166,7 @@ def write_samples(out_dir: str | Path) -> list[Path]:
         end=day + pd.Timedelta(days=1),
         filename=f"insights-{SAMPLES_INSIGHTS_DAY}.csv",
     )
+    written.append(sim.write_describe(out))
     for name, frame in (
         ("truth.csv", sim.truth),
         ("incidents.csv", sim.incidents),

@@ -69,8 +69,8 @@ def combine(first: Simulation, *more: Simulation) -> Simulation:
     -------
     Simulation
         Records of all, sorted by stream then time (each stream keeps its order), with
-        ``states`` indexed like them; truth, tunnels, incidents, rekeys, keep-alives and
-        BGP truth concatenated; the seed and account of ``first``.
+        ``states`` indexed like them; truth, tunnels, incidents, rekeys, keep-alives,
+        DPD timeouts and BGP truth concatenated; the seed and account of ``first``.
     """
     sims = [first, *more]
     if any(s.start != first.start or s.end != first.end for s in sims):
@@ -117,6 +117,7 @@ def combine(first: Simulation, *more: Simulation) -> Simulation:
         states=st.sort_index(),
         keepalives=cat([s.keepalives for s in sims], [*ids, "time"]),
         bgp=bgp,
+        dpd_timeouts=cat([s.dpd_timeouts for s in sims], [*ids, "declared"]),
     )
 
 
