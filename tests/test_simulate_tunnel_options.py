@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -350,3 +351,23 @@ def test_write_simulation_writes_the_options_beside_the_logs(tmp_path) -> None:
     # reading the folder as logs leaves the document out, listed
     events = vl.read_logs(tmp_path)
     assert str(describe) in events.attrs["ignored_files"]
+
+
+# --- the bundled samples -------------------------------------------------------------------------
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def test_samples_carry_their_options_and_tell_them() -> None:
+    """data/samples: describe-vpn-connections.json reads back to tunnels.csv's AWS side; at
+    least one gateway's lifetime differs from AWS's; the README tells the options."""
+    tunnels = pd.read_csv(SAMPLES / "tunnels.csv", keep_default_na=False)
+    read = read_tunnel_options(SAMPLES / "describe-vpn-connections.json")
+    merged = tunnels.merge(read, on=KEYS, suffixes=("", "_read"))
+    assert len(merged) == len(tunnels) == 8
+    for name in AWS_DEFAULTS:
+        assert (merged[f"{name}_read"].astype(str) == merged[name].astype(str)).all(), name
+    assert (tunnels.cgw_phase2_lifetime_s != tunnels.phase2_lifetime_s).sum() >= 2
+    assert (tunnels.explicit_options != "").any() and (tunnels.explicit_options == "").any()
+    readme = (SAMPLES / "README.md").read_text()
+    assert "## Tunnel options, configured versus observed" in readme
+    assert "salifetime" in readme and "RekeyFuzzPercentage" in readme

@@ -722,11 +722,12 @@ def sample_incidents() -> list[Incident]:
         Connection 0 (IKEv2): a PSK mismatch after a change on tunnel 0 (~40 min), a
         gateway delete, and a 17-minute outage of both tunnels (DPD on both). Connection 1
         (IKEv1): tunnel 1 flaps on DPD timeouts in three episodes; a logging gap on tunnel
-        0. Connection 2 (IKEv2): tunnel 0 prone to rekey collisions all month; the night
-        of 10-11 October the customer site loses power for 5 h 04 min 41 s (a silent
-        whole-site outage: both tunnels declare the peer dead at 00:52:17, AWS logs
-        nothing more until the gateway renegotiates at 05:56:58); and a no-proposal-match
-        episode on tunnel 1 after a gateway change.
+        0. Connection 2 (IKEv2): the night of 10-11 October the customer site loses
+        power for 5 h 04 min 41 s (a silent whole-site outage: both tunnels declare the
+        peer dead at 00:52:17, AWS logs nothing more until the gateway renegotiates at
+        05:56:58); and a no-proposal-match episode on tunnel 1 after a gateway change.
+        The rekey collisions of connection 2's tunnel 0 come from its options
+        (:func:`sample_tunnel_options`), not from an incident.
     """
     return [
         Incident("psk_mismatch", 0, 0, "2026-10-07 14:12:37", 2412),
@@ -737,10 +738,38 @@ def sample_incidents() -> list[Incident]:
         Incident("dpd_flapping", 1, 1, "2026-10-26 06:41:05", 2700),
         Incident("dpd_timeout", 1, 0, "2026-10-18 11:06:29", 212),
         Incident("logging_gap", 1, 0, "2026-10-09 11:02:44", 5700),
-        Incident("rekey_collisions", 2, 0, "2026-10-01", "31D", {"probability": 0.25}),
         Incident("site_outage", 2, "both", "2026-10-11 00:52:17", 18281),
         Incident("no_proposal_match", 2, 1, "2026-10-17 22:31:09", 1486),
     ]
+
+
+#: The gateway of AWS's sample strongSwan configuration (``lifetime=1h``, strongSwan's
+#: ``margintime=9m``, ``rekeyfuzz=100%``): :class:`TunnelConfig`'s own defaults.
+_STRONGSWAN: Final = TunnelConfig()
+
+
+def sample_tunnel_options() -> list[TunnelConfig]:
+    """Return both sides' options of the samples' statically routed tunnels, in order.
+
+    Returns
+    -------
+    list of TunnelConfig
+        Connection 0 (IKEv2): AWS's defaults, none set, against the gateway of AWS's
+        sample strongSwan configuration (1 h, margin 9 min, fuzz 100 %): the gateway is
+        always due first and initiates every rekey. Connection 1 (IKEv1): AWS's defaults
+        against a Libreswan gateway at its default ``salifetime`` of 8 h (margin 9 min,
+        fuzz 100 %): AWS initiates every Quick Mode rekey. Connection 2 (IKEv2): tunnel 0
+        with both sides at 1 h, a 270 s margin and 5 % fuzz (AWS's
+        ``RekeyFuzzPercentage`` set to 5; the gateway's ``margintime=4m30s``,
+        ``rekeyfuzz=5%``), so both are due within seconds of each other and collide on
+        about a quarter of the rekeys; tunnel 1 with a gateway at 45 minutes (margin
+        9 min, fuzz 100 %), which initiates every rekey, 1,620-2,160 s after the last,
+        where AWS's options alone would rekey after 3,060-3,330 s.
+    """
+    libreswan = TunnelConfig(cgw_phase2_lifetime_s=28_800)
+    in_step = TunnelConfig(cgw_rekey_margin_s=270, cgw_rekey_fuzz_pct=5).set_aws(rekey_fuzz_pct=5)
+    three_quarters = TunnelConfig(cgw_phase2_lifetime_s=2_700)
+    return [_STRONGSWAN, _STRONGSWAN, libreswan, libreswan, in_step, three_quarters]
 
 
 # --- per-tunnel log generation -------------------------------------------------------------
