@@ -136,7 +136,7 @@ def test_notebook_shows_how_to_switch_to_fetch_logs(name: str) -> None:
 def test_explore_notebook(executed: dict[str, Any], workspace: tuple[Path, Path]) -> None:
     nb = executed["01_explore"]
     text = output_text(nb)
-    assert "159,027 records from 2026-10-01 to 2026-10-31 UTC, 5,061 duplicates dropped" in text
+    assert "173,201 records from 2026-10-01 to 2026-10-31 UTC, 5,558 duplicates dropped" in text
     # The summary and the worst day, in readable units.
     assert "vpn-2a7c306a956842b51" in text and "99.132.156.33" in text
     # c3's silent site outage (incidents.csv: 00:52:17 for 18,281 s) is the worst day; then
@@ -145,7 +145,7 @@ def test_explore_notebook(executed: dict[str, Any], workspace: tuple[Path, Path]
     # Silent from the DPD records to the first renegotiation record, one second before the
     # first tunnel is up again.
     assert (
-        "last heard 00:49:19, declared dead 00:52:17, silent for 5 h 04 min of 5 h 04 min" in text
+        "last heard 00:51:36, declared dead 00:52:17, silent for 5 h 04 min of 5 h 04 min" in text
     )
     assert "17 min 05 s" in text
     mimes = mimetypes(nb)
@@ -182,7 +182,7 @@ def test_postmortem_notebook(executed: dict[str, Any], workspace: tuple[Path, Pa
     ) in text
     assert "17 min 23 s" in text and "17 min 21 s" in text  # each tunnel's own outage
     # Nothing logged from the second DPD record to the renegotiation, 1 s before the end.
-    assert "last heard 09:41:41, declared dead 09:43:18; silent for 17 min 04 s" in text
+    assert "last heard 09:40:05, declared dead 09:43:18; silent for 17 min 04 s" in text
     charts = workspace[0] / "output" / "postmortem-charts"
     names = {p.name for p in charts.iterdir()}
     stems = ("timeline", "errors-per-minute", "outage-durations-month")

@@ -102,7 +102,7 @@ def test_cells_read_the_same_on_page_notebook_and_terminal(day: pd.DataFrame) ->
         "no",
         "dpd_timeout: DPD timeout (peer silent)",
         "17 min 04 s",  # silent: from the second DPD record to the renegotiation at 10:00:22
-        "2026-10-21 09:41:41",  # the last packet received before the outage
+        "2026-10-21 09:40:05",  # the last sign of life before the outage (a rekey)
     ]
     assert list(page.columns) == [
         "vpn connection id",

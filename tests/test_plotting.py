@@ -145,7 +145,7 @@ def test_outage_durations_marks_the_sla_budget(events: pd.DataFrame) -> None:
 def test_rekey_collisions_highlights_the_worst_tunnel(events: pd.DataFrame) -> None:
     ax = vp.plot_rekey_collisions(rekey_stats(events), top=1)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[0].startswith("vpn-4a37c5a05556a9cf5  99.149.145.25 (19.")
+    assert legend[0].startswith("vpn-4a37c5a05556a9cf5  99.149.145.25 (20.9 % overall)")
     assert "7 other tunnel(s)" in legend
     assert [ln for ln in ax.lines if ln.get_gid() == "threshold"][0].get_ydata()[0] == 10
     assert "UTC" in ax.get_xlabel()

@@ -58,7 +58,7 @@ def test_csvs_carry_the_numbers(report: Report) -> None:
             "cause": "dpd_timeout",
             # nothing logged from the second DPD record to the renegotiation at 10:00:22
             "silent_s": 1024.0,
-            "last_alive": "2026-10-21T09:41:41Z",
+            "last_alive": "2026-10-21T09:40:05Z",
         },
         {  # IPsec up on both tunnels, BGP shut down by the gateway (Cease 6/2)
             "vpn_connection_id": "vpn-4526a2d74acc68770",
@@ -67,8 +67,8 @@ def test_csvs_carry_the_numbers(report: Report) -> None:
             "duration_s": 1500.205,
             "ongoing": False,
             "cause": "bgp_notification_received",
-            "silent_s": 25.0,  # the tunnels kept logging: the silence is IPsec's, not BGP's
-            "last_alive": "2026-10-23T10:17:14Z",
+            "silent_s": 123.0,  # the tunnels kept logging: the silence is IPsec's, not BGP's
+            "last_alive": "2026-10-23T10:15:53Z",
         },
         {  # the site outage (incidents.csv: 00:52:17 for 18,281 s), silent throughout
             "vpn_connection_id": "vpn-4a37c5a05556a9cf5",
@@ -78,7 +78,7 @@ def test_csvs_carry_the_numbers(report: Report) -> None:
             "ongoing": False,
             "cause": "dpd_timeout",
             "silent_s": 18280.0,
-            "last_alive": "2026-10-11T00:49:19Z",
+            "last_alive": "2026-10-11T00:51:36Z",
         },
     ]
     avail = pd.read_csv(report.out_dir / "availability.csv")
@@ -127,10 +127,10 @@ def test_manifest_is_compliance_evidence(report: Report) -> None:
     }
     # the Insights CSV and 10 exported streams (8 IKE, 2 BGP) and the marker object
     assert len(read) == 11 and {"README.md", "truth.csv"} <= ignored
-    assert manifest["records"]["read"] == 159_027  # the export, as the samples README says
+    assert manifest["records"]["read"] == 173_201  # the export, as the samples README says
     # every row of the Insights download is also in the export
     insights = pd.read_csv(SAMPLES / "insights-2026-10-21.csv")
-    assert manifest["records"]["duplicates_dropped"] == len(insights) == 5061
+    assert manifest["records"]["duplicates_dropped"] == len(insights) == 5558
     assert manifest["records"]["skipped"] == {}
     outputs = {o["path"]: o for o in manifest["outputs"]}
     page = (report.out_dir / "index.html").read_bytes()

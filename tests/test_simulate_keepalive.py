@@ -11,7 +11,6 @@ import pytest
 
 from vpnlog_analytics import read_logs
 from vpnlog_analytics.simulate import Incident, simulate_logs
-from vpnlog_analytics.simulate.keepalive import SILENT_BEFORE_DPD
 
 START, END = "2026-10-01", "2026-10-02"
 INCIDENTS = [
@@ -95,26 +94,26 @@ def test_sequence_numbers_are_consistent(real):
         assert set(gap[same_sa]) <= {10.0, 11.0} | set(gap[same_sa & (gap > 600)])
 
 
-def test_acks_go_missing_only_before_a_dpd_timeout(real):
+def test_acks_go_missing_only_once_the_peer_is_lost(real):
+    """The gateway is lost one DPD timeout (the tunnel's ``dpd_timeout_s``, 40 s by
+    default) before the DPD record: requests from then on go unanswered, none before."""
     ka = real.keepalives
     missing = ka[ka.ack_time.isna()]
     assert len(missing) > 0
-    downs = real.truth[(real.truth.state == "down") & (real.truth.cause == "dpd_timeout")]
+    timeout = real.tunnels.set_index("tunnel_ip").dpd_timeout_s
+    assert (timeout == 40).all()
+    dpd = real.dpd_timeouts
+    assert len(dpd) >= 3
+    assert ((dpd.declared - dpd.peer_lost).dt.total_seconds() == 40).all()
     for row in missing.itertuples():
-        starts = downs.loc[
-            (downs.vpn_connection_id == row.vpn_connection_id) & (downs.tunnel_ip == row.tunnel_ip),
-            "start",
-        ]
-        ahead = (starts - row.time).dt.total_seconds()
-        assert ((ahead > 0) & (ahead <= SILENT_BEFORE_DPD)).any(), row
-    # and every DPD timeout has unanswered requests just before it
-    for d in downs.itertuples():
-        before = missing[
-            (missing.tunnel_ip == d.tunnel_ip)
-            & (missing.time < d.start)
-            & (missing.time >= d.start - pd.Timedelta(seconds=SILENT_BEFORE_DPD))
-        ]
-        assert len(before) >= 2, d
+        mine = dpd[dpd.tunnel_ip == row.tunnel_ip]
+        assert ((mine.peer_lost <= row.time) & (row.time < mine.declared)).any(), row
+    # every DPD timeout has unanswered requests just before it, and no ACK after the loss
+    for d in dpd.itertuples():
+        mine = ka[(ka.tunnel_ip == d.tunnel_ip) & (ka.time < d.declared)]
+        before = mine[mine.time >= d.peer_lost]
+        assert len(before) >= 3 and before.ack_time.isna().all(), d
+        assert not (mine.ack_time >= d.peer_lost).any()
 
 
 def test_a_new_ike_sa_restarts_the_sequence_and_phase1_outages_keep_it(real):

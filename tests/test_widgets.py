@@ -149,11 +149,11 @@ def test_bgp_tab(explorer) -> None:  # type: ignore[no-untyped-def]
     assert explorer.tables == {} or not explorer.tables.get("bgp_outages", pd.DataFrame()).size
 
 
-#: C2's first tunnel logs nothing from 11:01:12 to 12:37:44 on 2026-10-09, up on both
+#: C2's first tunnel logs nothing from 11:01:14 to 12:37:44 on 2026-10-09, up on both
 #: records (the only silence of more than 10 min in the samples; records every ~3 min
-#: around it). In the window 10:00-14:00 the tunnel is unknown from 11:01:12 +
-#: stale_after to 12:37:44 when stale_after is shorter than the 1 h 36 min 32 s silence.
-SILENCE = pd.Timedelta("1h 36min 32s")
+#: around it). In the window 10:00-14:00 the tunnel is unknown from 11:01:14 +
+#: stale_after to 12:37:44 when stale_after is shorter than the 1 h 36 min 30 s silence.
+SILENCE = pd.Timedelta("1h 36min 30s")
 
 
 def test_stale_after_control_changes_the_states(explorer) -> None:  # type: ignore[no-untyped-def]
@@ -172,8 +172,8 @@ def test_stale_after_control_changes_the_states(explorer) -> None:  # type: igno
 
     assert unknown() == SILENCE - DEFAULT_STALE_AFTER
     for value, want in [
-        (pd.Timedelta("15min"), SILENCE - pd.Timedelta("15min")),  # 1 h 21 min 32 s
-        (pd.Timedelta("30min"), pd.Timedelta("1h 6min 32s")),
+        (pd.Timedelta("15min"), SILENCE - pd.Timedelta("15min")),  # 1 h 21 min 30 s
+        (pd.Timedelta("30min"), pd.Timedelta("1h 6min 30s")),
         (pd.Timedelta("2h"), pd.Timedelta(0)),  # longer than the silence: up all along
         (NEVER, pd.Timedelta(0)),
     ]:
@@ -187,7 +187,7 @@ def test_stale_after_control_changes_the_states(explorer) -> None:  # type: igno
     explorer.stale_after.value = pd.Timedelta("30min")
     assert explorer.tables["outages_tunnel"].empty
     _tab(explorer, "timeline")
-    assert unknown() == pd.Timedelta("1h 6min 32s")
+    assert unknown() == pd.Timedelta("1h 6min 30s")
 
 
 def test_stale_after_given_to_explore(events: pd.DataFrame) -> None:
@@ -236,9 +236,9 @@ def test_other_tabs_follow_the_selection(explorer) -> None:  # type: ignore[no-u
     explorer.connection.value = "vpn-4a37c5a05556a9cf5"
     _tab(explorer, "rekey")
     rekey = explorer.tables["rekey_collisions"].set_index("tunnel_ip")
-    assert rekey.loc["99.149.145.25", "collisions"] == 193  # as the samples README says
-    assert rekey.loc["99.149.145.25", "negotiations"] == 969
-    assert "19.9 %" in explorer._tables["rekey"].value
+    assert rekey.loc["99.149.145.25", "collisions"] == 212  # as the samples README says
+    assert rekey.loc["99.149.145.25", "negotiations"] == 1012
+    assert "20.9 %" in explorer._tables["rekey"].value
     _tab(explorer, "diagnosis")
     findings = explorer.tables["diagnosis"]
     assert set(findings["rule"]) >= {"rekey_collisions", "config_mismatch"}

@@ -4,7 +4,9 @@
 injected :class:`Incident` s, logging what AWS logs under each tunnel's options
 (:mod:`.initiation`); :attr:`Simulation.truth` is what the tunnels were,
 :meth:`Simulation.observable_truth` what their logs let an analysis conclude
-(:mod:`.truth`); :meth:`Simulation.write` writes the records in every envelope AWS
+(:mod:`.truth`); each tunnel runs the options of a :class:`TunnelConfig` (both sides'
+settings, :mod:`.options`), which :meth:`Simulation.describe_vpn_connections` reports as
+AWS would; :meth:`Simulation.write` writes the records in every envelope AWS
 delivers them in; :func:`write_samples` regenerates the bundled ``data/samples``
 (``python -m vpnlog_analytics.simulate samples data/samples``).
 """
@@ -20,6 +22,8 @@ import pandas as pd
 from ..options import DEFAULT_STALE_AFTER
 from .envelopes import ENVELOPES, Envelope, write
 from .initiation import DPD_TIMEOUT_ACTIONS, STARTUP_ACTIONS
+from .options import TunnelConfig
+from .rekey_story import options_story
 from .routed import bgp_story, combine, routed_simulation, sample_routed_incidents
 from .scenario import (
     INCIDENT_KINDS,
@@ -28,6 +32,7 @@ from .scenario import (
     Incident,
     Simulation,
     sample_incidents,
+    sample_tunnel_options,
     simulate_logs,
 )
 from .truth import compute_truth
@@ -39,12 +44,14 @@ __all__ = [
     "STARTUP_ACTIONS",
     "Incident",
     "Simulation",
+    "TunnelConfig",
     "combine",
     "compute_truth",
     "flap_episodes",
     "sample_incidents",
     "sample_routed_incidents",
     "sample_simulation",
+    "sample_tunnel_options",
     "simulate_logs",
     "write",
     "write_samples",
@@ -66,9 +73,9 @@ def sample_simulation() -> Simulation:
     Returns
     -------
     Simulation
-        Seed :data:`SAMPLES_SEED`, incidents of :func:`sample_incidents`, and a fourth,
-        dynamically routed connection with BGP logs (its own seed, incidents of
-        :func:`sample_routed_incidents`).
+        Seed :data:`SAMPLES_SEED`, incidents of :func:`sample_incidents`, tunnel options
+        of :func:`sample_tunnel_options`, and a fourth, dynamically routed connection with
+        BGP logs (its own seed, incidents of :func:`sample_routed_incidents`).
     """
     static = simulate_logs(
         SAMPLES_START,
@@ -78,6 +85,7 @@ def sample_simulation() -> Simulation:
         incidents="samples",
         ike_versions=("v2", "v1", "v2"),
         chatter=SAMPLES_CHATTER,
+        tunnel_options=sample_tunnel_options(),
     )
     return combine(static, routed_simulation(SAMPLES_SEED, SAMPLES_CHATTER))
 
@@ -116,7 +124,8 @@ def write_simulation(
     Returns
     -------
     list of pathlib.Path
-        The files written.
+        The files written: the envelope's, then ``describe-vpn-connections.json`` (the
+        tunnels' configured options, :meth:`Simulation.describe_vpn_connections`).
     """
     sim = simulate_logs(
         start,
@@ -127,13 +136,14 @@ def write_simulation(
         bgp=bgp,
     )
     written = sim.write(out_dir, envelope)
+    written.append(sim.write_describe(out_dir))
     if truth:
         sim.truth.to_csv(truth, index=False)
     return written
 
 
 def write_samples(out_dir: str | Path) -> list[Path]:
-    """Regenerate the bundled samples: an S3 export, one Insights CSV, truth and README.
+    """Regenerate the bundled samples: an S3 export, one Insights CSV, options, truth, README.
 
     Parameters
     ----------
@@ -160,6 +170,7 @@ def write_samples(out_dir: str | Path) -> list[Path]:
         end=day + pd.Timedelta(days=1),
         filename=f"insights-{SAMPLES_INSIGHTS_DAY}.csv",
     )
+    written.append(sim.write_describe(out))
     for name, frame in (
         ("truth.csv", sim.truth),
         ("incidents.csv", sim.incidents),
@@ -394,7 +405,23 @@ def samples_readme(sim: Simulation) -> str:
         incidents=_incident_list(sim),
         **_story_figures(sim),
         **bgp_story(sim),
+        **_options_figures(sim),
     )
+
+
+def _options_figures(sim: Simulation) -> dict[str, str]:
+    """Return the options table and the rekey figures the story quotes."""
+    label = _tunnel_label(sim)
+    figures = options_story(sim, label)
+    collisions = sim.rekeys[sim.rekeys["collision"]]
+    prone = sim.tunnels[sim.tunnels["rekey_fuzz_pct"] < 100]
+    others = collisions[~collisions["tunnel_ip"].isin(prone["tunnel_ip"])]
+    n = others["time"].nunique()
+    figures["others_collide"] = "never collide" if n == 0 else f"collide {n} times in all"
+    timeouts = sorted(set(sim.dpd_timeouts["dpd_timeout_s"]))
+    figures["dpd_timeouts"] = " or ".join(f"{t} s" for t in timeouts)
+    figures["dpd_count"] = str(len(sim.dpd_timeouts))
+    return figures
 
 
 def _story_figures(sim: Simulation) -> dict[str, str]:
@@ -510,7 +537,14 @@ real capture and the AWS documentation.
   interval), also through the logging gap. What the logs alone let an analysis conclude
   is `sample_simulation().observable_truth()` (`unknown` where an up tunnel logged
   nothing for longer than `stale_after`).
-- `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels.
+- `describe-vpn-connections.json`: what `aws ec2 describe-vpn-connections --output json`
+  returns for the four connections at the end of the month: AWS's side of each tunnel's
+  options (only the options that were set, as AWS reports them), the log options, the
+  gateway configuration with the BGP ASNs of connection 4. Read it with
+  `vpnlog_analytics.io.read_tunnel_options`.
+- `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels, with both sides'
+  options (AWS's, `explicit_options` = the ones set, and the gateway's `cgw_*`, which
+  AWS cannot see).
 
 ## The story
 
@@ -523,7 +557,10 @@ the gateway deletes tunnel 2's IKE SA and renegotiates within seconds. On 21 Oct
 and the connection is down for {both_duration}, logging nothing until the gateway
 renegotiates: the outage that counts against the SLA.
 It still meets 99.95 % for the month ({c1_availability}; 99.95 % of 31 days allows 22 min
-19 s), so no service credit applies.
+19 s), so no service credit applies. Both tunnels run AWS's default tunnel options (none
+set) against a gateway configured from AWS's sample strongSwan configuration (child SA
+lifetime 1 h, strongSwan's margin 9 min and fuzz 100 %): the gateway's rekey is always
+due first, so it initiates every CHILD_SA rekey (tunnel 1: {c1_t1_rekeys}).
 
 **Connection 2 (c2, IKEv1).** Tunnel 2 flaps on DPD timeouts: three episodes
 ({flap_summary}). Tunnel 1 has one lone DPD outage on 18 October, and its logging stops
@@ -532,10 +569,19 @@ Silence after an up record is not health: an up tunnel logs at least at every re
 the analyses hold an up state for at most {stale_after} after a record (`stale_after`),
 and the last {gap_unobserved} of the gap are unobserved -- neither up nor down, left out
 of the tunnel's observed time -- although, as `truth.csv` says, the tunnel stayed up.
+The gateway is Libreswan with its default `salifetime` of 8 hours, AWS at its default
+hour: AWS's rekey is always due first, so AWS initiates every Quick Mode rekey (tunnel 1:
+{c2_t1_rekeys}). A gateway lifetime unlike AWS's: `describe-vpn-connections.json` holds
+AWS's side only, so only the logs can tell it.
 
-**Connection 3 (c3, IKEv2).** Tunnel 1 is prone to rekey collisions all month: both sides
-start the hourly CHILD_SA rekey in the same second on about a quarter of the rekeys (the
-tunnel stays up); the other IKEv2 tunnels collide about once in a hundred. On 17 October
+**Connection 3 (c3, IKEv2).** Tunnel 1 is prone to rekey collisions all month, from its
+options: both sides run a 1-hour child SA with a 270 s margin and only 5 % fuzz (AWS's
+`RekeyFuzzPercentage` set to 5, the gateway's `margintime=4m30s`, `rekeyfuzz=5%`), so
+their rekeys fall due within 2 s of each other and collide on {c3_t1_collisions} (the
+tunnel stays up); the other tunnels {others_collide}. Tunnel 2's gateway runs a 45-minute
+child SA against AWS's hour: it initiates every rekey ({c3_t2_rekeys}), each due
+{c3_t2_cgw_due} after the last where AWS's own would be due after {c3_t2_aws_due}.
+On 17 October
 at 22:31, after a gateway change, tunnel 2 proposes algorithms the tunnel does not accept
 (`No Proposal Match Found by AWS`) for 25 minutes. In the night of 10 to 11 October the
 customer site loses power: both tunnels declare the peer dead at {site_start}, and with the
@@ -557,7 +603,15 @@ change on the gateway shuts BGP down on both tunnels (Cease 6/2, Administrative
 Shutdown) for {c4_bgp_outage} while both IPsec tunnels stay up: by IPsec alone the
 connection was {c4_ipsec} available, but no routes were exchanged, and its reachability
 was {c4_reach}, below 99.95 %. On 27 October a route leak on tunnel 1 reaches the
-maximum-prefix warning (80 of 100) for half an hour.
+maximum-prefix warning (80 of 100) for half an hour. AWS's phase 2 lifetime and DPD
+timeout are set explicitly on both tunnels, to their default values (3,600 s, 40 s), so
+`describe-vpn-connections.json` lists them where the other tunnels leave them out; the
+gateway is the strongSwan of c1 and initiates every rekey (tunnel 1: {c4_t1_rekeys}).
+
+**DPD.** Every DPD record ({dpd_count} in the month) comes one DPD timeout ({dpd_timeouts},
+AWS's default, which no tunnel changes) after the gateway was last heard, with AWS's
+unanswered probes every 10 s in between (`sample_simulation().dpd_timeouts` has both
+times).
 
 ## Ground truth
 
@@ -587,6 +641,16 @@ Connection outages (both tunnels down at once; availability = 1 - downtime / mon
 Injected incidents:
 
 {incidents}
+
+## Tunnel options, configured versus observed
+
+Each side's child SA lifetime, rekey margin and fuzz, when each side's rekey falls due
+after a new SA (strongSwan's rule: lifetime - margin x (1 + fuzz x U), U uniform in
+[0, 1]; the side due first initiates, both due within 2 s collide on IKEv2), and what the
+month's rekeys show (the SA's age at each rekey since the previous rekey or the recovery
+that established it; the first rekey of the month is left out):
+
+{options_table}
 
 ## BGP ground truth (connection 4)
 

@@ -21,11 +21,12 @@ its last sign of life, after unanswered DPD probes):
 - ``none`` (an inference, no capture exists): AWS takes no action, so its IKE SA stays:
   the DPD record says phase 1 ``established`` and phase 2 ``down`` (the peer is dead, no
   traffic passes; a log-only analysis reads the tunnel as down from it, as it was). Nothing
-  more is logged until the SA's next rekey time (one rekey interval after it was
-  established): AWS sends the rekey request, retransmits it unanswered
-  (:data:`EXPIRY_RETRANSMITS`) and, :data:`EXPIRY_GIVE_UP` s after the request, closes
-  the expired SA (phase states ``down``). Then, with ``add``, silence until the gateway
-  tries again; with ``start``, the attempts of ``restart`` follow. Without rekeys
+  more is logged until AWS's own rekey of the SA is due (its phase 2 lifetime, margin and
+  fuzz, :mod:`.options`; at least 5 s after the DPD record): AWS sends the rekey request,
+  retransmits it unanswered (:data:`EXPIRY_RETRANSMITS`) and closes the SA
+  :data:`EXPIRY_GIVE_UP` s after the request, or at the SA's hard lifetime if that comes
+  first (phase states ``down``). Then, with ``add``, silence until the gateway tries
+  again; with ``start``, the attempts of ``restart`` follow. Without rekeys
   (``rekey_interval=None``) the SA never expires and only the DPD record is logged.
 
 In every case the outage ends with the renegotiation lines when the gateway (or AWS's

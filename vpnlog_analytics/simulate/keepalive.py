@@ -14,8 +14,9 @@ Semantics (the simulator's ground truth, :attr:`Simulation.keepalives`):
 - The sequence number increments by one per request from a random start; a new IKE SA
   (every recovery that re-establishes Phase 1) starts from a new random number.
 - The gateway acknowledges each request with the same sequence number in the same second
-  or the next one; before a DPD timeout the requests of the last :data:`SILENT_BEFORE_DPD`
-  seconds stay unanswered (the timeout is what declares the peer dead).
+  or the next one, never after it was lost: before a DPD timeout the requests from the
+  moment the peer was lost (one DPD timeout, the tunnel's ``dpd_timeout_s``, before the
+  DPD record) stay unanswered (the timeout is what declares the peer dead).
 
 Everything here draws from its own random generator, so switching keep-alives or the
 variety on leaves every other record (and the ``truth``) exactly as it was.
@@ -34,7 +35,6 @@ __all__ = [
     "DPD_REQUEST",
     "DPD_REQUEST_SEQ",
     "KEEPS_PHASE1",
-    "SILENT_BEFORE_DPD",
     "KeepAlives",
     "UpPeriod",
     "vary_size",
@@ -45,8 +45,6 @@ DPD_REQUEST: Final = "AWS tunnel is sending DPD request"
 DPD_REQUEST_SEQ: Final = "AWS tunnel is sending a DPD request with sequence number {seq}"
 DPD_ACK: Final = "CGW sent DPD ACK (sequence number {seq})"
 
-#: Requests this close before a DPD timeout get no ACK [s] (AWS's default DPD timeout).
-SILENT_BEFORE_DPD: Final = 30
 #: Outage kinds after which Phase 1 (the IKE SA, and its DPD sequence) survives.
 KEEPS_PHASE1: Final = frozenset({"ts_unacceptable", "phase2_failed"})
 _SEQ_RANGE: Final = (100_000_000, 2_000_000_000)
@@ -57,13 +55,15 @@ class UpPeriod:
     """One up period ``[start, end)`` of a tunnel [epoch s] and what ends it.
 
     ``ends_with`` is the outage kind that starts at ``end`` (None: the window ends);
-    ``new_ike_sa`` tells whether the period began with a fresh Phase 1.
+    ``new_ike_sa`` tells whether the period began with a fresh Phase 1; ``peer_lost`` is
+    when the gateway was last heard before a DPD timeout at ``end`` (None: it was not lost).
     """
 
     start: int
     end: int
     ends_with: str | None
     new_ike_sa: bool
+    peer_lost: int | None = None
 
 
 @dataclass
@@ -106,15 +106,14 @@ class KeepAlives:
                 seq = self._fresh()
             # strictly inside the period: never in the second its state changes
             first, last = period.start + 1, period.end - 2
-            silent_from = None
-            if period.ends_with == "dpd_timeout":
-                silent_from = period.end - SILENT_BEFORE_DPD
+            silent_from = period.peer_lost
             t = first + int(self.rng.integers(0, step))
             while t <= last:
                 ack = -1
                 if silent_from is None or t < silent_from:
                     ack = t + int(self.rng.random() < 0.3)
-                    ack = t if ack > last else ack
+                    limit = last if silent_from is None else min(last, silent_from - 1)
+                    ack = t if ack > limit else ack
                 self._exchange(t, seq, ack)
                 seq += 1
                 t += step + int(self.rng.random() < 0.05)

@@ -12,10 +12,17 @@ from typing import Any, Final
 import pandas as pd
 
 from .bgp import BgpTruth
+from .options import TunnelConfig
 from .scenario import SAMPLES_END, SAMPLES_START, Incident, Simulation, simulate_logs
 from .truth import merge_spans
 
-__all__ = ["bgp_story", "combine", "routed_simulation", "sample_routed_incidents"]
+__all__ = [
+    "bgp_story",
+    "combine",
+    "routed_simulation",
+    "sample_routed_incidents",
+    "sample_routed_tunnel_options",
+]
 
 #: Offset of the routed connection's seed from the samples' seed.
 ROUTED_SEED_OFFSET: Final = 4
@@ -43,6 +50,20 @@ def sample_routed_incidents() -> list[Incident]:
     ]
 
 
+def sample_routed_tunnel_options() -> TunnelConfig:
+    """Return the options of both tunnels of the samples' routed connection.
+
+    Returns
+    -------
+    TunnelConfig
+        AWS's phase 2 lifetime and DPD timeout set explicitly to their default values
+        (3,600 s, 40 s: pinned by an infrastructure-as-code template, so
+        ``describe-vpn-connections`` lists them, where other tunnels leave them out),
+        against the gateway of AWS's sample strongSwan configuration.
+    """
+    return TunnelConfig().set_aws(phase2_lifetime_s=3_600, dpd_timeout_s=40)
+
+
 def routed_simulation(seed: int, chatter: tuple[float, float]) -> Simulation:
     """Simulate the routed connection of the samples (one IKEv2 connection with BGP)."""
     return simulate_logs(
@@ -54,6 +75,7 @@ def routed_simulation(seed: int, chatter: tuple[float, float]) -> Simulation:
         ike_versions=("v2",),
         chatter=chatter,
         bgp=True,
+        tunnel_options=sample_routed_tunnel_options(),
     )
 
 
@@ -69,8 +91,8 @@ def combine(first: Simulation, *more: Simulation) -> Simulation:
     -------
     Simulation
         Records of all, sorted by stream then time (each stream keeps its order), with
-        ``states`` indexed like them; truth, tunnels, incidents, rekeys, keep-alives and
-        BGP truth concatenated; the seed and account of ``first``.
+        ``states`` indexed like them; truth, tunnels, incidents, rekeys, keep-alives,
+        DPD timeouts and BGP truth concatenated; the seed and account of ``first``.
     """
     sims = [first, *more]
     if any(s.start != first.start or s.end != first.end for s in sims):
@@ -117,6 +139,7 @@ def combine(first: Simulation, *more: Simulation) -> Simulation:
         states=st.sort_index(),
         keepalives=cat([s.keepalives for s in sims], [*ids, "time"]),
         bgp=bgp,
+        dpd_timeouts=cat([s.dpd_timeouts for s in sims], [*ids, "declared"]),
     )
 
 

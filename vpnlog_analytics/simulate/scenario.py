@@ -1,15 +1,18 @@
 """Generate realistic Site-to-Site VPN tunnel logs with exact ground truth.
 
 The simulator writes, per tunnel, the records an AWS tunnel logs: idle packet chatter,
-hourly child-SA rekeys (with occasional collisions), and the documented error messages of
+child-SA rekeys as both sides' options schedule them (:mod:`.options`: the side due first
+initiates, both due together collide), and the documented error messages of
 the incidents it injects (DPD timeouts, whole-site outages, pre-shared key mismatches,
 proposal mismatches, gateway deletes, ...), followed by the renegotiation that brings the
 tunnel back.
 
 Semantics (the ground truth obeys them exactly):
 
-- What a tunnel logs follows its options (:mod:`.initiation`): an up tunnel logs at least
-  at every rekey and between them idle chatter; after a DPD timeout, under the default
+- What a tunnel logs follows its options (:class:`.options.TunnelConfig`, both sides'):
+  an up tunnel logs at least at every rekey and between them idle chatter; the DPD record
+  comes one DPD timeout after the gateway was lost, with nothing heard from it meanwhile;
+  after a DPD timeout (:mod:`.initiation`), under the default
   options (startup action ``add``, DPD timeout action ``clear``) a down tunnel logs
   **nothing** until the customer gateway tries again; with ``restart`` or ``start`` AWS's
   re-initiation attempts are logged at backoff gaps; a gateway retrying with a wrong key or
@@ -40,23 +43,27 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..options import DEFAULT_STALE_AFTER, to_utc
+from ..errors import OptionError
+from ..options import DEFAULT_STALE_AFTER, check_choice, to_utc
 from ..schema import stream_name
 from .bgp import BGP_INCIDENT_KINDS, BgpIncident, BgpTruth, BgpTunnel, bgp_records
 from .initiation import (
     ATTEMPTS_PER_P1_TIMEOUT,
+    DPD_TIMEOUT_ACTIONS,
     EXPIRY_GIVE_UP,
     EXPIRY_RETRANSMITS,
+    STARTUP_ACTIONS,
     aws_reinitiates,
     check_initiation,
     retry_times,
 )
 from .keepalive import KEEPS_PHASE1, KeepAlives, UpPeriod, vary_size
+from .options import COLLISION_WINDOW_S, TunnelConfig, rekey_due, rekey_range
 from .truth import cause_of, compute_truth, plan_truth
 
 if TYPE_CHECKING:
@@ -90,8 +97,6 @@ INCIDENT_KINDS: Final = (
 )
 _V2_ONLY: Final = frozenset({"ts_unacceptable", "phase2_failed", "auth_failed", "rekey_collisions"})
 
-#: Collision probability of an IKEv2 child-SA rekey outside ``rekey_collisions`` incidents.
-BASE_COLLISION_PROBABILITY: Final = 0.01
 #: Minimum up time between two outages of one tunnel [s].
 MIN_SPACING: Final = 60
 #: Incident kinds that always hit both tunnels of their connection.
@@ -156,12 +161,14 @@ class Incident:
         and ``gap``, (min, max) [s]), ``cgw_delete`` (the gateway deletes the IKE_SA and
         renegotiates), ``psk_mismatch``, ``auth_failed``, ``no_proposal_match`` (failed
         attempts every ``retry`` = (10, 30) s until fixed), ``ts_unacceptable`` and
-        ``phase2_failed`` (Phase 1 stays up; IKEv2 only), ``rekey_collisions`` (raises the
-        collision probability to option ``probability``, default 0.3, over the period;
-        IKEv2 only), ``both_down`` (both tunnels down at once, DPD on both, for exactly
-        ``duration``), ``site_outage`` (the customer site loses power: both tunnels lose
-        their peer at the same second and log their DPD timeouts at ``start``, after the
-        unanswered DPD probes; then, under the default tunnel options, nothing until the
+        ``phase2_failed`` (Phase 1 stays up; IKEv2 only), ``rekey_collisions`` (each rekey
+        in the period collides with option ``probability``, default 0.3, whatever the
+        timers: a cause outside the options; collisions from the options themselves need
+        no incident, see :mod:`.options`; IKEv2 only), ``both_down`` (both tunnels down
+        at once, DPD on both, for exactly ``duration``), ``site_outage`` (the customer
+        site loses power: both tunnels lose their peer at the same second and log their
+        DPD timeouts at ``start``, after the unanswered DPD probes (so both tunnels need
+        one ``dpd_timeout_s``); then, under the default tunnel options, nothing until the
         gateway comes back: tunnel 0 or 1 (drawn) is up again at ``start + duration``, the
         other a few seconds later, so the connection is down for exactly ``duration``),
         ``logging_gap`` (no records; the real state carries on: ``truth`` knows it, the
@@ -216,7 +223,12 @@ class Simulation:
     tunnels : pandas.DataFrame
         ``vpn_connection_id``, ``tunnel_ip``, ``ike_version``, ``cgw_id``, ``cgw_ip``,
         ``log_stream``, ``output_format``, ``connection``, ``tunnel``, ``log_group``,
-        ``bgp_log_stream``, ``startup_action``, ``dpd_timeout_action``.
+        ``bgp_log_stream``, ``startup_action``, ``dpd_timeout_action``, ``inside_cidr``;
+        then both sides' settings (:meth:`.options.TunnelConfig.columns`): AWS's
+        options as the tunnel options table names them (``phase1_lifetime_s``,
+        ``phase2_lifetime_s``, ``rekey_margin_s``, ``rekey_fuzz_pct``, ``replay_window``,
+        ``dpd_timeout_s``, ``ike_versions``), ``explicit_options`` (those set, the only
+        ones ``describe-vpn-connections`` returns) and the gateway's ``cgw_*``.
     incidents : pandas.DataFrame
         ``kind``, ``connection``, ``vpn_connection_id``, ``tunnel``, ``tunnel_ip``,
         ``start``, ``end``, ``notes``: every injected incident.
@@ -240,6 +252,10 @@ class Simulation:
     bgp : BgpTruth
         The BGP ground truth (sessions, outages, routes) of the tunnels with BGP logs;
         see :mod:`vpnlog_analytics.simulate.bgp`.
+    dpd_timeouts : pandas.DataFrame
+        Every DPD timeout in the window: ``vpn_connection_id``, ``tunnel_ip``,
+        ``peer_lost`` (the gateway's last sign of life, logged or not), ``declared`` (the
+        DPD record), ``dpd_timeout_s`` (the tunnel's option; ``declared - peer_lost``).
     """
 
     start: pd.Timestamp
@@ -254,6 +270,7 @@ class Simulation:
     states: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     keepalives: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     bgp: BgpTruth = field(default_factory=BgpTruth.empty, repr=False)
+    dpd_timeouts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def observable_truth(self, *, stale_after: Any = DEFAULT_STALE_AFTER) -> pd.DataFrame:
         """Return what a log-only analysis must conclude from the records.
@@ -310,6 +327,51 @@ class Simulation:
 
         return write(self, out_dir, envelope, **options)
 
+    def describe_vpn_connections(self) -> dict[str, Any]:
+        """Return ``aws ec2 describe-vpn-connections --output json`` for these connections.
+
+        The AWS options each tunnel ran under, the set ones only (AWS leaves out what was
+        never set), with the log options, gateway configuration and telemetry; see
+        :mod:`vpnlog_analytics.simulate.describe`. The gateway's own settings are not in
+        it (AWS cannot see them): they are in :attr:`tunnels`.
+
+        Returns
+        -------
+        dict
+            ``{"VpnConnections": [...]}``.
+
+        Examples
+        --------
+        >>> sim = simulate_logs("2026-10-01", "2026-10-02", connections=1, seed=1)
+        >>> [t["OutsideIpAddress"] for t in
+        ...  sim.describe_vpn_connections()["VpnConnections"][0]["Options"]["TunnelOptions"]]
+        ['15.6.191.16', '34.30.250.191']
+        """
+        from .describe import describe_vpn_connections
+
+        return describe_vpn_connections(self)
+
+    def write_describe(self, out_dir: str | Path) -> Path:
+        """Write :meth:`describe_vpn_connections` to ``describe-vpn-connections.json``.
+
+        Parameters
+        ----------
+        out_dir : str or pathlib.Path
+            The folder (created), usually beside the logs.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from .describe import DESCRIBE_FILE
+
+        path = Path(out_dir) / DESCRIBE_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.describe_vpn_connections(), indent=4) + "\n"
+        path.write_text(text, encoding="utf-8")
+        return path
+
 
 # --- tunnels -----------------------------------------------------------------------------
 @dataclass
@@ -324,9 +386,17 @@ class _Tunnel:
     output_format: str
     log_group: str
     bgp_neighbor: str
+    inside_cidr: str = ""
     nat_t: bool = False
-    startup_action: str = "add"
-    dpd_timeout_action: str = "clear"
+    config: TunnelConfig = field(default_factory=TunnelConfig)
+
+    @property
+    def startup_action(self) -> str:
+        return self.config.startup_action
+
+    @property
+    def dpd_timeout_action(self) -> str:
+        return self.config.dpd_timeout_action
 
     @property
     def stream(self) -> str:
@@ -363,18 +433,21 @@ def _make_tunnels(
         )
         for i in range(2):
             inside = int(rng.integers(0, 64)) * 4
+            ip = _ip(rng, _AWS_PREFIXES)
+            octet = int(rng.integers(0, 256))  # drawn after the IP, as it always was
             tunnels.append(
                 _Tunnel(
                     connection=c,
                     index=i,
                     vpn_id=vpn_id,
-                    ip=_ip(rng, _AWS_PREFIXES),
+                    ip=ip,
                     cgw_id=cgw_id,
                     cgw_ip=cgw_ip,
                     version=ike_versions[c],
                     output_format=output_formats[2 * c + i],
                     log_group=log_group,
-                    bgp_neighbor=f"169.254.{int(rng.integers(0, 256))}.{inside + 2}",
+                    bgp_neighbor=f"169.254.{octet}.{inside + 2}",
+                    inside_cidr=f"169.254.{octet}.{inside}/30",
                 )
             )
     return tunnels
@@ -493,6 +566,11 @@ def _plan_incident(
             f"back {lag} s later; both down for {d} s"
         )
     elif inc.kind == "site_outage":
+        if len({tunnels[k].config.dpd_timeout_s for k in ks}) > 1:
+            raise ValueError(
+                f"incident site_outage on connection {conn}: its DPD records come at one "
+                "second, which needs both tunnels at the same dpd_timeout_s"
+            )
         lag = int(rng.integers(2, 16))
         first = int(rng.integers(0, 2))
         _add_episode(plan, ks[first], _Episode(t0, t0 + d, "dpd_timeout", inc.options))
@@ -547,12 +625,20 @@ def _check_plan(plan: _Plan, tunnels: list[_Tunnel], t_start: int, t_end: int) -
             )
     for k, eps in plan.episodes.items():
         eps.sort(key=lambda e: e.t0)
+        timeout = tunnels[k].config.dpd_timeout_s
         for a, b in zip(eps, eps[1:], strict=False):
             if b.t0 < a.t1 + MIN_SPACING:
                 raise ValueError(
                     f"incidents overlap on tunnel {tunnels[k].ip}: {a.kind} until "
                     f"{pd.Timestamp(a.t1, unit='s')} and {b.kind} from "
                     f"{pd.Timestamp(b.t0, unit='s')} (keep {MIN_SPACING} s apart)"
+                )
+            if b.kind == "dpd_timeout" and b.t0 - timeout <= a.t1:
+                raise ValueError(
+                    f"tunnel {tunnels[k].ip}: a DPD timeout at {pd.Timestamp(b.t0, unit='s')} "
+                    f"means the gateway was lost {timeout} s earlier (dpd_timeout_s), before "
+                    f"it was back from {a.kind} at {pd.Timestamp(a.t1, unit='s')}: keep "
+                    f"them more than {timeout} s apart"
                 )
         if eps and eps[0].t0 < t_start:
             eps[0].t0 = t_start
@@ -636,11 +722,12 @@ def sample_incidents() -> list[Incident]:
         Connection 0 (IKEv2): a PSK mismatch after a change on tunnel 0 (~40 min), a
         gateway delete, and a 17-minute outage of both tunnels (DPD on both). Connection 1
         (IKEv1): tunnel 1 flaps on DPD timeouts in three episodes; a logging gap on tunnel
-        0. Connection 2 (IKEv2): tunnel 0 prone to rekey collisions all month; the night
-        of 10-11 October the customer site loses power for 5 h 04 min 41 s (a silent
-        whole-site outage: both tunnels declare the peer dead at 00:52:17, AWS logs
-        nothing more until the gateway renegotiates at 05:56:58); and a no-proposal-match
-        episode on tunnel 1 after a gateway change.
+        0. Connection 2 (IKEv2): the night of 10-11 October the customer site loses
+        power for 5 h 04 min 41 s (a silent whole-site outage: both tunnels declare the
+        peer dead at 00:52:17, AWS logs nothing more until the gateway renegotiates at
+        05:56:58); and a no-proposal-match episode on tunnel 1 after a gateway change.
+        The rekey collisions of connection 2's tunnel 0 come from its options
+        (:func:`sample_tunnel_options`), not from an incident.
     """
     return [
         Incident("psk_mismatch", 0, 0, "2026-10-07 14:12:37", 2412),
@@ -651,10 +738,38 @@ def sample_incidents() -> list[Incident]:
         Incident("dpd_flapping", 1, 1, "2026-10-26 06:41:05", 2700),
         Incident("dpd_timeout", 1, 0, "2026-10-18 11:06:29", 212),
         Incident("logging_gap", 1, 0, "2026-10-09 11:02:44", 5700),
-        Incident("rekey_collisions", 2, 0, "2026-10-01", "31D", {"probability": 0.25}),
         Incident("site_outage", 2, "both", "2026-10-11 00:52:17", 18281),
         Incident("no_proposal_match", 2, 1, "2026-10-17 22:31:09", 1486),
     ]
+
+
+#: The gateway of AWS's sample strongSwan configuration (``lifetime=1h``, strongSwan's
+#: ``margintime=9m``, ``rekeyfuzz=100%``): :class:`TunnelConfig`'s own defaults.
+_STRONGSWAN: Final = TunnelConfig()
+
+
+def sample_tunnel_options() -> list[TunnelConfig]:
+    """Return both sides' options of the samples' statically routed tunnels, in order.
+
+    Returns
+    -------
+    list of TunnelConfig
+        Connection 0 (IKEv2): AWS's defaults, none set, against the gateway of AWS's
+        sample strongSwan configuration (1 h, margin 9 min, fuzz 100 %): the gateway is
+        always due first and initiates every rekey. Connection 1 (IKEv1): AWS's defaults
+        against a Libreswan gateway at its default ``salifetime`` of 8 h (margin 9 min,
+        fuzz 100 %): AWS initiates every Quick Mode rekey. Connection 2 (IKEv2): tunnel 0
+        with both sides at 1 h, a 270 s margin and 5 % fuzz (AWS's
+        ``RekeyFuzzPercentage`` set to 5; the gateway's ``margintime=4m30s``,
+        ``rekeyfuzz=5%``), so both are due within seconds of each other and collide on
+        about a quarter of the rekeys; tunnel 1 with a gateway at 45 minutes (margin
+        9 min, fuzz 100 %), which initiates every rekey, 1,620-2,160 s after the last,
+        where AWS's options alone would rekey after 3,060-3,330 s.
+    """
+    libreswan = TunnelConfig(cgw_phase2_lifetime_s=28_800)
+    in_step = TunnelConfig(cgw_rekey_margin_s=270, cgw_rekey_fuzz_pct=5).set_aws(rekey_fuzz_pct=5)
+    three_quarters = TunnelConfig(cgw_phase2_lifetime_s=2_700)
+    return [_STRONGSWAN, _STRONGSWAN, libreswan, libreswan, in_step, three_quarters]
 
 
 # --- per-tunnel log generation -------------------------------------------------------------
@@ -666,12 +781,13 @@ class _TunnelLog:
         tunnel: _Tunnel,
         rng: np.random.Generator,
         chatter: tuple[float, float],
-        rekey_interval: float | None,
+        rekeys: bool = True,
     ) -> None:
         self.t = tunnel
+        self.cfg = tunnel.config
         self.rng = rng
         self.chatter = chatter
-        self.rekey_interval = rekey_interval
+        self.rekeys = rekeys
         self.lines: list[tuple[int, int, int, str, str, str]] = []
         self.negotiations: list[tuple[int, int, str, bool, str]] = []
         self.request_id = (
@@ -680,11 +796,55 @@ class _TunnelLog:
             else int(rng.integers(100_000_000, 900_000_000))
         )
         self.spis = (self.spi(), self.spi())
-        self.aws_initiates = float(rng.uniform(0.3, 0.7))
         self.exchange = "CREATE_CHILD_SA" if tunnel.version == "v2" else "Quick Mode"
+        # The current child SA: when it was established, when each side's rekey is due.
+        self.sa_start = 0
+        self.aws_due: float | None = None
+        self.cgw_due: float | None = None
+        # [peer lost, DPD record) of every DPD outage: the gateway is gone, AWS still up
+        self.dying: list[tuple[int, int]] = []
         # opt-in realism, drawn from generators of their own (see .keepalive)
         self.variety: np.random.Generator | None = None
         self.keepalive: KeepAlives | None = None
+
+    # the child SA and its rekeys (see .options)
+    def new_sa(self, t0: int) -> None:
+        """Start a child SA at ``t0``: draw when each side will rekey it."""
+        self.sa_start = t0
+        if not self.rekeys:
+            return
+        c = self.cfg
+        self.aws_due = rekey_due(
+            t0, c.phase2_lifetime_s, c.rekey_margin_s, c.rekey_fuzz_pct, float(self.rng.random())
+        )
+        self.cgw_due = rekey_due(
+            t0,
+            c.cgw_phase2_lifetime_s,
+            c.cgw_rekey_margin_s,
+            c.cgw_rekey_fuzz_pct,
+            float(self.rng.random()),
+        )
+
+    def first_sa(self, t_start: int) -> None:
+        """Start the SA held when the window opens: established before it, no rekey due yet."""
+        if not self.rekeys:
+            self.sa_start = t_start
+            return
+        c = self.cfg
+        earliest = min(
+            rekey_range(c.phase2_lifetime_s, c.rekey_margin_s, c.rekey_fuzz_pct)[0],
+            rekey_range(c.cgw_phase2_lifetime_s, c.cgw_rekey_margin_s, c.cgw_rekey_fuzz_pct)[0],
+        )
+        self.new_sa(t_start - int(self.rng.uniform(0, earliest)))
+
+    @property
+    def hard_expiry(self) -> int:
+        """When AWS's copy of the current child SA expires if it is not rekeyed [epoch s]."""
+        return self.sa_start + self.cfg.phase2_lifetime_s
+
+    def gone(self, t: int) -> bool:
+        """Tell whether the gateway is already lost at ``t`` (before AWS declares it)."""
+        return any(a <= t < b for a, b in self.dying)
 
     # small builders
     def spi(self) -> str:
@@ -725,7 +885,8 @@ class _TunnelLog:
 
     # idle chatter
     def chatter_line(self, t: int, prio: int, states: tuple[str, str] = _UP) -> None:
-        if self.rng.random() < 0.6:
+        # nothing is received from a gateway that is gone
+        if self.gone(t) or self.rng.random() < 0.6:
             self.send(t, prio, states)
             if self.rng.random() < 0.1:  # retransmit in the same second, as real logs show
                 self.send(t, prio, states)
@@ -740,10 +901,13 @@ class _TunnelLog:
             t += self.uniform(self.chatter)
 
 
-def _rekey(log: _TunnelLog, r: int, collision: bool, limit: int) -> None:
-    """One child-SA rekey starting at ``r``; old-SA deletes only before ``limit``."""
+def _rekey(log: _TunnelLog, r: int, initiator: str, limit: int) -> None:
+    """One child-SA rekey starting at ``r``; old-SA deletes only before ``limit``.
+
+    ``initiator``: ``aws``, ``cgw`` or ``both`` (a collision, IKEv2).
+    """
     ex, old, p = log.exchange, log.spis, _PRIO_REKEY
-    if collision:
+    if initiator == "both":
         a, c = log.next_id(), log.next_id()
         log.add(r, p, _REQ_SENT.format(id=a, ex=ex), _REKEYING)
         log.send(r, p, _REKEYING, int(log.rng.choice([508, 540, 572])))
@@ -758,7 +922,7 @@ def _rekey(log: _TunnelLog, r: int, collision: bool, limit: int) -> None:
         log.sa_up(r + 1, p)
         log.close(r + 1, p, old, _UP)
         log.negotiations += [(r, a, "aws", True, "rekey"), (r, c, "cgw", True, "rekey")]
-    elif log.rng.random() < log.aws_initiates:
+    elif initiator == "aws":
         a, o = log.next_id(), int(log.rng.integers(0, 2))
         log.add(r, p, _REQ_SENT.format(id=a, ex=ex), _REKEYING)
         log.send(r, p, _REKEYING, int(log.rng.choice([316, 508, 540])))
@@ -786,31 +950,36 @@ def _rekey(log: _TunnelLog, r: int, collision: bool, limit: int) -> None:
             log.close(later, p, old, _UP)
 
 
-def _collision_p(log: _TunnelLog, r: int, windows: list[tuple[int, int, float]]) -> float:
-    if log.t.version != "v2":
-        return 0.0
-    return max([BASE_COLLISION_PROBABILITY] + [p for a, b, p in windows if a <= r < b])
+def _forced_collision(log: _TunnelLog, r: int, windows: list[tuple[int, int, float]]) -> bool:
+    """Draw a ``rekey_collisions`` incident's collision (its probability, whatever the timers)."""
+    p = max([0.0] + [q for a, b, q in windows if a <= r < b])
+    return log.t.version == "v2" and p > 0 and bool(log.rng.random() < p)
 
 
 def _up_period(
-    log: _TunnelLog, a: int, b: int, anchor: int, windows: list[tuple[int, int, float]]
-) -> int | None:
-    """Chatter and rekeys in the up period ``[a, b)``; the SA was established at ``anchor``.
+    log: _TunnelLog, a: int, b: int, alive_until: int, windows: list[tuple[int, int, float]]
+) -> None:
+    """Chatter and rekeys in the up period ``[a, b)``; the gateway answers until ``alive_until``.
 
-    Returns the SA's next rekey time (at or after ``b - 12``), None without rekeys.
+    Each rekey is the one of the side due first (:mod:`.options`); both due within
+    :data:`~.options.COLLISION_WINDOW_S` on IKEv2 is a collision. A rekey due after the
+    gateway was lost waits for the DPD outage (see :func:`_dead_peer`).
     """
     log.idle(a, b)
-    if not log.rekey_interval:
-        return None
-    interval = float(log.rekey_interval)
-    r = anchor + int(interval * (1 - 0.1 * log.rng.random()))
-    while r < b - 12:
-        r = max(r, a + 3)
-        if r >= b - 12:
-            break
-        _rekey(log, r, bool(log.rng.random() < _collision_p(log, r, windows)), b - 2)
-        r += int(interval * (1 - 0.1 * log.rng.random()))
-    return r
+    if log.aws_due is None or log.cgw_due is None:
+        return
+    cutoff = min(b - 12, alive_until - 2)
+    while True:
+        due = min(log.aws_due, log.cgw_due)
+        r = max(int(due), a + 3)
+        if r >= cutoff:
+            return
+        initiator = "aws" if log.aws_due <= log.cgw_due else "cgw"
+        together = abs(log.aws_due - log.cgw_due) < COLLISION_WINDOW_S
+        if log.t.version == "v2" and (together or _forced_collision(log, r, windows)):
+            initiator = "both"
+        _rekey(log, r, initiator, min(b - 2, alive_until - 1))
+        log.new_sa(r)
 
 
 def _recover(log: _TunnelLog, t1: int, keep_phase1: bool) -> None:
@@ -854,11 +1023,11 @@ def _opening(log: _TunnelLog, kind: str) -> str:
     return _error_lines(log, kind)[0][0]
 
 
-def _episode(log: _TunnelLog, ep: _Episode, prev_end: int, next_rekey: int | None) -> None:
+def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
     """Lines of one outage: the error at ``t0``, what follows while down, recovery at ``t1``."""
     p = _PRIO_EPISODE
     if ep.kind == "dpd_timeout":
-        _dead_peer(log, ep, prev_end, next_rekey)
+        _dead_peer(log, ep, prev_end)
         _recover(log, ep.t1, keep_phase1=False)
         return
     if ep.kind == "cgw_delete":
@@ -880,23 +1049,24 @@ def _episode(log: _TunnelLog, ep: _Episode, prev_end: int, next_rekey: int | Non
     _recover(log, ep.t1, keep_phase1=states == _P1_ONLY)
 
 
-def _dead_peer(log: _TunnelLog, ep: _Episode, prev_end: int, next_rekey: int | None) -> None:
+def _dead_peer(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
     """Log a lost peer: DPD probes, the DPD record at ``t0``, then what the options log.
 
-    See :mod:`.initiation`: nothing (``add`` + ``clear``), AWS's attempts (``restart`` or
-    ``start``), or under ``none`` the SA's failed rekey at its next rekey time.
+    The gateway was last heard one DPD timeout (the tunnel's ``dpd_timeout_s``) before
+    the DPD record; AWS probes every 10 s from 10 s after that. Then, see
+    :mod:`.initiation`: nothing (``add`` + ``clear``), AWS's attempts (``restart`` or
+    ``start``), or under ``none`` the SA's failed rekey (:func:`_sa_expires`).
     """
     p, t = _PRIO_EPISODE, log.t
-    for k in (3, 2, 1):  # unanswered DPD messages while still up
-        if ep.t0 - 10 * k > prev_end:
-            log.send(ep.t0 - 10 * k, p, _UP, 92)
+    lost = ep.t0 - t.config.dpd_timeout_s
+    for at in range(lost + 10, ep.t0, 10):  # unanswered DPD messages while still up
+        if at > prev_end:
+            log.send(at, p, _UP, 92)
     keeps_sa = t.dpd_timeout_action == "none"
     log.add(ep.t0, p, _opening(log, ep.kind), _P1_ONLY if keeps_sa else _DOWN)
     retry_from: int | None = ep.t0 + 1
     if keeps_sa:
-        gone = None
-        if next_rekey is not None:
-            gone = _sa_expires(log, max(next_rekey, ep.t0 + 5), ep.t1)
+        gone = None if log.aws_due is None else _sa_expires(log, ep.t0, ep.t1)
         retry_from = None if gone is None else gone + 1
     if retry_from is not None and aws_reinitiates(t.startup_action, t.dpd_timeout_action):
         for n, at in enumerate(retry_times(log.rng, retry_from, ep.t1 - 1), start=1):
@@ -905,22 +1075,26 @@ def _dead_peer(log: _TunnelLog, ep: _Episode, prev_end: int, next_rekey: int | N
                 log.add(at, p, log.fmt(_P1_TIMEOUT), _DOWN)
 
 
-def _sa_expires(log: _TunnelLog, r: int, t1: int) -> int | None:
-    """DPD action ``none``: the SA's rekey at ``r`` goes unanswered and the SA is closed.
+def _sa_expires(log: _TunnelLog, t0: int, t1: int) -> int | None:
+    """DPD action ``none``: the SA outlives the DPD record at ``t0`` until its rekey fails.
 
-    Returns when the SA was closed, None if the gateway came back first (``t1``).
+    AWS sends its rekey request when due (at least 5 s after the DPD record), retransmits
+    it unanswered and closes the SA :data:`EXPIRY_GIVE_UP` s after the request, or at the
+    SA's hard lifetime if that comes first. Returns when the SA was closed, None if the
+    gateway came back first (``t1``).
     """
+    assert log.aws_due is not None
     p, limit = _PRIO_EPISODE, t1 - 1
-    if r >= limit:
-        return None
-    q = log.next_id()
-    log.add(r, p, _REQ_SENT.format(id=q, ex=log.exchange), _P1_ONLY)
-    log.send(r, p, _P1_ONLY, 316)
-    log.negotiations.append((r, q, "aws", False, "rekey"))
-    for dt in EXPIRY_RETRANSMITS:
-        if r + dt < limit:
-            log.send(r + dt, p, _P1_ONLY, 316)
-    gone = r + EXPIRY_GIVE_UP
+    r = max(int(log.aws_due), t0 + 5)
+    gone = max(min(r + EXPIRY_GIVE_UP, log.hard_expiry), t0 + 1)
+    if r < min(gone, limit):
+        q = log.next_id()
+        log.add(r, p, _REQ_SENT.format(id=q, ex=log.exchange), _P1_ONLY)
+        log.send(r, p, _P1_ONLY, 316)
+        log.negotiations.append((r, q, "aws", False, "rekey"))
+        for dt in EXPIRY_RETRANSMITS:
+            if r + dt < min(gone, limit):
+                log.send(r + dt, p, _P1_ONLY, 316)
     if gone >= limit:
         return None
     log.close(gone, p, log.spis, _DOWN)
@@ -938,22 +1112,24 @@ def _generate_tunnel(
     """Generate the tunnel's lines; return its outages (start, end, cause event)."""
     eps = [ep for ep in plan.episodes.get(k, []) if ep.t0 < t_end]
     windows = plan.collision_windows.get(k, [])
+    timeout = log.cfg.dpd_timeout_s
+    log.dying = [(ep.t0 - timeout, ep.t0) for ep in eps if ep.kind == "dpd_timeout"]
     if not eps or eps[0].t0 > t_start:
         log.chatter_line(t_start, _PRIO_FIRST)
-    up_from = t_start
-    anchor = t_start - int(log.rng.uniform(0, float(log.rekey_interval or 1)))
-    next_rekey = anchor + int(log.rekey_interval) if log.rekey_interval else None
-    prev_end = t_start - 1
+    log.first_sa(t_start)
+    up_from, prev_end = t_start, t_start - 1
     periods, new_sa = [], True
     for ep in eps:
+        lost = ep.t0 - timeout if ep.kind == "dpd_timeout" else None
         if ep.t0 > up_from:
-            next_rekey = _up_period(log, up_from, ep.t0, anchor, windows)
-            periods.append(UpPeriod(up_from, ep.t0, ep.kind, new_sa))
-        _episode(log, ep, prev_end, next_rekey)
-        up_from = anchor = prev_end = ep.t1
+            _up_period(log, up_from, ep.t0, ep.t0 if lost is None else lost, windows)
+            periods.append(UpPeriod(up_from, ep.t0, ep.kind, new_sa, lost))
+        _episode(log, ep, prev_end)
+        up_from = prev_end = ep.t1
+        log.new_sa(ep.t1)  # every recovery establishes a new child SA
         new_sa = ep.kind not in KEEPS_PHASE1
     if up_from < t_end:
-        _up_period(log, up_from, t_end, anchor, windows)
+        _up_period(log, up_from, t_end, t_end, windows)
         periods.append(UpPeriod(up_from, t_end, None, new_sa))
     if log.keepalive is not None:
         log.keepalive.run(periods)
@@ -1005,7 +1181,8 @@ def _to_time(seconds: Sequence[int] | pd.Series) -> pd.Series:
 
 
 def _tunnels_frame(tunnels: list[_Tunnel], bgp: frozenset[int]) -> pd.DataFrame:
-    return pd.DataFrame(
+    options = pd.DataFrame([t.config.columns() for t in tunnels], index=range(len(tunnels)))
+    frame = pd.DataFrame(
         {
             "vpn_connection_id": [t.vpn_id for t in tunnels],
             "tunnel_ip": [t.ip for t in tunnels],
@@ -1020,8 +1197,37 @@ def _tunnels_frame(tunnels: list[_Tunnel], bgp: frozenset[int]) -> pd.DataFrame:
             "bgp_log_stream": [t.bgp_stream if t.connection in bgp else None for t in tunnels],
             "startup_action": [t.startup_action for t in tunnels],
             "dpd_timeout_action": [t.dpd_timeout_action for t in tunnels],
+            "inside_cidr": [t.inside_cidr for t in tunnels],
+            "cgw_asn": pd.array(
+                [_cgw_asn(t.connection) if t.connection in bgp else None for t in tunnels],
+                dtype="Int64",
+            ),
         }
     )
+    return pd.concat(
+        [frame, options.drop(columns=list(frame.columns.intersection(options.columns)))], axis=1
+    )
+
+
+def _cgw_asn(connection: int) -> int:
+    """Return the private ASN of a dynamically routed connection's gateway."""
+    return 65000 + connection
+
+
+def _dpd_frame(plan: _Plan, tunnels: list[_Tunnel], s0: int, s1: int) -> pd.DataFrame:
+    """Every DPD timeout in the window: when the gateway was lost, when AWS declared it."""
+    rows = [
+        (t.vpn_id, t.ip, ep.t0 - t.config.dpd_timeout_s, ep.t0, t.config.dpd_timeout_s)
+        for k, t in enumerate(tunnels)
+        for ep in plan.episodes.get(k, [])
+        if ep.kind == "dpd_timeout" and s0 <= ep.t0 < s1
+    ]
+    cols = ["vpn_connection_id", "tunnel_ip", "peer_lost", "declared", "dpd_timeout_s"]
+    df = pd.DataFrame(rows, columns=cols)
+    for col in ("peer_lost", "declared"):
+        df[col] = _to_time(df[col].astype("int64"))
+    df["dpd_timeout_s"] = df["dpd_timeout_s"].astype("int64")
+    return df.sort_values([*cols[:2], "declared"], kind="stable").reset_index(drop=True)
 
 
 def _incidents_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -1109,7 +1315,7 @@ def simulate_logs(
     incidents: str | Sequence[Incident] | None = None,
     ike_versions: Sequence[str] | None = None,
     chatter: tuple[float, float] = (120, 300),
-    rekey_interval: float | None = 3600,
+    rekey_interval: Literal["options"] | None = "options",
     log_group: str = "/aws/vendedlogs/vpn",
     bgp: bool | Sequence[int] = False,
     output_format: str | Sequence[str] | None = None,
@@ -1118,6 +1324,7 @@ def simulate_logs(
     varied: bool = False,
     startup_action: str | Sequence[str] | None = None,
     dpd_timeout_action: str | Sequence[str] | None = None,
+    tunnel_options: TunnelConfig | Sequence[TunnelConfig | None] | None = None,
 ) -> Simulation:
     """Simulate the tunnel logs of some VPN connections, with exact ground truth.
 
@@ -1137,8 +1344,10 @@ def simulate_logs(
         IKEv1, the others IKEv2.
     chatter : (float, float)
         Range of the uniform interval between idle packet lines [s].
-    rekey_interval : float or None
-        Child-SA lifetime [s]: each rekey comes up to 10 % early (rekey fuzz). None: none.
+    rekey_interval : {"options"} or None
+        ``"options"``: each side rekeys the child SA as its options say (see
+        ``tunnel_options`` and :mod:`vpnlog_analytics.simulate.options`); None: no rekeys
+        at all (an up tunnel then logs only its chatter, kinder than any real tunnel).
     log_group : str
         CloudWatch log group of every stream.
     bgp : bool or sequence of int
@@ -1167,6 +1376,15 @@ def simulate_logs(
         ``"restart"`` or ``"none"``. With the defaults a tunnel is silent after a DPD
         timeout until the gateway tries again; ``restart`` or ``start`` log AWS's attempts
         at backoff gaps; see :mod:`vpnlog_analytics.simulate.initiation` for each case.
+        Given, these two override ``tunnel_options`` and, where they change its value,
+        count as set explicitly (they appear in :meth:`Simulation.describe_vpn_connections`).
+    tunnel_options : TunnelConfig or sequence of TunnelConfig or None, optional
+        Both sides' settings (:class:`~vpnlog_analytics.simulate.options.TunnelConfig`):
+        one for every tunnel, or one per tunnel in ``tunnels`` order (None there, or
+        None here: AWS's defaults and a strongSwan gateway from AWS's sample config).
+        They set when each side rekeys (and so who initiates, and when rekeys collide),
+        how long after the gateway's last sign of life the DPD record comes, what AWS
+        does after it, and what :meth:`Simulation.describe_vpn_connections` reports.
 
     Returns
     -------
@@ -1200,17 +1418,31 @@ def simulate_logs(
     if not dpd_interval >= 1:
         raise ValueError(f"dpd_interval must be at least 1 s, got {dpd_interval}")
     n = 2 * connections
-    startups = _per_tunnel(startup_action, n, "add", "startup_action")
-    dpd_actions = _per_tunnel(dpd_timeout_action, n, "clear", "dpd_timeout_action")
-    check_initiation(startups, dpd_actions, [versions[k // 2] for k in range(n)])
+    if rekey_interval not in ("options", None):
+        raise OptionError(
+            f"rekey_interval={rekey_interval!r}: rekeys follow the tunnel options now; pass "
+            "tunnel_options=TunnelConfig(phase2_lifetime_s=..., cgw_phase2_lifetime_s=...), "
+            "or rekey_interval=None for none"
+        )
+    configs = _configs(tunnel_options, n, startup_action, dpd_timeout_action)
+    tunnel_versions = [versions[k // 2] for k in range(n)]
+    check_initiation(
+        [c.startup_action for c in configs],
+        [c.dpd_timeout_action for c in configs],
+        tunnel_versions,
+    )
+    for k, (config, version) in enumerate(zip(configs, tunnel_versions, strict=True)):
+        if f"ike{version}" not in config.ike_versions:
+            raise OptionError(
+                f"tunnel {k} (connection {k // 2}, tunnel {k % 2}) runs IKE{version} but its "
+                f"options allow only {','.join(config.ike_versions)}"
+            )
 
     rng = np.random.default_rng(seed)
     tunnels = _make_tunnels(rng, connections, versions, formats, log_group)
-    for tunnel, behind, startup, action in zip(
-        tunnels, behind_nat, startups, dpd_actions, strict=True
-    ):
+    for tunnel, behind, config in zip(tunnels, behind_nat, configs, strict=True):
         tunnel.nat_t = bool(behind)
-        tunnel.startup_action, tunnel.dpd_timeout_action = startup, action
+        tunnel.config = config
     plan = _Plan()
     for inc in _resolve_incidents(incidents, rng, tunnels, t0, t1):
         _plan_incident(plan, inc, tunnels, rng, t0)
@@ -1218,7 +1450,44 @@ def simulate_logs(
     _check_plan(plan, tunnels, s0, s1)
     routed = frozenset(range(connections) if bgp is True else (bgp or ()))
     realism = _Realism(varied=varied, dpd_interval=float(dpd_interval))
-    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekey_interval, routed, realism)
+    rekeys = rekey_interval is not None
+    return _assemble(plan, tunnels, seed, s0, s1, chatter, rekeys, routed, realism)
+
+
+def _configs(
+    tunnel_options: TunnelConfig | Sequence[TunnelConfig | None] | None,
+    n: int,
+    startup_action: str | Sequence[str] | None,
+    dpd_timeout_action: str | Sequence[str] | None,
+) -> list[TunnelConfig]:
+    """One options record per tunnel, the initiation arguments folded in."""
+    if tunnel_options is None or isinstance(tunnel_options, TunnelConfig):
+        configs = [tunnel_options or TunnelConfig()] * n
+    else:
+        given = list(tunnel_options)
+        if len(given) != n:
+            raise ValueError(f"tunnel_options: expected {n} values, got {len(given)}")
+        if not all(c is None or isinstance(c, TunnelConfig) for c in given):
+            raise OptionError("tunnel_options: give TunnelConfig records (or None for defaults)")
+        configs = [c or TunnelConfig() for c in given]
+    for name, value in (
+        ("startup_action", startup_action),
+        ("dpd_timeout_action", dpd_timeout_action),
+    ):
+        if value is None:
+            continue
+        values = _per_tunnel(value, n, "", name)
+        configs = [
+            c if getattr(c, name) == v else _set_checked(c, name, v)
+            for c, v in zip(configs, values, strict=True)
+        ]
+    return configs
+
+
+def _set_checked(config: TunnelConfig, name: str, value: str) -> TunnelConfig:
+    allowed = STARTUP_ACTIONS if name == "startup_action" else DPD_TIMEOUT_ACTIONS
+    check_choice(name, value, allowed)
+    return config.set_aws(**{name: value})
 
 
 @dataclass(frozen=True)
@@ -1243,7 +1512,7 @@ def _assemble(
     s0: int,
     s1: int,
     chatter: tuple[float, float],
-    rekey_interval: float | None,
+    with_rekeys: bool,
     bgp: frozenset[int],
     realism: _Realism | None = None,
 ) -> Simulation:
@@ -1252,7 +1521,7 @@ def _assemble(
     keepalives: list[tuple[str, str, int, int, int]] = []
     plans = []
     for k, tunnel in enumerate(tunnels):
-        log = _TunnelLog(tunnel, np.random.default_rng([seed, k]), chatter, rekey_interval)
+        log = _TunnelLog(tunnel, np.random.default_rng([seed, k]), chatter, with_rekeys)
         if realism is not None:
             realism.equip(log, seed, k)
         plans.append((tunnel.vpn_id, tunnel.ip, _generate_tunnel(log, plan, k, s0, s1)))
@@ -1296,6 +1565,7 @@ def _assemble(
         states=states,
         keepalives=_keepalives_frame(keepalives),
         bgp=bgp_truth,
+        dpd_timeouts=_dpd_frame(plan, tunnels, s0, s1),
     )
 
 
@@ -1342,7 +1612,7 @@ def _bgp(
                     t.vpn_id,
                     t.ip,
                     t.bgp_neighbor,
-                    65000 + c,
+                    _cgw_asn(c),
                     prefixes,
                     100 + 100 * t.index,
                     t.index,
