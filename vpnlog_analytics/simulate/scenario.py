@@ -982,21 +982,35 @@ def _up_period(
         log.new_sa(r)
 
 
-def _recover(log: _TunnelLog, t1: int, keep_phase1: bool) -> None:
-    """Renegotiation lines: down states up to ``t1 - 1``, the first up record at ``t1``."""
+def _recover(log: _TunnelLog, t1: int, keep_phase1: bool, aws_first: bool = False) -> None:
+    """Renegotiation lines: down states up to ``t1 - 1``, the first up record at ``t1``.
+
+    The side that starts it speaks first: the customer gateway (its packet arrives, AWS
+    answers), or AWS where its options make it initiate (``aws_first``: DPD action
+    ``restart`` or startup action ``start`` after a DPD timeout).
+    """
     p, s = _PRIO_EPISODE, t1 - 1
     if not keep_phase1:
-        log.send(s, p, _NEGOTIATING, int(log.rng.choice([452, 508, 604])))
-        log.recv(s, p, _NEGOTIATING, int(log.rng.choice([300, 452, 508])))
+        if aws_first:
+            log.send(s, p, _NEGOTIATING, int(log.rng.choice([452, 508, 604])))
+            log.recv(s, p, _NEGOTIATING, int(log.rng.choice([300, 452, 508])))
+        else:
+            log.recv(s, p, _NEGOTIATING, int(log.rng.choice([452, 508, 604])))
+            log.send(s, p, _NEGOTIATING, int(log.rng.choice([300, 452, 508])))
         log.add(s, p, _SELECTED.format(n=1), _NEGOTIATING)
         log.add(s, p, log.fmt(_P1_UP), _P2_NEGOTIATING)
     else:
         log.recv(s, p, _P2_NEGOTIATING, 300)
     if log.t.version == "v1":
         q = log.next_id()
-        log.add(s, p, _REQ_SENT.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
-        log.add(s, p, _RESP_RECV.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
-        log.negotiations.append((s, q, "aws", False, "establish"))
+        if aws_first:
+            log.add(s, p, _REQ_SENT.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
+            log.add(s, p, _RESP_RECV.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
+        else:
+            log.add(s, p, _REQ_RECV.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
+            log.add(s, p, _RESP_SENT.format(id=q, ex=log.exchange), _P2_NEGOTIATING)
+        side = "aws" if aws_first else "cgw"
+        log.negotiations.append((s, q, side, False, "establish"))
     log.add(s, p, _SELECTED.format(n=2), _P2_NEGOTIATING)
     log.sa_up(t1, p)
     log.send(t1, p, _UP, 316)
@@ -1028,7 +1042,8 @@ def _episode(log: _TunnelLog, ep: _Episode, prev_end: int) -> None:
     p = _PRIO_EPISODE
     if ep.kind == "dpd_timeout":
         _dead_peer(log, ep, prev_end)
-        _recover(log, ep.t1, keep_phase1=False)
+        aws_first = aws_reinitiates(log.t.startup_action, log.t.dpd_timeout_action)
+        _recover(log, ep.t1, keep_phase1=False, aws_first=aws_first)
         return
     if ep.kind == "cgw_delete":
         log.add(ep.t0, p, _CGW_DELETE, _DOWN)
