@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from vpnlog_analytics.simulate.options import TunnelConfig
 
 import vpnlog_analytics as vl
 from vpnlog_analytics import cli
 from vpnlog_analytics.analysis.configuration import AGREES, DIFFERS, HIDDEN
 from vpnlog_analytics.simulate import Incident, simulate_logs
+from vpnlog_analytics.simulate.options import TunnelConfig
 
 START, END = "2026-10-01", "2026-10-08"
 CONFIGS = [
