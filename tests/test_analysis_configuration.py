@@ -208,6 +208,7 @@ def test_findings_say_what_to_set_and_where() -> None:
     assert "29 min 20 s" in down.evidence and "DPDTimeoutAction=restart" in down.remediation
     collision = mine[mine.rule.astype(str) == "options_rekey_collision"].iloc[0]
     assert "1 of 4 rekeys (25%)" in collision.evidence
+    assert collision.first_seen == collision.last_seen == pd.Timestamp(D + "02:38:01", tz="UTC")
     assert "rekey margin of 540 s" in collision.remediation
     longer = mine[mine.rule.astype(str) == "options_gateway_lifetime"].iloc[0]
     assert longer["count"] == 3 and "3,600 s or less" in longer.remediation

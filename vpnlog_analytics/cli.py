@@ -482,7 +482,8 @@ def _cmd_rekey(args: argparse.Namespace) -> None:
 def _cmd_diagnose(args: argparse.Namespace) -> None:
     from .analysis import diagnose
 
-    table = diagnose(_load(args), **_states(args))
+    options = _options_arg(args)
+    table = diagnose(_load(args), options=options, **_states(args))
     if args.format != "table":
         _emit(table, args.format)
         return
@@ -506,11 +507,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
     # bad options before reading anything
     exclude = "maintenance" if args.exclude_maintenance else _exclude(args.exclude)
-    options = None
-    if args.options:
-        from .io.tunnel_options import read_tunnel_options
-
-        options = read_tunnel_options(args.options)
+    options = _options_arg(args)
     events = _load(args)
     maintenance = None
     if args.maintenance:
@@ -728,6 +725,15 @@ def _cmd_options(args: argparse.Namespace) -> None:
         )
 
 
+def _options_arg(args: argparse.Namespace) -> pd.DataFrame | None:
+    """Read ``--options`` (before the logs: a bad file fails fast), or None."""
+    if not args.options:
+        return None
+    from .io.tunnel_options import read_tunnel_options
+
+    return read_tunnel_options(args.options)
+
+
 def _options_file(*, required: bool) -> Arg:
     """Return the ``--options`` flag of the subcommands that compare configured options."""
     return Arg(
@@ -735,7 +741,7 @@ def _options_file(*, required: bool) -> Arg:
         action="append",
         required=required,
         help="saved `aws ec2 describe-vpn-connections` JSON (file, folder or glob; "
-        "repeatable)" + ("" if required else ": adds the Configuration section"),
+        "repeatable)" + ("" if required else ": adds what the options explain"),
     )
 
 
@@ -1026,7 +1032,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "diagnose",
         "findings: what is wrong and what to change",
         _cmd_diagnose,
-        ("sources", "format", "stale_after"),
+        ("sources", _options_file(required=False), "format", "stale_after"),
     ),
     Subcommand(
         "report",

@@ -157,7 +157,8 @@ def _rekey_table(frame: pd.DataFrame) -> pd.DataFrame:
                 out.append((conn, ip, int(ti), side, age, collided))
             last_sa = int(ti)
     table = pd.DataFrame(out, columns=list(REKEY_COLUMNS))
-    table[s.TIME] = pd.to_datetime(table[s.TIME].astype("int64"), unit="s", utc=True)
+    seconds = table[s.TIME].to_numpy(np.int64).astype("datetime64[s]").astype("datetime64[ns]")
+    table[s.TIME] = pd.DatetimeIndex(seconds).tz_localize("UTC")
     table[INTERVAL] = table[INTERVAL].astype("Int64")
     table[s.COLLISIONS] = table[s.COLLISIONS].astype(bool)
     return table

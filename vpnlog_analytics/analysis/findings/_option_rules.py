@@ -83,7 +83,7 @@ def _not_in_force(cfg: pd.Series, span: tuple[int, int], count: int, evidence: s
 def _span(times: pd.Series, window: tuple[int, int]) -> tuple[int, int]:
     if times.empty:
         return window
-    ns = times.astype("int64")
+    ns = pd.DatetimeIndex(times).as_unit("ns").asi8
     return int(ns.min()), int(ns.max())
 
 
@@ -177,8 +177,7 @@ def _dpd_findings(
                 _finding(
                     "options_stays_down",
                     cfg,
-                    int(long[s.START].astype("int64").min()),
-                    int(long[s.START].astype("int64").max()),
+                    *_span(long[s.START], window),
                     len(long),
                     (
                         f"{len(long)} of {len(dpd)} DPD timeouts were followed by an outage of "
