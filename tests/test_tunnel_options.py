@@ -365,3 +365,19 @@ def test_cli_options_bad_file_is_one_line(
     assert cli.main(["options", "--file", str(bad), "--file", str(saved), "--skip-bad"]) == 0
     out, err = capsys.readouterr()
     assert "skipped not_json: 1" in err and "4 tunnels from 2 files" in out
+
+
+def test_a_folder_of_logs_and_options_yields_the_options(tmp_path: Path) -> None:
+    # the options file usually sits beside the logs: a walked folder reads its JSON files
+    # only and lists the JSON that is not options, without failing on it
+    _write(tmp_path / "describe-vpn-connections.json", DESCRIBE)
+    (tmp_path / "README.md").write_text("# logs\n")
+    (tmp_path / "records.json").write_text('{"event_timestamp": 1, "details": "x"}\n{"a": 2}\n')
+    frame = read_tunnel_options(tmp_path)
+    assert len(frame) == 4 and frame.attrs["files"] == [
+        str(tmp_path / "describe-vpn-connections.json")
+    ]
+    assert frame.attrs["ignored_files"] == {str(tmp_path / "records.json"): "not_json"}
+    (tmp_path / "describe-vpn-connections.json").unlink()
+    with pytest.raises(SourceError, match="no describe-vpn-connections output among"):
+        read_tunnel_options(tmp_path)

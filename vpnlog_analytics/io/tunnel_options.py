@@ -319,7 +319,12 @@ def _frame(tally: _Tally) -> pd.DataFrame:
     return frame
 
 
-def _paths(sources: str | Path | Iterable[str | Path]) -> Iterator[Path]:
+def _paths(sources: str | Path | Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+    """Every file to read, and whether it was found by walking a folder.
+
+    A folder is walked for ``*.json`` and ``*.json.gz`` only: the options file usually
+    sits beside the logs, which are not options.
+    """
     items = [sources] if isinstance(sources, str | Path) else list(sources)
     for item in items:
         text = str(item)
@@ -327,16 +332,22 @@ def _paths(sources: str | Path | Iterable[str | Path]) -> Iterator[Path]:
             matched = sorted(glob.glob(text, recursive=True))
             if not matched:
                 raise SourceError(f"{text}: no file matches")
-            yield from (Path(m) for m in matched if Path(m).is_file())
+            yield from ((Path(m), False) for m in matched if Path(m).is_file())
             continue
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not p.name.startswith(".")
+                and p.name.lower().endswith((".json", ".json.gz"))
+            )
             if not found:
-                raise SourceError(f"{path}: the folder holds no files")
-            yield from found
+                raise SourceError(f"{path}: the folder holds no .json or .json.gz file")
+            yield from ((p, True) for p in found)
         elif path.is_file():
-            yield path
+            yield path, False
         else:
             raise SourceError(f"{path}: no such file or folder")
 
@@ -371,7 +382,8 @@ def read_tunnel_options(
     Parameters
     ----------
     sources : str, pathlib.Path or iterable of them
-        Files, folders (every file below) or globs of JSON: ``{"VpnConnections": [...]}``
+        Files, folders (every ``*.json``/``*.json.gz`` below; other JSON there is
+        ignored and listed) or globs of JSON: ``{"VpnConnections": [...]}``
         as the AWS CLI writes it, a list of connections, one connection, or
         ``create-vpn-connection`` output; gzip-compressed or not.
     errors : {"raise", "skip"}
@@ -392,7 +404,8 @@ def read_tunnel_options(
         (the columns AWS left out, filled with the documented default); ``source``.
         ``attrs``: ``read`` (tunnels read), ``duplicates`` (the same tunnel read again
         with the same options), ``skipped`` (by reason: files and tunnels),
-        ``without_options`` (connections listed without tunnel options), ``files``.
+        ``without_options`` (connections listed without tunnel options), ``files`` (read),
+        ``ignored_files`` (JSON files of a walked folder that are not options, with why).
 
     Raises
     ------
@@ -411,15 +424,23 @@ def read_tunnel_options(
         raise OptionError(f"errors={errors!r} is not valid; choose one of 'raise', 'skip'")
     tally = _Tally(errors)
     files = []
-    for path in _paths(sources):
-        files.append(str(path))
+    ignored: dict[str, str] = {}
+    for path, walked in _paths(sources):
         try:
             doc = _document(path)
         except ParseError as exc:
+            if walked:  # a folder's other JSON: not options, not an error
+                ignored[str(path)] = exc.reason
+                continue
+            files.append(str(path))
             tally.skip(exc)
             continue
         conns = _connections_of(doc)
         if conns is None:
+            if walked:
+                ignored[str(path)] = "not_vpn_connections"
+                continue
+            files.append(str(path))
             tally.skip(
                 ParseError(
                     "not describe-vpn-connections output (no VpnConnections list, connection "
@@ -429,9 +450,17 @@ def read_tunnel_options(
                 )
             )
             continue
+        files.append(str(path))
         tally.add(conns, str(path))
+    if not files:
+        raise SourceError(
+            "no describe-vpn-connections output among "
+            + ", ".join(sorted(ignored))
+            + " (write it with `aws ec2 describe-vpn-connections --output json`)"
+        )
     frame = _frame(tally)
     frame.attrs["files"] = files
+    frame.attrs["ignored_files"] = ignored
     return frame
 
 
