@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from botocore.stub import Stubber
 
+from vpnlog_analytics import read_logs as vl_read_logs
 from vpnlog_analytics.aws import _client
 from vpnlog_analytics.aws.tunnel_options import fetch_tunnel_options
 from vpnlog_analytics.errors import OptionError, ParseError, SourceError
@@ -381,3 +382,12 @@ def test_a_folder_of_logs_and_options_yields_the_options(tmp_path: Path) -> None
     (tmp_path / "describe-vpn-connections.json").unlink()
     with pytest.raises(SourceError, match="no describe-vpn-connections output among"):
         read_tunnel_options(tmp_path)
+
+
+def test_log_readers_name_an_options_file_for_what_it_is(tmp_path: Path) -> None:
+    # the AWS CLI writes CustomerGatewayConfiguration (several KiB of XML) first
+    conn = {"CustomerGatewayConfiguration": _XML * 4, **DESCRIBE["VpnConnections"][0]}
+    _write(tmp_path / "vpn.json", {"VpnConnections": [conn]})
+    events = vl_read_logs(tmp_path)
+    assert len(events) == 0
+    assert "read_tunnel_options" in events.attrs["ignored_why"][str(tmp_path / "vpn.json")]

@@ -177,7 +177,7 @@ def describe(data: bytes) -> str:
     if printable < 0.9 * max(len(text), 1):
         return "binary data"
     if text.lstrip()[:1] in ("[", "{"):
-        if '"VpnConnectionId"' in text:
+        if any(key in text for key in ('"VpnConnections"', '"VpnConnectionId"')):
             return "tunnel options (describe-vpn-connections); read them with read_tunnel_options()"
         return "JSON without VPN log records or CloudWatch events"
     # CSV: a header and rows with the same number of commas (prose has fewer, unevenly)
