@@ -33,7 +33,7 @@ import pandas as pd
 from .. import schema as s
 from ..errors import OptionError
 from ..options import DEFAULT_STALE_AFTER, shared_doc
-from ._context import context
+from ._context import Context, context
 from ._window import DurationLike, TimeLike, to_ns_duration
 from .outages import outages
 
@@ -265,12 +265,33 @@ def _dpd_behaviour(
     return out
 
 
+def _text_keys(index: pd.Index) -> pd.MultiIndex:
+    """Return a tunnel index with its keys as text (also when empty: no tunnel records)."""
+    pairs = [(str(conn), str(ip)) for conn, ip in index]
+    return pd.MultiIndex.from_tuples(pairs, names=list(s.TUNNEL_KEYS))
+
+
+def _rekeys_of(rekeys: pd.DataFrame | None, ctx: Context) -> pd.DataFrame:
+    """Return the rekeys of the context's window: those given (checked), or built."""
+    if rekeys is None:
+        return rekey_intervals(ctx.events, start=ctx.start, end=ctx.end)
+    missing = [c for c in REKEY_COLUMNS if c not in rekeys.columns]
+    if missing:
+        raise OptionError(
+            f"rekeys lacks {', '.join(missing)}: pass the table of rekey_intervals() "
+            "for the same window"
+        )
+    inside = (rekeys[s.TIME] >= ctx.start) & (rekeys[s.TIME] < ctx.end)
+    return rekeys if inside.all() else rekeys[inside].reset_index(drop=True)
+
+
 @shared_doc()
 def observed_options(
     events: pd.DataFrame,
     *,
     start: TimeLike = None,
     end: TimeLike = None,
+    rekeys: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return, per tunnel, the option-governed behaviour its log shows over the window.
 
@@ -278,6 +299,10 @@ def observed_options(
     ----------
     {params.events_table}
     {params.window}
+    rekeys : pandas.DataFrame, optional
+        The :func:`rekey_intervals` of the same events and window, where already built
+        (a report, :func:`option_drift`): used as given instead of built again. Rekeys
+        outside the window are left out.
 
     Returns
     -------
@@ -299,9 +324,8 @@ def observed_options(
     tunnel = ev[in_window & (ev[s.LOG_TYPE] == "tunnel")]
     keys = list(s.TUNNEL_KEYS)
     base = tunnel.groupby(keys, observed=True).size().rename(s.RECORDS).to_frame()
-    base.index = base.index.map(lambda k: (str(k[0]), str(k[1])))
-    base.index.names = keys
-    table = rekey_intervals(ev, start=ctx.start, end=ctx.end)
+    base.index = _text_keys(base.index)
+    table = _rekeys_of(rekeys, ctx)
     counts = pd.DataFrame(
         {
             "rekeys": table.groupby(keys).size(),
@@ -314,11 +338,11 @@ def observed_options(
     out = out.join(_dpd_behaviour(ev, ctx.start, ctx.end))
     versions = tunnel.dropna(subset=[s.IKE_VERSION]).groupby(keys, observed=True)[s.IKE_VERSION]
     seen = versions.agg(lambda v: ",".join(sorted(set(map(str, v)))))
-    seen.index = seen.index.map(lambda k: (str(k[0]), str(k[1])))
+    seen.index = _text_keys(seen.index)
     out["ike_versions_seen"] = seen
     nat = tunnel.dropna(subset=[s.NAT_T_DETECTED]).groupby(keys, observed=True)[s.NAT_T_DETECTED]
     nat_any = nat.any()
-    nat_any.index = nat_any.index.map(lambda k: (str(k[0]), str(k[1])))
+    nat_any.index = _text_keys(nat_any.index)
     out["nat_t"] = nat_any
     for col in (
         "rekeys",
@@ -480,6 +504,7 @@ def option_drift(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
+    rekeys: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Set each tunnel's configured options beside what its log shows it doing.
 
@@ -490,6 +515,10 @@ def option_drift(
         :func:`vpnlog_analytics.aws.fetch_tunnel_options`).
     {params.events_table}
     {params.window}
+    rekeys : pandas.DataFrame, optional
+        The :func:`rekey_intervals` of the same events and window, where already built:
+        used as given (for the comparison and :func:`observed_options`) instead of built
+        again. Rekeys outside the window are left out.
 
     Returns
     -------
@@ -512,7 +541,13 @@ def option_drift(
     Raises
     ------
     OptionError
-        ``options`` lacks a column the comparison needs.
+        ``options`` lacks a column the comparison needs, or ``rekeys`` one of
+        :data:`REKEY_COLUMNS`.
+
+    Examples
+    --------
+    >>> rekeys = rekey_intervals(events)  # doctest: +SKIP
+    >>> option_drift(options, events, rekeys=rekeys)  # doctest: +SKIP
     """
     missing = [c for c in s.TUNNEL_OPTIONS_SHOWN if c not in options.columns]
     if missing:
@@ -520,10 +555,9 @@ def option_drift(
             f"options lacks {', '.join(missing)}: pass the table of read_tunnel_options()"
         )
     ctx = context(events, start, end)
-    observed = observed_options(ctx.events, start=ctx.start, end=ctx.end).set_index(
-        list(s.TUNNEL_KEYS)
-    )
-    table = rekey_intervals(ctx.events, start=ctx.start, end=ctx.end)
+    table = _rekeys_of(rekeys, ctx)
+    observed = observed_options(ctx.events, start=ctx.start, end=ctx.end, rekeys=table)
+    observed = observed.set_index(list(s.TUNNEL_KEYS))
     rows = []
     for _, cfg in options.iterrows():
         key = (str(cfg[s.VPN_CONNECTION_ID]), str(cfg[s.TUNNEL_IP]))
