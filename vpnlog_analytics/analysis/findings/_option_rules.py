@@ -243,15 +243,24 @@ def option_findings(
     options: pd.DataFrame,
     window: tuple[int, int],
     collision_threshold: float,
+    *,
+    drift: pd.DataFrame | None = None,
+    rekeys: pd.DataFrame | None = None,
 ) -> list[Finding]:
     """Return the findings of every tunnel of ``options`` over the window [ns, ns).
 
     Collisions are reported where their share of the tunnel's rekeys is above
     ``collision_threshold``, as :func:`diagnose` reports them from the log alone.
+    ``drift`` (:func:`option_drift`) and ``rekeys`` (:func:`rekey_intervals`) of the same
+    window, where the caller has them, are used as given; what is missing is built once.
     """
     start, end = (pd.Timestamp(w, unit="ns", tz="UTC") for w in window)
-    drift = option_drift(options, events, start=start, end=end)
-    table = rekey_intervals(events, start=start, end=end)
+    if rekeys is None:
+        table = rekey_intervals(events, start=start, end=end)
+    else:
+        table = rekeys[(rekeys[s.TIME] >= start) & (rekeys[s.TIME] < end)]
+    if drift is None:
+        drift = option_drift(options, events, start=start, end=end, rekeys=table)
     down = outages(events, start=start, end=end, routing=s.ROUTING_IPSEC)
     dpd = down[down[s.CAUSE].astype(str) == "dpd_timeout"]
     found: list[Finding] = []

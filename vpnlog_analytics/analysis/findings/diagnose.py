@@ -31,6 +31,7 @@ from .._context import EventsLike, context, times
 from .._timeline import STATE_COLUMNS, Tunnels
 from .._window import DurationLike, OptionError, TimeLike, to_ns_duration
 from ..bgp import bgp_context
+from ..configuration import DRIFT_COLUMNS, REKEY_COLUMNS
 from ._bgp_rules import BgpOptions, bgp_findings
 from ._option_rules import option_findings
 from ._record import Finding
@@ -65,6 +66,8 @@ def diagnose(
     bgp_down: DurationLike = "5min",
     asymmetry: DurationLike = "5min",
     options: pd.DataFrame | None = None,
+    drift: pd.DataFrame | None = None,
+    rekeys: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return findings: what the logs show is wrong, what it means and what to change.
 
@@ -151,6 +154,12 @@ def diagnose(
     options : pandas.DataFrame, optional
         The tunnels' configured options (:func:`vpnlog_analytics.read_tunnel_options`,
         :func:`vpnlog_analytics.aws.fetch_tunnel_options`): adds the ``options_*`` findings.
+    drift : pandas.DataFrame, optional
+        With ``options``: their :func:`option_drift` over the same events and window,
+        where already computed (a report shows it too); used as given, not computed again.
+    rekeys : pandas.DataFrame, optional
+        With ``options``: the :func:`rekey_intervals` of the same events and window, where
+        already built; used as given (and for ``drift`` when that is computed here).
 
     Returns
     -------
@@ -175,14 +184,36 @@ def diagnose(
         bgp_down,
         asymmetry,
     )
+    _check_precomputed(options, drift, rekeys)
     ctx = context(events, start, end, cause_lookback, columns=_COLUMNS, stale_after=stale_after)
     found = tunnel_findings(ctx, opts)
     if (ctx.events[s.LOG_TYPE] == "bgp").any():
         found += bgp_findings(bgp_context(ctx), bgp_opts)
     if options is not None:
         window = (ts_ns(ctx.start), ts_ns(ctx.end))
-        found += option_findings(ctx.events, options, window, opts.collision_threshold)
+        found += option_findings(
+            ctx.events, options, window, opts.collision_threshold, drift=drift, rekeys=rekeys
+        )
     return _table(found, ctx.rows.tunnels)
+
+
+def _check_precomputed(
+    options: pd.DataFrame | None, drift: pd.DataFrame | None, rekeys: pd.DataFrame | None
+) -> None:
+    """Check the option tables :func:`diagnose` was given ready-made."""
+    given = {"drift": (drift, DRIFT_COLUMNS), "rekeys": (rekeys, REKEY_COLUMNS)}
+    for name, (table, columns) in given.items():
+        if table is None:
+            continue
+        if options is None:
+            raise OptionError(f"{name}= goes with options=: pass the tunnel options too")
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            made_by = "option_drift" if name == "drift" else "rekey_intervals"
+            raise OptionError(
+                f"{name} lacks {', '.join(missing)}: pass the table of {made_by}() "
+                "for the same window"
+            )
 
 
 def _options(
