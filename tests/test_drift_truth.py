@@ -146,3 +146,18 @@ def test_cli_drift_on_the_written_files(tmp_path: Path, capsys: pytest.CaptureFi
     code = cli.main(["drift", str(tmp_path / "logs"), "--options", str(described), "--differs"])
     out = capsys.readouterr().out
     assert code == 0 and "gateway_phase2_rekey_s" in out and "differs" in out
+
+
+def test_drift_and_findings_equal_with_the_tables_given(
+    simulated: tuple[pd.DataFrame, ...],
+) -> None:
+    _, options, events = simulated
+    rekeys = vl.rekey_intervals(events)
+    drift = vl.option_drift(options, events)
+    pd.testing.assert_frame_equal(vl.option_drift(options, events, rekeys=rekeys), drift)
+    found = vl.diagnose(events, options=options)
+    given = vl.diagnose(events, options=options, drift=drift, rekeys=rekeys)
+    pd.testing.assert_frame_equal(given, found)
+    # the scenario's rekey and DPD findings are among them
+    rules = set(found.rule.astype(str))
+    assert {"options_gateway_lifetime", "options_rekey_collision", "options_stays_down"} <= rules

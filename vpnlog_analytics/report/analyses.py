@@ -19,6 +19,7 @@ from ..analysis import (
     option_drift,
     outages,
     prepare,
+    rekey_intervals,
     rekey_stats,
     route_events,
     routes,
@@ -154,6 +155,9 @@ class Analyses:
     beyond: Beyond
     has_bgp: bool
     options: pd.DataFrame | None = None
+    #: With ``options``: every rekey of the window (:func:`rekey_intervals`), as the
+    #: drift and the diagnosis used it.
+    rekeys: pd.DataFrame | None = None
 
     @property
     def excluded_windows(self) -> list[dict[str, str]]:
@@ -208,6 +212,7 @@ def analyse(
     }
     hourly = flap_frequency(ctx, freq="1h")
     tables["rekey_collisions"] = rekey_stats(ctx, freq=freq, incident_gap=params.incident_gap)
+    rekeys, drift = _configured(events, options, lo, hi)
     tables["diagnosis"] = diagnose(
         ctx,
         collision_threshold=params.collision_threshold,
@@ -215,10 +220,12 @@ def analyse(
         flap_window=params.flap_window,
         incident_gap=params.incident_gap,
         options=options,
+        drift=drift,
+        rekeys=rekeys,
     )
     if options is not None:
         tables["tunnel_options"] = options
-        tables["option_drift"] = option_drift(options, events, start=lo, end=hi)
+        tables["option_drift"] = drift
     tables["tunnels"] = summary(ctx, incident_gap=params.incident_gap)
     tables["unknown_messages"] = unknown_messages(events, start=lo, end=hi)
     tables.update(beyond.tables)
@@ -228,5 +235,30 @@ def analyse(
         tables["route_events"] = route_events(ctx, start=lo, end=hi)
         tables["routes"] = routes(ctx, at=hi - pd.Timedelta(1, "ns"))
     return Analyses(
-        events, ctx, lo, hi, params, excluded, freq, tables, hourly, beyond, has_bgp, options
+        events,
+        ctx,
+        lo,
+        hi,
+        params,
+        excluded,
+        freq,
+        tables,
+        hourly,
+        beyond,
+        has_bgp,
+        options,
+        rekeys,
     )
+
+
+def _configured(
+    events: pd.DataFrame, options: pd.DataFrame | None, lo: pd.Timestamp, hi: pd.Timestamp
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the window's rekeys and option drift, each built once (None without options).
+
+    The diagnosis's ``options_*`` findings and the Configuration section both read them.
+    """
+    if options is None:
+        return None, None
+    rekeys = rekey_intervals(events, start=lo, end=hi)
+    return rekeys, option_drift(options, events, start=lo, end=hi, rekeys=rekeys)
