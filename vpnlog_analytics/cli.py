@@ -69,9 +69,11 @@ class NoRecordsError(VpnLogError):
 
 def _timestamp(text: str) -> pd.Timestamp:
     try:
-        return to_utc(text)  # text without an offset is UTC, as everywhere
+        return to_utc(text, "time")  # text without an offset is UTC, as everywhere
     except OptionError as exc:
-        raise argparse.ArgumentTypeError(f"not a time: {text!r} (use e.g. 2026-10-01)") from exc
+        # argparse names the flag ("argument --from: '5 Nov' has no year; ..."): keep the
+        # reason and the accepted form to_utc gives, without its "time=" prefix
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("time=")) from None
 
 
 _VERBOSE_HELP = "show tracebacks, and list ignored files and skipped records"

@@ -210,14 +210,177 @@ def check_positive_int(name: str, value: object) -> int:
     return int(value)
 
 
+# --- reading time text: ISO 8601 and epoch; every other form refused with the fix ----------
+#: Accepted examples, quoted by every refusal.
+_TIME_EXAMPLES = "2026-10-21, 2026-10-21T09:30Z, 2026-10-21 11:30+02:00 or epoch 1792575000"
+_ISO_TIME = r"(?P<time>\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)"
+_ISO_ZONE = r"(?:\s*(?P<zone>Z|UTC|[+-]\d{2}(?::?\d{2})?))?"
+#: ISO 8601: a year, year-month or date, then optionally a time ('T' or a space) and an
+#: offset ('Z', 'UTC', +hh:mm, +hhmm, +hh).
+_ISO = re.compile(rf"\d{{4}}(?:-\d{{2}}(?:-\d{{2}}(?:[T ]{_ISO_TIME}{_ISO_ZONE})?)?)?", re.I)
+#: Epoch time: 10 digits are seconds (as ``date +%s`` prints), 13 milliseconds (as
+#: CloudWatch prints); an optional fraction. Other digit counts are no epoch time we guess at.
+_EPOCH = re.compile(r"@?(?P<int>\d+)(?:\.\d+)?")
+_EPOCH_UNITS: Final = {10: "s", 13: "ms"}
+_MONTHS: Final = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = r"(?P<month>[a-z]{3,9})\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+#: A month by name: "5 Nov 2026", "Nov 5, 2026 09:30Z", the year maybe missing.
+_NAMED = re.compile(
+    rf"(?:{_DAY}\s+{_MONTH}|(?P<month2>[a-z]{{3,9}})\.?\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)"
+    rf",?(?:\s+(?P<year>\d+))?(?:,?[T ]\s*(?P<rest>.+))?",
+    re.I,
+)
+#: Numbers only: day/month/year, month/day/year, year/month/day with '/', '.' or '-'.
+_NUMERIC = re.compile(r"(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})(?:[/.-](?P<c>\d{1,4}))?(?P<rest>[T ].*)?")
+
+
+def _month(name: str) -> int | None:
+    """Return the month number of an English month name or its abbreviation, else None."""
+    name = name.lower()
+    for i, full in enumerate(_MONTHS, start=1):
+        if full.startswith(name) and len(name) >= 3:
+            return i
+    return None
+
+
+def _this_year() -> int:
+    return pd.Timestamp.now(tz="UTC").year
+
+
+def _ymd(year: int, month: int, day: int) -> str | None:
+    """Return ``YYYY-MM-DD`` of a calendar date, None if there is no such day."""
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _long_date(iso: str) -> str:
+    d = dt.date.fromisoformat(iso)
+    return f"{d.day} {_MONTHS[d.month - 1].capitalize()} {d.year}"
+
+
+def _example(month: int, day: int) -> str:
+    """Return an ISO date this year for a day and month (a fixed one if there is none)."""
+    return _ymd(_this_year(), month, day) or "2026-10-21"
+
+
+def _refuse_numeric(m: re.Match[str]) -> OptionError:
+    """Return the refusal of a date in numbers, not ISO, saying its reading(s) in ISO."""
+    a, b, c = m["a"], m["b"], m["c"]
+    rest = f" {m['rest'][1:]}" if m["rest"] else ""
+    fix = "write it in ISO 8601, year first"
+    if c is None:  # "01/11": a day and a month in some order, no year
+        return OptionError(f"has no year; {fix} and in full, e.g. {_example(int(b), int(a))}")
+    if len(a) == 4:  # "2026/10/21": year first, but not ISO's hyphens
+        iso = _ymd(int(a), int(b), int(c))
+        if iso is None:
+            return OptionError(f"is no calendar date; {fix}, e.g. 2026-10-21")
+        return OptionError(f"is not ISO 8601; {fix} with hyphens: {iso}{rest}")
+    if len(c) != 4:
+        return OptionError(f"has a {len(c)}-digit year; {fix} and in full, e.g. 2026-10-21")
+    dm = _ymd(int(c), int(b), int(a))
+    md = _ymd(int(c), int(a), int(b))
+    if dm and md and dm != md:
+        return OptionError(
+            f"is ambiguous: {_long_date(dm)} (day/month) or {_long_date(md)} (month/day); "
+            f"{fix}: {dm}{rest} or {md}{rest}"
+        )
+    only = dm or md
+    if only is None:
+        return OptionError(f"is no calendar date; {fix}, e.g. 2026-10-21")
+    # Refused although it has one reading: a form read on the 13th of a month and refused
+    # on the 12th would surprise more than a form refused every day with its ISO spelling.
+    return OptionError(
+        f"is not ISO 8601 (numeric dates are read year first only: day/month and month/day "
+        f"look alike); {fix}: {only}{rest}"
+    )
+
+
+def _read_iso(text: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(text)
+    except ValueError as exc:
+        reason = str(exc).split(":")[0]
+        raise OptionError(f"is not a time: {reason}; write e.g. {_TIME_EXAMPLES}") from None
+    return ts
+
+
+def _read_time_text(text: str) -> pd.Timestamp:
+    """Read time text: ISO 8601, epoch, a date with its month named; refuse the rest.
+
+    Raises :class:`OptionError` whose message continues the quoted text (``'5 Nov' has no
+    year; ...``) and always shows an accepted form.
+    """
+    text = text.strip()
+    if text.lower() == "now":
+        return pd.Timestamp.now(tz="UTC")
+    if _ISO.fullmatch(text):
+        return _read_iso(text)
+    if m := _EPOCH.fullmatch(text):
+        unit = _EPOCH_UNITS.get(len(m["int"]))
+        if unit is None:
+            raise OptionError(
+                f"is a number with {len(m['int'])} digits: epoch times have 10 (seconds) or 13 "
+                f"(milliseconds); for a date write ISO 8601, e.g. 2026-10-21"
+            )
+        return pd.Timestamp(float(text.lstrip("@")), unit=unit, tz="UTC")
+    if (m := _NAMED.fullmatch(text)) and (month := _month(m["month"] or m["month2"])):
+        day = int(m["day"] or m["day2"])
+        if m["year"] is None or len(m["year"]) != 4:
+            what = "no year" if m["year"] is None else "no four-digit year"
+            raise OptionError(
+                f"has {what}; write the date in ISO 8601, e.g. {_example(month, day)}"
+            )
+        iso = _ymd(int(m["year"]), month, day)
+        if iso is None:
+            raise OptionError(f"is no calendar date; write e.g. {_TIME_EXAMPLES}")
+        rest = m["rest"]
+        if rest and not re.fullmatch(rf"{_ISO_TIME}{_ISO_ZONE}", rest.strip(), re.I):
+            raise OptionError(f"has a time that is not hh:mm[:ss]; write e.g. {_TIME_EXAMPLES}")
+        return _read_iso(f"{iso} {rest.strip()}" if rest else iso)
+    if m := _NUMERIC.fullmatch(text):
+        raise _refuse_numeric(m)
+    raise OptionError(f"is not a time vpnlog reads; write ISO 8601 or epoch, e.g. {_TIME_EXAMPLES}")
+
+
+def _in_bounds(ts: pd.Timestamp, name: str, value: object) -> pd.Timestamp:
+    """Refuse a time outside what nanosecond times hold (years 1677 to 2262)."""
+    try:
+        ts.as_unit("ns")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise OptionError(
+            f"{name}={value!r} is outside the times the analysis holds "
+            f"({pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d})"
+        ) from None
+    return ts
+
+
 def to_utc(value: object, name: str = "time") -> pd.Timestamp:
     """Convert a time option to a UTC Timestamp: naive text is UTC, naive objects are refused.
+
+    Text is read in one of these forms, nothing else, so no date is silently misread:
+
+    - ISO 8601: ``2026-10-21``, ``2026-10``, ``2026-10-21T09:30``, ``2026-10-21 09:30:15.5``,
+      with an offset (``Z``, ``UTC``, ``+02:00``, ``+0200``) or without (UTC);
+    - epoch time: 10 digits are seconds (``1792575000``, as ``date +%s`` prints), 13 digits
+      milliseconds (as CloudWatch prints), optionally with a fraction;
+    - a date with its month named and a four-digit year: ``5 Nov 2026``, ``Nov 5, 2026
+      09:30Z`` (unambiguous in every locale);
+    - ``now``: the current UTC time.
+
+    Refused with a message that shows the ISO spelling: dates in numbers that are not year
+    first (``01/11/2026`` is 1 November or 11 January; ``21/10/2026`` is refused too, so
+    whether a form is read does not depend on the day of the month), dates without a year
+    (``5 Nov``), two-digit years, and times pandas cannot hold (before 1677, after 2262).
 
     Parameters
     ----------
     value : str, datetime.datetime or pandas.Timestamp
-        Text (ISO 8601 or anything :class:`pandas.Timestamp` reads; without an offset it
-        is UTC) or a tz-aware time in any zone.
+        Text in a form above, or a tz-aware time in any zone.
     name : str, default "time"
         The option's name, for the message.
 
@@ -229,23 +392,24 @@ def to_utc(value: object, name: str = "time") -> pd.Timestamp:
     Raises
     ------
     OptionError
-        Text that is no time, a naive datetime object, or anything else.
+        Text in no form above, a naive datetime object, or anything else.
 
     Examples
     --------
     >>> to_utc("2026-10-21 09:30")
     Timestamp('2026-10-21 09:30:00+0000', tz='UTC')
+    >>> to_utc("2026-10-21T11:30+02:00")
+    Timestamp('2026-10-21 09:30:00+0000', tz='UTC')
     """
     if isinstance(value, str):
         try:
-            ts = pd.Timestamp(value)
-        except ValueError as exc:
-            raise OptionError(f"{name}={value!r} is not a time: {exc}") from None
-        if pd.isna(ts):
-            raise OptionError(f"{name}={value!r} is not a time")
+            ts = _read_time_text(value)
+        except OptionError as exc:
+            raise OptionError(f"{name}={value!r} {exc}") from None
+        ts = _in_bounds(ts, name, value)
         return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     if isinstance(value, dt.datetime | np.datetime64) and not pd.isna(value):
-        ts = pd.Timestamp(value)
+        ts = _in_bounds(pd.Timestamp(value), name, value)
         if ts.tzinfo is None:
             raise OptionError(
                 f"{name}={value!r} has no time zone; pass a tz-aware time such as "
