@@ -238,6 +238,22 @@ def _interval_stats(table: pd.DataFrame, side: str) -> pd.DataFrame:
     return stats.rename(columns=lambda c: f"{side}_interval_{c}_s")
 
 
+def _traffic(
+    events: pd.DataFrame, tunnels: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """Per tunnel of ``tunnels``: its packets and requests by time [ns], and which AWS sent."""
+    rows = events[(events[s.LOG_TYPE] == "tunnel") & events[s.EVENT].isin((*_SENT, *_RECEIVED))]
+    out = {}
+    for (conn, ip), g in rows.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True):
+        key = (str(conn), str(ip))
+        if key not in tunnels:
+            continue
+        t = pd.DatetimeIndex(g[s.TIME]).as_unit("ns").asi8
+        order = np.argsort(t, kind="stable")  # records of one second keep the log's order
+        out[key] = (t[order], g[s.EVENT].isin(_SENT).to_numpy(bool)[order])
+    return out
+
+
 def _dpd_behaviour(
     events: pd.DataFrame, ctx_start: pd.Timestamp, ctx_end: pd.Timestamp
 ) -> pd.DataFrame:
@@ -249,16 +265,19 @@ def _dpd_behaviour(
         return pd.DataFrame(
             columns=cols, index=pd.MultiIndex.from_tuples([], names=list(s.TUNNEL_KEYS))
         )
-    sent = _tunnel_frame(events, (*_SENT, *_RECEIVED))
+    keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP]
+    traffic = _traffic(events, set(_text_keys(pd.MultiIndex.from_frame(dpd[keys]))))
     rows = []
-    for (conn, ip), g in dpd.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True):
+    for (conn, ip), g in dpd.groupby(keys, observed=True):
         delays = (g[s.START] - g[s.LAST_ALIVE]).dt.total_seconds().dropna()
-        mine = sent[(sent[s.VPN_CONNECTION_ID] == str(conn)) & (sent[s.TUNNEL_IP] == str(ip))]
+        times, sent = traffic.get((str(conn), str(ip)), (np.array([], np.int64), np.array([])))
         initiated = 0
         for a, b in zip(g[s.START], g[s.END], strict=True):
-            inside = mine[(mine[s.TIME] > a) & (mine[s.TIME] < b)]
-            first = inside.iloc[0][s.EVENT] if len(inside) else None
-            initiated += first in _SENT
+            if pd.isna(a) or pd.isna(b):
+                continue  # no record lies between an unknown bound and the other
+            # the tunnel's first record after the DPD-dead one, if within the outage
+            i = int(np.searchsorted(times, pd.Timestamp(a).value, "right"))
+            initiated += int(i < len(times) and times[i] < pd.Timestamp(b).value and sent[i])
         low, mid = (delays.min(), delays.median()) if len(delays) else (np.nan, np.nan)
         rows.append((str(conn), str(ip), len(g), low, mid, initiated))
     out = pd.DataFrame(rows, columns=[*s.TUNNEL_KEYS, *cols]).set_index(list(s.TUNNEL_KEYS))
