@@ -87,7 +87,8 @@ def _stale_options(given: DurationLike) -> tuple[list[tuple[str, Any]], Any]:
 
 def _png(figure: Figure) -> bytes:
     buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=SCREEN_DPI)
+    # Tight as the export (save_chart): legends drawn above the axes stay in the picture.
+    figure.savefig(buf, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
     return buf.getvalue()
 
 
