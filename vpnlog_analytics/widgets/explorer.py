@@ -107,6 +107,22 @@ def _tunnel_rows(events: pd.DataFrame, tab: str, titles: Mapping[str, str]) -> p
     return tunnel_rows
 
 
+def _options_table(options: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Return the tunnel options given to the explorer, or say what is wrong with them."""
+    if options is None:
+        return None
+    if not isinstance(options, pd.DataFrame):
+        raise OptionError(
+            f"options= takes the table of read_tunnel_options(), not {type(options).__name__}"
+        )
+    missing = [c for c in s.TUNNEL_OPTIONS_SHOWN if c not in options.columns]
+    if missing:
+        raise OptionError(
+            f"options lacks {', '.join(missing)}: pass the table of read_tunnel_options()"
+        )
+    return options
+
+
 def _severities(events: pd.DataFrame) -> dict[str, str]:
     """Return the severity of each event kind logged."""
     severity = events[[s.EVENT, s.SEVERITY]].astype(str).drop_duplicates(s.EVENT).set_index(s.EVENT)
@@ -159,9 +175,13 @@ class Explorer:
         Outages of single tunnels, or of whole connections (all tunnels down).
     stale_after : ipywidgets.Dropdown
         Longest silence an up tunnel's state survives before it is ``unknown`` (a state
-        that is not up holds until the next record), for every tab: a
-        :class:`pandas.Timedelta` among ``stale_after.options``, or :data:`NEVER` for
-        ``stale_after=None``; default the analysis default.
+        that is not up holds until the next record), for every tab but Configuration
+        (:func:`~vpnlog_analytics.analysis.option_drift` reads the rekeys at the analysis
+        default): a :class:`pandas.Timedelta` among ``stale_after.options``, or
+        :data:`NEVER` for ``stale_after=None``; default the analysis default.
+    options : pandas.DataFrame or None
+        The tunnel options given (not modified); None: the Configuration tab says how to
+        give them.
     tabs : ipywidgets.Tab
         One tab per entry of :data:`TABS`, plus ``Coverage`` when metrics were given.
     export_dir : ipywidgets.Text
@@ -184,10 +204,12 @@ class Explorer:
         tab: str = "timeline",
         metrics: pd.DataFrame | None = None,
         stale_after: DurationLike = DEFAULT_STALE_AFTER,
+        options: pd.DataFrame | None = None,
     ) -> None:
         w = _ipywidgets()
         self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
         self.metrics = metrics
+        self.options = _options_table(options)
         stale_options, stale_value = _stale_options(stale_after)
         tunnel_rows = _tunnel_rows(events, tab, self._titles)
         self.events = events
@@ -409,6 +431,7 @@ class Explorer:
             scope=self._scope_text(),
             metrics=self.metrics,
             stale_after=self.stale,
+            options=self.options,
         )
 
     def _state_key(self, tab: str) -> tuple[Any, ...]:
@@ -564,6 +587,7 @@ def explore(
     tab: str = "timeline",
     metrics: pd.DataFrame | None = None,
     stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    options: pd.DataFrame | None = None,
 ) -> Explorer:
     """Explore the events table interactively: pick, zoom, read, export.
 
@@ -573,9 +597,10 @@ def explore(
     timeline; outages (of tunnels, or of whole connections) and how long they lasted;
     BGP sessions and routes; flaps per day and flapping episodes; rekey collision rates;
     the diagnosis findings (with the errors and warnings per day); the events of the
-    picked kinds. Every change redraws the visible tab (other tabs when shown). The
-    export button writes the visible chart as PNG and SVG and its tables as CSV into the
-    folder in the "Export to" field.
+    picked kinds; the tunnels' configured options against what their logs show. Every
+    change redraws the visible tab (other tabs when shown). The export button writes the
+    visible chart as PNG and SVG and its tables as CSV into the folder in the "Export
+    to" field.
 
     Picking one tunnel narrows the tunnel-level results (flaps, rekeys, events, tunnel
     outages, the tunnel's findings) to it; connection-level results (the timeline's
@@ -597,7 +622,16 @@ def explore(
         Adds a Coverage tab: the logs next to the metrics per tunnel
         (:func:`~vpnlog_analytics.analysis.reconcile`) with the logging gaps.
     {params.stale_after}
-        The initial value of the "Stale after" control, for every tab.
+        The initial value of the "Stale after" control, for every tab but Configuration.
+    options : pandas.DataFrame, optional
+        The tunnels' configured options (:func:`~vpnlog_analytics.read_tunnel_options` of
+        a saved ``aws ec2 describe-vpn-connections --output json``): the Configuration tab
+        shows the picked tunnels' options
+        (:data:`~vpnlog_analytics.schema.TUNNEL_OPTIONS_SHOWN`), each compared with the
+        log over the window (:func:`~vpnlog_analytics.analysis.option_drift`), the
+        ``options_*`` findings and the rekey intervals against AWS's rekey band; the
+        Diagnosis tab adds the ``options_*`` findings. Without it the Configuration tab
+        says how to give them.
 
     Returns
     -------
@@ -623,4 +657,5 @@ def explore(
         tab=tab,
         metrics=metrics,
         stale_after=stale_after,
+        options=options,
     )

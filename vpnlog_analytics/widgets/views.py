@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, cast
 
+import numpy as np
 import pandas as pd
 
 from .. import schema as s
@@ -22,14 +23,17 @@ from ..analysis import (
     flapping_episodes,
     flaps,
     logging_gaps,
+    option_drift,
     outages,
     reconcile,
     reconcile_summary,
+    rekey_intervals,
     route_events,
     routes,
     summary,
 )
 from ..analysis import rekey_stats as _rekey_stats
+from ..analysis.configuration import VERDICT
 from ..errors import OptionError
 from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS, DEFAULT_STALE_AFTER, DurationLike
 from ..plotting import (
@@ -38,6 +42,7 @@ from ..plotting import (
     plot_flap_heatmap,
     plot_outage_durations,
     plot_rekey_collisions,
+    plot_rekey_intervals,
     plot_route_counts,
     plot_timeline,
 )
@@ -48,7 +53,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["ALL", "COVERAGE_TAB", "TABS", "VIEWS", "Selection", "View"]
+__all__ = ["ALL", "COVERAGE_TAB", "OPTIONS_HINT", "TABS", "VIEWS", "Selection", "View"]
 
 #: The explorer's tabs: key -> title.
 TABS: Final = {
@@ -59,11 +64,20 @@ TABS: Final = {
     "rekey": "Rekey collisions",
     "diagnosis": "Diagnosis",
     "events": "Events",
+    "configuration": "Configuration",
 }
 #: The tab the explorer adds when it is given metrics.
 COVERAGE_TAB: Final = {"coverage": "Coverage"}
 #: The picker value that selects every connection or tunnel.
 ALL: Final = "(all)"
+#: What the Configuration tab says when the explorer was given no tunnel options.
+OPTIONS_HINT: Final = (
+    "No tunnel options given: "
+    'explore(events, options=read_tunnel_options("describe-vpn-connections.json")), '
+    "the output of aws ec2 describe-vpn-connections --output json saved to a file"
+)
+#: Rules of :func:`~vpnlog_analytics.analysis.diagnose` that compare the options with the logs.
+_OPTION_RULES: Final = "options_"
 #: Columns of the per-tunnel table under the timeline.
 _TUNNEL_COLUMNS: Final = (
     s.VPN_CONNECTION_ID,
@@ -118,6 +132,7 @@ class Selection:
     scope: str
     metrics: pd.DataFrame | None = None
     stale_after: DurationLike = DEFAULT_STALE_AFTER
+    options: pd.DataFrame | None = None
 
     @property
     def start(self) -> pd.Timestamp:
@@ -135,9 +150,26 @@ class Selection:
         return "1D" if (self.end - self.start) > pd.Timedelta("2D") else "1h"
 
 
+def _of_pick(table: pd.DataFrame, sel: Selection, *, tunnel: bool = True) -> pd.DataFrame:
+    """Return the rows of a per-tunnel table (metrics, options) of the picked tunnels.
+
+    ``tunnel=False``: of every tunnel of the picked connection.
+    """
+    keep = np.ones(len(table), dtype=bool)
+    if sel.conn != ALL:
+        keep &= (table[s.VPN_CONNECTION_ID].astype(str) == sel.conn).to_numpy()
+    if tunnel and sel.ip != ALL:
+        keep &= (table[s.TUNNEL_IP].astype(str) == sel.ip).to_numpy()
+    return table[keep]
+
+
 def _figure(ax: Axes | None) -> Figure | None:
     """Return the (root) figure an Axes of the plotting functions sits on."""
     return None if ax is None else cast("Figure", ax.figure)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _kinds_text(kinds: Sequence[str]) -> str:
@@ -232,7 +264,8 @@ def rekey_view(sel: Selection) -> View:
 
 def diagnosis_view(sel: Selection) -> View:
     """Show the findings of the tunnel and its connection, errors and warnings per period."""
-    findings = diagnose(sel.connection)
+    options = None if sel.options is None else _of_pick(sel.options, sel, tunnel=False)
+    findings = diagnose(sel.connection, options=options)
     if sel.ip != ALL:  # the tunnel's findings and the connection-wide ones
         tunnel = findings[s.TUNNEL_IP].astype("string")
         findings = findings[(tunnel.isna() | (tunnel == sel.ip)).to_numpy()]
@@ -264,12 +297,7 @@ def coverage_view(sel: Selection) -> View:
     """Show the logs next to the CloudWatch metrics for the picked tunnels, and the gaps."""
     if sel.metrics is None:
         return View(None, {}, "No metrics: explore(events, metrics=fetch_metrics(...))")
-    m = sel.metrics
-    keep = m[s.VPN_CONNECTION_ID].astype(str) == sel.conn if sel.conn != ALL else None
-    if sel.ip != ALL:
-        tunnel = m[s.TUNNEL_IP].astype(str) == sel.ip
-        keep = tunnel if keep is None else keep & tunnel
-    picked = m if keep is None else m[keep.to_numpy()]
+    picked = _of_pick(sel.metrics, sel)
     window = {"start": sel.start, "end": sel.end, "stale_after": sel.stale_after}
     rec = reconcile(sel.tunnel.events, picked, **window)
     if rec.empty:
@@ -286,6 +314,41 @@ def coverage_view(sel: Selection) -> View:
     return View(_figure(ax), {"reconciliation": per_tunnel, "logging_gaps": gaps}, note)
 
 
+def configuration_view(sel: Selection) -> View:
+    """Show the picked tunnels' configured options against what their logs show.
+
+    The tables: the options a person reads first, every comparison of
+    :func:`~vpnlog_analytics.analysis.option_drift` over the window, and the ``options_*``
+    findings of :func:`~vpnlog_analytics.analysis.diagnose`; the chart: the rekey
+    intervals over the band in which AWS rekeys by each tunnel's options.
+    """
+    if sel.options is None:
+        return View(None, {}, OPTIONS_HINT)
+    configured = _of_pick(sel.options, sel).reset_index(drop=True)
+    if configured.empty:
+        files = ", ".join(sel.options.attrs.get("files") or ["the options table"])
+        return View(None, {}, f"{sel.scope}: no tunnel options in {files}")
+    window = {"start": sel.start, "end": sel.end}
+    drift = option_drift(configured, sel.tunnel.events, **window)
+    findings = diagnose(sel.tunnel, options=configured)
+    findings = findings[findings[s.RULE].astype(str).str.startswith(_OPTION_RULES).to_numpy()]
+    # option_drift takes AWS's rekeys at the default stale_after: the chart draws the same.
+    ax = plot_rekey_intervals(rekey_intervals(sel.tunnel.events, **window), configured)
+    verdicts = drift[VERDICT].value_counts(sort=False)
+    said = ", ".join(f"{verdict} {n}" for verdict, n in verdicts.items() if n)
+    note = (
+        f"{sel.scope}: options of {_count(len(configured), 'tunnel')}, "
+        f"{_count(len(drift), 'comparison')} with the log ({said or 'none'}), "
+        f"{_count(len(findings), 'option finding')}"
+    )
+    tables = {
+        "tunnel_options": configured[list(s.TUNNEL_OPTIONS_SHOWN)],
+        "option_drift": drift,
+        "option_findings": findings.reset_index(drop=True),
+    }
+    return View(_figure(ax), tables, note)
+
+
 #: The view of each tab.
 VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "timeline": timeline_view,
@@ -295,5 +358,6 @@ VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "rekey": rekey_view,
     "diagnosis": diagnosis_view,
     "events": events_view,
+    "configuration": configuration_view,
     "coverage": coverage_view,
 }
