@@ -195,7 +195,7 @@ def test_connection_outage_waits_for_unknown_tunnel() -> None:
     ]
 
 
-def availability_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
+def availability_frame(rows: list[tuple[object, ...]], basis: str) -> pd.DataFrame:
     frame = expected(
         {
             "vpn_connection_id": [r[0] for r in rows],
@@ -213,7 +213,12 @@ def availability_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
             [pd.NaT if r[i] is None else pd.Timedelta(str(r[i])) for r in rows]
         ).as_unit("ns")
     frame["sla_met"] = pd.array([r[9] for r in rows], dtype="boolean")
-    frame["service_credit"] = pd.array([r[10] for r in rows], dtype="Int64")
+    # No period here is a whole calendar month (hours, or 2 h of January): AWS credits none
+    # (r[10] is the tier the figure falls in, checked against service_credit below).
+    frame["service_credit"] = pd.array([pd.NA] * len(rows), dtype="Int64")
+    frame["credit_basis"] = pd.Categorical(
+        [basis] * len(rows), categories=["month", "partial month", "not a month"]
+    )
     # no BGP logs here: every connection is judged by IPsec alone
     frame["routing"] = pd.Categorical(["ipsec"] * len(rows), categories=list(ROUTING_RULES))
     return frame
@@ -308,7 +313,10 @@ AVAILABILITY_CASES = {
 def test_availability(case: str) -> None:
     options, rows = AVAILABILITY_CASES[case]
     result = availability(scenario(), **{**WINDOW, **options})  # type: ignore[arg-type]
-    assert_frame_equal(result, availability_frame(rows))
+    # hourly periods are no month; the default calendar month is cut to the 2 h window
+    basis = "not a month" if "freq" in options else "partial month"
+    assert_frame_equal(result, availability_frame(rows, basis))
+    assert service_credit(result["availability"]).tolist() == [r[10] for r in rows]
 
 
 @pytest.mark.parametrize("sla", [0.5, 0.75, 0.9995])

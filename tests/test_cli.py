@@ -111,6 +111,42 @@ def test_availability_table_in_percent_with_window() -> None:
     assert "availability_%" in out.splitlines()[0] and "99.9617" in out
 
 
+def test_availability_says_whose_verdict_each_column_is() -> None:
+    """--sla 0.999: the target is the user's, the credit AWS's, in October (31 days).
+
+    vpn-4526a2d74acc68770 was down 25 min 00 s: 1 - 1,500 / 2,678,400 s = 99.9440 %, at
+    least 99.9 % (target met) and below AWS's 99.95 % (10 % credit), one row, no
+    contradiction now that the headers say target_met and aws_credit_%.
+    """
+    code, out, _ = run(
+        "availability", str(SAMPLES), "--from", "2026-10-01", "--to", "2026-11-01", "--sla", "0.999"
+    )
+    assert code == 0
+    header, *lines = out.splitlines()
+    assert "target_met" in header and "aws_credit_%" in header and "credit_basis" in header
+    assert "sla_met" not in header
+    (row,) = [line for line in lines if line.startswith("vpn-4526a2d74acc68770")]
+    assert "99.9440" in row and " yes " in row and " 10 " in row and " month " in row
+
+
+def test_availability_gives_no_credit_for_days_or_partial_months() -> None:
+    code, out, err = run(
+        "availability", str(SAMPLES), "--from", "2026-10-01", "--to", "2026-11-01",
+        "--freq", "1D", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 4 * 31
+    assert {r["service_credit"] for r in rows} == {None}
+    assert {r["credit_basis"] for r in rows} == {"not a month"}
+    assert "no AWS service credit with --freq 1D" in err
+    # from 21 October: October is partial; the hint names the whole month
+    code, out, err = run("availability", str(SAMPLES), "--from", "2026-10-21", "--format", "json")
+    assert code == 0
+    assert {r["credit_basis"] for r in json.loads(out)} == {"partial month"}
+    assert "inside 2026-10); for whole months give e.g. --from 2026-10-01 --to 2026-11-01" in err
+
+
 @pytest.mark.parametrize(
     ("args", "columns"),
     [

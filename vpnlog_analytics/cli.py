@@ -34,12 +34,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
 from . import __version__
 from . import schema as s
+from .analysis.availability import CREDIT_BASIS, CREDIT_NOT_MONTH, CREDIT_PARTIAL
 from .analysis.availability import SOURCES as AVAILABILITY_SOURCES
 from .catalog import PROVENANCES, message_catalog
 from .errors import OptionError, VpnLogError
@@ -222,8 +223,13 @@ def _require_records(events: pd.DataFrame, args: argparse.Namespace) -> None:
     )
 
 
-def _emit(table: pd.DataFrame, fmt: str, *, none: str = "") -> None:
-    """Print a result; an empty table as the sentence ``none`` (e.g. "No outages")."""
+def _emit(
+    table: pd.DataFrame, fmt: str, *, none: str = "", headers: dict[str, str] | None = None
+) -> None:
+    """Print a result; an empty table as the sentence ``none`` (e.g. "No outages").
+
+    ``headers`` renames the terminal table's headers (CSV and JSON keep the column names).
+    """
     if fmt == "table" and table.empty and none:
         print(f"{none}.")
         return
@@ -234,7 +240,7 @@ def _emit(table: pd.DataFrame, fmt: str, *, none: str = "") -> None:
         sys.stdout.write("\n")
     else:
         # Every time is UTC (the header of the command says so): no offset is printed.
-        shown = format_table(table, headers="terminal")
+        shown = format_table(table, headers="terminal").rename(columns=headers or {})
         with pd.option_context("display.width", 200, "display.max_columns", None):
             print(shown.to_string(index=False))
 
@@ -455,7 +461,40 @@ def _cmd_availability(args: argparse.Namespace) -> None:
             f"({w['vpn_connection_id']}: {w['kinds']})",
             file=sys.stderr,
         )
-    _emit(table, args.format, none=f"No periods to report{_window_text(args)}")
+    _credit_notes(table, args)
+    _emit(
+        table,
+        args.format,
+        none=f"No periods to report{_window_text(args)}",
+        headers=_AVAILABILITY_HEADERS,
+    )
+
+
+#: Terminal headers that say whose verdict each column is: the user's target (--sla)
+#: decides ``target_met``; AWS's tiers (99.95 / 99.0 / 95.0 %) decide the credit.
+_AVAILABILITY_HEADERS: Final = {s.SLA_MET: "target_met", "credit_%": "aws_credit_%"}
+
+
+def _credit_notes(table: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Say on stderr why a row has no AWS service credit (not a month, a partial month)."""
+    if table.empty or CREDIT_BASIS not in table.columns:
+        return
+    basis = table[CREDIT_BASIS]
+    if (basis == CREDIT_NOT_MONTH).any():
+        print(
+            f"vpnlog: no AWS service credit with --freq {args.freq}: AWS's SLA credits the "
+            "uptime of whole calendar months (UTC) per connection; --freq MS gives them",
+            file=sys.stderr,
+        )
+    partial = table.loc[basis == CREDIT_PARTIAL, s.PERIOD]
+    if len(partial):
+        lo, hi = partial.min(), partial.max() + pd.offsets.MonthBegin(1)
+        print(
+            f"vpnlog: no AWS service credit for partial months (the window starts or ends "
+            f"inside {', '.join(sorted({f'{p:%Y-%m}' for p in partial}))}); for whole months "
+            f"give e.g. --from {lo:%Y-%m-%d} --to {hi:%Y-%m-%d}",
+            file=sys.stderr,
+        )
 
 
 def _cmd_flaps(args: argparse.Namespace) -> None:
@@ -968,8 +1007,17 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         _cmd_availability,
         (
             "sources",
-            Arg("--freq", default="MS", help="period: MS (calendar month), 7D, 1D, ..."),
-            _sla(),
+            Arg(
+                "--freq",
+                default="MS",
+                help="period: MS (calendar month; the only one with an AWS service credit), "
+                "7D, 1D, ...",
+            ),
+            _sla(
+                f"your target (fraction, default {DEFAULT_SLA}): decides target_met; the AWS "
+                "credit follows AWS's tiers (below 99.95 / 99.0 / 95.0 %%: 10 / 25 / 100 %%) "
+                "whatever it is"
+            ),
             "min_duration",
             "exclude",
             Arg(

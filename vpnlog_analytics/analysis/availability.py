@@ -57,22 +57,39 @@ from .sources import sourced_intervals
 SOURCES = ("logs", "metrics", "both")
 OBSERVED_LOGS = "observed_logs"
 OBSERVED_METRICS = "observed_metrics"
+#: Column: whether ``service_credit`` applies to the row's period (values :data:`CREDIT_BASES`).
+CREDIT_BASIS = "credit_basis"
+#: ``month``: a whole calendar month (UTC) inside the window, the period AWS's SLA credits;
+#: ``partial month``: a calendar month the window starts or ends inside, so the month's
+#: figure is not known; ``not a month``: a period that is no calendar month (``freq``).
+CREDIT_MONTH, CREDIT_PARTIAL, CREDIT_NOT_MONTH = CREDIT_BASES = (
+    "month",
+    "partial month",
+    "not a month",
+)
+#: Frequencies read as calendar months ("MS"): pandas' month ends would cut periods from
+#: the last day of one month to the last day of the next, which no SLA counts.
+_MONTH_ALIASES = ("M", "ME", "1M", "1ME")
 
-__all__ = ["availability", "service_credit"]
+__all__ = ["CREDIT_BASES", "CREDIT_BASIS", "availability", "service_credit"]
 
 _I64 = np.int64
 
 
 def service_credit(availability: pd.Series | np.ndarray) -> pd.Series:
-    """Return the AWS service-credit percentage an availability (0-1) falls in.
+    """Return the AWS service-credit percentage a monthly availability (0-1) falls in.
 
-    Credits per the AWS Site-to-Site VPN SLA: 10 % below 99.95 % (at least 99.0 %),
-    25 % below 99.0 % (at least 95.0 %), 100 % below 95.0 %; else 0.
+    The tiers of the AWS Site-to-Site VPN SLA (aws.amazon.com/vpn/site-to-site-vpn-sla/),
+    whose Service Commitment is a Monthly Uptime Percentage of at least 99.95 % per VPN
+    connection per monthly billing cycle: 10 % below 99.95 % (at least 99.0 %), 25 % below
+    99.0 % (at least 95.0 %), 100 % below 95.0 %; else 0. The tiers are AWS's, whatever
+    target a user judges by; they mean something for a whole calendar month only (see
+    :func:`availability`, which applies them to those alone).
 
     Parameters
     ----------
     availability : pandas.Series or numpy.ndarray
-        Monthly availability as a fraction (0-1); NaN where undefined.
+        Availability of a whole month as a fraction (0-1); NaN where undefined.
 
     Returns
     -------
@@ -135,16 +152,26 @@ def availability(
     - ``max_outage``: longest full duration among the period's outages (0 if none);
     - ``mtbf``: mean time between failures, ``(observed - downtime) / outages``; NaT if
       there was no outage;
-    - ``sla_met``: ``availability >= sla``;
-    - ``service_credit``: the AWS credit tier that figure falls in, percent (0, 10, 25,
-      100 below 99.95 / 99.0 / 95.0 %), meaningful for monthly periods.
+    - ``sla_met``: ``availability >= sla``, the user's own target (``sla``);
+    - ``service_credit``: AWS's service-credit tier of that figure, percent of the month's
+      charge (0, 10, 25, 100 below AWS's 99.95 / 99.0 / 95.0 %; see
+      :func:`service_credit`), whatever ``sla`` is: ``sla_met`` judges by the user's
+      target, the credit by AWS's commitment, so a row can meet a 99.9 % target and still
+      fall in AWS's 10 % tier. AWS's SLA is a Monthly Uptime Percentage per connection
+      per monthly billing cycle, so the credit is given for whole calendar months (UTC)
+      alone and is NA for every other period; ``credit_basis`` says which: ``month``,
+      ``partial month`` (the window starts or ends inside the month: the month's figure
+      is not known; widen ``start``/``end`` to whole months), or ``not a month``
+      (``freq`` other than calendar months). Our figure is a proxy (all tunnels down,
+      from the logs), not AWS's own measurement.
 
     Parameters
     ----------
     {params.events}
     freq : str or pandas.DateOffset, default "MS"
         {params.freq.desc}
-        Calendar months by default, as the SLA.
+        Calendar months by default, as the SLA (``"ME"`` and ``"M"`` are read as ``"MS"``);
+        other periods get no service credit.
     {params.sla}
     {params.min_duration}
         Here: connection outages (every tunnel down).
@@ -175,8 +202,10 @@ def availability(
         One row per (connection, period): ``vpn_connection_id``, ``period`` (start, UTC),
         ``observed``, ``unobserved``, ``downtime`` (Timedelta), ``availability`` (0-1),
         ``outages``,
-        ``mttr``, ``max_outage``, ``mtbf`` (Timedelta), ``sla_met`` (nullable boolean),
-        ``service_credit`` (percent, nullable integer). Unless ``source="logs"``, also
+        ``mttr``, ``max_outage``, ``mtbf`` (Timedelta), ``sla_met`` (nullable boolean, the
+        user's target), ``service_credit`` (AWS's tier, percent, nullable integer; NA but
+        for whole calendar months), ``credit_basis`` (category: ``month``, ``partial
+        month``, ``not a month``). Unless ``source="logs"``, also
         ``observed_logs`` and ``observed_metrics`` (the observed time whose state came
         from each; a stretch counts as metrics when any tunnel's state came from them)
         and ``source`` (``logs``, ``metrics``, ``logs+metrics``, or ``none``), and
@@ -195,7 +224,7 @@ def availability(
     ctx, rule, src = _states(
         events, start, end, stale_after, source, metrics, routing, require_routes
     )
-    edges = period_edges(ctx.window, freq)
+    edges = period_edges(ctx.window, _calendar_months(freq))
     cells = _Cells(ctx.rows.tunnels.n_conn, edges)
     ex_start, ex_end = resolve_exclude(None if by_conn else exclude)
     windows = exclusions_by_connection(
@@ -351,6 +380,9 @@ def _table(
         mtbf = (observed - downtime) // np.maximum(count, 1)
     sla_met = pd.array(avail >= sla, dtype="boolean")
     sla_met[np.isnan(avail)] = pd.NA
+    basis = np.tile(_credit_basis(edges, ctx.window), n_conn)
+    credit = service_credit(avail).array
+    credit[basis != CREDIT_BASES.index(CREDIT_MONTH)] = pd.NA
     conn_id = np.repeat(np.arange(n_conn, dtype=_I64), n_per)
     return pd.DataFrame(
         {
@@ -365,13 +397,41 @@ def _table(
             MAX_OUTAGE: durations(longest),
             MTBF: durations(mtbf, count > 0),
             SLA_MET: sla_met,
-            SERVICE_CREDIT: service_credit(avail).array,
+            SERVICE_CREDIT: credit,
+            CREDIT_BASIS: pd.Categorical.from_codes(basis, categories=list(CREDIT_BASES)),
             **extra,
             ROUTING: pd.Categorical.from_codes(
                 connection_rules(ctx, rule)[conn_id], categories=list(ROUTING_RULES)
             ),
         }
     )
+
+
+def _calendar_months(freq: str | BaseOffset) -> str | BaseOffset:
+    """Read pandas' month ends (``"ME"``, ``"M"``) as calendar months (``"MS"``)."""
+    if isinstance(freq, str) and freq.strip().upper() in _MONTH_ALIASES:
+        return "MS"
+    if isinstance(freq, pd.offsets.MonthEnd) and freq.n == 1:
+        return "MS"
+    return freq
+
+
+def _credit_basis(edges: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    """Return each period's index in :data:`CREDIT_BASES`: a month, a partial one, or not.
+
+    A period is a calendar month when it runs from midnight UTC on the first of a month
+    to the first of the next; it is partial when the window does not cover all of it.
+    """
+    lo, hi = edges[:-1], edges[1:]
+    first = pd.to_datetime(lo, unit="ns", utc=True)
+    following = (first + pd.offsets.MonthBegin(1)).as_unit("ns").asi8
+    month = np.asarray((first == first.normalize()) & (first.day == 1)) & (hi == following)
+    whole = (lo >= window[0]) & (hi <= window[1])
+    return np.where(
+        month,
+        np.where(whole, CREDIT_BASES.index(CREDIT_MONTH), CREDIT_BASES.index(CREDIT_PARTIAL)),
+        CREDIT_BASES.index(CREDIT_NOT_MONTH),
+    ).astype(np.int8)
 
 
 def _excluded(windows: pd.DataFrame | None, window: tuple[int, int]) -> list[dict[str, str]]:
