@@ -49,6 +49,7 @@ __all__ = [
     "format_bytes",
     "format_percent",
     "format_span",
+    "format_stale",
     "format_table",
     "format_time",
     "formatters",
@@ -161,6 +162,35 @@ def format_duration(value: object) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+def format_stale(stale_after: object) -> str:
+    """Return a ``stale_after`` rule as a person reads it.
+
+    Parameters
+    ----------
+    stale_after : pandas.Timedelta, StaleLimits or None
+        One limit (``"75 min"``), each tunnel's own
+        (:func:`~vpnlog_analytics.analysis.stale_limits`) or None (``"never"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_stale(pd.Timedelta("75min"))
+    '75 min'
+    """
+    if stale_after is None:
+        return "never"
+    default = getattr(stale_after, "default", None)
+    if default is None:
+        return format_span(stale_after)
+    return (
+        "each tunnel's configured phase 2 lifetime + 15 min "
+        f"({format_span(default)} for tunnels without options)"
+    )
 
 
 def format_span(value: object) -> str:

@@ -18,7 +18,8 @@ Inside the package, imports run one way through three layers (``tests/test_layer
 checks it on the source):
 
 1. **Kernels**, the underscore modules (``_timeline``, ``_context``, ``_intervals``,
-   ``_columns``, ``_window``, ``_coverage``, ``_keepalive``, ``_bgp``, ``_sourced``):
+   ``_columns``, ``_window``, ``_stale``, ``_coverage``, ``_keepalive``, ``_bgp``,
+   ``_sourced``):
    whole-array building blocks -- sorted rows, state changes and intervals, the one
    interval algebra (``_intervals``), BGP sessions and routes. They import only each other.
 2. **Analyses**, the public modules (``states``, ``outages``, ``availability``, ``flaps``,
@@ -35,6 +36,7 @@ from __future__ import annotations
 from ..errors import OptionError
 from ._columns import CAUSE_EVENTS
 from ._context import Context, prepare
+from ._stale import StaleLike, StaleLimits, resolve_stale, stale_limits
 from .availability import availability, service_credit
 from .bgp import bgp_flaps, bgp_outages, bgp_sessions, route_events, routes
 from .configuration import observed_options, option_drift, rekey_intervals
@@ -55,6 +57,8 @@ __all__ = [
     "CAUSE_EVENTS",
     "Context",
     "OptionError",
+    "StaleLike",
+    "StaleLimits",
     "availability",
     "bgp_flaps",
     "bgp_outages",
@@ -78,8 +82,10 @@ __all__ = [
     "prepare",
     "reconcile",
     "reconcile_summary",
+    "resolve_stale",
     "rekey_intervals",
     "rekey_stats",
+    "stale_limits",
     "route_events",
     "routes",
     "service_credit",

@@ -17,6 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..errors import OptionError
 from ..options import DEFAULT_CAUSE_LOOKBACK, DEFAULT_STALE_AFTER, shared_doc, to_utc, ts_ns
+from ._stale import AUTO, StaleLike, StaleLimits, resolve_stale, same_limit, stale_limits
 from ._timeline import STATE_COLUMNS, Changes, Intervals, Rows, changes, intervals, rows_of
 from ._window import DurationLike, TimeLike, resolve_window, to_ns_duration
 
@@ -41,8 +42,11 @@ class Context:
         The window ``[start, end)``, UTC.
     cause_lookback : pandas.Timedelta
         The look-back used for causes.
-    stale_after : pandas.Timedelta or None
-        The longest silence a state survives (None: states carried until the next record).
+    stale_after : pandas.Timedelta, StaleLimits or None
+        The longest silence an up state survives: one for every tunnel, each tunnel's own
+        (:func:`stale_limits`), or None (states carried until the next record).
+    stale_limits : pandas.DataFrame
+        Each tunnel's limit and its basis (empty with ``stale_after=None``).
     tunnels : pandas.DataFrame
         Every tunnel with tunnel records: ``vpn_connection_id``, ``tunnel_ip``.
     """
@@ -52,8 +56,9 @@ class Context:
         rows: Rows,
         window: tuple[int, int],
         lookback: int,
-        stale: int | None = None,
+        stale: int | np.ndarray | None = None,
         *,
+        limits: StaleLimits | None = None,
         changes: Changes | None = None,
         intervals: Intervals | None = None,
     ) -> None:
@@ -61,6 +66,7 @@ class Context:
         self.window = window
         self.lookback = lookback
         self.stale = stale
+        self.limits = limits
         # Given ones are kept (e.g. intervals from metrics, which have no log rows).
         if changes is not None:
             self.__dict__["changes"] = changes
@@ -88,9 +94,23 @@ class Context:
         return pd.Timedelta(self.lookback, unit="ns")
 
     @property
-    def stale_after(self) -> pd.Timedelta | None:
-        """The longest silence a state survives (None: carried until the next record)."""
-        return None if self.stale is None else pd.Timedelta(self.stale, unit="ns")
+    def stale_after(self) -> pd.Timedelta | StaleLimits | None:
+        """The longest silence an up state survives (None: carried until the next record)."""
+        if self.limits is not None:
+            return self.limits
+        return None if self.stale is None else pd.Timedelta(int(self.stale), unit="ns")
+
+    @property
+    def stale_limits(self) -> pd.DataFrame:
+        """Each tunnel's staleness limit (``stale_after``, NaT for None) and its ``basis``."""
+        rule = self.stale_after
+        if rule is None:
+            return self.tunnels.assign(
+                stale_after=pd.NaT, basis="none: up states carried until the next record"
+            ).astype({"stale_after": "timedelta64[ns]"})
+        if not isinstance(rule, StaleLimits):
+            rule = stale_limits(None, default=rule)
+        return rule.for_tunnels(self.tunnels)
 
     @property
     def tunnels(self) -> pd.DataFrame:
@@ -135,7 +155,7 @@ class Context:
             raise OptionError(f"end={end!r} is before start={start!r}")
         if (lo, hi) == self.window:
             return self
-        out = Context(self.rows, (lo, hi), self.lookback, self.stale)
+        out = Context(self.rows, (lo, hi), self.lookback, self.stale, limits=self.limits)
         if "changes" in self.__dict__:
             out.__dict__["changes"] = self.__dict__["changes"]
         return out
@@ -158,7 +178,8 @@ def prepare(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
+    options: pd.DataFrame | None = None,
 ) -> Context:
     """Prepare an events table for several analyses of one window: the work done once.
 
@@ -180,6 +201,10 @@ def prepare(
     {params.window}
     {params.cause_lookback}
     {params.stale_after}
+    options : pandas.DataFrame, optional
+        The tunnels' configured options (:func:`~vpnlog_analytics.io.read_tunnel_options`):
+        with ``stale_after="auto"``, each tunnel's limit is its configured phase 2 lifetime
+        plus 15 min (:func:`stale_limits`); ignored otherwise.
 
     Returns
     -------
@@ -195,7 +220,9 @@ def prepare(
         same_lookback = cause_lookback is DEFAULT_CAUSE_LOOKBACK or (
             to_ns_duration("cause_lookback", cause_lookback) == events.lookback
         )
-        same_stale = stale_after is DEFAULT_STALE_AFTER or _stale_ns(stale_after) == events.stale
+        same_stale = stale_after is DEFAULT_STALE_AFTER or same_limit(
+            _stale_of(stale_after, events.rows, options)[0], events.stale
+        )
         if same_lookback and same_stale:
             return events.within(start, end)
         events = events.events
@@ -203,15 +230,27 @@ def prepare(
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)
-    return Context(rows, window, lookback, _stale_ns(stale_after))
+    stale, limits = _stale_of(stale_after, rows, options)
+    return Context(rows, window, lookback, stale, limits=limits)
 
 
-def _stale_ns(stale_after: DurationLike) -> int | None:
-    """Validate ``stale_after``: a positive duration, or None."""
-    ns = to_ns_duration("stale_after", stale_after)
-    if ns == 0:
-        raise OptionError("stale_after must be positive (or None to carry states on)")
-    return ns
+def _stale_of(
+    stale_after: object, rows: Rows, options: pd.DataFrame | None = None
+) -> tuple[int | np.ndarray | None, StaleLimits | None]:
+    """Validate ``stale_after`` and return the kernels' limit [ns] and any per-tunnel rule.
+
+    The limit is one int, one per tunnel id of ``rows`` (``"auto"`` with ``options``, or
+    :class:`StaleLimits`), or None.
+    """
+    rule = resolve_stale(stale_after, options)
+    if rule is None:
+        return None, None
+    if isinstance(rule, StaleLimits):
+        names = rows.tunnels.columns(np.arange(rows.tunnels.n, dtype=np.int64))
+        conns = np.asarray(names[s.VPN_CONNECTION_ID], dtype=object).astype(str)
+        ips = np.asarray(names[s.TUNNEL_IP], dtype=object).astype(str)
+        return rule.ns_of(conns, ips), rule
+    return int(rule.value), None
 
 
 def context(
@@ -220,7 +259,7 @@ def context(
     end: TimeLike,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     columns: Sequence[str] = STATE_COLUMNS,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> Context:
     """Return the context of an analysis: the one given (checked), or a new one.
 
@@ -243,7 +282,13 @@ def context(
                     f"cause_lookback={cause_lookback!r} differs from the prepared context's "
                     f"({ctx.cause_lookback}); prepare a context with it"
                 )
-        if stale_after is not DEFAULT_STALE_AFTER and _stale_ns(stale_after) != ctx.stale:
+        # "auto" without options is each tunnel's limit of the context it is given.
+        auto = isinstance(stale_after, str) and stale_after.strip().lower() == AUTO
+        if (
+            stale_after is not DEFAULT_STALE_AFTER
+            and not (auto and ctx.limits is not None)
+            and not same_limit(_stale_of(stale_after, ctx.rows)[0], ctx.stale)
+        ):
             raise OptionError(
                 f"stale_after={stale_after!r} differs from the prepared context's "
                 f"({ctx.stale_after}); prepare a context with it"
@@ -253,7 +298,8 @@ def context(
     lookback = to_ns_duration("cause_lookback", cause_lookback, allow_none=False)
     assert lookback is not None
     window = resolve_window(events, start, end) or (0, 0)
-    return Context(rows, window, lookback, _stale_ns(stale_after))
+    stale, limits = _stale_of(stale_after, rows)
+    return Context(rows, window, lookback, stale, limits=limits)
 
 
 def times(ns: np.ndarray, valid: np.ndarray | None = None) -> pd.DatetimeIndex:

@@ -12,8 +12,8 @@ import pandas as pd
 from .. import schema as s
 from ._context import context
 from ._intervals import INF
+from ._stale import StaleLike
 from ._timeline import UNKNOWN, long_silences
-from ._window import DurationLike
 
 __all__ = ["GAP_KINDS", "Stretch", "silences_by_tunnel"]
 
@@ -28,7 +28,7 @@ Stretch = tuple[int, int, str, int]  # start, end [ns], kind (GAP_KINDS), state 
 
 
 def silences_by_tunnel(
-    events: pd.DataFrame, lo: int, hi: int, stale_after: DurationLike
+    events: pd.DataFrame, lo: int, hi: int, stale_after: StaleLike
 ) -> dict[tuple[str, str], list[Stretch]]:
     """Per tunnel, the stretches of the window its logs say nothing about.
 
@@ -58,7 +58,7 @@ def silences_by_tunnel(
         sil.tid.tolist(), sil.start.tolist(), sil.end.tolist(), sil.state.tolist(), strict=True
     ):
         last = b == INF
-        if last and hi - a <= limit:
+        if last and hi - a <= (limit[tid] if isinstance(limit, np.ndarray) else limit):
             continue  # the window ends before the silence is long
         x, y = max(a, lo), min(b, hi)
         if y > x:

@@ -284,16 +284,18 @@ class Changes:
         return np.searchsorted(self.pos, first, side="left")
 
 
-def silences(rows: Rows, stale_ns: int) -> np.ndarray:
+def silences(rows: Rows, stale_ns: int | np.ndarray) -> np.ndarray:
     """Positions of the rows after which their tunnel logs nothing for more than ``stale_ns``.
 
-    Every tunnel's last row is one (nothing follows it).
+    ``stale_ns`` is one limit, or one per tunnel id. Every tunnel's last row is one
+    (nothing follows it).
     """
     tid, t = rows.tid, rows.time
     gap = np.full(tid.size, INF, dtype=_I64)
     same = tid[1:] == tid[:-1]
     gap[:-1][same] = (t[1:] - t[:-1])[same]
-    return np.nonzero(gap > stale_ns)[0]
+    limit = stale_ns[tid] if isinstance(stale_ns, np.ndarray) else stale_ns
+    return np.nonzero(gap > limit)[0]
 
 
 @dataclass(frozen=True)
@@ -312,8 +314,8 @@ class Silences:
     state: np.ndarray
 
 
-def long_silences(rows: Rows, limit_ns: int) -> Silences:
-    """Every silence longer than ``limit_ns``, with the state in force over it.
+def long_silences(rows: Rows, limit_ns: int | np.ndarray) -> Silences:
+    """Every silence longer than ``limit_ns`` (one, or one per tunnel id), with its state.
 
     The one place that tells an up tunnel's silence (logging stopped: unknown after
     ``stale_after``, a logging gap) from a down tunnel's (the outage itself: a down tunnel
@@ -327,17 +329,17 @@ def long_silences(rows: Rows, limit_ns: int) -> Silences:
     return Silences(quiet, rows.tid[quiet], rows.time[quiet], nxt, rows.state[quiet])
 
 
-def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Changes:
+def changes(rows: Rows, lookback_ns: int, stale_ns: int | np.ndarray | None = None) -> Changes:
     """Compute the state changes and the causes of changes to down.
 
     Rows with ``tunnel_up`` NA carry no state. Of several records of one second, the last
     one's state holds after that second (a state lasting zero time is not an interval).
-    With ``stale_ns``, an ``UP`` state holds at most that long after the tunnel's last
-    record (of any kind: a record without states still shows the tunnel is logging);
-    beyond it the tunnel is ``UNKNOWN`` until a record with states. A ``DOWN`` state holds
-    until the next record with states however long the silence (DESIGN.md section 4). Such
-    a change to ``UNKNOWN`` has the position of the row it follows and comes after that
-    row's own change.
+    With ``stale_ns`` (one limit, or one per tunnel id), an ``UP`` state holds at most that
+    long after the tunnel's last record (of any kind: a record without states still shows
+    the tunnel is logging); beyond it the tunnel is ``UNKNOWN`` until a record with
+    states. A ``DOWN`` state holds until the next record with states however long the
+    silence (DESIGN.md section 4). Such a change to ``UNKNOWN`` has the position of the row
+    it follows and comes after that row's own change.
     """
     up = rows.up
     known = np.nonzero(up >= 0)[0]
@@ -351,7 +353,8 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | None = None) -> Change
         # negotiating logs nothing until the gateway tries again, so its state holds.
         quiet = long_silences(rows, stale_ns)
         quiet = quiet.pos[quiet.state == UP]
-        stale_t = np.minimum(rows.time[quiet], INF - stale_ns) + stale_ns
+        limit = stale_ns[rows.tid[quiet]] if isinstance(stale_ns, np.ndarray) else stale_ns
+        stale_t = np.minimum(rows.time[quiet], INF - limit) + limit
         known = np.concatenate([known, quiet])
         kt = np.concatenate([kt, stale_t])
         kg = np.concatenate([kg, rows.tid[quiet]])

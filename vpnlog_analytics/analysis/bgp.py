@@ -76,6 +76,7 @@ from . import _bgp as k
 from ._columns import CAUSE, CAUSE_EVENTS, DOWNTIME, DURATION, END, ONGOING, START, STATE
 from ._context import Context, EventsLike, context, durations, times
 from ._intervals import group_searchsorted
+from ._stale import StaleLike
 from ._window import DurationLike, TimeLike, to_ns_duration, to_timestamp, ts_ns
 
 __all__ = [
@@ -135,7 +136,7 @@ def bgp_context(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> BgpContext:
     """Validate the table and options, then build the tunnel states and BGP sessions.
 
@@ -172,7 +173,7 @@ def reachability(
     bc = bgp_context(ctx)
     rt = k.route_records(bc.rows, bc.sessions) if require_routes else None
     iv, rule = k.reachability_intervals(ctx, bc.rows, bc.sessions, rt, len(CAUSE_EVENTS))
-    out = Context(ctx.rows, ctx.window, ctx.lookback, ctx.stale)
+    out = Context(ctx.rows, ctx.window, ctx.lookback, ctx.stale, limits=ctx.limits)
     out.__dict__["changes"] = ctx.changes
     out.__dict__["intervals"] = iv
     return out, rule
@@ -211,7 +212,7 @@ def bgp_sessions(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every BGP session's state as consecutive intervals within the window.
 
@@ -266,7 +267,7 @@ def bgp_flaps(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every BGP flap: each time a session went from established to not, in the window.
 
@@ -347,7 +348,7 @@ def bgp_outages(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the BGP outages of every tunnel: maximal intervals not established.
 
@@ -408,7 +409,7 @@ def routes(
     events: EventsLike,
     *,
     at: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the routes AWS held from the customer gateway on each tunnel at a time.
 
@@ -492,7 +493,7 @@ def route_events(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every route change per tunnel: advertised, updated, withdrawn, denied, lost.
 

@@ -30,6 +30,7 @@ from ._columns import (
 from ._context import Context, EventsLike, context, durations, times
 from ._intervals import INF, split_at
 from ._keepalive import keepalive_arrays, streaks, unanswered_before
+from ._stale import StaleLike
 from ._timeline import DOWN, UNKNOWN, UP
 from ._window import DurationLike, TimeLike, period_edges, period_index
 
@@ -82,7 +83,7 @@ def dpd_timeouts(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every DPD timeout in the window and the time until the tunnel was up again.
 
@@ -160,7 +161,7 @@ def dpd_stats(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return DPD keep-alives and timeouts per tunnel per period, over what was observed.
 

@@ -19,6 +19,7 @@ from ..options import (
 )
 from ._columns import CAUSE, DOWNTIME, END, FLAPS, PERIOD, START
 from ._context import Context, EventsLike, context, durations, times
+from ._stale import StaleLike
 from ._timeline import DOWN, UP, cause_names
 from ._window import (
     DurationLike,
@@ -59,7 +60,7 @@ def flaps(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every flap: each time a tunnel went from up to down within the window.
 
@@ -107,7 +108,7 @@ def flap_frequency(
     freq: str | BaseOffset = "1D",
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Count the flaps (up -> down transitions, see :func:`flaps`) per tunnel per period.
 
@@ -179,7 +180,7 @@ def flapping_episodes(
     flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return flapping episodes: runs of at least ``min_flaps`` flaps within ``flap_window``.
 

@@ -25,6 +25,7 @@ from ._columns import (
 )
 from ._context import Context, EventsLike, context, durations, times
 from ._intervals import INF, NEG_INF, count_segments, group_searchsorted, merge_runs, subtract
+from ._stale import StaleLike
 from ._timeline import DOWN, UNKNOWN, Intervals, Rows, cause_names
 from ._window import (
     DurationLike,
@@ -221,7 +222,7 @@ def outages(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     maintenance: pd.DataFrame | None = None,
     routing: str = s.ROUTING_AUTO,
     require_routes: bool = False,

@@ -40,9 +40,10 @@ from .. import schema as s
 from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._columns import DOWN, DURATION, END, START, STATE, UP
 from ._coverage import GAP_KINDS, silences_by_tunnel
+from ._stale import StaleLike
 from ._timeline import DOWN as DOWN_STATE
 from ._timeline import UNKNOWN as UNKNOWN_STATE
-from ._window import NS_PER_S, DurationLike, OptionError, TimeLike, to_timestamp, ts_ns
+from ._window import NS_PER_S, OptionError, TimeLike, to_timestamp, ts_ns
 from .states import tunnel_states
 
 __all__ = [
@@ -163,7 +164,7 @@ def _points_and_gaps(
     metrics: pd.DataFrame,
     start: TimeLike,
     end: TimeLike,
-    stale_after: DurationLike,
+    stale_after: StaleLike,
 ) -> tuple[pd.DataFrame, list[tuple[str, str, int, int, str]], tuple[int, int]]:
     missing = [c for c in s.METRIC_COLUMNS if c not in metrics.columns]
     if missing:
@@ -240,7 +241,7 @@ def reconcile(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     tolerance: float = 0.05,
     carrying_share: float = 0.5,
 ) -> pd.DataFrame:
@@ -323,7 +324,7 @@ def logging_gaps(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return the intervals in which a tunnel's logs know nothing while its metrics exist.
 

@@ -30,10 +30,10 @@ from ._columns import DURATION, END, START, STATE, STATE_VALUES
 from ._coverage import silences_by_tunnel
 from ._intervals import intersect, subtract, union
 from ._sourced import LOGS, METRICS, SOURCE, SOURCE_VALUES, Sourced, sourced
+from ._stale import StaleLike
 from ._timeline import DOWN, UNKNOWN, UP
 from ._window import (
     NS_PER_S,
-    DurationLike,
     OptionError,
     TimeLike,
     resolve_window,
@@ -212,7 +212,7 @@ def combined_states(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every tunnel's state from the logs where they know it, else from the metrics.
 

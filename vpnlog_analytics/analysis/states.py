@@ -23,6 +23,7 @@ from ._columns import (
 )
 from ._context import EventsLike, context, durations, times
 from ._intervals import count_segments, merge_runs
+from ._stale import StaleLike
 from ._timeline import DOWN as _DOWN
 from ._timeline import UNKNOWN as _UNKNOWN
 from ._timeline import UP as _UP
@@ -40,7 +41,7 @@ def tunnel_states(
     start: TimeLike = None,
     end: TimeLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every tunnel's state as consecutive intervals within the window.
 
@@ -117,7 +118,7 @@ def connection_states(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     routing: str = s.ROUTING_AUTO,
 ) -> pd.DataFrame:
     """Return each connection's state over time, from its tunnels' states.

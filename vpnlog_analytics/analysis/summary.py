@@ -28,6 +28,7 @@ from ._columns import (
     WARNINGS,
 )
 from ._context import EventsLike, context, durations, times
+from ._stale import StaleLike
 from ._timeline import DOWN, STATE_COLUMNS, UNKNOWN, UP
 from ._window import DurationLike, TimeLike, to_ns_duration
 from .flaps import flap_arrays
@@ -46,7 +47,7 @@ def summary(
     start: TimeLike = None,
     end: TimeLike = None,
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return one row per tunnel summarising its records, states, outages and rekeys.
 

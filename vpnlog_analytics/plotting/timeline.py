@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..analysis import Context, bgp_sessions, connection_states, outages, prepare, tunnel_states
+from ..analysis import (
+    Context,
+    StaleLike,
+    bgp_sessions,
+    connection_states,
+    outages,
+    prepare,
+    tunnel_states,
+)
 from ..errors import OptionError
 from ..options import (
     DEFAULT_CAUSE_LOOKBACK,
@@ -104,7 +112,7 @@ def plot_timeline(
     markers: bool = True,
     max_annotations: int = 8,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     title: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from .. import schema as s
+from ..analysis import StaleLike, StaleLimits
 from ..errors import VpnLogError
 from ..options import (
     DEFAULT_CAUSE_LOOKBACK,
@@ -158,7 +159,7 @@ def build_report(
     flap_window: DurationLike = DEFAULT_FLAP_WINDOW,
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     collision_threshold: float = DEFAULT_COLLISION_THRESHOLD,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     progress: bool = False,
     metrics: pd.DataFrame | None = None,
     maintenance: pd.DataFrame | None = None,
@@ -245,7 +246,9 @@ def build_report(
         collision_threshold=collision_threshold,
         min_duration=min_duration,
         stale_after=stale_after,
+        options=options,
     )
+    stale_after = params.stale_after  # "auto" is each tunnel's own from here on
     window = report_window(events, start, end)
     excluded = Exclusions.of(exclude, maintenance)
     out = _report_folder(out_dir)
@@ -331,6 +334,27 @@ def _iter_outputs(out: Path) -> Iterator[Path]:
     yield from sorted((out / "charts").glob("*"))
 
 
+def _stale_entry(made: Analyses) -> dict[str, Any]:
+    """Return the manifest's staleness rule: one limit [s], or each tunnel's with its basis."""
+    rule = made.params.stale_after
+    if not isinstance(rule, StaleLimits):
+        return {"stale_after_s": None if rule is None else rule.total_seconds()}
+    limits = made.ctx.stale_limits
+    return {
+        "stale_after": "auto",
+        "stale_after_s": rule.default.total_seconds(),
+        "stale_after_by_tunnel": [
+            {
+                s.VPN_CONNECTION_ID: str(r[0]),
+                s.TUNNEL_IP: str(r[1]),
+                "stale_after_s": r[2].total_seconds(),
+                "basis": str(r[3]),
+            }
+            for r in limits.itertuples(index=False)
+        ],
+    }
+
+
 def _manifest(
     made: Analyses,
     out: Path,
@@ -362,9 +386,7 @@ def _manifest(
             },
             "collision_incident_gap_s": params.incident_gap.total_seconds(),
             "collision_threshold": params.collision_threshold,
-            "stale_after_s": (
-                None if params.stale_after is None else params.stale_after.total_seconds()
-            ),
+            **_stale_entry(made),
         },
         "inputs": _input_files(events),
         **({"tunnel_options": _option_files(made.options)} if made.options is not None else {}),

@@ -11,7 +11,7 @@ from typing import Any, Final
 import pandas as pd
 
 from .. import schema as s
-from ..present import format_duration, format_span, format_table, sla_text
+from ..present import format_duration, format_span, format_stale, format_table, sla_text
 from .analyses import Analyses, Parameters
 from .charts import Drawn
 from .render import Section, Table
@@ -284,10 +284,22 @@ def _tunnels(made: Analyses) -> Section:
             "tunnels.csv",
             note="up share = up / (up + down) time; unknown time is before a tunnel's "
             "first record or after an up state's silence longer than "
-            + (format_span(stale_after) if stale_after is not None else "ever")
+            + (format_stale(stale_after) if stale_after is not None else "ever")
             + ".",
         )
     ]
+    if "stale_limits" in made.tables:
+        sec.tables.append(
+            Table(
+                "stale-limits",
+                "How long each tunnel's up state survives a silence",
+                format_table(made.tables["stale_limits"]),
+                "stale_limits.csv",
+                note="stale_after=auto: an up tunnel logs at least at every phase 2 rekey, so "
+                "its longest normal silence is its configured phase 2 lifetime; 15 min are "
+                "added for ingestion delay and clock jitter.",
+            )
+        )
     return sec
 
 
@@ -355,7 +367,7 @@ def method_text(p: Parameters) -> list[str]:
     )
     silence = (
         "Silence is not health, and not the end of an outage. An up state holds at most "
-        f"{format_span(p.stale_after)} after the tunnel's last record (an up tunnel logs at "
+        f"{format_stale(p.stale_after)} after the tunnel's last record (an up tunnel logs at "
         "least at every Phase 2 rekey, at most 3,600 s apart, and every ~10 s behind NAT); "
         "after a longer silence the tunnel is unknown until its next record. A down state "
         "holds until the next record however long the silence: under AWS's default tunnel "

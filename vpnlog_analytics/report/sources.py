@@ -18,7 +18,7 @@ from .. import schema as s
 from ..analysis import Context, availability
 from ..analysis.maintenance import maintenance_windows
 from ..analysis.reconcile import logging_gaps, reconcile, reconcile_summary
-from ..present import format_duration
+from ..present import format_duration, format_stale
 from .render import Section, Table
 
 __all__ = ["Beyond", "add_beyond", "beyond_logs", "manifest_entries"]
@@ -211,7 +211,9 @@ def coverage_section(beyond: Beyond, display: Any, stale_after: Any) -> Section:
 
 
 def _span(value: Any) -> str:
-    return "ever" if value is None else format_duration(pd.Timedelta(value))
+    if value is None:
+        return "ever"
+    return format_stale(value) if hasattr(value, "default") else format_duration(value)
 
 
 def maintenance_table(beyond: Beyond, display: Any) -> Table | None:
@@ -244,7 +246,9 @@ def manifest_entries(
             ),
             "periods_s": sorted({int(p) for p in metrics[s.METRIC_PERIOD].unique()}),
             "stale_after_s": (
-                None if stale_after is None else pd.Timedelta(stale_after).total_seconds()
+                None
+                if stale_after is None
+                else pd.Timedelta(getattr(stale_after, "default", stale_after)).total_seconds()
             ),
             "fetch": {k: v for k, v in fetch.items() if k in ("period", "start", "end")},
         }

@@ -288,8 +288,9 @@ class Simulation:
 
         Parameters
         ----------
-        stale_after : str or pandas.Timedelta or None, default 75 min
-            As for the analyses; None: every state holds until the next record.
+        stale_after : str, pandas.Timedelta, StaleLimits or None, default 75 min
+            As for the analyses (per-tunnel limits included); None: every state holds
+            until the next record.
 
         Returns
         -------

@@ -96,8 +96,10 @@ def compute_truth(
         one row per tunnel record in stream order (:attr:`Simulation.states`).
     end : pandas.Timestamp
         End of the window: the last interval of each tunnel ends there.
-    stale_after : str or pandas.Timedelta or None, default 75 min
+    stale_after : str, pandas.Timedelta, StaleLimits or None, default 75 min
         Longest silence an up state survives; None: every state holds until the next record.
+        Per-tunnel limits (:func:`vpnlog_analytics.analysis.stale_limits`, anything with
+        ``limit_of(connection, tunnel_ip)``) give each tunnel its own.
 
     Returns
     -------
@@ -113,10 +115,10 @@ def compute_truth(
     >>> compute_truth(sim.states, sim.end).equals(sim.observable_truth())
     True
     """
-    stale = None if stale_after is None else int(pd.Timedelta(stale_after).value)
     end_ns = int(end.value)
     rows: list[tuple[str, str, str, int, int, str | None]] = []
     for (vpn, ip), g in states.groupby(["vpn_connection_id", "tunnel_ip"], sort=True):
+        stale = _limit_ns(stale_after, str(vpn), str(ip))
         up = (g["phase1"].isin(schema.UP_STATES) & g["phase2"].isin(schema.UP_STATES)).to_numpy()
         times = g["time"].dt.as_unit("ns").array.asi8.tolist()
         details = g["details"].to_numpy()
@@ -189,3 +191,13 @@ def _frame(rows: list[tuple[str, str, str, int, int, str | None]], unit: str) ->
         truth[col] = pd.Series(values.astype("datetime64[ns]")).dt.tz_localize("UTC")
     truth["cause"] = truth["cause"].astype(object).where(truth["cause"].notna(), None)
     return truth
+
+
+def _limit_ns(stale_after: Any, vpn: str, ip: str) -> int | None:
+    """One tunnel's staleness limit [ns]: the one given, or its own of per-tunnel limits."""
+    if stale_after is None:
+        return None
+    limit_of = getattr(stale_after, "limit_of", None)
+    if limit_of is not None:
+        return int(limit_of(vpn, ip)[0].value)
+    return int(pd.Timedelta(stale_after).value)

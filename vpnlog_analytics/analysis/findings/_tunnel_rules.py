@@ -13,6 +13,7 @@ from ... import schema as s
 from .._columns import CAUSE_EVENTS, COLLISION_EVENTS, DPD_TIMEOUT
 from .._context import Context
 from .._intervals import merge_runs
+from .._stale import limit_at
 from .._timeline import DOWN, UNKNOWN, UP, cause_names
 from ..dpd import timeout_arrays
 from ..flaps import flap_arrays
@@ -326,17 +327,19 @@ def gap_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     state = rows.state[inside[:-1][same]]
     # An up tunnel's silence is a gap once it went stale; with states carried through
     # silences (stale_after=None), once it is far longer than the tunnel's usual cadence.
-    limit_of_gap = limit_of[gap_tid] if ctx.stale is None else ctx.stale
+    stale = ctx.stale
+    limit_of_gap = limit_of[gap_tid] if stale is None else limit_at(stale, gap_tid)
     long = (gap > limit_of_gap) & (state != DOWN)
     for tt in np.unique(gap_tid[long]):
         sel = np.nonzero(long & (gap_tid == tt))[0]
         i = sel[np.argmax(gap[sel])]
-        if ctx.stale is None:
+        if stale is None:
             unobserved, meaning = "", _GAP_MEANING + _GAP_CARRIED
         else:
-            lost = np.maximum(gap[sel] - ctx.stale, 0).sum()
+            tunnel_limit = int(stale[tt]) if isinstance(stale, np.ndarray) else int(stale)
+            lost = np.maximum(gap[sel] - tunnel_limit, 0).sum()
             unobserved = f", {fmt(lost)} of it unobserved" if lost else ""
-            meaning = _GAP_MEANING + _GAP_STALE.format(stale=fmt(ctx.stale))
+            meaning = _GAP_MEANING + _GAP_STALE.format(stale=fmt(tunnel_limit))
         yield Finding(
             "warning",
             "logging_gap",
