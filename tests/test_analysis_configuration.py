@@ -22,8 +22,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from analysis_fixtures import (
+    CGW_DELETE,
     DOWN,
     DPD,
+    DPD_V1,
     NEG,
     REKEY,
     T1,
@@ -121,8 +123,100 @@ def test_observed_options_per_tunnel() -> None:
     assert t1.dpd_timeouts == 1 and t1.dpd_delay_median_s == 41
     assert t1.aws_initiated_after_dpd == 0  # the gateway's packet came first
     assert t1.ike_versions_seen == "v2" and not t1.nat_t
+    # the SA at 00:00:00 has no record before it: its initiator is not in the log; the one
+    # at 03:30:01 follows the gateway's packet
+    assert (t1.establishments, t1.aws_establishments, t1.cgw_establishments) == (2, 0, 1)
     t2 = obs.loc[T2]
     assert t2.aws_rekeys == 0 and pd.isna(t2.aws_interval_median_s) and t2.dpd_timeouts == 0
+    assert (t2.establishments, t2.aws_establishments, t2.cgw_establishments) == (1, 0, 0)
+
+
+SENT = "sending packet: from 1.1.1.1 [UDP 500] to cgw-0123abcd [UDP 500] (604 bytes)"
+P1_UP = "AWS tunnel Phase 1 SA is established with cgw: 203.0.113.9"
+
+
+def _selected(phase: int) -> str:
+    return f"AWS tunnel has selected proposals for Phase {phase} SA"
+
+
+def _quick_mode(kind: str, i: int) -> str:
+    return f"AWS tunnel {kind} (id={i}) for Quick Mode"
+
+
+def _establishing() -> pd.DataFrame:
+    """Who starts each negotiation that makes an SA anew (a rekey is not one).
+
+    T1 (IKEv2, AWS restarts after DPD):
+    - 00:00:00 the gateway's packet, AWS's answer, phase 1 up; SA at 00:00:01 -> cgw
+    - 00:53:00 AWS rekeys: a rekey, no establishment
+    - 01:30:00 DPD timeout; AWS tries at 01:30:05 and 01:31:20, unanswered
+    - 01:33:00 AWS sends, the gateway answers; SA at 01:33:01 -> aws (AWS's 01:31:20
+      attempt is 100 s before the negotiation: more than 30 s, not part of it)
+
+    T2 (IKEv1):
+    - 00:00:00 AWS sends first, its Quick Mode request; SA at 00:00:01 -> aws
+    - 02:00:00 the gateway deletes the IKE SA; 02:00:10 its packet, its Quick Mode
+      request; SA at 02:00:11 -> cgw; a second SA at 02:00:12 is the same negotiation's
+    - 03:00:00 DPD timeout; an SA at 03:00:30 with no negotiation record between: an
+      establishment whose initiator the log does not show
+    """
+    neg = [
+        ("00:00:00", T1, NEG, RECEIVED),
+        ("00:00:00", T1, NEG, SENT),
+        ("00:00:00", T1, NEG, _selected(1)),
+        ("00:00:00", T1, NEG, P1_UP),
+        ("00:00:00", T1, NEG, _selected(2)),
+        ("00:00:01", T1, UP, _sa(1)),
+        ("00:53:00", T1, REKEY, req_sent(1)),
+        ("00:53:00", T1, REKEY, resp_received(1)),
+        ("00:53:00", T1, UP, _sa(3)),
+        ("01:30:00", T1, DOWN, DPD),
+        ("01:30:05", T1, NEG, SENT),
+        ("01:31:20", T1, NEG, SENT),
+        ("01:33:00", T1, NEG, SENT),
+        ("01:33:00", T1, NEG, RECEIVED),
+        ("01:33:00", T1, NEG, _selected(1)),
+        ("01:33:00", T1, NEG, P1_UP),
+        ("01:33:00", T1, NEG, _selected(2)),
+        ("01:33:01", T1, UP, _sa(5)),
+        ("00:00:00", T2, NEG, SENT),
+        ("00:00:00", T2, NEG, RECEIVED),
+        ("00:00:00", T2, NEG, _selected(1)),
+        ("00:00:00", T2, NEG, _quick_mode("is sending request", 7)),
+        ("00:00:00", T2, NEG, _quick_mode("processed response", 7)),
+        ("00:00:00", T2, NEG, _selected(2)),
+        ("00:00:01", T2, UP, _sa(21)),
+        ("02:00:00", T2, DOWN, CGW_DELETE),
+        ("02:00:10", T2, NEG, RECEIVED),
+        ("02:00:10", T2, NEG, SENT),
+        ("02:00:10", T2, NEG, _selected(1)),
+        ("02:00:10", T2, NEG, _quick_mode("processed request", 8)),
+        ("02:00:10", T2, NEG, _quick_mode("is sending response", 8)),
+        ("02:00:10", T2, NEG, _selected(2)),
+        ("02:00:11", T2, UP, _sa(23)),
+        ("02:00:12", T2, UP, _sa(25)),
+        ("03:00:00", T2, DOWN, DPD_V1),
+        ("03:00:30", T2, UP, _sa(27)),
+    ]
+    return make_events([(D + t, VPN_A, ip, *state, text) for t, ip, state, text in neg])
+
+
+@pytest.mark.parametrize(
+    ("start", "t1", "t2"),
+    [
+        (None, (2, 1, 1), (3, 1, 1)),
+        (D + "01:00:00", (1, 1, 0), (2, 0, 1)),  # from 01:00: T1's 01:33, T2's 02:00 and 03:00
+    ],
+)
+def test_who_starts_the_negotiations_that_establish_sas(
+    start: str | None, t1: tuple[int, int, int], t2: tuple[int, int, int]
+) -> None:
+    obs = observed_options(_establishing(), start=start).set_index("tunnel_ip")
+    cols = ["establishments", "aws_establishments", "cgw_establishments"]
+    assert tuple(obs.loc[T1, cols]) == t1
+    assert tuple(obs.loc[T2, cols]) == t2
+    assert obs.loc[T1, "aws_rekeys"] == (1 if start is None else 0)
+    assert list(obs.columns[-3:]) == cols  # new columns go at the end
 
 
 def _verdicts(drift: pd.DataFrame, tunnel: str) -> dict[str, tuple[object, str]]:

@@ -161,3 +161,36 @@ def test_drift_and_findings_equal_with_the_tables_given(
     # the scenario's rekey and DPD findings are among them
     rules = set(found.rule.astype(str))
     assert {"options_gateway_lifetime", "options_rekey_collision", "options_stays_down"} <= rules
+
+
+def test_who_establishes_sas_follows_the_simulated_negotiations() -> None:
+    # IKEv1 logs who starts Quick Mode, so the simulator's truth names the initiator of
+    # every negotiation, establishments included: AWS after a DPD timeout under restart,
+    # the gateway after its delete, its wrong key, or a DPD timeout under clear
+    configs = [TunnelConfig().set_aws(dpd_timeout_action="restart"), TunnelConfig()]
+    incidents = [
+        Incident("dpd_timeout", 0, 0, pd.Timedelta("1D"), pd.Timedelta("40min")),
+        Incident("dpd_timeout", 0, 1, pd.Timedelta("1D"), pd.Timedelta("40min")),
+        Incident("cgw_delete", 0, 0, pd.Timedelta("2D"), pd.Timedelta("1min")),
+        Incident("psk_mismatch", 0, 1, pd.Timedelta("2D"), pd.Timedelta("20min")),
+    ]
+    sim = simulate_logs(
+        START,
+        "2026-10-04",
+        connections=1,
+        seed=5,
+        incidents=incidents,
+        ike_versions=["v1"],
+        tunnel_options=configs,
+    )
+    truth = sim.rekeys[sim.rekeys.purpose == "establish"]
+    want = truth.groupby(["tunnel_ip", "initiator"]).size().unstack(fill_value=0)
+    obs = vl.observed_options(vl.parse_records(sim.records)).set_index("tunnel_ip")
+    restart, clear = (str(ip) for ip in sim.tunnels.tunnel_ip)
+    assert dict(want.loc[restart]) == {"aws": 1, "cgw": 1}
+    assert dict(want.loc[clear]) == {"aws": 0, "cgw": 2}
+    for ip in (restart, clear):
+        got = obs.loc[ip]
+        assert got.aws_establishments == want.loc[ip, "aws"], ip
+        assert got.cgw_establishments == want.loc[ip, "cgw"], ip
+        assert got.establishments == want.loc[ip].sum(), ip

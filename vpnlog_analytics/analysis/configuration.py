@@ -9,7 +9,7 @@ Three steps, each a public function:
   show them: rekey intervals by initiator, collisions, the delay from the gateway's last
   sign of life to AWS's DPD-dead record, the IKE versions and NAT-T in use, and whether
   AWS started a negotiation after a DPD timeout (the DPD timeout / startup action in
-  effect).
+  effect), and who started each negotiation that established an SA anew.
 - :func:`option_drift`: one row per tunnel and parameter: configured (from
   :func:`vpnlog_analytics.read_tunnel_options`), observed, a verdict and the evidence.
 
@@ -62,6 +62,14 @@ _CGW_REQUEST: Final = "child_sa_request_received"
 _SA_UP: Final = "phase2_sa_established"
 _SENT: Final = ("packet_sent", _AWS_REQUEST)
 _RECEIVED: Final = ("packet_received", _CGW_REQUEST, "child_sa_response_received")
+#: The records of a negotiation, from the first packet to the new SA.
+_NEGOTIATION: Final = (
+    *_SENT,
+    *_RECEIVED,
+    "child_sa_response_sent",
+    "proposals_selected",
+    "phase1_sa_established",
+)
 
 INITIATOR: Final = "initiator"
 INTERVAL: Final = "interval_s"
@@ -98,6 +106,9 @@ OBSERVED_COLUMNS: Final = (
     "aws_initiated_after_dpd",
     "ike_versions_seen",
     "nat_t",
+    "establishments",
+    "aws_establishments",
+    "cgw_establishments",
 )
 DRIFT_COLUMNS: Final = (
     s.VPN_CONNECTION_ID,
@@ -284,6 +295,64 @@ def _dpd_behaviour(
     return out
 
 
+def _initiator(times: np.ndarray, kinds: np.ndarray, sa: int) -> str | None:
+    """Return who started the negotiation that made the SA at position ``sa``.
+
+    The negotiation is the run of negotiation records just before the SA, each at most
+    :data:`_REQUEST_TO_SA` s after the one before; its first packet or request says the
+    side (``aws`` sent it, ``cgw``: AWS received it). None where the run has none.
+    ``kinds``: per record, 1 sent by AWS, 2 received, 3 another negotiation record, 0
+    any other record.
+    """
+    first = sa
+    while first > 0 and kinds[first - 1] and times[first] - times[first - 1] <= _REQUEST_TO_SA:
+        first -= 1
+    sides = kinds[first:sa]
+    spoke = sides[(sides == 1) | (sides == 2)]
+    return None if not spoke.size else ("aws" if spoke[0] == 1 else "cgw")
+
+
+def _establishments(
+    events: pd.DataFrame, rekeys: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]
+) -> pd.DataFrame:
+    """Per tunnel: the new SAs of the window that are not rekeys, and who started each.
+
+    An SA within :data:`COLLISION_SPREAD` s of the one before is the same negotiation's
+    (as in :func:`rekey_intervals`).
+    """
+    keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP]
+    cols = ["establishments", "aws_establishments", "cgw_establishments"]
+    tunnel = events[events[s.LOG_TYPE] == "tunnel"]
+    event = tunnel[s.EVENT]
+    kinds = np.select(
+        [event.isin(_SENT), event.isin(_RECEIVED), event.isin(_NEGOTIATION)], [1, 2, 3], 0
+    )
+    is_sa = (event == _SA_UP).to_numpy(bool)
+    ns = tunnel[s.TIME].to_numpy("datetime64[ns]").astype(np.int64)
+    seconds = ns // 1_000_000_000
+    lo, hi = (pd.Timestamp(w).value // 1_000_000_000 for w in window)
+    rekeyed = {
+        (str(conn), str(ip)): set(g[s.TIME].to_numpy("datetime64[s]").astype(np.int64).tolist())
+        for (conn, ip), g in rekeys.groupby(keys, observed=True)
+    }
+    rows = []
+    for (conn, ip), at in tunnel.groupby(keys, observed=True, sort=False).indices.items():
+        key = (str(conn), str(ip))
+        order = at[np.argsort(ns[at], kind="stable")]  # one time keeps the log's order
+        t, kind = seconds[order], kinds[order]
+        counts = {"aws": 0, "cgw": 0, None: 0}
+        last_sa: int | None = None
+        for k in np.flatnonzero(is_sa[order]):
+            ti = int(t[k])
+            if last_sa is not None and ti - last_sa <= COLLISION_SPREAD:
+                continue  # the second SA of a collision: one negotiation
+            last_sa = ti
+            if lo <= ti < hi and ti not in rekeyed.get(key, ()):
+                counts[_initiator(t, kind, int(k))] += 1
+        rows.append((*key, sum(counts.values()), counts["aws"], counts["cgw"]))
+    return pd.DataFrame(rows, columns=[*keys, *cols]).set_index(keys)
+
+
 def _text_keys(index: pd.Index) -> pd.MultiIndex:
     """Return a tunnel index with its keys as text (also when empty: no tunnel records)."""
     pairs = [(str(conn), str(ip)) for conn, ip in index]
@@ -335,7 +404,14 @@ def observed_options(
         gateway's last sign of life to the DPD-dead record), ``aws_initiated_after_dpd``
         (of those outages, how many AWS ended by negotiating first: the records after the
         DPD-dead one begin with AWS sending); ``ike_versions_seen`` (``v1``/``v2``/
-        ``v1,v2``), ``nat_t`` (NA where the log never says).
+        ``v1,v2``), ``nat_t`` (NA where the log never says); ``establishments`` (new SAs
+        that are no rekey: the first negotiation seen, and each after an outage),
+        ``aws_establishments`` and ``cgw_establishments`` (of those, how many each side
+        started: the first packet or request of the negotiation's records, a run of
+        records at most 30 s apart just before the SA, was AWS's or the gateway's; neither
+        where the log shows no negotiation record before the SA). The logs say that
+        proposals were selected ("has selected proposals for Phase 2 SA"), never which:
+        the algorithms in use are not observable.
     """
     ctx = context(events, start, end)
     ev = ctx.events
@@ -363,6 +439,7 @@ def observed_options(
     nat_any = nat.any()
     nat_any.index = _text_keys(nat_any.index)
     out["nat_t"] = nat_any
+    out = out.join(_establishments(ev, table, (ctx.start, ctx.end)))
     for col in (
         "rekeys",
         "aws_rekeys",
@@ -370,6 +447,9 @@ def observed_options(
         s.COLLISIONS,
         "dpd_timeouts",
         "aws_initiated_after_dpd",
+        "establishments",
+        "aws_establishments",
+        "cgw_establishments",
     ):
         out[col] = out[col].fillna(0).astype("int64")
     out["nat_t"] = out["nat_t"].astype("boolean")
