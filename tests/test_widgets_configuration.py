@@ -228,3 +228,26 @@ def test_options_must_be_the_options_table(events: pd.DataFrame) -> None:
     with pytest.raises(OptionError, match="read_tunnel_options"):
         explore(events, options=[1, 2])  # type: ignore[arg-type]
     assert "configuration" in TABS
+
+
+def test_stale_after_control_offers_each_tunnels_lifetime_with_options(events, options) -> None:
+    """With options the "Stale after" control offers each tunnel's own limit, and
+    ``stale_after="auto"`` starts there: the explorer's contexts then carry the limits of
+    :func:`stale_limits` (the configured lifetime + 15 min per tunnel)."""
+    from pandas.testing import assert_frame_equal
+
+    from vpnlog_analytics.analysis import StaleLimits, stale_limits
+    from vpnlog_analytics.options import DEFAULT_STALE_AFTER
+    from vpnlog_analytics.widgets.explorer import PER_TUNNEL
+
+    ex = explore(events, options=options, stale_after="auto", tab="events")
+    labels = [label for label, _ in ex.stale_after.options]
+    assert PER_TUNNEL in labels
+    assert isinstance(ex.stale, StaleLimits)
+    ctx = ex._context(*ex._picked())
+    expected = stale_limits(options).for_tunnels(ctx.tunnels)
+    assert_frame_equal(ctx.stale_limits, expected)
+    # Without options neither the choice nor "auto" has anything to use.
+    plain = explore(events, stale_after="auto", tab="events")
+    assert PER_TUNNEL not in [label for label, _ in plain.stale_after.options]
+    assert plain.stale is DEFAULT_STALE_AFTER

@@ -104,7 +104,7 @@ def plot_rekey_intervals(
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     if keys:
-        ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=4, bbox_to_anchor=(0, 1.12))
+        ax.legend(loc="lower left", fontsize=8, frameon=False, ncol=4, bbox_to_anchor=(0, 1.01))
     return ax
 
 
@@ -128,5 +128,12 @@ def _windows(ax: Any, options: pd.DataFrame, row_of: dict[tuple[str, str], int])
             zorder=1,
         )
         band.set_gid("aws-window")
-        ax.plot([lifetime / 60] * 2, [y - 0.4, y + 0.4], color="#555555", linewidth=1.2, zorder=2)
+        ax.plot(
+            [lifetime / 60] * 2,
+            [y - 0.4, y + 0.4],
+            color="#555555",
+            linewidth=1.2,
+            zorder=2,
+            label="phase 2 lifetime (options)" if first else None,
+        )
         first = False

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..analysis import Context, prepare
+from ..analysis import Context, StaleLike, StaleLimits, prepare, resolve_stale, stale_limits
 from ..errors import OptionError, VpnLogError
-from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike, shared_doc, to_duration
+from ..options import DEFAULT_STALE_AFTER, TimeLike, shared_doc
 from ..plotting import save_chart
 from ..present import SEVERITY_RANK, csv_frame, format_span
 from .show import show
@@ -27,7 +27,7 @@ from .window import default_steps, snap_window, step_label
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["NEVER", "NOTEBOOK_EXTRA", "STALE_CHOICES", "Explorer", "explore"]
+__all__ = ["NEVER", "NOTEBOOK_EXTRA", "PER_TUNNEL", "STALE_CHOICES", "Explorer", "explore"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ EXPORT_DPI: Final = 200
 STALE_CHOICES: Final = ("15min", "30min", "1h", "2h", "6h")
 #: The control's value for ``stale_after=None`` (a selection widget's None means "nothing").
 NEVER: Final = "never"
+#: The control's label for each tunnel's own limit (offered when options are given).
+PER_TUNNEL: Final = "each tunnel's lifetime + 15 min"
 #: Controls' descriptions at their own width.
 _WIDE: Final = {"description_width": "initial"}
 
@@ -60,29 +62,39 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-")
 
 
-def _stale_options(given: DurationLike) -> tuple[list[tuple[str, Any]], Any]:
+def _stale_options(
+    given: StaleLike, options: pd.DataFrame | None = None
+) -> tuple[list[tuple[str, Any]], Any]:
     """Return the choices of the ``stale_after`` control, and the choice ``given`` is.
 
     The analysis default keeps its own object: an analysis given it knows it was not set.
+    With tunnel options, each tunnel's own limit (:func:`stale_limits`) is a choice too;
+    ``"auto"`` picks it.
     """
-    if given is None:
+    per_tunnel = None if options is None else stale_limits(options)
+    rule = given
+    if isinstance(given, str) and given.strip().lower() == "auto":
+        rule = DEFAULT_STALE_AFTER if per_tunnel is None else per_tunnel
+    if rule is None:
         current: Any = NEVER
-    elif given is DEFAULT_STALE_AFTER:
-        current = DEFAULT_STALE_AFTER
+    elif rule is DEFAULT_STALE_AFTER or isinstance(rule, StaleLimits):
+        current = rule
     else:
-        value = to_duration("stale_after", given)
-        if value <= pd.Timedelta(0):
-            raise OptionError("stale_after must be positive (or None to carry up states on)")
+        value = resolve_stale(rule)
         current = DEFAULT_STALE_AFTER if value == DEFAULT_STALE_AFTER else value
+    if isinstance(current, StaleLimits):
+        per_tunnel = current
     durations = {pd.Timedelta(x) for x in STALE_CHOICES}
-    if current is not NEVER:
+    if isinstance(current, pd.Timedelta):
         durations.add(current)
     durations.discard(DEFAULT_STALE_AFTER)
-    options = [
+    choices = [
         (format_span(v) + (" (default)" if v is DEFAULT_STALE_AFTER else ""), v)
         for v in sorted([*durations, DEFAULT_STALE_AFTER])
     ]
-    return [*options, (NEVER, NEVER)], current
+    if per_tunnel is not None:
+        choices.append((PER_TUNNEL, per_tunnel))
+    return [*choices, (NEVER, NEVER)], current
 
 
 def _png(figure: Figure) -> bytes:
@@ -177,8 +189,10 @@ class Explorer:
         Longest silence an up tunnel's state survives before it is ``unknown`` (a state
         that is not up holds until the next record), for every tab but Configuration
         (:func:`~vpnlog_analytics.analysis.option_drift` reads the rekeys at the analysis
-        default): a :class:`pandas.Timedelta` among ``stale_after.options``, or
-        :data:`NEVER` for ``stale_after=None``; default the analysis default.
+        default): a :class:`pandas.Timedelta` among ``stale_after.options``, each
+        tunnel's own limit (:data:`PER_TUNNEL`, a :class:`StaleLimits`, offered with
+        ``options``; ``stale_after="auto"`` picks it), or :data:`NEVER` for
+        ``stale_after=None``; default the analysis default.
     options : pandas.DataFrame or None
         The tunnel options given (not modified); None: the Configuration tab says how to
         give them.
@@ -203,14 +217,14 @@ class Explorer:
         export_dir: str | Path = "exports",
         tab: str = "timeline",
         metrics: pd.DataFrame | None = None,
-        stale_after: DurationLike = DEFAULT_STALE_AFTER,
+        stale_after: StaleLike = DEFAULT_STALE_AFTER,
         options: pd.DataFrame | None = None,
     ) -> None:
         w = _ipywidgets()
         self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
         self.metrics = metrics
         self.options = _options_table(options)
-        stale_options, stale_value = _stale_options(stale_after)
+        stale_options, stale_value = _stale_options(stale_after, self.options)
         tunnel_rows = _tunnel_rows(events, tab, self._titles)
         self.events = events
         self.render_times: list[float] = []
@@ -337,7 +351,7 @@ class Explorer:
         return list(self._titles)[self.tabs.selected_index or 0]
 
     @property
-    def stale(self) -> DurationLike:
+    def stale(self) -> StaleLike:
         """The ``stale_after`` picked, as the analyses take it (None for "never")."""
         value = self.stale_after.value
         return None if value == NEVER else value
@@ -586,7 +600,7 @@ def explore(
     export_dir: str | Path = "exports",
     tab: str = "timeline",
     metrics: pd.DataFrame | None = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     options: pd.DataFrame | None = None,
 ) -> Explorer:
     """Explore the events table interactively: pick, zoom, read, export.
@@ -622,7 +636,8 @@ def explore(
         Adds a Coverage tab: the logs next to the metrics per tunnel
         (:func:`~vpnlog_analytics.analysis.reconcile`) with the logging gaps.
     {params.stale_after}
-        The initial value of the "Stale after" control, for every tab but Configuration.
+        The initial value of the "Stale after" control, for every tab but Configuration;
+        ``"auto"`` with ``options`` starts it at each tunnel's own limit.
     options : pandas.DataFrame, optional
         The tunnels' configured options (:func:`~vpnlog_analytics.read_tunnel_options` of
         a saved ``aws ec2 describe-vpn-connections --output json``): the Configuration tab

@@ -17,6 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import (
     Context,
+    StaleLike,
     bgp_outages,
     diagnose,
     flap_frequency,
@@ -35,7 +36,7 @@ from ..analysis import (
 from ..analysis import rekey_stats as _rekey_stats
 from ..analysis.configuration import VERDICT
 from ..errors import OptionError
-from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS, DEFAULT_STALE_AFTER, DurationLike
+from ..options import DEFAULT_FLAP_WINDOW, DEFAULT_MIN_FLAPS, DEFAULT_STALE_AFTER
 from ..plotting import (
     plot_coverage,
     plot_event_counts,
@@ -131,7 +132,7 @@ class Selection:
     level: str
     scope: str
     metrics: pd.DataFrame | None = None
-    stale_after: DurationLike = DEFAULT_STALE_AFTER
+    stale_after: StaleLike = DEFAULT_STALE_AFTER
     options: pd.DataFrame | None = None
 
     @property
@@ -329,11 +330,13 @@ def configuration_view(sel: Selection) -> View:
         files = ", ".join(sel.options.attrs.get("files") or ["the options table"])
         return View(None, {}, f"{sel.scope}: no tunnel options in {files}")
     window = {"start": sel.start, "end": sel.end}
-    drift = option_drift(configured, sel.tunnel.events, **window)
-    findings = diagnose(sel.tunnel, options=configured)
+    # One rekey table for the drift, the findings and the chart (option_drift reads
+    # AWS's rekeys at the default stale_after: the chart draws the same).
+    rekeys = rekey_intervals(sel.tunnel.events, **window)
+    drift = option_drift(configured, sel.tunnel.events, rekeys=rekeys, **window)
+    findings = diagnose(sel.tunnel, options=configured, drift=drift, rekeys=rekeys)
     findings = findings[findings[s.RULE].astype(str).str.startswith(_OPTION_RULES).to_numpy()]
-    # option_drift takes AWS's rekeys at the default stale_after: the chart draws the same.
-    ax = plot_rekey_intervals(rekey_intervals(sel.tunnel.events, **window), configured)
+    ax = plot_rekey_intervals(rekeys, configured)
     verdicts = drift[VERDICT].value_counts(sort=False)
     said = ", ".join(f"{verdict} {n}" for verdict, n in verdicts.items() if n)
     note = (
