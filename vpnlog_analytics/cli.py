@@ -48,6 +48,7 @@ from .io import read_logs
 from .options import (
     DEFAULT_FLAP_WINDOW,
     DEFAULT_SLA,
+    DEFAULT_STALE_AFTER,
     SHARED_OPTIONS,
     to_duration,
     to_utc,
@@ -104,9 +105,11 @@ def _add_option(p: argparse.ArgumentParser, name: str, **kwargs: Any) -> None:
         p.add_argument(flag.flag, dest=flag.dest, help=flag.help, **kwargs)
 
 
-def _stale_after(text: str) -> pd.Timedelta | None:
+def _stale_after(text: str) -> pd.Timedelta | str | None:
     if text.strip().lower() in ("none", "off"):
         return None
+    if text.strip().lower() == "auto":
+        return "auto"  # each tunnel's own, from --options (resolved in _run)
     try:
         value = to_duration("--stale-after", text)
     except OptionError as exc:
@@ -154,6 +157,15 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
                 print(f"vpnlog: skipped {example}", file=sys.stderr)
         print(_skipped_line(skipped), file=sys.stderr)
     why: dict[str, str] = events.attrs.get("ignored_why") or {}
+    # An options file beside the logs was read as --options: not worth a word.
+    given = _options_arg(args) if getattr(args, "options", None) else None
+    if given is not None:
+        read = {Path(str(f)).resolve() for f in given["source"].dropna().unique()}
+        why = {k: v for k, v in why.items() if Path(k).resolve() not in read}
+    # Say it the command line's way.
+    hint = "read them with read_tunnel_options()"
+    instead = "give them with --options" if hasattr(args, "options") else "see vpnlog options"
+    why = {k: v.replace(hint, instead) for k, v in why.items()}
     if why and args.verbose:
         for name, what in why.items():
             print(f"vpnlog: ignored {name}: {what}", file=sys.stderr)
@@ -426,7 +438,7 @@ def _cmd_routes(args: argparse.Namespace) -> None:
             tunnels = unknown[list(s.TUNNEL_KEYS)].drop_duplicates()
             print(
                 f"vpnlog: {_plural(len(tunnels), 'tunnel')} silent for longer than "
-                f"--stale-after ({format_span(args.stale_after)}) while up: "
+                f"--stale-after ({_stale_text(args.stale_after)}) while up: "
                 f"{_plural(len(unknown), 'route')} as last known, not known to be held "
                 "(held blank)",
                 file=sys.stderr,
@@ -767,23 +779,51 @@ def _cmd_options(args: argparse.Namespace) -> None:
 
 
 def _options_arg(args: argparse.Namespace) -> pd.DataFrame | None:
-    """Read ``--options`` (before the logs: a bad file fails fast), or None."""
+    """Read ``--options`` once (before the logs: a bad file fails fast), or None."""
     if not args.options:
         return None
-    from .io.tunnel_options import read_tunnel_options
+    if not hasattr(args, "_options_table"):
+        from .io.tunnel_options import read_tunnel_options
 
-    return read_tunnel_options(args.options)
+        args._options_table = read_tunnel_options(args.options)
+    table: pd.DataFrame = args._options_table
+    return table
 
 
-def _options_file(*, required: bool) -> Arg:
-    """Return the ``--options`` flag of the subcommands that compare configured options."""
+def _options_file(*, required: bool, purpose: str = "adds what the options explain") -> Arg:
+    """Return the ``--options`` flag of the subcommands that read configured options."""
     return Arg(
         "--options",
         action="append",
         required=required,
         help="saved `aws ec2 describe-vpn-connections` JSON (file, folder or glob; "
-        "repeatable)" + ("" if required else ": adds what the options explain"),
+        "repeatable)" + ("" if required else f": {purpose}"),
     )
+
+
+def _resolve_stale_after(args: argparse.Namespace) -> None:
+    """Turn ``--stale-after auto`` into each tunnel's limit from ``--options``."""
+    if getattr(args, "stale_after", None) != "auto":
+        return
+    from .analysis import stale_limits
+
+    options = _options_arg(args) if getattr(args, "options", None) else None
+    if options is None:
+        print(
+            "vpnlog: --stale-after auto without --options: every tunnel takes the default "
+            f"({format_span(DEFAULT_STALE_AFTER)})",
+            file=sys.stderr,
+        )
+    args.stale_after = stale_limits(options)
+
+
+def _stale_text(value: Any) -> str:
+    """``--stale-after`` as a person reads it."""
+    if value is None:
+        return "none"
+    if isinstance(value, pd.Timedelta):
+        return format_span(value)
+    return "each tunnel's phase 2 lifetime + 15 min"
 
 
 def _cmd_drift(args: argparse.Namespace) -> None:
@@ -977,13 +1017,19 @@ def _add(p: argparse.ArgumentParser, spec: ArgSpec) -> None:
         spec(p)
 
 
+#: ``--options`` of the subcommands that read it only for ``--stale-after auto``.
+_STALE_OPTIONS: Final = _options_file(
+    required=False, purpose="with --stale-after auto, each tunnel's phase 2 lifetime"
+)
+
+
 #: Every subcommand, in the order ``vpnlog --help`` lists them.
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "summary",
         "one row per tunnel: records, severities, up time",
         _cmd_summary,
-        ("sources", "format", "stale_after"),
+        ("sources", "format", "stale_after", _STALE_OPTIONS),
     ),
     Subcommand(
         "outages",
@@ -999,6 +1045,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             "reachability",
             "format",
             "stale_after",
+            _STALE_OPTIONS,
         ),
     ),
     Subcommand(
@@ -1033,13 +1080,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             "reachability",
             "format",
             "stale_after",
+            _STALE_OPTIONS,
         ),
     ),
     Subcommand(
         "bgp",
         "BGP outages with their causes (or sessions, flaps)",
         _cmd_bgp,
-        ("sources", _bgp_table, "min_duration", "format", "stale_after"),
+        ("sources", _bgp_table, "min_duration", "format", "stale_after", _STALE_OPTIONS),
     ),
     Subcommand(
         "routes",
@@ -1052,6 +1100,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Arg("--prefix", help="only this prefix, e.g. 10.20.0.0/16"),
             "format",
             "stale_after",
+            _STALE_OPTIONS,
         ),
     ),
     Subcommand(
@@ -1070,6 +1119,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             ),
             "format",
             "stale_after",
+            _STALE_OPTIONS,
         ),
     ),
     Subcommand(
@@ -1122,6 +1172,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Arg("--freq", help="period of rekey-collisions / availability / event-counts"),
             _sla("SLA target (fraction)"),
             "stale_after",
+            _STALE_OPTIONS,
         ),
     ),
     Subcommand(
@@ -1158,6 +1209,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             "sources",
             _metrics_file(required=True),
             "stale_after",
+            _STALE_OPTIONS,
             Arg("--tolerance", type=float, default=0.05, help="up-share difference to agree"),
             Arg("--points", action="store_true", help="one row per metric point"),
             Arg("--gaps", action="store_true", help="list the logging gaps instead"),
@@ -1307,6 +1359,7 @@ def _run(args: argparse.Namespace) -> int:
     """Run the subcommand; turn every error into one line and an exit code."""
     func: Callable[[argparse.Namespace], None] = args.func
     try:
+        _resolve_stale_after(args)
         func(args)
     except NoRecordsError as exc:
         print(f"vpnlog: {exc}", file=sys.stderr)

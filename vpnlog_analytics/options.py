@@ -852,11 +852,13 @@ SHARED_OPTIONS: Final[Mapping[str, SharedOption]] = {
     ),
     "stale_after": SharedOption(
         name="stale_after",
-        type=f"str, pandas.Timedelta or None, default {_literal(DEFAULT_STALE_AFTER)}",
+        type=f"str, pandas.Timedelta, StaleLimits or None, default {_literal(DEFAULT_STALE_AFTER)}",
         doc="Longest silence an up state survives [s]: beyond it the tunnel is ``unknown`` "
         "until its next record; a state that is not up holds until the next record however "
-        "long the silence (see :func:`~vpnlog_analytics.analysis.tunnel_states`). None "
-        "carries up states on too.",
+        "long the silence (see :func:`~vpnlog_analytics.analysis.tunnel_states`). Each "
+        "tunnel's own: its configured phase 2 lifetime plus 15 min "
+        '(:func:`~vpnlog_analytics.analysis.stale_limits`, or ``"auto"`` where the '
+        "tunnel options are given). None carries up states on too.",
         default=DEFAULT_STALE_AFTER,
         cli=(
             CliFlag(
@@ -864,7 +866,8 @@ SHARED_OPTIONS: Final[Mapping[str, SharedOption]] = {
                 "stale_after",
                 "longest silence an up tunnel's state survives before it counts as unknown; "
                 "a state that is not up holds until the next record "
-                f"(default {_STALE_MINUTES} min; 'none' carries up states on too)",
+                f"(default {_STALE_MINUTES} min; 'auto' takes each tunnel's phase 2 lifetime "
+                "+ 15 min from --options; 'none' carries up states on too)",
             ),
         ),
     ),

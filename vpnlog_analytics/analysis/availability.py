@@ -34,6 +34,7 @@ from ._sourced import (
     intersect_by_connection,
     subtract_by_connection,
 )
+from ._stale import StaleLike
 from ._window import (
     DurationLike,
     ExcludeLike,
@@ -121,7 +122,7 @@ def availability(
     exclude: ExcludeLike | str = None,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     source: str = "logs",
     metrics: pd.DataFrame | None = None,
     maintenance: pd.DataFrame | None = None,
@@ -253,7 +254,7 @@ def _states(
     events: EventsLike,
     start: TimeLike,
     end: TimeLike,
-    stale_after: DurationLike,
+    stale_after: StaleLike,
     source: str,
     metrics: pd.DataFrame | None,
     routing: str,

@@ -34,7 +34,8 @@ from .. import schema as s
 from ..errors import OptionError
 from ..options import DEFAULT_STALE_AFTER, shared_doc
 from ._context import Context, context
-from ._window import DurationLike, TimeLike, to_ns_duration
+from ._stale import StaleLike, StaleLimits, resolve_stale
+from ._window import TimeLike
 from .outages import outages
 
 __all__ = [
@@ -181,7 +182,7 @@ def rekey_intervals(
     *,
     start: TimeLike = None,
     end: TimeLike = None,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return every child-SA rekey the tunnel logs show, with its initiator and interval.
 
@@ -220,16 +221,19 @@ def rekey_intervals(
 
 
 def _blind_intervals(
-    table: pd.DataFrame, events: pd.DataFrame, stale_after: DurationLike
+    table: pd.DataFrame, events: pd.DataFrame, stale_after: StaleLike
 ) -> pd.DataFrame:
     """Blank the intervals that span a silence longer than ``stale_after`` (an SA unseen)."""
-    limit = to_ns_duration("stale_after", stale_after)
-    if limit is None or table.empty:
+    rule = resolve_stale(stale_after)
+    if rule is None or table.empty:
         return table
     tunnel = events[events[s.LOG_TYPE] == "tunnel"]
     keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP]
     out = table.copy()
     for (conn, ip), g in tunnel.groupby(keys, observed=True, sort=False):
+        limit = (
+            rule.limit_of(str(conn), str(ip))[0] if isinstance(rule, StaleLimits) else rule
+        ).value
         t = np.sort(g[s.TIME].to_numpy("datetime64[ns]").astype(np.int64))
         quiet = t[:-1][np.diff(t) > limit]  # a silence begins after each of these
         if not quiet.size:

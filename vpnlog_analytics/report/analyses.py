@@ -10,6 +10,8 @@ import pandas as pd
 from .. import schema as s
 from ..analysis import (
     Context,
+    StaleLike,
+    StaleLimits,
     availability,
     bgp_outages,
     diagnose,
@@ -21,6 +23,7 @@ from ..analysis import (
     prepare,
     rekey_intervals,
     rekey_stats,
+    resolve_stale,
     route_events,
     routes,
     summary,
@@ -56,7 +59,8 @@ class Parameters:
     incident_gap: pd.Timedelta
     collision_threshold: float
     min_duration: pd.Timedelta | None
-    stale_after: pd.Timedelta | None = DEFAULT_STALE_AFTER
+    #: One limit, each tunnel's own (``"auto"`` with the tunnel options), or None.
+    stale_after: pd.Timedelta | StaleLimits | None = DEFAULT_STALE_AFTER
 
 
 def _timedelta_or_none(name: str, value: DurationLike) -> pd.Timedelta | None:
@@ -76,7 +80,8 @@ def parameters(
     incident_gap: DurationLike,
     collision_threshold: float,
     min_duration: DurationLike,
-    stale_after: DurationLike,
+    stale_after: StaleLike,
+    options: pd.DataFrame | None = None,
 ) -> Parameters:
     """Return the checked parameters (an error names the bad option)."""
     return Parameters(
@@ -87,7 +92,7 @@ def parameters(
         incident_gap=to_duration("incident_gap", incident_gap),
         collision_threshold=float(collision_threshold),
         min_duration=_timedelta_or_none("min_duration", min_duration),
-        stale_after=_timedelta_or_none("stale_after", stale_after),
+        stale_after=resolve_stale(stale_after, options),
     )
 
 
@@ -173,7 +178,7 @@ def analyse(
     excluded: Exclusions,
     *,
     exclude: ExcludeLike,
-    stale_after: DurationLike,
+    stale_after: StaleLike,
     metrics: pd.DataFrame | None,
     maintenance: pd.DataFrame | None,
     margin: DurationLike,
@@ -227,6 +232,8 @@ def analyse(
         tables["tunnel_options"] = options
         tables["option_drift"] = drift
     tables["tunnels"] = summary(ctx, incident_gap=params.incident_gap)
+    if isinstance(params.stale_after, StaleLimits):
+        tables["stale_limits"] = ctx.stale_limits
     tables["unknown_messages"] = unknown_messages(events, start=lo, end=hi)
     tables.update(beyond.tables)
     has_bgp = bool((events[s.LOG_TYPE] == "bgp").any())

@@ -28,6 +28,7 @@ from .._columns import (
     RULE,
 )
 from .._context import EventsLike, context, times
+from .._stale import StaleLike
 from .._timeline import STATE_COLUMNS, Tunnels
 from .._window import DurationLike, OptionError, TimeLike, to_ns_duration
 from ..bgp import bgp_context
@@ -62,7 +63,7 @@ def diagnose(
     min_gap: DurationLike = "30min",
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
-    stale_after: DurationLike = DEFAULT_STALE_AFTER,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
     bgp_down: DurationLike = "5min",
     asymmetry: DurationLike = "5min",
     options: pd.DataFrame | None = None,
