@@ -134,7 +134,9 @@ def test_unknown_time_is_the_silence_beyond_each_tunnels_own_limit(sim) -> None:
 
 
 def prepare_auto(sim):
-    return prepare(sim.events, start=sim.start, end=sim.end, stale_after="auto", options=sim.options)
+    return prepare(
+        sim.events, start=sim.start, end=sim.end, stale_after="auto", options=sim.options
+    )
 
 
 def test_a_prepared_context_carries_the_limits(sim) -> None:
