@@ -657,7 +657,17 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
             )
     except ValueError as exc:
         raise VpnLogError(f"simulate: {exc}") from exc
-    print(f"{len(written)} file(s) written to {args.out_dir}")
+    if args.samples:
+        print(f"{len(written)} file(s) written to {args.out_dir}")
+        return
+    days = (pd.Timestamp(args.end) - pd.Timestamp(args.start)) / pd.Timedelta("1D")
+    print(
+        f"Simulated {args.connections} connection(s), {args.start} to {args.end} UTC "
+        f"({days:g} day(s)), incidents: {args.incidents}, seed {args.seed}: "
+        f"{len(written)} file(s) written to {args.out_dir} (the tunnels' options in "
+        "describe-vpn-connections.json)"
+        + (f"; ground truth in {args.truth}" if args.truth else "; --truth FILE writes the truth")
+    )
 
 
 def _cmd_fetch(args: argparse.Namespace) -> None:
@@ -958,8 +968,8 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("out_dir", help="folder to write")
     p.add_argument("--samples", action="store_true", help="regenerate the bundled samples")
     p.add_argument("--envelope", choices=ENVELOPES, default="raw", help="how AWS delivered them")
-    p.add_argument("--start", default="2026-10-01", help="window start (UTC)")
-    p.add_argument("--end", default="2026-10-02", help="window end (UTC)")
+    p.add_argument("--start", default="2026-10-01", help="window start (UTC; default 2026-10-01)")
+    p.add_argument("--end", default="2026-10-02", help="window end (UTC; default one day on)")
     p.add_argument("--connections", type=int, default=3, help="VPN connections (2 tunnels each)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same logs)")
     p.add_argument("--incidents", choices=("none", "random", "samples"), default="random")
