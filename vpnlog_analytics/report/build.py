@@ -74,6 +74,14 @@ class Report:
     charts: list[Path] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # What a notebook shows for a bare build_report(...): where to look, not the tables.
+        return (
+            f"<Report {self.out_dir}/: open {self.index.name}; {self.markdown.name}, "
+            f"{len(self.tables)} CSV tables, {len(self.charts)} chart files, "
+            f"{self.manifest_path.name}>"
+        )
+
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
