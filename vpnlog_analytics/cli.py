@@ -254,7 +254,8 @@ def _emit(
         # Every time is UTC (the header of the command says so): no offset is printed.
         shown = format_table(table, headers="terminal").rename(columns=headers or {})
         with pd.option_context("display.width", 200, "display.max_columns", None):
-            print(shown.to_string(index=False))
+            # Missing values are blank, as in the report (not NaN, <NA> or None).
+            print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
 
 
 def _cmd_summary(args: argparse.Namespace) -> None:
