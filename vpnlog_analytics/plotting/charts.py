@@ -212,7 +212,7 @@ def plot_outage_durations(
     budget = (1.0 - float(sla)) * period.total_seconds()
     secs = pd.to_timedelta(outages[_DURATION]).dt.total_seconds().to_numpy()
     level = s.LEVEL_TUNNEL if s.TUNNEL_IP in outages.columns else s.LEVEL_CONNECTION
-    ax = new_axes(ax, (9.0, 4.2))
+    ax = new_axes(ax, (9.0, 3.4))
     lo = max(min(secs.min() if secs.size else 1.0, budget) / 2, 0.5)
     hi = max(secs.max() if secs.size else 1.0, budget) * 2
     bins = np.logspace(np.log10(lo), np.log10(hi), max(int(np.log10(hi / lo) * 5), 6))
@@ -299,7 +299,7 @@ def plot_rekey_collisions(
     overall = totals[_COLLISIONS] / totals[_NEGOTIATIONS].where(totals[_NEGOTIATIONS] > 0)
     ranked = overall[totals[_COLLISIONS] > 0].sort_values(ascending=False)
     highlight = list(ranked.index[:top])
-    ax = new_axes(ax, (10.0, 4.2))
+    ax = new_axes(ax, (10.0, 3.4))
     for name, part in frame.groupby("tunnel", sort=True):
         part = part.sort_values(_PERIOD)
         x = to_num(part[_PERIOD])
@@ -527,7 +527,7 @@ def plot_event_counts(
     >>> plot_event_counts(events, freq="1h", severities=["error"])  # doctest: +SKIP
     """
     long = event_counts(events, freq=freq, severities=severities, start=start, end=end)
-    ax = new_axes(ax, (10.0, 4.2))
+    ax = new_axes(ax, (10.0, 3.4))
     what = " and ".join(severities)
     if long.empty:
         ax.text(0.5, 0.5, f"no {what} events", transform=ax.transAxes, ha="center")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -42,30 +43,90 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
+    #: Reference text (definitions) folded in the page behind this line; None: shown.
+    fold: str | None = None
 
 
 _CSS: Final = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
-margin:0 auto;max-width:1180px;padding:1.5rem 2rem 4rem;color:#1b1b1b;line-height:1.45}
-h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2.4rem;border-bottom:2px solid #0072B2;
+margin:0 auto;max-width:1320px;padding:1.5rem 1.5rem 4rem;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.7rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:2px solid #0072B2;
 padding-bottom:.2rem}p.meta{color:#555;margin-top:0}
-table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.86rem}
-caption{text-align:left;font-weight:600;padding:.3rem 0;font-size:.95rem}
-th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;text-align:left;vertical-align:top}
+.table-wrap{max-width:100%;overflow-x:auto;margin:.5rem 0 .2rem}
+table{border-collapse:collapse;font-size:.8rem;line-height:1.3}
+caption{text-align:left;font-weight:600;padding:.3rem 0;font-size:.92rem}
+th,td{border:1px solid #d0d0d0;padding:.15rem .45rem;text-align:left;vertical-align:top}
 th{background:#eef4fa}tr:nth-child(even) td{background:#fafafa}
-figure{margin:1rem 0 1.6rem}figure img{max-width:100%;height:auto;border:1px solid #e3e3e3}
-figcaption{color:#444;font-size:.88rem}.note{color:#555;font-size:.85rem}
-nav ul{columns:2;font-size:.92rem}.bad{color:#B34700;font-weight:600}
-@media print{nav{display:none}h2{break-before:auto}figure,table{break-inside:avoid}}
+td.nw,span.nw{white-space:nowrap}td.prose{min-width:12rem}
+figure{margin:.8rem 0 1.2rem}
+figure img{max-width:min(100%,880px);height:auto;border:1px solid #e3e3e3}
+figcaption{color:#444;font-size:.88rem}.note{color:#555;font-size:.85rem;margin:.2rem 0 1rem}
+summary{cursor:pointer;color:#0072B2}
+nav ul{columns:3;font-size:.92rem;margin:.3rem 0}.bad{color:#B34700;font-weight:600}
+@media print{nav{display:none}details>*{display:block}
+h2{break-before:auto}figure,table{break-inside:avoid}
+.table-wrap{overflow:visible}}
 """
 
 
-def _html_table(table: Table) -> str:
-    body = table.frame.to_html(
-        index=False, border=0, escape=True, na_rep="", table_id=table.id, classes="data"
+#: A column whose cells are all at most this long never wraps (durations, counts, states).
+NOWRAP_CHARS: Final = 14
+#: A column with a cell longer than this gets a minimum width (prose, not a word per line).
+PROSE_CHARS: Final = 40
+#: A cell longer than this is cut at a space in the page (whole in its tooltip and the CSV).
+MAX_CELL_CHARS: Final = 180
+_TOKEN: Final = re.compile(r"(\S*-\S*)")
+
+
+def _cell_text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _cell_html(text: str) -> str:
+    """Return a cell's text escaped, each hyphenated token (an id, a date) kept whole."""
+    shown = text
+    if len(text) > MAX_CELL_CHARS:
+        cut = text.rfind(" ", 0, MAX_CELL_CHARS)
+        shown = text[: cut if cut > 0 else MAX_CELL_CHARS].rstrip(" ,;") + " …"
+    parts = _TOKEN.split(shown)
+    inner = "".join(
+        f'<span class="nw">{html.escape(part)}</span>' if i % 2 else html.escape(part)
+        for i, part in enumerate(parts)
     )
-    caption = f"<caption>{html.escape(table.caption)}</caption>"
-    body = body.replace(">", ">" + caption, 1)
+    return inner if shown == text else f'<span title="{html.escape(text)}">{inner}</span>'
+
+
+def _column_class(cells: list[str]) -> str:
+    if all(len(v) <= NOWRAP_CHARS or (" " not in v and len(v) <= PROSE_CHARS) for v in cells):
+        return "nw"  # single tokens (ids, addresses) and short values
+    return "prose" if any(len(v) > PROSE_CHARS for v in cells) else ""
+
+
+def _html_table(table: Table) -> str:
+    """Return the table in a box that scrolls sideways if it must, its note under it.
+
+    No id, address or date is broken mid-token (they wrap, if at all, at spaces); short
+    columns never wrap; prose columns keep a minimum width so they do not become a word
+    per line.
+    """
+    frame = table.frame
+    cells = [[_cell_text(v) for v in frame[c]] for c in frame.columns]
+    kinds = [_column_class(col) for col in cells]
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = [
+        "<tr>"
+        + "".join(
+            f'<td class="{kind}">{_cell_html(col[i])}</td>'
+            for kind, col in zip(kinds, cells, strict=True)
+        )
+        + "</tr>"
+        for i in range(len(frame))
+    ]
+    body = (
+        f'<div class="table-wrap"><table id="{table.id}" class="data">'
+        f"<caption>{html.escape(table.caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
     extra = []
     if table.note:
         extra.append(html.escape(table.note))
@@ -90,7 +151,14 @@ def render_html(title: str, meta: str, sections: list[Section], charts_dir: Path
     ]
     for sec in sections:
         parts.append(f'<section id="{sec.id}"><h2>{html.escape(sec.title)}</h2>')
-        parts += [f"<p>{html.escape(p)}</p>" for p in sec.paragraphs]
+        paragraphs = [f"<p>{html.escape(p)}</p>" for p in sec.paragraphs]
+        if sec.fold is not None and paragraphs:
+            paragraphs = [
+                f"<details><summary>{html.escape(sec.fold)}</summary>",
+                *paragraphs,
+                "</details>",
+            ]
+        parts += paragraphs
         if sec.items:
             parts.append("<ul>")
             parts += [f"<li>{html.escape(i)}</li>" for i in sec.items]
@@ -110,7 +178,7 @@ def render_html(title: str, meta: str, sections: list[Section], charts_dir: Path
 
 
 def _md_cell(value: object) -> str:
-    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    text = _cell_text(value)
     return text.replace("|", "\\|").replace("\n", " ")
 
 

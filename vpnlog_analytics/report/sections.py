@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from .. import schema as s
@@ -20,7 +21,9 @@ from .sources import add_beyond
 __all__ = ["method_text", "write_sections"]
 
 #: Rows of a table shown in the page; the CSV always has them all.
-MAX_ROWS: Final = 200
+MAX_ROWS: Final = 10
+#: Route changes of one tunnel less than this apart are one burst in the page's summary.
+ROUTE_BURST_GAP: Final = pd.Timedelta("10min")
 #: Unknown message templates listed in the page (the most frequent).
 MAX_UNKNOWN: Final = 10
 #: Columns of the per-tunnel summary table.
@@ -37,7 +40,7 @@ _TUNNEL_SUMMARY: Final = (
     s.UNKNOWN_TIME,
     s.UP_SHARE,
 )
-#: Columns of the findings table.
+#: Columns of the findings table (what to change is a table of its own, once per rule).
 _FINDINGS: Final = (
     s.SEVERITY,
     s.VPN_CONNECTION_ID,
@@ -47,7 +50,6 @@ _FINDINGS: Final = (
     s.FIRST_SEEN,
     s.LAST_SEEN,
     s.EVIDENCE,
-    s.REMEDIATION,
 )
 
 
@@ -79,7 +81,12 @@ def write_sections(made: Analyses, drawn: Drawn, stale_after: Any) -> list[Secti
         *([_configuration(made)] if made.options is not None else []),
         _tunnels(made),
         _unknown(made),
-        Section("method", "Method and definitions", paragraphs=method_text(made.params)),
+        Section(
+            "method",
+            "Method and definitions",
+            paragraphs=method_text(made.params),
+            fold="How each figure is defined, with the parameters of this report",
+        ),
         _inputs(made.events),
     ]
     add_beyond(sections, made.beyond, format_table, stale_after, made.excluded_windows)
@@ -88,11 +95,29 @@ def write_sections(made: Analyses, drawn: Drawn, stale_after: Any) -> list[Secti
     return sections
 
 
+def _shortened(table: Table, shown: pd.DataFrame, how: str, total: int, unit: str) -> Table:
+    """Return ``table`` showing ``shown`` only, its note saying how many are left out."""
+    left = total - len(shown)
+    where = f"in {table.csv}" if table.csv else "not shown"
+    note = f"{len(shown)} of {total} {unit} shown ({how}); the other {left} are {where}."
+    return Table(table.id, table.caption, shown, table.csv, f"{note} {table.note}".strip())
+
+
 def _capped(table: Table) -> Table:
+    """Return ``table`` with at most :data:`MAX_ROWS` rows in the page (the first ones)."""
     if len(table.frame) <= MAX_ROWS:
         return table
-    note = f"First {MAX_ROWS} of {len(table.frame)} rows; the CSV has them all."
-    return Table(table.id, table.caption, table.frame.head(MAX_ROWS), table.csv, note)
+    shown = table.frame.head(MAX_ROWS)
+    return _shortened(table, shown, "the first", len(table.frame), "rows")
+
+
+def _longest(table: Table, durations: pd.Series) -> Table:
+    """Return ``table`` with its :data:`MAX_ROWS` longest rows in the page, in table order."""
+    if len(table.frame) <= MAX_ROWS:
+        return table
+    keep = np.sort(np.argsort(-durations.dt.total_seconds().to_numpy(), kind="stable")[:MAX_ROWS])
+    shown = table.frame.iloc[keep].reset_index(drop=True)
+    return _shortened(table, shown, "the longest, in time order", len(table.frame), "rows")
 
 
 def _overview(made: Analyses) -> Section:
@@ -166,13 +191,14 @@ def _outages(made: Analyses) -> Section:
             format_table(made.tables["outages_connection"]),
             "outages_connection.csv",
         ),
-        _capped(
+        _longest(
             Table(
                 "tunnel-outages",
                 "Tunnel outages",
                 format_table(made.tables["outages_tunnel"]),
                 "outages_tunnel.csv",
-            )
+            ),
+            made.tables["outages_tunnel"][s.DURATION],
         ),
     ]
     return sec
@@ -189,11 +215,13 @@ def _flaps(made: Analyses) -> Section:
     counts = per_tunnel[[*s.TUNNEL_KEYS, s.FLAPS, s.OUTAGES, s.DOWN_TIME, s.LONGEST_OUTAGE]]
     episodes = made.tables["flapping_episodes"]
     sec.tables = [
-        Table(
-            "flapping-episodes",
-            "Flapping episodes",
-            format_table(episodes),
-            "flapping_episodes.csv",
+        _capped(
+            Table(
+                "flapping-episodes",
+                "Flapping episodes",
+                format_table(episodes),
+                "flapping_episodes.csv",
+            )
         ),
         Table(
             "flaps-per-tunnel", "Flaps and outages per tunnel", format_table(counts), "tunnels.csv"
@@ -226,11 +254,32 @@ def _diagnosis(made: Analyses) -> Section:
     sec = Section("diagnosis", "Diagnosis and remediation")
     sec.paragraphs = [
         "What the logs show is wrong, what it means, and what to change on the customer gateway "
-        "or the tunnel options. Errors first."
+        "or the tunnel options. Errors first; what to change is listed once per kind of "
+        "finding (rule), under the findings."
     ]
-    diag = made.tables["diagnosis"][list(_FINDINGS)]
-    sec.tables = [Table("findings", "Findings", format_table(diag), "diagnosis.csv")]
+    findings = made.tables["diagnosis"]
+    sec.tables = [
+        Table(
+            "findings",
+            "Findings",
+            format_table(findings[[*_FINDINGS, s.RULE]]),
+            "diagnosis.csv",
+        ),
+        _remedies(findings),
+    ]
     return sec
+
+
+def _remedies(findings: pd.DataFrame) -> Table:
+    """Return what to change, once per finding rule (the findings' rows name their rule)."""
+    fixes = findings[[s.RULE, s.REMEDIATION]].astype(str).drop_duplicates(s.RULE)
+    return Table(
+        "remediation",
+        "What to change, per rule",
+        format_table(fixes.reset_index(drop=True)),
+        "diagnosis.csv",
+        note="diagnosis.csv has the remediation on every finding's row.",
+    )
 
 
 def _configuration(made: Analyses) -> Section:
@@ -446,7 +495,7 @@ def _bgp_section(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> Sec
         "while it carried no routes.",
     ]
     bgp_findings = findings[findings[s.RULE].astype(str).str.startswith("bgp_")]
-    diag = bgp_findings[[s.SEVERITY, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.FINDING, s.REMEDIATION]]
+    diag = bgp_findings[[s.SEVERITY, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.FINDING, s.RULE]]
     sec.tables = [
         _capped(
             Table(
@@ -456,7 +505,15 @@ def _bgp_section(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> Sec
                 "bgp_outages.csv",
             )
         ),
-        _capped(Table("bgp-findings", "BGP findings", format_table(diag), "diagnosis.csv")),
+        _capped(
+            Table(
+                "bgp-findings",
+                "BGP findings",
+                format_table(diag),
+                "diagnosis.csv",
+                note="What to change per rule: Diagnosis and remediation.",
+            )
+        ),
         _capped(
             Table(
                 "routes-held",
@@ -465,6 +522,55 @@ def _bgp_section(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> Sec
                 "routes.csv",
             )
         ),
-        _capped(Table("route-changes", "Route changes", format_table(changes), "route_events.csv")),
+        _route_bursts(changes),
     ]
     return sec
+
+
+def _route_bursts(changes: pd.DataFrame) -> Table:
+    """Return the route changes as bursts: a tunnel's changes less than a gap apart.
+
+    A route leak of a hundred prefixes is one row; the page shows the bursts with the
+    most changes (in time order), route_events.csv every change.
+    """
+    keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP]
+    ordered = changes.sort_values([*keys, s.TIME], kind="stable").reset_index(drop=True)
+    tunnel = ordered.groupby(keys, observed=True, sort=False)
+    new = (tunnel[s.TIME].diff() > ROUTE_BURST_GAP) | (tunnel.cumcount() == 0)
+    before = tunnel[s.ROUTES].shift().fillna(0).astype(int)
+    rows = []
+    for _, burst in ordered.groupby(new.cumsum(), sort=False):
+        first, last = burst.iloc[0], burst.iloc[-1]
+        actions = burst[s.ACTION].astype(str).value_counts(sort=False)
+        prefixes = burst[s.BGP_PREFIX].astype(str).unique()
+        routes = burst[s.ROUTES]
+        rows.append(
+            {
+                s.VPN_CONNECTION_ID: first[s.VPN_CONNECTION_ID],
+                s.TUNNEL_IP: first[s.TUNNEL_IP],
+                "first change": first[s.TIME],
+                "last change": last[s.TIME],
+                "changes": len(burst),
+                "actions": ", ".join(f"{a} {n}" for a, n in actions.items()),
+                "prefixes": (
+                    ", ".join(prefixes) if len(prefixes) <= 3 else f"{len(prefixes)} prefixes"
+                ),
+                "routes held": f"{before[burst.index[0]]} → {last[s.ROUTES]}"
+                + (f" (peak {routes.max()})" if routes.max() > last[s.ROUTES] else ""),
+            }
+        )
+    bursts = pd.DataFrame(rows)
+    table = Table(
+        "route-changes",
+        f"Route changes, in bursts (a tunnel's changes less than "
+        f"{format_span(ROUTE_BURST_GAP)} apart)",
+        format_table(bursts) if len(bursts) else bursts,
+        "route_events.csv",
+        note=f"{len(changes)} route changes in {len(bursts)} bursts; route_events.csv has "
+        "every change.",
+    )
+    if len(bursts) <= MAX_ROWS:
+        return table
+    biggest = np.sort(np.argsort(-bursts["changes"].to_numpy(), kind="stable")[:MAX_ROWS])
+    shown = table.frame.iloc[biggest].reset_index(drop=True)
+    return _shortened(table, shown, "the most changes, in time order", len(bursts), "bursts")
