@@ -62,6 +62,7 @@ __all__ = [
 #: to tell 99.95 % from 99.96 %).
 PERCENT_DECIMALS: Final = {
     s.AVAILABILITY: 4,
+    s.AVAILABILITY_AWS_SIDE: 4,
     s.UP_SHARE: 3,
     s.COLLISION_RATE: 1,
     s.ACK_RATIO: 1,
@@ -80,6 +81,7 @@ _PERCENT_VALUES: Final = (s.SERVICE_CREDIT,)
 #: Terminal headers of the percent columns (the sign moves into the header).
 _TERMINAL_NAMES: Final = {
     s.AVAILABILITY: "availability_%",
+    s.AVAILABILITY_AWS_SIDE: "aws_side_%",
     s.UP_SHARE: "up_%",
     s.COLLISION_RATE: "collisions_%",
     s.ACK_RATIO: "ack_%",

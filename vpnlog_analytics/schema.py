@@ -1188,11 +1188,15 @@ SILENT: Final = "silent"
 #: Of an outage: the last record before it that showed the customer gateway alive.
 LAST_ALIVE: Final = "last_alive"
 DOWNTIME: Final = "downtime"
+#: Of availability: the part of ``downtime`` in outages caused on the customer's side.
+CUSTOMER_DOWNTIME: Final = "customer_downtime"
 PERIOD: Final = "period"
 FLAPS: Final = "flaps"
 OBSERVED: Final = "observed"
 UNOBSERVED: Final = "unobserved"
 AVAILABILITY: Final = "availability"
+#: Of availability: the figure with customer downtime set aside (the one AWS's credit follows).
+AVAILABILITY_AWS_SIDE: Final = "availability_aws_side"
 OUTAGES: Final = "outages"
 MTTR: Final = "mttr"
 MAX_OUTAGE: Final = "max_outage"

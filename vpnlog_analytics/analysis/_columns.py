@@ -17,12 +17,14 @@ from .. import schema as s
 from ..schema import (  # noqa: F401
     ACK_RATIO,
     AVAILABILITY,
+    AVAILABILITY_AWS_SIDE,
     CAUSE,
     CAUSE_SEPARATOR,
     COLLISION_RATE,
     COLLISIONS,
     CONNECTION_STATE_VALUES,
     COUNT,
+    CUSTOMER_DOWNTIME,
     DEGRADED,
     DOWN,
     DOWN_TIME,
@@ -133,6 +135,35 @@ DPD_ACK_RECEIVED: Final = "dpd_ack_received"
 PHASE1_TIMEOUT: Final = "phase1_timeout"
 CGW_DELETE_IKE_SA: Final = "cgw_delete_ike_sa"
 COLLISION_EVENTS: Final = ("rekey_collision", "redundant_sa_deleted")
+
+#: Causes on the customer's side of the connection. A connection outage all of whose causes
+#: are among these is customer downtime (``customer_downtime`` of :func:`availability`): it
+#: earns no AWS service credit, and ``exclude="customer"`` sets it aside. Why each belongs:
+#:
+#: - the configuration mismatches (:data:`MISMATCH_EVENTS`: pre-shared key, authentication,
+#:   proposals, traffic selectors, Phase 2 settings): the customer configures both the
+#:   gateway and the tunnel options it disagrees with;
+#: - ``cgw_delete_ike_sa``: the customer gateway tore the IKE SA down (the record says who,
+#:   not why; the act is the gateway's);
+#: - ``bgp_notification_received``: the gateway closed the BGP session with a Cease;
+#: - ``bgp_bad_open``: the gateway's OPEN named another AS than the customer configured for it;
+#: - ``bgp_max_prefix_exceeded``: the gateway advertised more prefixes than a session takes.
+#:
+#: Not among them: ``dpd_timeout`` and ``bgp_hold_timer_expired`` (the peer went silent:
+#: the gateway or the internet path between, which AWS's log alone cannot tell apart),
+#: ``phase1_timeout`` (a negotiation the peer never completed: the path, or a setting),
+#: ``cgw_delete_child_sa`` (routine after every rekey; a cause only when nothing more
+#: specific was logged), rekey collisions (both sides rekeying at once),
+#: ``bgp_notification_sent`` (AWS's Cease, for reasons of either side), ``bgp_session_down``
+#: (no reason logged) and ``unexplained``: those stay unattributed, counted as AWS's side.
+CUSTOMER_CAUSES: Final = (
+    *MISMATCH_EVENTS,
+    CGW_DELETE_IKE_SA,
+    "bgp_notification_received",
+    "bgp_bad_open",
+    "bgp_max_prefix_exceeded",
+)
+
 #: Child-SA negotiation messages of exchanges AWS initiated.
 AWS_INITIATED_EVENTS: Final = ("child_sa_request_sent", "child_sa_response_received")
 #: Child-SA negotiation messages of exchanges the customer gateway initiated.

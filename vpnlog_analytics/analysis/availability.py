@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -13,7 +14,12 @@ from ..options import DEFAULT_SLA, DEFAULT_STALE_AFTER, check_fraction, shared_d
 from ..schema import ROUTING, ROUTING_RULES
 from ._columns import (
     AVAILABILITY,
+    AVAILABILITY_AWS_SIDE,
+    CAUSE_SEPARATOR,
+    CUSTOMER_CAUSES,
+    CUSTOMER_DOWNTIME,
     DOWNTIME,
+    END,
     MAX_OUTAGE,
     MTBF,
     MTTR,
@@ -23,10 +29,11 @@ from ._columns import (
     SERVICE_CREDIT,
     SERVICE_CREDIT_TIERS,
     SLA_MET,
+    START,
     UNOBSERVED,
 )
-from ._context import Context, EventsLike, context, durations
-from ._intervals import merge_runs, split_at, subtract
+from ._context import Context, EventsLike, context, durations, times
+from ._intervals import merge_runs, split_at, subtract, union
 from ._sourced import (
     SOURCE,
     Sourced,
@@ -46,6 +53,7 @@ from ._window import (
     resolve_exclude,
 )
 from .bgp import connection_rules, reachability
+from .maintenance import outage_contexts
 from .outages import (
     OutageArrays,
     connection_outage_arrays,
@@ -68,11 +76,21 @@ CREDIT_MONTH, CREDIT_PARTIAL, CREDIT_NOT_MONTH = CREDIT_BASES = (
     "partial month",
     "not a month",
 )
+#: The exclusions ``exclude`` names (alone, or both in a list): ``maintenance``, each
+#: connection's windows of ``maintenance``; ``customer``, its customer-side outages.
+EXCLUDE_MAINTENANCE, EXCLUDE_CUSTOMER = EXCLUDE_CHOICES = ("maintenance", "customer")
 #: Frequencies read as calendar months ("MS"): pandas' month ends would cut periods from
 #: the last day of one month to the last day of the next, which no SLA counts.
 _MONTH_ALIASES = ("M", "ME", "1M", "1ME")
 
-__all__ = ["CREDIT_BASES", "CREDIT_BASIS", "availability", "service_credit"]
+__all__ = [
+    "CREDIT_BASES",
+    "CREDIT_BASIS",
+    "CUSTOMER_CAUSES",
+    "EXCLUDE_CHOICES",
+    "availability",
+    "service_credit",
+]
 
 _I64 = np.int64
 
@@ -119,7 +137,7 @@ def availability(
     freq: str | BaseOffset = "MS",
     sla: float = DEFAULT_SLA,
     min_duration: DurationLike = None,
-    exclude: ExcludeLike | str = None,
+    exclude: ExcludeLike | str | Sequence[str] = None,
     start: TimeLike = None,
     end: TimeLike = None,
     stale_after: StaleLike = DEFAULT_STALE_AFTER,
@@ -154,17 +172,32 @@ def availability(
     - ``mtbf``: mean time between failures, ``(observed - downtime) / outages``; NaT if
       there was no outage;
     - ``sla_met``: ``availability >= sla``, the user's own target (``sla``);
-    - ``service_credit``: AWS's service-credit tier of that figure, percent of the month's
-      charge (0, 10, 25, 100 below AWS's 99.95 / 99.0 / 95.0 %; see
-      :func:`service_credit`), whatever ``sla`` is: ``sla_met`` judges by the user's
-      target, the credit by AWS's commitment, so a row can meet a 99.9 % target and still
-      fall in AWS's 10 % tier. AWS's SLA is a Monthly Uptime Percentage per connection
-      per monthly billing cycle, so the credit is given for whole calendar months (UTC)
-      alone and is NA for every other period; ``credit_basis`` says which: ``month``,
-      ``partial month`` (the window starts or ends inside the month: the month's figure
-      is not known; widen ``start``/``end`` to whole months), or ``not a month``
-      (``freq`` other than calendar months). Our figure is a proxy (all tunnels down,
-      from the logs), not AWS's own measurement.
+    - ``customer_downtime``: the part of ``downtime`` in customer-side outages -- those
+      whose every cause is one of :data:`CUSTOMER_CAUSES` (configuration mismatches, the
+      gateway deleting the IKE SA, a BGP Cease, AS mismatch or prefix limit from the
+      gateway) or that overlap a customer change of ``maintenance`` (CloudTrail; see
+      :func:`label_outages`), as whole outages. A DPD timeout (the peer went silent: the
+      gateway or the path, which AWS's log alone cannot tell), a BGP hold-timer expiry,
+      ``unexplained`` and every other cause stay on AWS's side, unattributed; so does an
+      outage whose tunnels name causes of both sides;
+    - ``availability_aws_side``: the figure with customer downtime set aside as an SLA
+      exclusion, ``1 - (downtime - customer_downtime) / (observed - customer_downtime)``
+      (equal to ``availability`` when there is none, or when ``exclude`` has
+      ``"customer"``);
+    - ``service_credit``: AWS's service-credit tier of ``availability_aws_side``, percent
+      of the month's charge (0, 10, 25, 100 below AWS's 99.95 / 99.0 / 95.0 %; see
+      :func:`service_credit`): customer downtime never earns credit, and the row's
+      ``availability`` keeps it (a month down 25 min by a Cease from the gateway reads
+      99.944 %, ``availability_aws_side`` 100 %, credit 0). The tiers are AWS's whatever
+      ``sla`` is: ``sla_met`` judges ``availability`` by the user's target, the credit
+      follows AWS's commitment, so a row can meet a 99.9 % target and still fall in AWS's
+      10 % tier. AWS's SLA is a Monthly Uptime Percentage per connection per monthly
+      billing cycle, so the credit is given for whole calendar months (UTC) alone and is
+      NA for every other period; ``credit_basis`` says which: ``month``, ``partial
+      month`` (the window starts or ends inside the month: the month's figure is not
+      known; widen ``start``/``end`` to whole months), or ``not a month`` (``freq``
+      other than calendar months). Our figure is a proxy (all tunnels down, from the
+      logs), not AWS's own measurement.
 
     Parameters
     ----------
@@ -176,10 +209,14 @@ def availability(
     {params.sla}
     {params.min_duration}
         Here: connection outages (every tunnel down).
-    exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
+    exclude : list of (start, end) pairs, pandas.DataFrame, str or list of str, optional
         {params.exclude.desc}
-        Or ``"maintenance"``: each connection's windows of ``maintenance`` (AWS maintenance
-        and customer changes; the windows used are in ``attrs["excluded"]``).
+        Or by name: ``"maintenance"``, each connection's windows of ``maintenance`` (AWS
+        maintenance and customer changes; the windows used are in ``attrs["excluded"]``);
+        ``"customer"``, its customer-side outages (see ``customer_downtime``), which then
+        count neither as downtime nor as observed time, so ``availability`` is the
+        AWS-side figure and ``outages``, ``mttr``, ``max_outage``, ``mtbf`` leave them
+        out; ``["maintenance", "customer"]``, both.
     {params.window}
         With ``metrics``, the default spans them too. Periods are cut to the window.
     {params.stale_after}
@@ -192,7 +229,8 @@ def availability(
         {params.metrics.desc}
         Needed unless ``source="logs"``.
     {params.maintenance}
-        Used by ``exclude="maintenance"``.
+        Used by ``exclude="maintenance"``; its customer changes also make the outages they
+        overlap customer downtime.
     {params.routing}
         The ``routing`` column says which rule each connection got.
     {params.require_routes}
@@ -201,12 +239,13 @@ def availability(
     -------
     pandas.DataFrame
         One row per (connection, period): ``vpn_connection_id``, ``period`` (start, UTC),
-        ``observed``, ``unobserved``, ``downtime`` (Timedelta), ``availability`` (0-1),
-        ``outages``,
+        ``observed``, ``unobserved``, ``downtime``, ``customer_downtime`` (Timedelta),
+        ``availability``, ``availability_aws_side`` (0-1), ``outages``,
         ``mttr``, ``max_outage``, ``mtbf`` (Timedelta), ``sla_met`` (nullable boolean, the
-        user's target), ``service_credit`` (AWS's tier, percent, nullable integer; NA but
-        for whole calendar months), ``credit_basis`` (category: ``month``, ``partial
-        month``, ``not a month``). Unless ``source="logs"``, also
+        user's target), ``service_credit`` (AWS's tier of ``availability_aws_side``,
+        percent, nullable integer; NA but for whole calendar months), ``credit_basis``
+        (category: ``month``, ``partial month``, ``not a month``). Unless
+        ``source="logs"``, also
         ``observed_logs`` and ``observed_metrics`` (the observed time whose state came
         from each; a stretch counts as metrics when any tunnel's state came from them)
         and ``source`` (``logs``, ``metrics``, ``logs+metrics``, or ``none``), and
@@ -216,10 +255,13 @@ def availability(
     Examples
     --------
     >>> availability(events, exclude=[("2024-08-03 01:00", "2024-08-03 03:00")])  # doctest: +SKIP
+    >>> availability(events, exclude="customer")  # the AWS-side figures  # doctest: +SKIP
     """
     sla = check_fraction("sla", sla)
     check_choice("source", source, SOURCES)
-    by_conn = isinstance(exclude, str) and exclude == "maintenance"
+    named = _named_exclusions(exclude)
+    by_conn, set_aside = EXCLUDE_MAINTENANCE in named, EXCLUDE_CUSTOMER in named
+    pairs = None if named else exclude
     if by_conn and maintenance is None:
         raise OptionError('exclude="maintenance" needs maintenance= (maintenance_windows())')
     ctx, rule, src = _states(
@@ -227,27 +269,91 @@ def availability(
     )
     edges = period_edges(ctx.window, _calendar_months(freq))
     cells = _Cells(ctx.rows.tunnels.n_conn, edges)
-    ex_start, ex_end = resolve_exclude(None if by_conn else exclude)
+    ex_start, ex_end = resolve_exclude(pairs)
     windows = exclusions_by_connection(
         maintenance if by_conn else None, ctx.rows.tunnels.conn_names
     )
     seg = connection_segments(ctx)
+    oa = finalise(connection_outage_arrays(ctx, seg), pairs, min_duration)
+    # Customer side by each outage as a whole, before maintenance windows cut it.
+    customer = _customer_side(ctx, oa, maintenance)
+    if windows:
+        parent, group, ost, oen = subtract_by_connection(oa.group, oa.start, oa.end, windows)
+        ongoing = oa.ongoing[parent] & (oen == oa.end[parent])
+        oa = replace(oa.take(parent), group=group, start=ost, end=oen, ongoing=ongoing)
+        customer = customer[parent]
+    customer_downtime = cells.sum(oa.group[customer], oa.start[customer], oa.end[customer])
+    if set_aside:  # as an SLA exclusion: neither downtime nor observed time
+        windows = _add_windows(windows, oa.take(np.nonzero(customer)[0]))
+        oa = oa.take(np.nonzero(~customer)[0])
+        customer = np.zeros(oa.group.size, dtype=bool)
     # Observed: where the connection's state is known; unobserved: the rest of the window.
     known = merge_runs(seg.conn, seg.start, seg.end, seg.is_known())
     observed_iv = _excluding(*known, (ex_start, ex_end), windows)
     observed = cells.sum(*observed_iv)
     whole = _whole_window(ctx)
     unobserved = cells.sum(*_excluding(*whole, (ex_start, ex_end), windows)) - observed
-    oa = finalise(connection_outage_arrays(ctx, seg), None if by_conn else exclude, min_duration)
-    if windows:
-        parent, group, ost, oen = subtract_by_connection(oa.group, oa.start, oa.end, windows)
-        ongoing = oa.ongoing[parent] & (oen == oa.end[parent])
-        oa = replace(oa.take(parent), group=group, start=ost, end=oen, ongoing=ongoing)
     extra = {} if src is None else _source_columns(cells, observed, observed_iv, src)
-    table = _table(ctx, rule, cells, observed, unobserved, oa, sla, extra)
+    # What AWS's credit follows: the customer downtime still in the figures set aside.
+    left = cells.sum(oa.group[customer], oa.start[customer], oa.end[customer])
+    table = _table(ctx, rule, cells, (observed, unobserved, left), oa, sla, extra)
+    table.insert(
+        table.columns.get_loc(DOWNTIME) + 1, CUSTOMER_DOWNTIME, durations(customer_downtime)
+    )
     if by_conn:
         table.attrs["excluded"] = _excluded(maintenance, ctx.window)
     return table
+
+
+def _named_exclusions(exclude: object) -> frozenset[str]:
+    """Return the exclusions ``exclude`` names (:data:`EXCLUDE_CHOICES`); empty for windows."""
+    if isinstance(exclude, str):
+        check_choice("exclude", exclude, EXCLUDE_CHOICES)
+        return frozenset({exclude})
+    if isinstance(exclude, Sequence) and exclude and all(isinstance(x, str) for x in exclude):
+        for name in exclude:
+            check_choice("exclude", name, EXCLUDE_CHOICES)
+        return frozenset(exclude)
+    return frozenset()
+
+
+def _customer_side(ctx: Context, oa: OutageArrays, maintenance: pd.DataFrame | None) -> np.ndarray:
+    """Return which connection outages are customer downtime.
+
+    An outage is on the customer's side when every cause it names is in
+    :data:`CUSTOMER_CAUSES`, or, with ``maintenance``, when it overlaps a customer change
+    (its ``context`` would be ``customer_change``, see :func:`label_outages`).
+    """
+    side = np.fromiter(
+        (
+            all(c in CUSTOMER_CAUSES for c in str(cause).split(CAUSE_SEPARATOR))
+            for cause in oa.cause
+        ),
+        dtype=bool,
+        count=oa.cause.size,
+    )
+    if maintenance is not None and len(maintenance) and oa.group.size:
+        frame = pd.DataFrame(
+            {
+                s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(oa.group),
+                START: times(oa.start),
+                END: times(oa.end),
+            }
+        )
+        side |= outage_contexts(frame, maintenance) == s.CUSTOMER_CHANGE
+    return side
+
+
+def _add_windows(windows: dict[int, Excluded], oa: OutageArrays) -> dict[int, Excluded]:
+    """Add outages to each connection's exclusion windows (sorted, merged)."""
+    out = dict(windows)
+    for k in np.unique(oa.group).tolist():
+        mine = oa.group == k
+        ws, we = out.get(int(k), (np.empty(0, _I64), np.empty(0, _I64)))
+        out[int(k)] = union(
+            np.concatenate([ws, oa.start[mine]]), np.concatenate([we, oa.end[mine]])
+        )
+    return out
 
 
 def _states(
@@ -354,13 +460,17 @@ def _table(
     ctx: Context,
     rule: np.ndarray,
     cells: _Cells,
-    observed: np.ndarray,
-    unobserved: np.ndarray,
+    times_: tuple[np.ndarray, np.ndarray, np.ndarray],
     oa: OutageArrays,
     sla: float,
     extra: dict[str, object],
 ) -> pd.DataFrame:
-    """Count the outages per cell and compute the figures of the result."""
+    """Count the outages per cell and compute the figures of the result.
+
+    ``times_`` is each cell's observed and unobserved time and the customer downtime in
+    its downtime, which the AWS-side figure (and so the credit) sets aside.
+    """
+    observed, unobserved, customer = times_
     n_conn, n_per, size, edges = cells.n_conn, cells.n_per, cells.size, cells.edges
     full = oa.end - oa.start
     parent, period, st, en = split_at(oa.start, oa.end, edges)
@@ -379,10 +489,14 @@ def _table(
         avail = np.where(observed > 0, 1.0 - downtime / np.maximum(observed, 1), np.nan)
         mttr = restore_sum // np.maximum(restored, 1)
         mtbf = (observed - downtime) // np.maximum(count, 1)
+        aws_observed = observed - customer
+        aws_side = np.where(
+            aws_observed > 0, 1.0 - (downtime - customer) / np.maximum(aws_observed, 1), np.nan
+        )
     sla_met = pd.array(avail >= sla, dtype="boolean")
     sla_met[np.isnan(avail)] = pd.NA
     basis = np.tile(_credit_basis(edges, ctx.window), n_conn)
-    credit = service_credit(avail).array
+    credit = service_credit(aws_side).array
     credit[basis != CREDIT_BASES.index(CREDIT_MONTH)] = pd.NA
     conn_id = np.repeat(np.arange(n_conn, dtype=_I64), n_per)
     return pd.DataFrame(
@@ -393,6 +507,7 @@ def _table(
             UNOBSERVED: durations(unobserved),
             DOWNTIME: durations(downtime),
             AVAILABILITY: avail,
+            AVAILABILITY_AWS_SIDE: aws_side,
             OUTAGES: count,
             MTTR: durations(mttr, restored > 0),
             MAX_OUTAGE: durations(longest),
