@@ -50,7 +50,7 @@ def test_simulated_incidents_are_found(findings):
     assert "as-path contains our own AS" in denied[t1] and "non-connected next-hop" in denied[t2]
     # tunnel 2 lost its hold timer once with IPsec up (the incident), the rest with IPsec
     hold = by[("bgp_hold_timer", t2)]
-    assert "1 of them while IPsec was up" in hold.finding
+    assert "1 with IPsec up and" in hold.finding
     asym = by[("bgp_asymmetric_prefix", None)]
     assert "10.22.0.0/16 only on " + t1 in asym.evidence  # withdrawn on tunnel 2 for 1 h
     down = by[("bgp_down_ipsec_up", t1)]

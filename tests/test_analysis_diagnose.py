@@ -107,6 +107,7 @@ def test_diagnose_rules() -> None:
         ("phase1_incomplete", T2),
         ("never_up", T2),
         ("single_tunnel", "nan"),
+        ("connection_down", "nan"),  # T1's three flaps while T2 was never up
         ("config_mismatch", T3),
         ("config_mismatch", T4),
         ("gateway_delete", T4),
@@ -116,6 +117,7 @@ def test_diagnose_rules() -> None:
     assert "pre-shared key" in by_rule.loc[("config_mismatch", T2), "remediation"]
     assert by_rule.loc[("dpd_timeouts", T1), "count"] == 3
     assert by_rule.loc[("flapping", T1), "count"] == 1  # one episode of three flaps
+    assert result.loc[result["rule"] == "connection_down", "count"].tolist() == [3]
     assert "gateway" in by_rule.loc[("rekey_collisions", T1), "remediation"]
     # Severities come first errors, then warnings.
     order = result["severity"].astype(str).tolist()

@@ -19,6 +19,7 @@ from ._record import (
     finding_rule,
     finding_text,
     fmt,
+    plural,
     tunnel_names,
     when,
 )
@@ -122,7 +123,8 @@ def flapping(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
         yield Finding(
             "error",
             "bgp_flapping",
-            f"BGP session flapping: {episodes} episode(s) with {flaps} flaps (at least "
+            f"BGP session flapping: {plural(episodes, 'episode')} with "
+            f"{plural(flaps, 'flap')} (at least "
             f"{opts.min_flaps} within {fmt(opts.flap_window)})",
             *_names(bc, t),
             episodes,
@@ -139,6 +141,16 @@ def _records(bc: BgpContext, event: str) -> np.ndarray:
     return np.nonzero((code == 0) & _in_window(bc, bc.rows.time))[0]
 
 
+def _hold_text(n: int, up: int) -> str:
+    """Say how many hold timers expired and how many of them with IPsec up."""
+    text = plural(n, "BGP hold-timer expiry", "BGP hold-timer expiries")
+    if up == n:
+        return text + (", with IPsec up" if n == 1 else ", all with IPsec up")
+    if up == 0:
+        return text + (", after IPsec went down" if n == 1 else ", all after IPsec went down")
+    return f"{text}, {up:,} with IPsec up and {n - up:,} after IPsec went down"
+
+
 def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
     """Hold-timer expiries, split by whether IPsec was down (a consequence) or up (path)."""
     event = "bgp_hold_timer_expired"
@@ -153,7 +165,7 @@ def hold_timer(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
         yield Finding(
             "error" if up else "warning",
             finding_rule(event),
-            f"{sel.size} BGP hold-timer expiries, {up} of them while IPsec was up",
+            _hold_text(int(sel.size), up),
             *_names(bc, int(t)),
             int(sel.size),
             int(bc.rows.time[sel[0]]),

@@ -19,9 +19,13 @@ __all__ = [
     "finding_rule",
     "finding_text",
     "fmt",
+    "plural",
+    "span_rate",
     "tunnel_names",
     "when",
 ]
+
+_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,31 @@ def fmt(ns: float | int) -> str:
     minutes, secs = divmod(rest, 60)
     parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
     return " ".join(parts[:2]) if parts else "0 s"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """Return a count with its noun, singular for one: '1 DPD timeout', '2 DPD timeouts'.
+
+    ``many`` is the plural where adding an 's' is wrong ('expiry', 'expiries').
+    """
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def span_rate(n: int, observed_ns: float) -> str:
+    """Say how often ``n`` events came in the observed time, the way people say it.
+
+    'in 31 observed days' and, for two or more over at least two days, a rounded rate
+    ('about 3 a week'); never a fraction per day.
+    """
+    days = float(observed_ns) / _DAY
+    span = f"in {round(days):,} observed days" if days >= 2 else f"in {fmt(observed_ns)} observed"
+    if n < 2 or days < 2:
+        return span
+    for unit, length in (("day", 1), ("week", 7), ("month", 30)):
+        per = n / days * length
+        if per >= 1:
+            return f"{span} (about {round(per):,} a {unit})"
+    return span
 
 
 def when(ns: int) -> str:

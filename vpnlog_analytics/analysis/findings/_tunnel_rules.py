@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ... import catalog
 from ... import schema as s
-from .._columns import CAUSE_EVENTS, COLLISION_EVENTS, DPD_TIMEOUT
+from .._columns import CAUSE_EVENTS, CAUSE_SEPARATOR, COLLISION_EVENTS, DPD_TIMEOUT, UNEXPLAINED
 from .._context import Context
-from .._intervals import merge_runs
+from .._intervals import group_searchsorted, merge_runs
 from .._stale import limit_at
-from .._timeline import DOWN, UNKNOWN, UP, cause_names
+from .._timeline import DOWN, UNKNOWN, UP, Rows, cause_names
 from ..dpd import timeout_arrays
 from ..flaps import flap_arrays
-from ..outages import connection_segments
+from ..outages import OutageArrays, connection_outage_arrays, connection_segments
 from ..rekey import collision_incidents, negotiation_arrays
 from ._record import (
     Finding,
@@ -25,14 +25,21 @@ from ._record import (
     episodes_by_tunnel,
     finding_rule,
     fmt,
+    plural,
+    span_rate,
     tunnel_names,
     when,
 )
 
-__all__ = ["TunnelOptions", "tunnel_findings"]
+__all__ = [
+    "TunnelOptions",
+    "connection_down_findings",
+    "connection_outages",
+    "refer_to_connection_outages",
+    "tunnel_findings",
+]
 
 _I64 = np.int64
-_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,13 @@ class TunnelOptions:
 #: in the event registry (configuration mismatches, half-open Phase 1, gateway deletes),
 #: in cause order.
 _EVENT_FINDINGS = tuple(e for e in CAUSE_EVENTS if s.EVENT_SPECS[e].title)
+#: The two wordings AWS logs for one failed attempt, the more specific first: a
+#: pre-shared key mismatch answered with AUTHENTICATION_FAILED, a proposal AWS rejected
+#: notified as "No proposal chosen". Each pair is one mismatch with one fix.
+_SAME_MISMATCH = (("psk_mismatch", "auth_failed"), ("no_proposal_match", "no_proposal_chosen"))
+#: Records of the two wordings at most this far apart are one attempt [ns] (AWS logs
+#: them in the same second).
+_SAME_ATTEMPT = 5 * 10**9
 
 _FLAP_MEANING = (
     "The tunnel repeatedly went down and came back: traffic over it was interrupted each "
@@ -81,6 +95,20 @@ _EXPOSURE_FIX = (
     "make sure the gateway can fail over between them, with static routing configure "
     "routes over both tunnels."
 )
+_CONNECTION_DOWN = "connection_down"
+_CONNECTION_DOWN_MEANING = (
+    "Every observed tunnel of the connection was down at the same time: traffic over the "
+    "VPN connection was cut, not moved to the other tunnel. The tunnels' own findings of "
+    "these times are parts of this outage."
+)
+_CONNECTION_DOWN_FIX = (
+    "Tunnels failing together point at what they share: the customer gateway itself "
+    "(power, reboot, one device for both tunnels), its internet uplink, or a change made "
+    "to both at once. Find that common cause first; where one device must not cut the "
+    "connection, terminate the tunnels on two gateways (or add a second VPN connection)."
+)
+#: Outages listed in a connection finding's evidence; the rest are counted.
+_LISTED = 5
 _GAP_MEANING = (
     "No records for much longer than this tunnel's usual cadence: log delivery stopped "
     "(logging disabled or moved, delivery blocked) or the data is incomplete. What the "
@@ -116,30 +144,76 @@ def _details(ctx: Context, position: int) -> str:
     return details(ctx.rows.events, ctx.rows.index, position)
 
 
+def _same_attempt(rows: Rows, pos: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Return the wording each record is reported under (an index of ``_EVENT_FINDINGS``).
+
+    A record of a second wording of a mismatch (:data:`_SAME_MISMATCH`) within
+    :data:`_SAME_ATTEMPT` of a record of the first, on the same tunnel, is the same failed
+    attempt: it is reported with the first. Alone, it stays a finding of its own.
+    """
+    under = own.copy()
+    tid, time = rows.tid[pos], rows.time[pos]
+    for lead, other in _SAME_MISMATCH:
+        lead_at = np.nonzero(own == _EVENT_FINDINGS.index(lead))[0]
+        other_at = np.nonzero(own == _EVENT_FINDINGS.index(other))[0]
+        if lead_at.size == 0 or other_at.size == 0:
+            continue
+        j = group_searchsorted(tid[lead_at], time[lead_at], tid[other_at], time[other_at])
+        near = np.zeros(other_at.size, dtype=bool)
+        for cand in (j - 1, j):
+            c = lead_at[np.clip(cand, 0, lead_at.size - 1)]
+            near |= (
+                (cand >= 0)
+                & (cand < lead_at.size)
+                & (tid[c] == tid[other_at])
+                & (np.abs(time[c] - time[other_at]) <= _SAME_ATTEMPT)
+            )
+        under[other_at[near]] = _EVENT_FINDINGS.index(lead)
+    return under
+
+
 def event_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
-    """Report configuration mismatches, half-open Phase 1 negotiations, gateway deletes."""
+    """Report configuration mismatches, half-open Phase 1 negotiations, gateway deletes.
+
+    One finding per tunnel and mismatch: the two wordings AWS logs for one failed attempt
+    (:data:`_SAME_MISMATCH`) are one finding whose evidence names both.
+    """
     rows = ctx.rows
     names = _EVENT_FINDINGS
     code = rows.lookup(s.EVENT, names)
     pos = np.nonzero((code >= 0) & rows.in_window(ctx.window))[0]
-    key = rows.tid[pos] * len(names) + code[pos]
+    own = code[pos]
+    key = rows.tid[pos] * len(names) + _same_attempt(rows, pos, own)
     order = np.argsort(key, kind="stable")
-    pos, key = pos[order], key[order]
+    pos, key, own = pos[order], key[order], own[order]
     groups, starts, counts = np.unique(key, return_index=True, return_counts=True)
     for k, at, n in zip(groups.tolist(), starts.tolist(), counts.tolist(), strict=True):
         tid, event = k // len(names), names[k % len(names)]
         spec = s.EVENT_SPECS[event]
-        first, last = int(pos[at]), int(pos[at + n - 1])
-        evidence = _details(ctx, last)
+        sel, wording = pos[at : at + n], own[at : at + n]
+        lead, also = sel[wording == k % len(names)], sel[wording != k % len(names)]
+        evidence = _details(ctx, int(lead[-1]))
         meaning, fix = _rule_text(event, evidence)
+        title = f"{spec.title}: {plural(lead.size, 'record')}"
+        if also.size:
+            other = s.EVENT_SPECS[names[int(wording[wording != k % len(names)][-1])]]
+            title += f", each attempt also logged as {other.title!r}"
+            evidence = (
+                f"one mismatch in two wordings: {evidence!r} ({plural(lead.size, 'record')}) "
+                f"and {_details(ctx, int(also[-1]))!r} ({plural(also.size, 'record')})"
+            )
+            meaning += (
+                f" AWS logs each failed attempt twice, also as {other.label}: one mismatch, "
+                "one fix."
+            )
         yield Finding(
             spec.severity,
             finding_rule(event),
-            f"{spec.title}: {n} record(s)",
+            title,
             *tunnel_names(rows.tunnels, int(tid)),
-            n,
-            int(rows.time[first]),
-            int(rows.time[last]),
+            int(lead.size),
+            int(rows.time[sel[0]]),
+            int(rows.time[sel[-1]]),
             evidence,
             meaning,
             fix,
@@ -158,9 +232,10 @@ def dpd_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
     for tid in np.unique(to.tid):
         sel = np.nonzero(to.tid == tid)[0]
         rec = to.recovery[sel][to.recovery[sel] >= 0]
-        days = max(observed[tid] / _DAY, 1e-9)
-        text = f"{sel.size} DPD timeout(s), {sel.size / days:.3g} per observed day"
-        if rec.size:
+        text = f"{plural(sel.size, 'DPD timeout')} {span_rate(sel.size, observed[tid])}"
+        if rec.size == 1:
+            text += f"; up again after {fmt(rec[0])}"
+        elif rec.size:
             text += f"; up again after {fmt(rec.mean())} on average, at most {fmt(rec.max())}"
         evidence = _details(ctx, int(to.pos[sel[-1]]))
         meaning, fix = _rule_text(DPD_TIMEOUT, evidence)
@@ -194,7 +269,10 @@ def collision_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
             continue
         sel = np.nonzero(ctid == tid)[0]
         aws_share = by_aws[tid] / negotiations[tid] if negotiations[tid] else np.nan
-        text = f"{incidents[tid]} rekey collision incident(s) in {negotiations[tid]} negotiation(s)"
+        text = (
+            f"{plural(int(incidents[tid]), 'rekey collision incident')} in "
+            f"{plural(int(negotiations[tid]), 'negotiation')}"
+        )
         if np.isfinite(rate):
             text += f" ({rate:.1%})"
         evidence = _details(ctx, int(cpos[sel[-1]]))
@@ -234,7 +312,7 @@ def flapping_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
         yield Finding(
             "error",
             "flapping",
-            f"{episodes} flapping episode(s) with {flaps} flaps "
+            f"{plural(episodes, 'flapping episode')} with {plural(flaps, 'flap')} "
             f"(at least {opts.min_flaps} within {fmt(opts.flap_window)})",
             *tunnel_names(ctx.rows.tunnels, t),
             episodes,
@@ -264,7 +342,7 @@ def never_up_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
         yield Finding(
             "error",
             "never_up",
-            f"Tunnel never up in the window ({pos.size} records)",
+            f"Tunnel never up in the window ({plural(int(pos.size), 'record')})",
             *tunnel_names(rows.tunnels, int(tid)),
             int(pos.size),
             int(rows.time[pos[0]]),
@@ -289,7 +367,8 @@ def exposure_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
         yield Finding(
             "warning",
             "single_tunnel",
-            f"Only one tunnel up for {fmt(length.sum())} in {sel.size} stretch(es) of at "
+            f"Only one tunnel up for {fmt(length.sum())} in "
+            f"{plural(int(sel.size), 'stretch', 'stretches')} of at "
             f"least {fmt(opts.exposure)}",
             str(ctx.rows.tunnels.conn_names[int(c)]),
             None,
@@ -353,6 +432,85 @@ def gap_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
             meaning,
             _GAP_FIX,
         )
+
+
+def connection_outages(ctx: Context) -> OutageArrays:
+    """Return the outages of whole connections (every observed tunnel down), as :func:`outages`.
+
+    ``ctx`` gives the states they are read from: reachability, as ``outages`` counts by
+    default. Outages of no length (a tunnel first seen down as another came up) are none.
+    """
+    oa = connection_outage_arrays(ctx)
+    return oa.take(np.nonzero(oa.end > oa.start)[0])
+
+
+def connection_down_findings(ctx: Context, oa: OutageArrays) -> Iterator[Finding]:
+    """One finding per connection with outages of the whole connection: when, how long, why."""
+    observed = connection_segments(ctx).observed
+    for c in np.unique(oa.group):
+        sel = np.nonzero(oa.group == c)[0]
+        length = oa.end[sel] - oa.start[sel]
+        causes = [str(x) for x in oa.cause[sel]]
+        listed = [
+            f"{when(int(oa.start[i]))} for {fmt(length[j])}"
+            + (" (ongoing)" if oa.ongoing[i] else "")
+            + f", cause {causes[j]}"
+            for j, i in enumerate(sel[:_LISTED])
+        ]
+        if sel.size > _LISTED:
+            listed.append(f"and {plural(int(sel.size - _LISTED), 'more outage')}")
+        which = "Both tunnels" if observed[c] == 2 else "Every tunnel"
+        meaning, fix = _CONNECTION_DOWN_MEANING, _CONNECTION_DOWN_FIX
+        # The cause of the longest outage says what to change first.
+        lead = causes[int(np.argmax(length))].split(CAUSE_SEPARATOR)[0]
+        spec = s.EVENT_SPECS.get(lead)
+        if spec is not None and lead != UNEXPLAINED:
+            meaning += f" What began the longest: {spec.label}. {spec.meaning}"
+            if spec.remediation:
+                fix += f" For the {spec.label}: {spec.remediation}"
+        yield Finding(
+            "error",
+            _CONNECTION_DOWN,
+            f"{which} down at once: {plural(int(sel.size), 'outage')}, "
+            f"{fmt(length.sum())} in total, cause {', '.join(dict.fromkeys(causes))}",
+            str(ctx.rows.tunnels.conn_names[int(c)]),
+            None,
+            int(sel.size),
+            int(oa.start[sel[0]]),
+            int(oa.end[sel[-1]]),
+            "; ".join(listed),
+            meaning,
+            fix,
+        )
+
+
+def refer_to_connection_outages(
+    found: list[Finding], ctx: Context, oa: OutageArrays
+) -> list[Finding]:
+    """Name, in what a tunnel finding says, the connection outage it is part of.
+
+    A finding is within an outage when all it reports falls between ``cause_lookback``
+    before the outage's start and its end, on a tunnel of that connection.
+    """
+    names = ctx.rows.tunnels.conn_names
+    out = []
+    for f in found:
+        inside = [
+            i
+            for i in range(oa.group.size)
+            if f.tunnel_ip is not None
+            and str(names[int(oa.group[i])]) == f.vpn_connection_id
+            and oa.start[i] - ctx.lookback <= f.first
+            and f.last <= oa.end[i]
+        ]
+        if inside:
+            f = replace(
+                f,
+                finding=f"{f.finding}; part of the connection outage from "
+                f"{when(int(oa.start[inside[0]]))} ({_CONNECTION_DOWN})",
+            )
+        out.append(f)
+    return out
 
 
 TUNNEL_RULES = (

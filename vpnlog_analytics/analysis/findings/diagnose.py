@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -31,16 +33,27 @@ from .._context import EventsLike, context, times
 from .._stale import StaleLike
 from .._timeline import STATE_COLUMNS, Tunnels
 from .._window import DurationLike, OptionError, TimeLike, to_ns_duration
-from ..bgp import bgp_context
+from ..bgp import BgpContext, bgp_context, reachability
 from ..configuration import DRIFT_COLUMNS, REKEY_COLUMNS
 from ._bgp_rules import BgpOptions, bgp_findings
 from ._option_rules import option_findings
-from ._record import Finding
-from ._tunnel_rules import TunnelOptions, tunnel_findings
+from ._record import Finding, plural, tunnel_names
+from ._tunnel_rules import (
+    TunnelOptions,
+    connection_down_findings,
+    connection_outages,
+    refer_to_connection_outages,
+    tunnel_findings,
+)
 
 __all__ = ["diagnose"]
 
 _COLUMNS = (*STATE_COLUMNS, s.DETAILS, s.SEVERITY, s.REQUEST_ID, s.RETRY_COUNT)
+_FLAPPING, _BGP_FLAPPING = "flapping", "bgp_flapping"
+_BGP_FOLLOWS = (
+    "The BGP session over the tunnel went down with it (cause ipsec_down): its flaps are "
+    "a consequence and stop when the tunnel stops flapping."
+)
 
 
 def _duration(name: str, value: DurationLike) -> int:
@@ -77,17 +90,26 @@ def diagnose(
     - ``config_mismatch`` (error): each configuration mismatch logged -- pre-shared key
       (``psk_mismatch``), authentication (``auth_failed``), proposals
       (``no_proposal_match``, ``no_proposal_chosen``, ``phase2_failed``), traffic
-      selectors (``ts_unacceptable``); meaning and remediation from the catalogue.
+      selectors (``ts_unacceptable``); meaning and remediation from the catalogue. The
+      two wordings AWS logs for one failed attempt (``psk_mismatch`` with ``auth_failed``,
+      ``no_proposal_match`` with ``no_proposal_chosen``, in the same second) are one
+      finding, under the more specific, whose evidence names both and their counts.
     - ``phase1_incomplete`` (error): Phase 1 negotiations the peer never completed
       (``phase1_timeout``).
     - ``gateway_delete`` (warning): the customer gateway deleted the IKE SA.
-    - ``dpd_timeouts`` (error): DPD timeouts, their rate per day and the time until the
-      tunnel was up again (see :func:`dpd_timeouts`).
+    - ``dpd_timeouts`` (error): DPD timeouts in the observed time (with a rounded rate,
+      "about 3 a week", where there are several) and the time until the tunnel was up
+      again (see :func:`dpd_timeouts`).
     - ``rekey_collisions`` (warning): collision incidents / negotiations above
       ``collision_threshold`` (see :func:`rekey_stats`), with the share of negotiations
       each side initiated and advice on rekey timing.
     - ``flapping`` (error): flapping episodes (see :func:`flapping_episodes`) and the
-      causes of their flaps.
+      causes of their flaps; BGP flapping of the same tunnel and time that began with
+      IPsec going down (``ipsec_down``) is folded in, one incident with one fix.
+    - ``connection_down`` (error, per connection): outages of the whole connection
+      (every observed tunnel down at once, as :func:`outages` with ``level="connection"``
+      counts them by reachability), with their causes and durations; a tunnel finding
+      that lies within one says it is part of it.
     - ``never_up`` (error): a tunnel with records in the window that was never up.
     - ``single_tunnel`` (warning, per connection): stretches of at least ``exposure`` in
       which exactly one observed tunnel was up and all others down (no redundancy).
@@ -189,13 +211,65 @@ def diagnose(
     ctx = context(events, start, end, cause_lookback, columns=_COLUMNS, stale_after=stale_after)
     found = tunnel_findings(ctx, opts)
     if (ctx.events[s.LOG_TYPE] == "bgp").any():
-        found += bgp_findings(bgp_context(ctx), bgp_opts)
+        bc = bgp_context(ctx)
+        found = _fold_bgp_flapping(found, bgp_findings(bc, bgp_opts), bc)
+    # Whole-connection outages count by reachability, as outages(level="connection") does.
+    down = connection_outages(reachability(ctx)[0])
+    found = [
+        *connection_down_findings(ctx, down),
+        *refer_to_connection_outages(found, ctx, down),
+    ]
     if options is not None:
         window = (ts_ns(ctx.start), ts_ns(ctx.end))
         found += option_findings(
             ctx.events, options, window, opts.collision_threshold, drift=drift, rekeys=rekeys
         )
     return _table(found, ctx.rows.tunnels)
+
+
+def _fold_bgp_flapping(tunnel: list[Finding], bgp: list[Finding], bc: BgpContext) -> list[Finding]:
+    """Fold BGP flapping that the tunnel's own flapping caused into the tunnel's finding.
+
+    A ``bgp_flapping`` finding is one incident with the ``flapping`` finding of the same
+    tunnel when their spans overlap and at least half of its BGP flaps began with the
+    tunnel's IPsec going down (cause ``ipsec_down``): one finding, naming both counts.
+    BGP flapping of its own (hold timers lost with IPsec up) stays a finding apart.
+    """
+    o = bc.sessions.outages
+    tids = {tunnel_names(bc.rows.tunnels, t): t for t in range(bc.rows.tunnels.n)}
+    out, kept = list(tunnel), []
+    for fb in bgp:
+        at = [
+            i
+            for i, f in enumerate(out)
+            if fb.rule == _BGP_FLAPPING
+            and f.rule == _FLAPPING
+            and (f.vpn_connection_id, f.tunnel_ip) == (fb.vpn_connection_id, fb.tunnel_ip)
+            and f.first <= fb.last
+            and fb.first <= f.last
+        ]
+        tid = tids.get((fb.vpn_connection_id, str(fb.tunnel_ip)))
+        flaps = np.nonzero(o.flap & (o.tid == tid) & (o.start >= fb.first) & (o.start <= fb.last))[
+            0
+        ]
+        causes = o.cause[flaps].astype(str)
+        if not at or 2 * int((causes == s.IPSEC_DOWN).sum()) < max(flaps.size, 1):
+            kept.append(fb)
+            continue
+        names, counts = np.unique(causes, return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        listed = ", ".join(f"{names[i]} ({counts[i]})" for i in order)
+        f = out[at[0]]
+        out[at[0]] = replace(
+            f,
+            finding=f"{f.finding}; the BGP session flapped with it "
+            f"({plural(int(flaps.size), 'BGP flap')})",
+            first=min(f.first, fb.first),
+            last=max(f.last, fb.last),
+            evidence=f"{f.evidence}; causes of the BGP flaps: {listed}",
+            remediation=f"{f.remediation} {_BGP_FOLLOWS}",
+        )
+    return out + kept
 
 
 def _check_precomputed(
