@@ -112,21 +112,41 @@ def test_availability_table_in_percent_with_window() -> None:
 
 
 def test_availability_says_whose_verdict_each_column_is() -> None:
-    """--sla 0.999: the target is the user's, the credit AWS's, in October (31 days).
+    """--sla 0.99: the target is the user's, the credit AWS's, in October (31 days).
 
-    vpn-4526a2d74acc68770 was down 25 min 00 s: 1 - 1,500 / 2,678,400 s = 99.9440 %, at
-    least 99.9 % (target met) and below AWS's 99.95 % (10 % credit), one row, no
-    contradiction now that the headers say target_met and aws_credit_%.
+    vpn-4a37c5a05556a9cf5 was down 5 h 04 min 41 s by DPD timeouts (not attributable to
+    the customer): 1 - 18,281 / 2,678,400 s = 99.3175 %, at least 99 % (target met) and
+    below AWS's 99.95 % (10 % credit), one row, no contradiction now that the headers say
+    target_met and aws_credit_%. vpn-4526a2d74acc68770's 25 min 00 s (99.9440 %) came from
+    a BGP Cease the gateway sent: customer downtime, 100 % on AWS's side, no credit.
     """
-    code, out, _ = run(
-        "availability", str(SAMPLES), "--from", "2026-10-01", "--to", "2026-11-01", "--sla", "0.999"
+    code, out, err = run(
+        "availability", str(SAMPLES), "--from", "2026-10-01", "--to", "2026-11-01", "--sla", "0.99"
     )
     assert code == 0
     header, *lines = out.splitlines()
     assert "target_met" in header and "aws_credit_%" in header and "credit_basis" in header
+    assert "aws_side_%" in header and "customer_downtime" in header
     assert "sla_met" not in header
+    (row,) = [line for line in lines if line.startswith("vpn-4a37c5a05556a9cf5")]
+    assert "99.3175" in row and " yes " in row and " 10 " in row and " month " in row
     (row,) = [line for line in lines if line.startswith("vpn-4526a2d74acc68770")]
-    assert "99.9440" in row and " yes " in row and " 10 " in row and " month " in row
+    assert "99.9440" in row and "100.0000" in row and " 0 " in row and "25 min 00 s" in row
+    assert "customer downtime in vpn-4526a2d74acc68770" in err
+
+
+def test_availability_exclude_customer() -> None:
+    """--exclude-customer: the Cease's 25 min are neither downtime nor observed time."""
+    argv = ("availability", str(SAMPLES), "--from", "2026-10-01", "--to", "2026-11-01")
+    code, out, err = run(*argv, "--exclude-customer", "--format", "json")
+    assert code == 0, err
+    row = next(r for r in json.loads(out) if r["vpn_connection_id"] == "vpn-4526a2d74acc68770")
+    assert row["downtime"] == "P0DT0H0M0S" and row["outages"] == 0
+    assert row["availability"] == 1.0 and row["service_credit"] == 0
+    assert row["customer_downtime"].startswith("P0DT0H25M")
+    assert "--exclude-customer set it aside from every figure" in err
+    code, _, err = run(*argv, "--exclude-customer", "--exclude", "2026-10-02/2026-10-03")
+    assert code != 0 and "--exclude-customer" in err
 
 
 def test_availability_gives_no_credit_for_days_or_partial_months() -> None:

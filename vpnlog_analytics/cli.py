@@ -40,7 +40,13 @@ import pandas as pd
 
 from . import __version__
 from . import schema as s
-from .analysis.availability import CREDIT_BASIS, CREDIT_NOT_MONTH, CREDIT_PARTIAL
+from .analysis.availability import (
+    CREDIT_BASIS,
+    CREDIT_NOT_MONTH,
+    CREDIT_PARTIAL,
+    EXCLUDE_CUSTOMER,
+    EXCLUDE_MAINTENANCE,
+)
 from .analysis.availability import SOURCES as AVAILABILITY_SOURCES
 from .catalog import PROVENANCES, message_catalog
 from .errors import OptionError, VpnLogError
@@ -453,8 +459,12 @@ def _cmd_availability(args: argparse.Namespace) -> None:
     windows = _maintenance_arg(args)
     if windows is not None and args.exclude:
         raise VpnLogError("give either --exclude windows or --maintenance FILE, not both")
+    if args.exclude_customer and args.exclude:
+        raise VpnLogError("give either --exclude windows or --exclude-customer, not both")
+    named = [EXCLUDE_MAINTENANCE] if windows is not None else []
+    named += [EXCLUDE_CUSTOMER] if args.exclude_customer else []
     # bad options before reading anything
-    exclude = "maintenance" if windows is not None else _exclude(args.exclude)
+    exclude = named or _exclude(args.exclude)
     table = availability(
         _load(args),
         freq=args.freq,
@@ -475,6 +485,7 @@ def _cmd_availability(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
     _credit_notes(table, args)
+    _customer_note(table, args)
     _emit(
         table,
         args.format,
@@ -508,6 +519,21 @@ def _credit_notes(table: pd.DataFrame, args: argparse.Namespace) -> None:
             f"give e.g. --from {lo:%Y-%m-%d} --to {hi:%Y-%m-%d}",
             file=sys.stderr,
         )
+
+
+def _customer_note(table: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Say on stderr which rows had customer downtime, and what the credit made of it."""
+    mine = table[table[s.CUSTOMER_DOWNTIME] > pd.Timedelta(0)] if len(table) else table
+    if mine.empty:
+        return
+    ids = ", ".join(sorted(mine[s.VPN_CONNECTION_ID].astype(str).unique()))
+    every = "; --exclude-customer set it aside from every figure" if args.exclude_customer else ""
+    print(
+        f"vpnlog: customer downtime in {ids}: outages caused on the customer's side (gateway "
+        "deletes, Ceases and mismatches, customer changes) earn no AWS credit; aws_credit_% "
+        f"follows aws_side_%, which sets it aside{every}",
+        file=sys.stderr,
+    )
 
 
 def _cmd_flaps(args: argparse.Namespace) -> None:
@@ -1084,6 +1110,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 default="logs",
                 help="tunnel states from the logs, the TunnelState metric, or both "
                 "(needs --metrics)",
+            ),
+            Arg(
+                "--exclude-customer",
+                action="store_true",
+                help="set customer-side outages aside (gateway deletes, Ceases and "
+                "mismatches; customer changes with --maintenance) as an SLA exclusion: neither "
+                "downtime nor observed time. The AWS credit sets them aside always",
             ),
             _metrics_file(),
             _maintenance_file("excluded"),
