@@ -136,7 +136,7 @@ def test_diagnose_does_not_read_silence_as_health() -> None:
     assert "single_tunnel" not in set(result["rule"])
     gap = result[(result["rule"] == "logging_gap") & (result["tunnel_ip"].astype(str) == T1)]
     assert gap["finding"].tolist() == [
-        "1 logging gap(s), 4 h 19 min in total, 3 h 4 min of it unobserved"
+        "1 logging gap, 4 h 19 min in total, 3 h 4 min of it unobserved"
     ]
 
 

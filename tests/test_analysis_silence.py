@@ -278,12 +278,12 @@ def test_logging_gap_finding_names_the_unobserved_time() -> None:
     result = diagnose(make_events(rows))
     gap = result[result["rule"] == "logging_gap"]
     assert gap["finding"].tolist() == [
-        "1 logging gap(s), 3 h in total, 1 h 45 min of it unobserved"
+        "1 logging gap, 3 h in total, 1 h 45 min of it unobserved"
     ]
     assert "unobserved" in gap["meaning"].item()
     carried = diagnose(make_events(rows), stale_after=None)
     assert carried.loc[carried["rule"] == "logging_gap", "finding"].tolist() == [
-        "1 logging gap(s), 3 h in total"
+        "1 logging gap, 3 h in total"
     ]
 
 

@@ -422,7 +422,7 @@ def gap_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
         yield Finding(
             "warning",
             "logging_gap",
-            f"{sel.size} logging gap(s), {fmt(gap[sel].sum())} in total{unobserved}",
+            f"{plural(int(sel.size), 'logging gap')}, {fmt(gap[sel].sum())} in total{unobserved}",
             *tunnel_names(rows.tunnels, int(tt)),
             int(sel.size),
             int(gap_start[sel[0]]),
