@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Final
 
 from ..errors import FormatError, ParseError
@@ -29,7 +29,22 @@ class Issues:
     def __init__(self, errors: str) -> None:
         self.errors = check_choice("errors", errors, ERRORS_CHOICES)
         self.skipped: Counter[str] = Counter()
+        #: The same counts per source (a report without a source counts under ""), so
+        #: each source's records read = kept + duplicates + skipped.
+        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        #: The envelope format of each source read, also of one whose every record was
+        #: skipped (it is listed with its counts all the same).
+        self.formats: dict[str, str] = {}
         self.examples: list[str] = []
+
+    def update(self, other: Issues) -> None:
+        """Add the counts (and the first examples) of another chunk's issues."""
+        self.skipped.update(other.skipped)
+        for source, counts in other.by_source.items():
+            self.by_source[source].update(counts)
+        for source, fmt in other.formats.items():
+            self.formats.setdefault(source, fmt)
+        self.examples.extend(other.examples[: _MAX_EXAMPLES - len(self.examples)])
 
     def bad(
         self,
@@ -69,6 +84,7 @@ class Issues:
         if self.errors == "raise":
             raise err
         self.skipped[reason] += count
+        self.by_source[source or ""][reason] += count
         if len(self.examples) < _MAX_EXAMPLES:
             self.examples.append(str(err) + (f" ({count} records)" if count > 1 else ""))
         log.warning("skipped %d record(s): %s", count, err)

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from .. import schema as s
 from .decode import value_offsets
+from .evidence import counts_entry, source_counts
 from .issues import Issues
 from .memory import release_free_memory
 
@@ -408,9 +409,11 @@ def merge_parts(parts: list[Part], issues: Issues, *, workers: int | None = None
     -------
     pandas.DataFrame
         The events table, sorted by tunnel then time (stable: records of one second keep
-        their source order), with ``attrs``: ``records``, ``skipped`` (reason -> count),
-        ``skipped_examples``, ``duplicates_dropped``, ``unknown_keys``,
-        ``unrecognised_values``, ``sources``.
+        their source order), with ``attrs``: ``records`` (read), ``kept``,
+        ``duplicates_dropped``, ``skipped`` (reason -> count), where records = kept +
+        duplicates_dropped + skipped, ``skipped_examples``, ``unknown_keys``,
+        ``unrecognised_values``, ``sources`` (per source the same four counts and its
+        ``format``; see :mod:`.evidence`).
     """
     if workers is None:
         workers = max(1, min(os.cpu_count() or 1, _BUCKETS))
@@ -507,18 +510,16 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
 
     columns = dict(zip(s.EVENT_COLUMNS, pool.map(build, s.EVENT_COLUMNS), strict=True))
     events = pd.DataFrame(columns, copy=False)
-    per_source = np.bincount(src[order], minlength=len(sources))
+    read = np.bincount(src, minlength=len(sources))
+    kept = np.bincount(src[order], minlength=len(sources))
     events.attrs = {
-        "records": len(events),
-        "skipped": dict(issues.skipped),
+        **counts_entry(kept=len(events), duplicates=dropped, skipped=issues.skipped),
         "skipped_examples": list(issues.examples),
-        "duplicates_dropped": dropped,
         "unknown_keys": unknown_keys,
         "unrecognised_values": unrecognised,
-        "sources": {
-            name: {"format": fmt, "records": int(c)}
-            for name, fmt, c in zip(names, formats, per_source, strict=True)
-        },
+        "sources": source_counts(
+            sources, names, formats, read, kept, issues.by_source, issues.formats
+        ),
     }
     return events
 

@@ -21,6 +21,7 @@ from .batch import Batch, DistinctBodies, distinct_bodies
 from .build import parse_part
 from .decode import NAT
 from .envelopes import Origin, _add_item, _Rows, read_bytes
+from .evidence import counts_entry, source_counts
 from .issues import Issues
 from .memory import release_free_memory
 from .merge import Part, merge_parts
@@ -236,7 +237,10 @@ def _read_chunk(
         lenient = inp.walked and not log_named(inp.name)
         origin = Origin(inp.name, issues, _default_stream(inp.name, log_stream), walked=lenient)
         before = sum(issues.skipped.values())
-        batches = [b for b in read_bytes(data, origin) if len(b)]
+        read = read_bytes(data, origin)
+        if read:
+            issues.formats.setdefault(inp.name, read[0].fmt)
+        batches = [b for b in read if len(b)]
         bodies.extend(distinct_bodies(b) for b in batches)
         if origin.ignored:
             files.ignored.update(origin.ignored)
@@ -294,9 +298,12 @@ def read_logs(
     -------
     pandas.DataFrame
         The events table (columns of :data:`schema.EVENT_COLUMNS`), sorted by tunnel then
-        time. ``attrs`` hold ``records``, ``skipped``, ``skipped_examples``,
-        ``duplicates_dropped`` (records seen in more than one source), ``unknown_keys``,
-        ``unrecognised_values``, ``sources`` and what became of the files: ``files``
+        time. ``attrs`` hold the records read and what became of them, ``records`` =
+        ``kept`` (rows of the table) + ``duplicates_dropped`` (records read before, from
+        another source or by the same ``eventId``) + ``skipped`` (reason -> records),
+        and the same per source in ``sources`` (name -> ``format`` and those four
+        counts, ``records`` being what the file holds); ``skipped_examples``,
+        ``unknown_keys``, ``unrecognised_values`` and what became of the files: ``files``
         (counts ``read``, ``empty``, ``ignored``, ``unreadable``), ``empty_files`` (hold
         no records: zero bytes, only control messages), ``ignored_files`` with
         ``ignored_why`` (found by walking a folder, hold no logs: a README, binary data,
@@ -344,8 +351,7 @@ def read_logs(
                 files.add(chunk_files)
                 if part is not None:
                     parts.append(part)
-                issues.skipped.update(file_issues.skipped)
-                issues.examples.extend(file_issues.examples[: 20 - len(issues.examples)])
+                issues.update(file_issues)
         except BaseException:
             # A bad record under errors="raise", or Ctrl-C: don't parse the rest first.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -402,14 +408,13 @@ def _progress(it: Iterable[Any], chunks: list[list[_Input]], enabled: bool) -> I
 def _finish(parts: list[Part], issues: Issues) -> pd.DataFrame:
     if not parts:
         events = s.empty_events()
+        none = np.zeros(0, dtype=np.int64)
         events.attrs = {
-            "records": 0,
-            "skipped": dict(issues.skipped),
+            **counts_entry(kept=0, duplicates=0, skipped=issues.skipped),
             "skipped_examples": list(issues.examples),
-            "duplicates_dropped": 0,
             "unknown_keys": {},
             "unrecognised_values": {},
-            "sources": {},
+            "sources": source_counts([], [], [], none, none, issues.by_source, issues.formats),
         }
         return events
     # The parsing's freed pages go back before the merge allocates the table.
