@@ -64,25 +64,45 @@ def _str(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _first_established(truth: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
+    """Per row of ``truth``, its tunnel's first established time in the truth's sessions."""
+    est = sessions[sessions["state"] == "established"].groupby(IDS, observed=True)["start"].min()
+    return pd.Series([est[tuple(k)] for k in truth[IDS].to_numpy()], index=truth.index)
+
+
+def _seen(sim, table: str) -> pd.DataFrame:
+    """The simulator's BGP truth from each session's first establishment on.
+
+    Every session of the simulation comes up as its logging starts (Idle, Connect,
+    OpenSent, OpenConfirm, Established: nothing fails on the way). The truth lists that
+    opening as not established and as an "unexplained" outage; before the first record
+    the state was unknown, so the analysis keeps the opening unknown, no outage.
+    """
+    truth = getattr(sim.bgp, table)
+    kept = truth[truth["start"] >= _first_established(truth, sim.bgp.sessions)]
+    return kept.reset_index(drop=True)
+
+
 def test_sessions_equal_truth(sim, ev):
     got = bgp_sessions(ev, start=sim.start, end=sim.end)
-    # before each tunnel's first BGP record its state is unknown; the truth starts there
+    # before each session was first seen established (it came up as logging started) its
+    # state is unknown; the truth starts there
     first = got.groupby(IDS, observed=True).head(1)
     assert (first["state"] == "unknown").all()
     assert (first["start"] == sim.start).all()
     got = got[got["state"] != "unknown"]
     cols = [*IDS, "state", "bgp_state", "start", "end"]
-    pd.testing.assert_frame_equal(_str(got, cols), _str(sim.bgp.sessions, cols))
+    pd.testing.assert_frame_equal(_str(got, cols), _str(_seen(sim, "sessions"), cols))
     assert set(got["vpn_connection_id"]) == {sim.tunnels.vpn_connection_id[2]}
 
 
 def test_outages_equal_truth(sim, ev):
     got = bgp_outages(ev, start=sim.start, end=sim.end)
     cols = [*IDS, "start", "end", "cause", "cause_detail"]
-    pd.testing.assert_frame_equal(_str(got, cols), _str(sim.bgp.outages, cols))
-    # the incidents the truth was built from are all there
+    pd.testing.assert_frame_equal(_str(got, cols), _str(_seen(sim, "outages"), cols))
+    # the incidents the truth was built from are all there; the sessions coming up as
+    # logging started are none of them
     assert set(got["cause"]) == {
-        "unexplained",
         "ipsec_down",
         "bgp_hold_timer_expired",
         "bgp_max_prefix_exceeded",
@@ -198,7 +218,10 @@ def _states(frame: pd.DataFrame) -> list[tuple[str, str | None, str, str]]:
 
 def test_status_records_set_the_state_and_name_it():
     """IKE up from 00:00. BGP: 00:01 Idle->Connect (DOWN), 00:02 OpenConfirm->Established,
-    00:03 a hold timer (DOWN, names nothing: Established -> Idle), 00:04 Idle->Connect."""
+    00:03 a hold timer (DOWN, names nothing: Established -> Idle), 00:04 Idle->Connect.
+
+    The session is first seen coming up (00:01 to 00:02, nothing failing): its state is
+    unknown until it is established, as before its first record."""
     ev = events(
         [
             ike("00:00:00", T1, True),
@@ -212,13 +235,12 @@ def test_status_records_set_the_state_and_name_it():
     )
     got = bgp_sessions(ev, start=ts("00:00:00"), end=ts("00:06:00"))
     assert _states(got) == [
-        ("unknown", None, "00:00:00.000", "00:01:00.000"),
-        ("not_established", "Connect", "00:01:00.000", "00:02:00.000"),
+        ("unknown", None, "00:00:00.000", "00:02:00.000"),
         ("established", "Established", "00:02:00.000", "00:03:00.000"),
         ("not_established", "Idle", "00:03:00.000", "00:04:00.000"),
         ("not_established", "Connect", "00:04:00.000", "00:06:00.000"),
     ]
-    assert list(got["ongoing"]) == [False, False, False, False, True]
+    assert list(got["ongoing"]) == [False, False, False, True]
     assert got["duration"].sum() == pd.Timedelta(minutes=6)
 
 
@@ -377,8 +399,8 @@ def test_cause_lookback_boundary(before, explained):
 
 
 def test_before_beats_during_and_flaps():
-    """A Cease at the start beats a bad OPEN during; the first state being not established
-    (00:00:10, coming up) is no flap; the second outage is still open at the end."""
+    """A Cease at the start beats a bad OPEN during; the session coming up at 00:00:10 (its
+    first records) is neither a flap nor an outage; the last outage is still open at the end."""
     ev = events(
         [
             ike("00:00:00", T1, True),
@@ -391,17 +413,13 @@ def test_before_beats_during_and_flaps():
         ]
     )
     out = bgp_outages(ev, start=ts("00:00:00"), end=ts("00:30:00"))
-    assert list(out["cause"]) == [
-        "unexplained",
-        "bgp_notification_received",
-        "bgp_hold_timer_expired",
-    ]
+    assert list(out["cause"]) == ["bgp_notification_received", "bgp_hold_timer_expired"]
     flaps = bgp_flaps(ev, start=ts("00:00:00"), end=ts("00:30:00"))
     assert list(flaps["time"]) == [ts("00:05:00"), ts("00:20:00")]
     # re-established at 00:08:01 (up_sequence: Established 1 s after its start)
     assert flaps["downtime"].iloc[0] == pd.Timedelta(minutes=3, seconds=1)
     assert pd.isna(flaps["downtime"].iloc[1])
-    assert list(out["ongoing"]) == [False, False, True]
+    assert list(out["ongoing"]) == [False, True]
     long = bgp_outages(ev, start=ts("00:00:00"), end=ts("00:30:00"), min_duration="2min")
     assert list(long["start"]) == [ts("00:05:00"), ts("00:20:00")]
 
@@ -558,7 +576,7 @@ def test_routes_of_a_silent_up_tunnel_are_not_known(silent_table, stale_after, a
 
 def test_the_session_is_unknown_where_the_routes_are(silent_table):
     got = bgp_sessions(silent_table, start=ts("00:00:00"), end=ts("03:10:00"), stale_after="1h")
-    # (before: unknown, then Connect, OpenSent, OpenConfirm from 00:00:10)
+    # (unknown until the session first seen coming up at 00:00:10 is established)
     assert [(s, a, b) for s, _, a, b in _states(got)][-3:] == [
         ("established", "00:00:11.000", "01:02:00.000"),
         ("unknown", "01:02:00.000", "03:02:00.000"),
@@ -570,7 +588,7 @@ def test_the_session_is_unknown_where_the_routes_are(silent_table):
     assert list(changes["routes"]) == [1, 2]
     # it is no BGP flap or outage either
     assert bgp_flaps(silent_table, stale_after="1h").empty
-    assert len(bgp_outages(silent_table, stale_after="1h")) == 1  # coming up at 00:00:10
+    assert bgp_outages(silent_table, stale_after="1h").empty  # coming up at 00:00:10: none
 
 
 def test_routes_default_instant_is_the_end_of_the_table():

@@ -61,7 +61,11 @@ def _truth_down(sim, vpn, ip, *, bgp=True):
     spans = list(zip(down.start, down.end, strict=True))
     if bgp:
         b = sim.bgp.sessions
-        b = b[(b.vpn_connection_id == vpn) & (b.tunnel_ip == ip) & (b.state == "not_established")]
+        b = b[(b.vpn_connection_id == vpn) & (b.tunnel_ip == ip)]
+        # the session coming up as logging starts (before it is first established) is no
+        # outage: the state before the first record was unknown
+        first = b.loc[b.state == "established", "start"].min()
+        b = b[(b.state == "not_established") & (b.start >= first)]
         spans += list(zip(b.start, b.end, strict=True))
     return _merge(spans)
 

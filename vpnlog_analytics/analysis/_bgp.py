@@ -203,6 +203,51 @@ def ffill_index(has: np.ndarray, new_group: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(idx) if idx.size else idx
 
 
+#: The FSM states of a session opening, in the order it passes them (RFC 4271 section 8).
+OPENING_STEPS = tuple(
+    catalog.BGP_STATES.index(n) for n in ("Idle", "Connect", "OpenSent", "OpenConfirm")
+)
+
+
+def opening(
+    tid: np.ndarray,
+    time: np.ndarray,
+    val: np.ndarray,
+    name: np.ndarray,
+    failed_tid: np.ndarray,
+    failed_time: np.ndarray,
+    n: int,
+) -> np.ndarray:
+    """Mark the elements of each session's first opening: a session first seen coming up.
+
+    A tunnel's elements (sorted by tunnel then time) before its first ``established`` one
+    are its opening when the session did come up and nothing went wrong on the way: no
+    failure (``failed_time``: a BGP error record or the IPsec going down) before it was
+    established, and its named FSM state only moved forward through Idle, Connect,
+    OpenSent and OpenConfirm (no Active: no connection attempt failed). Such a session
+    was first seen while it came up -- typically as logging started -- and its state
+    before that was unknown: the opening is no outage. A session first seen failing (or
+    never established) is ``not_established`` from its first record, as before.
+    """
+    est = np.full(n, INF, dtype=_I64)
+    e = np.nonzero(val == ESTABLISHED)[0]
+    np.minimum.at(est, tid[e], time[e])
+    fail = np.full(n, INF, dtype=_I64)
+    np.minimum.at(fail, failed_tid, failed_time)
+    before = time < est[tid]
+    step = np.full(len(catalog.BGP_STATES) + 1, -1, dtype=_I64)
+    step[list(OPENING_STEPS)] = np.arange(len(OPENING_STEPS))
+    rank = step[name]
+    # Forward only: each element's step at least the one before it in the tunnel.
+    back = np.zeros(tid.size, dtype=bool)
+    if tid.size > 1:
+        back[1:] = (tid[1:] == tid[:-1]) & before[:-1] & (rank[1:] < rank[:-1])
+    bad = np.zeros(n, dtype=bool)
+    bad[tid[before & ((rank < 0) | back)]] = True
+    clean = (est < INF) & (fail >= est) & ~bad
+    return before & clean[tid]
+
+
 def sessions(br: BgpRows, ctx: Context, lookback_ns: int) -> Sessions:
     """Build the session step function of every BGP tunnel (see :func:`bgp_sessions`)."""
     n = br.tunnels.n
@@ -249,6 +294,12 @@ def sessions(br: BgpRows, ctx: Context, lookback_ns: int) -> Sessions:
     last = np.ones(e_tid.size, dtype=bool)
     last[:-1] = (e_tid[1:] != e_tid[:-1]) | (e_time[1:] != e_time[:-1])
     e_tid, e_time, e_val, e_name = e_tid[last], e_time[last], e_val[last], e_name[last]
+    # A session first seen coming up: its state before it is first established is unknown.
+    err = np.nonzero(br.lookup(s.EVENT, SESSION_CAUSE_EVENTS) >= 0)[0]
+    failed_tid = np.concatenate([br.tid[err], i_tid[x]])
+    failed_time = np.concatenate([br.time[err], i_time[x]])
+    keep = ~opening(e_tid, e_time, e_val, e_name, failed_tid, failed_time, n)
+    e_tid, e_time, e_val, e_name = e_tid[keep], e_time[keep], e_val[keep], e_name[keep]
     # Boundaries: NEG_INF per tunnel, every element, every IPsec change.
     b_tid = np.concatenate([np.arange(n, dtype=_I64), e_tid, i_tid])
     b_time = np.concatenate([np.full(n, NEG_INF, dtype=_I64), e_time, i_time])

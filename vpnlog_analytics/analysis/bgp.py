@@ -21,7 +21,12 @@ logged), so a BGP state holds until the next record instead of going stale with 
   logs and its IPsec state is ``unknown`` (before its first record, or an up tunnel
   silent for longer than ``stale_after``: see :func:`tunnel_states`), the BGP state is
   ``unknown`` too. A tunnel with BGP logs only is judged by them alone.
-- Before a tunnel's first ``BGPStatus`` record the state is ``unknown``.
+- Before a tunnel's first ``BGPStatus`` record the state is ``unknown``; so is a session
+  first seen coming up (typically as logging starts), until it is first established:
+  its first records open it (Idle, Connect, OpenSent, OpenConfirm, forward only) and
+  nothing fails on the way (no BGP error record, no IPsec going down, no Active). What
+  it was before it was first seen is not known, so its opening is no outage. A session
+  first seen failing, or never established, is ``not_established`` from its first record.
 
 **BGP flap** = a change from ``established`` to ``not_established``. **BGP outage** = a
 maximal ``not_established`` interval. Its **cause**: the IPsec going down
@@ -352,9 +357,10 @@ def bgp_outages(
 ) -> pd.DataFrame:
     """Return the BGP outages of every tunnel: maximal intervals not established.
 
-    Unknown time (before the first ``BGPStatus`` record, or while the tunnel's IPsec state
-    is unknown) is no outage. Outages are clipped to the window; one still open at
-    ``end`` is ``ongoing``; then those shorter than ``min_duration`` are dropped. The
+    Unknown time (before the first ``BGPStatus`` record, a session first seen coming up
+    until it is established, or while the tunnel's IPsec state is unknown) is no outage.
+    Outages are clipped to the window; one still open at ``end`` is ``ongoing``; then
+    those shorter than ``min_duration`` are dropped. The
     cause follows the rules of the module docstring. ``ipsec_up_time`` says how much of
     the outage the tunnel's IPsec was up: the part where IPsec looked healthy while no
     routes could be exchanged (all of it for a BGP-only outage).
