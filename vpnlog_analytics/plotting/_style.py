@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "EVENT_COLORS",
     "PALETTE",
     "STATE_COLORS",
     "cause_label",
+    "event_color",
     "format_duration",
     "save_chart",
 ]
@@ -46,11 +48,50 @@ SEVERITY_STYLE: Final = {
     "error": {"color": "#CC79A7", "marker": "v"},
     "warning": {"color": "#E69F00", "marker": "D"},
 }
+#: One colour per event and outage cause, in every chart and notebook (errors and
+#: warnings first: Okabe-Ito, then Paul Tol's muted and vibrant colours).
+EVENT_COLORS: Final[dict[str, str]] = {
+    "dpd_timeout": "#0072B2",
+    "rekey_collision": "#56B4E9",
+    "redundant_sa_deleted": "#E69F00",
+    "psk_mismatch": "#009E73",
+    "auth_failed": "#CC79A7",
+    "no_proposal_match": "#D55E00",
+    "no_proposal_chosen": "#882255",
+    "bgp_session_down": "#000000",
+    "bgp_notification_received": "#44AA99",
+    "bgp_notification_sent": "#117733",
+    "bgp_hold_timer_expired": "#AA4499",
+    "cgw_delete_ike_sa": "#DDCC77",
+    "cgw_delete_child_sa": "#999933",
+    "phase1_timeout": "#332288",
+    "phase2_failed": "#88CCEE",
+    "ts_unacceptable": "#CC6677",
+    "bgp_bad_open": "#EE3377",
+    "bgp_max_prefix_exceeded": "#CC3311",
+    "bgp_max_prefix_warning": "#EE7733",
+    "route_denied": "#F0E442",
+    "ipsec_down": "#8C6D31",
+    "bgp_no_routes": "#5D5D5D",
+    "unexplained": "#7F7F7F",
+}
 SLA_COLOR: Final = "#000000"
 BAD_COLOR: Final = "#D55E00"
 GOOD_COLOR: Final = "#0072B2"
 OTHER_COLOR: Final = "#BBBBBB"
 UTC_LABEL: Final = "Time (UTC)"
+
+
+def event_color(event: str) -> str:
+    """Return the colour of an event or outage cause (grey for one without its own)."""
+    return EVENT_COLORS.get(str(event).split(",")[0].strip(), OTHER_COLOR)
+
+
+def integer_ticks(axis: Any) -> None:
+    """Put a count axis's ticks on whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:

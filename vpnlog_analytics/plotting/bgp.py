@@ -10,7 +10,11 @@ import pandas as pd
 from .. import schema as s
 from ..options import TimeLike, shared_doc, to_utc
 from ..schema import ROUTES
-from ._style import PALETTE, date_axis, new_axes, to_num, window_text
+from ._style import PALETTE, date_axis, integer_ticks, new_axes, to_num, window_text
+
+#: A peak this many times the usual count (at least 10 routes) is drawn off the scale, so a
+#: route leak does not flatten the small changes; the peak is annotated instead.
+OUTLIER_FACTOR = 3.0
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -79,6 +83,7 @@ def plot_route_counts(
         date_axis(ax)
         return ax
     groups = changes.groupby([s.VPN_CONNECTION_ID, s.TUNNEL_IP], observed=True, sort=True)
+    drawn: list[tuple[np.ndarray, np.ndarray]] = []
     for i, ((conn, ip), g) in enumerate(groups):
         t = g[s.TIME]
         n = g[ROUTES].to_numpy()
@@ -90,9 +95,37 @@ def plot_route_counts(
         style: dict[str, Any] = {"where": "post", "color": PALETTE[i % len(PALETTE)], "lw": 1.5}
         style.update(kwargs)
         ax.step(x, y, label=f"{conn} {ip}", **style)
-    ax.set_ylim(bottom=0)
+        drawn.append((x, y))
+    _clip_outliers(ax, drawn)
+    integer_ticks(ax.yaxis)
     ax.set_ylabel("Routes held (prefixes)")
     ax.set_title(f"Routes held from the customer gateway per tunnel, {window_text(lo, hi)}")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     date_axis(ax)
     return ax
+
+
+def _clip_outliers(ax: Axes, drawn: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Scale the y axis to the usual counts; annotate a peak far above them (a leak)."""
+    xs = np.concatenate([x for x, _ in drawn])
+    ys = np.concatenate([y for _, y in drawn]).astype(float)
+    # the count held longest, time-weighted: what the tunnels usually hold
+    spans = np.concatenate([np.diff(x, append=x[-1]) for x, _ in drawn])
+    usual = float(ys[np.argmax(spans)]) if spans.size else 0.0
+    top = float(ys.max())
+    if top <= max(OUTLIER_FACTOR * usual, 10.0):
+        ax.set_ylim(bottom=0)
+        return
+    limit = max(float(ys[ys <= OUTLIER_FACTOR * usual].max()), usual) + 1.5
+    ax.set_ylim(0, limit)
+    at = xs[int(np.argmax(ys))]
+    peak = ax.annotate(
+        f"peak {int(top)} routes (off scale)",
+        (at, limit),
+        xytext=(-8, -14),
+        textcoords="offset points",
+        ha="right",
+        fontsize=8,
+        arrowprops={"arrowstyle": "->", "color": "#555555"},
+    )
+    peak.set_gid("peak")

@@ -29,6 +29,8 @@ from ._style import (
     PALETTE,
     SLA_COLOR,
     date_axis,
+    event_color,
+    integer_ticks,
     new_axes,
     to_num,
 )
@@ -173,7 +175,7 @@ def plot_flap_heatmap(
 def plot_outage_durations(
     outages: pd.DataFrame,
     *,
-    sla: float = DEFAULT_SLA,
+    sla: float | None = DEFAULT_SLA,
     budget_period: str | pd.Timedelta = "30D",
     top: int = 6,
     ax: Axes | None = None,
@@ -186,7 +188,8 @@ def plot_outage_durations(
     outages : pandas.DataFrame
         A result of :func:`~vpnlog_analytics.analysis.outages` (either level).
     {params.sla}
-        The budget is ``(1 - sla) * budget_period``.
+        The budget is ``(1 - sla) * budget_period``; None draws no budget line (the
+        SLA's budget is for connection outages: give None with tunnel outages).
     budget_period : str or pandas.Timedelta, default "30D"
         The SLA's period (a month) [s].
     top : int, default 6
@@ -207,10 +210,13 @@ def plot_outage_durations(
     >>> plot_outage_durations(outages(events), sla=0.9995)  # doctest: +SKIP
     """
     _require(outages, [_DURATION, _CAUSE], "plot_outage_durations")
-    sla = check_fraction("sla", sla, inclusive=False)
     period = to_duration("budget_period", budget_period)
-    budget = (1.0 - float(sla)) * period.total_seconds()
     secs = pd.to_timedelta(outages[_DURATION]).dt.total_seconds().to_numpy()
+    if sla is not None:
+        sla = check_fraction("sla", sla, inclusive=False)
+        budget = (1.0 - float(sla)) * period.total_seconds()
+    else:
+        budget = float(np.median(secs)) if secs.size else 60.0
     level = s.LEVEL_TUNNEL if s.TUNNEL_IP in outages.columns else s.LEVEL_CONNECTION
     ax = new_axes(ax, (9.0, 3.4))
     lo = max(min(secs.min() if secs.size else 1.0, budget) / 2, 0.5)
@@ -225,27 +231,28 @@ def plot_outage_durations(
         if rest:
             data.append(secs[np.isin(causes, rest)])
             labels.append("other causes")
-        colors = [PALETTE[i % len(PALETTE)] for i in range(len(keep))] + [OTHER_COLOR] * bool(rest)
+        colors = [event_color(c) for c in keep] + [OTHER_COLOR] * bool(rest)
         style: dict[str, Any] = {"edgecolor": "white", "linewidth": 0.5}
         style.update(kwargs)
         ax.hist(data, bins=list(bins), stacked=True, color=colors, label=labels, **style)
     else:
         ax.text(0.5, 0.5, "no outages in the window", transform=ax.transAxes, ha="center")
-    line = ax.axvline(
-        budget,
-        color=SLA_COLOR,
-        linestyle="--",
-        linewidth=1.2,
-        label=f"SLA budget: {format_duration(budget)} of downtime\nper {_period_text(period)} "
-        f"at {sla_text(float(sla))} availability",
-    )
-    line.set_gid("sla-budget")
+    if sla is not None:
+        line = ax.axvline(
+            budget,
+            color=SLA_COLOR,
+            linestyle="--",
+            linewidth=1.2,
+            label=f"SLA budget: {format_duration(budget)} of downtime\nper "
+            f"{_period_text(period)} at {sla_text(float(sla))} availability",
+        )
+        line.set_gid("sla-budget")
     ax.set_xscale("log")
     ticks = [(v, t) for v, t in _DURATION_TICKS if lo <= v <= hi]
     ax.set_xticks([v for v, _ in ticks], [t for _, t in ticks])
     ax.minorticks_off()
     ax.set_xlim(lo, hi)
-    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
+    integer_ticks(ax.yaxis)
     ax.set_xlabel("Outage duration (log scale)")
     ax.set_ylabel("Number of outages")
     ax.set_title(f"How long {level} outages lasted ({secs.size} outages), by cause")
@@ -541,8 +548,8 @@ def plot_event_counts(
         x = to_num(table.index)
         width = np.median(np.diff(x)) * 0.85 if len(x) > 1 else 0.8
         bottom = np.zeros(len(table))
-        for i, name in enumerate(table.columns):
-            color = OTHER_COLOR if name == "other events" else PALETTE[i % len(PALETTE)]
+        for name in table.columns:
+            color = OTHER_COLOR if name == "other events" else event_color(name)
             label = name if name == "other events" else f"{cause_label(name)} ({name})"
             style: dict[str, Any] = {"color": color, "width": width, "align": "edge"}
             style.update(kwargs)
@@ -550,6 +557,7 @@ def plot_event_counts(
             bottom += table[name].to_numpy()
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     date_axis(ax)
+    integer_ticks(ax.yaxis)
     ax.set_ylabel(f"Records per period ({freq})")
     ax.set_title(f"{what.capitalize()} events logged per period ({freq}, UTC)")
     return ax
