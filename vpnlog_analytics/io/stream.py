@@ -48,7 +48,7 @@ def iter_events(
     Memory stays bounded by the chunk, whatever the size of the input: this is the path
     for converting a large estate (see :func:`vpnlog_analytics.to_parquet`). Each chunk
     is a complete events table of its files, sorted by tunnel then time, with its own
-    ``attrs`` (records, skipped, duplicates_dropped, sources).
+    ``attrs`` (records read = kept + duplicates_dropped + skipped, and sources).
 
     Parameters
     ----------

@@ -24,6 +24,7 @@ from .. import __version__
 from .. import schema as s
 from ..analysis import StaleLike, StaleLimits
 from ..errors import VpnLogError
+from ..io.evidence import counts_entry, record_counts
 from ..options import (
     DEFAULT_CAUSE_LOOKBACK,
     DEFAULT_COLLISION_THRESHOLD,
@@ -98,7 +99,13 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
         path = Path(name)
         if not path.is_file():
             path = Path(re.sub(r"#\d+$", "", name))  # repeated labels get a #k suffix
-        entry: dict[str, Any] = {"source": name, **info}
+        # what the file holds (records) and what became of each of its records
+        c = record_counts(info, 0)
+        entry: dict[str, Any] = {
+            "source": name,
+            "format": info.get("format"),
+            **counts_entry(kept=c.kept, duplicates=c.duplicates_dropped, skipped=c.skipped),
+        }
         if path.is_file():
             entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=_sha256(path))
         else:
@@ -106,7 +113,11 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
         found.append(entry)
     for name in events.attrs.get("ignored_files") or []:
         path = Path(name)
-        entry = {"source": name, "format": "ignored (holds no logs)", "records": 0}
+        entry = {
+            "source": name,
+            "format": "ignored (holds no logs)",
+            **counts_entry(kept=0, duplicates=0, skipped={}),
+        }
         if path.is_file():
             entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=_sha256(path))
         found.append(entry)
@@ -371,6 +382,7 @@ def _manifest(
 ) -> dict[str, Any]:
     events, params, ex = made.events, made.params, made.excluded
     attrs = events.attrs
+    counts = record_counts(attrs, len(events))
     return {
         "generator": "vpnlog-analytics",
         "version": __version__,
@@ -398,12 +410,15 @@ def _manifest(
         },
         "inputs": _input_files(events),
         **({"tunnel_options": _option_files(made.options)} if made.options is not None else {}),
+        # read = kept + duplicates_dropped + skipped, as each entry of "inputs" says
         "records": {
-            "read": int(attrs.get("records", len(events))),
+            "read": counts.read,
+            "kept": counts.kept,
+            "duplicates_dropped": counts.duplicates_dropped,
+            "skipped": counts.skipped,
+            "skipped_total": counts.skipped_total,
             "in_table": len(events),
-            "skipped": {str(k): int(v) for k, v in (attrs.get("skipped") or {}).items()},
             "skipped_examples": [str(e) for e in attrs.get("skipped_examples") or []],
-            "duplicates_dropped": int(attrs.get("duplicates_dropped", 0)),
         },
         "outputs": [
             {"path": str(p.relative_to(out)), "size": p.stat().st_size, "sha256": _sha256(p)}
