@@ -87,6 +87,29 @@ def test_csvs_carry_the_numbers(report: Report) -> None:
     assert c1["service_credit"] == 0 and bool(c1["sla_met"])
 
 
+def test_aws_credit_sets_customer_downtime_aside(report: Report) -> None:
+    """vpn-4526a2d74acc68770's 25 min came from a BGP Cease the gateway sent: customer
+    downtime, so 99.9440 % misses the target but earns no AWS credit (it showed 10 %);
+    the DPD site outage of vpn-4a37c5a05556a9cf5 keeps its 10 %. "At a glance" says what
+    the claim rests on, apart from the months below the user's target."""
+    avail = pd.read_csv(report.out_dir / "availability.csv").set_index("vpn_connection_id")
+    cease = avail.loc["vpn-4526a2d74acc68770"]
+    assert cease["customer_downtime_s"] == pytest.approx(1500.205)
+    assert cease["availability_aws_side"] == 1.0 and cease["service_credit"] == 0
+    assert not cease["sla_met"]
+    assert avail.loc["vpn-4a37c5a05556a9cf5", "service_credit"] == 10
+    text = report.markdown.read_text()
+    glance = text[text.index("At a glance") :]
+    glance = glance[: glance.index("\n\n", glance.index("- "))]
+    assert "Months below your target (99.95 %): 2 of 4" in glance
+    assert "AWS service credit: vpn-4a37c5a05556a9cf5 2026-10: 10 % (1 of 4" in glance
+    assert "whole calendar months" in glance and "all tunnels down" in glance
+    assert "customer downtime set aside (25 min 00 s in vpn-4526a2d74acc68770)" in glance
+    method = text[text.index("Availability. All tunnels down") :]
+    assert "aws.amazon.com/vpn/site-to-site-vpn-sla/" in method
+    assert "BGP Cease from the gateway" in method and "DPD timeout" in method
+
+
 def test_html_is_self_contained_with_the_content(report: Report) -> None:
     page = report.index.read_text()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing fetched

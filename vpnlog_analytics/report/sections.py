@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..analysis.availability import CREDIT_BASIS, CREDIT_MONTH, CUSTOMER_CAUSES
 from ..present import format_duration, format_span, format_stale, format_table, sla_text
 from .analyses import Analyses, Parameters
 from .charts import Drawn
@@ -129,11 +130,28 @@ def _overview(made: Analyses) -> Section:
     )
     target = sla_text(made.params.sla)
     missed = avail[avail[s.SLA_MET].fillna(True) == False]  # noqa: E712
+    # AWS's credit: whole calendar months only, on the AWS-side figure (customer downtime
+    # set aside), whatever the user's target.
+    months = avail[avail[CREDIT_BASIS] == CREDIT_MONTH]
+    paid = months[months[s.SERVICE_CREDIT].fillna(0) > 0]
+    claims = ", ".join(
+        f"{vpn} {period:%Y-%m}: {int(credit)} %"
+        for vpn, period, credit in zip(
+            paid[s.VPN_CONNECTION_ID], paid[s.PERIOD], paid[s.SERVICE_CREDIT], strict=True
+        )
+    )
+    customer = avail[avail[s.CUSTOMER_DOWNTIME] > pd.Timedelta(0)]
+    set_aside = (
+        f"{format_duration(customer[s.CUSTOMER_DOWNTIME].sum())} in "
+        f"{', '.join(sorted(customer[s.VPN_CONNECTION_ID].astype(str).unique()))}"
+        if len(customer)
+        else "none in this window"
+    )
     overview = Section("overview", "At a glance")
     overview.items = [
         f"Connection outages (all tunnels down at once): {len(conn_out)}, "
         f"{format_duration(conn_out[s.DURATION].sum()) or '0 s'} in total.",
-        f"Months below the {target} SLA: {len(missed)} of "
+        f"Months below your target ({target}): {len(missed)} of "
         f"{len(avail.dropna(subset=[s.AVAILABILITY]))} "
         "connection-months"
         + (
@@ -142,6 +160,12 @@ def _overview(made: Analyses) -> Section:
             else ""
         )
         + ".",
+        f"AWS service credit: {claims or 'none'} ({len(paid)} of {len(months)} whole "
+        "connection-months). The claim rests on whole calendar months (UTC) alone; on all "
+        "tunnels down in these logs as the proxy for 'unavailable' (AWS measures its own "
+        "figure, and a claim goes through AWS Support); and on the AWS-side figure, with "
+        f"customer downtime set aside ({set_aside}): outages the logs attribute to the "
+        "customer's side never earn credit.",
         f"Tunnel outages: {len(tables['outages_tunnel'])}; flaps: {len(tables['flaps'])}; "
         f"flapping episodes: {len(tables['flapping_episodes'])}.",
         f"Diagnosis findings: {int((findings[s.SEVERITY] == 'error').sum())} error(s), "
@@ -159,11 +183,18 @@ def _overview(made: Analyses) -> Section:
 
 def _availability(made: Analyses) -> Section:
     sec = Section("availability", "Availability against the SLA")
+    causes = ", ".join(s.EVENT_SPECS[e].label for e in CUSTOMER_CAUSES)
     sec.paragraphs = [
-        f"Per connection and calendar month. Unavailable means all tunnels of the connection "
-        f"down at once. SLA target {sla_text(made.params.sla)}; the credit column is the AWS "
-        "service-credit tier the figure would fall in (percent of the monthly charge). MTTR = "
-        "mean time to restore."
+        "Per connection and calendar month (UTC). Unavailable means all tunnels of the "
+        "connection down at once. Availability and 'sla met' judge by your target, "
+        f"{sla_text(made.params.sla)}. Customer downtime is the part of the downtime in "
+        f"outages caused on the customer's side ({causes}; and, with maintenance events, "
+        "the customer's own changes to the connection). The AWS service credit (percent of "
+        "the month's charge) is AWS's tier of 'availability aws side', the figure with that "
+        "customer downtime set aside: 10 % below 99.95 %, 25 % below 99.0 %, 100 % below "
+        "95.0 %, for whole calendar months only (credit basis). A DPD timeout stays on "
+        "AWS's side: the logs say the peer went silent, not whether the gateway or the path "
+        "failed. MTTR = mean time to restore."
     ]
     shown = made.tables["availability"].copy()
     shown[s.PERIOD] = shown[s.PERIOD].dt.strftime("%Y-%m")
@@ -445,13 +476,28 @@ def method_text(p: Parameters) -> list[str]:
         "alive' is the last record before it that showed the customer gateway alive (a "
         "packet or DPD acknowledgement received, a negotiation answered)." + minimum,
         "Availability. All tunnels down is our proxy for 'unavailable': availability = 1 - "
-        "connection downtime / observed time, per connection and calendar month, as in the "
-        f"AWS Site-to-Site VPN SLA ({sla_text(p.sla)} monthly here). The AWS service-credit "
-        "tier is the one that figure would fall in: 10 % below 99.95 %, 25 % below 99.0 %, "
-        "100 % below 95.0 %. AWS computes its own figure from its monitoring, not from these "
-        "logs; a claim needs AWS Support. Maintenance windows given as exclusions count "
-        "neither as downtime nor as observed time. The unobserved column says how much of "
-        "each month the logs do not cover.",
+        "connection downtime / observed time, per connection and calendar month (UTC). The "
+        "AWS Site-to-Site VPN SLA (aws.amazon.com/vpn/site-to-site-vpn-sla/) commits to a "
+        "Monthly Uptime Percentage of at least 99.95 % for each VPN connection in each "
+        "monthly billing cycle, with service credits of 10 % of that cycle's charges for the "
+        "connection below 99.95 %, 25 % below 99.0 % and 100 % below 95.0 %. Your target "
+        f"here is {sla_text(p.sla)}: it decides 'sla met', never the credit. The AWS "
+        "service-credit tier is given for whole calendar months only; a period that is no "
+        "month, or a month the window cuts, gets none. The SLA page also lists exclusions "
+        "(read them there; this report does not restate them). We apply two: maintenance "
+        "windows given as exclusions count neither as downtime nor as observed time; and "
+        "customer downtime -- connection outages whose every cause is on the customer's "
+        "side ("
+        + ", ".join(s.EVENT_SPECS[e].label for e in CUSTOMER_CAUSES)
+        + "), and, with maintenance events, outages overlapping the customer's own change "
+        "to the connection (CloudTrail) -- never earns credit: the credit follows "
+        "'availability aws side' = 1 - (downtime - customer downtime) / (observed time - "
+        "customer downtime), while 'availability' keeps all downtime. A DPD timeout or a "
+        "BGP hold-timer expiry says only that the peer went silent (the customer gateway or "
+        "the internet path between), which AWS's log alone cannot attribute: those outages, "
+        "and unexplained ones, stay on AWS's side. AWS computes its own figure from its "
+        "monitoring, not from these logs; a claim needs AWS Support. The unobserved column "
+        "says how much of each month the logs do not cover.",
         "MTTR means mean time to restore: the mean duration of the connection outages that "
         "ended in the period. MTBF, mean time between failures, is up time / outages.",
         "Flap: a change of a tunnel from up to down. A flapping episode is a run of at least "
