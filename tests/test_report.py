@@ -150,9 +150,11 @@ def test_manifest_is_compliance_evidence(report: Report) -> None:
     }
     # the Insights CSV and 10 exported streams (8 IKE, 2 BGP) and the marker object
     assert len(read) == 11 and {"README.md", "truth.csv"} <= ignored
-    assert manifest["records"]["read"] == 173_201  # the export, as the samples README says
-    # every row of the Insights download is also in the export
+    # every row of the Insights download is also in the export: read both, keep the
+    # export's 173,201 records (as the samples README says), drop the 5,558 copies
     insights = pd.read_csv(SAMPLES / "insights-2026-10-21.csv")
+    assert manifest["records"]["read"] == 173_201 + 5558
+    assert manifest["records"]["kept"] == manifest["records"]["in_table"] == 173_201
     assert manifest["records"]["duplicates_dropped"] == len(insights) == 5558
     assert manifest["records"]["skipped"] == {}
     outputs = {o["path"]: o for o in manifest["outputs"]}
@@ -185,7 +187,8 @@ def test_skipped_records_and_exclusions_reach_manifest_and_page(tmp_path: Path) 
     assert manifest["records"]["skipped"] == {"broken_json": 1}
     assert manifest["parameters"]["exclude"][0][0].startswith("2026-10-04T09:00:00")
     page = rep.index.read_text()
-    assert "<title>Lab tunnel</title>" in page and "1 malformed record(s) skipped" in page
+    assert "<title>Lab tunnel</title>" in page
+    assert "4 records read = 3 kept + 0 duplicates dropped + 1 skipped as malformed" in page
     assert "Excluded maintenance windows" in page
     # the default window is the whole UTC days the logs cover
     assert manifest["parameters"]["start"].startswith("2026-10-04T00:00:00")

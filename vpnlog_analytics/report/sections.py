@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..analysis.availability import CREDIT_BASIS, CREDIT_MONTH, CUSTOMER_CAUSES
+from ..io.evidence import record_counts
 from ..present import format_duration, format_span, format_stale, format_table, sla_text
 from .analyses import Analyses, Parameters
 from .charts import Drawn
@@ -416,24 +417,39 @@ def _unknown(made: Analyses) -> Section:
 
 def _inputs(events: pd.DataFrame) -> Section:
     sec = Section("inputs", "Inputs")
-    attrs = events.attrs
-    skipped = attrs.get("skipped") or {}
-    sec.paragraphs = [
-        f"{attrs.get('records', len(events)):,} records read; "
-        f"{sum(skipped.values()):,} malformed record(s) skipped"
-        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(skipped.items()))})" if skipped else "")
-        + f"; {attrs.get('duplicates_dropped', 0):,} duplicate(s) dropped "
-        "(records in more than one source). "
-        "manifest.json lists every input file with its size and SHA-256, the parameters and "
-        "the SHA-256 of every file of this report."
-    ]
-    src = pd.DataFrame(
-        [
-            {"source": k, "format": v.get("format"), "records": v.get("records")}
-            for k, v in (attrs.get("sources") or {}).items()
-        ],
-        columns=["source", "format", "records"],
+    c = record_counts(events.attrs, len(events))
+    reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted(c.skipped.items()))
+    analysed = (
+        f" This report analyses {len(events):,} of the records kept."
+        if len(events) != c.kept
+        else ""
     )
+    sec.paragraphs = [
+        f"{c.read:,} records read = {c.kept:,} kept + {c.duplicates_dropped:,} duplicates "
+        f"dropped + {c.skipped_total:,} skipped"
+        + (f" as malformed ({reasons})" if reasons else "")
+        + ". A duplicate is a record read before from another source (an export and a "
+        "download of the same hours) or one whose CloudWatch eventId was read before. Each "
+        "source below adds up the same way, its records being what the file holds."
+        f"{analysed} manifest.json lists every input file with these counts, its size and "
+        "SHA-256, the parameters and the SHA-256 of every file of this report."
+    ]
+    rows = []
+    for name, info in (events.attrs.get("sources") or {}).items():
+        one = record_counts(info, 0)
+        rows.append(
+            {
+                "source": name,
+                "format": info.get("format"),
+                "records": one.read,
+                "kept": one.kept,
+                "duplicates_dropped": one.duplicates_dropped,
+                "skipped": one.skipped_total,
+            }
+        )
+    # records = kept + duplicates_dropped + skipped, per row as in total
+    columns = ["source", "format", "records", "kept", "duplicates_dropped", "skipped"]
+    src = pd.DataFrame(rows, columns=columns)
     sec.tables = [_capped(Table("sources", "Sources", src))]
     return sec
 
