@@ -236,6 +236,21 @@ def test_event_type_filter(explorer) -> None:  # type: ignore[no-untyped-def]
     assert explorer._charts["events"].layout.display == "none"
 
 
+def test_event_markers_take_each_events_own_colour(explorer) -> None:  # type: ignore[no-untyped-def]
+    """The timeline's event markers have the colour every chart gives the event, whatever
+    the order of the picked kinds (rekey collisions outnumber DPD timeouts)."""
+    from matplotlib.colors import to_hex
+
+    from vpnlog_analytics.plotting import EVENT_COLORS
+
+    explorer.event_types.value = ("dpd_timeout", "rekey_collision")
+    _tab(explorer, "timeline")
+    drawn = {c.get_gid(): c for c in explorer.figure.axes[0].collections}
+    for kind in ("dpd_timeout", "rekey_collision"):
+        face = to_hex(drawn[f"event:{kind}"].get_facecolor()[0])
+        assert face == EVENT_COLORS[kind].lower(), kind
+
+
 def test_other_tabs_follow_the_selection(explorer) -> None:  # type: ignore[no-untyped-def]
     explorer.connection.value = "vpn-4a37c5a05556a9cf5"
     _tab(explorer, "rekey")

@@ -14,7 +14,7 @@ rates) and the text rules from :mod:`vpnlog_analytics.present` (``format_duratio
 from __future__ import annotations
 
 from ..present import cause_label, format_duration
-from ._style import PALETTE, SEVERITY_STYLE, STATE_COLORS, save_chart
+from ._style import EVENT_COLORS, PALETTE, SEVERITY_STYLE, STATE_COLORS, save_chart
 from .bgp import plot_route_counts
 from .charts import (
     plot_availability,
@@ -28,6 +28,7 @@ from .coverage import plot_coverage
 from .timeline import plot_timeline, timeline_lanes
 
 __all__ = [
+    "EVENT_COLORS",
     "PALETTE",
     "SEVERITY_STYLE",
     "STATE_COLORS",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import schema as s
-from ..plotting import PALETTE, SEVERITY_STYLE, timeline_lanes
+from ..plotting import EVENT_COLORS, PALETTE, SEVERITY_STYLE, timeline_lanes
 from ..plotting.timeline import lane_marks
 
 if TYPE_CHECKING:
@@ -57,9 +57,11 @@ def draw_event_markers(
 
     handles = []
     order = frame[s.EVENT].value_counts().index
+    # An event has the colour it has in every chart; the others take the palette in turn.
+    undeclared = [k for k in order if str(k) not in EVENT_COLORS]
     for i, kind in enumerate(order):
         rows = frame[frame[s.EVENT] == kind]
-        color = PALETTE[i % len(PALETTE)]
+        color = EVENT_COLORS.get(str(kind)) or PALETTE[undeclared.index(kind) % len(PALETTE)]
         marker = _marker(str(rows[s.SEVERITY].iloc[0]))
         # Spread the kinds over the lane so they do not hide one another.
         offset = -0.3 + 0.6 * ((i % 4) + 0.5) / 4
