@@ -192,7 +192,7 @@ def plot_timeline(
         _draw_markers(ax, ctx.events, lanes, lo, hi, _HEIGHT, font)
     if max_annotations > 0:
         picks = _longest_outages(ctx.within(lo, hi), states, lanes, max_annotations)
-        _annotate(ax, picks, lanes, lo, hi, font)
+        _annotate(ax, picks, lanes, lo, hi, font, _down_bands(states, conn_states, lo, hi))
     _lane_axis(ax, lanes, ticks, font)
     ax.set_xlim(to_num([lo])[0], to_num([hi])[0])
     date_axis(ax)
@@ -409,9 +409,25 @@ def _draw_markers(
             marker=style["marker"],
             edgecolors="black",
             linewidths=0.5,
-            zorder=3,
+            zorder=5,  # above the outage notes
         )
         coll.set_gid(f"severity:{severity}")
+
+
+def _down_bands(
+    states: pd.DataFrame, conn_states: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp
+) -> dict[tuple[str, str | None], list[tuple[float, float]]]:
+    """Each lane's down bands, as fractions of the window (where a note must not go)."""
+    span = hi - lo
+    out: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
+    for frame, has_ip in ((states, True), (conn_states, False)):
+        down = frame[frame[_STATE] == s.DOWN]
+        for row in down.itertuples(index=False):
+            ip = str(getattr(row, s.TUNNEL_IP)) if has_ip else None
+            key = (str(getattr(row, s.VPN_CONNECTION_ID)), ip)
+            band = ((getattr(row, _START) - lo) / span, (getattr(row, _END) - lo) / span)
+            out.setdefault(key, []).append(band)
+    return out
 
 
 def _annotate(
@@ -421,9 +437,11 @@ def _annotate(
     lo: pd.Timestamp,
     hi: pd.Timestamp,
     font: int,
+    bands: dict[tuple[str, str | None], list[tuple[float, float]]],
 ) -> None:
     span = hi - lo
-    # Skip a note that would cover another on the same lane (text width estimated).
+    # A note covers neither another note nor another down band of its lane (text width
+    # estimated); the markers are drawn above the notes.
     width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi
     taken: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
     for row in picks.itertuples(index=False):
@@ -441,15 +459,27 @@ def _annotate(
         begin, finish = (row.start - lo) / span, (row.end - lo) / span
         # After the band where there is room; else before it; else, for a band wider
         # than the note (a long outage filling the window), inside it, so the note never
-        # covers the lane names left of the axes.
-        if (hi - row.end) / span > 0.3 or (begin < size and finish - begin < size):
-            at, extent, ha, dx = row.end, (finish, finish + size), "left", 5
-        elif begin >= size:
-            at, extent, ha, dx = row.start, (begin - size, begin), "right", -5
-        else:
-            at, extent, ha, dx = row.start, (begin, begin + size), "left", 5
-        if any(a < extent[1] and extent[0] < b for a, b in taken.get(key, [])):
+        # covers the lane names left of the axes. The first place free of other notes
+        # and of the lane's other down bands wins; none free: no note.
+        after = (row.end, (finish, finish + size), "left", 5)
+        before = (row.start, (begin - size, begin), "right", -5)
+        places = []
+        if (hi - row.end) / span > 0.3 and finish + size <= 1.0:
+            places.append(after)
+        if begin < size and finish - begin < size:
+            places.append(after)  # no room before it nor inside: after, whatever the room
+        if begin >= size:
+            places.append(before)
+        if finish + size <= 1.0 and after not in places:
+            places.append(after)
+        if finish - begin >= size:
+            places.append((row.start, (begin, begin + size), "left", 5))
+        others = [b for b in bands.get(key, []) if not (b[0] <= begin and finish <= b[1])]
+        blocked = taken.get(key, []) + others
+        free = [p for p in places if not any(a < p[1][1] and p[1][0] < b for a, b in blocked)]
+        if not free:
             continue
+        at, extent, ha, dx = free[0]
         taken.setdefault(key, []).append(extent)
         x = to_num([at])[0]
         note = ax.annotate(
