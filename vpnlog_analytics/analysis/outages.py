@@ -35,7 +35,7 @@ from ._window import (
     resolve_exclude,
     to_ns_duration,
 )
-from .bgp import reachability
+from .bgp import connection_rules, reachability
 from .maintenance import label_outages
 
 __all__ = ["outages"]
@@ -294,7 +294,10 @@ def outages(
         ``tunnel_ip`` (tunnel level only), ``start``, ``end`` (UTC), ``duration``,
         ``ongoing``, ``cause``, ``silent`` (Timedelta), ``last_alive`` (UTC, NaT when
         no record before the outage showed the gateway alive) and, with ``maintenance``,
-        ``context``.
+        ``context``. ``attrs["routing"]`` says which rule counted the outages of which
+        tunnel (connection): ``{"ipsec": [...], "ipsec+bgp": [...]}`` with
+        ``(vpn_connection_id, tunnel_ip)`` pairs (connection ids), the rule that
+        ``summary`` and ``availability`` name in their ``routing`` column.
 
     Examples
     --------
@@ -302,7 +305,7 @@ def outages(
     """
     check_choice("level", level, LEVELS)
     ctx = context(events, start, end, cause_lookback, stale_after=stale_after)
-    ctx, _ = reachability(ctx, routing, require_routes)
+    ctx, rule = reachability(ctx, routing, require_routes)
     if level == LEVEL_CONNECTION:
         oa = finalise(connection_outage_arrays(ctx), exclude, min_duration)
         ids: dict[str, object] = {s.VPN_CONNECTION_ID: ctx.rows.tunnels.conn_column(oa.group)}
@@ -321,4 +324,27 @@ def outages(
             LAST_ALIVE: times(oa.last_alive, oa.last_alive != NEG_INF),
         }
     )
-    return table if maintenance is None else label_outages(table, maintenance)
+    table = table if maintenance is None else label_outages(table, maintenance)
+    table.attrs[s.ROUTING] = rules_used(ctx, rule, level)
+    return table
+
+
+def rules_used(ctx: Context, rule: np.ndarray, level: str) -> dict[str, list[object]]:
+    """Return which tunnels (or connections) each routing rule judged, for the rules used.
+
+    ``{"ipsec": [...], "ipsec+bgp": [...]}``: tunnels as ``(vpn_connection_id,
+    tunnel_ip)`` pairs, connections as ids (a connection takes the most demanding rule of
+    its tunnels), in the order of the context's tunnels.
+    """
+    tunnels = ctx.rows.tunnels
+    if level == LEVEL_CONNECTION:
+        codes = connection_rules(ctx, rule)
+        ids: list[object] = [str(c) for c in tunnels.conn_column(np.arange(codes.size))]
+    else:
+        codes = rule
+        keys = tunnels.columns(np.arange(codes.size, dtype=_I64))
+        ids = [(str(v), str(i)) for v, i in zip(*keys.values(), strict=True)]
+    used: dict[str, list[object]] = {}
+    for code, key in zip(codes.tolist(), ids, strict=True):
+        used.setdefault(s.ROUTING_RULES[code], []).append(key)
+    return used

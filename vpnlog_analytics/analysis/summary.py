@@ -31,7 +31,9 @@ from ._context import EventsLike, context, durations, times
 from ._stale import StaleLike
 from ._timeline import DOWN, STATE_COLUMNS, UNKNOWN, UP
 from ._window import DurationLike, TimeLike, to_ns_duration
+from .bgp import reachability
 from .flaps import flap_arrays
+from .outages import rules_used
 from .rekey import collision_incidents, negotiation_arrays
 
 __all__ = ["summary"]
@@ -48,13 +50,20 @@ def summary(
     end: TimeLike = None,
     incident_gap: DurationLike = DEFAULT_INCIDENT_GAP,
     stale_after: StaleLike = DEFAULT_STALE_AFTER,
+    routing: str = s.ROUTING_AUTO,
+    require_routes: bool = False,
 ) -> pd.DataFrame:
     """Return one row per tunnel summarising its records, states, outages and rekeys.
 
-    States, flaps and outages follow :func:`tunnel_states`, :func:`flaps` and
-    :func:`outages` (tunnel level); negotiations and collision incidents follow
-    :func:`rekey_stats` over the whole window. Only ``log_type == "tunnel"`` records
-    count; every tunnel with such a record in the table has a row.
+    Up, down and unknown time, ``up_share``, ``outages`` and ``longest_outage`` count by
+    the rule of :func:`outages` (tunnel level) with the same ``routing``: a tunnel with
+    BGP logs is up while its IPsec is up and its BGP session established (reachability),
+    one without by its IPsec state (:func:`tunnel_states`); ``routing`` says which rule
+    each tunnel got, so ``outages`` here is the number of rows :func:`outages` lists for
+    the tunnel. ``flaps`` are IPsec flaps (:func:`flaps`; BGP flaps: :func:`bgp_flaps`).
+    Negotiations and collision incidents follow :func:`rekey_stats` over the whole
+    window. Only ``log_type == "tunnel"`` records count; every tunnel with such a record
+    in the table has a row.
 
     Each tunnel is judged over what it was observed, not over one span for all: its
     state is unknown before its first record and after it went silent while up for
@@ -69,6 +78,8 @@ def summary(
     incident_gap : str or pandas.Timedelta, default "60s"
         Longest gap between collision messages of one incident [s].
     {params.stale_after}
+    {params.routing}
+    {params.require_routes}
 
     Returns
     -------
@@ -79,7 +90,9 @@ def summary(
         ``unknown_time`` (they add up to the window); ``observed`` = up + down time, the
         time this tunnel's state was known; ``up_share`` = up / observed (NaN if never
         known); ``flaps``; ``outages`` (down intervals) and ``longest_outage``;
-        ``negotiations``, ``collisions``, ``collision_rate``.
+        ``negotiations``, ``collisions``, ``collision_rate``; ``routing``, the rule the
+        states and outages were counted by (``ipsec``, ``ipsec+bgp`` or
+        ``ipsec+bgp+routes``), also in ``attrs["routing"]`` as :func:`outages` gives it.
 
     Examples
     --------
@@ -88,7 +101,9 @@ def summary(
     gap_ns = to_ns_duration("incident_gap", incident_gap, allow_none=False)
     assert gap_ns is not None
     ctx = context(events, start, end, columns=_COLUMNS, stale_after=stale_after)
-    rows, iv, n = ctx.rows, ctx.intervals, ctx.rows.tunnels.n
+    # One rule for states and outages, the one outages() counts by.
+    judged, rule = reachability(ctx, routing, require_routes)
+    rows, iv, n = ctx.rows, judged.intervals, ctx.rows.tunnels.n
     inside = np.nonzero(rows.in_window(ctx.window))[0]
     tid_in = rows.tid[inside]
     records = np.bincount(tid_in, minlength=n).astype(_I64)
@@ -120,7 +135,7 @@ def summary(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(neg > 0, col / np.maximum(neg, 1), np.nan)
     seen = records > 0
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             **rows.tunnels.columns(np.arange(n, dtype=_I64)),
             FIRST_SEEN: times(first, seen),
@@ -141,5 +156,8 @@ def summary(
             NEGOTIATIONS: neg.astype(_I64),
             COLLISIONS: col.astype(_I64),
             COLLISION_RATE: rate,
+            s.ROUTING: pd.Categorical.from_codes(rule, categories=pd.Index(s.ROUTING_RULES)),
         }
     )
+    table.attrs[s.ROUTING] = rules_used(ctx, rule, s.LEVEL_TUNNEL)
+    return table
