@@ -163,7 +163,13 @@ def test_compliance_notebook(executed: dict[str, Any], workspace: tuple[Path, Pa
     assert (
         "vpn-2a7c306a956842b51 2026-10: 99.9617 % (17 min 05 s down, 22 min 19 s allowed)" in text
     )
-    assert "meets 99.95 %; service credit 0 %" in text
+    assert "meets 99.95 %; AWS side 99.9617 %, AWS service credit 0 %" in text
+    # The BGP Cease from the gateway is the customer's: it misses the target, earns no credit.
+    assert (
+        "vpn-4526a2d74acc68770 2026-10: 99.9440 % (25 min 00 s down, 25 min 00 s of it caused "
+        "on the customer's side, 22 min 19 s allowed) MISSES 99.95 %; AWS side 100.0000 %, "
+        "AWS service credit 0 %"
+    ) in text
     assert "99.9617 %" in text  # the styled table too
     assert "pre-shared key mismatch" in text  # findings with plain-language causes
     report = workspace[0] / "output" / "compliance-report"
