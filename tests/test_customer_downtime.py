@@ -181,3 +181,32 @@ def test_the_samples_gateway_cease_earns_no_aws_credit(samples: pd.DataFrame) ->
     assert cease["availability_aws_side"] == 1.0 and cease["service_credit"] == 0
     site = table.loc["vpn-4a37c5a05556a9cf5"]
     assert _minutes(site["customer_downtime"]) == 0 and site["service_credit"] == 10
+
+
+def test_report_takes_exclude_customer(tmp_path: Path) -> None:
+    """build_report(exclude="customer"): the report's availability sets the customer-side
+    outage aside (a 30-minute PSK mismatch on both tunnels, simulated), and the manifest
+    says so; without it the same outage is downtime, customer downtime, no credit basis."""
+    import json
+
+    from vpnlog_analytics import build_report, parse_records
+    from vpnlog_analytics.simulate import Incident, simulate_logs
+
+    sim = simulate_logs(
+        "2026-10-01",
+        "2026-10-03",
+        connections=1,
+        seed=4,
+        incidents=[Incident("psk_mismatch", 0, "both", pd.Timedelta("1D"), pd.Timedelta("30min"))],
+    )
+    events = parse_records(sim.records)
+    window = {"start": "2026-10-01", "end": "2026-10-03"}
+    plain = build_report(events, tmp_path / "plain", **window).tables["availability"]
+    aside = build_report(events, tmp_path / "aside", exclude="customer", **window)
+    row, kept = plain.iloc[0], aside.tables["availability"].iloc[0]
+    assert row["downtime"] >= pd.Timedelta("30min")
+    assert row["customer_downtime"] == row["downtime"]
+    assert kept["downtime"] == pd.Timedelta(0) and kept["availability"] == 1.0
+    assert kept["observed"] == row["observed"] - row["customer_downtime"]
+    manifest = json.loads(aside.manifest_path.read_text())
+    assert manifest["parameters"]["exclude"] == "customer"

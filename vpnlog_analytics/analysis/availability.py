@@ -89,6 +89,7 @@ __all__ = [
     "CUSTOMER_CAUSES",
     "EXCLUDE_CHOICES",
     "availability",
+    "exclusion_names",
     "service_credit",
 ]
 
@@ -259,7 +260,7 @@ def availability(
     """
     sla = check_fraction("sla", sla)
     check_choice("source", source, SOURCES)
-    named = _named_exclusions(exclude)
+    named = exclusion_names(exclude)
     by_conn, set_aside = EXCLUDE_MAINTENANCE in named, EXCLUDE_CUSTOMER in named
     pairs = None if named else exclude
     if by_conn and maintenance is None:
@@ -305,7 +306,7 @@ def availability(
     return table
 
 
-def _named_exclusions(exclude: object) -> frozenset[str]:
+def exclusion_names(exclude: object) -> frozenset[str]:
     """Return the exclusions ``exclude`` names (:data:`EXCLUDE_CHOICES`); empty for windows."""
     if isinstance(exclude, str):
         check_choice("exclude", exclude, EXCLUDE_CHOICES)

@@ -29,6 +29,7 @@ from ..analysis import (
     summary,
     unknown_messages,
 )
+from ..analysis.availability import exclusion_names
 from ..errors import OptionError
 from ..options import (
     DEFAULT_STALE_AFTER,
@@ -117,22 +118,28 @@ def report_window(
 
 @dataclass(frozen=True)
 class Exclusions:
-    """The report's ``exclude``: the pairs given, or the maintenance windows."""
+    """The report's ``exclude``: the pairs given, or the named exclusions.
+
+    Named: ``"maintenance"`` (the maintenance windows), ``"customer"`` (customer-side
+    outages, from availability), or both in a list (see :func:`availability`).
+    """
 
     by_maintenance: bool
     pairs: ExcludeLike
     start: Any
     end: Any
+    names: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, exclude: ExcludeLike, maintenance: pd.DataFrame | None) -> Exclusions:
+    def of(cls, exclude: ExcludeLike | str, maintenance: pd.DataFrame | None) -> Exclusions:
         """Return the exclusions of ``exclude`` (``"maintenance"`` needs ``maintenance``)."""
-        by_maintenance = isinstance(exclude, str) and exclude == "maintenance"
+        names = exclusion_names(exclude)
+        by_maintenance = "maintenance" in names
         if by_maintenance and maintenance is None:
             raise OptionError('exclude="maintenance" needs maintenance= (fetch_maintenance())')
-        pairs: ExcludeLike = None if by_maintenance else exclude
+        pairs: ExcludeLike = None if names else exclude
         ex_start, ex_end = resolve_exclude(pairs)
-        return cls(by_maintenance, pairs, ex_start, ex_end)
+        return cls(by_maintenance, pairs, ex_start, ex_end, names)
 
     @property
     def windows(self) -> list[tuple[pd.Timestamp, pd.Timestamp]]:

@@ -171,7 +171,7 @@ def build_report(
     end: TimeLike,
     sla: float = DEFAULT_SLA,
     title: str | None = None,
-    exclude: ExcludeLike = None,
+    exclude: ExcludeLike | str = None,
     min_duration: DurationLike = None,
     cause_lookback: DurationLike = DEFAULT_CAUSE_LOOKBACK,
     min_flaps: int = DEFAULT_MIN_FLAPS,
@@ -215,10 +215,11 @@ def build_report(
     {params.sla}
     title : str, optional
         Page title; default "VPN availability report, <window>".
-    exclude : list of (start, end) pairs, pandas.DataFrame or "maintenance", optional
+    exclude : list of (start, end) pairs, pandas.DataFrame, "maintenance" or "customer", optional
         {params.exclude.desc}
         Or ``"maintenance"``: each connection's windows from ``maintenance`` (the reason of
-        each is in the manifest).
+        each is in the manifest); ``"customer"``: availability sets customer-side outages
+        aside (see :func:`~vpnlog_analytics.analysis.availability`); or both in a list.
     {params.min_duration}
         For availability and the outage tables.
     {params.cause_lookback}
@@ -392,9 +393,11 @@ def _manifest(
             "end": made.hi.isoformat(),
             "sla": params.sla,
             "title": title,
-            "exclude": "maintenance"
-            if ex.by_maintenance
-            else [[a.isoformat(), b.isoformat()] for a, b in ex.windows],
+            "exclude": (
+                (next(iter(ex.names)) if len(ex.names) == 1 else sorted(ex.names))
+                if ex.names
+                else [[a.isoformat(), b.isoformat()] for a, b in ex.windows]
+            ),
             "availability_period": "calendar month (MS)",
             "min_duration_s": (
                 None if params.min_duration is None else params.min_duration.total_seconds()

@@ -126,7 +126,10 @@ def _route_counts(made: Analyses, _: Fields) -> Axes:
 
 
 def _rekey_intervals(made: Analyses, _: Fields) -> Axes:
-    table = rekey_intervals(made.ctx.events, start=made.lo, end=made.hi)
+    # The rekeys the drift and the diagnosis used (built once by the analyses step).
+    table = made.rekeys
+    if table is None:
+        table = rekey_intervals(made.ctx.events, start=made.lo, end=made.hi)
     return plot_rekey_intervals(table, made.options)
 
 
