@@ -59,7 +59,7 @@ from .options import (
     to_duration,
     to_utc,
 )
-from .present import format_span, format_table, format_time
+from .present import format_span, format_table, format_time, routing_text
 
 __all__ = ["main"]
 
@@ -268,7 +268,10 @@ def _cmd_summary(args: argparse.Namespace) -> None:
     from .analysis import summary
 
     events = _load(args)
-    table = summary(events, **_states(args))
+    table = summary(
+        events, routing=args.routing, require_routes=args.require_routes, **_states(args)
+    )
+    rules = table.attrs.get("routing")
     if args.format == "table":
         keep = [
             s.VPN_CONNECTION_ID,
@@ -302,6 +305,16 @@ def _cmd_summary(args: argparse.Namespace) -> None:
         also = f" (and {_plural(bgp, 'BGP record')})" if bgp else ""
         print(f"{_plural(records, 'record')} from {len(seen)} tunnel(s), {span}{also}")
     _emit(table, args.format)
+    table.attrs["routing"] = rules
+    _say_rule(table, args)
+
+
+def _say_rule(table: pd.DataFrame, args: argparse.Namespace) -> None:
+    """After a terminal table of outages, say which rule counted them (stdout)."""
+    if args.format == "table" and len(table):
+        line = routing_text(table.attrs.get("routing"))
+        if line:
+            print(line)
 
 
 #: Columns of the catalogue in a terminal; the last one (the wording) is wrapped to the width.
@@ -408,6 +421,7 @@ def _cmd_outages(args: argparse.Namespace) -> None:
         **_states(args),
     )
     _emit(table, args.format, none=f"No {args.level} outages{_window_text(args)}")
+    _say_rule(table, args)
 
 
 def _cmd_bgp(args: argparse.Namespace) -> None:
@@ -1066,7 +1080,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "summary",
         "one row per tunnel: records, severities, up time",
         _cmd_summary,
-        ("sources", "format", "stale_after", _STALE_OPTIONS),
+        ("sources", "reachability", "format", "stale_after", _STALE_OPTIONS),
     ),
     Subcommand(
         "outages",

@@ -40,6 +40,7 @@ from .options import check_choice
 __all__ = [
     "COUNT_COLUMNS",
     "PERCENT_DECIMALS",
+    "ROUTING_TEXT",
     "SEVERITY_RANK",
     "cause_label",
     "cause_text",
@@ -54,6 +55,7 @@ __all__ = [
     "format_time",
     "formatters",
     "header",
+    "routing_text",
     "sla_text",
     "yes_no",
 ]
@@ -164,6 +166,44 @@ def format_duration(value: object) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+#: What each outage rule (``attrs["routing"]`` of outages and summary) counts, in words.
+ROUTING_TEXT: Final = {
+    "ipsec": "IPsec states",
+    "ipsec+bgp": "reachability (IPsec up and BGP established)",
+    "ipsec+bgp+routes": "reachability with routes held (IPsec up, BGP established, routes)",
+}
+
+
+def routing_text(rules: object) -> str:
+    """Say which rule counted the outages of which tunnels (``attrs["routing"]``).
+
+    Parameters
+    ----------
+    rules : dict of str to list
+        Rule name -> the tunnels ``(connection, tunnel_ip)`` or connections it judged.
+
+    Returns
+    -------
+    str
+        One sentence; empty when ``rules`` names nothing.
+
+    Examples
+    --------
+    >>> routing_text({"ipsec": [("vpn-1", "1.2.3.4")]})
+    'Outages count IPsec states for 1 tunnel.'
+    """
+    if not isinstance(rules, dict) or not rules:
+        return ""
+    parts = []
+    for rule, judged in rules.items():
+        names = [str(x[1]) if isinstance(x, tuple | list) else str(x) for x in judged]
+        what = "tunnel" if judged and isinstance(judged[0], tuple | list) else "connection"
+        count = f"{len(names)} {what}{'' if len(names) == 1 else 's'}"
+        listed = f": {', '.join(names)}" if rule != "ipsec" and len(rules) > 1 else ""
+        parts.append(f"{ROUTING_TEXT.get(rule, rule)} for {count}{listed}")
+    return "Outages count " + "; ".join(parts) + "."
 
 
 def format_stale(stale_after: object) -> str:

@@ -118,8 +118,11 @@ def bgp_rows_of(events: pd.DataFrame, ctx: Context) -> BgpRows:
     rows = ctx.rows
     first = np.searchsorted(rows.tid, np.arange(rows.tunnels.n, dtype=_I64))
     ctx_key = tk.conn[rows.index[first]] * tk.n_ip + tk.ip[rows.index[first]]
-    at = np.clip(np.searchsorted(ctx_key, ukey), 0, max(ctx_key.size - 1, 0))
-    ipsec = np.where((ctx_key.size > 0) & (ctx_key[at] == ukey), at, -1).astype(_I64)
+    if ctx_key.size:
+        at = np.clip(np.searchsorted(ctx_key, ukey), 0, ctx_key.size - 1)
+        ipsec = np.where(ctx_key[at] == ukey, at, -1).astype(_I64)
+    else:  # no tunnel (IPsec) rows: no BGP session has its tunnel's states
+        ipsec = np.full(ukey.size, -1, dtype=_I64)
     dcodes, dcats = codes_of(events[s.DETAILS])
     details = dcodes[keep]
     return BgpRows(

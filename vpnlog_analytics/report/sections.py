@@ -14,7 +14,14 @@ import pandas as pd
 from .. import schema as s
 from ..analysis.availability import CREDIT_BASIS, CREDIT_MONTH, CUSTOMER_CAUSES
 from ..io.evidence import record_counts
-from ..present import format_duration, format_span, format_stale, format_table, sla_text
+from ..present import (
+    format_duration,
+    format_span,
+    format_stale,
+    format_table,
+    routing_text,
+    sla_text,
+)
 from .analyses import Analyses, Parameters
 from .charts import Drawn
 from .render import Section, Table
@@ -41,6 +48,7 @@ _TUNNEL_SUMMARY: Final = (
     s.DOWN_TIME,
     s.UNKNOWN_TIME,
     s.UP_SHARE,
+    s.ROUTING,
 )
 #: Columns of the findings table (what to change is a table of its own, once per rule).
 _FINDINGS: Final = (
@@ -214,7 +222,8 @@ def _outages(made: Analyses) -> Section:
     sec = Section("outages", "Outages")
     sec.paragraphs = [
         "Connection outages cut traffic: every tunnel of the connection was down. Tunnel outages "
-        "alone are covered by the other tunnel (redundancy) but leave the connection exposed."
+        "alone are covered by the other tunnel (redundancy) but leave the connection exposed. "
+        + routing_text(made.tables["outages_tunnel"].attrs.get("routing"))
     ]
     sec.tables = [
         Table(
