@@ -619,7 +619,11 @@ Tunnels (c = connection, t = tunnel):
 
 {tunnels}
 
-Every outage (a maximal interval in which the tunnel is not up):
+Every IPsec outage (a maximal interval in which the tunnel's IPsec is not up). The
+analyses count the outages of connection 4, whose tunnels run BGP, by reachability (IPsec
+up and BGP established), as `vpnlog outages` says under its table: there its BGP outages
+below count too, and c4/t1's DPD outage lasts until BGP is back (4 min 23 s, not 4 min
+20 s):
 
 {outages}
 
@@ -634,7 +638,9 @@ Flapping episodes (at least 3 flaps within 1 h):
 
 {flapping}
 
-Connection outages (both tunnels down at once; availability = 1 - downtime / month):
+Connection outages by IPsec (both tunnels' IPsec down at once; availability = 1 -
+downtime / month). By reachability connection 4 was down too, while the Cease of 23
+October held BGP down on both tunnels (see its story above and the BGP ground truth):
 
 {connections}
 

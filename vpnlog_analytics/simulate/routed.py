@@ -207,9 +207,9 @@ def bgp_story(sim: Simulation) -> dict[str, str]:
     ]
     section = "\n".join(
         [
-            f"BGP outages of {vpn} (c{int(routed['connection'].iloc[0]) + 1}) longer than 1 s "
-            "(session not established; the sub-second ones are the sessions coming up when "
-            "logging starts):",
+            f"BGP outages of {vpn} (c{int(routed['connection'].iloc[0]) + 1}): the session not "
+            "established after it first was (its opening as logging starts, under a second, "
+            "is no outage: the analyses call it unknown):",
             "",
             "| tunnel | not established from (UTC) | until | duration | cause | detail |",
             "|---|---|---|---|---|---|",
