@@ -186,7 +186,7 @@ def _event_records(bc: BgpContext, event: str) -> Iterator[Finding]:
         yield Finding(
             spec.severity,
             finding_rule(event),
-            f"{spec.title}: {sel.size} record(s)" + (f" ({detail})" if detail else ""),
+            f"{spec.title}: {plural(int(sel.size), 'record')}" + (f" ({detail})" if detail else ""),
             *_names(bc, int(t)),
             int(sel.size),
             int(bc.rows.time[sel[0]]),
@@ -223,7 +223,8 @@ def denied(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[Finding]:
             yield Finding(
                 spec.severity,
                 finding_rule(event),
-                f"Routes denied ({why}): {len(prefixes)} prefix(es), {sel.size} record(s)",
+                f"Routes denied ({why}): {plural(len(prefixes), 'prefix', 'prefixes')}, "
+                f"{plural(int(sel.size), 'record')}",
                 *_names(bc, int(t)),
                 int(sel.size),
                 int(rt.time[sel[0]]),
@@ -256,8 +257,8 @@ def down_with_ipsec_up(bc: BgpContext, opts: BgpOptions) -> Iterator[Finding]:
         yield Finding(
             "error",
             "bgp_down_ipsec_up",
-            f"IPsec up with BGP down for {fmt((b[sel] - a[sel]).sum())} in {sel.size} "
-            f"stretch(es) of at least {fmt(opts.bgp_down)}",
+            f"IPsec up with BGP down for {fmt((b[sel] - a[sel]).sum())} in "
+            f"{plural(int(sel.size), 'stretch', 'stretches')} of at least {fmt(opts.bgp_down)}",
             *_names(bc, int(t)),
             int(sel.size),
             int(a[sel[0]]),
@@ -328,7 +329,8 @@ def asymmetric(bc: BgpContext, opts: BgpOptions, rt: k.Routes) -> Iterator[Findi
         yield Finding(
             "warning",
             "bgp_asymmetric_prefix",
-            f"{len(listed)} prefix(es) held on one tunnel only while both sessions were up",
+            f"{plural(len(listed), 'prefix', 'prefixes')} held on one tunnel only while both "
+            "sessions were up",
             str(tunnels.conn_names[int(c_id)]),
             None,
             len(listed),
