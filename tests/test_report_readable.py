@@ -122,3 +122,27 @@ def test_count_axes_have_integer_ticks_and_no_budget_on_tunnel_outages() -> None
 def test_report_outage_chart_has_no_budget_line(report: Report) -> None:
     svg = (report.out_dir / "charts" / "outage_durations.svg").read_text()
     assert 'id="sla-budget"' not in svg
+
+
+def test_a_long_token_is_never_cut_and_prose_is() -> None:
+    """A path or id longer than the cell limit stays whole (there is no space to cut at);
+    prose is cut at a space with an ellipsis."""
+    from vpnlog_analytics.report.render import MAX_CELL_CHARS, _cell_html
+
+    path = "data/samples/s3-export/exportedlogs/" + "x" * MAX_CELL_CHARS + "/000000.gz"
+    assert "000000.gz" in _cell_html(path) and "…" not in _cell_html(path)
+    prose = "word " * MAX_CELL_CHARS
+    visible = _cell_html(prose).split('">', 1)[1]  # after the tooltip of the full text
+    assert visible.endswith("…</span>") and len(visible) <= MAX_CELL_CHARS + len(" …</span>")
+
+
+def test_a_shortened_table_counts_what_is_left_in_words() -> None:
+    from vpnlog_analytics.report.render import Table
+    from vpnlog_analytics.report.sections import _capped
+
+    frame = pd.DataFrame({"n": range(MAX_ROWS + 1)})
+    one = _capped(Table("t", "T", frame), "in manifest.json")
+    assert one.note.startswith(f"{MAX_ROWS} of {MAX_ROWS + 1} rows shown (the first); ")
+    assert "the other 1 is in manifest.json." in one.note
+    two = _capped(Table("t", "T", pd.DataFrame({"n": range(MAX_ROWS + 2)}), "t.csv"))
+    assert "the other 2 are in t.csv." in two.note

@@ -117,6 +117,10 @@ COUNT_COLUMNS: Final = (
     s.LONGEST_UNANSWERED,
     s.UNANSWERED,
     s.TUNNELS,
+    # the loader's evidence (records = kept + duplicates_dropped + skipped)
+    "kept",
+    "duplicates_dropped",
+    "skipped",
 )
 #: Order of severities, most serious first.
 SEVERITY_RANK: Final = {name: i for i, name in enumerate(s.SEVERITIES)}

@@ -74,7 +74,7 @@ NOWRAP_CHARS: Final = 14
 #: A column with a cell longer than this gets a minimum width (prose, not a word per line).
 PROSE_CHARS: Final = 40
 #: A cell longer than this is cut at a space in the page (whole in its tooltip and the CSV).
-MAX_CELL_CHARS: Final = 180
+MAX_CELL_CHARS: Final = 140
 _TOKEN: Final = re.compile(r"(\S*-\S*)")
 
 
@@ -85,9 +85,10 @@ def _cell_text(value: object) -> str:
 def _cell_html(text: str) -> str:
     """Return a cell's text escaped, each hyphenated token (an id, a date) kept whole."""
     shown = text
-    if len(text) > MAX_CELL_CHARS:
-        cut = text.rfind(" ", 0, MAX_CELL_CHARS)
-        shown = text[: cut if cut > 0 else MAX_CELL_CHARS].rstrip(" ,;") + " …"
+    # Prose is cut at a space; one long token (a path, an id) is never cut.
+    cut = text.rfind(" ", 0, MAX_CELL_CHARS) if len(text) > MAX_CELL_CHARS else -1
+    if cut > 0:
+        shown = text[:cut].rstrip(" ,;") + " …"
     parts = _TOKEN.split(shown)
     inner = "".join(
         f'<span class="nw">{html.escape(part)}</span>' if i % 2 else html.escape(part)

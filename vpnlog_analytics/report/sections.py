@@ -105,20 +105,23 @@ def write_sections(made: Analyses, drawn: Drawn, stale_after: Any) -> list[Secti
     return sections
 
 
-def _shortened(table: Table, shown: pd.DataFrame, how: str, total: int, unit: str) -> Table:
+def _shortened(
+    table: Table, shown: pd.DataFrame, how: str, total: int, unit: str, where: str = ""
+) -> Table:
     """Return ``table`` showing ``shown`` only, its note saying how many are left out."""
     left = total - len(shown)
-    where = f"in {table.csv}" if table.csv else "not shown"
-    note = f"{len(shown)} of {total} {unit} shown ({how}); the other {left} are {where}."
+    where = where or (f"in {table.csv}" if table.csv else "not shown")
+    verb = "is" if left == 1 else "are"
+    note = f"{len(shown)} of {total} {unit} shown ({how}); the other {left} {verb} {where}."
     return Table(table.id, table.caption, shown, table.csv, f"{note} {table.note}".strip())
 
 
-def _capped(table: Table) -> Table:
+def _capped(table: Table, where: str = "") -> Table:
     """Return ``table`` with at most :data:`MAX_ROWS` rows in the page (the first ones)."""
     if len(table.frame) <= MAX_ROWS:
         return table
     shown = table.frame.head(MAX_ROWS)
-    return _shortened(table, shown, "the first", len(table.frame), "rows")
+    return _shortened(table, shown, "the first", len(table.frame), "rows", where)
 
 
 def _longest(table: Table, durations: pd.Series) -> Table:
@@ -458,8 +461,8 @@ def _inputs(events: pd.DataFrame) -> Section:
         )
     # records = kept + duplicates_dropped + skipped, per row as in total
     columns = ["source", "format", "records", "kept", "duplicates_dropped", "skipped"]
-    src = pd.DataFrame(rows, columns=columns)
-    sec.tables = [_capped(Table("sources", "Sources", src))]
+    src = format_table(pd.DataFrame(rows, columns=columns))
+    sec.tables = [_capped(Table("sources", "Sources", src), "in manifest.json")]
     return sec
 
 
