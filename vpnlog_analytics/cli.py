@@ -142,9 +142,17 @@ def _plural(n: int, word: str) -> str:
 
 
 def _skipped_line(skipped: dict[str, int]) -> str:
-    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items()))
+    reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted(skipped.items()))
     total = sum(skipped.values())
-    return f"vpnlog: skipped {_plural(total, 'malformed record')} ({reasons}); -v lists them"
+    # Records without a tunnel are well formed: the file lost the name that said it.
+    what = "record" if set(skipped) == {"no_tunnel"} else "malformed record"
+    line = f"vpnlog: skipped {_plural(total, what)} ({reasons}); -v lists them"
+    if "no_tunnel" in skipped:
+        line += (
+            "; no_tunnel: these records name no tunnel because the file name does not carry "
+            "the log stream: pass --log-stream vpn-<id>-<outside ip>-IKE.log"
+        )
+    return line
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:

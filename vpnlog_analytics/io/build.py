@@ -518,6 +518,18 @@ def _classify(parsed: ParsedRecords) -> _Classified:
 #: Stands for an extracted number of more than 18 digits (beyond int64).
 _LONG = 10**18 - 1
 
+#: Why records are skipped as ``no_tunnel``: the records name no tunnel and the file they
+#: came in names no log stream (a renamed export object) ...
+NO_TUNNEL_NO_STREAM = (
+    "these records name no tunnel because the file name does not carry the log stream: "
+    "pass log_stream='vpn-<id>-<outside ip>-IKE.log' (vpnlog: --log-stream)"
+)
+#: ... or the log stream they came with is not a tunnel's.
+NO_TUNNEL_OTHER_STREAM = (
+    "these records name no tunnel and their log stream is not a tunnel's "
+    "'vpn-<id>-<outside ip>-IKE.log' (log_stream= and vpnlog's --log-stream name it)"
+)
+
 
 def _in_range_u(values: np.ndarray, name: str, parsed: ParsedRecords) -> np.ndarray:
     return _in_range(values, values >= 0, name, parsed)
@@ -698,12 +710,11 @@ def _check_rows(
         "timestamp outside 2000-2100 (seconds and milliseconds mixed up?)",
     )
     ident, idents = _identities(rows, parsed)
-    flag(
-        ident < 0,
-        "no_tunnel",
-        "no tunnel identity: the log stream (or file) name is not "
-        "'vpn-<id>-<outside ip>-IKE.log'; pass log_stream=",
-    )
+    # Tunnel records get their tunnel from the stream name: the envelope's, else the file
+    # name's (an export object's folder), else log_stream=. A renamed file has none.
+    has_stream = np.array([bool(x) for x in rows.streams], dtype=bool)[rows.stream]
+    flag((ident < 0) & ~has_stream, "no_tunnel", NO_TUNNEL_NO_STREAM)
+    flag((ident < 0) & has_stream, "no_tunnel", NO_TUNNEL_OTHER_STREAM)
     bad = reason_row >= 0
     _report(rows, bad, reason_row, texts, issues)
     return t, ident, idents, bad

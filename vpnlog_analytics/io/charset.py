@@ -15,7 +15,10 @@ from typing import Final
 
 from .issues import Issues
 
-__all__ = ["describe", "detect_encoding", "to_utf8"]
+__all__ = ["NO_LOG_TEXT", "describe", "detect_encoding", "to_utf8"]
+
+#: What :func:`describe` says of text in no log format (a README, notes, prose).
+NO_LOG_TEXT: Final = "text that is no log format"
 
 #: Byte-order marks, longest first (UTF-32 LE starts like UTF-16 LE).
 _BOMS: Final = (
@@ -185,4 +188,4 @@ def describe(data: bytes) -> str:
     commas = {r.count(",") for r in rows}
     if len(rows) >= 2 and len(commas) == 1 and min(commas) >= 1 and rows[0][:1] != "#":
         return "a CSV file without Logs Insights columns"
-    return "text that is no log format"
+    return NO_LOG_TEXT

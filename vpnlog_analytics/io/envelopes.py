@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from ..errors import FormatError
 from .batch import Batch
-from .charset import describe, to_utf8
+from .charset import NO_LOG_TEXT, describe, to_utf8
 from .decode import NAT, epoch_to_ns, gunzip, parse_time_strings, split_lines
 from .detect import mentions_logs, sniff
 from .health import is_health_document
@@ -60,7 +60,9 @@ class Origin:
     ignored: dict[str, str] = field(default_factory=dict)
 
 
-def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
+def read_bytes(
+    data: bytes, origin: Origin, *, depth: int = 0, gzipped: bool = False
+) -> list[Batch]:
     """Detect the format of ``data`` and read it into batches.
 
     Parameters
@@ -71,6 +73,9 @@ def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
         Source name, error policy and stream defaults.
     depth : int
         Nesting level (gzip inside gzip, base64 inside JSON); guards against loops.
+    gzipped : bool
+        ``data`` was inflated from gzip: a file that holds no logs is said to be gzip of what
+        it holds.
 
     Returns
     -------
@@ -91,8 +96,8 @@ def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
             # Under "skip": keep every complete line that was inflated.
             cut = g.data.rfind(b"\n")
             data_ok = g.data[: cut + 1] if truncated and cut >= 0 else g.data
-            return read_bytes(data_ok, origin, depth=depth + 1) if depth < 3 else []
-        return read_bytes(g.data, origin, depth=depth + 1) if depth < 3 else []
+            return read_bytes(data_ok, origin, depth=depth + 1, gzipped=True) if depth < 3 else []
+        return read_bytes(g.data, origin, depth=depth + 1, gzipped=True) if depth < 3 else []
     utf8 = to_utf8(data, source=origin.source, issues=origin.issues)
     if utf8 is not data:
         data, fmt = utf8, sniff(utf8)
@@ -104,7 +109,7 @@ def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
         return [_read_insights_csv(data, origin)]
     if fmt == "json_document":
         if origin.walked and not mentions_logs(data):
-            origin.ignored[origin.source] = describe(data)
+            origin.ignored[origin.source] = _holds(describe(data), origin, gzipped=gzipped)
             return []
         return _read_json_document(data, origin, depth=depth)
     text = data.strip()
@@ -121,10 +126,18 @@ def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
     # time of their own, so outside an envelope this is not a log file we can read.
     what = describe(data)
     if origin.walked:
-        origin.ignored[origin.source] = what
+        origin.ignored[origin.source] = _holds(what, origin, gzipped=gzipped)
         return []
+    # "text that is no log format, not a log format ..." would say it twice
+    noun = "text" if what == NO_LOG_TEXT else what
+    if gzipped:
+        noun = f"gzip of {noun},"
+    elif _named_gz(origin):
+        noun = f"{noun}, not gzip data though named .gz, and"
+    else:
+        noun = f"{noun},"
     origin.issues.bad(
-        f"{what}, not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
+        f"{noun} not a log format vpnlog-analytics knows (tunnel/BGP JSON records, "
         "CloudWatch S3 export, Logs Insights CSV/JSON, aws logs CLI JSON, subscription "
         "payload); text-format records are readable only inside an envelope with times",
         source=origin.source,
@@ -134,6 +147,23 @@ def read_bytes(data: bytes, origin: Origin, *, depth: int = 0) -> list[Batch]:
         error=FormatError,
     )
     return []
+
+
+def _named_gz(origin: Origin) -> bool:
+    return origin.source.lower().endswith(".gz")
+
+
+def _holds(what: str, origin: Origin, *, gzipped: bool) -> str:
+    """Say what an ignored file holds, and whether it is the gzip its name promises.
+
+    E.g. ``"gzip of text that is no log format"``, ``"not gzip data though named .gz but
+    binary data"``.
+    """
+    if gzipped:
+        return f"gzip of {what}"
+    if _named_gz(origin):
+        return f"not gzip data though named .gz but {what}"
+    return what
 
 
 def _read_json_lines(data: bytes, origin: Origin, *, fmt: str = "raw") -> Batch:
