@@ -208,6 +208,7 @@ def test_explorer_in_jupyterlab(lab: tuple[str, str]) -> None:
                 "Rekey collisions",
                 "Diagnosis",
                 "Events",
+                "Configuration",
             ]
             assert explorer.locator("button:has-text('Export')").count() == 1
             assert explorer.locator("table").count() >= 1  # the tunnels table

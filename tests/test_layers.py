@@ -35,7 +35,8 @@ ALLOWED = {
     "present": _BASE | {"present"},
     "plotting": _BASE | {"analysis", "present", "plotting"},
     # the top layers take the package's __version__ from the package itself
-    "report": _BASE | {"analysis", "present", "plotting", "report", "__version__"},
+    # the report reads the loader's evidence of what it read (io.evidence)
+    "report": _BASE | {"io", "analysis", "present", "plotting", "report", "__version__"},
     "widgets": _BASE | {"analysis", "present", "plotting", "widgets"},
     "cli": _BASE
     | {"io", "analysis", "present", "plotting", "report", "simulate", "cli"}
