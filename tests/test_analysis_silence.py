@@ -277,9 +277,7 @@ def test_logging_gap_finding_names_the_unobserved_time() -> None:
     rows += [(D + "06:00", VPN_A, T1, *UP, PACKET), (D + "09:00", VPN_A, T1, *UP, PACKET)]
     result = diagnose(make_events(rows))
     gap = result[result["rule"] == "logging_gap"]
-    assert gap["finding"].tolist() == [
-        "1 logging gap, 3 h in total, 1 h 45 min of it unobserved"
-    ]
+    assert gap["finding"].tolist() == ["1 logging gap, 3 h in total, 1 h 45 min of it unobserved"]
     assert "unobserved" in gap["meaning"].item()
     carried = diagnose(make_events(rows), stale_after=None)
     assert carried.loc[carried["rule"] == "logging_gap", "finding"].tolist() == [
