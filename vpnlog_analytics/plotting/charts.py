@@ -256,7 +256,8 @@ def plot_outage_durations(
     ax.set_xlabel("Outage duration (log scale)")
     ax.set_ylabel("Number of outages")
     ax.set_title(f"How long {level} outages lasted ({secs.size} outages), by cause")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if ax.get_legend_handles_labels()[0]:  # no outage and no budget line: nothing to key
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
 
