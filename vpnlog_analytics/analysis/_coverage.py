@@ -12,7 +12,7 @@ import pandas as pd
 from .. import schema as s
 from ._context import context
 from ._intervals import INF
-from ._stale import StaleLike
+from ._stale import StaleLike, limit_at
 from ._timeline import UNKNOWN, long_silences
 
 __all__ = ["GAP_KINDS", "Stretch", "silences_by_tunnel"]
@@ -58,7 +58,7 @@ def silences_by_tunnel(
         sil.tid.tolist(), sil.start.tolist(), sil.end.tolist(), sil.state.tolist(), strict=True
     ):
         last = b == INF
-        if last and hi - a <= (limit[tid] if isinstance(limit, np.ndarray) else limit):
+        if last and hi - a <= limit_at(limit, tid):
             continue  # the window ends before the silence is long
         x, y = max(a, lo), min(b, hi)
         if y > x:

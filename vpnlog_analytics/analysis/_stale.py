@@ -13,7 +13,7 @@ are known, and the default elsewhere. :func:`stale_limits` builds that per-tunne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -204,6 +204,6 @@ def same_limit(a: int | np.ndarray | None, b: int | np.ndarray | None) -> bool:
     return a == b
 
 
-def limit_at(limit: int | np.ndarray, tid: np.ndarray) -> int | np.ndarray:
-    """Return the limit [ns] of the tunnels ``tid`` (a scalar limit is every tunnel's)."""
+def limit_at(limit: int | np.ndarray, tid: np.ndarray | int) -> Any:
+    """Return the limit [ns] of the tunnel(s) ``tid`` (a scalar limit is every tunnel's)."""
     return limit[tid] if isinstance(limit, np.ndarray) else limit

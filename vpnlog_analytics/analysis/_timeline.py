@@ -17,6 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ._columns import BGP_CAUSE_EVENTS, CAUSE_EVENTS, STATE_VALUES, UNEXPLAINED
 from ._intervals import INF, NEG_INF
+from ._stale import limit_at
 
 __all__ = [
     "Changes",
@@ -294,8 +295,7 @@ def silences(rows: Rows, stale_ns: int | np.ndarray) -> np.ndarray:
     gap = np.full(tid.size, INF, dtype=_I64)
     same = tid[1:] == tid[:-1]
     gap[:-1][same] = (t[1:] - t[:-1])[same]
-    limit = stale_ns[tid] if isinstance(stale_ns, np.ndarray) else stale_ns
-    return np.nonzero(gap > limit)[0]
+    return np.nonzero(gap > limit_at(stale_ns, tid))[0]
 
 
 @dataclass(frozen=True)
@@ -353,7 +353,7 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | np.ndarray | None = No
         # negotiating logs nothing until the gateway tries again, so its state holds.
         quiet = long_silences(rows, stale_ns)
         quiet = quiet.pos[quiet.state == UP]
-        limit = stale_ns[rows.tid[quiet]] if isinstance(stale_ns, np.ndarray) else stale_ns
+        limit = limit_at(stale_ns, rows.tid[quiet])
         stale_t = np.minimum(rows.time[quiet], INF - limit) + limit
         known = np.concatenate([known, quiet])
         kt = np.concatenate([kt, stale_t])

@@ -415,7 +415,7 @@ def gap_findings(ctx: Context, opts: TunnelOptions) -> Iterator[Finding]:
         if stale is None:
             unobserved, meaning = "", _GAP_MEANING + _GAP_CARRIED
         else:
-            tunnel_limit = int(stale[tt]) if isinstance(stale, np.ndarray) else int(stale)
+            tunnel_limit = int(limit_at(stale, tt))
             lost = np.maximum(gap[sel] - tunnel_limit, 0).sum()
             unobserved = f", {fmt(lost)} of it unobserved" if lost else ""
             meaning = _GAP_MEANING + _GAP_STALE.format(stale=fmt(tunnel_limit))
