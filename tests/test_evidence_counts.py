@@ -99,12 +99,6 @@ def samples() -> pd.DataFrame:
     return vl.read_logs(SAMPLES)
 
 
-@pytest.fixture(scope="module")
-def samples_report(samples: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Report:
-    out = tmp_path_factory.mktemp("report")
-    return build_report(samples, out, start="2026-10-01", end="2026-11-01")
-
-
 def _sample_logs() -> dict[str, int]:
     """The bundled log files and what each holds: export objects and the Insights CSV."""
     found = {str(p): recount(p) for p in sorted(SAMPLES.rglob("*.gz"))}

@@ -30,10 +30,9 @@ def _close_figures() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    events = vl.read_logs(SAMPLES)
-    out = tmp_path_factory.mktemp("report")
-    return build_report(events, out, start="2026-10-01", end="2026-11-01")
+def report(samples_report: Report) -> Report:
+    """The samples' October report (built once per session, see conftest)."""
+    return samples_report
 
 
 def test_folder_holds_pages_tables_charts_manifest(report: Report) -> None:

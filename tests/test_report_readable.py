@@ -15,7 +15,7 @@ import vpnlog_analytics as vl
 from vpnlog_analytics.analysis import prepare, route_events
 from vpnlog_analytics.plotting import plot_event_counts, plot_outage_durations, plot_route_counts
 from vpnlog_analytics.plotting._style import EVENT_COLORS
-from vpnlog_analytics.report import Report, build_report
+from vpnlog_analytics.report import Report
 from vpnlog_analytics.report.sections import MAX_ROWS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -28,10 +28,9 @@ def _close_figures() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    events = vl.read_logs(SAMPLES)
-    out = tmp_path_factory.mktemp("report")
-    return build_report(events, out, start="2026-10-01", end="2026-11-01")
+def report(samples_report: Report) -> Report:
+    """The samples' October report (built once per session, see conftest)."""
+    return samples_report
 
 
 def _tables(page: str) -> dict[str, int]:
