@@ -145,7 +145,7 @@ def test_explore_notebook(executed: dict[str, Any], workspace: tuple[Path, Path]
     # Silent from the DPD records to the first renegotiation record, one second before the
     # first tunnel is up again.
     assert (
-        "last heard 00:51:36, declared dead 00:52:17, silent for 5 h 04 min of 5 h 04 min" in text
+        "last heard 00:51:36, declared dead 00:52:17, silent for 5 h 05 min of 5 h 05 min" in text
     )
     assert "17 min 05 s" in text
     mimes = mimetypes(nb)

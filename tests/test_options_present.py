@@ -146,6 +146,29 @@ def test_rates_are_percent_in_tables_and_fractions_in_exports(day: pd.DataFrame)
 
 def test_format_rules() -> None:
     assert present.format_duration(pd.Timedelta("1D 2h 3min")) == "1 d 2 h"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        # Rounded to the smaller unit shown, never truncated (issue 22: "30 d 21 h" was
+        # printed for 30 d 21:58:45, "5 h 04 min" for 5:04:41).
+        (pd.Timedelta("30D 21:58:45"), "30 d 22 h"),
+        (pd.Timedelta("5:04:41"), "5 h 05 min"),
+        (pd.Timedelta("5:04:29"), "5 h 04 min"),
+        # A rounding that carries moves up a unit.
+        (pd.Timedelta("0:59:59.6"), "1 h 00 min"),
+        (pd.Timedelta("23:59:31"), "1 d 0 h"),
+        (59.6, "1 min 00 s"),
+        (0.4, "0 s"),
+        (-61, "-1 min 01 s"),
+    ],
+)
+def test_format_duration_rounds(value: object, text: str) -> None:
+    assert present.format_duration(value) == text
+
+
+def test_format_spans() -> None:
     assert present.format_span("1h") == "1 h" and present.format_span("120s") == "120 s"
     assert present.format_span("30min") == "30 min"
     assert present.sla_text(0.9995) == "99.95 %"

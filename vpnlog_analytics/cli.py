@@ -60,6 +60,7 @@ from .options import (
     to_utc,
 )
 from .present import format_span, format_table, format_time, routing_text
+from .words import plural
 
 __all__ = ["main"]
 
@@ -137,16 +138,12 @@ def _session(args: argparse.Namespace) -> Any:
     return make_session(region=region, profile=profile)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def _skipped_line(skipped: dict[str, int]) -> str:
     reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted(skipped.items()))
     total = sum(skipped.values())
     # Records without a tunnel are well formed: the file lost the name that said it.
     what = "record" if set(skipped) == {"no_tunnel"} else "malformed record"
-    line = f"vpnlog: skipped {_plural(total, what)} ({reasons}); -v lists them"
+    line = f"vpnlog: skipped {plural(total, what)} ({reasons}); -v lists them"
     if "no_tunnel" in skipped:
         line += (
             "; no_tunnel: these records name no tunnel because the file name does not carry "
@@ -170,6 +167,13 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
             for example in events.attrs.get("skipped_examples") or []:
                 print(f"vpnlog: skipped {example}", file=sys.stderr)
         print(_skipped_line(skipped), file=sys.stderr)
+    excluded: list[str] = events.attrs.get("excluded_files") or []
+    if excluded and args.verbose:
+        print(
+            f"vpnlog: did not read {plural(len(excluded), 'file')} listed in .vpnlogignore: "
+            + ", ".join(excluded),
+            file=sys.stderr,
+        )
     why: dict[str, str] = events.attrs.get("ignored_why") or {}
     # An options file beside the logs was read as --options: not worth a word.
     given = _options_arg(args) if getattr(args, "options", None) else None
@@ -187,7 +191,7 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
         kinds = ", ".join(f"{k}: {n}" for k, n in Counter(why.values()).most_common())
         hold = "holds" if len(why) == 1 else "hold"
         print(
-            f"vpnlog: ignored {_plural(len(why), 'file')} that {hold} no logs ({kinds}); "
+            f"vpnlog: ignored {plural(len(why), 'file')} that {hold} no logs ({kinds}); "
             "-v lists them",
             file=sys.stderr,
         )
@@ -240,9 +244,9 @@ def _require_records(events: pd.DataFrame, args: argparse.Namespace) -> None:
         if files.get(key, 0)
     ]
     total = sum(files.values())
-    detail = f"{_plural(total, 'file')}" + (": " + ", ".join(parts) if parts else "")
+    detail = f"{plural(total, 'file')}" + (": " + ", ".join(parts) if parts else "")
     if len(events):
-        detail += f"; {_plural(len(events), 'record')}, none in the window"
+        detail += f"; {plural(len(events), 'record')}, none in the window"
     tail = ": nothing to diagnose" if getattr(args, "command", "") == "diagnose" else ""
     raise NoRecordsError(
         f"no records found in {_sources_text(args.sources)}{_window_text(args)} ({detail}){tail}"
@@ -303,15 +307,15 @@ def _cmd_summary(args: argparse.Namespace) -> None:
         if seen.empty:  # only BGP records: the summary counts tunnel (IKE) records
             raise NoRecordsError(
                 f"no tunnel records found in {_sources_text(args.sources)}{_window_text(args)} "
-                f"({_plural(_in_window(events, args), 'BGP record')} only: summary counts "
+                f"({plural(_in_window(events, args), 'BGP record')} only: summary counts "
                 "tunnel (IKE) records)"
             )
         first, last = seen[s.FIRST_SEEN].min(), seen[s.LAST_SEEN].max()
         span = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
         records = int(seen[s.RECORDS].sum())  # tunnel (IKE) records, as the rows count
         bgp = _in_window(events, args) - _in_window(events[events[s.LOG_TYPE] == "tunnel"], args)
-        also = f" (and {_plural(bgp, 'BGP record')})" if bgp else ""
-        print(f"{_plural(records, 'record')} from {len(seen)} tunnel(s), {span}{also}")
+        also = f" (and {plural(bgp, 'BGP record')})" if bgp else ""
+        print(f"{plural(records, 'record')} from {len(seen)} tunnel(s), {span}{also}")
     _emit(table, args.format)
     table.attrs["routing"] = rules
     _say_rule(table, args)
@@ -466,9 +470,9 @@ def _cmd_routes(args: argparse.Namespace) -> None:
         if len(unknown):
             tunnels = unknown[list(s.TUNNEL_KEYS)].drop_duplicates()
             print(
-                f"vpnlog: {_plural(len(tunnels), 'tunnel')} silent for longer than "
+                f"vpnlog: {plural(len(tunnels), 'tunnel')} silent for longer than "
                 f"--stale-after ({_stale_text(args.stale_after)}) while up: "
-                f"{_plural(len(unknown), 'route')} as last known, not known to be held "
+                f"{plural(len(unknown), 'route')} as last known, not known to be held "
                 "(held blank)",
                 file=sys.stderr,
             )
@@ -803,7 +807,7 @@ def _cmd_options(args: argparse.Namespace) -> None:
     errors = "skip" if getattr(args, "skip_bad", False) else "raise"
     if args.file:
         table = read_tunnel_options(args.file, errors=errors)
-        where = _plural(len(table.attrs["files"]), "file")
+        where = plural(len(table.attrs["files"]), "file")
     else:
         from .aws.tunnel_options import fetch_tunnel_options  # imports boto3
 
@@ -832,7 +836,7 @@ def _cmd_options(args: argparse.Namespace) -> None:
     _emit(shown, args.format, none=f"No tunnels with options in {where}")
     if args.format == "table" and len(table):
         print(
-            f"\n{_plural(len(table), 'tunnel')} from {where}; 'defaulted' counts options AWS "
+            f"\n{plural(len(table), 'tunnel')} from {where}; 'defaulted' counts options AWS "
             "left unset (their documented default is shown); --format csv lists every option."
         )
 
@@ -900,7 +904,7 @@ def _cmd_drift(args: argparse.Namespace) -> None:
     if args.format == "table" and len(table):
         counts = table["verdict"].value_counts()
         said = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-        print(f"\n{_plural(len(table), 'row')}: {said}.")
+        print(f"\n{plural(len(table), 'row')}: {said}.")
 
 
 def _cmd_maintenance(args: argparse.Namespace) -> None:

@@ -36,6 +36,7 @@ import pandas as pd
 from . import schema as s
 from .catalog import event_label
 from .options import check_choice
+from .words import duration_parts
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -147,7 +148,7 @@ def format_duration(value: object) -> str:
     Returns
     -------
     str
-        Two units at most, the larger first.
+        Two units at most, the larger first, rounded to the smaller one.
 
     Examples
     --------
@@ -159,17 +160,14 @@ def format_duration(value: object) -> str:
     seconds = value if isinstance(value, int | float) else pd.Timedelta(value).total_seconds()
     if isinstance(seconds, float) and math.isnan(seconds):
         return ""
-    total = int(round(float(seconds)))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
+    if seconds < 0:
+        return "-" + format_duration(-seconds)
+    # Two units, rounded to the smaller (words.duration_parts); minutes and seconds
+    # after a larger unit take two digits, hours after days one.
+    parts = duration_parts(float(seconds))
+    return " ".join(
+        f"{v:02d} {u}" if i and u in ("min", "s") else f"{v} {u}" for i, (v, u) in enumerate(parts)
+    )
 
 
 #: What each outage rule (``attrs["routing"]`` of outages and summary) counts, in words.

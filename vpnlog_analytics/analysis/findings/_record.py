@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ... import schema as s
+from ...words import duration_parts, plural
 from .._timeline import Tunnels
 from ..flaps import FlapArrays, episode_arrays
 
@@ -57,21 +58,13 @@ def details(events: pd.DataFrame, index: np.ndarray, position: int) -> str:
 
 
 def fmt(ns: float | int) -> str:
-    """Format a duration in ns for people: '2 h 5 min', '40 s'."""
-    seconds = int(round(float(ns) / 1e9))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
-    return " ".join(parts[:2]) if parts else "0 s"
+    """Format a duration in ns for people: '2 h 5 min', '40 s', '10 min'.
 
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """Return a count with its noun, singular for one: '1 DPD timeout', '2 DPD timeouts'.
-
-    ``many`` is the plural where adding an 's' is wrong ('expiry', 'expiries').
+    Two units, rounded to the smaller (:func:`~vpnlog_analytics.words.duration_parts`,
+    the rule every view shares); a zero second unit is left out.
     """
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
+    parts = duration_parts(float(ns) / 1e9)
+    return " ".join(f"{v} {u}" for i, (v, u) in enumerate(parts) if v or not i)
 
 
 def span_rate(n: int, observed_ns: float) -> str:
