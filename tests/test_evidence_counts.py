@@ -139,7 +139,8 @@ def test_manifest_says_the_same(samples: pd.DataFrame, samples_report: Report) -
     )
     assert records["skipped"] == {} and records["skipped_total"] == 0
     assert records["in_table"] == len(samples)
-    logs = {i["source"]: i for i in manifest["inputs"] if not i["format"].startswith("ignored")}
+    not_logs = ("ignored", "not read")
+    logs = {i["source"]: i for i in manifest["inputs"] if not i["format"].startswith(not_logs)}
     assert {k: v["records"] for k, v in logs.items()} == _sample_logs()
     for name, entry in logs.items():
         assert_adds_up(entry)
@@ -147,9 +148,14 @@ def test_manifest_says_the_same(samples: pd.DataFrame, samples_report: Report) -
             k: samples.attrs["sources"][name][k] for k in COUNTS
         }
     assert sum(e["records"] for e in logs.values()) == records["read"]
-    # files that hold no logs are listed with nothing read from them
-    ignored = [i for i in manifest["inputs"] if i["format"].startswith("ignored")]
-    assert ignored and all(i["records"] == i["kept"] == 0 for i in ignored)
+    # the files beside the logs (the samples' .vpnlogignore lists them) are listed too,
+    # with nothing read from them: an auditor recounting the folder finds every file
+    other = [i for i in manifest["inputs"] if i["format"].startswith(not_logs)]
+    assert sorted(Path(i["source"]).name for i in other) == sorted(
+        line for line in (SAMPLES / ".vpnlogignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert all(i["records"] == i["kept"] == 0 and i["sha256"] for i in other)
 
 
 def test_report_states_the_identity(samples_report: Report) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import glob as globmod
 import logging
 import os
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 #: Object CloudWatch writes into an export prefix to test its permissions.
 WRITE_TEST_MARKER = "aws-logs-write-test"
+#: A file in a folder that lists, one glob per line, the files of that folder that are
+#: not logs (a README, notes, ground truth): walking the folder skips them without a word
+#: on stderr, and ``attrs["excluded_files"]`` names them.
+IGNORE_FILE = ".vpnlogignore"
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
@@ -87,10 +92,39 @@ def _is_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-def _expand(source: Any, boto3_session: Any = None) -> Iterator[_Input]:
+def ignore_patterns(folder: Path) -> list[str]:
+    """Return the globs a folder's :data:`IGNORE_FILE` lists (none without one).
+
+    Blank lines and ``#`` comments are left out; a pattern matches a file's path
+    relative to the folder (``notes/*``) or its name (``*.md``).
+    """
+    try:
+        text = (folder / IGNORE_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{folder / IGNORE_FILE}: cannot read it ({exc})") from exc
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _ignored_by(patterns: list[str], relative: Path) -> bool:
+    text = relative.as_posix()
+    return any(
+        fnmatch.fnmatchcase(text, p) or fnmatch.fnmatchcase(relative.name, p) for p in patterns
+    )
+
+
+def _expand(
+    source: Any, boto3_session: Any = None, excluded: list[str] | None = None
+) -> Iterator[_Input]:
+    """Yield the inputs a source stands for.
+
+    Files a walked folder's :data:`IGNORE_FILE` lists go into ``excluded`` instead.
+    """
     if isinstance(source, list | tuple):
         for item in source:
-            yield from _expand(item, boto3_session)
+            yield from _expand(item, boto3_session, excluded)
         return
     if hasattr(source, "read"):
         yield _Input(str(getattr(source, "name", "<file-like>")), handle=source)
@@ -112,8 +146,12 @@ def _expand(source: Any, boto3_session: Any = None) -> Iterator[_Input]:
     path = Path(text).expanduser()
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+        patterns = ignore_patterns(path)
         for f in files:
-            if f.name != WRITE_TEST_MARKER:
+            if patterns and _ignored_by(patterns, f.relative_to(path)):
+                if excluded is not None:
+                    excluded.append(str(f))
+            elif f.name != WRITE_TEST_MARKER:
                 yield _Input(str(f), path=f, walked=True)
         return
     if path.is_file():
@@ -124,7 +162,7 @@ def _expand(source: Any, boto3_session: Any = None) -> Iterator[_Input]:
         if not matches:
             raise SourceError(f"{text}: the pattern matches no file")
         for m in matches:
-            for inp in _expand(m):
+            for inp in _expand(m, None, excluded):
                 yield _Input(inp.name, path=inp.path, walked=True)
         return
     raise SourceError(f"{text}: no such file or directory")
@@ -200,6 +238,8 @@ class Files:
     empty: list[str] = field(default_factory=list)
     #: Files found by walking a folder that hold no logs, with what they hold instead.
     ignored: dict[str, str] = field(default_factory=dict)
+    #: Files a walked folder's ignore file (:data:`IGNORE_FILE`) lists: not read.
+    excluded: list[str] = field(default_factory=list)
     #: Files expected to hold logs (named or placed like them) that could not be read:
     #: under ``errors="skip"`` they are counted in ``skipped`` too.
     unreadable: list[str] = field(default_factory=list)
@@ -218,7 +258,9 @@ class Files:
             "empty": len(self.empty),
             "ignored": len(self.ignored),
             "unreadable": len(self.unreadable),
+            "excluded": len(self.excluded),
         }
+        attrs["excluded_files"] = list(self.excluded)
         attrs["empty_files"] = list(self.empty)
         attrs["ignored_files"] = list(self.ignored)
         attrs["ignored_why"] = dict(self.ignored)
@@ -279,8 +321,9 @@ def read_logs(
     Parameters
     ----------
     source : path, directory, glob, file-like object, or a list of these
-        Directories are walked (hidden files and the ``aws-logs-write-test`` marker are
-        skipped); globs may use ``**``.
+        Directories are walked (hidden files, the ``aws-logs-write-test`` marker and the
+        files the folder's ``.vpnlogignore`` lists -- one glob per line, e.g.
+        ``README.md`` -- are skipped); globs may use ``**``.
     log_stream : str, optional
         Stream name for records whose envelope and file name name none, e.g.
         ``"vpn-0123456789abcdef0-203.0.113.10-IKE.log"``.
@@ -304,7 +347,8 @@ def read_logs(
         and the same per source in ``sources`` (name -> ``format`` and those four
         counts, ``records`` being what the file holds); ``skipped_examples``,
         ``unknown_keys``, ``unrecognised_values`` and what became of the files: ``files``
-        (counts ``read``, ``empty``, ``ignored``, ``unreadable``), ``empty_files`` (hold
+        (counts ``read``, ``empty``, ``ignored``, ``unreadable``, ``excluded``),
+        ``excluded_files`` (listed in a walked folder's ``.vpnlogignore``), ``empty_files`` (hold
         no records: zero bytes, only control messages), ``ignored_files`` with
         ``ignored_why`` (found by walking a folder, hold no logs: a README, binary data,
         an unrelated CSV) and ``unreadable_files``.
@@ -335,11 +379,11 @@ def read_logs(
     >>> events.groupby(["vpn_connection_id", "tunnel_ip"], observed=True).size()  # doctest: +SKIP
     """
     issues = Issues(errors)
-    inputs = list(_expand(source, boto3_session))
+    files = Files()
+    inputs = list(_expand(source, boto3_session, files.excluded))
     if not inputs:
         raise SourceError(nothing_to_read(source))
     parts: list[Part] = []
-    files = Files()
     workers = min(len(inputs), max(1, os.cpu_count() or 1))
     chunks = _chunks(inputs, workers)
     # Chunks of files are parsed in worker threads: decompression and the Arrow kernels
@@ -384,7 +428,10 @@ def nothing_to_read(source: Any) -> str:
     names = [os.fspath(x) if isinstance(x, str | os.PathLike) else repr(x) for x in items]
     if len(names) == 1:
         name = names[0]
-        if Path(name).expanduser().is_dir():
+        folder = Path(name).expanduser()
+        if folder.is_dir():
+            if any(p.is_file() and not _hidden(p, folder) for p in folder.rglob("*")):
+                return f"{name}: every file of the folder is listed in its {IGNORE_FILE}"
             return f"{name}: the folder is empty (hidden files and folders are not read)"
         return f"{name}: holds no file to read"
     if not names:

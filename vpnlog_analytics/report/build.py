@@ -111,11 +111,15 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
         else:
             entry.update(path=None, size=None, sha256=None, note="not a file (records in memory)")
         found.append(entry)
-    for name in events.attrs.get("ignored_files") or []:
+    not_read = [(n, "ignored (holds no logs)") for n in events.attrs.get("ignored_files") or []]
+    not_read += [
+        (n, "not read (listed in .vpnlogignore)") for n in events.attrs.get("excluded_files") or []
+    ]
+    for name, why in not_read:
         path = Path(name)
         entry = {
             "source": name,
-            "format": "ignored (holds no logs)",
+            "format": why,
             **counts_entry(kept=0, duplicates=0, skipped={}),
         }
         if path.is_file():

@@ -142,6 +142,18 @@ def write_simulation(
     return written
 
 
+#: The samples folder's ignore file (read_logs skips what it lists when walking a folder).
+SAMPLES_IGNORE: Final = """\
+# Files of this folder that are not logs: vpnlog skips them when it reads the folder.
+# The tunnel options are read with --options describe-vpn-connections.json.
+README.md
+truth.csv
+incidents.csv
+tunnels.csv
+describe-vpn-connections.json
+"""
+
+
 def write_samples(out_dir: str | Path) -> list[Path]:
     """Regenerate the bundled samples: an S3 export, one Insights CSV, options, truth, README.
 
@@ -180,6 +192,10 @@ def write_samples(out_dir: str | Path) -> list[Path]:
         written.append(out / name)
     (out / "README.md").write_text(samples_readme(sim), encoding="utf-8")
     written.append(out / "README.md")
+    # The folder is read as logs (`vpnlog summary data/samples`): its ignore file names
+    # the files beside them that are not, so no command says it ignored them.
+    (out / ".vpnlogignore").write_text(SAMPLES_IGNORE, encoding="utf-8")
+    written.append(out / ".vpnlogignore")
     logger.info("wrote %d sample files to %s", len(written), out)
     return written
 
@@ -545,6 +561,8 @@ real capture and the AWS documentation.
 - `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels, with both sides'
   options (AWS's, `explicit_options` = the ones set, and the gateway's `cgw_*`, which
   AWS cannot see).
+- `.vpnlogignore`: the files above that are not logs. Reading the folder
+  (`vpnlog summary data/samples`) skips them quietly; `-v` names them.
 
 ## The story
 
