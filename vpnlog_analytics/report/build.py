@@ -3,13 +3,13 @@
 The report is made in named steps: check the parameters and the window
 (:mod:`.analyses`), run every analysis once on one context, write the tables, draw the
 charts (:mod:`.charts`, each declared once), write the sections (:mod:`.sections`) and the
-pages, then the manifest.
+pages, then the manifest. Every file is written into a staging folder beside the target,
+swapped in whole at the end (:mod:`._staging`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import re
@@ -23,7 +23,6 @@ import pandas as pd
 from .. import __version__
 from .. import schema as s
 from ..analysis import StaleLike, StaleLimits
-from ..errors import VpnLogError
 from ..io.evidence import counts_entry, record_counts
 from ..options import (
     DEFAULT_CAUSE_LOOKBACK,
@@ -40,6 +39,7 @@ from ..options import (
     shared_doc,
 )
 from ..present import csv_frame
+from ._staging import MANIFEST, prepare_target, sha256_of, staged
 from .analyses import Analyses, Exclusions, analyse, parameters, report_window
 from .charts import draw_charts
 from .render import Section, render_html, render_markdown
@@ -84,14 +84,6 @@ class Report:
         )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     sources: dict[str, dict[str, Any]] = events.attrs.get("sources") or {}
@@ -107,7 +99,7 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
             **counts_entry(kept=c.kept, duplicates=c.duplicates_dropped, skipped=c.skipped),
         }
         if path.is_file():
-            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=_sha256(path))
+            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=sha256_of(path))
         else:
             entry.update(path=None, size=None, sha256=None, note="not a file (records in memory)")
         found.append(entry)
@@ -123,7 +115,7 @@ def _input_files(events: pd.DataFrame) -> list[dict[str, Any]]:
             **counts_entry(kept=0, duplicates=0, skipped={}),
         }
         if path.is_file():
-            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=_sha256(path))
+            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=sha256_of(path))
         found.append(entry)
     return found
 
@@ -135,7 +127,7 @@ def _option_files(options: pd.DataFrame) -> list[dict[str, Any]]:
         path = Path(name)
         entry: dict[str, Any] = {"source": name}
         if path.is_file():
-            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=_sha256(path))
+            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=sha256_of(path))
         found.append(entry)
     return found or [{"source": "DescribeVpnConnections (live)"}]
 
@@ -212,7 +204,10 @@ def build_report(
     {params.events_table}
         Its ``attrs`` name the inputs for the manifest.
     out_dir : str or pathlib.Path
-        Folder to write (created; files of the same names are replaced).
+        Folder to write: absent, empty, or a report written before, which is replaced
+        whole. The report is staged in a hidden folder beside it and swapped in at the
+        end, so the folder never holds a mix of two reports or a part of one; a folder
+        holding other files is refused.
     start, end : pandas.Timestamp or str or None
         The reporting window ``[start, end)`` (UTC). None: the whole UTC days the logs
         cover (from midnight before the first record to midnight after the last).
@@ -255,6 +250,11 @@ def build_report(
     Report
         The paths written, the tables and the manifest.
 
+    Raises
+    ------
+    VpnLogError
+        ``out_dir`` is a file, or a folder holding files a report did not write.
+
     Examples
     --------
     >>> events = read_logs("data/samples")  # doctest: +SKIP
@@ -275,7 +275,7 @@ def build_report(
     stale_after = params.stale_after  # "auto" is each tunnel's own from here on
     window = report_window(events, start, end)
     excluded = Exclusions.of(exclude, maintenance)
-    out = _report_folder(out_dir)
+    target = prepare_target(out_dir)  # refuse a folder of other files before any work
     generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
     step = _steps(progress)
     made = analyse(
@@ -291,31 +291,45 @@ def build_report(
         options=options,
     )
     step("analyses")
+    with staged(target) as staging:
+        charts = _write_files(made, staging, generated, title, stale_after, step)
+        manifest = _manifest(made, staging, generated, title)
+        manifest.update(
+            manifest_entries(made.beyond, metrics, made.excluded_windows, margin, stale_after)
+        )
+        _write_json(manifest, staging / MANIFEST)
+    step("manifest")
+    out = Path(out_dir)  # as the caller named it; the files are now there
+    log.info("report written to %s", out / "index.html")
+    return Report(
+        out,
+        out / "index.html",
+        out / "report.md",
+        out / MANIFEST,
+        made.tables,
+        [out / p for p in charts],
+        manifest,
+    )
+
+
+def _write_files(
+    made: Analyses,
+    out: Path,
+    generated: dt.datetime,
+    title: str | None,
+    stale_after: Any,
+    step: Callable[[str], None],
+) -> list[Path]:
+    """Write the tables, charts and pages into ``out``; return the charts' relative paths."""
+    (out / "charts").mkdir()
     _write_tables(made.tables, out)
     step("tables")
     drawn = draw_charts(made, out / "charts")
     step("charts")
     sections = write_sections(made, drawn, stale_after)
-    index, markdown = _write_pages(made, sections, out, generated, title)
+    _write_pages(made, sections, out, generated, title)
     step("pages")
-    manifest = _manifest(made, out, generated, title)
-    manifest.update(
-        manifest_entries(made.beyond, metrics, made.excluded_windows, margin, stale_after)
-    )
-    manifest_path = _write_json(manifest, out / "manifest.json")
-    step("manifest")
-    log.info("report written to %s", index)
-    return Report(out, index, markdown, manifest_path, made.tables, drawn.files, manifest)
-
-
-def _report_folder(out_dir: str | Path) -> Path:
-    """Create the report folder and its ``charts/``; return the folder."""
-    out = Path(out_dir)
-    try:
-        (out / "charts").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VpnLogError(f"{out}: cannot create the report folder ({exc.strerror})") from exc
-    return out
+    return [p.relative_to(out) for p in drawn.files]
 
 
 def _write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
@@ -428,7 +442,7 @@ def _manifest(
             "skipped_examples": [str(e) for e in attrs.get("skipped_examples") or []],
         },
         "outputs": [
-            {"path": str(p.relative_to(out)), "size": p.stat().st_size, "sha256": _sha256(p)}
+            {"path": str(p.relative_to(out)), "size": p.stat().st_size, "sha256": sha256_of(p)}
             for p in _iter_outputs(out)
             if p.is_file()
         ],
