@@ -1203,6 +1203,17 @@ MAX_OUTAGE: Final = "max_outage"
 MTBF: Final = "mtbf"
 SLA_MET: Final = "sla_met"
 SERVICE_CREDIT: Final = "service_credit"
+#: Of availability: whether ``service_credit`` applies to the row's period (values
+#: :data:`CREDIT_BASES`).
+CREDIT_BASIS: Final = "credit_basis"
+#: ``month``: a whole calendar month (UTC) inside the window, the period AWS's SLA credits;
+#: ``partial month``: a calendar month the window starts or ends inside, so the month's
+#: figure is not known; ``not a month``: a period that is no calendar month (``freq``).
+CREDIT_MONTH, CREDIT_PARTIAL, CREDIT_NOT_MONTH = CREDIT_BASES = (
+    "month",
+    "partial month",
+    "not a month",
+)
 NEGOTIATIONS: Final = "negotiations"
 COLLISIONS: Final = "collisions"
 COLLISION_RATE: Final = "collision_rate"

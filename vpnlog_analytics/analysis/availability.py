@@ -66,16 +66,9 @@ from .sources import sourced_intervals
 SOURCES = ("logs", "metrics", "both")
 OBSERVED_LOGS = "observed_logs"
 OBSERVED_METRICS = "observed_metrics"
-#: Column: whether ``service_credit`` applies to the row's period (values :data:`CREDIT_BASES`).
-CREDIT_BASIS = "credit_basis"
-#: ``month``: a whole calendar month (UTC) inside the window, the period AWS's SLA credits;
-#: ``partial month``: a calendar month the window starts or ends inside, so the month's
-#: figure is not known; ``not a month``: a period that is no calendar month (``freq``).
-CREDIT_MONTH, CREDIT_PARTIAL, CREDIT_NOT_MONTH = CREDIT_BASES = (
-    "month",
-    "partial month",
-    "not a month",
-)
+#: The credit basis of a row (declared in :mod:`..schema` with the other columns).
+CREDIT_BASIS, CREDIT_BASES = s.CREDIT_BASIS, s.CREDIT_BASES
+CREDIT_MONTH, CREDIT_PARTIAL, CREDIT_NOT_MONTH = CREDIT_BASES
 #: The exclusions ``exclude`` names (alone, or both in a list): ``maintenance``, each
 #: connection's windows of ``maintenance``; ``customer``, its customer-side outages.
 EXCLUDE_MAINTENANCE, EXCLUDE_CUSTOMER = EXCLUDE_CHOICES = ("maintenance", "customer")
