@@ -1298,3 +1298,42 @@ ROUTING_CHOICES: Final = (ROUTING_AUTO, ROUTING_IPSEC)
 #: The rule each connection's availability used: IPsec alone, IPsec and BGP established,
 #: and also at least one accepted route (``require_routes=True``).
 ROUTING_RULES: Final = ("ipsec", "ipsec+bgp", "ipsec+bgp+routes")
+
+# --- the customer gateway's logs (io.gateway, analysis.gateway) ------------------------------
+#: Of a gateway line: the device that wrote it (syslog host, FortiGate ``devname``).
+DEVICE: Final = "device"
+#: Of a gateway line: its log family (``strongswan``, ``libreswan``, ``fortigate``, ...).
+FAMILY: Final = "family"
+#: Of a gateway line: the gateway's own name of the tunnel (strongSwan/pluto connection,
+#: FortiGate ``vpntunnel``, ASA group).
+CONNECTION: Final = "connection"
+#: Of a gateway line: the remote address, the AWS tunnel's outside IP.
+PEER_IP: Final = "peer_ip"
+#: Of a gateway line: the gateway's inbound and outbound ESP SPI (``0x`` + 8 hex digits).
+#: AWS's inbound SPI is the gateway's outbound one, and the reverse.
+SPI_IN: Final = "spi_in"
+SPI_OUT: Final = "spi_out"
+#: Of a merged two-sided sequence: which end logged the row (values :data:`SIDES`).
+SIDE: Final = "side"
+SIDE_AWS, SIDE_GATEWAY = SIDES = ("aws", "gateway")
+#: Of a gateway line: the device's clock reading before a skew correction was applied.
+DEVICE_TIME: Final = "device_time"
+#: Of a clock-skew estimate: gateway clock minus AWS clock (median of the pairs), the
+#: interval the true skew lies in, the pairs it rests on and their kinds.
+SKEW: Final = "skew"
+SKEW_LOW: Final = "skew_low"
+SKEW_HIGH: Final = "skew_high"
+PAIRS: Final = "pairs"
+PAIR_KINDS: Final = "pair_kinds"
+#: Of a two-sided outage: who ended the tunnel's up episode (values :data:`ENDED_BY_VALUES`)
+#: and, where both ends' DPD gave up, which gave up first.
+ENDED_BY: Final = "ended_by"
+DPD_FIRST: Final = "dpd_first"
+ENDED_BY_VALUES: Final = (
+    "gateway_delete",
+    "aws_dpd",
+    "gateway_dpd",
+    "both",
+    "gateway_restart",
+    "unknown",
+)
