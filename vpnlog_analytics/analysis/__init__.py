@@ -44,6 +44,14 @@ from .dpd import dpd_stats, dpd_timeouts
 from .events import event_counts
 from .findings import diagnose
 from .flaps import flap_frequency, flapping_episodes, flaps
+from .gateway import (
+    apply_skew,
+    clock_skew,
+    gateway_restarts,
+    merged_timeline,
+    one_sided_failures,
+    two_sided_outages,
+)
 from .maintenance import label_outages, maintenance_windows
 from .outages import outages
 from .reconcile import logging_gaps, reconcile, reconcile_summary
@@ -59,10 +67,12 @@ __all__ = [
     "OptionError",
     "StaleLike",
     "StaleLimits",
+    "apply_skew",
     "availability",
     "bgp_flaps",
     "bgp_outages",
     "bgp_sessions",
+    "clock_skew",
     "combined_states",
     "connection_states",
     "diagnose",
@@ -72,24 +82,28 @@ __all__ = [
     "flap_frequency",
     "flapping_episodes",
     "flaps",
+    "gateway_restarts",
     "label_outages",
     "logging_gaps",
     "maintenance_windows",
+    "merged_timeline",
     "metric_states",
     "observed_options",
+    "one_sided_failures",
     "option_drift",
     "outages",
     "prepare",
     "reconcile",
     "reconcile_summary",
-    "resolve_stale",
     "rekey_intervals",
     "rekey_stats",
-    "stale_limits",
+    "resolve_stale",
     "route_events",
     "routes",
     "service_credit",
+    "stale_limits",
     "summary",
     "tunnel_states",
+    "two_sided_outages",
     "unknown_messages",
 ]

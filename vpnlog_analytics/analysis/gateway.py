@@ -33,7 +33,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import DurationLike, to_duration
+from ..options import DurationLike, shared_doc, to_duration
 from .outages import outages
 
 __all__ = [
@@ -136,6 +136,7 @@ def skew_pairs(events: pd.DataFrame, gateway: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@shared_doc()
 def clock_skew(
     events: pd.DataFrame,
     gateway: pd.DataFrame,
@@ -147,8 +148,7 @@ def clock_skew(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        The AWS events table (``read_logs``).
+    {params.events_table}
     gateway : pandas.DataFrame
         The gateway's table (``read_gateway_logs``), times by the device's clock.
     tolerance : str or pandas.Timedelta
@@ -210,6 +210,7 @@ def _skew_by_device(gateway: pd.DataFrame, events: pd.DataFrame, skew: SkewLike)
     return pd.Series(one, index=gateway.index, dtype="timedelta64[ns]")
 
 
+@shared_doc(own={"events": "optional here: only skew='auto' reads it"})
 def apply_skew(
     gateway: pd.DataFrame, skew: SkewLike, events: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -224,7 +225,7 @@ def apply_skew(
         :func:`clock_skew` table applies each device's; a duration applies one to all;
         ``None`` applies none. A device without an estimate keeps its clock.
     events : pandas.DataFrame, optional
-        The AWS events table, for ``skew="auto"``.
+        The AWS events table (``read_logs``), for ``skew="auto"``; not modified.
 
     Returns
     -------
@@ -249,6 +250,7 @@ _MERGED = [s.TIME, s.SIDE, s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.EVENT, s.SPI, s.D
            s.DETAILS, s.DEVICE_TIME]  # fmt: skip
 
 
+@shared_doc()
 def merged_timeline(
     events: pd.DataFrame, gateway: pd.DataFrame, *, skew: SkewLike = None
 ) -> pd.DataFrame:
@@ -256,8 +258,9 @@ def merged_timeline(
 
     Parameters
     ----------
-    events, gateway : pandas.DataFrame
-        The AWS events table and the gateway's table.
+    {params.events_table}
+    gateway : pandas.DataFrame
+        The gateway's table (``read_gateway_logs``), times by the device's clock.
     skew : "auto", DataFrame, duration or None
         As for :func:`apply_skew`. Without one, the gateway's rows keep the device's clock,
         and when the estimated skew would change the order of rows from the two ends, a
@@ -348,6 +351,7 @@ def _flips(events: pd.DataFrame, gateway: pd.DataFrame, fixed: pd.Series) -> int
     return total
 
 
+@shared_doc()
 def two_sided_outages(
     events: pd.DataFrame,
     gateway: pd.DataFrame,
@@ -359,8 +363,9 @@ def two_sided_outages(
 
     Parameters
     ----------
-    events, gateway : pandas.DataFrame
-        The AWS events table and the gateway's table.
+    {params.events_table}
+    gateway : pandas.DataFrame
+        The gateway's table (``read_gateway_logs``), times by the device's clock.
     skew : "auto", DataFrame, duration or None
         The gateway clock's correction (:func:`apply_skew`); ``"auto"`` by default: an
         uncorrected skew of a few seconds would put the gateway's DPD on the wrong side
@@ -440,10 +445,19 @@ def _restart_within(later: pd.DataFrame) -> bool:
     return bool(first[s.EVENT] == DAEMON_START)
 
 
+@shared_doc()
 def gateway_restarts(
     events: pd.DataFrame, gateway: pd.DataFrame, *, skew: SkewLike = "auto"
 ) -> pd.DataFrame:
     """Return each start of a gateway's IKE daemon and the AWS tunnels it cut.
+
+    Parameters
+    ----------
+    {params.events_table}
+    gateway : pandas.DataFrame
+        The gateway's table (``read_gateway_logs``), times by the device's clock.
+    skew : "auto", DataFrame, duration or None
+        The gateway clock's correction (:func:`apply_skew`).
 
     Returns
     -------
@@ -483,6 +497,7 @@ def gateway_restarts(
     return pd.DataFrame(rows, columns=columns)
 
 
+@shared_doc()
 def one_sided_failures(
     events: pd.DataFrame,
     gateway: pd.DataFrame,
@@ -496,6 +511,17 @@ def one_sided_failures(
     failure of the same kind from AWS within ``window`` (or the reverse) is the half of
     the story the other end's log cannot tell: the gateway's reason and the proposals it
     offered, or an AWS refusal the gateway never reported.
+
+    Parameters
+    ----------
+    {params.events_table}
+    gateway : pandas.DataFrame
+        The gateway's table (``read_gateway_logs``), times by the device's clock.
+    skew : "auto", DataFrame, duration or None
+        The gateway clock's correction (:func:`apply_skew`).
+    window : str or pandas.Timedelta
+        How close (on AWS's clock) a failure of the same kind on the other end must be
+        for the two to be one failure seen by both.
 
     Returns
     -------
