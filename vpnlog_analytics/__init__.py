@@ -46,6 +46,7 @@ from .errors import (
     VpnLogError,
 )
 from .io import iter_events, parse_records, read_logs, read_parquet, register_remote, to_parquet
+from .io.gateway import read_gateway_logs
 from .io.health import read_health_events
 from .io.metric_files import read_metrics
 from .io.tunnel_options import read_tunnel_options
@@ -127,6 +128,7 @@ __all__ = [
     "option_drift",
     "outages",
     "parse_records",
+    "read_gateway_logs",
     "read_health_events",
     "read_logs",
     "read_metrics",

@@ -20,6 +20,7 @@ URIs are read through the listers of :data:`REMOTE_LISTERS`; the package registe
 ``s3://`` one (``aws.list_s3_objects``, imported on first use) when it is imported.
 """
 
+from .gateway import read_gateway_logs
 from .parquet import read_parquet, to_parquet
 from .reader import REMOTE_LISTERS, parse_records, read_logs, register_remote, source_names
 from .stream import iter_events
@@ -28,6 +29,7 @@ __all__ = [
     "REMOTE_LISTERS",
     "iter_events",
     "parse_records",
+    "read_gateway_logs",
     "read_logs",
     "read_parquet",
     "register_remote",
