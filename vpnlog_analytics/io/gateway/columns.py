@@ -48,26 +48,26 @@ __all__ = [
 #: UTC time of the line: the device's clock read in its zone, NOT corrected for skew.
 TIME: Final = s.TIME
 #: The host of the syslog header (FortiGate: ``devname``); NA where the line names none.
-DEVICE: Final = "device"
+DEVICE: Final = s.DEVICE
 #: ``strongswan``, ``libreswan``, ``fortigate`` or ``cisco_asa`` (:data:`FAMILIES`).
-FAMILY: Final = "family"
+FAMILY: Final = s.FAMILY
 #: strongSwan connection (``<conn|N>``), pluto connection (``"conn"``), FortiGate
 #: ``vpntunnel``, ASA tunnel group (``Group = ...``).
-CONNECTION: Final = "connection"
+CONNECTION: Final = s.CONNECTION
 #: The remote (AWS) address: in the line, or learned for its connection from other lines.
-PEER_IP: Final = "peer_ip"
+PEER_IP: Final = s.PEER_IP
 #: The AWS tunnel the line belongs to (``peer_ip`` == ``tunnel_ip``), when ``tunnels=`` given.
 VPN_CONNECTION_ID: Final = s.VPN_CONNECTION_ID
 TUNNEL_IP: Final = s.TUNNEL_IP
 #: The classified line (:data:`GATEWAY_EVENT_NAMES`); ``unknown`` when no rule matches.
 EVENT: Final = s.EVENT
 #: The gateway's inbound / outbound ESP SPI, ``0x`` + 8 lower-case hex digits.
-SPI_IN: Final = "spi_in"
-SPI_OUT: Final = "spi_out"
+SPI_IN: Final = s.SPI_IN
+SPI_OUT: Final = s.SPI_OUT
 #: IKE message id where the line carries one (pluto's hex ``msgid`` read as a number).
 MESSAGE_ID: Final = "message_id"
 #: Why, in the device's words: FortiGate ``reason=``, ASA ``Reason:``, a notify name.
-REASON: Final = "reason"
+REASON: Final = s.REASON
 #: The proposal text the line carries (received, configured or selected proposals).
 PROPOSALS: Final = "proposals"
 #: The line verbatim, without its line break.
