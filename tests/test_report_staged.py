@@ -128,6 +128,14 @@ def test_a_report_folder_with_a_users_file_is_refused(tmp_path: Path) -> None:
     assert (target / "index.html").read_text() == "<p>old</p>"
 
 
+def test_a_file_browsers_litter_does_not_make_a_report_foreign(tmp_path: Path) -> None:
+    target = tmp_path / "r"
+    write_staged(target, "old")
+    (target / "charts" / ".DS_Store").write_bytes(b"\0")
+    write_staged(target, "new")
+    verify(target)
+
+
 def test_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "r").write_text("x")
     with pytest.raises(VpnLogError, match="is a file, not a report folder"):
@@ -181,6 +189,17 @@ def test_only_the_aside_copy_left_is_restored(tmp_path: Path) -> None:
     fake_report(staging, "new")  # complete, its marker already removed
     st.prepare_target(target)
     assert verify(target) == before
+    assert leftovers(target) == []
+
+
+def test_an_aside_copy_is_restored_as_it_was_even_if_it_did_not_verify(tmp_path: Path) -> None:
+    """A report an older version left half-rewritten is still the user's previous report."""
+    target = tmp_path / "r"
+    aside = tmp_path / ".r.previous-0123abcd"
+    fake_report(aside, "old")
+    (aside / "index.html").write_text("<p>rewritten</p>")
+    st.prepare_target(target)
+    assert (target / "index.html").read_text() == "<p>rewritten</p>"
     assert leftovers(target) == []
 
 

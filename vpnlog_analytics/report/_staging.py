@@ -47,6 +47,8 @@ GENERATOR: Final = "vpnlog-analytics"
 MARKER: Final = ".vpnlog-report-staging"
 _STAGING: Final = "staging"
 _PREVIOUS: Final = "previous"
+#: Files a file browser leaves in a folder it showed; a report folder may hold them.
+_BROWSER_FILES: Final = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def sha256_of(path: Path) -> str:
@@ -77,18 +79,6 @@ def _listed(manifest: dict[str, Any]) -> set[str]:
     return {str(o.get("path")) for o in manifest.get("outputs") or []} | {MANIFEST}
 
 
-def is_complete(folder: Path) -> bool:
-    """Tell whether a folder is one whole report: our manifest, every hash matching."""
-    manifest = _manifest(folder)
-    if manifest is None or _files(folder) != _listed(manifest):
-        return False
-    return all(
-        (folder / o["path"]).stat().st_size == o.get("size")
-        and sha256_of(folder / o["path"]) == o.get("sha256")
-        for o in manifest.get("outputs") or []
-    )
-
-
 def _kind(target: Path) -> str:
     """Return what the target is: absent, empty, report (ours, nothing else in it) or foreign."""
     if not target.exists():
@@ -106,7 +96,7 @@ def _kind(target: Path) -> str:
             f"{', …' if len(found) > 3 else ''}); a report replaces its folder whole, so "
             "choose another output folder or empty this one"
         )
-    extra = sorted(found - _listed(manifest))
+    extra = sorted(f for f in found - _listed(manifest) if Path(f).name not in _BROWSER_FILES)
     if extra:
         raise VpnLogError(
             f"{target}: a report folder that also holds files the report did not write "
@@ -152,6 +142,17 @@ def _parent_lock(parent: Path) -> Iterator[None]:
 
 def _aside_name(target: Path, what: str) -> Path:
     return target.parent / f".{target.name}.{what}-{secrets.token_hex(4)}"
+
+
+def _new_folder(target: Path, what: str) -> Path:
+    """Create a folder of a fresh name of ours beside the target (the umask's permissions)."""
+    while True:
+        folder = _aside_name(target, what)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
 
 
 def _ours(target: Path, what: str) -> Iterator[Path]:
@@ -210,7 +211,7 @@ def _recover(target: Path) -> None:
     for aside in _ours(target, _PREVIOUS):
         if not _recognised(aside):
             log.warning("%s: named like a previous report but not ours; left alone", aside)
-        elif not target.exists() and (is_complete(aside) or not any(aside.iterdir())):
+        elif not target.exists():  # killed between the two renames of the swap
             log.warning("%s: restoring the previous report a killed run had set aside", target)
             os.rename(aside, target)
         else:
@@ -281,7 +282,10 @@ def _swap(staging: Path, target: Path) -> None:
         finally:
             os.close(fd)
     if aside is not None:
-        _remove(aside)
+        try:
+            _remove(aside)
+        except OSError as exc:  # the new report is in place; the next run retries
+            log.warning("%s: could not remove the previous report (%s)", aside, exc)
 
 
 @contextlib.contextmanager
@@ -306,16 +310,11 @@ def staged(target: Path) -> Iterator[Path]:
     >>> with staged(prepare_target("report")) as out:  # doctest: +SKIP
     ...     (out / "manifest.json").write_text("{}")
     """
+    staging: Path | None = None
     marker: IO[bytes] | None = None
-    with _deferred_sigint(), _parent_lock(target.parent):
-        while True:
-            staging = _aside_name(target, _STAGING)
-            try:
-                staging.mkdir()
-                break
-            except FileExistsError:
-                continue
-        try:
+    try:
+        with _deferred_sigint(), _parent_lock(target.parent):
+            staging = _new_folder(target, _STAGING)
             marker = (staging / MARKER).open("wb")
             marker.write(json.dumps({"generator": GENERATOR, "pid": os.getpid()}).encode())
             marker.flush()
@@ -323,20 +322,16 @@ def staged(target: Path) -> Iterator[Path]:
                 fcntl.flock(marker.fileno(), fcntl.LOCK_EX)  # held while this run writes
             else:  # pragma: no cover - an open file cannot be renamed on Windows
                 marker.close()
-        except BaseException:
-            if marker is not None:
-                marker.close()
-            _remove(staging)
-            raise
-    try:
         yield staging
         _fsync_tree(staging)
         with _deferred_sigint(), _parent_lock(target.parent):
             (staging / MARKER).unlink()
             _swap(staging, target)
     except BaseException:
+        if marker is not None:
+            marker.close()
         with _deferred_sigint():
-            if staging.exists():
+            if staging is not None and staging.exists():
                 _remove(staging)
         raise
     finally:
