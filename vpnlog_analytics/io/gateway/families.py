@@ -48,6 +48,8 @@ class Parsed:
     message_id: int | None = None
     reason: str | None = None
     proposals: str | None = None
+    #: strongSwan: the IKE_SA's unique id (``<conn|N>``): tells which SA a timeout ended.
+    sa_id: int | None = None
     #: FortiGate: UTC time [ns] from ``eventtime``, which wins over the stamp.
     utc_ns: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -104,6 +106,7 @@ def parse_strongswan(h: Header) -> Parsed:
     m = _CHARON.match(h.message)
     assert m is not None  # every part is optional
     p = Parsed("strongswan", h.stamp, device=h.device, connection=m["conn"] or None)
+    p.sa_id = int(m["uid"]) if m["uid"] else None
     text = m["text"]
     if not text.strip():
         raise BadLine("charon line without a message", "malformed_strongswan", "strongswan")

@@ -92,10 +92,12 @@ class _Established:
     )
 
     def __init__(self) -> None:
-        self.up: set[tuple[str | None, str | None]] = set()
+        self.up: set[tuple[str | None, str | None, int | None]] = set()
 
     def see(self, p: Parsed) -> None:
-        key = (p.device, p.connection)
+        # One IKE_SA by its unique id where the line names it (``<conn|N>``): after a peer
+        # dies, the new SAs' failed attempts give up in the same words, as phase 1 timeouts.
+        key = (p.device, p.connection, p.sa_id)
         if p.event == "daemon_start":
             self.up = {k for k in self.up if k[0] != p.device}
         elif p.family == "strongswan" and p.event == "phase1_timeout" and key in self.up:

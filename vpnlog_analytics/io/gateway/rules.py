@@ -103,6 +103,12 @@ STRONGSWAN_RULES: Final = _rules(
             f"{_SW}/sa/ike_sa.c send_dpd: 'sending DPD request'",
         ),
         (
+            "dpd_timeout",
+            r"^DPD check timed out, enforcing DPD action",
+            f"{_SW}/processing/jobs/dpd_timeout_job.c: 'DPD check timed out, enforcing DPD "
+            "action' (IKEv1)",
+        ),
+        (
             "retransmit",
             r"^retransmit \d+ of request with message ID (?P<mid>\d+)",
             f"{_SW}/sa/ikev2/task_manager_v2.c: 'retransmit %d of request with message ID %d'",
