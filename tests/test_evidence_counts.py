@@ -152,7 +152,8 @@ def test_manifest_says_the_same(samples: pd.DataFrame, samples_report: Report) -
     # with nothing read from them: an auditor recounting the folder finds every file
     other = [i for i in manifest["inputs"] if i["format"].startswith(not_logs)]
     assert sorted(Path(i["source"]).name for i in other) == sorted(
-        line for line in (SAMPLES / ".vpnlogignore").read_text().splitlines()
+        line
+        for line in (SAMPLES / ".vpnlogignore").read_text().splitlines()
         if line and not line.startswith("#")
     )
     assert all(i["records"] == i["kept"] == 0 and i["sha256"] for i in other)
