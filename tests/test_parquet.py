@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from deltalake import DeltaTable
 
 from vpnlog_analytics import OptionError, SourceError, read_logs
 from vpnlog_analytics.io.parquet import (
-    MANIFEST,
     dataset_connections,
     dataset_files,
     read_parquet,
@@ -102,15 +101,19 @@ def test_round_trip_any_chunking_and_partitioning(
             assert all(d.name.startswith("vpn_connection_id=vpn-") for d in dirs)
 
 
-def test_summary_and_manifest(raw: Path, tmp_path: Path, expected: pd.DataFrame) -> None:
+def test_summary_and_log(raw: Path, tmp_path: Path, expected: pd.DataFrame) -> None:
     summary = to_parquet(raw, tmp_path / "ds", files_per_chunk=2)
-    manifest = json.loads((tmp_path / "ds" / MANIFEST).read_text())
+    # the files the Delta log lists are every file written, in one commit
+    table = DeltaTable(str(tmp_path / "ds"))
+    assert table.version() == 0
+    files = dataset_files(tmp_path / "ds")
     assert (
         summary.files_written
-        == len(manifest["files"])
+        == len(files)
+        == len(table.file_uris())
         == len(list((tmp_path / "ds").rglob("*.parquet")))
     )
-    assert sum(f["rows"] for f in manifest["files"]) == len(expected) == summary.records
+    assert sum(f["rows"] for f in files) == len(expected) == summary.records
     assert summary.skipped == {}
     assert dataset_connections(tmp_path / "ds") == sorted(
         expected["vpn_connection_id"].unique().astype(str)
@@ -138,7 +141,8 @@ def test_connections_pruned(raw: Path, tmp_path: Path, expected: pd.DataFrame) -
     conns = dataset_connections(tmp_path / "ds")
     pick = conns[1:3]
     files = dataset_files(tmp_path / "ds", vpn_connection_ids=pick)
-    assert {c for f in files for c in f["connections"]} == set(pick)
+    # the log keeps each file's range of connection ids: one connection per file here
+    assert {f["min_connection"] for f in files} == {f["max_connection"] for f in files} == set(pick)
     back = read_parquet(tmp_path / "ds", vpn_connection_ids=pick)
     assert back.attrs["files_read"] == len(files) < len(dataset_files(tmp_path / "ds"))
     assert list(back["vpn_connection_id"].cat.categories) == pick

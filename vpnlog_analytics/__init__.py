@@ -45,7 +45,15 @@ from .errors import (
     SourceError,
     VpnLogError,
 )
-from .io import iter_events, parse_records, read_logs, read_parquet, register_remote, to_parquet
+from .io import (
+    convert_dataset,
+    iter_events,
+    parse_records,
+    read_logs,
+    read_parquet,
+    register_remote,
+    to_parquet,
+)
 from .io.gateway import read_gateway_logs
 from .io.health import read_health_events
 from .io.metric_files import read_metrics
@@ -106,6 +114,7 @@ __all__ = [
     "bgp_outages",
     "bgp_sessions",
     "build_report",
+    "convert_dataset",
     "diagnose",
     "dpd_stats",
     "dpd_timeouts",

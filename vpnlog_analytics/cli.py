@@ -953,6 +953,16 @@ def _maintenance_arg(args: argparse.Namespace) -> pd.DataFrame | None:
     return maintenance_windows(read_maintenance_events(args.maintenance), margin=args.margin)
 
 
+def _cmd_dataset(args: argparse.Namespace) -> None:
+    from .io.parquet import convert_dataset
+
+    summary = convert_dataset(args.old, args.new)
+    print(
+        f"converted {summary.records:,} records ({summary.sources} files) of {args.old} into "
+        f"the Delta table {summary.dataset_dir} ({summary.files_written} files, one commit)"
+    )
+
+
 # --- the subcommands, declared once each --------------------------------------------------------
 
 
@@ -1357,6 +1367,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "messages the catalogue does not know, by template",
         _cmd_unknown,
         ("sources", Arg("--top", type=int, help="only the most frequent N templates"), "format"),
+    ),
+    Subcommand(
+        "dataset",
+        "convert an events dataset of an earlier version into a Delta table",
+        _cmd_dataset,
+        (
+            Arg("action", choices=("convert",), help="what to do with the dataset"),
+            Arg("old", help="dataset folder of an earlier version (it has _vpnlog_dataset.json)"),
+            Arg("new", nargs="?", help="folder of the new table (default: convert in place)"),
+        ),
     ),
     Subcommand(
         "catalog",

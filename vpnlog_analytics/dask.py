@@ -20,7 +20,6 @@ What differs per analysis is data (:data:`_KINDS`), plus the few inputs Dask can
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +35,7 @@ from . import schema as s
 from .analysis import prepare
 from .errors import OptionError, VpnLogError
 from .io import read_logs, source_names
-from .io.parquet import MANIFEST, dataset_connections, read_parquet
+from .io.parquet import dataset_connections, is_dataset, read_parquet
 from .options import DEFAULT_END_PAD, check_choice
 
 try:
@@ -71,9 +70,8 @@ _END_PAD = DEFAULT_END_PAD
 
 
 def _is_dataset(source: Any) -> bool:
-    if not isinstance(source, str | os.PathLike) or str(source).startswith("s3://"):
-        return False
-    return (Path(source).expanduser() / MANIFEST).is_file()
+    # a Delta table (its log lists the committed files) or an earlier version's dataset
+    return is_dataset(source)
 
 
 def _meta(columns: Sequence[str]) -> pd.DataFrame:
@@ -134,8 +132,8 @@ def read_events(
     Parameters
     ----------
     source : str, path-like or list
-        A dataset folder (it holds ``_vpnlog_dataset.json``), or any source of
-        :func:`read_logs`.
+        A dataset folder (a Delta table written by ``to_parquet``, or an earlier
+        version's dataset), or any source of :func:`read_logs`.
     start, end : pandas.Timestamp or str, optional
         Dataset only: keep rows with ``start <= time < end``.
     vpn_connection_ids : str or iterable of str, optional

@@ -11,7 +11,8 @@ How a source becomes the events table, one module a step::
       -> merged, deduplicated, sorted        merge.py      merge_parts
       -> events                              (stream.py: iter_events, chunk by chunk)
 
-Beside it: parquet.py writes and reads the events table as a partitioned Parquet dataset;
+Beside it: parquet.py writes and reads the events dataset, a Delta Lake table (delta.py: its
+log and commits);
 metric_files.py and health.py read metrics and maintenance tables from files; issues.py
 holds the bad-input policy (raise or skip and count), memory.py returns freed memory.
 
@@ -21,12 +22,13 @@ URIs are read through the listers of :data:`REMOTE_LISTERS`; the package registe
 """
 
 from .gateway import read_gateway_logs
-from .parquet import read_parquet, to_parquet
+from .parquet import convert_dataset, read_parquet, to_parquet
 from .reader import REMOTE_LISTERS, parse_records, read_logs, register_remote, source_names
 from .stream import iter_events
 
 __all__ = [
     "REMOTE_LISTERS",
+    "convert_dataset",
     "iter_events",
     "parse_records",
     "read_gateway_logs",

@@ -1,17 +1,32 @@
-"""A partitioned Parquet dataset of the events table: write by streaming, read back pruned.
+"""The events dataset: a Delta Lake table of the events table, written streaming, read pruned.
 
-Layout (hive partitioning, one folder per UTC day, optionally per connection too)::
+Layout (a Delta Lake table: Parquet files in hive partitions, one folder per UTC day,
+optionally per connection too, and the transaction log that lists the committed ones)::
 
     dataset/
-      _vpnlog_dataset.json          manifest: schema version, partitioning, files
-      date=2026-10-01/part-0000-00000.parquet
-      date=2026-10-01/part-0000-00001.parquet
+      _delta_log/00000000000000000000.json     commit 0: schema, partitioning, files
+      _delta_log/00000000000000000001.json     commit 1: an append's files
+      date=2026-10-01/part-<write id>-00000-000.parquet
       date=2026-10-02/...
 
-Every file holds the rows of one chunk of sources for one day, sorted by tunnel then
-time; categorical columns are Parquet dictionary columns. The manifest lists each file
-with its day, connections and row count, so a reader opens only the files of the days
-and connections it is asked for.
+Why Delta Lake (not Apache Iceberg): users have a folder or an S3 prefix and no catalog;
+a Delta table is that folder, its commits are atomic without one (see :mod:`.delta`).
+A write commits whole or not at all: the files stream out chunk by chunk and are
+committed in one transaction at the end, so an interrupted write leaves the table as it
+was (its files are orphans no reader lists). Appends running at the same time both land.
+Every reader (this module, ``deltalake``, Polars, DuckDB, Spark, Athena) sees the committed
+files only.
+
+Each file holds the rows of one chunk of sources for one partition, sorted by tunnel then
+time; categorical columns are Parquet dictionary columns; ``time`` is stored in
+microseconds (Delta's timestamp), the unsigned integers in the next wider signed type
+(Delta has none). Pages carry CRC checksums, verified on every read: a damaged file is
+an error that names it, never silently changed rows. The log holds each file's partition
+values, row count and time and connection ranges, so a read opens only the files of the
+days and connections asked for.
+
+Datasets of earlier versions (a ``_vpnlog_dataset.json`` manifest beside the files) are
+still read, and :func:`convert_dataset` turns one into a table.
 """
 
 from __future__ import annotations
@@ -20,7 +35,8 @@ import itertools
 import json
 import logging
 import os
-import shutil
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +47,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.fs
 import pyarrow.parquet as pq
 
 from .. import schema as s
 from ..errors import OptionError, SourceError
 from ..options import check_choice, to_utc
+from . import delta
 from .issues import ERRORS_CHOICES
 from .reader import Source
 from .stream import map_chunks
 
-__all__ = ["ParquetSummary", "dataset_files", "read_parquet", "to_parquet"]
+__all__ = [
+    "ParquetSummary",
+    "convert_dataset",
+    "dataset_connections",
+    "dataset_files",
+    "is_dataset",
+    "read_parquet",
+    "to_parquet",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +74,8 @@ log = logging.getLogger(__name__)
 MANIFEST = "_vpnlog_dataset.json"
 #: Version of the layout; bumped when files written earlier can no longer be read.
 LAYOUT_VERSION = 1
+#: Version of the Delta layout (written in each commit's metadata).
+DELTA_LAYOUT_VERSION = 2
 #: Partition column holding the UTC day of ``time`` (``YYYY-MM-DD``).
 DATE = "date"
 PARTITION_COLUMNS = (DATE, s.VPN_CONNECTION_ID)
@@ -142,56 +170,123 @@ def _load_manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
-def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
-    tmp = root / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp, root / MANIFEST)
+#: Delta has no unsigned integers: stored in the next wider signed type, read back exactly.
+_WIDER = {pa.uint8(): pa.int16(), pa.uint16(): pa.int32(), pa.uint32(): pa.int64()}
+#: Partition values of rows without a time (Delta's and Hive's name for null).
+_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
-def _prepare_dir(
-    root: Path, existing: str, partition_by: tuple[str, ...], *, apply: bool = True
-) -> dict[str, Any]:
-    """Create, clear or reopen the dataset folder as ``existing`` says; return the manifest.
+def storage_schema(partition_by: Sequence[str] = ()) -> pa.Schema:
+    """Return the Arrow schema of the data files (partition columns live in the log).
 
-    With ``apply=False`` only check (raise as it would), touching nothing.
+    Parameters
+    ----------
+    partition_by : sequence of str, default ()
+        Partition columns of the table; those among the events columns are not in files.
+
+    Returns
+    -------
+    pyarrow.Schema
+        :func:`arrow_schema` with ``time`` in microseconds and unsigned integers widened.
     """
-    fresh: dict[str, Any] = {
-        "layout": LAYOUT_VERSION,
-        "partition_by": list(partition_by),
-        "runs": 0,
-        "files": [],
-    }
+    fields = []
+    for f in arrow_schema():
+        if f.name in partition_by:
+            continue
+        typ = f.type
+        if pa.types.is_timestamp(typ):
+            typ = pa.timestamp("us", tz="UTC")
+        typ = _WIDER.get(typ, typ)
+        fields.append(pa.field(f.name, typ))
+    return pa.schema(fields)
+
+
+def table_schema(partition_by: Sequence[str] = ()) -> pa.Schema:
+    """Return the table's schema as the Delta log declares it (categories as strings).
+
+    Parameters
+    ----------
+    partition_by : sequence of str, default ()
+        Partition columns; ``date`` (a Delta ``date``) is added after the events columns.
+
+    Returns
+    -------
+    pyarrow.Schema
+        Every events column (strings for categories), then ``date`` if partitioned by it.
+    """
+    fields = []
+    for f in storage_schema():
+        typ = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
+        fields.append(pa.field(f.name, typ))
+    if DATE in partition_by:
+        fields.append(pa.field(DATE, pa.date32()))
+    return pa.schema(fields)
+
+
+def _state(root: Path) -> str:
+    """Return what ``root`` holds: "missing", "empty", "delta", "legacy", "orphans" or "foreign".
+
+    "orphans" is what a write of ours interrupted before its first commit leaves.
+    """
     if root.exists() and not root.is_dir():
         raise SourceError(f"{root}: exists and is not a folder")
-    if not root.exists() or not any(root.iterdir()):
-        if apply:
-            root.mkdir(parents=True, exist_ok=True)
-        return fresh
-    has_manifest = (root / MANIFEST).is_file()
+    if not root.exists():
+        return "missing"
+    if not any(root.iterdir()):
+        return "empty"
+    if delta.committed_version(root) is not None:
+        return "delta"
+    if (root / MANIFEST).is_file():
+        return "legacy"
+    if delta.is_ours_uncommitted(root):
+        return "orphans"
+    return "foreign"
+
+
+def _prepare(root: Path, existing: str, partition_by: tuple[str, ...]) -> str:
+    """Check ``root`` against ``existing``; return the commit mode (create/append/overwrite).
+
+    Touches nothing: the folder changes only when the write commits.
+    """
+    state = _state(root)
+    if state in ("missing", "empty"):
+        return "create"
+    if state == "foreign":
+        # Never delete or mix into a folder this package did not write.
+        raise SourceError(
+            f"{root}: the folder is not empty and holds no Delta table ({delta.DELTA_LOG}) "
+            f"nor {MANIFEST}; it is not a dataset written by to_parquet(), so "
+            f"existing={existing!r} will not touch it"
+        )
     if existing == "error":
+        if state == "orphans":
+            raise SourceError(
+                f"{root}: the folder holds the files of a write that never committed (it was "
+                "interrupted), no dataset; pass existing='overwrite' to write the dataset"
+            )
         raise SourceError(
             f"{root}: the folder exists and is not empty; pass existing='overwrite' to "
             "replace the dataset or existing='append' to add to it"
         )
-    if not has_manifest:
-        # Never delete or mix into a folder this function did not write.
-        raise SourceError(
-            f"{root}: the folder is not empty and holds no {MANIFEST}; it is not a dataset "
-            f"written by to_parquet(), so existing={existing!r} will not touch it"
-        )
-    if existing == "overwrite":
-        if not apply:
-            return fresh
-        shutil.rmtree(root)
-        root.mkdir(parents=True)
-        return fresh
-    manifest = _load_manifest(root)
-    if tuple(manifest["partition_by"]) != partition_by:
-        raise OptionError(
-            f"{root}: the dataset is partitioned by {tuple(manifest['partition_by'])!r}; "
-            f"append with the same partition_by, not {partition_by!r}"
-        )
-    return manifest
+    if state == "legacy":
+        if existing == "append":
+            raise SourceError(
+                f"{root}: a dataset of an earlier version ({MANIFEST}); convert it to a "
+                f"Delta table first: vpnlog dataset convert {root} (or "
+                "vpnlog_analytics.convert_dataset()), then append"
+            )
+        return "overwrite-legacy"
+    if state == "orphans":
+        return "create"
+    if existing == "append":
+        have = delta.table_partition_by(root)
+        if have != partition_by:
+            raise OptionError(
+                f"{root}: the dataset is partitioned by {have!r}; "
+                f"append with the same partition_by, not {partition_by!r}"
+            )
+        return "append"
+    return "overwrite"
 
 
 def _to_table(events: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -286,9 +381,9 @@ STATISTICS_COLUMNS = (
 
 @dataclass
 class _Piece:
-    """One file to write: a partition of a chunk, encoded, with its manifest facts."""
+    """One file to write: a partition of a chunk, in the files' schema, with its log facts."""
 
-    values: dict[str, str]  # partition column -> value
+    values: dict[str, str | None]  # partition column -> value
     table: pa.Table
     first: int | None  # ns
     last: int | None
@@ -304,28 +399,90 @@ class _Encoded:
     pieces: list[_Piece]
 
 
-def _encode(events: pd.DataFrame, parts: tuple[str, ...], schema: pa.Schema) -> _Encoded:
+def _pieces(table: pa.Table, values: dict[str, str | None], parts: tuple[str, ...]) -> _Piece:
+    """Make a piece of ``table`` (the files' schema plus any partition column) with its facts."""
+    time_ns = table.column(s.TIME).cast(pa.int64()).drop_null().to_numpy()
+    if s.VPN_CONNECTION_ID in table.column_names:
+        conns = pc.unique(table.column(s.VPN_CONNECTION_ID).cast(pa.string())).drop_null()
+        connections = sorted(conns.to_pylist())
+    else:
+        connections = [str(values[s.VPN_CONNECTION_ID])]
+    if time_ns.size:
+        time_ns = time_ns * 1000  # microseconds -> ns
+    return _Piece(
+        values,
+        table.drop_columns([c for c in parts if c in table.column_names]),
+        int(time_ns.min()) if time_ns.size else None,
+        int(time_ns.max()) if time_ns.size else None,
+        connections,
+        {_day_label(d) for d in np.unique(np.floor_divide(time_ns, _DAY_NS))},
+    )
+
+
+def _encode(
+    events: pd.DataFrame, parts: tuple[str, ...], schema: pa.Schema, storage: pa.Schema
+) -> _Encoded:
     """Split a chunk by partition and encode each piece for Parquet (in a worker thread)."""
     if events.empty:
         return _Encoded(dict(events.attrs), [])
-    table = _to_table(events, schema)
-    conn = events[s.VPN_CONNECTION_ID]
-    time_ns = events[s.TIME].array.asi8
+    table = _to_table(events, schema).cast(storage, safe=False)
     pieces = []
     for values, rows in _split(events, parts):
-        ns = time_ns[rows]
-        ns = ns[ns != np.iinfo(np.int64).min]
-        pieces.append(
-            _Piece(
-                values,
-                _compact(table.take(pa.array(rows))),
-                int(ns.min()) if ns.size else None,
-                int(ns.max()) if ns.size else None,
-                sorted(str(c) for c in pd.unique(conn.take(rows).dropna())),
-                {_day_label(d) for d in np.unique(np.floor_divide(ns, _DAY_NS))},
-            )
-        )
+        clean = {k: (None if v == "__missing__" else v) for k, v in values.items()}
+        pieces.append(_pieces(_compact(table.take(pa.array(rows))), clean, parts))
     return _Encoded(dict(events.attrs), pieces)
+
+
+def _write_id() -> str:
+    """Return a name prefix unique to one write, sorting in the order writes started."""
+    return f"{time.time_ns():019d}-{uuid.uuid4().hex[:8]}"
+
+
+def _iso_ms(ns: int, *, up: bool) -> str:
+    """Format a time as Delta statistics write it (milliseconds), rounded outward."""
+    ms = -(-ns // 1_000_000) if up else ns // 1_000_000
+    return str(np.datetime64(ms, "ms")) + "Z"
+
+
+@dataclass
+class _Writer:
+    """Writes the pieces of one call as data files, and the actions that commit them."""
+
+    root: Path
+    compression: str
+    write_id: str = field(default_factory=_write_id)
+    written: list[Path] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
+
+    def write(self, piece: _Piece, k: int, j: int) -> None:
+        """Write one piece as ``<partitions>/part-<write id>-<chunk>-<piece>.parquet``."""
+        rel = "/".join(
+            f"{c}={_NULL_PARTITION if v is None else v}" for c, v in piece.values.items()
+        )
+        name = f"part-{self.write_id}-{k:05d}-{j:03d}.parquet"
+        rel = f"{rel}/{name}" if rel else name
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.written.append(path)
+        stats = [c for c in STATISTICS_COLUMNS if c in piece.table.column_names]
+        pq.write_table(
+            piece.table,
+            path,
+            compression=self.compression,
+            write_statistics=stats,
+            write_page_checksum=True,
+        )
+        facts: dict[str, Any] = {"numRecords": piece.table.num_rows}
+        lo: dict[str, Any] = {}
+        hi: dict[str, Any] = {}
+        if piece.first is not None and piece.last is not None:
+            lo[s.TIME], hi[s.TIME] = _iso_ms(piece.first, up=False), _iso_ms(piece.last, up=True)
+        if s.VPN_CONNECTION_ID not in piece.values and piece.connections:
+            lo[s.VPN_CONNECTION_ID] = piece.connections[0]
+            hi[s.VPN_CONNECTION_ID] = piece.connections[-1]
+        if lo:
+            facts["minValues"], facts["maxValues"] = lo, hi
+        self.actions.append(delta.add_action(self.root, rel, piece.values, facts))
 
 
 def to_parquet(
@@ -340,29 +497,32 @@ def to_parquet(
     compression: str = "zstd",
     boto3_session: Any = None,
 ) -> ParquetSummary:
-    """Convert logs into a partitioned Parquet dataset of the events table, streaming.
+    """Convert logs into the events dataset, a Delta Lake table, streaming; commit once.
 
     Sources are read a few files at a time (:func:`iter_events`), so peak memory is
     bounded by the chunk (``files_per_chunk`` files), whatever the size of the input.
-    Each chunk is written as one file per partition (``date=YYYY-MM-DD`` folders: the
-    UTC day of ``time``), its rows sorted by tunnel then time, every events column kept
-    in its type (categories as dictionary columns). A manifest,
-    ``_vpnlog_dataset.json``, lists the files with their day, connections and rows.
+    Each chunk is written as one Parquet file per partition (``date=YYYY-MM-DD`` folders:
+    the UTC day of ``time``), its rows sorted by tunnel then time, every events column
+    kept in its type (categories as dictionary columns). When every file is written they
+    are committed to the table's log in one transaction: a write lands whole or not at
+    all, and an interrupted one leaves the dataset as it was.
 
     Parameters
     ----------
     source : path, directory, glob, file-like object, or a list of these
         As for :func:`read_logs` (``s3://`` prefixes too).
     dataset_dir : str or path-like
-        Folder of the dataset.
+        Folder of the dataset (a Delta Lake table).
     partition_by : tuple of str, default ("date",)
         Partition folders, from ``"date"`` and ``"vpn_connection_id"``. Adding the
         connection makes reading one connection cheaper and writes more, smaller files.
     existing : {"error", "overwrite", "append"}, default "error"
-        What to do when ``dataset_dir`` exists and is not empty: raise; delete the
-        dataset and write a new one; or add this call's files to it (same
-        ``partition_by``; records are not deduplicated against earlier runs). A
-        non-empty folder without a manifest is never overwritten nor appended to.
+        What to do when ``dataset_dir`` exists and is not empty: raise; replace the
+        dataset (in one commit, whatever an interrupted write left there; an earlier
+        version's dataset too); or add this call's files to it (same ``partition_by``;
+        records are not deduplicated against earlier runs; appends running at the same
+        time both land). A non-empty folder that is no dataset of this package is never
+        overwritten nor appended to.
     log_stream : str, optional
         Stream name for records that name none.
     errors : {"raise", "skip"}
@@ -390,8 +550,9 @@ def to_parquet(
     Notes
     -----
     Records that two sources share are dropped only within a chunk (see
-    :func:`iter_events`). On failure the files written so far stay listed in the
-    manifest, so the dataset remains readable.
+    :func:`iter_events`). On failure or interruption nothing is committed: the files
+    written so far are deleted (or, after a hard kill, left as orphans no reader lists;
+    the next ``existing="overwrite"`` write works over them).
 
     Examples
     --------
@@ -405,13 +566,14 @@ def to_parquet(
     if not isinstance(files_per_chunk, int) or files_per_chunk < 1:
         raise OptionError(f"files_per_chunk={files_per_chunk!r} must be an integer >= 1")
     root = Path(dataset_dir).expanduser()
-    schema = arrow_schema()
+    schema, storage = arrow_schema(), storage_schema()
+    delta.deltalake()  # a missing package is said before any work
 
     def encode(events: pd.DataFrame) -> _Encoded:
-        return _encode(events, parts, schema)
+        return _encode(events, parts, schema, storage)
 
     # Each chunk is also encoded (split by partition, compacted) in its worker thread;
-    # this thread writes the files and the manifest in order.
+    # this thread writes the files in order, then commits them once.
     chunks = map_chunks(
         source,
         encode,
@@ -420,13 +582,13 @@ def to_parquet(
         files_per_chunk=files_per_chunk,
         boto3_session=boto3_session,
     )
-    _prepare_dir(root, existing, parts, apply=False)
+    _prepare(root, existing, parts)
     # Read the first chunk before touching the folder: a missing source fails first.
     first = next(chunks, None)
-    manifest = _prepare_dir(root, existing, parts)
-    run = int(manifest["runs"])
-    manifest["runs"] = run + 1
-    records = files = sources = dropped = 0
+    mode = _prepare(root, existing, parts)
+    root.mkdir(parents=True, exist_ok=True)
+    writer = _Writer(root, compression)
+    records = sources = dropped = 0
     skipped: dict[str, int] = {}
     days: set[str] = set()
     try:
@@ -435,37 +597,127 @@ def to_parquet(
             dropped += int(chunk.attrs.get("duplicates_dropped", 0))
             for reason, n in chunk.attrs.get("skipped", {}).items():
                 skipped[reason] = skipped.get(reason, 0) + int(n)
-            for piece in chunk.pieces:
-                path = _write_piece(piece, root, f"part-{run:04d}-{k:05d}.parquet", compression)
-                manifest["files"].append(
-                    {
-                        "path": path.relative_to(root).as_posix(),
-                        DATE: piece.values.get(DATE),
-                        "first": piece.first,
-                        "last": piece.last,
-                        "connections": piece.connections,
-                        "rows": piece.table.num_rows,
-                    }
-                )
+            for j, piece in enumerate(chunk.pieces):
+                writer.write(piece, k, j)
                 records += piece.table.num_rows
-                files += 1
                 days.update(piece.days)
             del chunk
-    finally:
-        _save_manifest(root, manifest)
-    log.info("wrote %d records in %d files to %s", records, files, root)
-    return ParquetSummary(root, records, files, sources, skipped, dropped, tuple(sorted(days)))
-
-
-def _write_piece(piece: _Piece, root: Path, name: str, compression: str) -> Path:
-    """Write one piece into its partition folder (made if new); return the file's path."""
-    folder = root.joinpath(*(f"{c}={v}" for c, v in piece.values.items()))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    pq.write_table(
-        piece.table, path, compression=compression, write_statistics=list(STATISTICS_COLUMNS)
+        _commit(root, writer.actions, parts, mode, "write")
+    except BaseException:
+        delta.remove_quietly(writer.written)  # uncommitted: no reader lists them anyway
+        raise
+    log.info("wrote %d records in %d files to %s", records, len(writer.written), root)
+    return ParquetSummary(
+        root, records, len(writer.written), sources, skipped, dropped, tuple(sorted(days))
     )
-    return path
+
+
+def _commit(
+    root: Path, actions: list[Any], parts: tuple[str, ...], mode: str, operation: str
+) -> None:
+    """Commit a write's files in one transaction; then clear an earlier version's files."""
+    if not actions and mode == "append":
+        return  # nothing to add: no empty commit
+    legacy = _legacy_paths(root) if mode == "overwrite-legacy" else []
+    delta.commit(
+        root,
+        actions,
+        schema=table_schema(parts),
+        partition_by=parts,
+        mode="overwrite" if mode == "overwrite-legacy" else mode,
+        metadata={"vpnlog.operation": operation, "vpnlog.layout": str(DELTA_LAYOUT_VERSION)},
+    )
+    if legacy:
+        # the table is committed: the old manifest and its files are no dataset any more
+        delta.remove_quietly(legacy)
+
+
+def _legacy_paths(root: Path) -> list[Path]:
+    """Return the manifest of an earlier version's dataset at ``root`` (first), and its files."""
+    try:
+        manifest = json.loads((root / MANIFEST).read_text())
+        files = [root / e["path"] for e in manifest.get("files", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        files = []
+    return [root / MANIFEST, *files]
+
+
+def convert_dataset(
+    dataset_dir: str | os.PathLike[str],
+    new_dir: str | os.PathLike[str] | None = None,
+    *,
+    existing: str = "error",
+    compression: str = "zstd",
+) -> ParquetSummary:
+    """Convert a dataset of an earlier version (``_vpnlog_dataset.json``) into a Delta table.
+
+    Each file of the old dataset is read (checked against the events schema) and written
+    again as a data file of the table, in the same partitions; all of them are committed
+    in one transaction. Converted in place, the old manifest and files are deleted only
+    once the table is committed: interrupted, the folder is still the old dataset.
+
+    Parameters
+    ----------
+    dataset_dir : str or path-like
+        The old dataset.
+    new_dir : str or path-like, optional
+        Folder of the new table; default ``dataset_dir`` itself (in place).
+    existing : {"error", "overwrite", "append"}, default "error"
+        As for :func:`to_parquet`, when ``new_dir`` is another folder that is not empty.
+    compression : str, default "zstd"
+        Parquet compression codec of the new files.
+
+    Returns
+    -------
+    ParquetSummary
+        ``records`` and ``files_written`` of the table; ``sources`` counts the old files.
+
+    Raises
+    ------
+    SourceError
+        ``dataset_dir`` is not a dataset of an earlier version.
+
+    Examples
+    --------
+    >>> convert_dataset("events.parquet")  # doctest: +SKIP
+    """
+    check_choice("existing", existing, EXISTING)
+    root = Path(dataset_dir).expanduser()
+    if _kind(root) != "legacy":
+        raise SourceError(f"{root}: already a Delta table: there is nothing to convert")
+    delta.deltalake()
+    manifest = _load_manifest(root)
+    parts = _check_partition_by(tuple(manifest["partition_by"]))
+    target = root if new_dir is None else Path(new_dir).expanduser()
+    in_place = target.exists() and target.resolve() == root.resolve()
+    mode = "overwrite-legacy" if in_place else _prepare(target, existing, parts)
+    entries = dataset_files(root)
+    target.mkdir(parents=True, exist_ok=True)
+    writer = _Writer(target, compression)
+    schema, storage = arrow_schema(), storage_schema()
+    records = 0
+    days: set[str] = set()
+    try:
+        for k, entry in enumerate(entries):
+            table = pq.read_table(_file_path(root, entry["path"]), schema=schema)
+            table = table.cast(storage, safe=False)
+            values: dict[str, str | None] = {}
+            for segment in entry["path"].split("/")[:-1]:
+                name, _, value = segment.partition("=")
+                if name in parts:
+                    values[name] = None if value in ("__missing__", _NULL_PARTITION) else value
+            piece = _pieces(table, values, parts)
+            writer.write(piece, k, 0)
+            records += piece.table.num_rows
+            days.update(piece.days)
+        _commit(target, writer.actions, parts, mode, "convert")
+    except BaseException:
+        delta.remove_quietly(writer.written)
+        raise
+    log.info("converted %d records of %s into the Delta table %s", records, root, target)
+    return ParquetSummary(
+        target, records, len(writer.written), len(entries), days=tuple(sorted(days))
+    )
 
 
 def _window(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -486,6 +738,115 @@ def _check_ids(vpn_connection_ids: str | Iterable[str] | None) -> list[str] | No
     return ids
 
 
+def _ns(value: Any) -> int | None:
+    """Return a statistics time from the log (a datetime) as ns since the epoch."""
+    if value is None:
+        return None
+    return int(pd.Timestamp(value).as_unit("ns").value)
+
+
+def _delta_files(
+    root: Path, lo_ns: int | None, hi_ns: int | None, wanted: set[str] | None
+) -> list[dict[str, Any]]:
+    """Return the committed files of the table (from its log) that may hold rows asked for."""
+    out = []
+    for e in delta.file_entries(root):
+        day = e.partition.get(DATE)
+        t_lo, t_hi = e.stats.get(s.TIME, (None, None))
+        first, last = _ns(t_lo), _ns(t_hi)
+        if day is not None and day != _NULL_PARTITION:
+            day_ns = int(pd.Timestamp(day, tz="UTC").value)
+            first = day_ns if first is None else max(first, day_ns)
+            last = day_ns + _DAY_NS - 1 if last is None else min(last, day_ns + _DAY_NS - 1)
+        conn = e.partition.get(s.VPN_CONNECTION_ID)
+        c_lo, c_hi = (
+            (conn, conn) if conn is not None else e.stats.get(s.VPN_CONNECTION_ID, (None, None))
+        )
+        if lo_ns is not None and last is not None and last < lo_ns:
+            continue
+        if hi_ns is not None and first is not None and first >= hi_ns:
+            continue
+        if wanted is not None and c_lo is not None and c_hi is not None:
+            if not any(c_lo <= w <= c_hi for w in wanted):
+                continue
+        out.append(
+            {
+                "path": e.path,
+                DATE: day,
+                "first": first,
+                "last": last,
+                "rows": e.rows,
+                "size": e.size,
+                "partition": e.partition,
+                "min_connection": c_lo,
+                "max_connection": c_hi,
+            }
+        )
+    return out
+
+
+def _legacy_files(
+    root: Path, lo_ns: int | None, hi_ns: int | None, wanted: set[str] | None
+) -> list[dict[str, Any]]:
+    """Return the files of an earlier version's dataset (from its manifest) that may hold rows."""
+    manifest = _load_manifest(root)
+    out = []
+    for entry in manifest["files"]:
+        first, last = entry.get("first"), entry.get("last")
+        if lo_ns is not None and last is not None and last < lo_ns:
+            continue
+        if hi_ns is not None and first is not None and first >= hi_ns:
+            continue
+        if wanted is not None and not wanted.intersection(entry["connections"]):
+            continue
+        conns = sorted(entry["connections"])
+        out.append(
+            {
+                **entry,
+                "min_connection": conns[0] if conns else None,
+                "max_connection": conns[-1] if conns else None,
+            }
+        )
+    return out
+
+
+def _kind(root: Path) -> str:
+    """Return "delta" or "legacy", or raise a SourceError saying what the folder is instead."""
+    state = _state(root) if root.exists() else "missing"
+    if state in ("delta", "legacy"):
+        return state
+    if state == "orphans":
+        raise SourceError(
+            f"{root}: no committed dataset, only the files of a write that was interrupted "
+            "before it committed; write it again with to_parquet(..., existing='overwrite')"
+        )
+    raise SourceError(
+        f"{root}: not a vpnlog-analytics Parquet dataset (no {delta.DELTA_LOG} nor "
+        f"{MANIFEST}); write one with vpnlog_analytics.to_parquet()"
+    )
+
+
+def is_dataset(path: Any) -> bool:
+    """Return whether ``path`` is a local events dataset (a Delta table or an older one).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A folder.
+
+    Returns
+    -------
+    bool
+        True for a folder :func:`read_parquet` reads.
+    """
+    if not isinstance(path, str | os.PathLike) or "://" in str(path):
+        return False
+    root = Path(path).expanduser()
+    return root.is_dir() and (
+        delta.committed_version(root) is not None or (root / MANIFEST).is_file()
+    )
+
+
 def dataset_files(
     dataset_dir: str | os.PathLike[str],
     *,
@@ -493,7 +854,7 @@ def dataset_files(
     end: Any = None,
     vpn_connection_ids: str | Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the manifest entries of the files a read of this window and these ids opens.
+    """Return the committed files a read of this window and these ids opens.
 
     Parameters
     ----------
@@ -509,8 +870,10 @@ def dataset_files(
     -------
     list of dict
         ``path`` (relative), ``date`` (its partition, None if not partitioned by date),
-        ``first`` and ``last`` time [ns since the epoch], ``connections``, ``rows`` of
-        each file; days in order, files of a day in write order.
+        ``first`` and ``last`` time [ns since the epoch] (bounds: to the millisecond
+        outward), ``rows``, and ``min_connection`` / ``max_connection`` (the range of
+        connection ids in it) of each file; days in order, files of a day in write order.
+        Files of a Delta table are those of its latest commit.
 
     Examples
     --------
@@ -518,28 +881,23 @@ def dataset_files(
     12
     """
     root = Path(dataset_dir).expanduser()
-    manifest = _load_manifest(root)
+    kind = _kind(root)
     lo, hi = _window(start, end)
     lo_ns = int(lo.as_unit("ns").value) if lo is not None else None
     hi_ns = int(hi.as_unit("ns").value) if hi is not None else None
     ids = _check_ids(vpn_connection_ids)
     wanted = set(ids) if ids is not None else None
-    out = []
-    for entry in manifest["files"]:
-        first, last = entry.get("first"), entry.get("last")
-        if lo_ns is not None and last is not None and last < lo_ns:
-            continue
-        if hi_ns is not None and first is not None and first >= hi_ns:
-            continue
-        if wanted is not None and not wanted.intersection(entry["connections"]):
-            continue
-        out.append(entry)
-    # Day order first; within a day, write order (the order records of a second arrived).
-    return sorted(out, key=lambda e: (e.get(DATE) or "", e["path"]))
+    if kind == "delta":
+        out = _delta_files(root, lo_ns, hi_ns, wanted)
+    else:
+        out = _legacy_files(root, lo_ns, hi_ns, wanted)
+    # Day order first; within a day, write order (the order records of a second arrived):
+    # file names start with the write's start time, then the chunk.
+    return sorted(out, key=lambda e: (e.get(DATE) or "", e["path"].rsplit("/", 1)[-1], e["path"]))
 
 
 def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "sorted") -> list[str]:
-    """Return the connection ids of a dataset (from its manifest, no data read).
+    """Return the connection ids of a dataset (from its log; file columns only if needed).
 
     Parameters
     ----------
@@ -555,9 +913,100 @@ def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "so
         Every ``vpn_connection_id`` with at least one row in the dataset.
     """
     check_choice("order", order, ("sorted", "written"))
-    manifest = _load_manifest(Path(dataset_dir).expanduser())
-    first = dict.fromkeys(c for e in manifest["files"] for c in e["connections"])
+    root = Path(dataset_dir).expanduser()
+    entries = dataset_files(root)
+    if _kind(root) == "legacy":
+        manifest = _load_manifest(root)
+        first = dict.fromkeys(c for e in manifest["files"] for c in e["connections"])
+    elif all(e["min_connection"] == e["max_connection"] for e in entries):
+        # each file holds one connection (partitioned by it, or one per chunk): the log says
+        by_write = sorted(entries, key=lambda e: e["path"].rsplit("/", 1)[-1])
+        first = dict.fromkeys(str(e["min_connection"]) for e in by_write if e["min_connection"])
+    else:
+        by_write = sorted(entries, key=lambda e: e["path"].rsplit("/", 1)[-1])
+        data = _dataset(root, by_write, "delta")
+        column = data.to_table(columns=[s.VPN_CONNECTION_ID]).column(0)
+        first = {}
+        for chunk in column.chunks:
+            chunk = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+            used = np.unique(chunk.indices.drop_null().to_numpy(zero_copy_only=False))
+            first.update(dict.fromkeys(chunk.dictionary.take(pa.array(used)).to_pylist()))
     return sorted(first) if order == "sorted" else list(first)
+
+
+#: Verify every page's CRC on read: a flipped byte is an error, never a changed row.
+_FORMAT = pads.ParquetFileFormat(
+    default_fragment_scan_options=pads.ParquetFragmentScanOptions(page_checksum_verification=True)
+)
+
+
+def _file_path(root: Path, path: str) -> str:
+    return path if "://" in path or path.startswith("/") else str(root / path)
+
+
+def _check_sizes(root: Path, entries: list[dict[str, Any]]) -> None:
+    """Every file the log lists is there with the size the log gives, or an error names it."""
+    for e in entries:
+        path = _file_path(root, e["path"])
+        size = e.get("size")
+        if "://" in path or size is None:
+            continue
+        try:
+            have = os.stat(path).st_size
+        except FileNotFoundError:
+            raise SourceError(
+                f"{path}: a data file of the dataset is missing (the table's log lists it); "
+                "restore it, or write the dataset again with existing='overwrite'"
+            ) from None
+        if have != size:
+            raise SourceError(
+                f"{path}: damaged data file: {have} bytes, the table's log says {size}; "
+                "restore it, or write the dataset again with existing='overwrite'"
+            )
+
+
+def _dataset(root: Path, entries: list[dict[str, Any]], kind: str) -> pads.Dataset:
+    """Return the Arrow dataset of these files, partition values from the log as columns."""
+    if kind == "legacy":
+        paths = [_file_path(root, e["path"]) for e in entries]
+        return pads.dataset(paths, schema=arrow_schema(), format=_FORMAT)
+    parts = tuple(c for c in PARTITION_COLUMNS if c in (entries[0]["partition"] if entries else {}))
+    schema = storage_schema(parts)
+    if s.VPN_CONNECTION_ID in parts:
+        schema = schema.append(pa.field(s.VPN_CONNECTION_ID, pa.string()))
+    local = pa.fs.LocalFileSystem()
+    fragments = []
+    for e in entries:
+        expr = pc.scalar(True)
+        value = e["partition"].get(s.VPN_CONNECTION_ID)
+        if s.VPN_CONNECTION_ID in parts:
+            expr = (
+                pc.field(s.VPN_CONNECTION_ID).is_null()
+                if value is None
+                else pc.field(s.VPN_CONNECTION_ID) == pa.scalar(value, pa.string())
+            )
+        fragments.append(
+            _FORMAT.make_fragment(
+                _file_path(root, e["path"]),
+                filesystem=local,
+                partition_expression=expr,
+                file_size=e.get("size"),
+            )
+        )
+    return pads.FileSystemDataset(fragments, schema, _FORMAT, local)
+
+
+def _damaged(root: Path, data: pads.Dataset, cols: list[str], exc: BaseException) -> SourceError:
+    """Name the file a failed scan could not read (each file scanned alone)."""
+    for fragment in data.get_fragments():
+        try:
+            fragment.to_table(schema=data.schema, columns=cols)
+        except (OSError, pa.ArrowException) as bad:
+            return SourceError(
+                f"{fragment.path}: damaged data file of the dataset {root} ({bad}); restore "
+                "it, or write the dataset again from the logs with existing='overwrite'"
+            )
+    return SourceError(f"{root}: the dataset could not be read ({exc})")
 
 
 def read_parquet(
@@ -570,9 +1019,11 @@ def read_parquet(
 ) -> pd.DataFrame:
     """Read the events table back from a dataset written by :func:`to_parquet`.
 
-    Only the files of the days in the window and of the connections asked for are
-    opened (from the manifest), only the rows of those connections and times are kept
-    (Arrow filters), and only the columns asked for are decoded.
+    Only committed data is read (the files the Delta table's log lists). Only the files
+    of the days in the window and of the connections asked for are opened (from the
+    log), only the rows of those connections and times are kept (Arrow filters), and only
+    the columns asked for are decoded. Every page's checksum is verified. A dataset of an
+    earlier version (``_vpnlog_dataset.json``) is read through its manifest.
 
     Parameters
     ----------
@@ -597,7 +1048,8 @@ def read_parquet(
     Raises
     ------
     SourceError
-        The folder is not a dataset written by :func:`to_parquet`.
+        The folder is not a dataset written by :func:`to_parquet`, or a data file is
+        missing or damaged (the error names it).
     OptionError
         An unknown column, a window that ends before it starts.
 
@@ -619,32 +1071,36 @@ def read_parquet(
                 f"{', '.join(s.EVENT_COLUMNS)}"
             )
         wanted = [c for c in s.EVENT_COLUMNS if c in set(columns)]
+    kind = _kind(root)
     entries = dataset_files(root, start=start, end=end, vpn_connection_ids=vpn_connection_ids)
     lo, hi = _window(start, end)
     ids = _check_ids(vpn_connection_ids)
     keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME]
     read_cols = list(dict.fromkeys([*wanted, *keys]))
-    schema = arrow_schema()
     if entries:
-        data = pads.dataset(
-            [str(root / e["path"]) for e in entries], schema=schema, format="parquet"
-        )
+        _check_sizes(root, entries)
+        data = _dataset(root, entries, kind)
+        unit = data.schema.field(s.TIME).type.unit
         cond = None
         if ids is not None:
             cond = pads.field(s.VPN_CONNECTION_ID).isin(ids)
         if lo is not None:
-            c = pads.field(s.TIME) >= pa.scalar(lo.as_unit("ns"), pa.timestamp("ns", "UTC"))
+            c = pads.field(s.TIME) >= _time_scalar(lo, unit)
             cond = c if cond is None else cond & c
         if hi is not None:
-            c = pads.field(s.TIME) < pa.scalar(hi.as_unit("ns"), pa.timestamp("ns", "UTC"))
+            c = pads.field(s.TIME) < _time_scalar(hi, unit)
             cond = c if cond is None else cond & c
 
         def fetch(cols: list[str]) -> pa.Table:
-            return data.to_table(columns=cols, filter=cond)
+            try:
+                table = data.to_table(columns=cols, filter=cond)
+            except (OSError, pa.ArrowException) as exc:
+                raise _damaged(root, data, cols, exc) from exc
+            return _events_types(table)
     else:
 
         def fetch(cols: list[str]) -> pa.Table:
-            return schema.empty_table().select(cols)
+            return arrow_schema().empty_table().select(cols)
 
     filtered = any(v is not None for v in (ids, lo, hi))
     try:
@@ -654,6 +1110,22 @@ def read_parquet(
         events = _to_events(lambda cols: whole.select(cols), wanted, compact=filtered)
     events.attrs = {"files_read": len(entries), "records": len(events)}
     return events
+
+
+def _time_scalar(ts: pd.Timestamp, unit: str) -> pa.Scalar:
+    """``ts`` in the column's unit, rounded up: ``time >= ts`` and ``time < ts`` stay exact."""
+    ns = int(ts.as_unit("ns").value)
+    per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+    return pa.scalar(-(-ns // per), pa.timestamp(unit, "UTC"))
+
+
+def _events_types(table: pa.Table) -> pa.Table:
+    """Give stored columns the events types where it matters to decoding: ``time`` in ns."""
+    if s.TIME in table.column_names:
+        i = table.column_names.index(s.TIME)
+        if table.schema.field(i).type.unit != "ns":
+            table = table.set_column(i, s.TIME, table.column(i).cast(pa.timestamp("ns", tz="UTC")))
+    return table
 
 
 def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
