@@ -108,12 +108,6 @@ def test_whose_dpd_gave_up_first_on_a_flapping_ikev1_tunnel(case) -> None:
     assert set(flapping["dpd_first_truth"]) == {"gateway", "aws"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator defect: on an IKEv2 path failure the gateway's DPD lines carry the "
-    "fresh IKE_SA number and its first new attempt the established SA's, so the "
-    "reader sees the DPD give-up as a phase 1 timeout",
-)
 def test_whose_dpd_gave_up_first_on_an_ikev2_tunnel(case) -> None:
     both = _verdicts(case)
     dpd = both[both["kind"] == "dpd_timeout"]

@@ -254,3 +254,31 @@ def test_same_seed_same_bytes(sim, tmp_path):
     assert not list((tmp_path / "c").glob(".*"))
     other = gateway_logs(sim, family="fortigate", seed=10)
     assert other.lines != logs.lines
+
+
+def test_dpd_runs_on_the_established_ike_sa_and_new_attempts_are_new_sas(sim):
+    """A path failure: the DPD requests and the give-up carry the IKE_SA number (``<conn|N>``)
+    of the SA the tunnel last established; every attempt after it is a new number (a real
+    charon numbers each IKE_SA once). The reader tells a DPD timeout from a phase 1 timeout
+    by exactly this."""
+    logs = gateway_logs(sim, family="strongswan", offset=0, tz="UTC", seed=5)
+    uid = re.compile(r"<([^|>]+)\|(\d+)> (.*)$")
+    for lines in logs.lines.values():
+        established: dict[str, str] = {}
+        seen: dict[str, set[str]] = {}
+        checked = 0
+        for line in lines:
+            m = uid.search(line)
+            if not m:
+                continue
+            conn, n, text = m.groups()
+            if text.startswith("CHILD_SA ") and " established with SPIs " in text:
+                established[conn] = n
+            elif text.startswith("sending DPD request") and conn in established:
+                assert n == established[conn], line
+                checked += 1
+            elif text.startswith("initiating IKE_SA"):
+                assert n not in seen.get(conn, set()), line
+            seen.setdefault(conn, set()).add(n)
+        if any("sending DPD request" in x for x in lines):
+            assert checked

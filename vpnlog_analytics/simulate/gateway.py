@@ -615,10 +615,18 @@ def _walk_tunnel(sim: Simulation, dev: _Device, t: _Tunnel, episodes: list[_Epis
     true = secs * _NS + (frac * _NS).astype("int64")
     st = _State(ike=("w", 0), last_up=int(sim.start.value))
     gone = [(ep.lost, ep.end - 1) for ep in episodes if ep.cause == "dpd_timeout" and ep.lost]
+    # A path failure is answered when the walk reaches it, so that its DPD runs on the
+    # IKE_SA established then, and its new attempts come after it.
+    paths = [
+        ep
+        for ep in episodes
+        if ep.cause == "dpd_timeout" and ep.kind != "site_outage" and ep.lost is not None
+    ]
+    paths.sort(key=lambda ep: float(ep.lost or 0))
     for ep in episodes:
-        if ep.cause == "dpd_timeout" and ep.kind != "site_outage" and ep.lost is not None:
-            _path_failure(dev, t, ep, st)
-        elif ep.cause == "cgw_delete_ike_sa":
+        if ep in paths:
+            continue
+        if ep.cause == "cgw_delete_ike_sa":
             dev.verdicts.append(_verdict(dev, t, ep, "gateway_delete"))
         elif ep.cause in _ERROR_EVENTS:
             dev.verdicts.append(_verdict(dev, t, ep, "negotiation_failure"))
@@ -627,6 +635,8 @@ def _walk_tunnel(sim: Simulation, dev: _Device, t: _Tunnel, episodes: list[_Epis
     for j, (sec, text) in enumerate(zip(secs, details, strict=True)):
         if text.startswith(("sending packet", "received packet")):
             continue
+        while paths and float(paths[0].lost or 0) <= sec:
+            _path_failure(dev, t, paths.pop(0), st)
         event = _aws_event(text)
         if any(a <= sec < b for a, b in gone):
             prev = event
@@ -649,6 +659,8 @@ def _walk_tunnel(sim: Simulation, dev: _Device, t: _Tunnel, episodes: list[_Epis
         elif event == "cgw_delete_ike_sa":
             _ike_delete(ctx)
         prev = event
+    for ep in paths:
+        _path_failure(dev, t, ep, st)
 
 
 def _spis(text: str) -> tuple[str, str]:
