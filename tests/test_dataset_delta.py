@@ -110,6 +110,15 @@ def test_round_trip_equals_read_logs(
     assert same_table(back, expected)
 
 
+def test_overwrite_deletes_the_files_it_replaced(raw: Path, tmp_path: Path) -> None:
+    ds = tmp_path / "ds"
+    for _ in range(3):
+        to_parquet(raw / "b", ds, existing="overwrite")
+    assert DeltaTable(str(ds)).version() == 2
+    listed = {Path(u) for u in DeltaTable(str(ds)).file_uris()}
+    assert set(ds.rglob("*.parquet")) == listed
+
+
 def test_other_readers_see_the_same_rows(raw: Path, expected: pd.DataFrame, tmp_path: Path) -> None:
     ds = tmp_path / "ds"
     to_parquet(raw / "a", ds)
@@ -199,6 +208,10 @@ def test_interrupted_overwrite_then_overwrite(
     # the user's next command, as the error of an interrupted write says
     to_parquet(raw / "a", ds, existing="overwrite")
     assert same_table(read_parquet(ds), clean["a"])
+    # the files of the replaced versions are gone from disk (only orphans of a kill remain)
+    listed = {Path(u) for u in DeltaTable(str(ds)).file_uris()}
+    on_disk = set(ds.rglob("*.parquet"))
+    assert listed <= on_disk
 
 
 @pytest.mark.parametrize(("sig", "delay"), CASES)

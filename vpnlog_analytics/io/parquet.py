@@ -619,6 +619,11 @@ def _commit(
     if not actions and mode == "append":
         return  # nothing to add: no empty commit
     legacy = _legacy_paths(root) if mode == "overwrite-legacy" else []
+    if mode == "overwrite":
+        # the files this commit removes from the table: deleted once it is committed, so
+        # overwriting again and again does not fill the disk (never files of a write in
+        # flight, which the table does not list yet)
+        legacy = [Path(_file_path(root, e.path)) for e in delta.file_entries(root)]
     delta.commit(
         root,
         actions,
@@ -628,7 +633,8 @@ def _commit(
         metadata={"vpnlog.operation": operation, "vpnlog.layout": str(DELTA_LAYOUT_VERSION)},
     )
     if legacy:
-        # the table is committed: the old manifest and its files are no dataset any more
+        # the table is committed: the files it replaced (an old manifest and its files,
+        # or the previous version's files) are no dataset any more
         delta.remove_quietly(legacy)
 
 
