@@ -301,3 +301,21 @@ def test_bad_line_raises_naming_file_and_line() -> None:
 def test_tunnels_option_checked() -> None:
     with pytest.raises(OptionError, match="tunnel_ip"):
         read_gateway_logs(DATA / "fortigate.log", tunnels=pd.DataFrame({"vpn_connection_id": []}))
+
+
+def test_fortigate_boot_is_a_restart(tmp_path: Path) -> None:
+    """FortiOS 32009 LOG_ID_SYSTEM_START "FortiGate started" (type event, subtype system;
+    fields per the FortiOS Log Message Reference) is the gateway's restart; other system
+    events stay other lines."""
+    boot = (
+        'date=2024-10-03 time=11:50:02 devname="FGT60E-branch" devid="FGT60ETK18000001" '
+        'eventtime=1727949002000000000 tz="+0200" logid="0100032009" type="event" '
+        'subtype="system" level="information" vd="root" logdesc="FortiGate started" '
+        'msg="FortiGate started"'
+    )
+    other = boot.replace("0100032009", "0100032001").replace("FortiGate started", "Admin login")
+    (tmp_path / "fgt.log").write_text(boot + "\n" + other + "\n")
+    gw = read_gateway_logs(tmp_path / "fgt.log")
+    assert list(gw["event"]) == ["daemon_start"] and gw.attrs["other_lines"] == 1
+    assert list(gw["time"]) == [_utc("2024-10-03 09:50:02")]
+    assert list(gw["device"]) == ["FGT60E-branch"]

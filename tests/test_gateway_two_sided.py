@@ -31,8 +31,8 @@ INCIDENTS = [
 OFFSETS = ["+3.2s", "-41.125s", "+0.4s"]
 
 
-@pytest.fixture(scope="module")
-def case(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["strongswan", "fortigate"])
+def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     sim = simulate_logs(
         "2026-10-01",
         "2026-10-01 08:00",
@@ -44,7 +44,9 @@ def case(tmp_path_factory: pytest.TempPathFactory):
     out: Path = tmp_path_factory.mktemp("two_sided")
     sim.write(out / "aws", "raw")
     events = vl.read_logs(out / "aws")
-    logs = gateway_logs(sim, family="strongswan", offset=OFFSETS, tz="Europe/Berlin", seed=5)
+    # FortiGate lines carry their zone and no SPI: the skew rests on tunnel-up and
+    # phase 1 times paired with AWS's nearest
+    logs = gateway_logs(sim, family=request.param, offset=OFFSETS, tz="Europe/Berlin", seed=5)
     write_gateway_logs(logs, out / "cgw", compress=True)
     gw = read_gateway_logs(out / "cgw", tz="Europe/Berlin", tunnels=events)
     return events, logs, gw
@@ -58,7 +60,7 @@ def test_every_line_is_read_and_attached(case) -> None:
     assert gw.attrs["skipped"] == {}
     # only the daemon's start line names no connection: nothing else is unattached
     restarts = int((logs.truth["event"] == "daemon_start").sum())
-    assert sum(gw.attrs["unattached"].values()) == restarts
+    assert restarts == 1 and sum(gw.attrs["unattached"].values()) == restarts
 
 
 def test_skew_is_recovered_within_its_interval(case) -> None:
@@ -68,7 +70,7 @@ def test_skew_is_recovered_within_its_interval(case) -> None:
     for device, offset in logs.offsets.items():
         row = skew.loc[device]
         assert row["skew_low"] <= offset <= row["skew_high"], (device, offset, row.to_dict())
-        assert row["pairs"] >= 20
+        assert row["pairs"] >= 4
         # whole-second logs: the median is within a second of the truth
         assert abs(row["skew"] - offset) <= pd.Timedelta(seconds=1)
 

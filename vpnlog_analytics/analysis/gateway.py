@@ -16,6 +16,10 @@ gateway's outbound one):
 - ``delete_from_aws``: AWS's ``child_sa_closing`` (its inbound SPI) and the gateway's
   ``delete_child_sa_received`` (that SPI, the gateway's outbound).
 
+A device whose lines carry no SPI (FortiGate) pairs by time instead: its ``tunnel_up``
+with the nearest AWS ``phase2_sa_established`` of the tunnel, its
+``phase1_sa_established`` with AWS's (:data:`NEAREST_RULES`).
+
 Each pair gives gateway time minus AWS time = skew plus a network and processing delay
 whose sign depends on who spoke first; both ends log whole seconds. The skew is the
 median over a device's pairs; the true skew lies in ``[skew_low, skew_high]``, the range
@@ -53,6 +57,12 @@ PAIR_RULES: Final = (
     ("sa_established", "phase2_sa_established", s.SPI_OUT, "phase2_sa_established"),
     ("delete_from_gateway", "delete_child_sa_sent", s.SPI_IN, "cgw_delete_child_sa"),
     ("delete_from_aws", "delete_child_sa_received", s.SPI_OUT, "child_sa_closing"),
+)
+#: Pairs by nearest time, for devices whose lines carry no SPI: (kind, gateway event,
+#: AWS event). FortiGate logs its tunnel up (37138) as its phase 2 completes.
+NEAREST_RULES: Final = (
+    ("tunnel_up", "tunnel_up", "phase2_sa_established"),
+    ("phase1_sa_established", "phase1_sa_established", "phase1_sa_established"),
 )
 #: The gateway's events that end a tunnel's up episode from its side.
 GATEWAY_DELETES: Final = ("delete_ike_sa_sent", "delete_child_sa_sent")
@@ -122,6 +132,8 @@ def skew_pairs(events: pd.DataFrame, gateway: pd.DataFrame) -> pd.DataFrame:
         )
         pairs["kind"] = kind
         found.append(pairs)
+    exact = set(pd.concat(found)[s.DEVICE].dropna()) if found else set()
+    found += _nearest_pairs(events, gateway[~gateway[s.DEVICE].isin(exact)], gw_tunnel)
     out = pd.concat(found, ignore_index=True)
     return pd.DataFrame(
         {
@@ -134,6 +146,51 @@ def skew_pairs(events: pd.DataFrame, gateway: pd.DataFrame) -> pd.DataFrame:
             "difference": out[f"{s.TIME}_gw"] - out[f"{s.TIME}_aws"],
         }
     )
+
+
+def _nearest_pairs(
+    events: pd.DataFrame, gateway: pd.DataFrame, gw_tunnel: pd.Series
+) -> list[pd.DataFrame]:
+    """Pairs by time for devices whose lines carry no SPI (FortiGate: only IKE cookies).
+
+    Each gateway event of :data:`NEAREST_RULES` pairs with the nearest AWS event of its
+    kind on the same tunnel: right while the skew is well under the time between two such
+    AWS events (a phase 2 lifetime, at least 15 min); the tolerance then drops a pair
+    matched to the wrong one.
+    """
+    found = []
+    for kind, gw_event, aws_event in NEAREST_RULES:
+        mine = gateway[gateway[s.EVENT].astype("string") == gw_event]
+        theirs = events[events[s.EVENT].astype("string") == aws_event]
+        if mine.empty or theirs.empty:
+            continue
+        g = pd.DataFrame(
+            {
+                s.DEVICE: mine[s.DEVICE].astype("string"),
+                "tunnel": gw_tunnel.loc[mine.index],
+                f"{s.TIME}_gw": mine[s.TIME].astype("datetime64[ns, UTC]"),
+            }
+        ).dropna(subset=["tunnel"])
+        a = pd.DataFrame(
+            {
+                "tunnel": theirs[s.TUNNEL_IP].astype("string"),
+                f"{s.TIME}_aws": theirs[s.TIME].astype("datetime64[ns, UTC]"),
+            }
+        )
+        g = g.sort_values(f"{s.TIME}_gw", kind="stable")
+        a = a.sort_values(f"{s.TIME}_aws", kind="stable")
+        pairs = pd.merge_asof(
+            g,
+            a,
+            left_on=f"{s.TIME}_gw",
+            right_on=f"{s.TIME}_aws",
+            by="tunnel",
+            direction="nearest",
+        ).dropna(subset=[f"{s.TIME}_aws"])
+        pairs["kind"] = kind
+        pairs["spi"] = pd.NA
+        found.append(pairs)
+    return found
 
 
 @shared_doc()
@@ -409,7 +466,8 @@ def two_sided_outages(
         device_rows = everything[everything[s.DEVICE].astype(str).isin(devices)]
         later = device_rows[(device_rows[s.TIME] > start) & (device_rows[s.TIME] <= until)]
         restarted = _restart_within(later)
-        if ev.isin(GATEWAY_DELETES).any() and "cgw_delete" in str(row.cause):
+        # AWS's record of the gateway's DELETE says it alone (a FortiGate logs no DELETE)
+        if "cgw_delete" in str(row.cause):
             verdict = "gateway_delete"
         elif restarted:
             verdict = "gateway_restart"

@@ -162,6 +162,9 @@ FORTIGATE_IDS: Final[dict[str, str | None]] = {
     "37138": None,  # IPsec connection status change (action tunnel-up / tunnel-down)
     "37141": "tunnel_stats",  # IPsec tunnel statistics
 }
+#: FortiOS 32009 LOG_ID_SYSTEM_START, "FortiGate started" (type event, subtype system;
+#: FortiOS Log Message Reference): read as ``daemon_start``, the gateway's restart.
+SYSTEM_START: Final = "0100032009"
 #: FortiOS 37124 reasons that name a more specific event (reason text as logged).
 FORTIGATE_REASONS: Final = (
     (
@@ -184,9 +187,14 @@ def fortigate_fields(line: str) -> dict[str, str]:
 def parse_fortigate(line: str) -> Parsed | None:
     """Parse a FortiOS event log line; None for a log that is no IPsec event."""
     kv = fortigate_fields(line)
+    logid = kv.get("logid", "")
+    if kv.get("type") == "event" and kv.get("subtype") == "system" and logid == SYSTEM_START:
+        # the device booted: its IPsec tunnels were all cut (a restart of the far end)
+        p = Parsed("fortigate", None, device=kv.get("devname") or None, event="daemon_start")
+        _forti_time(p, kv)
+        return p
     if kv.get("type") != "event" or kv.get("subtype") != "vpn":
         return None
-    logid = kv.get("logid", "")
     if not logid.startswith("0101037"):
         return None  # SSL VPN (01010 39xxx) and others share subtype vpn
     if line.count('"') % 2:
