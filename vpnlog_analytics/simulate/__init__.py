@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..options import DEFAULT_STALE_AFTER
 from .envelopes import ENVELOPES, Envelope, write
+from .gateway import GatewayLogs, gateway_logs, write_gateway_logs
 from .initiation import DPD_TIMEOUT_ACTIONS, STARTUP_ACTIONS
 from .options import TunnelConfig
 from .rekey_story import options_story
@@ -151,7 +152,21 @@ truth.csv
 incidents.csv
 tunnels.csv
 describe-vpn-connections.json
+gateway/*
 """
+#: The samples' customer gateway: connection 1's strongSwan, its zone and clock offset.
+SAMPLES_GATEWAY: Final = {
+    "family": "strongswan",
+    "connections": [0],
+    "device": "edge-fra1",
+    "tz": "Europe/Berlin",
+    "offset": "+2.4s",
+}
+
+
+def _sample_gateway(sim: Simulation) -> GatewayLogs:
+    """Return the gateway log of the samples' connection 1 (:data:`SAMPLES_GATEWAY`)."""
+    return gateway_logs(sim, seed=SAMPLES_SEED, **SAMPLES_GATEWAY)  # type: ignore[arg-type]
 
 
 def write_samples(out_dir: str | Path) -> list[Path]:
@@ -192,6 +207,8 @@ def write_samples(out_dir: str | Path) -> list[Path]:
         written.append(out / name)
     (out / "README.md").write_text(samples_readme(sim), encoding="utf-8")
     written.append(out / "README.md")
+    # The gateway's own log of connection 1, beside AWS's (issue 24)
+    written += write_gateway_logs(_sample_gateway(sim), out / "gateway", compress=True)
     # The folder is read as logs (`vpnlog summary data/samples`): its ignore file names
     # the files beside them that are not, so no command says it ignored them.
     (out / ".vpnlogignore").write_text(SAMPLES_IGNORE, encoding="utf-8")
@@ -422,7 +439,43 @@ def samples_readme(sim: Simulation) -> str:
         **_story_figures(sim),
         **bgp_story(sim),
         **_options_figures(sim),
+        **_gateway_figures(sim),
     )
+
+
+def _gateway_figures(sim: Simulation) -> dict[str, str]:
+    """Return the README's figures of the samples' gateway log: size, clock, what it adds."""
+    logs = _sample_gateway(sim)
+    label = _tunnel_label(sim)
+    offset = next(iter(logs.offsets.values()))
+    seconds = offset.total_seconds()
+    story = []
+    for v in logs.verdicts.sort_values("start").itertuples(index=False):
+        name = label[(v.vpn_connection_id, v.tunnel_ip)]
+        when = _fmt_time(v.start)
+        if v.ended_by == "gateway_delete":
+            what = "the gateway's log shows it sending the DELETE that took the tunnel down"
+        elif v.ended_by == "both":
+            first = "AWS" if v.dpd_first == "aws" else "the gateway"
+            lead = abs(float(v.dpd_lead_s))
+            what = f"both ends' DPD gave up, {first} first, by {lead:.0f} s" + (
+                ": the path failed, not the gateway" if v.dpd_first == "gateway" else ""
+            )
+        elif v.ended_by == "negotiation_failure":
+            what = (
+                "the negotiation failed; the gateway's own words: "
+                f"`{str(v.gateway_reason).split('> ', 1)[-1]}`"
+                if isinstance(v.gateway_reason, str)
+                else "the negotiation failed; the gateway logged nothing of it"
+            )
+        else:
+            what = str(v.ended_by)
+        story.append(f"- {when} UTC, {name} ({v.kind}): {what}.")
+    return {
+        "gw_lines": f"{sum(len(x) for x in logs.lines.values()):,}",
+        "gw_offset": f"{seconds:+.1f} s",
+        "gw_story": "\n".join(story),
+    }
 
 
 def _options_figures(sim: Simulation) -> dict[str, str]:
@@ -561,6 +614,10 @@ real capture and the AWS documentation.
 - `incidents.csv`: the injected incidents; `tunnels.csv`: the tunnels, with both sides'
   options (AWS's, `explicit_options` = the ones set, and the gateway's `cgw_*`, which
   AWS cannot see).
+- `gateway/cgw-edge-fra1.log.gz`: the customer gateway's own log of connection 1: the
+  strongSwan (charon) syslog of host `edge-fra1`, {gw_lines} lines, in the device's local
+  time (Europe/Berlin, no year, no zone) by a clock {gw_offset} off AWS's. Read it with
+  `read_gateway_logs("data/samples/gateway", tz="Europe/Berlin", tunnels=events)`.
 - `.vpnlogignore`: the files above that are not logs. Reading the folder
   (`vpnlog summary data/samples`) skips them quietly; `-v` names them.
 
@@ -630,6 +687,15 @@ gateway is the strongSwan of c1 and initiates every rekey (tunnel 1: {c4_t1_reke
 AWS's default, which no tunnel changes) after the gateway was last heard, with AWS's
 unanswered probes every 10 s in between (`sample_simulation().dpd_timeouts` has both
 times).
+
+## The gateway's side (connection 1)
+
+`gateway/` holds what connection 1's gateway (strongSwan, host `edge-fra1`) logged over
+the month, generated from the same episodes as AWS's records: the gateway's SPIs are AWS's
+reversed, its DELETEs come just before AWS receives them, its clock runs {gw_offset} off
+AWS's. What it adds to AWS's log:
+
+{gw_story}
 
 ## Ground truth
 
