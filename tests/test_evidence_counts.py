@@ -101,7 +101,7 @@ def samples() -> pd.DataFrame:
 
 def _sample_logs() -> dict[str, int]:
     """The bundled log files and what each holds: export objects and the Insights CSV."""
-    found = {str(p): recount(p) for p in sorted(SAMPLES.rglob("*.gz"))}
+    found = {str(p): recount(p) for p in sorted((SAMPLES / "s3-export").rglob("*.gz"))}
     found.update({str(p): recount(p) for p in SAMPLES.glob("insights-*.csv")})
     return found
 
