@@ -36,7 +36,7 @@ class Finding:
     severity: str
     rule: str
     finding: str
-    vpn_connection_id: str
+    vpn_connection_id: str | None  # None: of no AWS connection (gateway lines)
     tunnel_ip: str | None  # None at connection level
     count: int
     first: int

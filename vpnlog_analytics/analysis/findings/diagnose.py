@@ -35,7 +35,9 @@ from .._timeline import STATE_COLUMNS, Tunnels
 from .._window import DurationLike, OptionError, TimeLike, to_ns_duration
 from ..bgp import BgpContext, bgp_context, reachability
 from ..configuration import DRIFT_COLUMNS, REKEY_COLUMNS
+from ..gateway import SkewLike
 from ._bgp_rules import BgpOptions, bgp_findings
+from ._gateway_rules import gateway_findings, gateway_side, refine
 from ._option_rules import option_findings
 from ._record import Finding, plural, tunnel_names
 from ._tunnel_rules import (
@@ -82,6 +84,8 @@ def diagnose(
     options: pd.DataFrame | None = None,
     drift: pd.DataFrame | None = None,
     rekeys: pd.DataFrame | None = None,
+    gateway: pd.DataFrame | None = None,
+    gateway_skew: SkewLike = "auto",
 ) -> pd.DataFrame:
     """Return findings: what the logs show is wrong, what it means and what to change.
 
@@ -151,6 +155,28 @@ def diagnose(
       follow the options read (a file of another moment, a pending modification).
     - ``options_ike_versions`` (info): an IKE version allowed but never used.
 
+    With the customer gateway's own log (``gateway``; see
+    :func:`~vpnlog_analytics.analysis.two_sided_outages` and the other two-sided
+    analyses), remediation named for the gateway's family (strongSwan, Libreswan,
+    FortiGate, Cisco ASA):
+
+    - ``path_failure`` (warning): outages in which both ends' DPD gave up and the gateway
+      declared AWS dead first (``dpd_first="gateway"``): the path between them failed, not
+      the gateway; the tunnel's ``dpd_timeouts`` finding names it.
+    - ``gateway_delete``, refined: where the gateway's log shows it sent the DELETE, the
+      finding says so with the gateway's line and what to change on that family.
+    - ``gateway_restart`` (per device and connection; error when a restart cut the
+      connection, warning when it took some tunnels down, else info): the gateway's IKE
+      daemon started again; the outage it cut was on the customer's side. The
+      ``connection_down`` finding of the same outage names it.
+    - ``one_sided_failure`` (warning, per incident): authentication, proposal or
+      traffic-selector failures only one end logged, with the gateway's reason and its
+      proposals; the ``config_mismatch`` finding of failures only AWS logged names it.
+    - ``clock_skew`` (per device and connection; info, warning when more than 5 s off or
+      not estimable): the gateway clock's offset with its interval and pairs.
+    - ``gateway_unattached`` (info, per device, no connection): gateway lines naming a
+      connection or peer that is no AWS tunnel of ``events``.
+
     Parameters
     ----------
     {params.events}
@@ -183,12 +209,22 @@ def diagnose(
     rekeys : pandas.DataFrame, optional
         With ``options``: the :func:`rekey_intervals` of the same events and window, where
         already built; used as given (and for ``drift`` when that is computed here).
+    gateway : pandas.DataFrame, optional
+        The customer gateway's table (:func:`vpnlog_analytics.io.gateway.read_gateway_logs`
+        with ``tunnels=events``): adds the two-sided findings. Without it, the findings
+        are exactly those of the AWS logs alone.
+    gateway_skew : "auto", DataFrame, duration or None, default "auto"
+        With ``gateway``: the gateway clock's correction, as ``skew`` of
+        :func:`~vpnlog_analytics.analysis.apply_skew`: ``"auto"`` estimates each device's
+        (:func:`~vpnlog_analytics.analysis.clock_skew`) and applies it; a table or a
+        duration applies that; None compares the device's clock as logged.
 
     Returns
     -------
     pandas.DataFrame
         One row per finding, errors first: ``severity``, ``rule``, ``finding`` (what was
-        seen), ``vpn_connection_id``, ``tunnel_ip`` (NA for connection-wide findings),
+        seen), ``vpn_connection_id`` (NA only for gateway lines of no AWS connection),
+        ``tunnel_ip`` (NA for connection-wide findings),
         ``count``, ``first_seen``, ``last_seen``, ``evidence`` (an example message or the
         figures), ``meaning``, ``remediation``.
 
@@ -224,6 +260,10 @@ def diagnose(
         found += option_findings(
             ctx.events, options, window, opts.collision_threshold, drift=drift, rekeys=rekeys
         )
+    if gateway is not None:
+        side = gateway_side(ctx.events, gateway, gateway_skew, ctx.window)
+        added = gateway_findings(side)
+        found = [*refine(found, side, added), *added]
     return _table(found, ctx.rows.tunnels)
 
 
@@ -248,7 +288,7 @@ def _fold_bgp_flapping(tunnel: list[Finding], bgp: list[Finding], bc: BgpContext
             and f.first <= fb.last
             and fb.first <= f.last
         ]
-        tid = tids.get((fb.vpn_connection_id, str(fb.tunnel_ip)))
+        tid = tids.get((str(fb.vpn_connection_id), str(fb.tunnel_ip)))
         flaps = np.nonzero(o.flap & (o.tid == tid) & (o.start >= fb.first) & (o.start <= fb.last))[
             0
         ]
@@ -338,7 +378,10 @@ def _table(found: list[Finding], tunnels: Tunnels) -> pd.DataFrame:
             RULE: pd.array([f.rule for f in found], dtype="str"),
             FINDING: pd.array([f.finding for f in found], dtype="str"),
             s.VPN_CONNECTION_ID: pd.Categorical(
-                conns, categories=pd.Index(tunnels.conn_names).union(pd.Index(sorted(set(conns))))
+                conns,
+                categories=pd.Index(tunnels.conn_names).union(
+                    pd.Index(sorted({c for c in conns if c}))
+                ),
             ),
             s.TUNNEL_IP: pd.Categorical(
                 ips,
