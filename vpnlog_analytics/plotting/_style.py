@@ -74,6 +74,21 @@ EVENT_COLORS: Final[dict[str, str]] = {
     "ipsec_down": "#8C6D31",
     "bgp_no_routes": "#5D5D5D",
     "unexplained": "#7F7F7F",
+    # What the customer gateway's own log says (its lanes under the AWS tunnels). A DELETE
+    # the gateway sent has the colour of AWS's record of receiving it: one fact, two ends.
+    "delete_ike_sa_sent": "#DDCC77",
+    "delete_child_sa_sent": "#999933",
+    "delete_ike_sa_received": "#6699CC",
+    "delete_child_sa_received": "#77AADD",
+    "daemon_start": "#AA3377",
+    "tunnel_down": "#EE6677",
+    "tunnel_up": "#228833",
+    "phase1_sa_established": "#66CCEE",
+    "phase2_sa_established": "#44BB99",
+    "phase1_failed": "#994455",
+    "retransmit": "#EEDD88",
+    "dpd_request_sent": "#BBCC33",
+    "initiating": "#AAAA00",
 }
 SLA_COLOR: Final = "#000000"
 BAD_COLOR: Final = "#D55E00"

@@ -18,6 +18,7 @@ from ..analysis import (
     prepare,
     tunnel_states,
 )
+from ..analysis.gateway import SkewLike
 from ..errors import OptionError
 from ..options import (
     DEFAULT_CAUSE_LOOKBACK,
@@ -35,11 +36,27 @@ from ._style import (
     to_num,
     window_text,
 )
+from .gateway import (
+    GatewaySide,
+    draw_gateway,
+    draw_notes,
+    gateway_side,
+    legend_handles,
+    outage_notes,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["BGP_LANES_ATTR", "LANES_ATTR", "lane_marks", "plot_timeline", "timeline_lanes"]
+__all__ = [
+    "BGP_LANES_ATTR",
+    "GATEWAY_LANES_ATTR",
+    "GATEWAY_SKEW_ATTR",
+    "LANES_ATTR",
+    "lane_marks",
+    "plot_timeline",
+    "timeline_lanes",
+]
 
 _STATE, _START, _END, _DURATION = s.STATE, s.START, s.END, s.DURATION
 #: Connection lane states, in drawing and legend order.
@@ -55,6 +72,11 @@ _LEGEND_TEXT: Final = {
 LANES_ATTR: Final = "vpnlog_lanes"
 #: The Axes attribute with the BGP lanes: ``(vpn_connection_id, tunnel_ip)`` to y.
 BGP_LANES_ATTR: Final = "vpnlog_bgp_lanes"
+#: The Axes attribute with the gateway lanes: ``(vpn_connection_id, tunnel_ip)`` to y.
+GATEWAY_LANES_ATTR: Final = "vpnlog_gateway_lanes"
+#: The Axes attribute with the clock-skew table applied to the gateway lanes (None: none
+#: estimated; see ``skew=`` of :func:`plot_timeline`).
+GATEWAY_SKEW_ATTR: Final = "vpnlog_gateway_skew"
 #: Colours of BGP session states on their lanes (as the tunnel states they resemble).
 _BGP_COLORS: Final = {
     s.ESTABLISHED: STATE_COLORS[s.UP],
@@ -67,6 +89,8 @@ _MARKER_BINS: Final = 600
 _HEIGHT: Final = 0.62
 #: ``(vpn_connection_id, tunnel_ip)`` to the lane's y; the connection's lane has ip None.
 Lanes = dict[tuple[str, str | None], float]
+#: A lane's tick: ``(y, label, style)``, style ``bold``, ``normal`` or ``gateway``.
+Tick = tuple[float, str, str]
 
 
 def _ns(values: Any) -> np.ndarray:
@@ -115,6 +139,8 @@ def plot_timeline(
     stale_after: StaleLike = DEFAULT_STALE_AFTER,
     title: str | None = None,
     ax: Axes | None = None,
+    gateway: pd.DataFrame | None = None,
+    skew: SkewLike = "auto",
     **kwargs: Any,
 ) -> Axes:
     """Draw each connection and its tunnels as lanes of up/down/unknown bands over time.
@@ -157,6 +183,21 @@ def plot_timeline(
         Axes title; default names the window.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure sized to the number of lanes.
+    gateway : pandas.DataFrame, optional
+        The customer gateway's own log (:func:`~vpnlog_analytics.io.gateway.read_gateway_logs`
+        with ``tunnels=events``): each AWS tunnel it serves gets a thin grey lane under its
+        own with the gateway's events (colours of :data:`EVENT_COLORS`, shapes and words
+        of :data:`~vpnlog_analytics.plotting.gateway.GATEWAY_MARKS`; a DELETE it sent, its
+        DPD giving up and its daemon restarting stand out, a restart as a dashed line
+        through the device's lanes), on AWS's clock after the correction ``skew``, which
+        the lane's label states ("gateway cgw1: clock +3 s, corrected"). Outages starting
+        in the window say on the gateway lane who ended them
+        (:func:`~vpnlog_analytics.analysis.two_sided_outages`), within
+        ``max_annotations``. Lines of no tunnel other than a daemon start are not drawn.
+    skew : "auto", DataFrame, duration or None, default "auto"
+        The gateway clock's correction, as for :func:`~vpnlog_analytics.analysis.apply_skew`:
+        ``"auto"`` estimates each device's (:func:`~vpnlog_analytics.analysis.clock_skew`);
+        None draws the device's own clock.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.broken_barh` for the bands (e.g. ``alpha``).
 
@@ -166,7 +207,12 @@ def plot_timeline(
         The band collections have ``gid`` ``"state:<state>:<lane>"`` (BGP lanes
         ``"bgp:<state>:<tunnel ip>"``), the markers ``"severity:<severity>"``, the
         annotations ``"outage:<lane>"``; :func:`timeline_lanes` gives the lane of each
-        connection and tunnel, the attribute :data:`BGP_LANES_ATTR` those of BGP.
+        connection and tunnel, the attribute :data:`BGP_LANES_ATTR` those of BGP. With
+        ``gateway``: the lanes' backgrounds ``"gateway_lane:<tunnel ip>"``, the marks
+        ``"gateway:<event>:<tunnel ip>"``, restarts ``"gateway_restart:<device>"``, who
+        ended an outage ``"ended_by:<tunnel ip>"``; the attribute
+        :data:`GATEWAY_LANES_ATTR` gives the gateway lanes, :data:`GATEWAY_SKEW_ATTR` the
+        skew table applied.
 
     Examples
     --------
@@ -183,24 +229,59 @@ def plot_timeline(
     ]
     has_bgp = bool((ctx.events[s.LOG_TYPE] == "bgp").any())
     sessions = bgp_sessions(ctx) if has_bgp else None
-    lanes, bgp_lanes, ticks = _lanes(states, sessions)
-    n_lanes = len(lanes) + len(bgp_lanes)
+    side = None if gateway is None else gateway_side(ctx.events, gateway, skew)
+    lanes, bgp_lanes, gw_lanes, ticks = _lanes(states, sessions, side)
+    n_lanes = len(lanes) + len(bgp_lanes) + len(gw_lanes)
     ax = new_axes(ax, (11.0, max(2.8, 0.32 * n_lanes + 1.8)))
     font = 9 if n_lanes <= 24 else 7 if n_lanes <= 48 else 6
     _draw_lanes(ax, conn_states, states, sessions, lanes, bgp_lanes, kwargs)
     if markers:
         _draw_markers(ax, ctx.events, lanes, lo, hi, _HEIGHT, font)
-    if max_annotations > 0:
-        picks = _longest_outages(ctx.within(lo, hi), states, lanes, max_annotations)
-        _annotate(ax, picks, lanes, lo, hi, font, _down_bands(states, conn_states, lo, hi))
+    name = title or f"VPN tunnel and connection states, {window_text(lo, hi)}"
+    notes = max_annotations > 0
+    picks = _longest_outages(ctx.within(lo, hi), states, lanes, max_annotations) if notes else None
+    bands = _down_bands(states, conn_states, lo, hi) if notes else {}
+    if side is None:
+        if picks is not None:
+            _annotate(ax, picks, lanes, lo, hi, font, bands)
+        _frame(ax, lanes, ticks, font, lo, hi, name, markers)
+    else:
+        _frame(ax, lanes, ticks, font, lo, hi, name, markers)
+        drawn = draw_gateway(ax, side, gw_lanes, lo, hi, _MARKER_BINS)
+        _gateway_legend(ax, drawn, side)
+        if picks is not None:
+            # The legends take their room first, so the notes' widths are estimated on
+            # the axes as drawn.
+            root = ax.get_figure(root=True)
+            if root is not None:
+                root.draw_without_rendering()
+            noted = _annotate(ax, picks, lanes, lo, hi, font, bands)
+            # Who ended it, beside the outages the AWS notes name (no more notes than those)
+            ended = outage_notes(ctx.events, side, gw_lanes, lo, hi, named=noted)
+            draw_notes(ax, side, ended, gw_lanes, lo, hi, font, max_annotations)
+        setattr(ax, GATEWAY_SKEW_ATTR, side.skew)
+    setattr(ax, LANES_ATTR, dict(lanes))
+    setattr(ax, BGP_LANES_ATTR, dict(bgp_lanes))
+    setattr(ax, GATEWAY_LANES_ATTR, dict(gw_lanes))
+    return ax
+
+
+def _frame(
+    ax: Axes,
+    lanes: Lanes,
+    ticks: list[Tick],
+    font: int,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    title: str,
+    markers: bool,
+) -> None:
+    """Label the lanes, the time axis and the title; add the legend of states and marks."""
     _lane_axis(ax, lanes, ticks, font)
     ax.set_xlim(to_num([lo])[0], to_num([hi])[0])
     date_axis(ax)
-    ax.set_title(title or f"VPN tunnel and connection states, {window_text(lo, hi)}", pad=34)
+    ax.set_title(title, pad=34)
     _legend(ax, markers)
-    setattr(ax, LANES_ATTR, dict(lanes))
-    setattr(ax, BGP_LANES_ATTR, dict(bgp_lanes))
-    return ax
 
 
 def _tunnel_states(ctx: Context, vpn_connection_ids: str | Sequence[str] | None) -> pd.DataFrame:
@@ -221,12 +302,13 @@ def _tunnel_states(ctx: Context, vpn_connection_ids: str | Sequence[str] | None)
 
 
 def _lanes(
-    states: pd.DataFrame, sessions: pd.DataFrame | None
-) -> tuple[Lanes, dict[tuple[str, str], float], list[tuple[float, str, bool]]]:
-    """Return where each lane sits: connections, tunnels, BGP sessions, and the tick labels.
+    states: pd.DataFrame, sessions: pd.DataFrame | None, side: GatewaySide | None = None
+) -> tuple[Lanes, dict[tuple[str, str], float], dict[tuple[str, str], float], list[Tick]]:
+    """Return where each lane sits: connections, tunnels, gateway, BGP, and the tick labels.
 
-    A connection, then its tunnels (each with its BGP lane if it has BGP logs); a
-    half-lane gap between connections. Ticks are ``(y, label, bold)``.
+    A connection, then its tunnels (each with the gateway's lane if its log serves the
+    tunnel, then its BGP lane if it has BGP logs); a half-lane gap between connections.
+    Ticks are ``(y, label, style)``, style ``bold``, ``normal`` or ``gateway``.
     """
     with_bgp: set[tuple[str, str]] = set()
     if sessions is not None:
@@ -234,22 +316,28 @@ def _lanes(
         with_bgp = set(zip(*ids, strict=True))
     lanes: Lanes = {}
     bgp_lanes: dict[tuple[str, str], float] = {}
-    ticks: list[tuple[float, str, bool]] = []
+    gw_lanes: dict[tuple[str, str], float] = {}
+    ticks: list[Tick] = []
     y = 0.0
     for conn, grp in states.groupby(s.VPN_CONNECTION_ID, observed=True, sort=True):
         lanes[(str(conn), None)] = y
-        ticks.append((y, f"{conn}  (connection)", True))
+        ticks.append((y, f"{conn}  (connection)", "bold"))
         y += 1
         for ip in sorted(grp[s.TUNNEL_IP].astype(str).unique()):
-            lanes[(str(conn), ip)] = y
-            ticks.append((y, f"tunnel {ip}", False))
+            key = (str(conn), ip)
+            lanes[key] = y
+            ticks.append((y, f"tunnel {ip}", "normal"))
             y += 1
-            if (str(conn), ip) in with_bgp:
-                bgp_lanes[(str(conn), ip)] = y - 0.25
-                ticks.append((y - 0.25, "BGP session", False))
+            if side is not None and key in side.tunnels:
+                gw_lanes[key] = y - 0.2
+                ticks.append((y - 0.2, side.label(key), "gateway"))
+                y += 0.6
+            if key in with_bgp:
+                bgp_lanes[key] = y - 0.25
+                ticks.append((y - 0.25, "BGP session", "normal"))
                 y += 0.5
         y += 0.5
-    return lanes, bgp_lanes, ticks
+    return lanes, bgp_lanes, gw_lanes, ticks
 
 
 def _draw_lanes(
@@ -318,15 +406,19 @@ def _longest_outages(ctx: Context, states: pd.DataFrame, lanes: Lanes, most: int
     ).head(most)
 
 
-def _lane_axis(ax: Axes, lanes: Lanes, ticks: list[tuple[float, str, bool]], font: int) -> None:
-    """Label the lanes (connections bold) and rule a line between connections."""
+def _lane_axis(ax: Axes, lanes: Lanes, ticks: list[Tick], font: int) -> None:
+    """Label the lanes (connections bold, gateway lanes grey italic); rule connections apart."""
     for (_, ip), ypos in lanes.items():
         if ip is None and ypos > 0:
             ax.axhline(ypos - 0.75, color="#CCCCCC", linewidth=0.6)
     ax.set_yticks([t[0] for t in ticks], [t[1] for t in ticks], fontsize=font)
-    for tick, (_, _, bold) in zip(ax.get_yticklabels(), ticks, strict=True):
-        if bold:
+    for tick, (_, _, style) in zip(ax.get_yticklabels(), ticks, strict=True):
+        if style == "bold":
             tick.set_fontweight("bold")
+        elif style == "gateway":
+            tick.set_fontstyle("italic")
+            tick.set_color("#444444")
+            tick.set_fontsize(font - 1)
     ax.set_ylim(max(t[0] for t in ticks) + 0.7, -0.7)
     ax.tick_params(axis="y", length=0)
 
@@ -438,13 +530,15 @@ def _annotate(
     hi: pd.Timestamp,
     font: int,
     bands: dict[tuple[str, str | None], list[tuple[float, float]]],
-) -> None:
+) -> pd.DataFrame:
+    """Note the cause and length of the outages picked; return those noted."""
     span = hi - lo
+    noted: list[int] = []
     # A note covers neither another note nor another down band of its lane (text width
     # estimated); the markers are drawn above the notes.
     width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi
     taken: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
-    for row in picks.itertuples(index=False):
+    for i, row in enumerate(picks.itertuples(index=False)):
         conn = str(getattr(row, s.VPN_CONNECTION_ID))
         ip = getattr(row, s.TUNNEL_IP)
         key = (conn, None if ip is None or pd.isna(ip) else str(ip))
@@ -494,6 +588,8 @@ def _annotate(
             zorder=4,
         )
         note.set_gid(f"outage:{key[1] or key[0]}")
+        noted.append(i)
+    return picks.iloc[noted]
 
 
 def _legend(ax: Axes, markers: bool) -> None:
@@ -531,3 +627,24 @@ def _legend(ax: Axes, markers: bool) -> None:
         columnspacing=1.2,
         borderaxespad=0.2,
     )
+
+
+def _gateway_legend(ax: Axes, drawn: list[str], side: GatewaySide) -> None:
+    """Add the gateway events' legend right of the axes, below any legend there."""
+    first = ax.get_legend()
+    if first is not None:
+        ax.add_artist(first)
+    clock = "device clocks as logged" if side.given is None else "on AWS's clock"
+    handles = legend_handles(drawn)
+    legend = ax.legend(
+        handles=handles,
+        title=f"customer gateway's log\n({clock})"
+        + ("" if handles else ":\nnothing drawn in this window"),
+        loc="lower left",
+        bbox_to_anchor=(1.01, 0.0),
+        fontsize=7.5,
+        title_fontsize=8,
+        frameon=False,
+        alignment="left",
+    )
+    legend.set_gid("gateway_legend")
