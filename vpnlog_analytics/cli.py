@@ -963,6 +963,101 @@ def _cmd_dataset(args: argparse.Namespace) -> None:
     )
 
 
+def _gateway_arg(args: argparse.Namespace, events: pd.DataFrame) -> pd.DataFrame | None:
+    """Read ``--cgw-logs`` (None without it), attached to the tunnels of ``events``."""
+    if not getattr(args, "cgw_logs", None):
+        return None
+    from .io.gateway import read_gateway_logs
+
+    skip = bool(getattr(args, "skip_bad", False))
+    gw = read_gateway_logs(
+        args.cgw_logs,
+        tz=args.cgw_tz,
+        year=args.cgw_year,
+        tunnels=events,
+        errors="skip" if skip else "raise",
+    )
+    devices = sorted(set(gw[s.DEVICE].dropna().astype(str)))
+    print(
+        f"vpnlog: read {plural(len(gw), 'gateway line')} of "
+        f"{plural(len(devices), 'device')} ({', '.join(devices)})",
+        file=sys.stderr,
+    )
+    skipped: dict[str, int] = gw.attrs.get("skipped") or {}
+    if skipped:
+        print(_skipped_line(skipped).replace("record", "gateway line"), file=sys.stderr)
+    unattached: dict[str, int] = gw.attrs.get("unattached") or {}
+    if unattached:
+        lines = sum(unattached.values())
+        where = ", ".join(f"{k} ({n:,})" for k, n in sorted(unattached.items()))
+        print(
+            f"vpnlog: {plural(lines, 'gateway line')} of no AWS tunnel in these logs: {where}",
+            file=sys.stderr,
+        )
+    return gw
+
+
+def _skew_arg(text: str) -> object:
+    """``--skew``: ``auto``, ``none`` or a duration (the gateway's clock minus AWS's)."""
+    if text in ("auto", "none"):
+        return None if text == "none" else "auto"
+    try:
+        return pd.Timedelta(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not auto, none or a duration such as 3s or -1.5s"
+        ) from None
+
+
+def _cmd_gateway(args: argparse.Namespace) -> None:
+    from .analysis import clock_skew, gateway_restarts, one_sided_failures, two_sided_outages
+
+    events = _load(args)
+    gw = _gateway_arg(args, events)
+    assert gw is not None  # --cgw-logs is required here
+    skew = clock_skew(events, gw)
+    if args.format == "table":
+        print("Clock of each gateway device against AWS's (from records both ends logged):")
+        for row in skew.itertuples(index=False):
+            print(
+                f"  {getattr(row, s.DEVICE)}: {_signed(getattr(row, s.SKEW))} "
+                f"({_signed(getattr(row, s.SKEW_LOW))} to {_signed(getattr(row, s.SKEW_HIGH))}, "
+                f"{plural(int(getattr(row, s.PAIRS)), 'pair')}: {getattr(row, s.PAIR_KINDS)})"
+            )
+        missing = sorted(set(gw[s.DEVICE].dropna().astype(str)) - set(skew[s.DEVICE].astype(str)))
+        for device in missing:
+            print(f"  {device}: not known (no record both ends logged)")
+        applied = "as estimated" if args.skew == "auto" else "not corrected"
+        if args.skew not in ("auto", None):
+            applied = f"corrected by {_signed(args.skew)}"
+        print(f"Gateway times below: {applied}.")
+        print()
+    table = two_sided_outages(events, gw, skew=args.skew, **_states(args))
+    columns = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, "start", "end", "duration", s.CAUSE]
+    columns += [s.ENDED_BY, s.DPD_FIRST, "gateway_reason"]
+    _emit(table[columns], args.format, none="No IPsec outages in the window")
+    if args.format != "table":
+        return
+    restarts = gateway_restarts(events, gw, skew=args.skew)
+    cut = restarts[restarts["cut_connection"]]
+    for row in cut.itertuples(index=False):
+        print(
+            f"{getattr(row, s.DEVICE)} restarted at {format_time(getattr(row, s.TIME))} UTC: "
+            f"all {row.tunnels} tunnels of {getattr(row, s.VPN_CONNECTION_ID)} were down"
+        )
+    failures = one_sided_failures(events, gw, skew=args.skew)
+    if len(failures):
+        print()
+        print("Negotiation failures only one end logged:")
+        _emit(failures.drop(columns=[s.DETAILS]), "table")
+
+
+def _signed(value: object) -> str:
+    """Say a skew the way people do: '+3 s', '-41.1 s'."""
+    seconds = pd.Timedelta(value).total_seconds()
+    return f"{seconds:+.1f} s" if seconds % 1 else f"{seconds:+.0f} s"
+
+
 # --- the subcommands, declared once each --------------------------------------------------------
 
 
@@ -1073,7 +1168,25 @@ _NAMED: dict[str, tuple[ArgSpec, ...]] = {
     "format": (Arg("--format", choices=FORMATS, default="table", help="output format"),),
     "connection": (Arg("--connection", action="append", help="only this VPN connection id"),),
     "cache_dir": (Arg("--cache-dir", default=".vpnlog-cache", help="cache folder (Parquet)"),),
+    # the customer gateway's own logs beside AWS's (issue 24)
+    "cgw": (
+        Arg(
+            "--cgw-tz",
+            metavar="ZONE",
+            help="the gateway's time zone (IANA, e.g. Europe/Berlin), for logs that carry none",
+        ),
+        Arg(
+            "--cgw-year",
+            type=int,
+            metavar="YEAR",
+            help="year of gateway lines that carry none (default: the AWS logs' window)",
+        ),
+    ),
 }
+_CGW_HELP = (
+    "the customer gateway's own logs (strongSwan, Libreswan, FortiGate, Cisco ASA): "
+    "files, folders, globs, .gz; repeat for more"
+)
 
 
 def _add(p: argparse.ArgumentParser, spec: ArgSpec) -> None:
@@ -1376,6 +1489,25 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Arg("action", choices=("convert",), help="what to do with the dataset"),
             Arg("old", help="dataset folder of an earlier version (it has _vpnlog_dataset.json)"),
             Arg("new", nargs="?", help="folder of the new table (default: convert in place)"),
+        ),
+    ),
+    Subcommand(
+        "gateway",
+        "both ends of each tunnel: the gateway's clock, who ended each outage",
+        _cmd_gateway,
+        (
+            "sources",
+            Arg("--cgw-logs", action="append", required=True, metavar="PATH", help=_CGW_HELP),
+            "cgw",
+            Arg(
+                "--skew",
+                type=_skew_arg,
+                default="auto",
+                help="correct the gateway's clock: auto (estimated, default), none, or a "
+                "duration (its clock minus AWS's, e.g. 3s)",
+            ),
+            "format",
+            "stale_after",
         ),
     ),
     Subcommand(

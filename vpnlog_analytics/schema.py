@@ -1335,5 +1335,6 @@ ENDED_BY_VALUES: Final = (
     "gateway_dpd",
     "both",
     "gateway_restart",
+    "negotiation_failure",
     "unknown",
 )

@@ -37,7 +37,8 @@ import pandas as pd
 
 from .. import schema as s
 from ..errors import OptionError
-from ..options import DurationLike, shared_doc, to_duration
+from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike, shared_doc, to_duration
+from ._stale import StaleLike
 from .outages import outages
 
 __all__ = [
@@ -415,6 +416,9 @@ def two_sided_outages(
     *,
     skew: SkewLike = "auto",
     window: DurationLike = "2min",
+    start: TimeLike = None,
+    end: TimeLike = None,
+    stale_after: StaleLike = DEFAULT_STALE_AFTER,
 ) -> pd.DataFrame:
     """Return each AWS tunnel outage with what the gateway logged as it began.
 
@@ -429,6 +433,8 @@ def two_sided_outages(
         of AWS's.
     window : str or pandas.Timedelta
         How far before and after the outage's start the gateway's lines belong to it.
+    {params.window}
+    {params.stale_after}
 
     Returns
     -------
@@ -437,7 +443,9 @@ def two_sided_outages(
         "ipsec"``) with ``ended_by`` -- ``gateway_delete`` (the gateway deleted the SA),
         ``gateway_restart`` (the gateway went silent and its IKE daemon started again
         before the tunnel came back), ``both`` (both ends' DPD gave up), ``aws_dpd``,
-        ``gateway_dpd`` (one end's alone), ``unknown`` -- and ``dpd_first`` (``gateway``
+        ``gateway_dpd`` (one end's alone), ``negotiation_failure`` (the tunnel went down
+        on a failed negotiation: a pre-shared key, proposal or traffic-selector
+        mismatch), ``unknown`` -- and ``dpd_first`` (``gateway``
         when the gateway declared AWS dead first: the path, not the gateway, failed;
         ``aws``; NA), ``gateway_events`` (the gateway's events in the window) and
         ``gateway_reason``.
@@ -445,7 +453,12 @@ def two_sided_outages(
     w = to_duration("window", window)
     everything = apply_skew(gateway, skew, events)
     gw = everything[everything[s.TUNNEL_IP].notna()]
-    table = outages(events, routing=s.ROUTING_IPSEC).reset_index(drop=True)
+    table = outages(
+        events, routing=s.ROUTING_IPSEC, start=start, end=end, stale_after=stale_after
+    )
+    # only the tunnels the gateway's logs speak of: elsewhere there is no other end
+    covered = set(gw[s.TUNNEL_IP].astype(str))
+    table = table[table[s.TUNNEL_IP].astype(str).isin(covered)].reset_index(drop=True)
     dpd_aws = events[events[s.EVENT].astype("string") == "dpd_timeout"]
     ended, first, names, reasons = [], [], [], []
     for row in table.itertuples(index=False):
@@ -469,6 +482,8 @@ def two_sided_outages(
         # AWS's record of the gateway's DELETE says it alone (a FortiGate logs no DELETE)
         if "cgw_delete" in str(row.cause):
             verdict = "gateway_delete"
+        elif str(row.cause).split(",")[0].strip() in FAILURES:
+            verdict = "negotiation_failure"
         elif restarted:
             verdict = "gateway_restart"
         elif len(aws_dpd) and len(gw_dpd):
@@ -593,6 +608,9 @@ def one_sided_failures(
         raise OptionError(f"window={window!r} must not be negative")
     merged = merged_timeline(events, gateway, skew=skew)
     gw = apply_skew(gateway, skew, events)
+    # only the tunnels the gateway's logs speak of: elsewhere there is no other end
+    covered = set(gw[s.TUNNEL_IP].dropna().astype(str))
+    merged = merged[merged[s.TUNNEL_IP].astype(str).isin(covered)]
     fail = merged[merged[s.EVENT].isin(FAILURES)].copy()
     fail["kind"] = fail[s.EVENT].map(_FAILURE_FAMILY)
     keep = np.zeros(len(fail), dtype=bool)

@@ -42,6 +42,7 @@ __all__ = [
     "DPD_TIMEOUT_ACTIONS",
     "ENVELOPES",
     "INCIDENT_KINDS",
+    "SAMPLES_GATEWAY",
     "STARTUP_ACTIONS",
     "Incident",
     "Simulation",
@@ -49,6 +50,7 @@ __all__ = [
     "combine",
     "compute_truth",
     "flap_episodes",
+    "sample_gateway_logs",
     "sample_incidents",
     "sample_routed_incidents",
     "sample_simulation",
@@ -164,8 +166,19 @@ SAMPLES_GATEWAY: Final = {
 }
 
 
-def _sample_gateway(sim: Simulation) -> GatewayLogs:
-    """Return the gateway log of the samples' connection 1 (:data:`SAMPLES_GATEWAY`)."""
+def sample_gateway_logs(sim: Simulation) -> GatewayLogs:
+    """Return the gateway log of the samples' connection 1 (:data:`SAMPLES_GATEWAY`).
+
+    Parameters
+    ----------
+    sim : Simulation
+        The :func:`sample_simulation`.
+
+    Returns
+    -------
+    GatewayLogs
+        Its lines (``data/samples/gateway/``), the clock offset and who ended each outage.
+    """
     return gateway_logs(sim, seed=SAMPLES_SEED, **SAMPLES_GATEWAY)  # type: ignore[arg-type]
 
 
@@ -208,7 +221,7 @@ def write_samples(out_dir: str | Path) -> list[Path]:
     (out / "README.md").write_text(samples_readme(sim), encoding="utf-8")
     written.append(out / "README.md")
     # The gateway's own log of connection 1, beside AWS's (issue 24)
-    written += write_gateway_logs(_sample_gateway(sim), out / "gateway", compress=True)
+    written += write_gateway_logs(sample_gateway_logs(sim), out / "gateway", compress=True)
     # The folder is read as logs (`vpnlog summary data/samples`): its ignore file names
     # the files beside them that are not, so no command says it ignored them.
     (out / ".vpnlogignore").write_text(SAMPLES_IGNORE, encoding="utf-8")
@@ -445,7 +458,7 @@ def samples_readme(sim: Simulation) -> str:
 
 def _gateway_figures(sim: Simulation) -> dict[str, str]:
     """Return the README's figures of the samples' gateway log: size, clock, what it adds."""
-    logs = _sample_gateway(sim)
+    logs = sample_gateway_logs(sim)
     label = _tunnel_label(sim)
     offset = next(iter(logs.offsets.values()))
     seconds = offset.total_seconds()
