@@ -55,6 +55,10 @@ _CONNECTION_DOWN: Final = "connection_down"
 _NEAR: Final = pd.Timedelta(minutes=2)
 #: Failures of one end, kind and tunnel at most this far apart are one incident.
 _INCIDENT_GAP: Final = pd.Timedelta(minutes=5)
+#: A failure of the other end this close is the same failure (one_sided_failures' window).
+_PAIR_WINDOW: Final = pd.Timedelta(seconds=30)
+#: The gateway's failure of no named kind (FortiGate 37124 without a known reason).
+_UNSPECIFIC: Final = "phase1_failed"
 #: How far before a failure the gateway's proposals (configured, received) are its offer.
 _OFFER_LOOKBACK: Final = pd.Timedelta(minutes=1)
 #: A clock further off AWS's than this is a warning: it reorders DPD and DELETE exchanges.
@@ -368,12 +372,39 @@ def _offer(g: GatewaySide, tunnel: str, first: pd.Timestamp, last: pd.Timestamp)
     return str(sel[_PROPOSALS].iloc[-1]) if len(sel) else None
 
 
+def _unspecific_answer(g: GatewaySide, failures: pd.DataFrame) -> np.ndarray:
+    """Tell which AWS-side failures the gateway answered with a failure of no named kind.
+
+    A FortiGate's "IPsec phase 1 error" (``phase1_failed``, its reason "peer
+    notification") is the gateway's own account of the failure, though of no kind
+    :func:`one_sided_failures` pairs: such a failure was not logged by AWS alone.
+    """
+    gw = g.gateway[g.gateway[s.EVENT].astype("string") == _UNSPECIFIC]
+    out = np.zeros(len(failures), dtype=bool)
+    if gw.empty:
+        return out
+    aws = (failures[s.SIDE] == s.SIDE_AWS).to_numpy()
+    tunnels = failures[s.TUNNEL_IP].astype("string").to_numpy()
+    times = failures[s.TIME].to_numpy("datetime64[ns]")
+    for tunnel, mine in gw.groupby(s.TUNNEL_IP, observed=True):
+        t = np.sort(mine[s.TIME].to_numpy("datetime64[ns]"))
+        at = np.nonzero(aws & (tunnels == str(tunnel)))[0]
+        j = np.searchsorted(t, times[at])
+        gap = np.full(at.size, np.timedelta64(_PAIR_WINDOW.value + 1, "ns"))
+        for cand in (j - 1, j):
+            ok = (cand >= 0) & (cand < t.size)
+            near = np.abs(t[np.clip(cand, 0, t.size - 1)] - times[at])
+            gap = np.where(ok, np.minimum(gap, near), gap)
+        out[at] = gap <= np.timedelta64(_PAIR_WINDOW.value, "ns")
+    return out
+
+
 def one_sided_findings(g: GatewaySide) -> Iterator[Finding]:
     """Negotiation failures only one end logged, one finding per incident."""
     f = g.one_sided[_inside(g.one_sided[s.TIME], g.window)].sort_values(s.TIME, kind="stable")
     # A tunnel no gateway line belongs to has no gateway log to be silent in.
     served = set(g.gateway[s.TUNNEL_IP].dropna().astype(str))
-    f = f[f[s.TUNNEL_IP].astype("string").isin(served)]
+    f = f[f[s.TUNNEL_IP].astype("string").isin(served) & ~_unspecific_answer(g, f)]
     keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.SIDE, "kind"]
     for (conn, tunnel, side, kind), rows in f.groupby(keys, observed=True, sort=True):
         tunnel, kind = str(tunnel), str(kind)
