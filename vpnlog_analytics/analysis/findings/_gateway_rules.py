@@ -448,7 +448,8 @@ def one_sided_findings(g: GatewaySide) -> Iterator[Finding]:
 
 def skew_findings(g: GatewaySide) -> Iterator[Finding]:
     """Each device's clock against AWS's, per connection it serves; or that none is known."""
-    attached = g.gateway[g.gateway[s.TUNNEL_IP].notna()]
+    gw = g.gateway
+    attached = gw[gw[s.TUNNEL_IP].notna() & _inside(gw[s.TIME], g.window)]
     est = g.estimate.set_index(s.DEVICE)
     served = attached.groupby([s.DEVICE, s.VPN_CONNECTION_ID], observed=True)[s.TIME]
     for (device, conn), times in served:
