@@ -189,15 +189,6 @@ def test_one_sided_failure_where_only_the_gateway_logged_it(
     """AWS's failure records of the episodes the gateway logged too are taken out: the
     gateway's lines are then the only account, quoted with its proposals."""
     family, events, logs, gw, _, _ = case
-    if family == "fortigate":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="reader defect: FortiGate 37124 with peer_notif=AUTHENTICATION-FAILED "
-                "or NO-PROPOSAL-CHOSEN is read as phase1_failed (reason 'peer notification'), "
-                "a kind one_sided_failures does not list",
-            )
-        )
     v = logs.verdicts
     both = v[(v["ended_by"] == "negotiation_failure") & (v["visible_on"] == "both")]
     drop = pd.Series(False, index=events.index)

@@ -319,3 +319,31 @@ def test_fortigate_boot_is_a_restart(tmp_path: Path) -> None:
     assert list(gw["event"]) == ["daemon_start"] and gw.attrs["other_lines"] == 1
     assert list(gw["time"]) == [_utc("2024-10-03 09:50:02")]
     assert list(gw["device"]) == ["FGT60E-branch"]
+
+
+def test_fortigate_sa_installed_and_peer_notify(tmp_path: Path) -> None:
+    """FortiOS 37133 MESGID_INSTALL_SA "IPsec SA installed" carries the SA's in_spi and
+    out_spi (fields per the FortiOS Log Message Reference 7.2; their spelling, hex without
+    0x, is inferred); 37124's peer_notif names the failure the peer (AWS) reported."""
+    head = (
+        'date=2024-10-03 time=11:50:02 devname="FGT60E-branch" devid="FGT60ETK18000001" '
+        'eventtime=1727949002000000000 tz="+0200" type="event" subtype="vpn" vd="root" '
+    )
+    peer = 'remip=203.0.113.10 locip=198.51.100.2 vpntunnel="aws-tun1" '
+    sa = (
+        head + 'logid="0101037133" level="notice" logdesc="IPsec SA installed" '
+        'msg="install IPsec SA" action="install_sa" ' + peer
+        + 'role="initiator" in_spi="9b7ea2c" out_spi="C5F602AD"'
+    )  # fmt: skip
+    notify = (
+        head + 'logid="0101037124" level="error" logdesc="IPsec phase 1 error" '
+        'msg="IPsec phase 1 error" action="negotiate" ' + peer
+        + 'status="negotiate_error" reason="peer notification" '
+        'peer_notif="AUTHENTICATION-FAILED"'
+    )  # fmt: skip
+    (tmp_path / "fgt.log").write_text(sa + "\n" + notify + "\n")
+    gw = read_gateway_logs(tmp_path / "fgt.log")
+    assert list(gw["event"]) == ["phase2_sa_established", "auth_failed"]
+    # the FortiGate's own directions, leading zero restored, lower case
+    assert (gw["spi_in"].iloc[0], gw["spi_out"].iloc[0]) == ("0x09b7ea2c", "0xc5f602ad")
+    assert gw["reason"].iloc[1] == "AUTHENTICATION-FAILED"

@@ -115,3 +115,19 @@ def test_whose_dpd_gave_up_first_on_an_ikev2_tunnel(case) -> None:
     dpd = both[both["kind"] == "dpd_timeout"]
     assert dpd["ended_by"].astype(str).tolist() == ["both"]
     assert dpd["dpd_first"].tolist() == dpd["dpd_first_truth"].tolist()
+
+
+def test_a_fortigate_without_sa_lines_is_timed_by_its_tunnel_ups(case) -> None:
+    """A FortiGate that logs no 37133 (no SPI in its log) pairs its tunnel-up and phase 1
+    times with AWS's nearest: the skew is still within its stated interval."""
+    events, logs, gw = case
+    if set(gw["family"].dropna()) != {"fortigate"}:
+        pytest.skip("FortiGate only")
+    without = gw[gw["event"].astype(str) != "phase2_sa_established"]
+    skew = clock_skew(events, without).set_index("device")
+    for device, offset in logs.offsets.items():
+        row = skew.loc[device]
+        assert row["skew_low"] <= offset <= row["skew_high"], (device, offset, row.to_dict())
+        assert (
+            not row["pair_kinds"].startswith("sa_established") and "tunnel_up" in row["pair_kinds"]
+        )

@@ -688,7 +688,8 @@ def _phase2(ctx: _Ctx, text: str) -> None:
     st.children[(aws_out, aws_in)] = key
     d = ctx.delay()
     dt = -d if st.aws_first else d
-    intent = ctx.add(dt, "phase2_sa_established", spi_in=aws_out, spi_out=aws_in)
+    init = "remote" if st.aws_first else "local"
+    intent = ctx.add(dt, "phase2_sa_established", spi_in=aws_out, spi_out=aws_in, init=init)
     intent.child = key
     if any(st.last_up < down <= intent.t for down in st.downs):
         ctx.add(dt + 1000, "tunnel_up")
@@ -1049,6 +1050,18 @@ def _fortigate_line(
                 "stage": 3 if t.version == "v1" else 2,
                 "role": "initiator" if local else "responder",
                 "result": "DONE",
+            },
+        )
+    if event == "phase2_sa_established":
+        return fortigate_fields(
+            "37133",
+            header,
+            peer
+            | {
+                "action": "install_sa",
+                "role": "responder" if x.values.get("init") == "remote" else "initiator",
+                "in_spi": x.values["spi_in"],
+                "out_spi": x.values["spi_out"],
             },
         )
     if event in ("tunnel_up", "tunnel_down"):

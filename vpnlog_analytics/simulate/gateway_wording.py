@@ -170,6 +170,10 @@ FORTIGATE_LOGIDS: Final[Mapping[str, tuple[str, str, str, str, str]]] = {
         "Progress IPsec phase 1",
         "progress IPsec phase 1",
     ),
+    # 37133 MESGID_INSTALL_SA, "IPsec SA installed" (fields per the FortiOS Log Message
+    # Reference, 7.2: ... vpntunnel, role, in_spi, out_spi; the SPIs' spelling, 8 hex
+    # digits without 0x, is inferred: the reference gives the fields, not values)
+    "37133": ("0101037133", "vpn", "notice", "IPsec SA installed", "install IPsec SA"),
     "37136": ("0101037136", "vpn", "error", "IPsec DPD failed", "IPsec DPD failed"),
     "37138": (
         "0101037138",
@@ -199,6 +203,7 @@ _PEER_FIELDS: Final = (
 _TAIL: Final[Mapping[str, tuple[str, ...]]] = {
     "37124": (*_PEER_FIELDS, "status", "reason", "peer_notif"),
     "37127": (*_PEER_FIELDS, "status", "init", "mode", "dir", "stage", "role", "result"),
+    "37133": (*_PEER_FIELDS, "role", "in_spi", "out_spi"),
     "37136": (*_PEER_FIELDS, "status"),
     "37138": (
         *_PEER_FIELDS,

@@ -158,9 +158,16 @@ FORTIGATE_IDS: Final[dict[str, str | None]] = {
     "37124": None,  # MESGID_NEG_I_P1_ERROR, IPsec phase 1 error (reason)
     "37127": None,  # Progress IPsec phase 1 (status, result)
     "37128": None,  # Progress IPsec phase 2 (status)
+    "37133": "phase2_sa_established",  # MESGID_INSTALL_SA, IPsec SA installed (in/out_spi)
     "37136": "dpd_timeout",  # MESGID_DPD_FAILURE, IPsec DPD failed
     "37138": None,  # IPsec connection status change (action tunnel-up / tunnel-down)
     "37141": "tunnel_stats",  # IPsec tunnel statistics
+}
+#: FortiOS 37124's ``peer_notif``: the notify the peer sent, the event it names.
+FORTIGATE_NOTIFIES: Final = {
+    "AUTHENTICATION-FAILED": "auth_failed",
+    "NO-PROPOSAL-CHOSEN": "no_proposal_chosen",
+    "TS-UNACCEPTABLE": "ts_unacceptable",
 }
 #: FortiOS 32009 LOG_ID_SYSTEM_START, "FortiGate started" (type event, subtype system;
 #: FortiOS Log Message Reference): read as ``daemon_start``, the gateway's restart.
@@ -213,6 +220,14 @@ def parse_fortigate(line: str) -> Parsed | None:
     if event is None:
         event = _forti_event(ident, action, status, kv)
     p.event = event
+    if ident == "37124" and kv.get("peer_notif", "").upper() in FORTIGATE_NOTIFIES:
+        p.reason = kv["peer_notif"]  # the notify names the failure better than "peer ..."
+    if ident == "37133":
+        # the FortiGate's own directions: in_spi is its inbound SA (AWS's outbound)
+        for key, attr in (("in_spi", "spi_in"), ("out_spi", "spi_out")):
+            value = kv.get(key, "")
+            if value and value != "N/A":
+                setattr(p, attr, normal_spi(value, "fortigate"))
     return p
 
 
@@ -221,7 +236,9 @@ def _forti_event(ident: str, action: str, status: str, kv: dict[str, str]) -> st
         for pattern, name in FORTIGATE_REASONS:
             if pattern.search(kv.get("reason", "")):
                 return name
-        return "phase1_failed"
+        # the peer's (AWS's) notify says what failed where the reason does not
+        notify = FORTIGATE_NOTIFIES.get(kv.get("peer_notif", "").upper())
+        return notify or "phase1_failed"
     if ident == "37127":
         if status == "failure":
             return "phase1_failed"
