@@ -99,6 +99,7 @@ MARKS_BY_EVENT: Final = {m.event: m for m in GATEWAY_MARKS}
 ENDED_BY_TEXT: Final = {
     "gateway_delete": "the gateway's DELETE took it down",
     "gateway_restart": "the gateway went down (its IKE daemon restarted)",
+    "negotiation_failure": "a negotiation failed (the cause says which)",
     "both": "both ends' DPD gave up",
     "aws_dpd": "AWS's DPD gave up; the gateway logged none",
     "gateway_dpd": "the gateway's DPD gave up; AWS logged none",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -14,10 +14,13 @@ from ..analysis import (
     StaleLimits,
     availability,
     bgp_outages,
+    clock_skew,
     diagnose,
     flap_frequency,
     flapping_episodes,
     flaps,
+    gateway_restarts,
+    one_sided_failures,
     option_drift,
     outages,
     prepare,
@@ -27,6 +30,7 @@ from ..analysis import (
     route_events,
     routes,
     summary,
+    two_sided_outages,
     unknown_messages,
 )
 from ..analysis.availability import exclusion_names
@@ -46,7 +50,19 @@ from ..options import (
 )
 from .sources import Beyond, beyond_logs
 
-__all__ = ["Analyses", "Parameters", "analyse", "parameters"]
+__all__ = ["GATEWAY_TABLES", "Analyses", "Parameters", "analyse", "gateway_tables", "parameters"]
+
+#: The tables of the customer gateway's side, by CSV stem (with ``gateway=``).
+GATEWAY_TABLES: Final = (
+    "gateway_clock_skew",
+    "gateway_outages",
+    "gateway_restarts",
+    "gateway_one_sided_failures",
+    "gateway_unattached",
+)
+#: Columns of the gateway lines that could not be attached to an AWS tunnel.
+_UNATTACHED: Final = (s.TIME, s.DEVICE, s.FAMILY, s.CONNECTION, s.PEER_IP, s.EVENT, "raw",
+                      s.SOURCE, "line")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,8 @@ class Analyses:
     #: With ``options``: every rekey of the window (:func:`rekey_intervals`), as the
     #: drift and the diagnosis used it.
     rekeys: pd.DataFrame | None = None
+    #: The customer gateway's table given (``read_gateway_logs``), times as logged.
+    gateway: pd.DataFrame | None = None
 
     @property
     def excluded_windows(self) -> list[dict[str, str]]:
@@ -190,6 +208,7 @@ def analyse(
     maintenance: pd.DataFrame | None,
     margin: DurationLike,
     options: pd.DataFrame | None = None,
+    gateway: pd.DataFrame | None = None,
 ) -> Analyses:
     """Run every analysis of the report once, on one context of the window."""
     lo, hi = window
@@ -225,6 +244,7 @@ def analyse(
     hourly = flap_frequency(ctx, freq="1h")
     tables["rekey_collisions"] = rekey_stats(ctx, freq=freq, incident_gap=params.incident_gap)
     rekeys, drift = _configured(events, options, lo, hi)
+    sides = gateway_tables(events, gateway, lo, hi) if gateway is not None else {}
     tables["diagnosis"] = diagnose(
         ctx,
         collision_threshold=params.collision_threshold,
@@ -234,6 +254,11 @@ def analyse(
         options=options,
         drift=drift,
         rekeys=rekeys,
+        **(
+            {"gateway": gateway, "gateway_skew": sides["gateway_clock_skew"]}
+            if gateway is not None
+            else {}
+        ),
     )
     if options is not None:
         tables["tunnel_options"] = options
@@ -243,6 +268,7 @@ def analyse(
         tables["stale_limits"] = ctx.stale_limits
     tables["unknown_messages"] = unknown_messages(events, start=lo, end=hi)
     tables.update(beyond.tables)
+    tables.update(sides)
     has_bgp = bool((events[s.LOG_TYPE] == "bgp").any())
     if has_bgp:
         tables["bgp_outages"] = bgp_outages(ctx)
@@ -262,7 +288,35 @@ def analyse(
         has_bgp,
         options,
         rekeys,
+        gateway,
     )
+
+
+def gateway_tables(
+    events: pd.DataFrame, gateway: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp
+) -> dict[str, pd.DataFrame]:
+    """Return the tables of the gateway's side (:data:`GATEWAY_TABLES`) of ``[lo, hi)``.
+
+    Each device's clock skew is estimated once, from every pair of the logs, and that
+    table is the correction of every other table; the rows are those of the window (an
+    outage by its start).
+    """
+    skew = clock_skew(events, gateway)
+
+    def within(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        t = frame[column]
+        return frame[((t >= lo) & (t < hi)).to_numpy()].reset_index(drop=True)
+
+    unattached = gateway[gateway[s.TUNNEL_IP].isna().to_numpy()]
+    return {
+        "gateway_clock_skew": skew,
+        "gateway_outages": within(two_sided_outages(events, gateway, skew=skew), s.START),
+        "gateway_restarts": within(gateway_restarts(events, gateway, skew=skew), s.TIME),
+        "gateway_one_sided_failures": within(
+            one_sided_failures(events, gateway, skew=skew), s.TIME
+        ),
+        "gateway_unattached": within(unattached[list(_UNATTACHED)], s.TIME),
+    }
 
 
 def _configured(

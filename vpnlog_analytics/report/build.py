@@ -132,6 +132,20 @@ def _option_files(options: pd.DataFrame) -> list[dict[str, Any]]:
     return found or [{"source": "DescribeVpnConnections (live)"}]
 
 
+def _gateway_files(gateway: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the gateway log files read: families and lines kept, size and SHA-256."""
+    found: list[dict[str, Any]] = []
+    for name, families in (gateway.attrs.get("sources") or {}).items():
+        path = Path(name)
+        entry: dict[str, Any] = {"source": name, "lines_by_family": dict(families)}
+        if path.is_file():
+            entry.update(path=str(path.resolve()), size=path.stat().st_size, sha256=sha256_of(path))
+        else:
+            entry.update(path=None, size=None, sha256=None, note="not a file")
+        found.append(entry)
+    return found
+
+
 #: The steps the progress bar counts, in order.
 _STEPS: Final = ("analyses", "tables", "charts", "pages", "manifest")
 
@@ -180,6 +194,7 @@ def build_report(
     maintenance: pd.DataFrame | None = None,
     margin: DurationLike = DEFAULT_MARGIN,
     options: pd.DataFrame | None = None,
+    gateway: pd.DataFrame | None = None,
 ) -> Report:
     """Write the availability / postmortem report of a window into a folder.
 
@@ -244,6 +259,16 @@ def build_report(
         adds the Configuration section (options, configured against observed, in
         ``tunnel_options.csv`` and ``option_drift.csv``), the ``options_*`` findings, and
         the options files with their SHA-256 in the manifest.
+    gateway : pandas.DataFrame, optional
+        The customer gateway's own log (:func:`~vpnlog_analytics.io.gateway.read_gateway_logs`
+        with ``tunnels=events``): adds the section "The customer gateway's side" -- each
+        device's clock skew against AWS (estimated from events both ends logged, with its
+        interval and pairs; every gateway time there is corrected by it), who took each
+        tunnel outage down, gateway restarts that cut a connection, failures only one end
+        logged (with the gateway's reason and proposals), the lines no AWS tunnel could
+        be matched to, and the worst outage's timeline with the gateway's lanes; the
+        tables ``gateway_*.csv``, and the gateway log files with their SHA-256 in the
+        manifest (``gateway_inputs``).
 
     Returns
     -------
@@ -289,6 +314,7 @@ def build_report(
         maintenance=maintenance,
         margin=margin,
         options=options,
+        gateway=gateway,
     )
     step("analyses")
     with staged(target) as staging:
@@ -431,6 +457,7 @@ def _manifest(
         },
         "inputs": _input_files(events),
         **({"tunnel_options": _option_files(made.options)} if made.options is not None else {}),
+        **({"gateway_inputs": _gateway_files(made.gateway)} if made.gateway is not None else {}),
         # read = kept + duplicates_dropped + skipped, as each entry of "inputs" says
         "records": {
             "read": counts.read,

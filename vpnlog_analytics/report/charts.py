@@ -27,6 +27,7 @@ from ..plotting import (
     plot_timeline,
     save_chart,
 )
+from ..plotting.gateway import note_text
 from ..present import cause_label, format_duration, sla_text
 from .analyses import Analyses
 from .render import Chart
@@ -133,6 +134,44 @@ def _rekey_intervals(made: Analyses, _: Fields) -> Axes:
     return plot_rekey_intervals(table, made.options)
 
 
+def _worst_gateway_outage(made: Analyses) -> list[dict[str, Any]]:
+    """Return the fields of the gateway chart: the longest outage the gateway's log saw."""
+    if made.gateway is None:
+        return []
+    table = made.tables["gateway_outages"]
+    table = table[table[s.ENDED_BY].astype(str) != "unknown"]
+    if table.empty:
+        table = made.tables["gateway_outages"]
+    if table.empty:
+        return []
+    row = table.loc[table[s.DURATION].idxmax()]
+    margin = min(max(row[s.DURATION] / 2, pd.Timedelta("3min")), INCIDENT_MARGIN)
+    return [
+        {
+            "conn": str(row[s.VPN_CONNECTION_ID]),
+            "ip": str(row[s.TUNNEL_IP]),
+            "start": max(row[s.START] - margin, made.lo),
+            "end": min(row[s.START] + row[s.DURATION] + margin, made.hi),
+            "down": row[s.START],
+            "lasted": format_duration(row[s.DURATION]),
+            "who": note_text(row),
+        }
+    ]
+
+
+def _gateway_timeline(made: Analyses, f: Fields) -> Axes:
+    skew = made.tables["gateway_clock_skew"]
+    return plot_timeline(
+        made.ctx,
+        start=f["start"],
+        end=f["end"],
+        vpn_connection_ids=f["conn"],
+        max_annotations=6,
+        gateway=made.gateway,
+        skew=skew,
+    )
+
+
 def _with_options(made: Analyses) -> list[dict[str, Any]]:
     return [{}] if made.options is not None else []
 
@@ -163,6 +202,15 @@ CHARTS: Final = (
         "connection, markers are logged errors and warnings.",
         _incident,
         _incidents,
+    ),
+    ChartSpec(
+        "gateway_timeline",
+        "gateway",
+        "The worst outage the gateway's log saw: tunnel {ip} down from "
+        "{down:%Y-%m-%d %H:%M:%S} UTC for {lasted}; {who}. Under each AWS tunnel lane, "
+        "the gateway's own log on AWS's clock (the lane names the clock correction).",
+        _gateway_timeline,
+        _worst_gateway_outage,
     ),
     ChartSpec(
         "availability",

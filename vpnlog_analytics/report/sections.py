@@ -14,6 +14,7 @@ import pandas as pd
 from .. import schema as s
 from ..analysis.availability import CREDIT_BASIS, CREDIT_MONTH, CUSTOMER_CAUSES
 from ..io.evidence import record_counts
+from ..plotting.gateway import ENDED_BY_TEXT, note_text, skew_sentence
 from ..present import (
     format_duration,
     format_span,
@@ -84,6 +85,7 @@ def write_sections(made: Analyses, drawn: Drawn, stale_after: Any) -> list[Secti
         _overview(made),
         _availability(made),
         _outages(made),
+        *([_gateway(made)] if made.gateway is not None else []),
         *([bgp] if bgp is not None else []),
         _flaps(made),
         _rekey(made),
@@ -540,6 +542,96 @@ def method_text(p: Parameters) -> list[str]:
         "Times are UTC. Durations in CSV files are in seconds (columns ending in _s); times "
         "are ISO 8601; rates are fractions (0-1).",
     ]
+
+
+#: Columns of the page's table of who took each outage down (the CSV has them all).
+_ENDED: Final = (s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.START, s.DURATION, s.CAUSE, "who",
+                 "gateway_reason")  # fmt: skip
+
+
+def _gateway(made: Analyses) -> Section:
+    """Return the customer gateway's side: clocks, who ended outages, restarts, one-sided."""
+    tables = made.tables
+    gw = made.gateway
+    assert gw is not None
+    skew, ended = tables["gateway_clock_skew"], tables["gateway_outages"]
+    restarts, one_sided = tables["gateway_restarts"], tables["gateway_one_sided_failures"]
+    unattached = tables["gateway_unattached"]
+    devices = sorted(set(gw[s.DEVICE].dropna().astype(str)))
+    estimated = set(skew[s.DEVICE].astype(str))
+    clocks = [skew_sentence(row) + "." for _, row in skew.iterrows()]
+    clocks += [
+        f"{d}: no event both ends logged, so its clock could not be compared; its times are "
+        "shown as logged." for d in devices if d not in estimated
+    ]  # fmt: skip
+    files = gw.attrs.get("sources") or {}
+    sec = Section("gateway", "The customer gateway's side")
+    sec.paragraphs = [
+        f"The customer gateway's own log ({len(gw):,} lines of {len(devices)} device(s) from "
+        f"{len(files)} file(s), listed in manifest.json with their SHA-256) beside AWS's. "
+        "A device's clock is compared with AWS's on events both ends log of the same SA "
+        "(the same ESP SPI established on both ends, a DELETE sent by one and received by "
+        "the other): the skew is the median difference, the interval it lies in is the "
+        "range of those pairs widened by both logs' one-second resolution. Every gateway "
+        "time in this section is on AWS's clock after that correction.",
+    ]
+    sec.paragraphs.append(" ".join(clocks))
+    counts = ended[s.ENDED_BY].astype(str).value_counts()
+    said = "; ".join(
+        f"{ENDED_BY_TEXT[k]}: {int(counts[k])}" for k in ENDED_BY_TEXT if counts.get(k, 0)
+    )
+    path = int((ended[s.DPD_FIRST].astype("string") == "gateway").sum())
+    sec.paragraphs.append(
+        f"Who took each of the {len(ended)} tunnel outages down, from both logs around its "
+        f"start: {said or 'none'}. Where both ends' DPD gave up, the one that gave up first "
+        "tells the story: the gateway giving up first means it lost AWS before AWS lost "
+        f"it -- the path failed, not the gateway ({path} outage(s))."
+    )
+    shown = ended.assign(who=[note_text(r) for _, r in ended.iterrows()])
+    cut = restarts[restarts["cut_connection"].astype(bool)]
+    unattached_n = len(unattached)
+    per = gw.attrs.get("unattached") or {}
+    sec.tables = [
+        Table("gateway-clocks", "Gateway clocks against AWS's", format_table(skew),
+              "gateway_clock_skew.csv"),
+        _longest(
+            Table("gateway-ended-by", "Who took each tunnel outage down",
+                  format_table(shown[list(_ENDED)]), "gateway_outages.csv",
+                  note="The CSV has every outage with the gateway's events around its start "
+                  "and which DPD gave up first."),
+            ended[s.DURATION],
+        ),
+        _capped(
+            Table("gateway-restarts",
+                  f"Gateway restarts ({len(cut)} of {len(restarts)} cut a whole connection)",
+                  format_table(restarts), "gateway_restarts.csv")
+        ),
+        _capped(
+            Table("gateway-one-sided", "Failures only one end logged",
+                  format_table(one_sided.drop(columns=[s.DETAILS])),
+                  "gateway_one_sided_failures.csv",
+                  note="side: the end that logged it; reason and proposals are the "
+                  "gateway's own words; the CSV has each line verbatim (details).")
+        ),
+        _capped(
+            Table("gateway-unattached", "Gateway lines matched to no AWS tunnel",
+                  format_table(unattached.drop(columns=[s.SOURCE, "line"])),
+                  "gateway_unattached.csv",
+                  note="The CSV names each line's file and line number.")
+        ),
+    ]  # fmt: skip
+    sec.paragraphs.append(
+        f"{unattached_n:,} gateway line(s) in the period could not be matched to an AWS tunnel "
+        "(their peer is no tunnel of these logs, or they name none, as a daemon starting "
+        "does); they count in no table above and are listed in gateway_unattached.csv"
+        + (
+            " (by connection/peer: " + ", ".join(f"{k}: {v}" for k, v in sorted(per.items())) + ")"
+            if per
+            else ""
+        )
+        + "."
+    )
+    return sec
 
 
 def _bgp_section(tables: dict[str, pd.DataFrame], findings: pd.DataFrame) -> Section | None:
