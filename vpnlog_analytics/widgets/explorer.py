@@ -21,7 +21,7 @@ from ..options import DEFAULT_STALE_AFTER, TimeLike, shared_doc
 from ..plotting import save_chart
 from ..present import SEVERITY_RANK, csv_frame, format_span
 from .show import show
-from .views import ALL, COVERAGE_TAB, TABS, VIEWS, Selection, View
+from .views import ALL, COVERAGE_TAB, GATEWAY_TAB, TABS, VIEWS, GatewaySide, Selection, View
 from .window import default_steps, snap_window, step_label
 
 if TYPE_CHECKING:
@@ -196,8 +196,12 @@ class Explorer:
     options : pandas.DataFrame or None
         The tunnel options given (not modified); None: the Configuration tab says how to
         give them.
+    gateway : GatewaySide or None
+        The customer gateway's log given, with each device's clock skew and the two-sided
+        outages (computed once); None without one.
     tabs : ipywidgets.Tab
-        One tab per entry of :data:`TABS`, plus ``Coverage`` when metrics were given.
+        One tab per entry of :data:`TABS`, plus ``Coverage`` when metrics were given and
+        ``Gateway`` when the gateway's log was.
     export_dir : ipywidgets.Text
         Folder the export button writes to.
     export_button : ipywidgets.Button
@@ -219,9 +223,14 @@ class Explorer:
         metrics: pd.DataFrame | None = None,
         stale_after: StaleLike = DEFAULT_STALE_AFTER,
         options: pd.DataFrame | None = None,
+        gateway: pd.DataFrame | None = None,
     ) -> None:
         w = _ipywidgets()
         self._titles = dict(TABS) if metrics is None else {**TABS, **COVERAGE_TAB}
+        if gateway is not None:
+            self._titles.update(GATEWAY_TAB)
+        # The gateway's log with its skew and two-sided outages, computed once.
+        self.gateway = None if gateway is None else GatewaySide.of(events, gateway)
         self.metrics = metrics
         self.options = _options_table(options)
         stale_options, stale_value = _stale_options(stale_after, self.options)
@@ -446,6 +455,7 @@ class Explorer:
             metrics=self.metrics,
             stale_after=self.stale,
             options=self.options,
+            gateway=self.gateway,
         )
 
     def _state_key(self, tab: str) -> tuple[Any, ...]:
@@ -602,6 +612,7 @@ def explore(
     metrics: pd.DataFrame | None = None,
     stale_after: StaleLike = DEFAULT_STALE_AFTER,
     options: pd.DataFrame | None = None,
+    gateway: pd.DataFrame | None = None,
 ) -> Explorer:
     """Explore the events table interactively: pick, zoom, read, export.
 
@@ -647,6 +658,13 @@ def explore(
         ``options_*`` findings and the rekey intervals against AWS's rekey band; the
         Diagnosis tab adds the ``options_*`` findings. Without it the Configuration tab
         says how to give them.
+    gateway : pandas.DataFrame, optional
+        The customer gateway's own log (:func:`~vpnlog_analytics.io.gateway.read_gateway_logs`
+        with ``tunnels=events``): the timeline draws the gateway's lane under each AWS
+        tunnel it serves (on AWS's clock, each device's skew estimated once,
+        :func:`~vpnlog_analytics.analysis.clock_skew`), and a Gateway tab shows the clock
+        skews and who took each outage of the picked tunnels down
+        (:func:`~vpnlog_analytics.analysis.two_sided_outages`).
 
     Returns
     -------
@@ -673,4 +691,5 @@ def explore(
         metrics=metrics,
         stale_after=stale_after,
         options=options,
+        gateway=gateway,
     )

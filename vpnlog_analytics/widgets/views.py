@@ -19,6 +19,7 @@ from ..analysis import (
     Context,
     StaleLike,
     bgp_outages,
+    clock_skew,
     diagnose,
     flap_frequency,
     flapping_episodes,
@@ -32,6 +33,7 @@ from ..analysis import (
     route_events,
     routes,
     summary,
+    two_sided_outages,
 )
 from ..analysis import rekey_stats as _rekey_stats
 from ..analysis.configuration import VERDICT
@@ -47,6 +49,7 @@ from ..plotting import (
     plot_route_counts,
     plot_timeline,
 )
+from ..plotting.gateway import note_text, skew_sentence
 from ..present import format_duration, format_span
 from .markers import draw_event_markers, highlight_tunnel
 
@@ -54,7 +57,17 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["ALL", "COVERAGE_TAB", "OPTIONS_HINT", "TABS", "VIEWS", "Selection", "View"]
+__all__ = [
+    "ALL",
+    "COVERAGE_TAB",
+    "GATEWAY_TAB",
+    "OPTIONS_HINT",
+    "TABS",
+    "VIEWS",
+    "GatewaySide",
+    "Selection",
+    "View",
+]
 
 #: The explorer's tabs: key -> title.
 TABS: Final = {
@@ -69,6 +82,8 @@ TABS: Final = {
 }
 #: The tab the explorer adds when it is given metrics.
 COVERAGE_TAB: Final = {"coverage": "Coverage"}
+#: The tab the explorer adds when it is given the customer gateway's log.
+GATEWAY_TAB: Final = {"gateway": "Gateway"}
 #: The picker value that selects every connection or tunnel.
 ALL: Final = "(all)"
 #: What the Configuration tab says when the explorer was given no tunnel options.
@@ -116,6 +131,34 @@ class View:
 
 
 @dataclass(frozen=True)
+class GatewaySide:
+    """The customer gateway's log and what the explorer shows of it, computed once.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The gateway's table given (``read_gateway_logs``), times as logged.
+    skew : pandas.DataFrame
+        Each device's clock skew (:func:`~vpnlog_analytics.analysis.clock_skew`), the
+        correction of the timeline's gateway lanes and of ``outages``.
+    outages : pandas.DataFrame
+        :func:`~vpnlog_analytics.analysis.two_sided_outages` of the whole table.
+    """
+
+    table: pd.DataFrame
+    skew: pd.DataFrame
+    outages: pd.DataFrame
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, gateway: pd.DataFrame) -> GatewaySide:
+        """Estimate the skew and who ended each outage, once for the explorer."""
+        if not isinstance(gateway, pd.DataFrame) or s.DEVICE not in gateway.columns:
+            raise OptionError("gateway= takes the table of read_gateway_logs()")
+        skew = clock_skew(events, gateway)
+        return cls(gateway, skew, two_sided_outages(events, gateway, skew=skew))
+
+
+@dataclass(frozen=True)
 class Selection:
     """What the controls pick: the rows (as prepared contexts of the window) and options.
 
@@ -134,6 +177,7 @@ class Selection:
     metrics: pd.DataFrame | None = None
     stale_after: StaleLike = DEFAULT_STALE_AFTER
     options: pd.DataFrame | None = None
+    gateway: GatewaySide | None = None
 
     @property
     def start(self) -> pd.Timestamp:
@@ -194,7 +238,11 @@ def _counts_chart(
 
 def timeline_view(sel: Selection) -> View:
     """Show the connection's lanes with the picked event kinds, and the tunnel summary."""
-    ax = plot_timeline(sel.connection, markers=False)
+    gw = sel.gateway
+    if gw is None:
+        ax = plot_timeline(sel.connection, markers=False)
+    else:
+        ax = plot_timeline(sel.connection, markers=False, gateway=gw.table, skew=gw.skew)
     shown = draw_event_markers(ax, sel.tunnel.events, sel.kinds, sel.start, sel.end)
     if sel.ip != ALL:
         highlight_tunnel(ax, sel.conn, sel.ip)
@@ -352,6 +400,25 @@ def configuration_view(sel: Selection) -> View:
     return View(_figure(ax), tables, note)
 
 
+def gateway_view(sel: Selection) -> View:
+    """Show each device's clock skew and who took the picked tunnels' outages down."""
+    gw = sel.gateway
+    if gw is None:
+        return View(None, {}, "No gateway log: explore(events, gateway=read_gateway_logs(...))")
+    table = _of_pick(gw.outages, sel)
+    t = table[s.START]
+    table = table[((t >= sel.start) & (t < sel.end)).to_numpy()].reset_index(drop=True)
+    table.insert(
+        table.columns.get_loc(s.ENDED_BY), "who", [note_text(r) for _, r in table.iterrows()]
+    )
+    clocks = "; ".join(skew_sentence(r) for _, r in gw.skew.iterrows())
+    note = (
+        f"{sel.scope}: {_count(len(table), 'outage')}; gateway times on AWS's clock. "
+        f"{clocks or 'No event both ends logged: no clock could be compared'}"
+    )
+    return View(None, {"clock_skew": gw.skew, "gateway_outages": table}, note)
+
+
 #: The view of each tab.
 VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "timeline": timeline_view,
@@ -363,4 +430,5 @@ VIEWS: Final[dict[str, Callable[[Selection], View]]] = {
     "events": events_view,
     "configuration": configuration_view,
     "coverage": coverage_view,
+    "gateway": gateway_view,
 }
