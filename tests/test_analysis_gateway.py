@@ -187,6 +187,10 @@ def test_who_ended_each_outage() -> None:
     assert table[s.TUNNEL_IP].astype(str).tolist() == [T1, T2]
     assert table[s.ENDED_BY].astype(str).tolist() == ["both", "gateway_delete"]
     assert table[s.DPD_FIRST].tolist() == ["gateway", pd.NA]
+    # each end's DPD on AWS's clock: AWS's record at 03:00:00, the gateway's 02:59:50 - 3 s
+    assert table["aws_dpd_at"].iloc[0] == pd.Timestamp(day("03:00:00"), tz="UTC")
+    assert table["gateway_dpd_at"].iloc[0] == pd.Timestamp(day("02:59:47"), tz="UTC")
+    assert table[["aws_dpd_at", "gateway_dpd_at"]].iloc[1].isna().all()
     # the gateway's events within 2 min of each start (AWS clock): T1 02:59:47 only;
     # T2 03:59:56 and the new SA at 04:00:30
     assert table["gateway_events"].tolist() == [

@@ -447,20 +447,21 @@ def two_sided_outages(
         on a failed negotiation: a pre-shared key, proposal or traffic-selector
         mismatch), ``unknown`` -- and ``dpd_first`` (``gateway``
         when the gateway declared AWS dead first: the path, not the gateway, failed;
-        ``aws``; NA), ``gateway_events`` (the gateway's events in the window) and
-        ``gateway_reason``.
+        ``aws``; NA), ``aws_dpd_at`` and ``gateway_dpd_at`` (each end's DPD giving up, on
+        AWS's clock; NaT where that end's did not), ``gateway_events`` (the gateway's
+        events in the window) and ``gateway_reason``.
     """
     w = to_duration("window", window)
     everything = apply_skew(gateway, skew, events)
     gw = everything[everything[s.TUNNEL_IP].notna()]
-    table = outages(
-        events, routing=s.ROUTING_IPSEC, start=start, end=end, stale_after=stale_after
-    )
+    table = outages(events, routing=s.ROUTING_IPSEC, start=start, end=end, stale_after=stale_after)
     # only the tunnels the gateway's logs speak of: elsewhere there is no other end
     covered = set(gw[s.TUNNEL_IP].astype(str))
     table = table[table[s.TUNNEL_IP].astype(str).isin(covered)].reset_index(drop=True)
     dpd_aws = events[events[s.EVENT].astype("string") == "dpd_timeout"]
     ended, first, names, reasons = [], [], [], []
+    aws_at: list[Any] = []
+    gw_at: list[Any] = []
     for row in table.itertuples(index=False):
         tunnel, start, end = str(row.tunnel_ip), row.start, row.end
         mine = gw[gw[s.TUNNEL_IP].astype("string") == tunnel]
@@ -497,6 +498,8 @@ def two_sided_outages(
         dpd = pd.NA
         if len(aws_dpd) and len(gw_dpd):
             dpd = "gateway" if gw_dpd[s.TIME].min() < aws_dpd[s.TIME].min() else "aws"
+        aws_at.append(aws_dpd[s.TIME].min() if len(aws_dpd) else pd.NaT)
+        gw_at.append(gw_dpd[s.TIME].min() if len(gw_dpd) else pd.NaT)
         ended.append(verdict)
         first.append(dpd)
         names.append(", ".join(dict.fromkeys(ev.dropna())))
@@ -504,6 +507,8 @@ def two_sided_outages(
         reasons.append(reason.iloc[0] if len(reason) else pd.NA)
     table[s.ENDED_BY] = pd.Categorical(ended, categories=list(s.ENDED_BY_VALUES))
     table[s.DPD_FIRST] = pd.array(first, dtype="string")
+    table["aws_dpd_at"] = pd.to_datetime(pd.Series(aws_at, dtype=object), utc=True)
+    table["gateway_dpd_at"] = pd.to_datetime(pd.Series(gw_at, dtype=object), utc=True)
     table["gateway_events"] = pd.array(names, dtype="string")
     table["gateway_reason"] = pd.array(reasons, dtype="string")
     table.attrs["skew_applied"] = everything.attrs.get("skew_applied", [])
