@@ -38,6 +38,7 @@ import pandas as pd
 from .. import schema as s
 from ..errors import OptionError
 from ..options import DEFAULT_STALE_AFTER, DurationLike, TimeLike, shared_doc, to_duration
+from ._context import Context
 from ._stale import StaleLike
 from .outages import outages
 
@@ -411,7 +412,7 @@ def _flips(events: pd.DataFrame, gateway: pd.DataFrame, fixed: pd.Series) -> int
 
 @shared_doc()
 def two_sided_outages(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Context,
     gateway: pd.DataFrame,
     *,
     skew: SkewLike = "auto",
@@ -424,7 +425,7 @@ def two_sided_outages(
 
     Parameters
     ----------
-    {params.events_table}
+    {params.events}
     gateway : pandas.DataFrame
         The gateway's table (``read_gateway_logs``), times by the device's clock.
     skew : "auto", DataFrame, duration or None
@@ -452,9 +453,16 @@ def two_sided_outages(
         events in the window) and ``gateway_reason``.
     """
     w = to_duration("window", window)
+    if isinstance(events, Context):
+        # a prepared context carries its window and staleness rule: the report's own
+        table = outages(events, routing=s.ROUTING_IPSEC)
+        events = events.events
+    else:
+        table = outages(
+            events, routing=s.ROUTING_IPSEC, start=start, end=end, stale_after=stale_after
+        )
     everything = apply_skew(gateway, skew, events)
     gw = everything[everything[s.TUNNEL_IP].notna()]
-    table = outages(events, routing=s.ROUTING_IPSEC, start=start, end=end, stale_after=stale_after)
     # only the tunnels the gateway's logs speak of: elsewhere there is no other end
     covered = set(gw[s.TUNNEL_IP].astype(str))
     table = table[table[s.TUNNEL_IP].astype(str).isin(covered)].reset_index(drop=True)

@@ -244,7 +244,7 @@ def analyse(
     hourly = flap_frequency(ctx, freq="1h")
     tables["rekey_collisions"] = rekey_stats(ctx, freq=freq, incident_gap=params.incident_gap)
     rekeys, drift = _configured(events, options, lo, hi)
-    sides = gateway_tables(events, gateway, lo, hi) if gateway is not None else {}
+    sides = gateway_tables(events, gateway, lo, hi, ctx) if gateway is not None else {}
     tables["diagnosis"] = diagnose(
         ctx,
         collision_threshold=params.collision_threshold,
@@ -293,13 +293,18 @@ def analyse(
 
 
 def gateway_tables(
-    events: pd.DataFrame, gateway: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp
+    events: pd.DataFrame,
+    gateway: pd.DataFrame,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    ctx: Context | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Return the tables of the gateway's side (:data:`GATEWAY_TABLES`) of ``[lo, hi)``.
 
     Each device's clock skew is estimated once, from every pair of the logs, and that
     table is the correction of every other table; the rows are those of the window (an
-    outage by its start).
+    outage by its start). The outages are the report's own (``ctx``: its window and
+    staleness rule) where it is given.
     """
     skew = clock_skew(events, gateway)
 
@@ -310,7 +315,9 @@ def gateway_tables(
     unattached = gateway[gateway[s.TUNNEL_IP].isna().to_numpy()]
     return {
         "gateway_clock_skew": skew,
-        "gateway_outages": within(two_sided_outages(events, gateway, skew=skew), s.START),
+        "gateway_outages": within(
+            two_sided_outages(ctx if ctx is not None else events, gateway, skew=skew), s.START
+        ),
         "gateway_restarts": within(gateway_restarts(events, gateway, skew=skew), s.TIME),
         "gateway_one_sided_failures": within(
             one_sided_failures(events, gateway, skew=skew), s.TIME
