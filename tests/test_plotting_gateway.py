@@ -210,3 +210,46 @@ def test_a_bad_gateway_argument_is_named(two_sided) -> None:
     events, _ = two_sided
     with pytest.raises(vl.VpnLogError, match="read_gateway_logs"):
         vp.plot_timeline(events, gateway=events[["time"]])
+
+
+def test_a_note_never_covers_the_gateway_marks_of_a_busy_lane() -> None:
+    """The samples' 21 October uplink failure: the gateway retries every few seconds for
+    17 minutes, so its lane has no room for the note; the note goes on the AWS tunnel's
+    lane after that lane's own note, and no gateway mark lies under any note."""
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    events = vl.read_logs(samples / "insights-2026-10-21.csv")
+    gw = read_gateway_logs(samples / "gateway", tz="Europe/Berlin", tunnels=events)
+    conn = "vpn-2a7c306a956842b51"
+    ax = vp.plot_timeline(
+        events,
+        vpn_connection_ids=conn,
+        start="2026-10-21 09:38",
+        end="2026-10-21 10:05",
+        gateway=gw,
+    )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(ax.get_figure(root=True))
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    notes = [t for t in ax.texts if str(t.get_gid()).startswith("ended_by:")]
+    assert len(notes) == 2  # both tunnels' DPD outages say who gave up first
+    gw_lanes = getattr(ax, GATEWAY_LANES_ATTR)
+    boxes = [t.get_window_extent(renderer) for t in notes]
+    for line in ax.lines + ax.collections:
+        gid = str(line.get_gid())
+        if not gid.startswith("gateway:"):
+            continue
+        offsets = line.get_offsets() if hasattr(line, "get_offsets") else line.get_xydata()
+        points = ax.transData.transform(np.asarray(offsets, dtype=float))
+        for box in boxes:
+            inside = (
+                (points[:, 0] > box.x0)
+                & (points[:, 0] < box.x1)
+                & (points[:, 1] > box.y0)
+                & (points[:, 1] < box.y1)
+            )
+            assert not inside.any(), gid
+    # the notes sit on the AWS lanes, not the gateway lanes
+    ys = {round(float(t.xy[1]), 3) for t in notes}
+    assert not ys & {round(float(y), 3) for y in gw_lanes.values()}

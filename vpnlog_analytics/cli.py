@@ -589,7 +589,8 @@ def _cmd_diagnose(args: argparse.Namespace) -> None:
     from .analysis import diagnose
 
     options = _options_arg(args)
-    table = diagnose(_load(args), options=options, **_states(args))
+    events = _load(args)
+    table = diagnose(events, options=options, gateway=_gateway_arg(args, events), **_states(args))
     if args.format != "table":
         _emit(table, args.format)
         return
@@ -615,6 +616,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     exclude = "maintenance" if args.exclude_maintenance else _exclude(args.exclude)
     options = _options_arg(args)
     events = _load(args)
+    gateway = _gateway_arg(args, events)
     maintenance = None
     if args.maintenance:
         from .io.metric_files import read_maintenance_events
@@ -639,6 +641,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         maintenance=maintenance,
         margin=args.margin,
         options=options,
+        gateway=gateway,
     )
     print(f"Report written to {report.out_dir}/")
     print(f"Open it in a browser: {report.index.resolve().as_uri()}")
@@ -669,7 +672,12 @@ def _cmd_plot(args: argparse.Namespace) -> None:
     win, states = _window(args), _states(args)
     chart = args.chart
     if chart == "timeline":
-        ax = p.plot_timeline(events, vpn_connection_ids=args.connection or None, **states)
+        ax = p.plot_timeline(
+            events,
+            vpn_connection_ids=args.connection or None,
+            gateway=_gateway_arg(args, events),
+            **states,
+        )
     elif chart == "flap-heatmap":
         ax = p.plot_flap_heatmap(flap_frequency(events, freq="1h", **states), by=args.by)
     elif chart == "outage-durations":
@@ -1187,6 +1195,11 @@ _CGW_HELP = (
     "the customer gateway's own logs (strongSwan, Libreswan, FortiGate, Cisco ASA): "
     "files, folders, globs, .gz; repeat for more"
 )
+#: ``--cgw-logs`` and its options on the subcommands that can show both ends.
+_CGW_OPTIONAL: Final = (
+    Arg("--cgw-logs", action="append", metavar="PATH", help=_CGW_HELP),
+    "cgw",
+)
 
 
 def _add(p: argparse.ArgumentParser, spec: ArgSpec) -> None:
@@ -1325,7 +1338,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "diagnose",
         "findings: what is wrong and what to change",
         _cmd_diagnose,
-        ("sources", _options_file(required=False), "format", "stale_after"),
+        ("sources", _options_file(required=False), "format", "stale_after", *_CGW_OPTIONAL),
     ),
     Subcommand(
         "report",
@@ -1348,6 +1361,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 action="store_true",
                 help="exclude the maintenance windows from availability (reasons in the manifest)",
             ),
+            *_CGW_OPTIONAL,
         ),
     ),
     Subcommand(
@@ -1366,6 +1380,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             _sla("SLA target (fraction)"),
             "stale_after",
             _STALE_OPTIONS,
+            *_CGW_OPTIONAL,
         ),
     ),
     Subcommand(

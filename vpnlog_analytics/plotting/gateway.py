@@ -403,13 +403,17 @@ def draw_notes(
     hi: pd.Timestamp,
     font: int,
     most: int,
+    aws: tuple[Any, dict[Any, list[tuple[float, float]]]] | None = None,
 ) -> None:
     """Write who ended each outage on its gateway lane, beside the outage's start.
 
     After the start, before it, else over it: of the places inside the axes that cover
-    no other note of the lane, the one over the fewest of the lane's marks (drawn above
-    the notes) wins, the earlier in that order on a tie; none: no note. At most
-    ``most`` notes, the longest outages first; text width is estimated.
+    no other note of the lane and none of its marks, the first wins. Where the lane is
+    too busy (a gateway retrying every few seconds), the note goes on the AWS tunnel's
+    lane right after that lane's note of the outage (``aws``: the AWS lanes and their
+    notes as fractions of the window), where only the tunnel's band lies; failing that,
+    the gateway-lane place over the fewest marks. At most ``most`` notes, the longest
+    outages first; text width is estimated.
     """
     if notes.empty or most <= 0:
         return
@@ -439,14 +443,22 @@ def draw_notes(
             covered = int(((marks > a) & (marks < b)).sum())
             if best is None or covered < best[0]:
                 best = (covered, a, b, ha)
+        y = lanes[key]
+        if (best is None or best[0] > 0) and aws is not None:
+            on_aws = _after_aws_note(aws, key, begin, size)
+            if on_aws is not None:
+                best, y = (0, on_aws, on_aws + size, "left"), aws[0][key]
         if best is None:
             continue
         _, a, b, ha = best
-        taken.setdefault(key, []).append((a, b))
+        if y == lanes[key]:
+            taken.setdefault(key, []).append((a, b))
+        else:
+            aws[1].setdefault(key, []).append((a, b))  # type: ignore[index]
         at = lo + span * (a if ha == "left" else b)
         note = ax.annotate(
             text,
-            (to_num([at])[0], lanes[key]),
+            (to_num([at])[0], y),
             ha=ha,
             va="center",
             fontsize=font - 1.5,
@@ -456,6 +468,26 @@ def draw_notes(
         )
         note.set_gid(f"ended_by:{key[1]}")
         done += 1
+
+
+def _after_aws_note(
+    aws: tuple[Any, dict[Any, list[tuple[float, float]]]],
+    key: tuple[str, str],
+    begin: float,
+    size: float,
+) -> float | None:
+    """Return where a note fits on the AWS lane right after its note of the outage."""
+    aws_lanes, notes = aws
+    if key not in aws_lanes:
+        return None
+    mine = notes.get(key, [])
+    # the AWS note of this outage: the one nearest its start
+    near = [b for a, b in mine if a - 0.05 <= begin <= b + 0.05]
+    a = (max(near) if near else begin) + 0.008
+    b = a + size
+    if b > 0.995 or any(x < b and a < y for x, y in mine):
+        return None
+    return a
 
 
 def legend_handles(drawn: list[str]) -> list[Any]:

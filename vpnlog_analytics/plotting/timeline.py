@@ -255,10 +255,11 @@ def plot_timeline(
             root = ax.get_figure(root=True)
             if root is not None:
                 root.draw_without_rendering()
-            noted = _annotate(ax, picks, lanes, lo, hi, font, bands)
+            aws_notes: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
+            noted = _annotate(ax, picks, lanes, lo, hi, font, bands, aws_notes)
             # Who ended it, beside the outages the AWS notes name (no more notes than those)
             ended = outage_notes(ctx.events, side, gw_lanes, lo, hi, named=noted)
-            draw_notes(ax, side, ended, gw_lanes, lo, hi, font, max_annotations)
+            draw_notes(ax, side, ended, gw_lanes, lo, hi, font, max_annotations, (lanes, aws_notes))
         setattr(ax, GATEWAY_SKEW_ATTR, side.skew)
     setattr(ax, LANES_ATTR, dict(lanes))
     setattr(ax, BGP_LANES_ATTR, dict(bgp_lanes))
@@ -530,14 +531,19 @@ def _annotate(
     hi: pd.Timestamp,
     font: int,
     bands: dict[tuple[str, str | None], list[tuple[float, float]]],
+    taken: dict[tuple[str, str | None], list[tuple[float, float]]] | None = None,
 ) -> pd.DataFrame:
-    """Note the cause and length of the outages picked; return those noted."""
+    """Note the cause and length of the outages picked; return those noted.
+
+    ``taken`` receives each lane's notes as fractions of the window (another layer's
+    notes then keep clear of them).
+    """
     span = hi - lo
     noted: list[int] = []
     # A note covers neither another note nor another down band of its lane (text width
     # estimated); the markers are drawn above the notes.
     width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi
-    taken: dict[tuple[str, str | None], list[tuple[float, float]]] = {}
+    taken = {} if taken is None else taken
     for i, row in enumerate(picks.itertuples(index=False)):
         conn = str(getattr(row, s.VPN_CONNECTION_ID))
         ip = getattr(row, s.TUNNEL_IP)
