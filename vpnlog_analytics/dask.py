@@ -20,6 +20,7 @@ What differs per analysis is data (:data:`_KINDS`), plus the few inputs Dask can
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -132,8 +133,8 @@ def read_events(
     Parameters
     ----------
     source : str, path-like or list
-        A dataset folder (a Delta table written by ``to_parquet``, or an earlier
-        version's dataset), or any source of :func:`read_logs`.
+        A dataset folder or ``s3://`` prefix (a Delta table written by ``to_parquet``,
+        or an earlier version's dataset), or any source of :func:`read_logs`.
     start, end : pandas.Timestamp or str, optional
         Dataset only: keep rows with ``start <= time < end``.
     vpn_connection_ids : str or iterable of str, optional
@@ -171,7 +172,9 @@ def read_events(
         if not isinstance(value, int) or value < 1:
             raise OptionError(f"{name}={value!r} must be an integer >= 1")
     if _is_dataset(source):
-        root = str(Path(source).expanduser())
+        text = os.fspath(source)
+        # an s3:// table is named by its URI; a folder by its path
+        root = text if "://" in text else str(Path(text).expanduser())
         # Connections in write order: a group then shares the files of few chunks.
         ids = dataset_connections(root, order="written")
         if vpn_connection_ids is not None:

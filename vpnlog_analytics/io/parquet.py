@@ -25,6 +25,10 @@ an error that names it, never silently changed rows. The log holds each file's p
 values, row count and time and connection ranges, so a read opens only the files of the
 days and connections asked for.
 
+The same table works under an ``s3://bucket/prefix`` (endpoint, region and keys from
+``boto3_session=`` or the environment; concurrent commits made safe by S3's conditional
+writes, see :mod:`.delta`).
+
 Datasets of earlier versions (a ``_vpnlog_dataset.json`` manifest beside the files) are
 still read, and :func:`convert_dataset` turns one into a table.
 """
@@ -92,8 +96,8 @@ class ParquetSummary:
 
     Attributes
     ----------
-    dataset_dir : pathlib.Path
-        The dataset folder.
+    dataset_dir : pathlib.Path or str
+        The dataset folder, or its ``s3://`` URI.
     records : int
         Rows written by this call.
     files_written : int
@@ -108,7 +112,7 @@ class ParquetSummary:
         The UTC days (``YYYY-MM-DD``) this call wrote to.
     """
 
-    dataset_dir: Path
+    dataset_dir: Path | str
     records: int
     files_written: int
     sources: int
@@ -154,14 +158,23 @@ def _check_partition_by(partition_by: Sequence[str]) -> tuple[str, ...]:
     return parts
 
 
-def _load_manifest(root: Path) -> dict[str, Any]:
-    path = root / MANIFEST
-    if not path.is_file():
+def _read_text(loc: delta.Location, rel: str) -> str | None:
+    """Return the text of the file ``rel`` of the dataset, None if there is none."""
+    try:
+        with loc.fs.open_input_stream(loc.path(rel)) as f:
+            return bytes(f.read()).decode()
+    except FileNotFoundError:
+        return None
+
+
+def _load_manifest(root: delta.Location) -> dict[str, Any]:
+    text = _read_text(root, MANIFEST)
+    if text is None:
         raise SourceError(
             f"{root}: not a vpnlog-analytics Parquet dataset (no {MANIFEST}); "
             "write one with vpnlog_analytics.to_parquet()"
         )
-    manifest: dict[str, Any] = json.loads(path.read_text())
+    manifest: dict[str, Any] = json.loads(text)
     if manifest.get("layout") != LAYOUT_VERSION:
         raise SourceError(
             f"{root}: dataset layout {manifest.get('layout')!r} is not {LAYOUT_VERSION}; "
@@ -223,27 +236,32 @@ def table_schema(partition_by: Sequence[str] = ()) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _state(root: Path) -> str:
+def _state(root: delta.Location) -> str:
     """Return what ``root`` holds: "missing", "empty", "delta", "legacy", "orphans" or "foreign".
 
-    "orphans" is what a write of ours interrupted before its first commit leaves.
+    "orphans" is what a write of ours interrupted before its first commit leaves. On S3
+    a prefix without objects is "missing".
     """
-    if root.exists() and not root.is_dir():
+    try:
+        kind = root.fs.get_file_info(root.base).type
+    except OSError as exc:
+        raise SourceError(f"{root}: cannot reach the dataset ({exc})") from exc
+    if kind == pa.fs.FileType.File:
         raise SourceError(f"{root}: exists and is not a folder")
-    if not root.exists():
+    if kind == pa.fs.FileType.NotFound:
         return "missing"
-    if not any(root.iterdir()):
-        return "empty"
     if delta.committed_version(root) is not None:
         return "delta"
-    if (root / MANIFEST).is_file():
+    if not delta._listing(root):
+        return "empty"
+    if root.fs.get_file_info(root.path(MANIFEST)).type == pa.fs.FileType.File:
         return "legacy"
     if delta.is_ours_uncommitted(root):
         return "orphans"
     return "foreign"
 
 
-def _prepare(root: Path, existing: str, partition_by: tuple[str, ...]) -> str:
+def _prepare(root: delta.Location, existing: str, partition_by: tuple[str, ...]) -> str:
     """Check ``root`` against ``existing``; return the commit mode (create/append/overwrite).
 
     Touches nothing: the folder changes only when the write commits.
@@ -448,11 +466,12 @@ def _iso_ms(ns: int, *, up: bool) -> str:
 class _Writer:
     """Writes the pieces of one call as data files, and the actions that commit them."""
 
-    root: Path
+    root: delta.Location
     compression: str
     write_id: str = field(default_factory=_write_id)
-    written: list[Path] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)
+    folders: set[str] = field(default_factory=set)
 
     def write(self, piece: _Piece, k: int, j: int) -> None:
         """Write one piece as ``<partitions>/part-<write id>-<chunk>-<piece>.parquet``."""
@@ -460,18 +479,23 @@ class _Writer:
             f"{c}={_NULL_PARTITION if v is None else v}" for c, v in piece.values.items()
         )
         name = f"part-{self.write_id}-{k:05d}-{j:03d}.parquet"
-        rel = f"{rel}/{name}" if rel else name
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder, rel = rel, f"{rel}/{name}" if rel else name
+        path = self.root.path(rel)
+        if self.root.local is not None and folder not in self.folders:
+            # S3 has no folders; a local one is made once per write
+            os.makedirs(self.root.path(folder), exist_ok=True)
+            self.folders.add(folder)
         self.written.append(path)
         stats = [c for c in STATISTICS_COLUMNS if c in piece.table.column_names]
-        pq.write_table(
-            piece.table,
-            path,
-            compression=self.compression,
-            write_statistics=stats,
-            write_page_checksum=True,
-        )
+        with self.root.fs.open_output_stream(path) as out:
+            pq.write_table(
+                piece.table,
+                out,
+                compression=self.compression,
+                write_statistics=stats,
+                write_page_checksum=True,
+            )
+            size = out.tell()
         facts: dict[str, Any] = {"numRecords": piece.table.num_rows}
         lo: dict[str, Any] = {}
         hi: dict[str, Any] = {}
@@ -482,7 +506,8 @@ class _Writer:
             hi[s.VPN_CONNECTION_ID] = piece.connections[-1]
         if lo:
             facts["minValues"], facts["maxValues"] = lo, hi
-        self.actions.append(delta.add_action(self.root, rel, piece.values, facts))
+        stats_json = json.dumps(facts, separators=(",", ":"))
+        self.actions.append(delta.add_action(rel, size, piece.values, stats_json))
 
 
 def to_parquet(
@@ -512,7 +537,7 @@ def to_parquet(
     source : path, directory, glob, file-like object, or a list of these
         As for :func:`read_logs` (``s3://`` prefixes too).
     dataset_dir : str or path-like
-        Folder of the dataset (a Delta Lake table).
+        Folder of the dataset (a Delta Lake table), or an ``s3://bucket/prefix``.
     partition_by : tuple of str, default ("date",)
         Partition folders, from ``"date"`` and ``"vpn_connection_id"``. Adding the
         connection makes reading one connection cheaper and writes more, smaller files.
@@ -532,7 +557,8 @@ def to_parquet(
     compression : str, default "zstd"
         Parquet compression codec (``"zstd"``, ``"snappy"``, ``"gzip"``, ``"none"``).
     boto3_session : boto3.Session, optional
-        For ``s3://`` sources.
+        For ``s3://`` sources and datasets (endpoint, region, keys; default: the
+        environment, e.g. ``AWS_ENDPOINT_URL`` for an S3-compatible store).
 
     Returns
     -------
@@ -565,9 +591,9 @@ def to_parquet(
     check_choice("errors", errors, ERRORS_CHOICES)
     if not isinstance(files_per_chunk, int) or files_per_chunk < 1:
         raise OptionError(f"files_per_chunk={files_per_chunk!r} must be an integer >= 1")
-    root = Path(dataset_dir).expanduser()
     schema, storage = arrow_schema(), storage_schema()
     delta.deltalake()  # a missing package is said before any work
+    root = delta.location(dataset_dir, boto3_session=boto3_session)
 
     def encode(events: pd.DataFrame) -> _Encoded:
         return _encode(events, parts, schema, storage)
@@ -586,7 +612,7 @@ def to_parquet(
     # Read the first chunk before touching the folder: a missing source fails first.
     first = next(chunks, None)
     mode = _prepare(root, existing, parts)
-    root.mkdir(parents=True, exist_ok=True)
+    delta.check_conditional_put(root)  # an S3 store unsafe for concurrent commits: refused now
     writer = _Writer(root, compression)
     records = sources = dropped = 0
     skipped: dict[str, int] = {}
@@ -604,16 +630,21 @@ def to_parquet(
             del chunk
         _commit(root, writer.actions, parts, mode, "write")
     except BaseException:
-        delta.remove_quietly(writer.written)  # uncommitted: no reader lists them anyway
+        delta.remove_quietly(root, writer.written)  # uncommitted: no reader lists them anyway
         raise
     log.info("wrote %d records in %d files to %s", records, len(writer.written), root)
     return ParquetSummary(
-        root, records, len(writer.written), sources, skipped, dropped, tuple(sorted(days))
+        _shown(root), records, len(writer.written), sources, skipped, dropped, tuple(sorted(days))
     )
 
 
+def _shown(root: delta.Location) -> Path | str:
+    """Return the dataset as a summary names it: the local folder, or the ``s3://`` URI."""
+    return Path(root.uri) if root.local is not None else root.uri
+
+
 def _commit(
-    root: Path, actions: list[Any], parts: tuple[str, ...], mode: str, operation: str
+    root: delta.Location, actions: list[Any], parts: tuple[str, ...], mode: str, operation: str
 ) -> None:
     """Commit a write's files in one transaction; then clear an earlier version's files."""
     if not actions and mode == "append":
@@ -623,7 +654,7 @@ def _commit(
         # the files this commit removes from the table: deleted once it is committed, so
         # overwriting again and again does not fill the disk (never files of a write in
         # flight, which the table does not list yet)
-        legacy = [Path(_file_path(root, e.path)) for e in delta.file_entries(root)]
+        legacy = [_file_path(root, e.path) for e in delta.file_entries(root)]
     delta.commit(
         root,
         actions,
@@ -635,17 +666,17 @@ def _commit(
     if legacy:
         # the table is committed: the files it replaced (an old manifest and its files,
         # or the previous version's files) are no dataset any more
-        delta.remove_quietly(legacy)
+        delta.remove_quietly(root, legacy)
 
 
-def _legacy_paths(root: Path) -> list[Path]:
+def _legacy_paths(root: delta.Location) -> list[str]:
     """Return the manifest of an earlier version's dataset at ``root`` (first), and its files."""
     try:
-        manifest = json.loads((root / MANIFEST).read_text())
-        files = [root / e["path"] for e in manifest.get("files", [])]
+        manifest = json.loads(_read_text(root, MANIFEST) or "{}")
+        files = [root.path(e["path"]) for e in manifest.get("files", [])]
     except (OSError, ValueError, KeyError, TypeError):
         files = []
-    return [root / MANIFEST, *files]
+    return [root.path(MANIFEST), *files]
 
 
 def convert_dataset(
@@ -654,6 +685,7 @@ def convert_dataset(
     *,
     existing: str = "error",
     compression: str = "zstd",
+    boto3_session: Any = None,
 ) -> ParquetSummary:
     """Convert a dataset of an earlier version (``_vpnlog_dataset.json``) into a Delta table.
 
@@ -667,11 +699,14 @@ def convert_dataset(
     dataset_dir : str or path-like
         The old dataset.
     new_dir : str or path-like, optional
-        Folder of the new table; default ``dataset_dir`` itself (in place).
+        Folder (or ``s3://`` prefix) of the new table; default ``dataset_dir`` itself
+        (in place).
     existing : {"error", "overwrite", "append"}, default "error"
         As for :func:`to_parquet`, when ``new_dir`` is another folder that is not empty.
     compression : str, default "zstd"
         Parquet compression codec of the new files.
+    boto3_session : boto3.Session, optional
+        For ``s3://`` datasets: endpoint, region and keys (default: the environment).
 
     Returns
     -------
@@ -688,24 +723,31 @@ def convert_dataset(
     >>> convert_dataset("events.parquet")  # doctest: +SKIP
     """
     check_choice("existing", existing, EXISTING)
-    root = Path(dataset_dir).expanduser()
+    root = delta.location(dataset_dir, boto3_session=boto3_session)
     if _kind(root) != "legacy":
         raise SourceError(f"{root}: already a Delta table: there is nothing to convert")
     delta.deltalake()
     manifest = _load_manifest(root)
     parts = _check_partition_by(tuple(manifest["partition_by"]))
-    target = root if new_dir is None else Path(new_dir).expanduser()
-    in_place = target.exists() and target.resolve() == root.resolve()
+    target = root if new_dir is None else delta.location(new_dir, boto3_session=boto3_session)
+    in_place = target.uri == root.uri or (
+        root.local is not None
+        and target.local is not None
+        and target.local.exists()
+        and target.local.resolve() == root.local.resolve()
+    )
     mode = "overwrite-legacy" if in_place else _prepare(target, existing, parts)
+    delta.check_conditional_put(target)
     entries = dataset_files(root)
-    target.mkdir(parents=True, exist_ok=True)
     writer = _Writer(target, compression)
     schema, storage = arrow_schema(), storage_schema()
     records = 0
     days: set[str] = set()
     try:
         for k, entry in enumerate(entries):
-            table = pq.read_table(_file_path(root, entry["path"]), schema=schema)
+            table = pq.read_table(
+                _file_path(root, entry["path"]), schema=schema, filesystem=root.fs
+            )
             table = table.cast(storage, safe=False)
             values: dict[str, str | None] = {}
             for segment in entry["path"].split("/")[:-1]:
@@ -718,11 +760,11 @@ def convert_dataset(
             days.update(piece.days)
         _commit(target, writer.actions, parts, mode, "convert")
     except BaseException:
-        delta.remove_quietly(writer.written)
+        delta.remove_quietly(target, writer.written)
         raise
     log.info("converted %d records of %s into the Delta table %s", records, root, target)
     return ParquetSummary(
-        target, records, len(writer.written), len(entries), days=tuple(sorted(days))
+        _shown(target), records, len(writer.written), len(entries), days=tuple(sorted(days))
     )
 
 
@@ -752,7 +794,7 @@ def _ns(value: Any) -> int | None:
 
 
 def _delta_files(
-    root: Path, lo_ns: int | None, hi_ns: int | None, wanted: set[str] | None
+    root: delta.Location, lo_ns: int | None, hi_ns: int | None, wanted: set[str] | None
 ) -> list[dict[str, Any]]:
     """Return the committed files of the table (from its log) that may hold rows asked for."""
     out = []
@@ -792,7 +834,7 @@ def _delta_files(
 
 
 def _legacy_files(
-    root: Path, lo_ns: int | None, hi_ns: int | None, wanted: set[str] | None
+    root: delta.Location, lo_ns: int | None, hi_ns: int | None, wanted: set[str] | None
 ) -> list[dict[str, Any]]:
     """Return the files of an earlier version's dataset (from its manifest) that may hold rows."""
     manifest = _load_manifest(root)
@@ -816,9 +858,9 @@ def _legacy_files(
     return out
 
 
-def _kind(root: Path) -> str:
+def _kind(root: delta.Location) -> str:
     """Return "delta" or "legacy", or raise a SourceError saying what the folder is instead."""
-    state = _state(root) if root.exists() else "missing"
+    state = _state(root)
     if state in ("delta", "legacy"):
         return state
     if state == "orphans":
@@ -833,44 +875,55 @@ def _kind(root: Path) -> str:
 
 
 def is_dataset(path: Any) -> bool:
-    """Return whether ``path`` is a local events dataset (a Delta table or an older one).
+    """Return whether ``path`` is an events dataset (a Delta table or an older one).
 
     Parameters
     ----------
     path : str or path-like
-        A folder.
+        A folder, or an ``s3://`` prefix (a table there has a ``_delta_log``).
 
     Returns
     -------
     bool
-        True for a folder :func:`read_parquet` reads.
+        True for a folder or prefix :func:`read_parquet` reads.
     """
-    if not isinstance(path, str | os.PathLike) or "://" in str(path):
+    if not isinstance(path, str | os.PathLike):
         return False
-    root = Path(path).expanduser()
-    return root.is_dir() and (
-        delta.committed_version(root) is not None or (root / MANIFEST).is_file()
-    )
+    text = os.fspath(path)
+    if "://" in text and not text.lower().startswith(("s3://", "s3a://")):
+        return False
+    try:
+        root = delta.location(text)
+        if root.local is not None and not root.local.is_dir():
+            return False
+        return delta.committed_version(root) is not None or (
+            root.local is not None and (root.local / MANIFEST).is_file()
+        )
+    except (OSError, SourceError):
+        return False
 
 
 def dataset_files(
-    dataset_dir: str | os.PathLike[str],
+    dataset_dir: str | os.PathLike[str] | delta.Location,
     *,
     start: Any = None,
     end: Any = None,
     vpn_connection_ids: str | Iterable[str] | None = None,
+    boto3_session: Any = None,
 ) -> list[dict[str, Any]]:
     """Return the committed files a read of this window and these ids opens.
 
     Parameters
     ----------
     dataset_dir : str or path-like
-        A dataset written by :func:`to_parquet`.
+        A dataset written by :func:`to_parquet` (a folder or an ``s3://`` prefix).
     start, end : pandas.Timestamp or str, optional
         Window ``[start, end)`` (UTC strings or tz-aware); files whose records all lie
         outside it are left out (with date partitions: the other days' folders).
     vpn_connection_ids : str or iterable of str, optional
         Connections; files holding none of them are left out.
+    boto3_session : boto3.Session, optional
+        For ``s3://`` datasets: endpoint, region and keys (default: the environment).
 
     Returns
     -------
@@ -886,7 +939,7 @@ def dataset_files(
     >>> len(dataset_files("events.parquet", start="2026-10-03", end="2026-10-04"))  # doctest: +SKIP
     12
     """
-    root = Path(dataset_dir).expanduser()
+    root = delta.location(dataset_dir, boto3_session=boto3_session)
     kind = _kind(root)
     lo, hi = _window(start, end)
     lo_ns = int(lo.as_unit("ns").value) if lo is not None else None
@@ -902,16 +955,20 @@ def dataset_files(
     return sorted(out, key=lambda e: (e.get(DATE) or "", e["path"].rsplit("/", 1)[-1], e["path"]))
 
 
-def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "sorted") -> list[str]:
+def dataset_connections(
+    dataset_dir: str | os.PathLike[str], *, order: str = "sorted", boto3_session: Any = None
+) -> list[str]:
     """Return the connection ids of a dataset (from its log; file columns only if needed).
 
     Parameters
     ----------
     dataset_dir : str or path-like
-        A dataset written by :func:`to_parquet`.
+        A dataset written by :func:`to_parquet` (a folder or an ``s3://`` prefix).
     order : {"sorted", "written"}, default "sorted"
         Sorted ids, or in the order they were first written (connections written in the
         same chunk share files: read together, they open fewer files).
+    boto3_session : boto3.Session, optional
+        For ``s3://`` datasets: endpoint, region and keys (default: the environment).
 
     Returns
     -------
@@ -919,7 +976,7 @@ def dataset_connections(dataset_dir: str | os.PathLike[str], *, order: str = "so
         Every ``vpn_connection_id`` with at least one row in the dataset.
     """
     check_choice("order", order, ("sorted", "written"))
-    root = Path(dataset_dir).expanduser()
+    root = delta.location(dataset_dir, boto3_session=boto3_session)
     entries = dataset_files(root)
     if _kind(root) == "legacy":
         manifest = _load_manifest(root)
@@ -946,16 +1003,26 @@ _FORMAT = pads.ParquetFileFormat(
 )
 
 
-def _file_path(root: Path, path: str) -> str:
-    return path if "://" in path or path.startswith("/") else str(root / path)
+def _file_path(root: delta.Location, path: str) -> str:
+    """Return the ``fs`` path of a file the log or manifest lists (relative, or a URI)."""
+    if "://" in path:
+        scheme, _, rest = path.partition("://")
+        return rest if scheme.lower() in ("s3", "s3a") else path
+    return path if path.startswith("/") else root.path(path)
 
 
-def _check_sizes(root: Path, entries: list[dict[str, Any]]) -> None:
-    """Every file the log lists is there with the size the log gives, or an error names it."""
+def _check_sizes(root: delta.Location, entries: list[dict[str, Any]]) -> None:
+    """Every file the log lists is there with the size the log gives, or an error names it.
+
+    Local folders only: on S3 each fragment is opened with the log's size (a shorter or
+    longer object fails its footer read, named by :func:`_damaged`), saving a HEAD per file.
+    """
+    if root.local is None:
+        return
     for e in entries:
         path = _file_path(root, e["path"])
         size = e.get("size")
-        if "://" in path or size is None:
+        if size is None:
             continue
         try:
             have = os.stat(path).st_size
@@ -971,16 +1038,15 @@ def _check_sizes(root: Path, entries: list[dict[str, Any]]) -> None:
             )
 
 
-def _dataset(root: Path, entries: list[dict[str, Any]], kind: str) -> pads.Dataset:
+def _dataset(root: delta.Location, entries: list[dict[str, Any]], kind: str) -> pads.Dataset:
     """Return the Arrow dataset of these files, partition values from the log as columns."""
     if kind == "legacy":
         paths = [_file_path(root, e["path"]) for e in entries]
-        return pads.dataset(paths, schema=arrow_schema(), format=_FORMAT)
+        return pads.dataset(paths, schema=arrow_schema(), format=_FORMAT, filesystem=root.fs)
     parts = tuple(c for c in PARTITION_COLUMNS if c in (entries[0]["partition"] if entries else {}))
     schema = storage_schema(parts)
     if s.VPN_CONNECTION_ID in parts:
         schema = schema.append(pa.field(s.VPN_CONNECTION_ID, pa.string()))
-    local = pa.fs.LocalFileSystem()
     fragments = []
     for e in entries:
         expr = pc.scalar(True)
@@ -994,25 +1060,32 @@ def _dataset(root: Path, entries: list[dict[str, Any]], kind: str) -> pads.Datas
         fragments.append(
             _FORMAT.make_fragment(
                 _file_path(root, e["path"]),
-                filesystem=local,
+                filesystem=root.fs,
                 partition_expression=expr,
                 file_size=e.get("size"),
             )
         )
-    return pads.FileSystemDataset(fragments, schema, _FORMAT, local)
+    return pads.FileSystemDataset(fragments, schema, _FORMAT, root.fs)
 
 
-def _damaged(root: Path, data: pads.Dataset, cols: list[str], exc: BaseException) -> SourceError:
+def _damaged(
+    root: delta.Location, data: pads.Dataset, cols: list[str], exc: BaseException
+) -> SourceError:
     """Name the file a failed scan could not read (each file scanned alone)."""
     for fragment in data.get_fragments():
         try:
             fragment.to_table(schema=data.schema, columns=cols)
         except (OSError, pa.ArrowException) as bad:
+            if root.local is None and "AWS Error" in str(bad):
+                return SourceError(
+                    f"s3://{fragment.path}: cannot read this data file of the dataset {root} "
+                    f"from S3 ({bad}); check the connection and credentials, then run it again"
+                )
             return SourceError(
                 f"{fragment.path}: damaged data file of the dataset {root} ({bad}); restore "
                 "it, or write the dataset again from the logs with existing='overwrite'"
             )
-    return SourceError(f"{root}: the dataset could not be read ({exc})")
+    return SourceError(f"{root}: the dataset could not be read ({exc}); run it again")
 
 
 def read_parquet(
@@ -1022,6 +1095,7 @@ def read_parquet(
     end: Any = None,
     vpn_connection_ids: str | Iterable[str] | None = None,
     columns: Sequence[str] | None = None,
+    boto3_session: Any = None,
 ) -> pd.DataFrame:
     """Read the events table back from a dataset written by :func:`to_parquet`.
 
@@ -1034,7 +1108,7 @@ def read_parquet(
     Parameters
     ----------
     dataset_dir : str or path-like
-        The dataset folder.
+        The dataset folder, or its ``s3://bucket/prefix``.
     start, end : pandas.Timestamp or str, optional
         Keep rows with ``start <= time < end`` (UTC strings or tz-aware). Analyses that
         need the tunnel state at ``start`` should read from a little earlier.
@@ -1042,6 +1116,9 @@ def read_parquet(
         Keep these connections only.
     columns : sequence of str, optional
         Events columns to return, in table order; default all.
+    boto3_session : boto3.Session, optional
+        For ``s3://`` datasets: endpoint, region and keys (default: the environment:
+        ``AWS_ENDPOINT_URL``, ``AWS_REGION``, the keys or the default credential chain).
 
     Returns
     -------
@@ -1064,7 +1141,7 @@ def read_parquet(
     >>> read_parquet("events.parquet", start="2026-10-01", end="2026-10-08",
     ...              vpn_connection_ids=["vpn-0123456789abcdef0"])  # doctest: +SKIP
     """
-    root = Path(dataset_dir).expanduser()
+    root = delta.location(dataset_dir, boto3_session=boto3_session)
     if columns is None:
         wanted = list(s.EVENT_COLUMNS)
     else:
