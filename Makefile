@@ -22,10 +22,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-## demo: print the per-tunnel summary of the bundled samples, build their report (with their tunnel options) in report/
+## demo: print the per-tunnel summary of the bundled samples, build their report (with their tunnel options and connection 1's gateway log) in report/
 demo: install
 	$(BIN)/vpnlog summary $(SAMPLES)
-	MPLBACKEND=Agg $(BIN)/vpnlog report $(SAMPLES) --options $(SAMPLES)/describe-vpn-connections.json -o report/
+	MPLBACKEND=Agg $(BIN)/vpnlog report $(SAMPLES) --options $(SAMPLES)/describe-vpn-connections.json \
+		--cgw-logs $(SAMPLES)/gateway --cgw-tz Europe/Berlin -o report/
 
 ## test: lint, type-check and run the test suite
 test: lint typecheck pytest

@@ -173,7 +173,7 @@ def test_a_zoom_on_one_outage_says_who_spoke_first(two_sided) -> None:
         gateway=gw,
     )
     notes = {t.get_gid(): t.get_text() for t in ax.texts}
-    assert notes[f"ended_by:{ip}"] == ("both ends' DPD gave up, the gateway's first (path failure)")
+    assert notes[f"ended_by:{ip}"] == "DPD: the gateway gave up first (path failure)"
 
 
 def test_without_a_gateway_the_figure_is_unchanged(two_sided) -> None:

@@ -30,7 +30,7 @@ def test_the_section_states_clocks_and_who_took_outages_down(reports) -> None:
     assert "cgw2's clock is 41 s behind AWS's" in section
     assert "the gateway's DELETE took it down: 1" in section
     assert "the gateway went down (its IKE daemon restarted): 2" in section
-    assert "1 gateway line(s) in the period could not be matched" in section
+    assert "1 gateway line in the period could not be matched" in section
     assert "charts/gateway_timeline.png" in section
     for name in ("gateway_clock_skew", "gateway_outages", "gateway_restarts",
                  "gateway_one_sided_failures", "gateway_unattached"):  # fmt: skip

@@ -99,7 +99,7 @@ MARKS_BY_EVENT: Final = {m.event: m for m in GATEWAY_MARKS}
 ENDED_BY_TEXT: Final = {
     "gateway_delete": "the gateway's DELETE took it down",
     "gateway_restart": "the gateway went down (its IKE daemon restarted)",
-    "negotiation_failure": "a negotiation failed (the cause says which)",
+    "negotiation_failure": "a negotiation failed",
     "both": "both ends' DPD gave up",
     "aws_dpd": "AWS's DPD gave up; the gateway logged none",
     "gateway_dpd": "the gateway's DPD gave up; AWS logged none",
@@ -379,6 +379,27 @@ def note_text(row: Any) -> str:
     return text
 
 
+#: The chart's shorter wording, where the note must fit beside a zoomed outage.
+NOTE_TEXT: Final = {
+    "gateway_restart": "the gateway restarted",
+    "aws_dpd": "AWS's DPD gave up",
+    "gateway_dpd": "the gateway's DPD gave up",
+}
+#: Where both DPDs gave up: the chart's note says only which gave up first.
+NOTE_DPD_FIRST: Final = {
+    "gateway": "DPD: the gateway gave up first (path failure)",
+    "aws": "DPD: AWS gave up first",
+}
+
+
+def chart_note(row: Any) -> str:
+    """Return who ended an outage in the chart's few words (:func:`note_text` in full)."""
+    ended, first = str(row[s.ENDED_BY]), row[s.DPD_FIRST]
+    if ended == "both" and not pd.isna(first) and str(first) in NOTE_DPD_FIRST:
+        return NOTE_DPD_FIRST[str(first)]
+    return NOTE_TEXT.get(ended, ENDED_BY_TEXT.get(ended, ended))
+
+
 def _mark_fractions(
     side: GatewaySide, key: tuple[str, str], lo: pd.Timestamp, hi: pd.Timestamp
 ) -> np.ndarray:
@@ -412,8 +433,8 @@ def draw_notes(
     too busy (a gateway retrying every few seconds), the note goes on the AWS tunnel's
     lane right after that lane's note of the outage (``aws``: the AWS lanes and their
     notes as fractions of the window), where only the tunnel's band lies; failing that,
-    the gateway-lane place over the fewest marks. At most ``most`` notes, the longest
-    outages first; text width is estimated.
+    no note (the tables say who ended it). At most ``most`` notes, the longest outages
+    first; text width is estimated.
     """
     if notes.empty or most <= 0:
         return
@@ -425,7 +446,7 @@ def draw_notes(
         key = (str(row[s.VPN_CONNECTION_ID]), str(row[s.TUNNEL_IP]))
         if key not in lanes or done >= most:
             continue
-        text = note_text(row)
+        text = chart_note(row)
         size = (len(text) * 0.52 * (font - 1.5) + 12) / max(width_pt, 1.0)
         begin = (row["start"] - lo) / span
         marks = _mark_fractions(side, key, lo, hi)
@@ -448,8 +469,8 @@ def draw_notes(
             on_aws = _after_aws_note(aws, key, begin, size)
             if on_aws is not None:
                 best, y = (0, on_aws, on_aws + size, "left"), aws[0][key]
-        if best is None:
-            continue
+        if best is None or best[0] > 0:
+            continue  # a note never covers the gateway's marks: the tables say it
         _, a, b, ha = best
         if y == lanes[key]:
             taken.setdefault(key, []).append((a, b))

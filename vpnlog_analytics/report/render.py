@@ -123,6 +123,9 @@ def _html_table(table: Table) -> str:
         + "</tr>"
         for i in range(len(frame))
     ]
+    if frame.empty:
+        # as the markdown says: none, not a bare header
+        rows = [f'<tr><td class="none" colspan="{max(len(frame.columns), 1)}">none</td></tr>']
     body = (
         f'<div class="table-wrap"><table id="{table.id}" class="data">'
         f"<caption>{html.escape(table.caption)}</caption>"

@@ -23,6 +23,7 @@ from ..present import (
     routing_text,
     sla_text,
 )
+from ..words import plural
 from .analyses import Analyses, Parameters
 from .charts import Drawn
 from .render import Section, Table
@@ -567,8 +568,9 @@ def _gateway(made: Analyses) -> Section:
     files = gw.attrs.get("sources") or {}
     sec = Section("gateway", "The customer gateway's side")
     sec.paragraphs = [
-        f"The customer gateway's own log ({len(gw):,} lines of {len(devices)} device(s) from "
-        f"{len(files)} file(s), listed in manifest.json with their SHA-256) beside AWS's. "
+        f"The customer gateway's own log ({plural(len(gw), 'line')} of "
+        f"{plural(len(devices), 'device')} from {plural(len(files), 'file')}, listed in "
+        "manifest.json with their SHA-256) beside AWS's. "
         "A device's clock is compared with AWS's on events both ends log of the same SA "
         "(the same ESP SPI established on both ends, a DELETE sent by one and received by "
         "the other): the skew is the median difference, the interval it lies in is the "
@@ -585,7 +587,7 @@ def _gateway(made: Analyses) -> Section:
         f"Who took each of the {len(ended)} tunnel outages down, from both logs around its "
         f"start: {said or 'none'}. Where both ends' DPD gave up, the one that gave up first "
         "tells the story: the gateway giving up first means it lost AWS before AWS lost "
-        f"it -- the path failed, not the gateway ({path} outage(s))."
+        f"it -- the path failed, not the gateway ({plural(path, 'outage')})."
     )
     shown = ended.assign(who=[note_text(r) for _, r in ended.iterrows()])
     cut = restarts[restarts["cut_connection"].astype(bool)]
@@ -621,7 +623,8 @@ def _gateway(made: Analyses) -> Section:
         ),
     ]  # fmt: skip
     sec.paragraphs.append(
-        f"{unattached_n:,} gateway line(s) in the period could not be matched to an AWS tunnel "
+        f"{plural(unattached_n, 'gateway line')} in the period could not be matched to an "
+        "AWS tunnel "
         "(their peer is no tunnel of these logs, or they name none, as a daemon starting "
         "does); they count in no table above and are listed in gateway_unattached.csv"
         + (
