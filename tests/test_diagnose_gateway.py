@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_gateway_two_sided import INCIDENTS, OFFSETS
+from two_sided import build
 
 import vpnlog_analytics as vl
 from vpnlog_analytics.analysis import diagnose
@@ -22,8 +22,7 @@ from vpnlog_analytics.analysis.gateway import FAILURES, NEAREST_RULES, PAIR_RULE
 from vpnlog_analytics.errors import OptionError
 from vpnlog_analytics.io.gateway import read_gateway_logs
 from vpnlog_analytics.io.gateway.columns import FAMILIES
-from vpnlog_analytics.simulate import simulate_logs
-from vpnlog_analytics.simulate.gateway import GatewayLogs, gateway_logs, write_gateway_logs
+from vpnlog_analytics.simulate.gateway import GatewayLogs
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 GATEWAY_RULES = {
@@ -42,20 +41,8 @@ NTP_SETTING = {"strongswan": "chrony", "fortigate": "set ntpsync enable"}
 
 @pytest.fixture(scope="module", params=["strongswan", "fortigate"])
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    sim = simulate_logs(
-        "2026-10-01",
-        "2026-10-01 08:00",
-        connections=3,
-        seed=11,
-        incidents=INCIDENTS,
-        ike_versions=("v2", "v1", "v2"),
-    )
     out: Path = tmp_path_factory.mktemp("diagnose_gateway")
-    sim.write(out / "aws", "raw")
-    events = vl.read_logs(out / "aws")
-    logs = gateway_logs(sim, family=request.param, offset=OFFSETS, tz="Europe/Berlin", seed=5)
-    write_gateway_logs(logs, out / "cgw", compress=True)
-    gw = read_gateway_logs(out / "cgw", tz="Europe/Berlin", tunnels=events)
+    events, logs, gw = build(out, request.param)
     found = diagnose(events, gateway=gw)
     return request.param, events, logs, gw, found, out
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
+from two_sided import build
 
 import vpnlog_analytics as vl
 from vpnlog_analytics import plotting as vp
@@ -24,38 +25,14 @@ from vpnlog_analytics.analysis import clock_skew
 from vpnlog_analytics.io.gateway import read_gateway_logs
 from vpnlog_analytics.plotting.gateway import clock_text, skew_sentence
 from vpnlog_analytics.plotting.timeline import GATEWAY_LANES_ATTR, GATEWAY_SKEW_ATTR
-from vpnlog_analytics.simulate import Incident, simulate_logs
-from vpnlog_analytics.simulate.gateway import gateway_logs, write_gateway_logs
 
 matplotlib.use("Agg")
-
-INCIDENTS = [
-    Incident("cgw_delete", 0, 1, "2026-10-01 01:00", 20),
-    Incident("site_outage", 0, "both", "2026-10-01 03:00", 1800),
-    Incident("no_proposal_match", 0, 0, "2026-10-01 05:00", 100),
-    Incident("dpd_flapping", 1, 0, "2026-10-01 01:30", 3000),
-    Incident("psk_mismatch", 1, 1, "2026-10-01 04:00", 200),
-    Incident("psk_mismatch", 2, 0, "2026-10-01 02:00", 200),
-    Incident("dpd_timeout", 2, 1, "2026-10-01 06:00", 400),
-]
-OFFSETS = ["+3.2s", "-41.125s", "+0.4s"]
 
 
 def build_two_sided(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate, write and read back both ends; return (events, gateway)."""
-    sim = simulate_logs(
-        "2026-10-01",
-        "2026-10-01 08:00",
-        connections=3,
-        seed=11,
-        incidents=INCIDENTS,
-        ike_versions=("v2", "v1", "v2"),
-    )
-    sim.write(out / "aws", "raw")
-    events = vl.read_logs(out / "aws")
-    logs = gateway_logs(sim, family="strongswan", offset=OFFSETS, tz="Europe/Berlin", seed=5)
-    write_gateway_logs(logs, out / "cgw", compress=True)
-    return events, read_gateway_logs(out / "cgw", tz="Europe/Berlin", tunnels=events)
+    events, _, gw = build(out)
+    return events, gw
 
 
 @pytest.fixture(scope="module")

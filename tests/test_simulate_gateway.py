@@ -11,8 +11,8 @@ import re
 
 import pandas as pd
 import pytest
+from two_sided import simulation
 
-from vpnlog_analytics.simulate import Incident, simulate_logs
 from vpnlog_analytics.simulate.gateway import (
     FAMILIES,
     GATEWAY_EVENTS,
@@ -22,16 +22,6 @@ from vpnlog_analytics.simulate.gateway import (
     write_gateway_logs,
 )
 
-START, END = "2026-10-01", "2026-10-01 08:00"
-INCIDENTS = [
-    Incident("cgw_delete", 0, 1, "2026-10-01 01:00", 20),
-    Incident("site_outage", 0, "both", "2026-10-01 03:00", 1800),
-    Incident("no_proposal_match", 0, 0, "2026-10-01 05:00", 100),
-    Incident("dpd_flapping", 1, 0, "2026-10-01 01:30", 3000),
-    Incident("psk_mismatch", 1, 1, "2026-10-01 04:00", 200),
-    Incident("psk_mismatch", 2, 0, "2026-10-01 02:00", 200),
-    Incident("dpd_timeout", 2, 1, "2026-10-01 06:00", 400),
-]
 #: Largest |gateway line - AWS logged second|: the true AWS instant is within its second.
 JITTER = pd.Timedelta(seconds=1 + MAX_DELAY)
 SYSLOG = re.compile(r"^(\w{3}) ([ \d]\d) (\d\d:\d\d:\d\d) (\S+) charon\[(\d+)\]: (\d\d)\[(\w+)\] ")
@@ -39,9 +29,7 @@ SYSLOG = re.compile(r"^(\w{3}) ([ \d]\d) (\d\d:\d\d:\d\d) (\S+) charon\[(\d+)\]:
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate_logs(
-        START, END, connections=3, seed=11, incidents=INCIDENTS, ike_versions=("v2", "v1", "v2")
-    )
+    return simulation()
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
