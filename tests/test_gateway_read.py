@@ -21,6 +21,7 @@ from vpnlog_analytics.io.gateway import (
     SHARED_EVENTS,
     read_gateway_logs,
 )
+from vpnlog_analytics.io.gateway.rules import LIBRESWAN_RULES, first_match
 
 DATA = Path(__file__).parent / "data" / "gateway"
 TUNNELS = pd.DataFrame(
@@ -149,29 +150,40 @@ def test_journal_and_rfc5424_carry_their_zone() -> None:
 def test_libreswan_both_wordings(aws_window: pd.DataFrame) -> None:
     t = aws_window.assign(time=[_utc("2024-06-01"), _utc("2024-06-30")])
     gw = read_gateway_logs(DATA / "libreswan.log", tz="America/New_York", tunnels=t)
-    assert gw.attrs["records"] == 16 and gw.attrs["other_lines"] == 1 and len(gw) == 15
+    assert gw.attrs["records"] == 23 and gw.attrs["other_lines"] == 1 and len(gw) == 22
     _identity(gw)
     assert gw["time"].iloc[0] == _utc("2024-06-02 09:10:00")  # EDT is UTC-4
     a, b, c1 = "203.0.113.10", "203.0.113.20", "awstunnel1/0x1"
     assert _rows(gw) == [
+        # Libreswan 3.20
         _r("daemon_start"),
         _r("initiating", c1, a),
-        _r("unknown", c1, a),
+        _r("unknown", c1, a),  # "Main mode peer ID is" (<= 3.20) names the peer
         _r("phase1_sa_established", c1, a),
         _r("child_sa_request_sent", c1, a, None, None, 0xBD2103F0),
         # {ESP=>0x99e449b2 <0x4edb3379}: => is outbound
         _r("phase2_sa_established", c1, a, "0x4edb3379", "0x99e449b2"),
         _r("delete_child_sa_received", c1, a, None, "0xd7c9d296"),
         _r("dpd_timeout", c1, a),
-        _r("delete_child_sa_sent", c1, a),
+        # 3.20 says nothing of a notification: a closing, not a DELETE sent
+        _r("child_sa_closing", c1, a),
         _r("unknown", None, b),
         _r("phase1_timeout", "awstunnel2"),
+        # >= 4.6
         _r("initiating", "aws-t2", b),
         _r("phase1_sa_established", "aws-t2", b),
         _r("phase2_sa_established", "aws-t2", b, "0xf4fab030", "0xf03f8e61"),
         _r("delete_ike_sa_sent", "aws-t2", b),
+        # 5.0: the state's name before "max number of retransmissions"
+        _r("daemon_start"),
+        _r("phase1_timeout", "awstunnel2"),
+        _r("dpd_timeout", "aws-t2", b),  # the established IKE SA stopped answering
+        _r("child_sa_closing", "aws-t2", b),  # "NOT sending notification"
+        _r("dpd_timeout", c1, a),  # "DPD action - putting connection into hold"
+        _r("phase2_failed", c1, a),  # STATE_QUICK_I1: max number of retransmissions
+        _r("delete_ike_sa_sent", c1, a),  # "deleting ISAKMP SA (MAIN_I4) ... sending"
     ]
-    assert gw.attrs["unattached"] == {"-/-": 1, "awstunnel2/-": 1}
+    assert gw.attrs["unattached"] == {"-/-": 2, "awstunnel2/-": 2}
     assert (gw.loc[gw["connection"] == c1, "tunnel_ip"] == a).all()
 
 
@@ -347,3 +359,46 @@ def test_fortigate_sa_installed_and_peer_notify(tmp_path: Path) -> None:
     # the FortiGate's own directions, leading zero restored, lower case
     assert (gw["spi_in"].iloc[0], gw["spi_out"].iloc[0]) == ("0x09b7ea2c", "0xc5f602ad")
     assert gw["reason"].iloc[1] == "AUTHENTICATION-FAILED"
+
+
+_NO_QM = "  No acceptable response to our first Quick Mode message: perhaps peer likes no proposal"
+#: Libreswan format strings of each version, filled in by hand (programs/pluto/*.c).
+LIBRESWAN_WORDINGS = [
+    ("IKEv1 DPD: action - clearing connection kind instance", "dpd_timeout"),  # 3.25
+    ("IKEv2 liveness: action - putting connection into hold", "dpd_timeout"),  # 3.25
+    ("liveness action - restarting all connections that share this peer", "dpd_timeout"),  # 3.32
+    ("DPD action - clearing connection kind permanent", "dpd_timeout"),  # 4.15
+    ("received Delete SA(0x0a1b2c3d) payload: deleting IPsec State #7", "delete_child_sa_received"),
+    ("received Delete SA payload: self-deleting ISAKMP State #6", "delete_ike_sa_received"),
+    ("deleting state (STATE_QUICK_I2) and NOT sending notification", "child_sa_closing"),  # 3.25
+    ("deleting state (STATE_QUICK_I2) and sending notification", "delete_child_sa_sent"),
+    ("deleting state (STATE_MAIN_I4) aged 3.1s and NOT sending notification", "ike_sa_closing"),
+    (
+        "deleting IPsec SA (QUICK_I2) aged 20s and sending notification using ISAKMP SA #4",
+        "delete_child_sa_sent",
+    ),  # 5.x
+    ("max number of retransmissions (2) reached STATE_QUICK_I1." + _NO_QM, "phase2_failed"),
+    ("STATE_QUICK_I1: 60 second timeout exceeded after 5 retransmits." + _NO_QM, "phase2_failed"),
+    (
+        "STATE_PARENT_I1: 60 second timeout exceeded after 5 retransmits.  "
+        "No response (or no acceptable response) to our first IKEv2 message",
+        "phase1_timeout",
+    ),
+    ("STATE_MAIN_I1: retransmission; will wait 0.5 seconds for response", "retransmit"),
+    (
+        "probable authentication failure (mismatch of preshared secrets?): "
+        "malformed payload in packet",
+        "psk_mismatch",
+    ),
+    (
+        "ISAKMP SA established {auth=PRESHARED_KEY cipher=AES_CBC_128 integ=HMAC_SHA1 "
+        "group=MODP2048}",
+        "phase1_sa_established",
+    ),  # >= 4.x: the story without the state's name
+]
+
+
+@pytest.mark.parametrize(("text", "event"), LIBRESWAN_WORDINGS)
+def test_libreswan_wordings_of_each_version(text: str, event: str) -> None:
+    found = first_match(LIBRESWAN_RULES, text)
+    assert found is not None and found[0].event == event

@@ -252,7 +252,9 @@ LIBRESWAN_RULES: Final = _rules(
         (
             "phase1_sa_established",
             r"ISAKMP SA established|(?:initiator |responder )?established IKE SA|IKE SA established",
-            "3.x: 'STATE_MAIN_I4: ISAKMP SA established {auth=...}'; >=4.6: libreswan/libreswan#462, #615 'established IKE SA'",
+            f"{_LS}/ikev1_states.c story of STATE_MAIN_I4/R3, AGGR_I2/R2 'ISAKMP SA established', logged by ikev1.c "
+            "as '%s: %s%s' (3.x: 'STATE_MAIN_I4: ISAKMP SA established {auth=...}') or the story alone (>= 4.x); "
+            ">=4.6: libreswan/libreswan#462, #615 'established IKE SA'",
         ),
         (
             "child_sa_request_sent",
@@ -286,58 +288,88 @@ LIBRESWAN_RULES: Final = _rules(
         ),
         (
             "delete_child_sa_received",
-            r"received Delete SA(?:\(0x(?P<spi_out>[0-9a-f]+)\))? payload: deleting IPSEC State",
-            "Openswan/Openswan#377: 'received Delete SA(0xfa2bb9e8) payload: deleting IPSEC State #7734' (the peer's inbound = our outbound SPI)",
+            r"received Delete SA(?:\(0x(?P<spi_out>[0-9a-f]+)\))? payload: \S*deleting (?:IPSEC|IPsec) State",
+            f"{_LS}/ikev1_main.c: 'received Delete SA(0x%08x) payload: deleting IPSEC State #%lu' (<= 3.25), "
+            "'... deleting IPsec State #%lu' (3.32, 4.6), '... %sdeleting IPsec State #%lu' (4.15); "
+            "Openswan/Openswan#377 (the peer's inbound = our outbound SPI)",
         ),
         (
             "delete_ike_sa_received",
-            r"received Delete SA payload: (?:self-)?deleting ISAKMP State",
-            f"{_LS}/ikev1.c: 'received Delete SA payload: self-deleting ISAKMP State #%lu'",
+            r"received Delete SA payload: \S*deleting ISAKMP State",
+            f"{_LS}/ikev1_main.c: 'received Delete SA payload: self-deleting ISAKMP State #%lu', "
+            "'... deleting ISAKMP State #%lu' (3.x, 4.6); ikev1_delete.c '... %sdeleting ISAKMP State ' PRI_SO (5.x)",
         ),
+        # state.c, as each version words a delete: 'deleting state (%s)' (<= 3.20, nothing said
+        # of a notification); 'deleting state (%s) and %ssending notification' (3.21-3.25);
+        # '... aged %ss and %ssending notification' (3.32-4.x, %s the state name); 5.x
+        # 'deleting {IKE SA|ISAKMP SA|Child SA|IPsec SA} (SHORT_NAME) aged %ss and sending
+        # notification' or '... and NOT sending notification'. NOT sending is a closing only.
         (
             "delete_child_sa_sent",
-            r"deleting (?:state|other state #\d+|Child SA) \((?:STATE_QUICK\w*|STATE_V2_IPSEC\w*|ESTABLISHED_CHILD_SA|\w*CHILD\w*)\).* sending notification",
-            "3.x/4.x state.c: 'deleting state (STATE_QUICK_I2) aged %s and sending notification'",
+            r"deleting (?:state|other state #\d+|Child SA|IPsec SA) \((?:STATE_)?(?:QUICK\w*|V2_IPSEC\w*|\w*CHILD\w*)\).*(?<!NOT) sending notification",
+            f"{_LS}/state.c: 'deleting state (%s) [aged %ss] and %ssending notification' (3.21-4.x), "
+            "'deleting Child SA|IPsec SA (%s) aged %ss and sending notification' (5.x)",
         ),
         (
             "delete_ike_sa_sent",
-            r"deleting (?:state|other state #\d+|IKE SA) \([A-Z_0-9]+\).* sending notification",
+            r"deleting (?:state|other state #\d+|IKE SA|ISAKMP SA) \([A-Z_0-9]+\).*(?<!NOT) sending notification",
+            f"{_LS}/state.c (5.x: 'deleting IKE SA|ISAKMP SA (%s) aged %ss and sending notification'); "
             "libreswan/libreswan#2184: 'deleting IKE SA (ESTABLISHED_IKE_SA) aged 1.39s and sending notification'",
         ),
         (
             "child_sa_closing",
-            r"deleting (?:state|other state #\d+|Child SA) \((?:STATE_QUICK\w*|STATE_V2_IPSEC\w*|ESTABLISHED_CHILD_SA|\w*CHILD\w*)\)",
-            "3.x/4.x state.c: 'deleting state (STATE_QUICK_I2) ...' (no notification sent)",
+            r"deleting (?:state|other state #\d+|Child SA|IPsec SA) \((?:STATE_)?(?:QUICK\w*|V2_IPSEC\w*|\w*CHILD\w*)\)",
+            f"{_LS}/state.c: 'deleting state (%s)' (<= 3.20), '... and NOT sending notification' (later)",
         ),
         (
             "ike_sa_closing",
-            r"deleting (?:state|other state #\d+|IKE SA) \([A-Z_0-9]+\)",
-            "3.x/4.x state.c: 'deleting state (STATE_MAIN_I4) ...', libreswan/libreswan#2184 'deleting IKE SA (sent IKE_AUTH request)'",
+            r"deleting (?:state|other state #\d+|IKE SA|ISAKMP SA) \([A-Z_0-9]+\)",
+            f"{_LS}/state.c: 'deleting state (STATE_MAIN_I4)' (<= 3.20), libreswan/libreswan#2184 'deleting IKE SA (sent IKE_AUTH request)'",
         ),
         (
             "dpd_timeout",
-            r"DPD: No response from peer - declaring peer dead|liveness action",
-            f"{_LS}/ikev1_dpd.c: 'DPD: No response from peer - declaring peer dead'; ikev2 liveness: 'liveness action - %s'",
+            r"DPD: No response from peer - declaring peer dead|(?:DPD|liveness):? action - ",
+            f"{_LS}/ikev1_dpd.c 'DPD: No response from peer - declaring peer dead' (<= 3.20); "
+            "connections.c liveness_action '%s action - clearing connection kind %s' / '... restarting all "
+            "connections that share this peer' / '... putting connection into hold' with %s 'IKEv1 DPD:' or "
+            "'IKEv2 liveness:' (3.21-3.29), 'DPD' or 'liveness' (3.32, ikev1_dpd.c 4.6); ikev1_dpd.c 'DPD action - ...' (4.15, 5.x)",
         ),
+        # retransmit.c (>= 3.23) starts with the state's name, then 'max number of
+        # retransmissions (%lu) reached after %s seconds' or '%s second timeout exceeded after
+        # %lu retransmits', then '.  No response ...'; timer.c (<= 3.22) wrote 'max number of
+        # retransmissions (%d) reached %s%s' with the state's name after.
         (
             "phase2_failed",
-            r"(?:max number of retransmissions \(\d+\) reached|second timeout exceeded after \d+ retransmits).*STATE_QUICK|STATE_QUICK\w*: \d+ second timeout exceeded",
-            f"{_LS}/timer.c: 'max number of retransmissions (%d) reached %s' in Quick Mode",
+            r"max number of retransmissions \(\d+\) reached STATE_QUICK|STATE_QUICK\w*: (?:max number of retransmissions|\S+ second timeout exceeded)",
+            f"{_LS}/timer.c (<= 3.22): 'max number of retransmissions (%d) reached %s%s' in STATE_QUICK_I1; "
+            "retransmit.c (>= 3.23): 'STATE_QUICK_I1: max number of retransmissions (%lu) reached after %s seconds'",
+        ),
+        # An IKE SA that was established and stops answering (IKEv2 liveness, rekeying): the
+        # peer is dead. Read from retransmit.c and the established states' names, not yet
+        # seen in a public log.
+        (
+            "dpd_timeout",
+            r"(?:STATE_V2_ESTABLISHED_IKE_SA|STATE_PARENT_I3|STATE_PARENT_R2|STATE_MAIN_[IR][34]): (?:max number of retransmissions|\S+ second timeout exceeded)",
+            f"{_LS}/retransmit.c: '%s: max number of retransmissions (%lu) reached after ...' with %s an "
+            "established IKE SA's state (ikev2_states.c STATE_V2_ESTABLISHED_IKE_SA, 3.x STATE_PARENT_I3/R2)",
         ),
         (
             "phase1_timeout",
             r"max number of retransmissions \(\d+\) reached|second timeout exceeded after \d+ retransmits",
-            f"{_LS}/timer.c: 'max number of retransmissions (%d) reached STATE_MAIN_I1', '%s: %d second timeout exceeded after %d retransmits'",
+            f"{_LS}/timer.c (<= 3.22): 'max number of retransmissions (%d) reached STATE_MAIN_I1.  No response ...'; "
+            "retransmit.c (>= 3.23): 'STATE_MAIN_I1: max number of retransmissions (%lu) reached after %s seconds.  "
+            "No response (or no acceptable response) to our first IKEv1 message', '%s: %s second timeout exceeded after %lu retransmits'",
         ),
         (
             "retransmit",
             r"retransmission; will wait",
-            f"{_LS}/timer.c: 'STATE_MAIN_I1: retransmission; will wait %s seconds for response'",
+            f"{_LS}/timer.c (<= 3.22): '%s: retransmission; will wait %lums for response', "
+            "retransmit.c (>= 3.23): '%s: retransmission; will wait %s seconds for response'",
         ),
         (
             "psk_mismatch",
             r"mismatch of preshared secrets",
-            f"{_LS}/ikev1.c: 'probable authentication failure (mismatch of preshared secrets?)'",
+            f"{_LS}/ikev1.c: excuse 'probable authentication failure (mismatch of preshared secrets?): ' before '%smalformed payload in packet' and the like (3.x to 5.x)",
         ),
         (
             "auth_failed",
