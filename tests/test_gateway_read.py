@@ -213,7 +213,7 @@ def test_fortigate_zones_from_the_line() -> None:
 
 def test_cisco_asa(aws_window: pd.DataFrame) -> None:
     gw = read_gateway_logs(DATA / "cisco-asa.log", tz="America/Chicago", tunnels=aws_window)
-    assert gw.attrs["other_lines"] == 1 and len(gw) == 9
+    assert gw.attrs["other_lines"] == 1 and len(gw) == 10
     _identity(gw)
     assert gw["time"].iloc[0] == _utc("2024-10-03 16:26:25")  # CDT is UTC-5; year in line
     assert gw["device"].iloc[0] is pd.NA or pd.isna(gw["device"].iloc[0])
@@ -229,14 +229,24 @@ def test_cisco_asa(aws_window: pd.DataFrame) -> None:
         _r("dpd_timeout", a, a),
         _r("ipsec_sa_deleted", None, a, "0xc5f602ad"),
         _r("tunnel_down", a, a, None, None, None, "Lost Service"),
+        # 750003 with "IKEv2" before "Negotiation" (a user's ASA log), then without (Elastic)
         _r(
-            "no_proposal_match",
+            "phase1_failed",
             None,
             "203.0.113.20",
             None,
             None,
             None,
-            "Failed to find a matching policy",
+            "Failed to receive the AUTH msg before the timer expired",
+        ),
+        _r(
+            "ts_unacceptable",
+            None,
+            "203.0.113.20",
+            None,
+            None,
+            None,
+            "There was no IPSEC policy found for received TS",
         ),
     ]
     assert gw["tunnel_ip"].notna().all() and gw.attrs["unattached"] == {}

@@ -411,22 +411,25 @@ ASA_TEXT_RULES: Final = _rules(
         (
             "no_proposal_match",
             r"(?i)proposals? found unacceptable|Mismatched attribute types|Failed to find a matching policy",
-            "Cisco ASA 713903 'All IPSec SA proposals found unacceptable!', 713257, 750003 'Failed to find a matching policy'",
+            "Cisco ASA 7139xx descriptive text 'All IPSec SA proposals found unacceptable!' (Elastic integrations "
+            "packages/cisco_asa test-additional-messages.log, 713901-713905), 713257; 'Failed to find a matching "
+            "policy' is Cisco's IKEv2 debug wording (IKEv2-PROTO-1, public forum posts), not seen in a 750003 line",
         ),
         (
             "no_proposal_chosen",
             r"(?i)no proposal chosen|NO_PROPOSAL_CHOSEN",
-            "Cisco ASA 750003 'Received NO_PROPOSAL_CHOSEN'",
+            "Cisco IKEv2 'Received no proposal chosen notify' (debug wording, public posts); unconfirmed in 750003",
         ),
         (
             "ts_unacceptable",
-            r"(?i)TS_UNACCEPTABLE|traffic selectors",
-            "Cisco ASA 750003 'Received TS_UNACCEPTABLE'",
+            r"(?i)TS_UNACCEPTABLE|traffic selectors|no IPSEC policy found for received TS",
+            "Cisco ASA 750003 '... IKEv2 Negotiation aborted due to ERROR: There was no IPSEC policy found for "
+            "received TS' (SEKOIA-IO integration test 'test_ASA_750003')",
         ),
         (
             "auth_failed",
             r"(?i)auth(?:entication)? (?:exchange )?failed|AUTHENTICATION_FAILED",
-            "Cisco ASA 750003 'Auth exchange failed'",
+            "IKEv2 notify AUTHENTICATION_FAILED (RFC 7296) as Cisco names it; no 750003 line with it seen",
         ),
         (
             "phase2_failed",
