@@ -11,13 +11,24 @@ export tree):
   18 hours: ~65 % distinct;
 - ``distinct``: the realistic records with every repeated message made distinct (its
   last number replaced by a fresh one, the DPD request without a number given one):
-  templates as before, ~100 % distinct.
+  templates as before, ~100 % distinct;
+- ``midmessage``: parameters in the middle of the message. No NAT (no DPD keep-alives
+  ending in a sequence number), chatter every 20-40 minutes, 27 days: rekey traffic with
+  request ids in ``(id=N) for CREATE_CHILD_SA`` / ``for Quick Mode`` (IKEv2 and IKEv1
+  wording), two SPIs inside ``Phase 2 SA is established with inbound SPI: 0x...:
+  outbound SPI: 0x...: traffic selectors: ...``, ``DELETE for Phase 2 SA with SPI:
+  0x...``, and packet lines whose size sits before ``bytes)``; then every repeated packet
+  line is given a fresh size (``varied=True`` repeats sizes): ~86 % distinct.
 
 Measured per corpus, in one run (wall time, best of ``--repeat``):
 
 - ``read_logs`` on the ``.jsonl.gz`` files and on the S3 export tree, records/s;
 - the naive approach on the ``.jsonl.gz`` files (stdlib ``json.loads`` per line ->
   ``pd.DataFrame`` -> ``str.contains`` per catalogue pattern -> ``to_datetime``);
+- a DuckDB peer on the same files, as a skilled user writes it: ``read_ndjson`` + a
+  regexp ``CASE`` over the catalogue's patterns for the event + two ``regexp_extract``
+  (SPI, request id) -> pandas (skipped when ``duckdb`` is not installed: it comes with
+  the ``bench`` extra);
 - bytes per event of the events table (``memory_usage(deep=True)``) and peak RSS of a
   ``read_logs`` in a child process (its ``VmHWM``), with the RSS of the imports alone;
 - ``to_parquet`` of the ``.jsonl.gz`` files (records/s, peak RSS of a child), then
@@ -27,6 +38,10 @@ Measured per corpus, in one run (wall time, best of ``--repeat``):
 With ``--parquet-10m``: ``read_parquet`` of the 10M-record dataset of ``bench_scale.py``
 (``benchmarks/data/scale/dataset-10``) against pyarrow's own read + ``to_pandas``, each in
 a child process (time and peak RSS).
+
+With ``--check REV``: ``read_logs`` of each corpus by the package as it was at git
+revision ``REV`` (in a child process, from ``git archive``) against this one: every
+column and every ``attrs`` entry must be equal.
 
 Run: ``python benchmarks/bench_read.py`` (``make bench``). Results are printed and
 written to ``benchmarks/results/read.json``.
@@ -57,7 +72,7 @@ DATA = HERE / "data"
 RESULTS = HERE / "results"
 SCALE_10M = DATA / "scale" / "dataset-10"
 START = pd.Timestamp("2026-10-01", tz="UTC")
-CORPORA = ("current", "realistic", "distinct")
+CORPORA = ("current", "realistic", "distinct", "midmessage")
 
 
 # --- corpora ----------------------------------------------------------------------------
@@ -67,6 +82,16 @@ def _simulate(name: str, seed: int) -> Any:
     if name == "current":
         return simulate_logs(
             START, START + pd.Timedelta(days=15.5), connections=50, seed=seed, incidents="random"
+        )
+    if name == "midmessage":
+        return simulate_logs(
+            START,
+            START + pd.Timedelta(days=27),
+            connections=50,
+            seed=seed,
+            incidents="random",
+            chatter=(1200, 2400),
+            varied=True,
         )
     # every other connection behind NAT (both its tunnels)
     nat = [c % 2 == 0 for c in range(50) for _ in range(2)]
@@ -107,6 +132,27 @@ def _all_distinct(messages: pd.Series) -> pd.Series:
     return pd.Series(out, index=messages.index)
 
 
+_PACKET_SIZE = re.compile(r"\d+(?= bytes\)$)")
+
+
+def _sizes_varied(messages: pd.Series) -> pd.Series:
+    """Give every repeated packet line a fresh size (mid-message: ``(N bytes)``)."""
+    seen: set[str] = set()
+    fresh = 1_000_000
+    out = []
+    for message in messages:
+        rec = json.loads(message)
+        details = rec["details"]
+        if details in seen and _PACKET_SIZE.search(details):
+            details = _PACKET_SIZE.sub(str(fresh), details, count=1)
+            fresh += 1
+            rec["details"] = details
+            message = json.dumps(rec, separators=(",", ":"))
+        seen.add(details)
+        out.append(message)
+    return pd.Series(out, index=messages.index)
+
+
 def make_corpus(name: str, seed: int) -> dict[str, Any]:
     """Simulate a corpus once; reuse its files while the parameters are unchanged."""
     tag = f"{name}-s{seed}"
@@ -117,9 +163,11 @@ def make_corpus(name: str, seed: int) -> dict[str, Any]:
         return info | {"raw": root / "raw", "s3": root / "s3"}
     shutil.rmtree(root, ignore_errors=True)
     t0 = time.perf_counter()
-    sim = _simulate("current" if name == "current" else "realistic", seed)
+    sim = _simulate("realistic" if name == "distinct" else name, seed)
     if name == "distinct":
         sim.records["message"] = _all_distinct(sim.records["message"])
+    elif name == "midmessage":
+        sim.records["message"] = _sizes_varied(sim.records["message"])
     sim.write(root / "raw", "raw", gzip=True)
     sim.write(root / "s3", "s3_export")
     details = sim.records["message"].map(lambda m: json.loads(m)["details"])
@@ -156,6 +204,39 @@ def naive(files: list[Path]) -> pd.DataFrame:
         unset &= ~hit
     df["time"] = pd.to_datetime(df["event_timestamp"], unit="s", utc=True)
     return df
+
+
+def duckdb_peer(raw: Path) -> pd.DataFrame:
+    """What a skilled DuckDB user writes: ``read_ndjson``, a regexp CASE, two extracts.
+
+    The event comes from the catalogue's own patterns (first match wins, as in the
+    package), the SPI and the request id from its extraction patterns; the tunnel from
+    the file name; the result is a pandas DataFrame like ``read_logs``'.
+    """
+    import duckdb
+
+    from vpnlog_analytics import catalog
+
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    cases = "\n".join(
+        f"WHEN regexp_matches(details, {lit(r.pattern)}) THEN {lit(r.event)}" for r in catalog.RULES
+    )
+    spi = catalog.EXTRACT_PATTERNS["spi"][0].replace("?P<v>", "")
+    rid = catalog.EXTRACT_PATTERNS["request_id"][0].replace("?P<v>", "")
+    query = f"""
+        SELECT to_timestamp(event_timestamp) AS time,
+               regexp_extract(filename, '([^/]*)\\.jsonl\\.gz$', 1) AS log_stream,
+               details, ike_phase1_state, ike_phase2_state, dpd_enabled, nat_t_detected,
+               CASE {cases} ELSE 'unknown' END AS event,
+               nullif(regexp_extract(details, {lit(spi)}, 1), '') AS spi,
+               TRY_CAST(nullif(regexp_extract(details, {lit(rid)}, 1), '') AS BIGINT)
+                   AS request_id
+        FROM read_ndjson({lit(str(raw / "*.gz"))}, filename = true)
+    """
+    with duckdb.connect() as con:
+        return con.sql(query).df()
 
 
 def arrow_read(dataset: Path) -> pd.DataFrame:
@@ -218,6 +299,10 @@ def child(step: str, *args: str) -> dict[str, Any]:
         events = va.read_parquet(args[0])
         out["table_mb"] = events.memory_usage(deep=True).sum() / 2**20
         out["records"] = len(events)
+    elif step == "read_logs_to":
+        events = va.read_logs(args[0])
+        pd.to_pickle(events, args[1])
+        out["records"] = len(events)
     elif step == "arrow_read":
         frame = arrow_read(Path(args[0]))
         out["table_mb"] = frame.memory_usage(deep=True).sum() / 2**20
@@ -228,15 +313,46 @@ def child(step: str, *args: str) -> dict[str, Any]:
     return out
 
 
-def run_child(step: str, *args: str) -> dict[str, Any]:
+def run_child(step: str, *args: str, pythonpath: str | None = None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", step, *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    env = None if pythonpath is None else os.environ | {"PYTHONPATH": pythonpath}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     text = proc.stdout.read()
     if proc.wait() != 0:
         raise RuntimeError(f"child {step} {args} failed")
     result: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
     return result
+
+
+# --- results equal to an earlier revision's ------------------------------------------------
+def check_against(rev: str, names: list[str], seed: int) -> None:
+    """``read_logs`` of each corpus equals, column by column and in ``attrs``, REV's."""
+    import tempfile
+
+    from vpnlog_analytics import read_logs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", rev, "vpnlog_analytics"], cwd=HERE.parent, capture_output=True
+        )
+        if archive.returncode:
+            raise SystemExit(f"git archive {rev} failed: {archive.stderr.decode()}")
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        for name in names:
+            info = make_corpus(name, seed)
+            for kind in ("raw", "s3"):
+                pickle = Path(tmp) / f"{name}-{kind}.pkl"
+                run_child("read_logs_to", str(info[kind]), str(pickle), pythonpath=str(tree))
+                before = pd.read_pickle(pickle)
+                pickle.unlink()
+                now = read_logs(info[kind])
+                pd.testing.assert_frame_equal(now, before, check_exact=True)
+                assert now.attrs == before.attrs, (name, kind, now.attrs, before.attrs)
+                del before, now
+                print(f"check {name} ({kind}): read_logs equals {rev}'s", flush=True)
 
 
 # --- one corpus -----------------------------------------------------------------------------
@@ -267,10 +383,17 @@ def bench_corpus(name: str, args: argparse.Namespace) -> dict[str, Any]:
         del df
         row["naive_s"] = t_naive
         row["speedup_vs_naive"] = t_naive / t_raw
-    rss = run_child("read_logs", str(raw))
-    row["read_logs_peak_rss_mb"] = rss["peak_rss_mb"]
-    row["read_logs_import_rss_mb"] = rss["import_rss_mb"]
-    row["read_logs_table_mb"] = rss["table_mb"]
+    if not args.skip_duckdb and _has_duckdb():
+        t_duck, df = timed(lambda: duckdb_peer(raw), args.repeat, f"{name}.duckdb")
+        assert len(df) == n
+        del df
+        row["duckdb_s"] = t_duck
+        row["speedup_vs_duckdb"] = t_duck / t_raw
+    if not args.skip_rss:
+        rss = run_child("read_logs", str(raw))
+        row["read_logs_peak_rss_mb"] = rss["peak_rss_mb"]
+        row["read_logs_import_rss_mb"] = rss["import_rss_mb"]
+        row["read_logs_table_mb"] = rss["table_mb"]
     if not args.skip_parquet:
         dataset = DATA / f"{name}-s{args.seed}" / "dataset"
 
@@ -294,6 +417,15 @@ def bench_corpus(name: str, args: argparse.Namespace) -> dict[str, Any]:
     return row
 
 
+def _has_duckdb() -> bool:
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        print("duckdb not installed: no DuckDB peer (pip install -e '.[bench]')")
+        return False
+    return True
+
+
 def _fmt_row(name: str, row: dict[str, Any]) -> list[str]:
     n = row["records"]
     share = f"{100 * row['distinct_share']:.0f} % distinct"
@@ -303,6 +435,7 @@ def _fmt_row(name: str, row: dict[str, Any]) -> list[str]:
         "read_logs_raw_s": "read_logs_raw",
         "read_logs_s3_export_s": "read_logs_s3",
         "naive_s": "naive",
+        "duckdb_s": "duckdb",
         "to_parquet_s": "to_parquet",
         "read_parquet_s": "read_parquet",
     }
@@ -322,7 +455,16 @@ def _fmt_row(name: str, row: dict[str, Any]) -> list[str]:
             f"  naive                    {rate('naive_s')}  -> read_logs "
             f"{row['speedup_vs_naive']:.1f}x naive (CPU time {cpu_ratio:.1f}x)"
         )
+    if "duckdb_s" in row:
+        cpu_ratio = cpu.get("duckdb", float("nan")) / cpu.get("read_logs_raw", float("nan"))
+        lines.append(
+            f"  DuckDB peer              {rate('duckdb_s')}  -> read_logs "
+            f"{row['speedup_vs_duckdb']:.1f}x DuckDB (CPU time {cpu_ratio:.1f}x)"
+        )
     # what read_logs adds to the process's peak, against the table it returns
+    if "read_logs_peak_rss_mb" not in row:
+        lines.append(f"  events table             {row['bytes_per_event']:.1f} bytes/event")
+        return lines + _fmt_parquet(row, rate, cpu)
     added = row["read_logs_peak_rss_mb"] - row["read_logs_import_rss_mb"]
     lines.append(
         f"  events table             {row['bytes_per_event']:.1f} bytes/event; read_logs "
@@ -330,6 +472,13 @@ def _fmt_row(name: str, row: dict[str, Any]) -> list[str]:
         f"{row['read_logs_import_rss_mb']:.0f} MB, table {row['read_logs_table_mb']:.0f} MB: "
         f"peak - imports = {added / row['read_logs_table_mb']:.2f}x the table)"
     )
+    return lines + _fmt_parquet(row, rate, cpu)
+
+
+def _fmt_parquet(
+    row: dict[str, Any], rate: Callable[[str], str], cpu: dict[str, float]
+) -> list[str]:
+    lines: list[str] = []
     if "to_parquet_s" in row:
         lines += [
             f"  to_parquet               {rate('to_parquet_s')}, peak RSS "
@@ -347,12 +496,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-duckdb", action="store_true")
     parser.add_argument("--skip-parquet", action="store_true")
+    parser.add_argument("--skip-rss", action="store_true")
+    parser.add_argument("--check", metavar="REV", help="compare read_logs with REV's")
     parser.add_argument("--parquet-10m", action="store_true")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
+        return
+    if args.check:
+        check_against(args.check, args.corpora, args.seed)
         return
 
     result: dict[str, Any] = {

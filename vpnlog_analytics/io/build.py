@@ -33,6 +33,7 @@ from .decode import (
 from .issues import Issues
 from .merge import INTS, Part, bucketed, narrow
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
+from .skeleton import KIND_DIGITS, Tokens, tokenise
 
 __all__ = ["parse_part"]
 
@@ -197,20 +198,38 @@ _TOKEN_BYTES[[ord(c) for c in "0123456789abcdefghijklmnopqrstuvwxyz_-"]] = True
 _TOKEN_BYTES[[ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]] = True
 
 
-def _skeleton_groups(details: pa.Array) -> tuple[np.ndarray, pa.Array]:
+@dataclass
+class _Grouping:
+    """Distinct messages grouped by skeleton, with their tokens."""
+
+    codes: np.ndarray  # per message, its group
+    skeletons: pa.Array  # per group, its skeleton
+    tokens: Tokens | None  # per message, its tokens (their skeletons: per group)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+
+
+def _skeleton_groups(details: pa.Array) -> _Grouping:
     """Group distinct messages by skeleton: per message its group, and the skeletons.
 
-    Most real messages end in a number (a sequence number, an id, a count): for those
-    the skeleton follows from the rest of the message, ``P``, which repeats, so the regex
-    pass runs once per distinct ``P`` instead of once per message. The shortcut is taken
-    only where it gives exactly what :func:`_skeleton` gives for the whole message: the
-    message is ``P``, one or more digits and at most one ``)``, and ``P`` is not empty
-    and ends in a byte no token can hold (:data:`_TOKEN_BYTES`) and not in ``"Phase "``.
-    Every other message takes the regex pass whole.
+    :func:`.skeleton.tokenise` gives the skeleton (what :func:`_skeleton`, the regex
+    pass, gives) and the tokens of a message in one pass over the bytes, wherever the
+    tokens sit. Most real messages end in a number (a sequence number, an id, a count):
+    for those the skeleton and tokens follow from the rest of the message, ``P``, which
+    repeats, so only each distinct ``P`` is tokenised. That is taken only where it gives
+    exactly what the whole message gives: the message is ``P``, one or more digits and at
+    most one ``)``, and ``P`` is not empty and ends in a byte no token can hold
+    (:data:`_TOKEN_BYTES`) and not in ``"Phase "``. Every other message is tokenised
+    whole. Groups are numbered by first appearance, those of the shortcut first.
     """
     n = len(details)
     if not n:
-        return np.zeros(0, np.int64), pa.array([], pa.string())
+        return _Grouping(np.zeros(0, np.int64), pa.array([], pa.string()), None)
     size = _lengths(details)
     no_paren = pc.ascii_rtrim(details, characters=")")
     paren = size - _lengths(no_paren)
@@ -226,20 +245,46 @@ def _skeleton_groups(details: pa.Array) -> tuple[np.ndarray, pa.Array]:
     quick = np.flatnonzero(fast)
     keys: list[pa.Array] = []
     key_of = np.empty(n, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    # where each message's tokens come from: a token list of P (quick) or its own (slow)
+    p_tok: Tokens | None = None
+    s_tok: Tokens | None = None
+    p_of = np.zeros(0, np.int64)
     if len(quick):
         p_codes, p_values = _dict_codes(prefix.take(pa.array(quick)))
         combo = p_codes * 2 + paren[quick]
         combos, combo_idx = np.unique(combo, return_inverse=True)
-        heads = _skeleton(p_values.take(pa.array(combos // 2)))
+        p_tok = tokenise(p_values)
+        heads = p_tok.skeletons.take(pa.array(combos // 2))
         tails = pa.array(np.where(combos % 2 == 1, "#)", "#"), pa.string())
         keys.append(pc.binary_join_element_wise(heads, tails, ""))
         key_of[quick] = combo_idx
+        p_of = p_codes
+        counts[quick] = np.diff(p_tok.offsets)[p_codes] + 1
     if len(slow):
         whole = details if len(slow) == n else details.take(pa.array(slow))
+        s_tok = tokenise(whole)
         key_of[slow] = (len(keys[0]) if keys else 0) + np.arange(len(slow))
-        keys.append(_skeleton(whole))
+        keys.append(s_tok.skeletons)
+        counts[slow] = np.diff(s_tok.offsets)
     codes, skeletons = _dict_codes(pa.concat_arrays(keys) if len(keys) > 1 else keys[0])
-    return codes[key_of], skeletons
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    start = np.empty(int(offsets[-1]), dtype=np.int64)
+    stop = np.empty_like(start)
+    kind = np.empty(len(start), dtype=np.int8)
+    if s_tok is not None:
+        at = _ranges(offsets[slow], counts[slow])
+        start[at], stop[at], kind[at] = s_tok.start, s_tok.stop, s_tok.kind
+    if p_tok is not None:
+        inherited = counts[quick] - 1
+        at = _ranges(offsets[quick], inherited)
+        src = _ranges(p_tok.offsets[p_of], inherited)
+        start[at], stop[at], kind[at] = p_tok.start[src], p_tok.stop[src], p_tok.kind[src]
+        # the number that ends the message
+        at = offsets[quick] + inherited
+        start[at], stop[at], kind[at] = keep[quick], size[quick] - paren[quick], KIND_DIGITS
+    tokens = Tokens(skeletons=skeletons, offsets=offsets, start=start, stop=stop, kind=kind)
+    return _Grouping(codes[key_of], skeletons, tokens)
 
 
 def _template_all(details: pa.Array) -> pa.Array:
@@ -269,29 +314,58 @@ _GATES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Extraction patterns whose matches the token kinds decide: the bytes outside the
+#: tokens, the kind of each token (:mod:`.skeleton`: digits, ``0x`` hex, ``cgw-``,
+#: ``vpn-``) and nothing else tell whether and where they match. Each holds a literal
+#: no token can hold or starts with ``cgw-`` (which only a gateway token or the bytes
+#: outside tokens hold), and its classes (``\d``, hex digits, ``[^\s,;]``) take every
+#: byte of a token kind after its prefix alike. Two messages of one skeleton whose tokens
+#: have the same kinds then match at the same token or not at all. Keyed by the pattern:
+#: one changed in the catalogue and not here is searched in every message.
+_BY_KIND: frozenset[str] = frozenset(
+    {
+        r"SPI:\s*(?P<v>0x[0-9a-fA-F]+)",
+        r"\(id=(?P<v>\d+)\)",
+        r"after (?P<v>\d+) retransmits",
+        r"(?P<v>cgw-[0-9a-fA-F]+)",
+        r"cgw:\s*(?P<v>[^\s,;]+)",
+        r"sequence number (?P<v>\d+)",
+    }
+)
+
+
 @dataclass
 class _Slots:
-    """Skeleton groups whose messages hold one token at a fixed byte position.
+    """Messages by skeleton group, with their tokens, for parameters taken by slot.
 
-    A skeleton with a single ``#`` (and no shielded ``Phase_``) means every message of
-    the group is the same prefix, one token, the same suffix: ``CGW sent DPD ACK
-    (sequence number #)``. A parameter that is that token is then a slice of each
-    message, no regex per message (see :func:`_extract`).
+    Messages of one skeleton agree on every byte outside their tokens. Where a
+    parameter's pattern matches exactly token ``k`` of a group's first message, every
+    message of the group whose tokens have the same kinds has its value in its own
+    token ``k`` (see :data:`_BY_KIND`): a slice, no regex per message.
     """
 
     skeleton: np.ndarray  # per message, its skeleton group
     first: np.ndarray  # per group, its first message
-    prefix: np.ndarray  # per group, bytes before the token; -1: the group has no slot
-    suffix: np.ndarray  # per group, bytes after the token
+    tokens: Tokens
+    same_kinds: np.ndarray  # per message: its tokens have the kinds of its group's first
 
     @classmethod
-    def of(cls, skeleton: np.ndarray, first: np.ndarray, skeletons: pa.Array) -> _Slots:
-        raw = skeletons.cast(pa.binary())
-        single = np.asarray(pc.count_substring(raw, b"#"), dtype=np.int64) == 1
-        single &= ~np.asarray(pc.match_substring(raw, b"Phase_"), dtype=bool)
-        at = np.asarray(pc.find_substring(raw, b"#"), dtype=np.int64)
-        size = np.asarray(pc.binary_length(raw), dtype=np.int64)
-        return cls(skeleton, first, np.where(single, at, -1), size - at - 1)
+    def of(
+        cls, skeleton: np.ndarray, first: np.ndarray, skeletons: pa.Array, tokens: Tokens
+    ) -> _Slots:
+        del skeletons  # the groups and tokens tell all
+        kinds = pa.Array.from_buffers(
+            pa.binary(),
+            len(skeleton),
+            [
+                None,
+                pa.py_buffer(tokens.offsets.astype(np.int32)),
+                pa.py_buffer(tokens.kind.astype(np.uint8)),
+            ],
+        )
+        sig, _ = _dict_codes(kinds)
+        same = sig == sig[first[skeleton]] if len(skeleton) else np.zeros(0, bool)
+        return cls(skeleton, first, tokens, same)
 
 
 def _lengths(values: pa.Array) -> np.ndarray:
@@ -299,52 +373,75 @@ def _lengths(values: pa.Array) -> np.ndarray:
     return np.diff(value_offsets(values))
 
 
+def _span_pattern(pattern: str) -> str | None:
+    """``pattern`` made to capture, as ``pre``, everything before its group ``v``.
+
+    The lazy ``^(?s:.*?)`` prefix finds the leftmost match as a search does, so the
+    byte length of ``pre`` is where ``v`` starts. None where ``v`` is not at the top
+    level of the pattern.
+    """
+    at = pattern.find("(?P<v>")
+    head = pattern[:at]
+    if at < 0 or "(" in head.replace("\\(", "") or "|" in pattern:
+        return None
+    return f"^(?P<pre>(?s:.*?){head})" + pattern[at:]
+
+
 def _slot_values(
     details: pa.Array, rows: np.ndarray, pattern: str, slots: _Slots
 ) -> tuple[np.ndarray, pa.Array]:
-    """Values of ``pattern`` taken as slices where that equals the regex: rows and values.
+    """Values of ``pattern`` taken by token slot where that equals the regex.
 
-    A group qualifies when the pattern, run on its first message, gives exactly that
-    message's token, all ASCII digits; each row of it then gives its own token, if that
-    is all digits too. Both checks make the slice what the regex gives: the messages
-    agree on every byte outside the token, so the match starts at the same place and
-    takes the whole run of digits. Rows that do not qualify are left to the regex.
+    The pattern runs on each group's first message only. Where it matches none, no
+    message of the group whose tokens have the same kinds matches (null); where its
+    value is exactly token ``k``, each such message gives its token ``k``. Rows of
+    other groups, or whose token kinds differ from their first message's, are left to
+    the regex.
+
+    Returns
+    -------
+    (numpy.ndarray, pyarrow.StringArray)
+        The rows taken (increasing) and their values (null: no match).
     """
+    none = np.zeros(0, np.int64), pa.array([], pa.string())
+    span = _span_pattern(pattern) if pattern in _BY_KIND else None
+    if span is None or not len(rows):
+        return none
+    rows = rows[slots.same_kinds[rows]]
     g = slots.skeleton[rows]
-    cand = np.unique(g[slots.prefix[g] >= 0])
+    cand = np.flatnonzero(np.bincount(g, minlength=len(slots.first)))
     if not len(cand):
-        return np.zeros(0, np.int64), pa.array([], pa.string())
+        return none
     reps = slots.first[cand]
     rep_text = details.take(pa.array(reps))
-    lengths = np.asarray(pc.binary_length(rep_text), dtype=np.int64)
-    start, stop = slots.prefix[cand], lengths - slots.suffix[cand]
-    fine = stop > start
-    token = slice_each(rep_text, np.where(fine, start, 0), np.where(fine, stop, 0))
-    got = pc.struct_field(pc.extract_regex(rep_text, pattern), "v")
-    same = pc.and_(
-        pc.equal(got, token.cast(pa.string())), pc.match_substring_regex(got, "^[0-9]+$")
-    )
-    ok_group = np.zeros(len(slots.prefix), dtype=bool)
-    ok_group[cand] = fine & np.asarray(same.fill_null(False), dtype=bool)
-    sel = rows[ok_group[g]]
-    if not len(sel):
-        return np.zeros(0, np.int64), pa.array([], pa.string())
-    gs = slots.skeleton[sel]
-    size = _lengths(details)[sel]
-    lo, hi = slots.prefix[gs], size - slots.suffix[gs]
-    fits = hi > lo
-    sel, lo, hi = sel[fits], lo[fits], hi[fits]
-    values = slice_each(details, lo, hi, rows=sel)
-    if len(values):
-        data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
-        offs = value_offsets(values)
-        # bytes that are no ASCII digit
-        bad = np.flatnonzero((data[offs[0] : offs[-1]] - 48) > 9) + offs[0]
-        if len(bad):
-            digits = np.ones(len(values), dtype=bool)
-            digits[np.searchsorted(offs, bad, side="right") - 1] = False
-            sel, values = sel[digits], values.filter(pa.array(digits))
-    return sel, values.cast(pa.string())
+    got = pc.extract_regex(rep_text, span)
+    valid = np.asarray(got.is_valid(), dtype=bool)
+    pre = np.asarray(pc.binary_length(pc.struct_field(got, "pre")).fill_null(0), np.int64)
+    v_len = np.asarray(pc.binary_length(pc.struct_field(got, "v")).fill_null(0), np.int64)
+    tok = slots.tokens
+    # per candidate group: the token of its first message that the value is, else -1
+    slot = np.full(len(cand), -1, dtype=np.int64)
+    lo, hi = tok.offsets[reps], tok.offsets[reps + 1]
+    count = hi - lo
+    idx = np.repeat(np.arange(len(cand)), count)
+    t = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + lo[idx]
+    hit = valid[idx] & (tok.start[t] == pre[idx]) & (tok.stop[t] == pre[idx] + v_len[idx])
+    slot[idx[hit]] = (t - lo[idx])[hit]
+    slot_of = np.full(int(cand.max()) + 1, -2, dtype=np.int64)  # -2: left to the regex
+    slot_of[cand] = np.where(slot >= 0, slot, -2)
+    slot_of[cand[~valid]] = -1  # no match in the first message: none in the group
+    k = slot_of[g]
+    rows, k = rows[k >= -1], k[k >= -1]
+    if not len(rows):
+        return none
+    has = k >= 0
+    at = tok.offsets[rows[has]] + k[has]
+    values = slice_each(details, tok.start[at], tok.stop[at], rows=rows[has]).cast(pa.string())
+    if has.all():
+        return rows, values
+    where = np.full(len(rows), -1, dtype=np.int64)
+    where[has] = np.arange(int(has.sum()))
+    return rows, values.take(pa.array(where, mask=where < 0))
 
 
 def _extract(
@@ -367,8 +464,8 @@ def _extract(
     patterns : tuple of str
         RE2 patterns with one group ``v``, tried in order.
     slots : _Slots, optional
-        Skeleton groups with a fixed token position: there a value that is the token
-        is sliced, not searched (:func:`_slot_values`).
+        Skeleton groups and their tokens: where a value is a token it is sliced, not
+        searched (:func:`_slot_values`).
 
     Returns
     -------
@@ -448,9 +545,12 @@ def _classify(parsed: ParsedRecords) -> _Classified:
     has = np.asarray(details.is_valid(), dtype=bool)
     detail_u = np.where(has, np.cumsum(has) - 1, -1)
     darr = details.filter(pa.array(has)) if not has.all() else details
-    group, skeletons = _skeleton_groups(darr)
-    groups, first = np.unique(group, return_index=True)
-    slots = _Slots.of(group, first, skeletons)
+    grouping = _skeleton_groups(darr)
+    group, skeletons = grouping.codes, grouping.skeletons
+    # per group its first message (np.unique sorts; the codes are 0..k-1)
+    first = np.full(len(skeletons), len(group), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(group)))
+    slots = _Slots.of(group, first, skeletons, grouping.tokens) if grouping.tokens else None
     # groups are 0..k-1 (dictionary codes) and every message has one
     group_tmpl, templates = _dict_codes(_template_all(darr.take(pa.array(first))))
     tmpl_d = group_tmpl[group] if len(group) else np.zeros(0, np.int64)
