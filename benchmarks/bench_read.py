@@ -1,4 +1,4 @@
-"""Loader benchmark: ``read_logs`` and the Parquet round trip on three ~1M-record corpora.
+"""Loader benchmark: ``read_logs`` and the Parquet round trip on four ~1M-record corpora.
 
 Corpora (100 tunnels each, random incidents, simulated once and cached under
 ``benchmarks/data/``, as 100 per-stream ``.jsonl.gz`` files and as a CloudWatch S3
