@@ -39,9 +39,13 @@ import itertools
 import json
 import logging
 import os
+import re
 import time
 import uuid
+import zlib
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -313,11 +317,21 @@ def _to_table(events: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     ).replace_schema_metadata(None)
 
 
+#: Dictionaries up to this size are written whole in every piece of a chunk (a few bytes a
+#: file; the reader drops unused values of these columns anyway); larger ones, and those
+#: read in order of appearance (:data:`_UNSORTED`), keep only the values the piece uses.
+_SMALL_DICTIONARY = 256
+
+
 def _compact(table: pa.Table) -> pa.Table:
     """Drop dictionary values a piece does not use (a chunk's messages span every day)."""
     columns = []
-    for column in table.columns:
-        if pa.types.is_dictionary(column.type) and column.num_chunks:
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if (
+            pa.types.is_dictionary(column.type)
+            and column.num_chunks
+            and (name in _UNSORTED or len(column.chunk(0).dictionary) > _SMALL_DICTIONARY)
+        ):
             arr = column.combine_chunks() if column.num_chunks > 1 else column.chunk(0)
             indices = arr.indices.fill_null(0).to_numpy(zero_copy_only=False)
             valid = arr.is_valid().to_numpy(zero_copy_only=False)
@@ -444,11 +458,29 @@ def _encode(
     if events.empty:
         return _Encoded(dict(events.attrs), [])
     table = _to_table(events, schema).cast(storage, safe=False)
-    pieces = []
-    for values, rows in _split(events, parts):
+    splits = list(_split(events, parts))
+    # one take puts the rows in partition order; each piece is then a zero-copy slice
+    order = np.concatenate([rows for _, rows in splits])
+    if not np.array_equal(order, np.arange(len(order))):
+        table = table.take(pa.array(order))
+    pieces, start = [], 0
+    for values, rows in splits:
         clean = {k: (None if v == "__missing__" else v) for k, v in values.items()}
-        pieces.append(_pieces(_compact(table.take(pa.array(rows))), clean, parts))
+        piece = _compact(table.slice(start, len(rows)))
+        pieces.append(_pieces(piece, clean, parts))
+        start += len(rows)
     return _Encoded(dict(events.attrs), pieces)
+
+
+def _footer_crc(data: Any) -> int:
+    """Return the CRC-32 of a Parquet file's footer (its metadata, length and magic)."""
+    view = memoryview(data)
+    length = int.from_bytes(view[-8:-4], "little")
+    return zlib.crc32(view[max(0, len(view) - 8 - length) :])
+
+
+#: A data file's name ends with the CRC-32 of its footer: ``...-f<8 hex digits>.parquet``.
+_FOOTER_CRC = re.compile(r"-f([0-9a-f]{8})\.parquet$")
 
 
 def _write_id() -> str:
@@ -462,9 +494,20 @@ def _iso_ms(ns: int, *, up: bool) -> str:
     return str(np.datetime64(ms, "ms")) + "Z"
 
 
+#: Threads writing data files at once, local and on S3 (pyarrow encodes, compresses and
+#: sends without the GIL; S3 puts wait on the network).
+WRITE_THREADS = {"local": max(2, min(4, os.cpu_count() or 1)), "s3": 8}
+
+
 @dataclass
 class _Writer:
-    """Writes the pieces of one call as data files, and the actions that commit them."""
+    """Writes the pieces of one call as data files, and the actions that commit them.
+
+    Files are written in worker threads (:meth:`submit`), overlapping with the parsing of
+    the next chunks and with each other; :meth:`wait` bounds how many chunks' pieces are
+    held in memory. File names carry the chunk and piece numbers, so the order records
+    arrived in is kept whatever order the threads finish in.
+    """
 
     root: delta.Location
     compression: str
@@ -472,13 +515,45 @@ class _Writer:
     written: list[str] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)
     folders: set[str] = field(default_factory=set)
+    pending: deque[tuple[int, Future[None]]] = field(default_factory=deque)
+    pool: ThreadPoolExecutor | None = None
+
+    def submit(self, piece: _Piece, k: int, j: int) -> None:
+        """Write one piece in a worker thread (see :meth:`write`)."""
+        if self.pool is None:
+            threads = WRITE_THREADS["local" if self.root.local is not None else "s3"]
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="vpnlog-write")
+        self.pending.append((k, self.pool.submit(self.write, piece, k, j)))
+
+    def wait(self, before: int | None = None) -> None:
+        """Wait for the files of the chunks before ``before`` (all: None); raise their error."""
+        while self.pending and (before is None or self.pending[0][0] < before):
+            self.pending.popleft()[1].result()
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the threads (after the files being written; the queued ones too unless cancel)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=cancel)
+            self.pool = None
 
     def write(self, piece: _Piece, k: int, j: int) -> None:
-        """Write one piece as ``<partitions>/part-<write id>-<chunk>-<piece>.parquet``."""
+        """Write one piece as ``<partitions>/part-<write id>-<chunk>-<piece>-f<crc>.parquet``."""
         rel = "/".join(
             f"{c}={_NULL_PARTITION if v is None else v}" for c, v in piece.values.items()
         )
-        name = f"part-{self.write_id}-{k:05d}-{j:03d}.parquet"
+        stats = [c for c in STATISTICS_COLUMNS if c in piece.table.column_names]
+        buf = pa.BufferOutputStream()
+        pq.write_table(
+            piece.table,
+            buf,
+            compression=self.compression,
+            write_statistics=stats,
+            write_page_checksum=True,
+        )
+        data = buf.getvalue()
+        size = data.size
+        # the pages carry checksums, the footer none: its CRC goes into the file's name
+        name = f"part-{self.write_id}-{k:05d}-{j:03d}-f{_footer_crc(data):08x}.parquet"
         folder, rel = rel, f"{rel}/{name}" if rel else name
         path = self.root.path(rel)
         if self.root.local is not None and folder not in self.folders:
@@ -486,16 +561,8 @@ class _Writer:
             os.makedirs(self.root.path(folder), exist_ok=True)
             self.folders.add(folder)
         self.written.append(path)
-        stats = [c for c in STATISTICS_COLUMNS if c in piece.table.column_names]
         with self.root.fs.open_output_stream(path) as out:
-            pq.write_table(
-                piece.table,
-                out,
-                compression=self.compression,
-                write_statistics=stats,
-                write_page_checksum=True,
-            )
-            size = out.tell()
+            out.write(data)
         facts: dict[str, Any] = {"numRecords": piece.table.num_rows}
         lo: dict[str, Any] = {}
         hi: dict[str, Any] = {}
@@ -624,12 +691,16 @@ def to_parquet(
             for reason, n in chunk.attrs.get("skipped", {}).items():
                 skipped[reason] = skipped.get(reason, 0) + int(n)
             for j, piece in enumerate(chunk.pieces):
-                writer.write(piece, k, j)
+                writer.submit(piece, k, j)
                 records += piece.table.num_rows
                 days.update(piece.days)
             del chunk
+            writer.wait(before=k)  # the previous chunk's files: two chunks in flight at most
+        writer.wait()
+        writer.close()
         _commit(root, writer.actions, parts, mode, "write")
     except BaseException:
+        writer.close(cancel=True)
         delta.remove_quietly(root, writer.written)  # uncommitted: no reader lists them anyway
         raise
     log.info("wrote %d records in %d files to %s", records, len(writer.written), root)
@@ -755,11 +826,15 @@ def convert_dataset(
                 if name in parts:
                     values[name] = None if value in ("__missing__", _NULL_PARTITION) else value
             piece = _pieces(table, values, parts)
-            writer.write(piece, k, 0)
+            writer.submit(piece, k, 0)
             records += piece.table.num_rows
             days.update(piece.days)
+            writer.wait(before=k - 1)
+        writer.wait()
+        writer.close()
         _commit(target, writer.actions, parts, mode, "convert")
     except BaseException:
+        writer.close(cancel=True)
         delta.remove_quietly(target, writer.written)
         raise
     log.info("converted %d records of %s into the Delta table %s", records, root, target)
@@ -1011,11 +1086,13 @@ def _file_path(root: delta.Location, path: str) -> str:
     return path if path.startswith("/") else root.path(path)
 
 
-def _check_sizes(root: delta.Location, entries: list[dict[str, Any]]) -> None:
-    """Every file the log lists is there with the size the log gives, or an error names it.
+def _check_files(root: delta.Location, entries: list[dict[str, Any]]) -> None:
+    """Every file the log lists is there, of the log's size, its footer intact; else an error.
 
-    Local folders only: on S3 each fragment is opened with the log's size (a shorter or
-    longer object fails its footer read, named by :func:`_damaged`), saving a HEAD per file.
+    The footer (not covered by the page checksums) is checked against the CRC in the
+    file's name. Local folders only: on S3 each fragment is opened with the log's size (a
+    shorter or longer object fails its footer read, named by :func:`_damaged`), saving a
+    request per file.
     """
     if root.local is None:
         return
@@ -1036,6 +1113,19 @@ def _check_sizes(root: delta.Location, entries: list[dict[str, Any]]) -> None:
                 f"{path}: damaged data file: {have} bytes, the table's log says {size}; "
                 "restore it, or write the dataset again with existing='overwrite'"
             )
+        want = _FOOTER_CRC.search(path)
+        if want is not None:
+            with open(path, "rb") as f:
+                f.seek(max(0, size - 8))
+                length = int.from_bytes(f.read(4), "little")
+                f.seek(max(0, size - 8 - length))
+                crc = zlib.crc32(f.read())
+            if crc != int(want.group(1), 16):
+                raise SourceError(
+                    f"{path}: damaged data file: its footer (the Parquet metadata) does not "
+                    "match the CRC in its name; restore it, or write the dataset again "
+                    "with existing='overwrite'"
+                )
 
 
 def _dataset(root: delta.Location, entries: list[dict[str, Any]], kind: str) -> pads.Dataset:
@@ -1161,7 +1251,7 @@ def read_parquet(
     keys = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, s.TIME]
     read_cols = list(dict.fromkeys([*wanted, *keys]))
     if entries:
-        _check_sizes(root, entries)
+        _check_files(root, entries)
         data = _dataset(root, entries, kind)
         unit = data.schema.field(s.TIME).type.unit
         cond = None
