@@ -168,11 +168,11 @@ def main() -> None:
     (RESULTS / "dataset.json").write_text(json.dumps(out, indent=1))
     w, o, r, p = out["write_delta"], out["write_old"], out["read"], out["pruned"]
     print(f"records: {records:,}; load average {out['load_before']} -> {out['load_after']}")
-    for label, r in (("Delta table", w), ("old layout ", o)):
+    for label, run in (("Delta table", w), ("old layout ", o)):
         print(
-            f"write  {label}  {r['records_per_s'] / 1e6:.2f} M rec/s ({r['seconds']:.2f} s, "
-            f"CPU {r['cpu_s']:.2f} s; all runs {r['all_seconds']}), peak RSS "
-            f"{r['peak_rss_mb']:.0f} MB"
+            f"write  {label}  {run['records_per_s'] / 1e6:.2f} M rec/s ({run['seconds']:.2f} s, "
+            f"CPU {run['cpu_s']:.2f} s; all runs {run['all_seconds']}), peak RSS "
+            f"{run['peak_rss_mb']:.0f} MB"
         )
     print(f"write  Delta / old: {w['records_per_s'] / o['records_per_s']:.2f}x (best of each)")
     print(
