@@ -355,10 +355,15 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | np.ndarray | None = No
         quiet = quiet.pos[quiet.state == UP]
         limit = limit_at(stale_ns, rows.tid[quiet])
         stale_t = np.minimum(rows.time[quiet], INF - limit) + limit
-        known, kt, kg, ks = _merge_stale(
-            (known, kt, kg, ks),
-            (quiet, stale_t, rows.tid[quiet], np.full(quiet.size, UNKNOWN, dtype=np.int8)),
+        known = np.concatenate([known, quiet])
+        kt = np.concatenate([kt, stale_t])
+        kg = np.concatenate([kg, rows.tid[quiet]])
+        ks = np.concatenate([ks, np.full(quiet.size, UNKNOWN, dtype=np.int8)])
+        is_stale = np.concatenate(
+            [np.zeros(kt.size - quiet.size, np.int8), np.ones(quiet.size, np.int8)]
         )
+        order = np.lexsort((is_stale, known))
+        known, kt, kg, ks = known[order], kt[order], kg[order], ks[order]
     change = np.ones(known.size, dtype=bool)
     change[1:] = (kg[1:] != kg[:-1]) | (ks[1:] != ks[:-1])
     # A tunnel is unknown before its first record: a first change to UNKNOWN is none.
@@ -373,36 +378,6 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | np.ndarray | None = No
     result = Changes(pos, cg, ct, cs, end, cause)
     _assign_causes(rows, result, lookback_ns)
     return result
-
-
-def _merge_stale(
-    states: tuple[np.ndarray, ...], stale: tuple[np.ndarray, ...]
-) -> tuple[np.ndarray, ...]:
-    """Merge the stale changes into the state rows by row position, each after its row.
-
-    Both are in increasing position (each without repeats), so the merge is two
-    ``searchsorted`` and a scatter: what ``lexsort((is_stale, position))`` gives, without
-    sorting a million rows.
-    """
-    pos, qpos = states[0], stale[0]
-    if not qpos.size:
-        return states
-    if (qpos.size > 1 and (np.diff(qpos) <= 0).any()) or (
-        pos.size > 1 and (np.diff(pos) <= 0).any()
-    ):
-        both = [np.concatenate([a, b]) for a, b in zip(states, stale, strict=True)]
-        flag = np.concatenate([np.zeros(pos.size, np.int8), np.ones(qpos.size, np.int8)])
-        order = np.lexsort((flag, both[0]))
-        return tuple(a[order] for a in both)
-    at_state = np.arange(pos.size) + np.searchsorted(qpos, pos, side="left")
-    at_stale = np.arange(qpos.size) + np.searchsorted(pos, qpos, side="right")
-    out = []
-    for a, b in zip(states, stale, strict=True):
-        merged = np.empty(a.size + b.size, dtype=np.result_type(a, b))
-        merged[at_state] = a
-        merged[at_stale] = b
-        out.append(merged)
-    return tuple(out)
 
 
 def _assign_causes(rows: Rows, ch: Changes, lookback_ns: int) -> None:
