@@ -60,7 +60,13 @@ def test_every_envelope_reads_the_same_in_every_encoding(tmp_path, name, encodin
     got = read_logs(str(copy))
     assert plain(got, COLS).equals(plain(want, COLS))
     assert got.attrs["skipped"] == {}
-    assert got.attrs["files"] == {"read": 1, "empty": 0, "ignored": 0, "unreadable": 0}
+    assert got.attrs["files"] == {
+        "read": 1,
+        "empty": 0,
+        "ignored": 0,
+        "unreadable": 0,
+        "excluded": 0,
+    }
 
 
 def test_utf16_stream_file_beside_good_ones_is_read_not_ignored(tmp_path):
@@ -126,7 +132,13 @@ def test_walked_files_that_hold_no_logs_are_ignored_and_say_what_they_hold(tmp_p
         assert len(df) == 12
         why = {k.rsplit("/", 1)[-1]: v for k, v in df.attrs["ignored_why"].items()}
         assert why == {name: what for name, (_, what) in JUNK.items()}
-        assert df.attrs["files"] == {"read": 1, "empty": 0, "ignored": 4, "unreadable": 0}
+        assert df.attrs["files"] == {
+            "read": 1,
+            "empty": 0,
+            "ignored": 4,
+            "unreadable": 0,
+            "excluded": 0,
+        }
         assert df.attrs["skipped"] == {}
 
 
@@ -162,7 +174,13 @@ def test_log_named_file_that_cannot_be_read_is_an_error_or_counted(tmp_path, jun
     assert df.attrs["skipped"] == {"unrecognised_format": 1}
     assert df.attrs["unreadable_files"] == [str(path)]
     assert df.attrs["ignored_files"] == []
-    assert df.attrs["files"] == {"read": 1, "empty": 0, "ignored": 0, "unreadable": 1}
+    assert df.attrs["files"] == {
+        "read": 1,
+        "empty": 0,
+        "ignored": 0,
+        "unreadable": 1,
+        "excluded": 0,
+    }
 
 
 def test_file_given_by_name_that_holds_no_logs_is_a_format_error(tmp_path):
@@ -182,7 +200,13 @@ def test_empty_files_are_no_error_and_are_listed(tmp_path, content):
     assert len(df) == 6 and df.attrs["skipped"] == {}
     names = sorted(p.rsplit("/", 1)[-1] for p in df.attrs["empty_files"])
     assert names == sorted([SA, "logs.jsonl.gz"])
-    assert df.attrs["files"] == {"read": 1, "empty": 2, "ignored": 0, "unreadable": 0}
+    assert df.attrs["files"] == {
+        "read": 1,
+        "empty": 2,
+        "ignored": 0,
+        "unreadable": 0,
+        "excluded": 0,
+    }
 
 
 def test_control_message_only_payload_counts_as_empty():

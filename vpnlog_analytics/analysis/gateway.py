@@ -28,7 +28,6 @@ of the pairs widened by the two ends' resolution (1 s).
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from typing import Any, Final, TypeAlias
 
@@ -52,7 +51,6 @@ __all__ = [
     "two_sided_outages",
 ]
 
-log = logging.getLogger(__name__)
 
 #: How each kind of pair is found: (kind, gateway event, gateway SPI column, AWS event).
 PAIR_RULES: Final = (
@@ -332,7 +330,8 @@ def merged_timeline(
         ``tunnel_ip``, ``event``, ``spi`` (AWS's; the gateway's inbound), ``device``,
         ``details`` (AWS's message; the gateway's line verbatim) and ``device_time``.
         ``attrs["reordered"]``: pairs of rows of the two ends whose order the estimated
-        skew would change (counted only when none is applied); ``attrs["unattached"]``:
+        skew would change (counted only when none is applied), and then
+        ``attrs["warning"]`` says so in a sentence; ``attrs["unattached"]``:
         gateway rows of no AWS tunnel, left out.
     """
     corrected = apply_skew(gateway, skew, events)
@@ -378,13 +377,11 @@ def merged_timeline(
             both.attrs["reordered"] = moved
             if moved:
                 worst = estimate.loc[estimate[s.SKEW].abs().idxmax()]
-                log.warning(
-                    "the clock of %s is %s off AWS's (%d pairs); %d pairs of records of "
-                    "the two ends would change order: pass skew='auto' to correct it",
-                    worst[s.DEVICE],
-                    worst[s.SKEW],
-                    worst[s.PAIRS],
-                    moved,
+                # analysis logs nothing (DESIGN.md section 5): the caller says it
+                both.attrs["warning"] = (
+                    f"the clock of {worst[s.DEVICE]} is {worst[s.SKEW]} off AWS's "
+                    f"({int(worst[s.PAIRS])} pairs); {moved} pairs of records of the two "
+                    "ends would change order: pass skew='auto' to correct it"
                 )
     return both
 
