@@ -113,19 +113,42 @@ class Rows:
         return self.events[s.TUNNEL_UP].to_numpy(dtype=np.int8, na_value=-1)[self.index]
 
     @cached_property
+    def setter(self) -> np.ndarray:
+        """Each row's latest row with states at or before it, within its tunnel.
+
+        The tunnel's first row where it has none yet; non-decreasing over all rows.
+        """
+        n = self.tid.size
+        new = np.ones(n, dtype=bool)
+        new[1:] = self.tid[1:] != self.tid[:-1]
+        return np.maximum.accumulate(np.where((self.up >= 0) | new, np.arange(n, dtype=_I64), 0))
+
+    @cached_property
     def state(self) -> np.ndarray:
         """The state each row leaves its tunnel in: the last state set at or before it.
 
         Rows without states carry the previous one on; ``UNKNOWN`` before a tunnel's first
         row with states.
         """
-        n = self.tid.size
-        new = np.ones(n, dtype=bool)
-        new[1:] = self.tid[1:] != self.tid[:-1]
-        # Index of the latest row with states at or before each row, not crossing tunnels.
-        src = np.maximum.accumulate(np.where((self.up >= 0) | new, np.arange(n, dtype=_I64), 0))
-        value = self.up[src]
-        return np.where(value == 1, UP, np.where(value == 0, DOWN, UNKNOWN)).astype(np.int8)
+        # up is 1, 0 or -1: UP, DOWN or UNKNOWN.
+        table = np.empty(3, dtype=np.int8)
+        table[[1, 0, -1]] = (UP, DOWN, UNKNOWN)
+        return table[self.up[self.setter]]
+
+    @cached_property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each tunnel id's first row and the row after its last."""
+        ids = np.arange(self.tunnels.n, dtype=_I64)
+        return _starts(self.tid, ids), _ends(self.tid, ids)
+
+    def same_time(self, positions: np.ndarray, side: str) -> np.ndarray:
+        """Return the bounds of each position's (tunnel, time) group.
+
+        Its first row (``side="left"``), or the row after its last (``side="right"``).
+        """
+        lo, hi = self.bounds
+        g = self.tid[positions]
+        return _bisect(self.time, lo[g], hi[g], self.time[positions], side == "right")
 
     def in_window(self, window: tuple[int, int]) -> np.ndarray:
         """Boolean mask of the rows with ``start <= time < end``."""
@@ -164,6 +187,23 @@ def _at(values: np.ndarray, k: np.ndarray) -> np.ndarray:
     if values.size == 0:
         return np.zeros(k.size, dtype=values.dtype)
     return values[np.clip(k, 0, values.size - 1)]
+
+
+def _bisect(
+    values: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: np.ndarray, right: bool
+) -> np.ndarray:
+    """Per query, :func:`numpy.searchsorted` of ``q`` in the sorted ``values[lo:hi]``."""
+    lo, hi = lo.astype(_I64), hi.astype(_I64)
+    act = np.nonzero(lo < hi)[0]
+    while act.size:
+        a, b = lo[act], hi[act]
+        mid = (a + b) // 2
+        v = values[mid]
+        go = v <= q[act] if right else v < q[act]
+        lo[act] = np.where(go, mid + 1, a)
+        hi[act] = np.where(go, b, mid)
+        act = act[lo[act] < hi[act]]
+    return lo
 
 
 def _starts(g: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -281,7 +321,7 @@ class Changes:
 
     def at(self, rows: Rows, positions: np.ndarray) -> np.ndarray:
         """Index of the first change at or after the timestamp of each row position."""
-        first = rows.first_of_time()[positions]
+        first = rows.same_time(np.asarray(positions, dtype=_I64), "left")
         return np.searchsorted(self.pos, first, side="left")
 
 
@@ -340,6 +380,84 @@ def changes(rows: Rows, lookback_ns: int, stale_ns: int | np.ndarray | None = No
     states. A ``DOWN`` state holds until the next record with states however long the
     silence (DESIGN.md section 4). Such a change to ``UNKNOWN`` has the position of the row
     it follows and comes after that row's own change.
+    """
+    if stale_ns is None:
+        quiet = np.empty(0, dtype=_I64)
+    else:
+        # Only an up state goes stale (DESIGN section 4): a tunnel that is down or
+        # negotiating logs nothing until the gateway tries again, so its state holds.
+        quiet = silences(rows, stale_ns)
+        quiet = quiet[rows.state[quiet] == UP]
+        nxt = quiet + 1
+        inside = nxt < rows.tid.size
+        nxt = nxt[inside]
+        if np.any(
+            (rows.tid[nxt] == rows.tid[quiet[inside]])
+            & (rows.time[nxt] == rows.time[quiet[inside]])
+        ):
+            return _changes_merged(rows, lookback_ns, stale_ns)
+    result = _changes_of(rows, quiet, stale_ns)
+    _assign_causes(rows, result, lookback_ns)
+    return result
+
+
+def _changes_of(rows: Rows, quiet: np.ndarray, stale_ns: int | np.ndarray | None) -> Changes:
+    """Find the changes of the sequence of states :func:`_changes_merged` builds.
+
+    That sequence has one element per (tunnel, time) group with states (the state its
+    last record with states sets, at that record) and, after each row of ``quiet`` (a
+    group's last row, after which an up state goes stale), an ``UNKNOWN`` element. A
+    group's element changes the state where the state the group leaves differs from the
+    one before it, or where a stale element comes between it and the previous group with
+    states; a stale element changes it where a group with states comes between it and the
+    previous stale element. Only the rows around changes are searched.
+    """
+    tid, state, setter = rows.tid, rows.state, rows.setter
+    n = tid.size
+    if n == 0:
+        empty = np.empty(0, dtype=_I64)
+        return Changes(empty, empty, empty, np.empty(0, np.int8), empty, empty)
+    # The state before each row: the previous row's, UNKNOWN at a tunnel's first row.
+    before = np.empty(n, dtype=np.int8)
+    before[0] = UNKNOWN
+    before[1:] = state[:-1]
+    before[1:][tid[1:] != tid[:-1]] = UNKNOWN
+    moved = np.nonzero(state != before)[0]
+    # Groups with a changed state: the first row after every stale element with states.
+    after_quiet = np.searchsorted(setter, setter[quiet], side="right")
+    inside = after_quiet < n
+    after_quiet = after_quiet[inside][tid[after_quiet[inside]] == tid[quiet[inside]]]
+    first = rows.same_time(moved, "left")
+    last = rows.same_time(moved, "right") - 1
+    moved_group = state[last] != before[first]
+    last = np.concatenate([last[moved_group], rows.same_time(after_quiet, "right") - 1])
+    known = np.unique(setter[last])
+    # A stale element with a group with states since the previous one.
+    lead = np.ones(quiet.size, dtype=bool)
+    lead[1:] = quiet[:-1] < setter[quiet[1:]]
+    quiet = quiet[lead]
+    pos = np.concatenate([known, quiet])
+    order = np.lexsort((np.arange(pos.size) >= known.size, pos))
+    pos = pos[order]
+    cg = tid[pos]
+    is_stale = order >= known.size
+    ct = rows.time[pos]
+    if quiet.size:
+        limit = limit_at(stale_ns, cg[is_stale])  # type: ignore[arg-type]
+        ct[is_stale] = np.minimum(ct[is_stale], INF - limit) + limit
+    cs = np.where(is_stale, UNKNOWN, state[pos]).astype(np.int8)
+    end = np.full(pos.size, INF, dtype=_I64)
+    same = cg[1:] == cg[:-1]
+    end[:-1][same] = ct[1:][same]
+    cause = np.where(cs == DOWN, -1, -2).astype(_I64)
+    return Changes(pos, cg, ct, cs, end, cause)
+
+
+def _changes_merged(rows: Rows, lookback_ns: int, stale_ns: int | np.ndarray) -> Changes:
+    """:func:`changes` by merging the stale elements into every row with states.
+
+    Used when a stale element does not follow the last row of its (tunnel, time) group
+    (a limit below zero).
     """
     up = rows.up
     known = np.nonzero(up >= 0)[0]
