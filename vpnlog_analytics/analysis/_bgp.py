@@ -117,7 +117,7 @@ def bgp_rows_of(events: pd.DataFrame, ctx: Context) -> BgpRows:
     # The context's tunnel ids are in key order too: match keys.
     rows = ctx.rows
     first = np.searchsorted(rows.tid, np.arange(rows.tunnels.n, dtype=_I64))
-    ctx_key = tk.conn[rows.index[first]] * tk.n_ip + tk.ip[rows.index[first]]
+    ctx_key = tk.key_of(rows.index[first])
     if ctx_key.size:
         at = np.clip(np.searchsorted(ctx_key, ukey), 0, ctx_key.size - 1)
         ipsec = np.where(ctx_key[at] == ukey, at, -1).astype(_I64)

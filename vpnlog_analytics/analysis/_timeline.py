@@ -47,12 +47,17 @@ def codes_of(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def lookup(series: pd.Series, names: Sequence[str], rows: np.ndarray | None = None) -> np.ndarray:
     """Map each value of a column to its index in ``names`` (-1 if absent or NA)."""
-    codes, cats = codes_of(series)
+    codes, cats = _codes(series)
+    picked = codes if rows is None else codes[rows]
+    return _names_table(cats, names)[picked]  # code -1 indexes the final -1 entry
+
+
+def _names_table(cats: pd.Index, names: Sequence[str]) -> np.ndarray:
+    """Index in ``names`` of each category (-1 if absent), then a final -1 for NA."""
     table = np.full(len(cats) + 1, -1, dtype=_I64)
     where = {n: i for i, n in enumerate(names)}
     table[:-1] = [where.get(str(c), -1) for c in cats]
-    picked = codes if rows is None else codes[rows]
-    return table[picked]  # code -1 indexes the final -1 entry
+    return table
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,19 @@ class Rows:
 
     def lookup(self, column: str, names: Sequence[str]) -> np.ndarray:
         """Index of each row's ``column`` value in ``names`` (-1 if absent)."""
-        return lookup(self.events[column], names, self.index)
+        codes, cats = self.codes(column)
+        return _names_table(cats, names)[codes]
+
+    @cached_property
+    def _codes(self) -> dict[str, tuple[np.ndarray, pd.Index]]:
+        return {}
+
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """Each row's category code of ``column`` (-1 for NA) and the categories, kept."""
+        if column not in self._codes:
+            codes, cats = _codes(self.events[column])
+            self._codes[column] = (codes[self.index], cats)
+        return self._codes[column]
 
     def first_of_time(self) -> np.ndarray:
         """Position of the first row of each row's (tunnel, time) group."""
@@ -146,9 +163,22 @@ class Rows:
 
         Its first row (``side="left"``), or the row after its last (``side="right"``).
         """
-        lo, hi = self.bounds
-        g = self.tid[positions]
-        return _bisect(self.time, lo[g], hi[g], self.time[positions], side == "right")
+        tid, time = self.tid, self.time
+        # Most groups are one row: search only where a neighbour shares the time.
+        step = 1 if side == "right" else -1
+        near = positions + step
+        out = np.maximum(near, positions)
+        inside = (near >= 0) & (near < tid.size)
+        shared = np.zeros(positions.size, dtype=bool)
+        shared[inside] = (tid[near[inside]] == tid[positions[inside]]) & (
+            time[near[inside]] == time[positions[inside]]
+        )
+        at = np.nonzero(shared)[0]
+        if at.size:
+            lo, hi = self.bounds
+            g = tid[positions[at]]
+            out[at] = _bisect(time, lo[g], hi[g], time[positions[at]], side == "right")
+        return out
 
     def in_window(self, window: tuple[int, int]) -> np.ndarray:
         """Boolean mask of the rows with ``start <= time < end``."""
@@ -219,7 +249,8 @@ class TunnelKeys:
     """The rows of one log type that name a tunnel and a time, sorted by tunnel then time.
 
     ``key`` is ``conn * n_ip + ip`` (category codes), so the sort by key is the sort by
-    connection then outside IP; ``conn`` and ``ip`` are the codes of every row of the table.
+    connection then outside IP; ``conn`` and ``ip`` are the codes of every row of the table
+    (the columns' own integer dtype: :meth:`key_of` gives the key of any row).
     """
 
     index: np.ndarray  # position in the table of each kept row
@@ -235,6 +266,10 @@ class TunnelKeys:
         """The key's radix: number of outside IP categories (at least 1)."""
         return max(len(self.ip_cats), 1)
 
+    def key_of(self, positions: np.ndarray) -> np.ndarray:
+        """Return the key of the rows of the table at ``positions`` (int64)."""
+        return self.conn[positions].astype(_I64) * self.n_ip + self.ip[positions]
+
     def tunnels(self, run_key: np.ndarray) -> Tunnels:
         """Return the :class:`Tunnels` of the sorted distinct keys ``run_key``."""
         used_conn, t_conn = np.unique(run_key // self.n_ip, return_inverse=True)
@@ -247,19 +282,36 @@ class TunnelKeys:
         )
 
 
+def _codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Return (codes, categories) of a column in the codes' own dtype (NA -> -1)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return np.asarray(series.array.codes), series.cat.categories
+    cat = pd.Categorical(series)
+    return cat.codes, cat.categories
+
+
 def tunnel_keys(events: pd.DataFrame, log_type: str) -> TunnelKeys:
     """Select the rows of ``log_type`` with a tunnel and a time, sorted by tunnel then time.
 
     The sort is skipped when the rows already are in order (the loader's order), and is
     stable, so records of the same second keep their order.
     """
-    is_type = (events[s.LOG_TYPE] == log_type).to_numpy(dtype=bool, na_value=False)
-    conn, conn_cats = codes_of(events[s.VPN_CONNECTION_ID])
-    ip, ip_cats = codes_of(events[s.TUNNEL_IP])
-    time = events[s.TIME].dt.as_unit("ns").array.asi8
+    kind = events[s.LOG_TYPE]
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        codes = np.asarray(kind.array.codes)
+        at = np.nonzero(np.asarray(kind.cat.categories == log_type, dtype=bool))[0]
+        is_type = codes == at[0] if at.size else np.zeros(codes.size, dtype=bool)
+    else:
+        is_type = (kind == log_type).to_numpy(dtype=bool, na_value=False)
+    conn, conn_cats = _codes(events[s.VPN_CONNECTION_ID])
+    ip, ip_cats = _codes(events[s.TUNNEL_IP])
+    stamps = events[s.TIME].array
+    if stamps.unit != "ns":
+        stamps = stamps.as_unit("ns")
+    time = stamps.asi8
     keep = np.nonzero(is_type & (conn >= 0) & (ip >= 0) & (time != np.iinfo(_I64).min))[0]
     n_ip = max(len(ip_cats), 1)
-    key = conn[keep] * n_ip + ip[keep]
+    key = conn[keep].astype(_I64) * n_ip + ip[keep]
     t = time[keep]
     dk, dt = np.diff(key), np.diff(t)
     if not np.all((dk > 0) | ((dk == 0) & (dt >= 0))):
@@ -279,7 +331,13 @@ def rows_of(events: pd.DataFrame, columns: Sequence[str] = STATE_COLUMNS) -> Row
     new[1:] = tk.key[1:] != tk.key[:-1]
     tid = np.cumsum(new) - 1
     tunnels = tk.tunnels(tk.key[new])
-    return Rows(events, tk.index.astype(_I64), tid.astype(_I64), tk.time.astype(_I64), tunnels)
+    return Rows(
+        events,
+        tk.index.astype(_I64, copy=False),
+        tid.astype(_I64, copy=False),
+        tk.time.astype(_I64, copy=False),
+        tunnels,
+    )
 
 
 @dataclass(frozen=True)
@@ -332,9 +390,12 @@ def silences(rows: Rows, stale_ns: int | np.ndarray) -> np.ndarray:
     (nothing follows it).
     """
     tid, t = rows.tid, rows.time
-    gap = np.full(tid.size, INF, dtype=_I64)
-    same = tid[1:] == tid[:-1]
-    gap[:-1][same] = (t[1:] - t[:-1])[same]
+    if tid.size == 0:
+        return np.empty(0, dtype=_I64)
+    gap = np.empty(tid.size, dtype=_I64)
+    np.subtract(t[1:], t[:-1], out=gap[:-1])
+    gap[-1] = INF
+    gap[np.nonzero(tid[1:] != tid[:-1])[0]] = INF
     return np.nonzero(gap > limit_at(stale_ns, tid))[0]
 
 
