@@ -1,7 +1,7 @@
 """The one-pass tokeniser gives the regex skeleton, and token slots give the regex values.
 
 ``io.skeleton.tokenise`` finds the skeleton tokens (numbers, ``0x`` hex values,
-``cgw-``/``vpn-`` ids, ``Phase N`` shielded) with numpy passes over the messages' bytes;
+``cgw-``/``vpn-`` ids, ``Phase N`` shielded) in one compiled pass over the messages' bytes;
 the loader groups by its skeletons and takes parameters by token slot. Hypothesis builds
 messages from the pieces that decide both -- word edges, ``-``, ``_``, ``0x``, ``Phase``,
 non-ASCII letters and digits, message starts and ends -- and compares, message by
@@ -196,3 +196,61 @@ def test_parameters_by_token_slot_equal_the_regex(messages):
         # the regex on the messages the templates gate, as the loader did before
         want = build._extract(details, tmpl, templates, patterns).to_pylist()
         assert got == want, col
+
+
+def _numbering_before(messages: list[str]) -> list[str]:
+    """The skeletons in the loader's group order, as the numpy loader numbered them.
+
+    Written from the loader before the compiled pass: messages ``P`` + ASCII digits [+
+    one ``)``], with ``P`` not empty, not ending in a word byte, ``-`` or ``"Phase "``,
+    came first, keyed ``skeleton(P) + "#" [+ ")"]`` and ordered by ``P``'s first
+    appearance among them (without ``)`` first); then the skeletons of the others, by
+    first appearance.
+    """
+    token_end = set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
+    rank: dict[str, int] = {}
+    combos: dict[int, str] = {}
+    slow: list[str] = []
+    for message in messages:
+        no_paren = message.rstrip(")")
+        paren = len(message) - len(no_paren)
+        prefix = no_paren.rstrip("0123456789")
+        quick = (
+            paren <= 1
+            and 0 < len(prefix) < len(message) - paren
+            and prefix[-1] not in token_end
+            and not prefix.endswith("Phase ")
+        )
+        if quick:
+            code = rank.setdefault(prefix, len(rank))
+            combos[code * 2 + paren] = _regex_skeleton([prefix])[0] + "#" + ")" * paren
+        else:
+            slow.append(_regex_skeleton([message])[0])
+    keys = [combos[c] for c in sorted(combos)] + slow
+    return list(dict.fromkeys(keys))
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages=st.lists(ANY, min_size=1, max_size=40, unique=True))
+def test_groups_keep_the_numbering_of_the_numpy_loader(messages):
+    # the group order is the order of the template categories: it must not move
+    grouping = build._skeleton_groups(pa.array(messages, pa.string()))
+    assert grouping.skeletons.to_pylist() == _numbering_before(messages)
+
+
+def test_prefix_hash_collision_falls_back_to_the_prefixes(monkeypatch):
+    # the prefixes are told apart by hash, checked byte by byte; a failed check (a
+    # collision) takes the prefixes themselves: made to fail here, same numbering
+    from vpnlog_analytics.io import _tokens_jit
+
+    messages = [f"peer {p} seq {n})" for p in ("b", "a", "b") for n in (3, 1)] + [
+        "Phase 2 x",
+        "a 1",
+        "b 7)",
+        "x 0x1f",
+    ]
+    messages = list(dict.fromkeys(messages))
+    want = _numbering_before(messages)
+    assert build._skeleton_groups(pa.array(messages)).skeletons.to_pylist() == want
+    monkeypatch.setattr(_tokens_jit, "same_prefixes", lambda *args: False)
+    assert build._skeleton_groups(pa.array(messages)).skeletons.to_pylist() == want

@@ -1,0 +1,253 @@
+"""The skeleton tokeniser's compiled pass (numba, cached on disk; see :mod:`.skeleton`).
+
+One walk over each message's bytes (a word: a maximal run of ASCII ``[0-9A-Za-z_]``
+inside one message). Only a word that starts with a digit, ``c`` or ``v`` can be a
+token: all digits (``D``, except a single digit after the word ``Phase`` and one space,
+which stays, its space made ``_``), ``0x`` + hex digits (``X``), or the word
+``cgw``/``vpn`` followed by ``-`` and a run of hex digits that ends a word (``C``/``V``,
+one token across the three). The bytes between tokens are copied to the skeleton in one
+piece. The functions release the GIL: the loader's worker threads tokenise in parallel.
+
+Imported only when the loader tokenises (importing numba costs about 0.2 s); compiled
+once per installation (about 2 s) and loaded from numba's on-disk cache after that
+(about 0.3 s in a fresh process).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .skeleton import KIND_CGW, KIND_DIGITS, KIND_HEX, KIND_VPN
+
+#: Byte classes: word (``[0-9A-Za-z_]``), digit, hex digit, may start a token (a digit,
+#: ``c``, ``v``).
+WORD, DIGIT, HEX, LEAD = 1, 2, 4, 8  # WORD must be bit 0 and LEAD bit 3 (see scan)
+_CLASS = np.zeros(256, dtype=np.uint8)
+for _b in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
+    _CLASS[_b] |= WORD
+for _b in b"0123456789":
+    _CLASS[_b] |= DIGIT
+for _b in b"0123456789abcdefABCDEF":
+    _CLASS[_b] |= HEX
+for _b in b"0123456789cv":
+    _CLASS[_b] |= LEAD
+del _b
+
+
+@njit(cache=True, nogil=True)
+def _bound(data: np.ndarray) -> int:
+    """At least the number of tokens: bytes that start a word with a digit, c or v."""
+    cls = _CLASS
+    count = 0
+    prev = 0
+    for i in range(len(data)):
+        c = cls[data[i]]
+        count += (c >> 3) & ~prev & 1  # LEAD here, no WORD before
+        prev = c
+    return count
+
+
+@njit(cache=True, nogil=True)
+def scan(
+    data: np.ndarray, offs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tokenise messages ``data[offs[i]:offs[i + 1]]``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The skeletons' bytes and offsets (``n + 1``); the token offsets per message
+        (``n + 1``), and per token its start and stop within its message and its kind.
+    """
+    cls = _CLASS
+    n = len(offs) - 1
+    out = np.empty(len(data), dtype=np.uint8)
+    skel_offs = np.empty(n + 1, dtype=np.int64)
+    t_offs = np.empty(n + 1, dtype=np.int64)
+    # a message may start inside a run of word bytes: one more start each
+    cap = _bound(data) + n
+    t_start = np.empty(cap, dtype=np.int64)
+    t_stop = np.empty(cap, dtype=np.int64)
+    t_kind = np.empty(cap, dtype=np.int8)
+    w = 0
+    t = 0
+    for m in range(n):
+        lo = offs[m]
+        hi = offs[m + 1]
+        skel_offs[m] = w
+        t_offs[m] = t
+        seg = lo  # the bytes from seg are copied when a token or the message ends
+        prev = 0  # class of the byte before i (0 at the message's start)
+        i = lo
+        while i < hi:
+            b = data[i]
+            c = cls[b]
+            if not ((c >> 3) & ~prev & 1):  # no word starts here with a digit, c or v
+                prev = c
+                i += 1
+                continue
+            # a word that starts with a digit, "c" or "v": find its end j
+            j = i + 1
+            digits = c & DIGIT
+            while j < hi:
+                cj = cls[data[j]]
+                if not (cj & WORD):
+                    break
+                if not (cj & DIGIT):
+                    digits = 0
+                j += 1
+            kind = 0
+            stop = j
+            if digits:
+                kind = KIND_DIGITS
+                if (
+                    j - i == 1
+                    and i - lo >= 6
+                    and data[i - 6] == 80  # "Phase "
+                    and data[i - 5] == 104
+                    and data[i - 4] == 97
+                    and data[i - 3] == 115
+                    and data[i - 2] == 101
+                    and data[i - 1] == 32
+                    and (i - 6 == lo or not (cls[data[i - 7]] & WORD))
+                ):
+                    # "Phase N" names the phase: its space becomes "_", the digit stays
+                    for k in range(seg, i - 1):
+                        out[w] = data[k]
+                        w += 1
+                    out[w] = 95
+                    w += 1
+                    seg = i
+                    kind = 0
+            elif b == 48:
+                if j - i >= 3 and data[i + 1] == 120:
+                    kind = KIND_HEX
+                    for k in range(i + 2, j):
+                        if not (cls[data[k]] & HEX):
+                            kind = 0
+                            break
+            elif j - i == 3 and j < hi and data[j] == 45:
+                named = 0
+                if b == 99 and data[i + 1] == 103 and data[i + 2] == 119:
+                    named = KIND_CGW
+                elif b == 118 and data[i + 1] == 112 and data[i + 2] == 110:
+                    named = KIND_VPN
+                if named:
+                    k = j + 1
+                    while k < hi and (cls[data[k]] & HEX):
+                        k += 1
+                    if k > j + 1 and (k == hi or not (cls[data[k]] & WORD)):
+                        kind = named
+                        stop = k
+            if kind:
+                for k in range(seg, i):
+                    out[w] = data[k]
+                    w += 1
+                out[w] = 35  # "#"
+                w += 1
+                seg = stop
+                t_start[t] = i - lo
+                t_stop[t] = stop - lo
+                t_kind[t] = kind
+                t += 1
+            prev = cls[data[stop - 1]]
+            i = stop
+        for k in range(seg, hi):
+            out[w] = data[k]
+            w += 1
+    skel_offs[n] = w
+    t_offs[n] = t
+    return out[:w], skel_offs, t_offs, t_start[:t], t_stop[:t], t_kind[:t]
+
+
+@njit(cache=True, nogil=True)
+def same_kinds(t_offs: np.ndarray, t_kind: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per message ``m``: its tokens have the kinds, in order, of message ``first[m]``'s."""
+    n = len(t_offs) - 1
+    out = np.empty(n, dtype=np.bool_)
+    for m in range(n):
+        f = first[m]
+        lo, hi = t_offs[m], t_offs[m + 1]
+        f_lo = t_offs[f]
+        same = hi - lo == t_offs[f + 1] - f_lo
+        k = 0
+        while same and k < hi - lo:
+            same = t_kind[lo + k] == t_kind[f_lo + k]
+            k += 1
+        out[m] = same
+    return out
+
+
+@njit(cache=True, nogil=True)
+def trailing_numbers(
+    data: np.ndarray,
+    offs: np.ndarray,
+    t_offs: np.ndarray,
+    t_start: np.ndarray,
+    t_kind: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Messages that are ``P`` + a number [+ ``)``]: per message ``P``'s length, or -1.
+
+    ``P`` must not be empty, end in a word byte or ``-``, or end in ``"Phase "``. Also
+    per message whether a ``)`` follows the number, and a 64-bit FNV-1a hash of ``P``.
+    """
+    cls = _CLASS
+    n = len(offs) - 1
+    p_len = np.full(n, -1, dtype=np.int64)
+    paren = np.zeros(n, dtype=np.int8)
+    hashes = np.zeros(n, dtype=np.uint64)
+    for m in range(n):
+        lo, hi = offs[m], offs[m + 1]
+        last = t_offs[m + 1] - 1
+        if last < t_offs[m] or t_kind[last] != KIND_DIGITS:
+            continue
+        at = t_start[last]
+        if at == 0:
+            continue
+        end = hi - lo
+        close = 0
+        if data[hi - 1] == 41:  # ")"
+            close = 1
+        # the number must be the message's last word: only its digits and one ")" follow
+        k = lo + at
+        while k < hi - close and (cls[data[k]] & DIGIT):
+            k += 1
+        if k != hi - close or end - close - at < 1:
+            continue
+        before = data[lo + at - 1]
+        if (cls[before] & WORD) or before == 45:
+            continue
+        if (
+            at >= 6
+            and data[lo + at - 6] == 80
+            and data[lo + at - 5] == 104
+            and data[lo + at - 4] == 97
+            and data[lo + at - 3] == 115
+            and data[lo + at - 2] == 101
+            and data[lo + at - 1] == 32
+        ):
+            continue
+        h = np.uint64(14695981039346656037)
+        for q in range(lo, lo + at):
+            h = (h ^ np.uint64(data[q])) * np.uint64(1099511628211)
+        p_len[m] = at
+        paren[m] = close
+        hashes[m] = h
+    return p_len, paren, hashes
+
+
+@njit(cache=True, nogil=True)
+def same_prefixes(
+    data: np.ndarray, offs: np.ndarray, p_len: np.ndarray, ms: np.ndarray, reps: np.ndarray
+) -> bool:
+    """Whether each message ``ms[i]``'s first ``p_len`` bytes equal ``reps[i]``'s."""
+    for i in range(len(ms)):
+        m, r = ms[i], reps[i]
+        if p_len[m] != p_len[r]:
+            return False
+        a, b = offs[m], offs[r]
+        for k in range(p_len[m]):
+            if data[a + k] != data[b + k]:
+                return False
+    return True
