@@ -1,11 +1,15 @@
 """Time the analysis suite on a synthetic events table (default 1,000,000 rows, 100 tunnels).
 
-Run: ``.venv/bin/python benchmarks/bench_analysis.py [n_rows] [n_tunnels] [bgp_share]``.
-``bgp_share`` (default 0.02) of the rows are BGP records (status changes, routes).
+Run: ``.venv/bin/python benchmarks/bench_analysis.py [n_rows] [n_tunnels] [bgp_share] [repeat]``.
+``bgp_share`` (default 0.02) of the rows are BGP records (status changes, routes). The
+five analyses of the suite run ``repeat`` times (default 5, interleaved: a whole suite per
+pass) and report their best; the others run once. The load average is printed: the
+figures of a busy machine are not comparable.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -152,8 +156,16 @@ def mix_bgp(frame: pd.DataFrame, share: float, seed: int = 1) -> pd.DataFrame:
     return out
 
 
-def bench(events: pd.DataFrame) -> dict[str, float]:
-    """Time each function once (after one warm-up call) and return seconds."""
+#: The five-analysis suite of issue 3 (target of issue 25: >= 2 M events/s on 1M events).
+SUITE = ("flaps", "outages(tunnel)", "outages(connection)", "rekey_stats", "availability")
+
+
+def bench(events: pd.DataFrame, repeat: int = 1) -> tuple[dict[str, float], float]:
+    """Time each function (after one warm-up call) and return seconds.
+
+    The suite's functions run ``repeat`` times, a whole suite per pass, and keep their best;
+    also returns the best time of a whole pass of the suite.
+    """
     calls = {
         "tunnel_states": lambda: analysis.tunnel_states(events),
         "flaps": lambda: analysis.flaps(events),
@@ -171,12 +183,23 @@ def bench(events: pd.DataFrame) -> dict[str, float]:
         "route_events": lambda: bgp.route_events(events),
     }
     analysis.tunnel_states(events)
-    out = {}
+    out = {name: float("inf") for name in calls}
+    best_pass = float("inf")
+    for _ in range(max(repeat, 1)):
+        total = 0.0
+        for name in SUITE:
+            t0 = time.perf_counter()
+            calls[name]()
+            sec = time.perf_counter() - t0
+            out[name] = min(out[name], sec)
+            total += sec
+        best_pass = min(best_pass, total)
     for name, call in calls.items():
-        t0 = time.perf_counter()
-        call()
-        out[name] = time.perf_counter() - t0
-    return out
+        if name not in SUITE:
+            t0 = time.perf_counter()
+            call()
+            out[name] = time.perf_counter() - t0
+    return out, best_pass
 
 
 def main() -> None:
@@ -184,15 +207,24 @@ def main() -> None:
     n_rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_tunnels = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     bgp_share = float(sys.argv[3]) if len(sys.argv) > 3 else 0.02
+    repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 5
     events = mix_bgp(make_events(n_rows, n_tunnels), bgp_share)
-    timings = bench(events)
-    suite = ("flaps", "outages(tunnel)", "outages(connection)", "rekey_stats", "availability")
+    load = os.getloadavg()
+    timings, best_pass = bench(events, repeat)
     for name, sec in timings.items():
         print(f"{name:22s} {sec:7.3f} s  {len(events) / sec / 1e6:6.1f} M rows/s")
-    total = sum(timings[k] for k in suite)
-    print(f"{'issue-3 suite':22s} {total:7.3f} s  ({', '.join(suite)})")
+    total = sum(timings[k] for k in SUITE)
+    print(f"{'issue-3 suite':22s} {total:7.3f} s  ({', '.join(SUITE)}; sum of bests)")
+    rate = len(events) / best_pass / 1e6
+    print(f"{'suite, best pass':22s} {best_pass:7.3f} s  {rate:6.2f} M events/s (of {repeat})")
     n_bgp = int((events[schema.LOG_TYPE] == "bgp").sum())
     print(f"{'BGP rows':22s} {n_bgp:8d} of {len(events)}")
+    print(
+        "load average before / after: "
+        + " ".join(f"{x:.2f}" for x in load)
+        + " / "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
 
 
 if __name__ == "__main__":
