@@ -241,7 +241,7 @@ def test_groups_keep_the_numbering_of_the_numpy_loader(messages):
 def test_prefix_hash_collision_falls_back_to_the_prefixes(monkeypatch):
     # the prefixes are told apart by hash, checked byte by byte; a failed check (a
     # collision) takes the prefixes themselves: made to fail here, same numbering
-    from vpnlog_analytics.io import _tokens_jit
+    from vpnlog_analytics.io import _kernels
 
     messages = [f"peer {p} seq {n})" for p in ("b", "a", "b") for n in (3, 1)] + [
         "Phase 2 x",
@@ -252,5 +252,5 @@ def test_prefix_hash_collision_falls_back_to_the_prefixes(monkeypatch):
     messages = list(dict.fromkeys(messages))
     want = _numbering_before(messages)
     assert build._skeleton_groups(pa.array(messages)).skeletons.to_pylist() == want
-    monkeypatch.setattr(_tokens_jit, "same_prefixes", lambda *args: False)
+    monkeypatch.setattr(_kernels, "same_prefixes", lambda *args: False)
     assert build._skeleton_groups(pa.array(messages)).skeletons.to_pylist() == want

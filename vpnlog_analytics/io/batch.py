@@ -15,14 +15,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .decode import NAT, epoch_to_ns
+from .decode import NAT, epoch_to_ns, value_offsets
 
 __all__ = ["Batch", "DistinctBodies", "distinct_bodies"]
 
 _TS_KEY = '{"event_timestamp":'
 _TS_LEN = len(_TS_KEY)
-#: Slice end meaning "to the end" (pyarrow 26 mis-sizes the buffer for stop=None).
-_END = 2**31 - 1
+_TS_KEY_BYTES = np.frombuffer(_TS_KEY.encode(), dtype=np.uint8)
 
 
 @dataclass
@@ -103,10 +102,6 @@ class DistinctBodies:
     uidx: np.ndarray  # int32 per row, index into uniques
 
 
-def _np_bool(arr: pa.Array) -> np.ndarray:
-    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def distinct_bodies(batch: Batch) -> DistinctBodies:
     """Split canonical records into a numeric head and a repeated body.
 
@@ -125,6 +120,8 @@ def distinct_bodies(batch: Batch) -> DistinctBodies:
         Heads, distinct bodies and row indices. The batch's ``messages`` are released
         (replaced by an empty array): the distinct bodies stand for them.
     """
+    from ._kernels import bodies, cut_heads, views
+
     msgs = batch.messages
     n = len(msgs)
     head_ns = np.full(n, NAT, dtype=np.int64)
@@ -133,46 +130,35 @@ def distinct_bodies(batch: Batch) -> DistinctBodies:
     pieces: list[pa.Array] = []
     count = 0
     if n:
-        starts = np.asarray(
-            pc.starts_with(msgs, _TS_KEY).to_numpy(zero_copy_only=False), dtype=bool
-        )
-        comma = pc.find_substring(msgs, ",").to_numpy(zero_copy_only=False)
-        for width in (10, 13):
-            pos = _TS_LEN + width
-            sel = np.flatnonzero(starts & (comma == pos))
-            if not len(sel):
-                continue
-            sub = msgs.take(pa.array(sel)) if len(sel) < n else msgs
+        offs = value_offsets(msgs)
+        data = np.frombuffer(msgs.buffers()[2], dtype=np.uint8, count=int(offs[-1]))
+        width, value = cut_heads(data, offs, _TS_KEY_BYTES)
+        for w in (10, 13):
             # Cut only `{"event_timestamp":<number>,"...`: a JSON number has no leading
             # zero, and the body `{"...` is valid JSON exactly when the record is.
-            ok = _np_bool(pc.equal(pc.binary_slice(sub, pos + 1, pos + 2), b'"')) & ~_np_bool(
-                pc.equal(pc.binary_slice(sub, _TS_LEN, _TS_LEN + 1), b"0")
+            sel = np.flatnonzero(width == w)
+            if not len(sel):
+                continue
+            head_ns[sel] = epoch_to_ns(value[sel])
+            # the bodies as views into the messages (no copy), encoded; then only the
+            # distinct ones are copied, "{" first (codes come in order of appearance)
+            cut = _TS_LEN + w + 1
+            body_views = pa.Array.from_buffers(
+                pa.binary_view(),
+                len(sel),
+                [None, pa.py_buffer(views(data, offs, sel, cut)), msgs.buffers()[2]],
             )
-            if not ok.all():
-                sel = sel[ok]
-                if not len(sel):
-                    continue
-                sub = msgs.take(pa.array(sel))
-            heads = pc.binary_slice(sub, _TS_LEN, pos)
-            try:
-                values = pc.cast(heads.cast(pa.string()), pa.int64()).to_numpy()
-            except pa.ArrowInvalid:  # not digits (or not even UTF-8): those take the slow path
-                digits = np.asarray(
-                    pc.match_substring_regex(heads, r"^\d+$").to_numpy(zero_copy_only=False),
-                    dtype=bool,
-                )
-                sel, heads = sel[digits], heads.filter(pa.array(digits))
-                if not len(sel):
-                    continue
-                sub = msgs.take(pa.array(sel))
-                values = pc.cast(heads.cast(pa.string()), pa.int64()).to_numpy()
-            head_ns[sel] = epoch_to_ns(values)
-            enc = pc.dictionary_encode(pc.binary_slice(sub, pos + 1, _END))
-            fast_codes[sel] = enc.indices.to_numpy() + count
+            enc = pc.dictionary_encode(body_views)
+            codes = enc.indices.to_numpy()
+            firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+            out, out_offs = bodies(data, offs, sel[firsts], np.full(len(firsts), cut))
             pieces.append(
-                pc.binary_join_element_wise(pa.scalar(b"{"), enc.dictionary, pa.scalar(b""))
+                pa.Array.from_buffers(
+                    pa.binary(), len(firsts), [None, pa.py_buffer(out_offs), pa.py_buffer(out)]
+                )
             )
-            count += len(enc.dictionary)
+            fast_codes[sel] = codes + count
+            count += len(firsts)
             body[sel] = True
     uidx = np.empty(n, dtype=np.int32)
     uidx[body] = fast_codes[body]

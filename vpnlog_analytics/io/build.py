@@ -232,11 +232,11 @@ def _skeleton_groups(details: pa.Array) -> _Grouping:
 def _prefix_combos(details: pa.Array, tokens: Tokens) -> np.ndarray:
     """Per message ``P`` + a number [+ ``)``]: rank of ``P``'s first appearance * 2 + ``)``.
 
-    -1 for every other message (see :func:`._tokens_jit.trailing_numbers`). ``P`` is
+    -1 for every other message (see :func:`._kernels.trailing_numbers`). ``P`` is
     told apart by a hash, each checked against the ``P`` of its first message; where two
     differ (a collision), by ``P`` itself.
     """
-    from ._tokens_jit import same_prefixes, trailing_numbers
+    from ._kernels import same_prefixes, trailing_numbers
 
     offs = value_offsets(details).astype(np.int64)
     data = np.frombuffer(details.buffers()[2], dtype=np.uint8, count=int(offs[-1]))
@@ -324,7 +324,7 @@ class _Slots:
         cls, skeleton: np.ndarray, first: np.ndarray, skeletons: pa.Array, tokens: Tokens
     ) -> _Slots:
         del skeletons  # the groups and tokens tell all
-        from ._tokens_jit import same_kinds
+        from ._kernels import same_kinds
 
         same = same_kinds(tokens.offsets, tokens.kind, first[skeleton])
         return cls(skeleton, first, tokens, same)

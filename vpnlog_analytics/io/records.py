@@ -139,6 +139,7 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
         is_json[other[_np_bool(pc.starts_with(trimmed, "{"))]] = True
     canonical = starts & valid & _np_bool(pc.starts_with(text, _DETAILS_OPEN))
     pieces: list[tuple[np.ndarray, ParsedRecords]] = []
+    whole: ParsedRecords | None = None  # canonical parse of every record
     canon_idx = np.flatnonzero(canonical)
     if len(canon_idx):
         sub = text.take(pa.array(canon_idx)) if len(canon_idx) < n else text
@@ -148,11 +149,17 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
             sub, np.where(found, close, len(_DETAILS_OPEN)), np.maximum(tail_idx, 0), tails
         )
         exact &= found
-        if not exact.all():
+        if len(canon_idx) == n:
+            # every record canonical: the few the split cannot take (a quote in the
+            # message, an unusual tail) are parsed below and written over their rows
+            whole = part
+            canonical[~exact] = False
+        elif not exact.all():
             part = _subset(part, exact)
             canonical[canon_idx[~exact]] = False
             canon_idx = canon_idx[exact]
-        pieces.append((canon_idx, part))
+        if whole is None:
+            pieces.append((canon_idx, part))
     json_idx = np.flatnonzero(is_json & ~canonical)
     if len(json_idx):
         sub_list = [v.encode().strip(b" \t\r\n") for v in text.take(pa.array(json_idx)).to_pylist()]
@@ -165,7 +172,12 @@ def parse_records_unique(records: pa.Array) -> ParsedRecords:
         lines.columns["details"] = pc.utf8_trim_whitespace(text.take(pa.array(text_idx)))
         lines.kind[:] = KIND_TEXT
         pieces.append((text_idx, lines))
-    parsed = _assemble(n, pieces)
+    if whole is None:
+        parsed = _assemble(n, pieces)
+    else:
+        parsed = whole
+        for idx, piece in pieces:
+            _scatter(parsed, piece, idx)
     parsed.bad = bad + parsed.bad
     _normalise_states(parsed)
     return parsed
@@ -375,7 +387,11 @@ def _empty(n: int) -> ParsedRecords:
 
 
 def _scatter(dst: ParsedRecords, src: ParsedRecords, idx: np.ndarray) -> None:
-    """Write ``src`` (aligned with ``idx``) into ``dst`` at positions ``idx``."""
+    """Write ``src`` (aligned with ``idx``, increasing) into ``dst`` at positions ``idx``.
+
+    One pass per column (``replace_with_mask``): ``dst`` may be a whole file's records
+    and ``src`` a few of them.
+    """
     n = len(dst.kind)
     if src.ts_key is not None or dst.ts_key is not None:
         mine = dst.has_ts_key().copy()
@@ -384,14 +400,15 @@ def _scatter(dst: ParsedRecords, src: ParsedRecords, idx: np.ndarray) -> None:
     if len(idx) == n:
         dst.kind[:] = src.kind
         dst.columns = src.columns
-    else:
-        # positions of dst rows within src, -1 where not covered
-        where = np.full(n, -1, dtype=np.int64)
-        where[idx] = np.arange(len(idx))
-        take = pa.array(where, mask=where < 0)
-        covered = pa.array(where >= 0)
+    elif len(idx):
+        mask = np.zeros(n, dtype=bool)
+        mask[idx] = True
+        covered = pa.array(mask)
         for name, arr in src.columns.items():
-            dst.columns[name] = pc.if_else(covered, arr.take(take), dst.columns[name])
+            old = dst.columns[name]
+            if arr.null_count == len(arr) and old.null_count == len(old):
+                continue  # null in both (most keys): nothing to write
+            dst.columns[name] = pc.replace_with_mask(old, covered, arr.cast(old.type))
         dst.kind[idx] = src.kind
     dst.bad.extend((int(idx[i]), r, t) for i, r, t in src.bad)
     dst.unknown_keys.extend((int(idx[i]), k) for i, k in src.unknown_keys)

@@ -5,7 +5,7 @@ and connection ids, hex values and numbers made ``#``, ``Phase 1``/``Phase 2`` s
 as ``Phase_1``/``Phase_2``) and computes a template once per group (DESIGN.md section
 2: cost by template). A regex pass costs per match, and rekey traffic carries its
 parameters anywhere in the message; this module finds the same tokens in one compiled
-pass over the messages' data buffer (:mod:`._tokens_jit`), whatever their place.
+pass over the messages' data buffer (:mod:`._kernels`), whatever their place.
 
 Every alternative of the skeleton pattern starts at a word boundary and ends at one
 (RE2's ``\b`` and ``\d`` are ASCII), so a token is made of whole runs of ASCII word
@@ -74,7 +74,7 @@ def tokenise(messages: pa.Array) -> Tokens:
         The skeleton of each message (equal to the regex pass of ``catalog``), and each
         token's span and kind.
     """
-    from ._tokens_jit import scan
+    from ._kernels import scan
 
     n = len(messages)
     offs = value_offsets(messages).astype(np.int64)

@@ -1,4 +1,4 @@
-"""The skeleton tokeniser's compiled pass (numba, cached on disk; see :mod:`.skeleton`).
+"""The loader's compiled kernels (numba, cached on disk): skeleton tokens, record heads.
 
 One walk over each message's bytes (a word: a maximal run of ASCII ``[0-9A-Za-z_]``
 inside one message). Only a word that starts with a digit, ``c`` or ``v`` can be a
@@ -251,3 +251,84 @@ def same_prefixes(
             if data[a + k] != data[b + k]:
                 return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def cut_heads(data: np.ndarray, offs: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per message: the width of a head ``key`` + 10 or 13 digits + ``,"`` that may be cut.
+
+    The digits must not start with ``0`` (a JSON number has no leading zero) and the
+    first ``,`` of the message must follow them. Returns the width per message (0: no
+    such head) and the head's value.
+    """
+    n = len(offs) - 1
+    width = np.zeros(n, dtype=np.int8)
+    value = np.zeros(n, dtype=np.int64)
+    k = len(key)
+    for m in range(n):
+        lo, hi = offs[m], offs[m + 1]
+        if hi - lo < k + 12:
+            continue
+        same = True
+        for q in range(k):
+            if data[lo + q] != key[q]:
+                same = False
+                break
+        if not same or data[lo + k] == 48:
+            continue
+        v = 0
+        p = lo + k
+        while p < hi and 48 <= data[p] <= 57 and p - lo - k < 14:
+            v = v * 10 + (data[p] - 48)
+            p += 1
+        w = p - lo - k
+        if (w == 10 or w == 13) and p + 1 < hi and data[p] == 44 and data[p + 1] == 34:
+            width[m] = w
+            value[m] = v
+    return width, value
+
+
+@njit(cache=True, nogil=True)
+def bodies(
+    data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``b"{" + message[cut:]`` for each message of ``rows``: bytes and offsets."""
+    size = 0
+    for i in range(len(rows)):
+        size += offs[rows[i] + 1] - offs[rows[i]] - cut[i] + 1
+    out = np.empty(size, dtype=np.uint8)
+    out_offs = np.empty(len(rows) + 1, dtype=np.int32)
+    w = 0
+    for i in range(len(rows)):
+        out_offs[i] = w
+        out[w] = 123  # "{"
+        w += 1
+        for p in range(offs[rows[i]] + cut[i], offs[rows[i] + 1]):
+            out[w] = data[p]
+            w += 1
+    out_offs[len(rows)] = w
+    return out, out_offs
+
+
+@njit(cache=True, nogil=True)
+def views(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int) -> np.ndarray:
+    """Arrow ``binary_view`` views of ``message[cut:]`` for each message of ``rows``.
+
+    16 bytes per view (little-endian): the length, then up to 12 bytes inline, or the
+    first 4 bytes, buffer 0 and the offset into ``data`` (no copy of the bytes).
+    """
+    out = np.zeros(16 * len(rows), dtype=np.uint8)
+    for i in range(len(rows)):
+        a = offs[rows[i]] + cut
+        size = offs[rows[i] + 1] - a
+        v = 16 * i
+        for q in range(4):
+            out[v + q] = (size >> (8 * q)) & 255
+        if size <= 12:
+            for q in range(size):
+                out[v + 4 + q] = data[a + q]
+        else:
+            for q in range(4):
+                out[v + 4 + q] = data[a + q]
+                out[v + 12 + q] = (a >> (8 * q)) & 255
+    return out
