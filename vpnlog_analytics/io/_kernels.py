@@ -48,7 +48,6 @@ def _bound(data: np.ndarray) -> int:
     return count
 
 
-@njit(cache=True, nogil=True)
 def scan(
     data: np.ndarray, offs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -60,7 +59,6 @@ def scan(
         The skeletons' bytes and offsets (``n + 1``); the token offsets per message
         (``n + 1``), and per token its start and stop within its message and its kind.
     """
-    cls = _CLASS
     n = len(offs) - 1
     out = np.empty(len(data), dtype=np.uint8)
     skel_offs = np.empty(n + 1, dtype=np.int64)
@@ -70,6 +68,25 @@ def scan(
     t_start = np.empty(cap, dtype=np.int64)
     t_stop = np.empty(cap, dtype=np.int64)
     t_kind = np.empty(cap, dtype=np.int8)
+    t = _scan(data, offs, out, skel_offs, t_offs, t_start, t_stop, t_kind)
+    return out[: skel_offs[n]], skel_offs, t_offs, t_start[:t], t_stop[:t], t_kind[:t]
+
+
+# The kernels write into arrays allocated by their callers and return a count: numpy's
+# allocation and slicing cost numba several tenths of a second of compiling each.
+@njit(cache=True, nogil=True)
+def _scan(
+    data: np.ndarray,
+    offs: np.ndarray,
+    out: np.ndarray,
+    skel_offs: np.ndarray,
+    t_offs: np.ndarray,
+    t_start: np.ndarray,
+    t_stop: np.ndarray,
+    t_kind: np.ndarray,
+) -> int:
+    cls = _CLASS
+    n = len(offs) - 1
     w = 0
     t = 0
     for m in range(n):
@@ -158,14 +175,19 @@ def scan(
             w += 1
     skel_offs[n] = w
     t_offs[n] = t
-    return out[:w], skel_offs, t_offs, t_start[:t], t_stop[:t], t_kind[:t]
+    return t
+
+
+def same_kinds(t_offs: np.ndarray, t_kind: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per message ``m``: its tokens have the kinds, in order, of message ``first[m]``'s."""
+    out = np.empty(len(t_offs) - 1, dtype=np.bool_)
+    _same_kinds(t_offs, t_kind, first, out)
+    return out
 
 
 @njit(cache=True, nogil=True)
-def same_kinds(t_offs: np.ndarray, t_kind: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Per message ``m``: its tokens have the kinds, in order, of message ``first[m]``'s."""
+def _same_kinds(t_offs: np.ndarray, t_kind: np.ndarray, first: np.ndarray, out: np.ndarray) -> int:
     n = len(t_offs) - 1
-    out = np.empty(n, dtype=np.bool_)
     for m in range(n):
         f = first[m]
         lo, hi = t_offs[m], t_offs[m + 1]
@@ -176,27 +198,38 @@ def same_kinds(t_offs: np.ndarray, t_kind: np.ndarray, first: np.ndarray) -> np.
             same = t_kind[lo + k] == t_kind[f_lo + k]
             k += 1
         out[m] = same
-    return out
+    return n
 
 
-@njit(cache=True, nogil=True)
 def trailing_numbers(
-    data: np.ndarray,
-    offs: np.ndarray,
-    t_offs: np.ndarray,
-    t_start: np.ndarray,
-    t_kind: np.ndarray,
+    data: np.ndarray, offs: np.ndarray, t_offs: np.ndarray, t_start: np.ndarray, t_kind: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Messages that are ``P`` + a number [+ ``)``]: per message ``P``'s length, or -1.
 
     ``P`` must not be empty, end in a word byte or ``-``, or end in ``"Phase "``. Also
     per message whether a ``)`` follows the number, and a 64-bit FNV-1a hash of ``P``.
     """
-    cls = _CLASS
     n = len(offs) - 1
     p_len = np.full(n, -1, dtype=np.int64)
     paren = np.zeros(n, dtype=np.int8)
-    hashes = np.zeros(n, dtype=np.uint64)
+    hashes = np.zeros(n, dtype=np.int64)
+    _trailing_numbers(data, offs, t_offs, t_start, t_kind, p_len, paren, hashes)
+    return p_len, paren, hashes
+
+
+@njit(cache=True, nogil=True)
+def _trailing_numbers(
+    data: np.ndarray,
+    offs: np.ndarray,
+    t_offs: np.ndarray,
+    t_start: np.ndarray,
+    t_kind: np.ndarray,
+    p_len: np.ndarray,
+    paren: np.ndarray,
+    hashes: np.ndarray,
+) -> int:
+    cls = _CLASS
+    n = len(offs) - 1
     for m in range(n):
         lo, hi = offs[m], offs[m + 1]
         last = t_offs[m + 1] - 1
@@ -228,13 +261,13 @@ def trailing_numbers(
             and data[lo + at - 1] == 32
         ):
             continue
-        h = np.uint64(14695981039346656037)
+        h = -3750763034362895579  # FNV-1a 64, its offset basis as int64 (products wrap)
         for q in range(lo, lo + at):
-            h = (h ^ np.uint64(data[q])) * np.uint64(1099511628211)
+            h = (h ^ data[q]) * 1099511628211
         p_len[m] = at
         paren[m] = close
         hashes[m] = h
-    return p_len, paren, hashes
+    return n
 
 
 @njit(cache=True, nogil=True)
@@ -253,7 +286,6 @@ def same_prefixes(
     return True
 
 
-@njit(cache=True, nogil=True)
 def cut_heads(data: np.ndarray, offs: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per message: the width of a head ``key`` + 10 or 13 digits + ``,"`` that may be cut.
 
@@ -261,9 +293,17 @@ def cut_heads(data: np.ndarray, offs: np.ndarray, key: np.ndarray) -> tuple[np.n
     first ``,`` of the message must follow them. Returns the width per message (0: no
     such head) and the head's value.
     """
+    width = np.zeros(len(offs) - 1, dtype=np.int8)
+    value = np.zeros(len(offs) - 1, dtype=np.int64)
+    _cut_heads(data, offs, key, width, value)
+    return width, value
+
+
+@njit(cache=True, nogil=True)
+def _cut_heads(
+    data: np.ndarray, offs: np.ndarray, key: np.ndarray, width: np.ndarray, value: np.ndarray
+) -> int:
     n = len(offs) - 1
-    width = np.zeros(n, dtype=np.int8)
-    value = np.zeros(n, dtype=np.int64)
     k = len(key)
     for m in range(n):
         lo, hi = offs[m], offs[m + 1]
@@ -285,32 +325,32 @@ def cut_heads(data: np.ndarray, offs: np.ndarray, key: np.ndarray) -> tuple[np.n
         if (w == 10 or w == 13) and p + 1 < hi and data[p] == 44 and data[p + 1] == 34:
             width[m] = w
             value[m] = v
-    return width, value
+    return n
 
 
-@njit(cache=True, nogil=True)
 def bodies(
-    data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: np.ndarray
+    data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``b"{" + message[cut:]`` for each message of ``rows``: bytes and offsets."""
-    size = 0
-    for i in range(len(rows)):
-        size += offs[rows[i] + 1] - offs[rows[i]] - cut[i] + 1
-    out = np.empty(size, dtype=np.uint8)
-    out_offs = np.empty(len(rows) + 1, dtype=np.int32)
-    w = 0
-    for i in range(len(rows)):
-        out_offs[i] = w
-        out[w] = 123  # "{"
-        w += 1
-        for p in range(offs[rows[i]] + cut[i], offs[rows[i] + 1]):
-            out[w] = data[p]
-            w += 1
-    out_offs[len(rows)] = w
+    """``b"{" + message[cut:]`` for each message of ``rows``: bytes and int32 offsets."""
+    out_offs = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum(offs[rows + 1] - offs[rows] - cut + 1, out=out_offs[1:])
+    out = np.empty(int(out_offs[-1]), dtype=np.uint8)
+    _bodies(data, offs, rows, cut, out)
     return out, out_offs
 
 
 @njit(cache=True, nogil=True)
+def _bodies(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int, out: np.ndarray) -> int:
+    w = 0
+    for i in range(len(rows)):
+        out[w] = 123  # "{"
+        w += 1
+        for p in range(offs[rows[i]] + cut, offs[rows[i] + 1]):
+            out[w] = data[p]
+            w += 1
+    return w
+
+
 def views(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int) -> np.ndarray:
     """Arrow ``binary_view`` views of ``message[cut:]`` for each message of ``rows``.
 
@@ -318,6 +358,12 @@ def views(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int) -> np.
     first 4 bytes, buffer 0 and the offset into ``data`` (no copy of the bytes).
     """
     out = np.zeros(16 * len(rows), dtype=np.uint8)
+    _views(data, offs, rows, cut, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _views(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int, out: np.ndarray) -> int:
     for i in range(len(rows)):
         a = offs[rows[i]] + cut
         size = offs[rows[i] + 1] - a
@@ -331,4 +377,4 @@ def views(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int) -> np.
             for q in range(4):
                 out[v + 4 + q] = data[a + q]
                 out[v + 12 + q] = (a >> (8 * q)) & 255
-    return out
+    return len(rows)

@@ -151,7 +151,7 @@ def distinct_bodies(batch: Batch) -> DistinctBodies:
             enc = pc.dictionary_encode(body_views)
             codes = enc.indices.to_numpy()
             firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-            out, out_offs = bodies(data, offs, sel[firsts], np.full(len(firsts), cut))
+            out, out_offs = bodies(data, offs, sel[firsts], cut)
             pieces.append(
                 pa.Array.from_buffers(
                     pa.binary(), len(firsts), [None, pa.py_buffer(out_offs), pa.py_buffer(out)]
