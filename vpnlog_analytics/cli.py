@@ -1040,20 +1040,22 @@ def _cmd_gateway(args: argparse.Namespace) -> None:
             applied = f"corrected by {_signed(args.skew)}"
         print(f"Gateway times below: {applied}.")
         print()
-    table = two_sided_outages(events, gw, skew=args.skew, **_states(args))
+    # the estimate printed above is the one applied (not estimated again per analysis)
+    used = skew if args.skew == "auto" else args.skew
+    table = two_sided_outages(events, gw, skew=used, **_states(args))
     columns = [s.VPN_CONNECTION_ID, s.TUNNEL_IP, "start", "end", "duration", s.CAUSE]
     columns += [s.ENDED_BY, s.DPD_FIRST, "gateway_reason"]
     _emit(table[columns], args.format, none="No IPsec outages in the window")
     if args.format != "table":
         return
-    restarts = gateway_restarts(events, gw, skew=args.skew)
+    restarts = gateway_restarts(events, gw, skew=used)
     cut = restarts[restarts["cut_connection"]]
     for row in cut.itertuples(index=False):
         print(
             f"{getattr(row, s.DEVICE)} restarted at {format_time(getattr(row, s.TIME))} UTC: "
             f"all {row.tunnels} tunnels of {getattr(row, s.VPN_CONNECTION_ID)} were down"
         )
-    failures = one_sided_failures(events, gw, skew=args.skew)
+    failures = one_sided_failures(events, gw, skew=used)
     if len(failures):
         print()
         print("Negotiation failures only one end logged:")

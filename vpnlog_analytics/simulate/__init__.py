@@ -218,10 +218,12 @@ def write_samples(out_dir: str | Path) -> list[Path]:
     ):
         frame.to_csv(out / name, index=False, lineterminator="\n")
         written.append(out / name)
-    (out / "README.md").write_text(samples_readme(sim), encoding="utf-8")
+    # The gateway's own log of connection 1, beside AWS's (issue 24), simulated once for
+    # the files and the README's figures
+    gateway = sample_gateway_logs(sim)
+    (out / "README.md").write_text(samples_readme(sim, gateway), encoding="utf-8")
     written.append(out / "README.md")
-    # The gateway's own log of connection 1, beside AWS's (issue 24)
-    written += write_gateway_logs(sample_gateway_logs(sim), out / "gateway", compress=True)
+    written += write_gateway_logs(gateway, out / "gateway", compress=True)
     # The folder is read as logs (`vpnlog summary data/samples`): its ignore file names
     # the files beside them that are not, so no command says it ignored them.
     (out / ".vpnlogignore").write_text(SAMPLES_IGNORE, encoding="utf-8")
@@ -419,13 +421,15 @@ def _tunnels_section(sim: Simulation) -> str:
     )
 
 
-def samples_readme(sim: Simulation) -> str:
+def samples_readme(sim: Simulation, gateway: GatewayLogs | None = None) -> str:
     """Render ``data/samples/README.md``: the story and its ground-truth figures.
 
     Parameters
     ----------
     sim : Simulation
         The :func:`sample_simulation`.
+    gateway : GatewayLogs, optional
+        Its :func:`sample_gateway_logs` (simulated here when not given).
 
     Returns
     -------
@@ -452,13 +456,12 @@ def samples_readme(sim: Simulation) -> str:
         **_story_figures(sim),
         **bgp_story(sim),
         **_options_figures(sim),
-        **_gateway_figures(sim),
+        **_gateway_figures(sim, gateway if gateway is not None else sample_gateway_logs(sim)),
     )
 
 
-def _gateway_figures(sim: Simulation) -> dict[str, str]:
+def _gateway_figures(sim: Simulation, logs: GatewayLogs) -> dict[str, str]:
     """Return the README's figures of the samples' gateway log: size, clock, what it adds."""
-    logs = sample_gateway_logs(sim)
     label = _tunnel_label(sim)
     offset = next(iter(logs.offsets.values()))
     seconds = offset.total_seconds()
