@@ -14,8 +14,10 @@ import re
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernels import MODES, using
 
 from vpnlog_analytics.io.batch import Batch, distinct_bodies
 from vpnlog_analytics.io.decode import NAT, epoch_to_ns
@@ -41,29 +43,33 @@ def _batch(messages: list[bytes]) -> Batch:
     return Batch("test", "raw", pa.array(messages, pa.binary()), np.arange(1, n + 1))
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=400, deadline=None)
 @given(messages=MESSAGES)
-def test_heads_are_cut_exactly_where_the_rule_allows(messages):
-    out = distinct_bodies(_batch(messages))
-    uniques = out.uniques.to_pylist()
-    # each body is parsed once per head width (seconds, milliseconds, none)
-    assert sorted(set(out.uidx.tolist())) == list(range(len(uniques)))
-    for i, message in enumerate(messages):
-        head = HEAD.match(message)
-        if head:
-            want_ns = epoch_to_ns(np.array([int(head.group(1))]))[0]
-            assert out.head_ns[i] == want_ns
-            assert uniques[out.uidx[i]] == b"{" + message[head.end() :]
-        else:
-            assert out.head_ns[i] == NAT
-            assert uniques[out.uidx[i]] == message
+def test_heads_are_cut_exactly_where_the_rule_allows(mode, messages):
+    with using(mode):
+        out = distinct_bodies(_batch(messages))
+        uniques = out.uniques.to_pylist()
+        # each body is parsed once per head width (seconds, milliseconds, none)
+        assert sorted(set(out.uidx.tolist())) == list(range(len(uniques)))
+        for i, message in enumerate(messages):
+            head = HEAD.match(message)
+            if head:
+                want_ns = epoch_to_ns(np.array([int(head.group(1))]))[0]
+                assert out.head_ns[i] == want_ns
+                assert uniques[out.uidx[i]] == b"{" + message[head.end() :]
+            else:
+                assert out.head_ns[i] == NAT
+                assert uniques[out.uidx[i]] == message
 
 
-def test_sliced_messages():
-    # a batch's messages may be a slice of a larger array (offsets not from zero)
-    raw = [b'{"event_timestamp":1700000000,"details":"a"}'] * 3 + [b"x"]
-    batch = _batch(raw)
-    batch.messages = pa.array([b"pad", *raw], pa.binary()).slice(1)
-    out = distinct_bodies(batch)
-    assert out.uniques.to_pylist() == [b'{"details":"a"}', b"x"]
-    assert list(out.uidx) == [0, 0, 0, 1]
+@pytest.mark.parametrize("mode", MODES)
+def test_sliced_messages(mode):
+    with using(mode):
+        # a batch's messages may be a slice of a larger array (offsets not from zero)
+        raw = [b'{"event_timestamp":1700000000,"details":"a"}'] * 3 + [b"x"]
+        batch = _batch(raw)
+        batch.messages = pa.array([b"pad", *raw], pa.binary()).slice(1)
+        out = distinct_bodies(batch)
+        assert out.uniques.to_pylist() == [b'{"details":"a"}', b"x"]
+        assert list(out.uidx) == [0, 0, 0, 1]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernels import MODES, using
 
 from vpnlog_analytics import catalog
 from vpnlog_analytics.io import build
@@ -67,56 +69,62 @@ SAME_PLACE = st.tuples(
 MESSAGES = st.one_of(FREE, ENDING_IN_A_NUMBER, SAME_PLACE)
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=300, deadline=None)
 @given(messages=st.lists(MESSAGES, min_size=1, max_size=40))
-def test_skeleton_groups_equal_the_regex_skeleton_of_each_message(messages):
-    details = pa.array(messages, pa.string())
-    grouping = build._skeleton_groups(details)
-    codes, skeletons = grouping.codes, grouping.skeletons
-    got = skeletons.take(pa.array(codes)).to_pylist()
-    assert got == build._skeleton(details).to_pylist()
-    assert sorted(set(codes.tolist())) == list(range(len(skeletons)))
+def test_skeleton_groups_equal_the_regex_skeleton_of_each_message(mode, messages):
+    with using(mode):
+        details = pa.array(messages, pa.string())
+        grouping = build._skeleton_groups(details)
+        codes, skeletons = grouping.codes, grouping.skeletons
+        got = skeletons.take(pa.array(codes)).to_pylist()
+        assert got == build._skeleton(details).to_pylist()
+        assert sorted(set(codes.tolist())) == list(range(len(skeletons)))
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=300, deadline=None)
 @given(messages=st.lists(MESSAGES, min_size=1, max_size=40))
-def test_sliced_parameters_equal_the_regex_match_of_each_message(messages):
-    details = pa.array(messages, pa.string())
-    grouping = build._skeleton_groups(details)
-    group, skeletons = grouping.codes, grouping.skeletons
-    _, first = np.unique(group, return_index=True)
-    slots = build._Slots.of(group, first, skeletons, grouping.tokens)
-    everywhere = np.zeros(len(messages), dtype=np.int64)  # one "template" that carries all
-    templates = pa.array(["<cgw> SPI: (id= retransmits sequence number cgw:"])
-    for column, patterns in catalog.EXTRACT_PATTERNS.items():
-        fast = build._extract(details, everywhere, templates, patterns, slots).to_pylist()
-        plain = build._extract(details, everywhere, templates, patterns).to_pylist()
-        assert fast == plain, column
+def test_sliced_parameters_equal_the_regex_match_of_each_message(mode, messages):
+    with using(mode):
+        details = pa.array(messages, pa.string())
+        grouping = build._skeleton_groups(details)
+        group, skeletons = grouping.codes, grouping.skeletons
+        _, first = np.unique(group, return_index=True)
+        slots = build._Slots.of(group, first, skeletons, grouping.tokens)
+        everywhere = np.zeros(len(messages), dtype=np.int64)  # one "template" that carries all
+        templates = pa.array(["<cgw> SPI: (id= retransmits sequence number cgw:"])
+        for column, patterns in catalog.EXTRACT_PATTERNS.items():
+            fast = build._extract(details, everywhere, templates, patterns, slots).to_pylist()
+            plain = build._extract(details, everywhere, templates, patterns).to_pylist()
+            assert fast == plain, column
 
 
-def test_messages_ending_in_a_number_take_both_shortcuts():
+@pytest.mark.parametrize("mode", MODES)
+def test_messages_ending_in_a_number_take_both_shortcuts(mode):
     """Hand-built: the keep-alive lines of one tunnel (three sequence numbers, one with a
     different digit count) are one skeleton group per wording and all three values are
     sliced; the pattern matches neither the Phase line nor the gateway id line, so
     their groups are known to hold no value without a search per message."""
-    messages = [
-        "CGW sent DPD ACK (sequence number 1626970380)",
-        "CGW sent DPD ACK (sequence number 1626970381)",
-        "CGW sent DPD ACK (sequence number 77)",
-        "AWS tunnel selected proposals for Phase 2",
-        "to cgw-0ce820f9dd04721d8",
-    ]
-    details = pa.array(messages, pa.string())
-    grouping = build._skeleton_groups(details)
-    group, skeletons = grouping.codes, grouping.skeletons
-    assert group[0] == group[1] == group[2]
-    assert skeletons[int(group[0])].as_py() == "CGW sent DPD ACK (sequence number #)"
-    assert skeletons[int(group[3])].as_py() == "AWS tunnel selected proposals for Phase_2"
-    assert skeletons[int(group[4])].as_py() == "to #"
-    _, first = np.unique(group, return_index=True)
-    slots = build._Slots.of(group, first, skeletons, grouping.tokens)
-    rows, values = build._slot_values(
-        details, np.arange(5), catalog.EXTRACT_PATTERNS["dpd_sequence"][0], slots
-    )
-    assert rows.tolist() == [0, 1, 2, 3, 4]
-    assert values.to_pylist() == ["1626970380", "1626970381", "77", None, None]
+    with using(mode):
+        messages = [
+            "CGW sent DPD ACK (sequence number 1626970380)",
+            "CGW sent DPD ACK (sequence number 1626970381)",
+            "CGW sent DPD ACK (sequence number 77)",
+            "AWS tunnel selected proposals for Phase 2",
+            "to cgw-0ce820f9dd04721d8",
+        ]
+        details = pa.array(messages, pa.string())
+        grouping = build._skeleton_groups(details)
+        group, skeletons = grouping.codes, grouping.skeletons
+        assert group[0] == group[1] == group[2]
+        assert skeletons[int(group[0])].as_py() == "CGW sent DPD ACK (sequence number #)"
+        assert skeletons[int(group[3])].as_py() == "AWS tunnel selected proposals for Phase_2"
+        assert skeletons[int(group[4])].as_py() == "to #"
+        _, first = np.unique(group, return_index=True)
+        slots = build._Slots.of(group, first, skeletons, grouping.tokens)
+        rows, values = build._slot_values(
+            details, np.arange(5), catalog.EXTRACT_PATTERNS["dpd_sequence"][0], slots
+        )
+        assert rows.tolist() == [0, 1, 2, 3, 4]
+        assert values.to_pylist() == ["1626970380", "1626970381", "77", None, None]

@@ -14,8 +14,10 @@ import re
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernels import MODES, using
 
 from vpnlog_analytics import catalog
 from vpnlog_analytics.io import build
@@ -106,11 +108,13 @@ def _regex_skeleton(messages: list[str]) -> list[str]:
     return build._skeleton(pa.array(messages, pa.string())).to_pylist()
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=400, deadline=None)
 @given(messages=st.lists(ANY, min_size=1, max_size=30))
-def test_tokeniser_skeleton_equals_the_regex_skeleton(messages):
-    tokens = tokenise(pa.array(messages, pa.string()))
-    assert tokens.skeletons.to_pylist() == _regex_skeleton(messages)
+def test_tokeniser_skeleton_equals_the_regex_skeleton(mode, messages):
+    with using(mode):
+        tokens = tokenise(pa.array(messages, pa.string()))
+        assert tokens.skeletons.to_pylist() == _regex_skeleton(messages)
 
 
 _KIND_RE = {
@@ -121,81 +125,91 @@ _KIND_RE = {
 }
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=300, deadline=None)
 @given(messages=st.lists(ANY, min_size=1, max_size=30))
-def test_token_spans_are_the_replaced_tokens(messages):
-    arr = pa.array(messages, pa.string())
-    tokens = tokenise(arr)
-    for i, message in enumerate(messages):
-        raw = message.encode()
-        lo, hi = tokens.offsets[i], tokens.offsets[i + 1]
-        rebuilt, at = b"", 0
-        for start, stop, kind in zip(
-            tokens.start[lo:hi], tokens.stop[lo:hi], tokens.kind[lo:hi], strict=True
-        ):
-            assert _KIND_RE[int(kind)].fullmatch(raw[start:stop].decode())
-            rebuilt += raw[at:start] + b"#"
-            at = stop
-        rebuilt += raw[at:]
-        # the skeleton is the message with each token made '#' (and shields '_')
-        skeleton = tokens.skeletons[i].as_py()
-        assert rebuilt.decode().replace("Phase ", "Phase_") == skeleton.replace("Phase ", "Phase_")
+def test_token_spans_are_the_replaced_tokens(mode, messages):
+    with using(mode):
+        arr = pa.array(messages, pa.string())
+        tokens = tokenise(arr)
+        for i, message in enumerate(messages):
+            raw = message.encode()
+            lo, hi = tokens.offsets[i], tokens.offsets[i + 1]
+            rebuilt, at = b"", 0
+            for start, stop, kind in zip(
+                tokens.start[lo:hi], tokens.stop[lo:hi], tokens.kind[lo:hi], strict=True
+            ):
+                assert _KIND_RE[int(kind)].fullmatch(raw[start:stop].decode())
+                rebuilt += raw[at:start] + b"#"
+                at = stop
+            rebuilt += raw[at:]
+            # the skeleton is the message with each token made '#' (and shields '_')
+            skeleton = tokens.skeletons[i].as_py()
+            assert rebuilt.decode().replace("Phase ", "Phase_") == skeleton.replace(
+                "Phase ", "Phase_"
+            )
 
 
-def test_edges():
-    cases = [
-        "",
-        "1",
-        "Phase 1",
-        "Phase 12",
-        "xPhase 1",
-        "Phase 1x",
-        "Phase  1",
-        "0x",
-        "0x0",
-        "0xG",
-        "00x1",
-        "cgw-",
-        "cgw-1",
-        "cgw-1-2",
-        "xcgw-1",
-        "cgw-cgw-1",
-        "vpn-0x1",
-        "a_1",
-        "é1",
-        "1é",
-        "٣",
-        "Phase 2 SA",
-    ]
-    got = tokenise(pa.array(cases, pa.string())).skeletons.to_pylist()
-    assert got == _regex_skeleton(cases)
-    # message boundaries cut words: "a" + "1" are not the word "a1"
-    got = tokenise(pa.array(["a", "1", "Phase", " 1"], pa.string())).skeletons.to_pylist()
-    assert got == ["a", "#", "Phase", " #"]
+@pytest.mark.parametrize("mode", MODES)
+def test_edges(mode):
+    with using(mode):
+        cases = [
+            "",
+            "1",
+            "Phase 1",
+            "Phase 12",
+            "xPhase 1",
+            "Phase 1x",
+            "Phase  1",
+            "0x",
+            "0x0",
+            "0xG",
+            "00x1",
+            "cgw-",
+            "cgw-1",
+            "cgw-1-2",
+            "xcgw-1",
+            "cgw-cgw-1",
+            "vpn-0x1",
+            "a_1",
+            "é1",
+            "1é",
+            "٣",
+            "Phase 2 SA",
+        ]
+        got = tokenise(pa.array(cases, pa.string())).skeletons.to_pylist()
+        assert got == _regex_skeleton(cases)
+        # message boundaries cut words: "a" + "1" are not the word "a1"
+        got = tokenise(pa.array(["a", "1", "Phase", " 1"], pa.string())).skeletons.to_pylist()
+        assert got == ["a", "#", "Phase", " #"]
 
 
-def test_sliced_input():
-    arr = pa.array(["x 1", "Phase 2 SA 0x1f", "cgw-ab (id=5)", "z"], pa.string()).slice(1, 2)
-    assert tokenise(arr).skeletons.to_pylist() == _regex_skeleton(arr.to_pylist())
+@pytest.mark.parametrize("mode", MODES)
+def test_sliced_input(mode):
+    with using(mode):
+        arr = pa.array(["x 1", "Phase 2 SA 0x1f", "cgw-ab (id=5)", "z"], pa.string()).slice(1, 2)
+        assert tokenise(arr).skeletons.to_pylist() == _regex_skeleton(arr.to_pylist())
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=300, deadline=None)
 @given(messages=st.lists(ANY, min_size=1, max_size=40, unique=True))
-def test_parameters_by_token_slot_equal_the_regex(messages):
-    details = pa.array(messages, pa.string())
-    grouping = build._skeleton_groups(details)
-    codes, skeletons = grouping.codes, grouping.skeletons
-    assert skeletons.take(pa.array(codes)).to_pylist() == _regex_skeleton(messages)
-    groups, first = np.unique(codes, return_index=True)
-    assert list(groups) == list(range(len(skeletons)))
-    slots = build._Slots.of(codes, first, skeletons, grouping.tokens)
-    group_tmpl, templates = build._dict_codes(build._template_all(details.take(first)))
-    tmpl = group_tmpl[codes]
-    for col, patterns in catalog.EXTRACT_PATTERNS.items():
-        got = build._extract(details, tmpl, templates, patterns, slots).to_pylist()
-        # the regex on the messages the templates gate, as the loader did before
-        want = build._extract(details, tmpl, templates, patterns).to_pylist()
-        assert got == want, col
+def test_parameters_by_token_slot_equal_the_regex(mode, messages):
+    with using(mode):
+        details = pa.array(messages, pa.string())
+        grouping = build._skeleton_groups(details)
+        codes, skeletons = grouping.codes, grouping.skeletons
+        assert skeletons.take(pa.array(codes)).to_pylist() == _regex_skeleton(messages)
+        groups, first = np.unique(codes, return_index=True)
+        assert list(groups) == list(range(len(skeletons)))
+        slots = build._Slots.of(codes, first, skeletons, grouping.tokens)
+        group_tmpl, templates = build._dict_codes(build._template_all(details.take(first)))
+        tmpl = group_tmpl[codes]
+        for col, patterns in catalog.EXTRACT_PATTERNS.items():
+            got = build._extract(details, tmpl, templates, patterns, slots).to_pylist()
+            # the regex on the messages the templates gate, as the loader did before
+            want = build._extract(details, tmpl, templates, patterns).to_pylist()
+            assert got == want, col
 
 
 def _numbering_before(messages: list[str]) -> list[str]:
@@ -230,12 +244,14 @@ def _numbering_before(messages: list[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+@pytest.mark.parametrize("mode", MODES)
 @settings(max_examples=300, deadline=None)
 @given(messages=st.lists(ANY, min_size=1, max_size=40, unique=True))
-def test_groups_keep_the_numbering_of_the_numpy_loader(messages):
-    # the group order is the order of the template categories: it must not move
-    grouping = build._skeleton_groups(pa.array(messages, pa.string()))
-    assert grouping.skeletons.to_pylist() == _numbering_before(messages)
+def test_groups_keep_the_numbering_of_the_numpy_loader(mode, messages):
+    with using(mode):
+        # the group order is the order of the template categories: it must not move
+        grouping = build._skeleton_groups(pa.array(messages, pa.string()))
+        assert grouping.skeletons.to_pylist() == _numbering_before(messages)
 
 
 def test_prefix_hash_collision_falls_back_to_the_prefixes(monkeypatch):

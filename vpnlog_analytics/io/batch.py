@@ -16,12 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .decode import NAT, epoch_to_ns, value_offsets
+from .skeleton import compiled
 
 __all__ = ["Batch", "DistinctBodies", "distinct_bodies"]
 
 _TS_KEY = '{"event_timestamp":'
 _TS_LEN = len(_TS_KEY)
 _TS_KEY_BYTES = np.frombuffer(_TS_KEY.encode(), dtype=np.uint8)
+#: Slice end meaning "to the end" (pyarrow 26 mis-sizes the buffer for stop=None).
+_END = 2**31 - 1
 
 
 @dataclass
@@ -102,6 +105,99 @@ class DistinctBodies:
     uidx: np.ndarray  # int32 per row, index into uniques
 
 
+def _np_bool(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _cut_compiled(
+    msgs: pa.Array,
+    head_ns: np.ndarray,
+    body: np.ndarray,
+    fast_codes: np.ndarray,
+    pieces: list[pa.Array],
+) -> int:
+    """Cut the heads (:func:`distinct_bodies`) with the compiled kernels; return the count.
+
+    The bodies are encoded as Arrow views into the messages (no copy); only the distinct
+    ones are copied, ``{`` first (codes come in order of first appearance).
+    """
+    from ._kernels import bodies, cut_heads, views
+
+    count = 0
+    offs = value_offsets(msgs)
+    data = np.frombuffer(msgs.buffers()[2], dtype=np.uint8, count=int(offs[-1]))
+    width, value = cut_heads(data, offs, _TS_KEY_BYTES)
+    for w in (10, 13):
+        sel = np.flatnonzero(width == w)
+        if not len(sel):
+            continue
+        head_ns[sel] = epoch_to_ns(value[sel])
+        cut = _TS_LEN + w + 1
+        body_views = pa.Array.from_buffers(
+            pa.binary_view(),
+            len(sel),
+            [None, pa.py_buffer(views(data, offs, sel, cut)), msgs.buffers()[2]],
+        )
+        codes = pc.dictionary_encode(body_views).indices.to_numpy()
+        firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+        out, out_offs = bodies(data, offs, sel[firsts], cut)
+        pieces.append(
+            pa.Array.from_buffers(
+                pa.binary(), len(firsts), [None, pa.py_buffer(out_offs), pa.py_buffer(out)]
+            )
+        )
+        fast_codes[sel] = codes + count
+        count += len(firsts)
+        body[sel] = True
+    return count
+
+
+def _cut_arrow(
+    msgs: pa.Array,
+    head_ns: np.ndarray,
+    body: np.ndarray,
+    fast_codes: np.ndarray,
+    pieces: list[pa.Array],
+) -> int:
+    """:func:`_cut_compiled` without numba: Arrow kernels over all messages."""
+    n = len(msgs)
+    count = 0
+    starts = np.asarray(pc.starts_with(msgs, _TS_KEY).to_numpy(zero_copy_only=False), dtype=bool)
+    comma = pc.find_substring(msgs, ",").to_numpy(zero_copy_only=False)
+    for width in (10, 13):
+        pos = _TS_LEN + width
+        sel = np.flatnonzero(starts & (comma == pos))
+        if not len(sel):
+            continue
+        sub = msgs.take(pa.array(sel)) if len(sel) < n else msgs
+        # Cut only `{"event_timestamp":<number>,"...`: a JSON number has no leading
+        # zero, and the body `{"...` is valid JSON exactly when the record is.
+        ok = _np_bool(pc.equal(pc.binary_slice(sub, pos + 1, pos + 2), b'"')) & ~_np_bool(
+            pc.equal(pc.binary_slice(sub, _TS_LEN, _TS_LEN + 1), b"0")
+        )
+        if not ok.all():
+            sel = sel[ok]
+            if not len(sel):
+                continue
+            sub = msgs.take(pa.array(sel))
+        heads = pc.binary_slice(sub, _TS_LEN, pos)
+        # digits only: a sign or a point is for the JSON parser to judge ("+1" is no JSON)
+        digits = _np_bool(pc.match_substring_regex(heads, r"^[0-9]+$"))
+        if not digits.all():
+            sel, heads = sel[digits], heads.filter(pa.array(digits))
+            if not len(sel):
+                continue
+            sub = msgs.take(pa.array(sel))
+        values = pc.cast(heads.cast(pa.string()), pa.int64()).to_numpy()
+        head_ns[sel] = epoch_to_ns(values)
+        enc = pc.dictionary_encode(pc.binary_slice(sub, pos + 1, _END))
+        fast_codes[sel] = enc.indices.to_numpy() + count
+        pieces.append(pc.binary_join_element_wise(pa.scalar(b"{"), enc.dictionary, pa.scalar(b"")))
+        count += len(enc.dictionary)
+        body[sel] = True
+    return count
+
+
 def distinct_bodies(batch: Batch) -> DistinctBodies:
     """Split canonical records into a numeric head and a repeated body.
 
@@ -120,8 +216,6 @@ def distinct_bodies(batch: Batch) -> DistinctBodies:
         Heads, distinct bodies and row indices. The batch's ``messages`` are released
         (replaced by an empty array): the distinct bodies stand for them.
     """
-    from ._kernels import bodies, cut_heads, views
-
     msgs = batch.messages
     n = len(msgs)
     head_ns = np.full(n, NAT, dtype=np.int64)
@@ -130,36 +224,8 @@ def distinct_bodies(batch: Batch) -> DistinctBodies:
     pieces: list[pa.Array] = []
     count = 0
     if n:
-        offs = value_offsets(msgs)
-        data = np.frombuffer(msgs.buffers()[2], dtype=np.uint8, count=int(offs[-1]))
-        width, value = cut_heads(data, offs, _TS_KEY_BYTES)
-        for w in (10, 13):
-            # Cut only `{"event_timestamp":<number>,"...`: a JSON number has no leading
-            # zero, and the body `{"...` is valid JSON exactly when the record is.
-            sel = np.flatnonzero(width == w)
-            if not len(sel):
-                continue
-            head_ns[sel] = epoch_to_ns(value[sel])
-            # the bodies as views into the messages (no copy), encoded; then only the
-            # distinct ones are copied, "{" first (codes come in order of appearance)
-            cut = _TS_LEN + w + 1
-            body_views = pa.Array.from_buffers(
-                pa.binary_view(),
-                len(sel),
-                [None, pa.py_buffer(views(data, offs, sel, cut)), msgs.buffers()[2]],
-            )
-            enc = pc.dictionary_encode(body_views)
-            codes = enc.indices.to_numpy()
-            firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-            out, out_offs = bodies(data, offs, sel[firsts], cut)
-            pieces.append(
-                pa.Array.from_buffers(
-                    pa.binary(), len(firsts), [None, pa.py_buffer(out_offs), pa.py_buffer(out)]
-                )
-            )
-            fast_codes[sel] = codes + count
-            count += len(firsts)
-            body[sel] = True
+        cut = _cut_compiled if compiled() else _cut_arrow
+        count = cut(msgs, head_ns, body, fast_codes, pieces)
     uidx = np.empty(n, dtype=np.int32)
     uidx[body] = fast_codes[body]
     rest = np.flatnonzero(~body)

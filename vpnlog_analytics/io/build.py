@@ -33,7 +33,7 @@ from .decode import (
 from .issues import Issues
 from .merge import INTS, Part, bucketed, narrow
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
-from .skeleton import Tokens, tokenise
+from .skeleton import KIND_DIGITS, Tokens, compiled, tokenise
 
 __all__ = ["parse_part"]
 
@@ -210,6 +210,8 @@ def _skeleton_groups(details: pa.Array) -> _Grouping:
     """
     if not len(details):
         return _Grouping(np.zeros(0, np.int64), pa.array([], pa.string()), None)
+    if not compiled():
+        return _skeleton_groups_numpy(details)
     tokens = tokenise(details)
     codes, skeletons = _dict_codes(tokens.skeletons)
     k = len(skeletons)
@@ -255,6 +257,93 @@ def _prefix_combos(details: pa.Array, tokens: Tokens) -> np.ndarray:
         p_code, _ = _dict_codes(heads)
     out[quick] = p_code * 2 + paren[quick]
     return out
+
+
+#: Bytes a skeleton token may touch: a message that ends ``<P><digits>[)]`` has the
+#: skeleton ``skeleton(P) + "#" [+ ")"]`` when P ends in none of these (and not in
+#: ``"Phase "``, whose digit the skeleton keeps): ASCII word characters and ``-`` (of
+#: ``cgw-``/``vpn-``).
+_TOKEN_BYTES = np.zeros(256, dtype=bool)
+_TOKEN_BYTES[[ord(c) for c in "0123456789abcdefghijklmnopqrstuvwxyz_-"]] = True
+_TOKEN_BYTES[[ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]] = True
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - counts), counts)
+
+
+def _skeleton_groups_numpy(details: pa.Array) -> _Grouping:
+    """:func:`_skeleton_groups` without numba (numpy and Arrow passes).
+
+    :func:`.skeleton.tokenise` gives the skeleton (what :func:`_skeleton`, the regex
+    pass, gives) and the tokens of a message in one pass over the bytes, wherever the
+    tokens sit. Most real messages end in a number (a sequence number, an id, a count):
+    for those the skeleton and tokens follow from the rest of the message, ``P``, which
+    repeats, so only each distinct ``P`` is tokenised. That is taken only where it gives
+    exactly what the whole message gives: the message is ``P``, one or more digits and at
+    most one ``)``, and ``P`` is not empty and ends in a byte no token can hold
+    (:data:`_TOKEN_BYTES`) and not in ``"Phase "``. Every other message is tokenised
+    whole. Groups are numbered by first appearance, those of the shortcut first.
+    """
+    n = len(details)
+    size = _lengths(details)
+    no_paren = pc.ascii_rtrim(details, characters=")")
+    paren = size - _lengths(no_paren)
+    prefix = pc.ascii_rtrim(no_paren, characters="0123456789")
+    keep = _lengths(prefix)
+    fast = (paren <= 1) & (keep < size - paren) & (keep > 0)
+    if fast.any():
+        ends = value_offsets(prefix)[1:]
+        last = np.frombuffer(prefix.buffers()[2], dtype=np.uint8)[np.maximum(ends - 1, 0)]
+        fast &= ~_TOKEN_BYTES[last]
+        fast &= ~np.asarray(pc.ends_with(prefix, "Phase ").fill_null(False), dtype=bool)
+    slow = np.flatnonzero(~fast)
+    quick = np.flatnonzero(fast)
+    keys: list[pa.Array] = []
+    key_of = np.empty(n, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    # where each message's tokens come from: a token list of P (quick) or its own (slow)
+    p_tok: Tokens | None = None
+    s_tok: Tokens | None = None
+    p_of = np.zeros(0, np.int64)
+    if len(quick):
+        p_codes, p_values = _dict_codes(prefix.take(pa.array(quick)))
+        combo = p_codes * 2 + paren[quick]
+        combos, combo_idx = np.unique(combo, return_inverse=True)
+        p_tok = tokenise(p_values)
+        heads = p_tok.skeletons.take(pa.array(combos // 2))
+        tails = pa.array(np.where(combos % 2 == 1, "#)", "#"), pa.string())
+        keys.append(pc.binary_join_element_wise(heads, tails, ""))
+        key_of[quick] = combo_idx
+        p_of = p_codes
+        counts[quick] = np.diff(p_tok.offsets)[p_codes] + 1
+    if len(slow):
+        whole = details if len(slow) == n else details.take(pa.array(slow))
+        s_tok = tokenise(whole)
+        key_of[slow] = (len(keys[0]) if keys else 0) + np.arange(len(slow))
+        keys.append(s_tok.skeletons)
+        counts[slow] = np.diff(s_tok.offsets)
+    codes, skeletons = _dict_codes(pa.concat_arrays(keys) if len(keys) > 1 else keys[0])
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    start = np.empty(int(offsets[-1]), dtype=np.int64)
+    stop = np.empty_like(start)
+    kind = np.empty(len(start), dtype=np.int8)
+    if s_tok is not None:
+        at = _ranges(offsets[slow], counts[slow])
+        start[at], stop[at], kind[at] = s_tok.start, s_tok.stop, s_tok.kind
+    if p_tok is not None:
+        inherited = counts[quick] - 1
+        at = _ranges(offsets[quick], inherited)
+        src = _ranges(p_tok.offsets[p_of], inherited)
+        start[at], stop[at], kind[at] = p_tok.start[src], p_tok.stop[src], p_tok.kind[src]
+        # the number that ends the message
+        at = offsets[quick] + inherited
+        start[at], stop[at], kind[at] = keep[quick], size[quick] - paren[quick], KIND_DIGITS
+    tokens = Tokens(skeletons=skeletons, offsets=offsets, start=start, stop=stop, kind=kind)
+    return _Grouping(codes[key_of], skeletons, tokens)
 
 
 def _template_all(details: pa.Array) -> pa.Array:
@@ -324,9 +413,23 @@ class _Slots:
         cls, skeleton: np.ndarray, first: np.ndarray, skeletons: pa.Array, tokens: Tokens
     ) -> _Slots:
         del skeletons  # the groups and tokens tell all
-        from ._kernels import same_kinds
+        if compiled():
+            from ._kernels import same_kinds
 
-        same = same_kinds(tokens.offsets, tokens.kind, first[skeleton])
+            same = same_kinds(tokens.offsets, tokens.kind, first[skeleton])
+            return cls(skeleton, first, tokens, same)
+        # each message's token kinds as one value, encoded: equal codes, equal kinds
+        kinds = pa.Array.from_buffers(
+            pa.binary(),
+            len(skeleton),
+            [
+                None,
+                pa.py_buffer(tokens.offsets.astype(np.int32)),
+                pa.py_buffer(tokens.kind.astype(np.uint8)),
+            ],
+        )
+        sig, _ = _dict_codes(kinds)
+        same = sig == sig[first[skeleton]] if len(skeleton) else np.zeros(0, bool)
         return cls(skeleton, first, tokens, same)
 
 

@@ -4,8 +4,9 @@ The catalogue groups messages by skeleton (:data:`..catalog.SKELETON_PATTERN`: g
 and connection ids, hex values and numbers made ``#``, ``Phase 1``/``Phase 2`` shielded
 as ``Phase_1``/``Phase_2``) and computes a template once per group (DESIGN.md section
 2: cost by template). A regex pass costs per match, and rekey traffic carries its
-parameters anywhere in the message; this module finds the same tokens in one compiled
-pass over the messages' data buffer (:mod:`._kernels`), whatever their place.
+parameters anywhere in the message; this module finds the same tokens in one pass over
+the messages' data buffer, whatever their place: compiled (:mod:`._kernels`) where numba
+is installed (the ``fast`` extra), else in numpy passes (:mod:`._tokens_numpy`).
 
 Every alternative of the skeleton pattern starts at a word boundary and ends at one
 (RE2's ``\b`` and ``\d`` are ASCII), so a token is made of whole runs of ASCII word
@@ -23,14 +24,46 @@ fuzzed messages.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
 
+from ..errors import OptionError
 from .decode import value_offsets
 
-__all__ = ["KIND_CGW", "KIND_DIGITS", "KIND_HEX", "KIND_VPN", "Tokens", "tokenise"]
+__all__ = ["KIND_CGW", "KIND_DIGITS", "KIND_HEX", "KIND_VPN", "Tokens", "compiled", "tokenise"]
+
+#: Environment variable that chooses the loader's kernels: ``numpy`` (never compile),
+#: ``compiled`` (numba; an error without it) or unset (numba where installed).
+KERNELS_ENV = "VPNLOG_KERNELS"
+
+
+@cache
+def _numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def compiled() -> bool:
+    """Whether the loader runs its compiled kernels (numba, the ``fast`` extra).
+
+    Without numba the same results come from numpy and Arrow passes, at about half the
+    speed on logs whose parameters sit mid-message; numba costs about 120 MB of memory
+    once a process loads it and 0.5 s to start, so it is an extra for large estates. The
+    environment variable ``VPNLOG_KERNELS`` set to ``numpy`` or ``compiled`` chooses.
+    """
+    choice = os.environ.get(KERNELS_ENV, "").strip().lower()
+    if choice not in ("", "numpy", "compiled"):
+        raise OptionError(f"{KERNELS_ENV}={choice!r}: use 'numpy' or 'compiled', or unset it")
+    if choice == "compiled" and not _numba_installed():
+        raise OptionError(
+            f"{KERNELS_ENV}=compiled needs numba: pip install 'vpnlog-analytics[fast]'"
+        )
+    return choice != "numpy" and _numba_installed()
+
 
 #: Token kinds (see the module docstring).
 KIND_DIGITS, KIND_HEX, KIND_CGW, KIND_VPN = 1, 2, 3, 4
@@ -74,6 +107,10 @@ def tokenise(messages: pa.Array) -> Tokens:
         The skeleton of each message (equal to the regex pass of ``catalog``), and each
         token's span and kind.
     """
+    if not compiled():
+        from . import _tokens_numpy
+
+        return _tokens_numpy.tokenise(messages)
     from ._kernels import scan
 
     n = len(messages)
