@@ -12,6 +12,7 @@ column (categories in the same order) and every ``attrs`` entry must be equal.
 from __future__ import annotations
 
 import gzip
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from kernels import using
 
 from vpnlog_analytics import read_logs
 from vpnlog_analytics.errors import OptionError
+from vpnlog_analytics.io import skeleton
 from vpnlog_analytics.io.skeleton import KERNELS_ENV, compiled
 from vpnlog_analytics.simulate import simulate_logs
 
@@ -90,3 +92,26 @@ def test_the_environment_chooses(monkeypatch):
             compiled()
     else:
         assert compiled()
+
+
+def test_kernels_that_cannot_load_leave_the_numpy_passes(monkeypatch):
+    # numba refuses to define cached functions where it can write no cache (a read-only
+    # installation and home): made to fail here by hiding the module
+    pytest.importorskip("numba")
+    import vpnlog_analytics.io as io_package
+
+    monkeypatch.setitem(sys.modules, "vpnlog_analytics.io._kernels", None)
+    monkeypatch.delattr(io_package, "_kernels", raising=False)
+    skeleton._kernels_failure.cache_clear()
+    try:
+        monkeypatch.delenv(KERNELS_ENV, raising=False)
+        assert not compiled()
+        table = read_logs(SAMPLES)
+        assert len(table) == table.attrs["kept"]
+        monkeypatch.setenv(KERNELS_ENV, "compiled")
+        with pytest.raises(OptionError, match="the kernels do not load"):
+            compiled()
+    finally:
+        monkeypatch.undo()
+        skeleton._kernels_failure.cache_clear()
+    assert compiled()

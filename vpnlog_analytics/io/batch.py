@@ -224,7 +224,9 @@ def distinct_bodies(batch: Batch) -> DistinctBodies:
     pieces: list[pa.Array] = []
     count = 0
     if n:
-        cut = _cut_compiled if compiled() else _cut_arrow
+        # the views hold 32-bit offsets: a source of 2 GB or more takes the Arrow kernels
+        small = value_offsets(msgs)[-1] < 2**31
+        cut = _cut_compiled if small and compiled() else _cut_arrow
         count = cut(msgs, head_ns, body, fast_codes, pieces)
     uidx = np.empty(n, dtype=np.int32)
     uidx[body] = fast_codes[body]

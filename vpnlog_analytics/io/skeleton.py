@@ -25,6 +25,7 @@ fuzzed messages.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +35,8 @@ import pyarrow as pa
 
 from ..errors import OptionError
 from .decode import value_offsets
+
+log = logging.getLogger(__name__)
 
 __all__ = ["KIND_CGW", "KIND_DIGITS", "KIND_HEX", "KIND_VPN", "Tokens", "compiled", "tokenise"]
 
@@ -47,22 +50,48 @@ def _numba_installed() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+@cache
+def _kernels_failure() -> str | None:
+    """Why the compiled kernels cannot be loaded (None: they can).
+
+    numba refuses to define a cached function where it can write no cache: an
+    installation that is read-only, for a user whose home is read-only too (a container,
+    a Lambda function) and no ``NUMBA_CACHE_DIR``. The loader then takes its numpy passes.
+    """
+    try:
+        from . import _kernels  # noqa: F401
+    except Exception as exc:  # numba's RuntimeError, or a broken numba/llvmlite install
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def compiled() -> bool:
     """Whether the loader runs its compiled kernels (numba, the ``fast`` extra).
 
-    Without numba the same results come from numpy and Arrow passes, at about half the
-    speed on logs whose parameters sit mid-message; numba costs about 120 MB of memory
-    once a process loads it and 0.5 s to start, so it is an extra for large estates. The
-    environment variable ``VPNLOG_KERNELS`` set to ``numpy`` or ``compiled`` chooses.
+    Without numba the same table comes from numpy and Arrow passes, 1.2-1.5x slower on
+    logs whose parameters sit mid-message; numba costs a process that loads it about 120
+    MB and 0.5 s, so it is an extra for large estates. ``VPNLOG_KERNELS`` set to
+    ``numpy`` or ``compiled`` chooses; where the kernels cannot load (numba can write its
+    cache nowhere), the numpy passes run unless ``compiled`` was asked for.
     """
     choice = os.environ.get(KERNELS_ENV, "").strip().lower()
     if choice not in ("", "numpy", "compiled"):
         raise OptionError(f"{KERNELS_ENV}={choice!r}: use 'numpy' or 'compiled', or unset it")
-    if choice == "compiled" and not _numba_installed():
-        raise OptionError(
-            f"{KERNELS_ENV}=compiled needs numba: pip install 'vpnlog-analytics[fast]'"
-        )
-    return choice != "numpy" and _numba_installed()
+    if choice == "numpy":
+        return False
+    if not _numba_installed():
+        if choice == "compiled":
+            raise OptionError(
+                f"{KERNELS_ENV}=compiled needs numba: pip install 'vpnlog-analytics[fast]'"
+            )
+        return False
+    failure = _kernels_failure()
+    if failure is not None:
+        if choice == "compiled":
+            raise OptionError(f"{KERNELS_ENV}=compiled: the kernels do not load ({failure})")
+        log.info("the loader's compiled kernels do not load, numpy passes instead: %s", failure)
+        return False
+    return True
 
 
 #: Token kinds (see the module docstring).
