@@ -36,6 +36,19 @@ del _b
 
 
 @njit(cache=True, nogil=True)
+def _phase_before(data: np.ndarray, at: int) -> bool:
+    """Whether the 6 bytes before ``at`` are ``"Phase "`` (``at >= 6``)."""
+    return (
+        data[at - 6] == 80
+        and data[at - 5] == 104
+        and data[at - 4] == 97
+        and data[at - 3] == 115
+        and data[at - 2] == 101
+        and data[at - 1] == 32
+    )
+
+
+@njit(cache=True, nogil=True)
 def _bound(data: np.ndarray) -> int:
     """At least the number of tokens: bytes that start a word with a digit, c or v."""
     cls = _CLASS
@@ -121,12 +134,7 @@ def _scan(
                 if (
                     j - i == 1
                     and i - lo >= 6
-                    and data[i - 6] == 80  # "Phase "
-                    and data[i - 5] == 104
-                    and data[i - 4] == 97
-                    and data[i - 3] == 115
-                    and data[i - 2] == 101
-                    and data[i - 1] == 32
+                    and _phase_before(data, i)
                     and (i - 6 == lo or not (cls[data[i - 7]] & WORD))
                 ):
                     # "Phase N" names the phase: its space becomes "_", the digit stays
@@ -251,15 +259,7 @@ def _trailing_numbers(
         before = data[lo + at - 1]
         if (cls[before] & WORD) or before == 45:
             continue
-        if (
-            at >= 6
-            and data[lo + at - 6] == 80
-            and data[lo + at - 5] == 104
-            and data[lo + at - 4] == 97
-            and data[lo + at - 3] == 115
-            and data[lo + at - 2] == 101
-            and data[lo + at - 1] == 32
-        ):
+        if at >= 6 and _phase_before(data, lo + at):
             continue
         h = -3750763034362895579  # FNV-1a 64, its offset basis as int64 (products wrap)
         for q in range(lo, lo + at):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .decode import _slices, value_offsets
+from .decode import _slices, value_bytes, value_offsets
 from .skeleton import KIND_CGW, KIND_DIGITS, KIND_HEX, KIND_VPN, Tokens
 
 _WORDS = np.zeros(256, dtype=bool)
@@ -74,19 +74,7 @@ _SLICE_BYTES = 1 << 20
 
 
 def tokenise(messages: pa.Array) -> Tokens:
-    """Skeletons and token spans of messages (no nulls), without a regex.
-
-    Parameters
-    ----------
-    messages : pyarrow.StringArray
-        Distinct messages, no nulls.
-
-    Returns
-    -------
-    Tokens
-        The skeleton of each message (equal to the regex pass of ``catalog``), and each
-        token's span and kind.
-    """
+    """:func:`.skeleton.tokenise` in numpy passes, message slices of about 1 MB at a time."""
     n = len(messages)
     offs = value_offsets(messages)
     if n == 0 or offs[-1] - offs[0] <= _SLICE_BYTES:
@@ -110,29 +98,10 @@ def tokenise(messages: pa.Array) -> Tokens:
 
 
 def _tokenise(messages: pa.Array) -> Tokens:
-    """Skeletons and token spans of messages (no nulls), without a regex.
-
-    Parameters
-    ----------
-    messages : pyarrow.StringArray
-        Distinct messages, no nulls.
-
-    Returns
-    -------
-    Tokens
-        The skeleton of each message (equal to the regex pass of ``catalog``), and each
-        token's span and kind.
-    """
+    """:func:`tokenise` of one slice of messages."""
     n = len(messages)
-    offs = value_offsets(messages)
-    base = int(offs[0]) if n else 0
-    offs = offs - base
+    data, offs = value_bytes(messages)
     size = int(offs[-1]) if n else 0
-    data = (
-        np.frombuffer(messages.buffers()[2], dtype=np.uint8, count=size, offset=base)
-        if size
-        else np.zeros(0, np.uint8)
-    )
     # is_start[p]: a message starts at p (or p is the end): no byte before it counts
     is_start = np.zeros(size + 1, dtype=bool)
     is_start[offs] = True

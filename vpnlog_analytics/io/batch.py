@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .decode import NAT, epoch_to_ns, value_offsets
+from .decode import NAT, epoch_to_ns, value_bytes, value_offsets
 from .skeleton import compiled
 
 __all__ = ["Batch", "DistinctBodies", "distinct_bodies"]
@@ -124,8 +124,7 @@ def _cut_compiled(
     from ._kernels import bodies, cut_heads, views
 
     count = 0
-    offs = value_offsets(msgs)
-    data = np.frombuffer(msgs.buffers()[2], dtype=np.uint8, count=int(offs[-1]))
+    data, offs = value_bytes(msgs)
     width, value = cut_heads(data, offs, _TS_KEY_BYTES)
     for w in (10, 13):
         sel = np.flatnonzero(width == w)
@@ -136,7 +135,7 @@ def _cut_compiled(
         body_views = pa.Array.from_buffers(
             pa.binary_view(),
             len(sel),
-            [None, pa.py_buffer(views(data, offs, sel, cut)), msgs.buffers()[2]],
+            [None, pa.py_buffer(views(data, offs, sel, cut)), pa.py_buffer(data)],
         )
         codes = pc.dictionary_encode(body_views).indices.to_numpy()
         firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)

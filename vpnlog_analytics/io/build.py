@@ -28,6 +28,7 @@ from .decode import (
     epoch_to_ns,
     parse_time_strings,
     slice_each,
+    value_bytes,
     value_offsets,
 )
 from .issues import Issues
@@ -240,8 +241,7 @@ def _prefix_combos(details: pa.Array, tokens: Tokens) -> np.ndarray:
     """
     from ._kernels import same_prefixes, trailing_numbers
 
-    offs = value_offsets(details).astype(np.int64)
-    data = np.frombuffer(details.buffers()[2], dtype=np.uint8, count=int(offs[-1]))
+    data, offs = value_bytes(details)
     p_len, paren, hashes = trailing_numbers(data, offs, tokens.offsets, tokens.start, tokens.kind)
     out = np.full(len(details), -1, dtype=np.int64)
     quick = np.flatnonzero(p_len >= 0)

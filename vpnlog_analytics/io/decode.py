@@ -186,6 +186,30 @@ def value_offsets(values: pa.Array) -> np.ndarray:
     return raw[values.offset : values.offset + len(values) + 1].astype(np.int64)
 
 
+def value_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Return the bytes an array's values span and where each value lies in them.
+
+    Parameters
+    ----------
+    values : pyarrow.BinaryArray, StringArray or their large variants
+        Any array of these types, sliced or not.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``data``, a uint8 view (no copy) of the bytes from the first value's start to the
+        last value's end, and ``len(values) + 1`` int64 offsets into it: value ``i`` is
+        ``data[offsets[i]:offsets[i + 1]]``.
+    """
+    offs = value_offsets(values)
+    base = int(offs[0]) if len(values) else 0
+    offs -= base
+    size = int(offs[-1]) if len(values) else 0
+    if not size:
+        return np.zeros(0, np.uint8), offs
+    return np.frombuffer(values.buffers()[2], dtype=np.uint8, count=size, offset=base), offs
+
+
 def slice_each(
     values: pa.Array, start: np.ndarray, stop: np.ndarray, rows: np.ndarray | None = None
 ) -> pa.BinaryArray:

@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import OptionError
-from .decode import value_offsets
+from .decode import value_bytes
 
 log = logging.getLogger(__name__)
 
@@ -142,18 +142,11 @@ def tokenise(messages: pa.Array) -> Tokens:
         return _tokens_numpy.tokenise(messages)
     from ._kernels import scan
 
-    n = len(messages)
-    offs = value_offsets(messages).astype(np.int64)
-    base = int(offs[0]) if n else 0
-    offs -= base
-    size = int(offs[-1]) if n else 0
-    data = (
-        np.frombuffer(messages.buffers()[2], dtype=np.uint8, count=size, offset=base)
-        if size
-        else np.zeros(0, np.uint8)
-    )
+    data, offs = value_bytes(messages)
     out, skel_offs, t_offs, start, stop, kind = scan(data, offs)
     skeletons = pa.Array.from_buffers(
-        pa.string(), n, [None, pa.py_buffer(skel_offs.astype(np.int32)), pa.py_buffer(out)]
+        pa.string(),
+        len(messages),
+        [None, pa.py_buffer(skel_offs.astype(np.int32)), pa.py_buffer(out)],
     )
     return Tokens(skeletons=skeletons, offsets=t_offs, start=start, stop=stop, kind=kind)
