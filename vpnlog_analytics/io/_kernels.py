@@ -345,9 +345,10 @@ def _bodies(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int, out:
     for i in range(len(rows)):
         out[w] = 123  # "{"
         w += 1
-        for p in range(offs[rows[i]] + cut, offs[rows[i] + 1]):
-            out[w] = data[p]
-            w += 1
+        a = offs[rows[i]] + cut
+        size = offs[rows[i] + 1] - a
+        out[w : w + size] = data[a : a + size]  # one slice: twice the speed of a byte loop
+        w += size
     return w
 
 
@@ -378,3 +379,144 @@ def _views(data: np.ndarray, offs: np.ndarray, rows: np.ndarray, cut: int, out: 
                 out[v + 4 + q] = data[a + q]
                 out[v + 12 + q] = (a >> (8 * q)) & 255
     return len(rows)
+
+
+def hash_ranges(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Hash each byte range ``data[starts[i]:stops[i]]`` to 64 bits (int64).
+
+    Eight bytes at a time, each word mixed in by a multiply and a shift. Equal bytes hash
+    alike; no hash is free of collisions, so callers compare the ranges of equal hash
+    (:func:`same_ranges`).
+    """
+    out = np.empty(len(starts), dtype=np.int64)
+    _hash_ranges(data, starts, stops, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _word(data: np.ndarray, q: np.uint64) -> np.int64:
+    """Read the eight bytes from ``q`` on as one little-endian int64.
+
+    Indexed by an unsigned position: numba then skips its negative-index fix and LLVM
+    makes the eight loads one (four times the speed of a signed index here).
+    """
+    return (
+        np.int64(data[q])
+        | (np.int64(data[q + np.uint64(1)]) << 8)
+        | (np.int64(data[q + np.uint64(2)]) << 16)
+        | (np.int64(data[q + np.uint64(3)]) << 24)
+        | (np.int64(data[q + np.uint64(4)]) << 32)
+        | (np.int64(data[q + np.uint64(5)]) << 40)
+        | (np.int64(data[q + np.uint64(6)]) << 48)
+        | (np.int64(data[q + np.uint64(7)]) << 56)
+    )
+
+
+@njit(cache=True, nogil=True)
+def _hash_ranges(data: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> int:
+    low35 = (1 << 35) - 1  # int64 shifts fill with the sign: mask to shift logically
+    eight = np.uint64(8)
+    for m in range(len(out)):
+        lo, hi = np.uint64(starts[m]), np.uint64(stops[m])
+        h = -3750763034362895579 ^ np.int64(hi - lo)  # products wrap (int64)
+        q = lo
+        while q + eight <= hi:
+            h = (h ^ _word(data, q)) * -7046029254386353131
+            h ^= (h >> 29) & low35
+            q += eight
+        if q < hi:  # the last 1-7 bytes
+            w = np.int64(0)
+            k = 0
+            while q < hi:
+                w |= np.int64(data[q]) << (8 * k)
+                q += np.uint64(1)
+                k += 1
+            h = (h ^ w) * -7046029254386353131
+            h ^= (h >> 29) & low35
+        out[m] = h
+    return len(out)
+
+
+def first_seen(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Give equal hashes one code, counting up in order of first appearance; and each first.
+
+    What ``pandas.factorize`` gives (plus where each value first appears), through an
+    open-addressing table sized for the input: several times faster on a million values.
+    """
+    size = 1 << max(4, int(2 * len(hashes)).bit_length())
+    table = np.zeros(size, dtype=np.int64)
+    codes = np.empty(len(hashes), dtype=np.int64)
+    firsts = np.empty(len(hashes), dtype=np.int64)
+    count = _first_seen(hashes, table, codes, firsts)
+    return codes, firsts[:count].copy()
+
+
+@njit(cache=True, nogil=True)
+def _first_seen(
+    hashes: np.ndarray, table: np.ndarray, codes: np.ndarray, firsts: np.ndarray
+) -> int:
+    mask = len(table) - 1
+    count = 0
+    for i in range(len(hashes)):
+        h = hashes[i]
+        slot = (h * -7046029254386353131) >> 20 & mask  # multiplicative mixing (2^64/phi)
+        while True:
+            at = table[slot]  # 1 + the first index holding this slot's hash; 0: free
+            if at == 0:
+                table[slot] = i + 1
+                codes[i] = count
+                firsts[count] = i
+                count += 1
+                break
+            if hashes[at - 1] == h:
+                codes[i] = codes[at - 1]
+                break
+            slot = (slot + 1) & mask
+    return count
+
+
+@njit(cache=True, nogil=True)
+def same_ranges(
+    data: np.ndarray, starts: np.ndarray, stops: np.ndarray, codes: np.ndarray, firsts: np.ndarray
+) -> bool:
+    """Whether every range ``i`` holds the bytes of range ``firsts[codes[i]]``."""
+    eight = np.uint64(8)
+    for i in range(len(codes)):
+        f = firsts[codes[i]]
+        if f == i:
+            continue
+        a, b = np.uint64(starts[i]), np.uint64(starts[f])
+        size = np.uint64(stops[i]) - a
+        if np.uint64(stops[f]) - b != size:
+            return False
+        k = np.uint64(0)
+        while k + eight <= size:
+            if _word(data, a + k) != _word(data, b + k):
+                return False
+            k += eight
+        while k < size:
+            if data[a + k] != data[b + k]:
+                return False
+            k += np.uint64(1)
+    return True
+
+
+def plain_ranges(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Tell per byte range whether it holds nothing JSON escapes (quote, backslash, < 0x20)."""
+    out = np.empty(len(starts), dtype=np.bool_)
+    _plain_ranges(data, starts, stops, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _plain_ranges(data: np.ndarray, starts: np.ndarray, stops: np.ndarray, out: np.ndarray) -> int:
+    one = np.uint64(1)
+    for m in range(len(out)):
+        bad = np.uint8(0)  # no early exit: the loop vectorises
+        q, hi = np.uint64(starts[m]), np.uint64(stops[m])
+        while q < hi:
+            b = data[q]
+            bad |= np.uint8(b < 32) | np.uint8(b == 34) | np.uint8(b == 92)
+            q += one
+        out[m] = bad == 0
+    return len(out)

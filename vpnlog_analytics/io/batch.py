@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .decode import NAT, epoch_to_ns, value_bytes, value_offsets
+from .distinct import number_ranges
 from .skeleton import compiled
 
 __all__ = ["Batch", "DistinctBodies", "distinct_bodies"]
@@ -118,7 +119,8 @@ def _cut_compiled(
 ) -> int:
     """Cut the heads (:func:`distinct_bodies`) with the compiled kernels; return the count.
 
-    The bodies are encoded as Arrow views into the messages (no copy); only the distinct
+    The bodies are numbered where they lie in the messages (:func:`.distinct.
+    number_ranges`; Arrow views of them where two bodies share a hash); only the distinct
     ones are copied, ``{`` first (codes come in order of first appearance).
     """
     from ._kernels import bodies, cut_heads, views
@@ -132,13 +134,17 @@ def _cut_compiled(
             continue
         head_ns[sel] = epoch_to_ns(value[sel])
         cut = _TS_LEN + w + 1
-        body_views = pa.Array.from_buffers(
-            pa.binary_view(),
-            len(sel),
-            [None, pa.py_buffer(views(data, offs, sel, cut)), pa.py_buffer(data)],
-        )
-        codes = pc.dictionary_encode(body_views).indices.to_numpy()
-        firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+        numbered = number_ranges(data, offs[sel] + cut, offs[sel + 1])
+        if numbered is not None:
+            codes, firsts = numbered
+        else:
+            body_views = pa.Array.from_buffers(
+                pa.binary_view(),
+                len(sel),
+                [None, pa.py_buffer(views(data, offs, sel, cut)), pa.py_buffer(data)],
+            )
+            codes = pc.dictionary_encode(body_views).indices.to_numpy()
+            firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
         out, out_offs = bodies(data, offs, sel[firsts], cut)
         pieces.append(
             pa.Array.from_buffers(

@@ -31,6 +31,7 @@ from .decode import (
     value_bytes,
     value_offsets,
 )
+from .distinct import encode
 from .issues import Issues
 from .merge import INTS, Part, bucketed, narrow
 from .records import KIND_BGP, ParsedRecords, count_keys, parse_records_unique
@@ -214,7 +215,7 @@ def _skeleton_groups(details: pa.Array) -> _Grouping:
     if not compiled():
         return _skeleton_groups_numpy(details)
     tokens = tokenise(details)
-    codes, skeletons = _dict_codes(tokens.skeletons)
+    codes, skeletons = encode(tokens.skeletons)
     k = len(skeletons)
     combo = _prefix_combos(details, tokens)
     quick = combo >= 0
@@ -239,7 +240,7 @@ def _prefix_combos(details: pa.Array, tokens: Tokens) -> np.ndarray:
     told apart by a hash, each checked against the ``P`` of its first message; where two
     differ (a collision), by ``P`` itself.
     """
-    from ._kernels import same_prefixes, trailing_numbers
+    from ._kernels import first_seen, same_prefixes, trailing_numbers
 
     data, offs = value_bytes(details)
     p_len, paren, hashes = trailing_numbers(data, offs, tokens.offsets, tokens.start, tokens.kind)
@@ -247,12 +248,8 @@ def _prefix_combos(details: pa.Array, tokens: Tokens) -> np.ndarray:
     quick = np.flatnonzero(p_len >= 0)
     if not len(quick):
         return out
-    _, first, inverse = np.unique(hashes[quick], return_index=True, return_inverse=True)
-    if same_prefixes(data, offs, p_len, quick, quick[first[inverse]]):
-        by_first = np.empty(len(first), dtype=np.int64)
-        by_first[np.argsort(first)] = np.arange(len(first))
-        p_code = by_first[inverse]
-    else:
+    p_code, first = first_seen(hashes[quick])  # numbered in order of first appearance
+    if not same_prefixes(data, offs, p_len, quick, quick[first[p_code]]):
         heads = slice_each(details, np.zeros(len(quick), np.int64), p_len[quick], rows=quick)
         p_code, _ = _dict_codes(heads)
     out[quick] = p_code * 2 + paren[quick]

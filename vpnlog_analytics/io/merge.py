@@ -3,9 +3,9 @@
 Chunks of sources are parsed independently, in worker threads (:mod:`.build`), each into
 a :class:`Part`: per row the index of its distinct record and its lineage, per distinct
 record the codes of every column, and local categories. :func:`merge_parts` unifies the
-categories (the messages in buckets, on threads), drops records that two sources share,
-sorts by tunnel then time and builds the columns, releasing each part's arrays as soon
-as they are copied.
+categories (the messages in buckets, on threads; by hashes of their bytes where the
+compiled kernels run), drops records that two sources share, sorts by tunnel then time
+and builds the columns, releasing each part's arrays as soon as they are copied.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema as s
-from .decode import value_offsets
+from .decode import value_bytes, value_offsets
 from .evidence import counts_entry, source_counts
 from .issues import Issues
 from .memory import release_free_memory
+from .skeleton import compiled
 
 __all__ = [
     "FIXED",
@@ -146,9 +147,10 @@ def _bucket_of(values: pa.Array) -> np.ndarray:
     buf = values.buffers()[2]
     data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
     ends = offs[1:]
-    key: np.ndarray = ends - offs[:-1]
+    size = ends - offs[:-1]
+    key: np.ndarray = size.copy()
     for back in (1, 2):
-        has = key >= back
+        has = size >= back  # the value's own bytes only (a 1-byte value has no second-last)
         key[has] += data[ends[has] - back]
     return (key % _BUCKETS).astype(np.int8)
 
@@ -275,6 +277,104 @@ def _union_buckets(
     return result
 
 
+def _union_hashed(
+    parts: list[Part], name: str, pool: ThreadPoolExecutor
+) -> tuple[pa.Array, list[np.ndarray]] | None:
+    """:func:`_union_buckets` by 64-bit hashes of the values (the compiled kernels).
+
+    The same categories in the same order (first appearance, bucket after bucket) and the
+    same codes, without a hash table of the strings: the values are hashed where they
+    lie, values of equal hash are compared byte for byte, and the values new to the
+    categories are copied once, part by part, each part's buffer released as soon as it
+    is copied. None where two different values share a hash (the Arrow path runs then).
+    """
+    from ._kernels import first_seen, hash_ranges
+
+    # the values in the order of the categories: bucket after bucket, part after part
+    segments = [(k, i) for k in range(_BUCKETS) for i in range(len(parts))]
+    spans = {(k, i): value_bytes(parts[i].cats[name][k]) for k, i in segments}
+    hashes = list(pool.map(lambda ki: hash_ranges(spans[ki][0], *_ends(spans[ki][1])), segments))
+    starts = np.cumsum([0] + [len(h) for h in hashes])
+    codes, first = first_seen(np.concatenate(hashes) if hashes else np.zeros(0, np.int64))
+    del hashes
+    is_first = np.zeros(len(codes), dtype=bool)
+    is_first[first] = True
+    again = np.flatnonzero(~is_first)
+    del is_first
+    if len(again):
+        values = [parts[i].cats[name][k] for k, i in segments]
+        same = pc.equal(_take(values, starts, again), _take(values, starts, first[codes[again]]))
+        del values
+        if not pc.all(same).as_py():
+            return None
+    bounds = np.searchsorted(first, starts)
+    rows = {ki: first[bounds[j] : bounds[j + 1]] - starts[j] for j, ki in enumerate(segments)}
+    out_offs = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(
+        np.concatenate(
+            [spans[ki][1][rows[ki] + 1] - spans[ki][1][rows[ki]] for ki in segments]
+            or [np.zeros(0, np.int64)]
+        ),
+        out=out_offs[1:],
+    )
+    data = np.empty(int(out_offs[-1]), dtype=np.uint8)
+    per_part = []
+    for i, p in enumerate(parts):
+        for k in range(_BUCKETS):
+            j = k * len(parts) + i
+            _gather(*spans.pop((k, i)), rows.pop((k, i)), data, out_offs[bounds[j] : bounds[j + 1]])
+        del p.cats[name]  # this part's buffer goes before the next is copied
+        remap = np.concatenate(
+            [codes[starts[j] : starts[j + 1]] for j in range(i, len(segments), len(parts))] + [[-1]]
+        ).astype(np.int32)
+        per_part.append(remap[p.ucodes[name]])
+    del codes
+    large = int(out_offs[-1]) >= np.iinfo(np.int32).max
+    offsets = out_offs if large else out_offs.astype(np.int32)
+    typ = pa.large_string() if large else pa.string()
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(typ, len(first), buffers), per_part
+
+
+def _ends(offs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each value starts and stops, from ``len + 1`` offsets."""
+    return offs[:-1], offs[1:]
+
+
+def _take(arrays: list[pa.Array], starts: np.ndarray, at: np.ndarray) -> pa.Array:
+    """Values at positions ``at`` of the arrays one after another (``starts``: where each begins).
+
+    Each array gives its own (Arrow's take of a chunked array joins the chunks first).
+    """
+    order = np.argsort(at, kind="stable")
+    cut = np.searchsorted(at[order], starts)
+    pieces = [
+        a.take(pa.array(at[order[cut[j] : cut[j + 1]]] - starts[j]))
+        for j, a in enumerate(arrays)
+        if cut[j + 1] > cut[j]
+    ]
+    back = np.empty(len(order), dtype=np.int64)
+    back[order] = np.arange(len(order))
+    return pa.concat_arrays(pieces).take(pa.array(back))
+
+
+def _gather(
+    data: np.ndarray, offs: np.ndarray, rows: np.ndarray, out: np.ndarray, at: np.ndarray
+) -> None:
+    """Copy value ``rows[i]`` of ``data``/``offs`` to ``out`` from ``at[i]`` on (rows ascend).
+
+    Runs of consecutive rows are one copy each: the values new to the categories come in
+    long runs (a part's values are distinct; only those an earlier part holds break them).
+    """
+    if not len(rows):
+        return
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    first, last = np.r_[0, breaks], np.r_[breaks, len(rows)] - 1
+    los, his = offs[rows[first]].tolist(), offs[rows[last] + 1].tolist()
+    for lo, hi, w in zip(los, his, at[first].tolist(), strict=True):
+        out[w : w + hi - lo] = data[lo:hi]
+
+
 def _concat_strings(arrays: list[pa.Array]) -> pa.Array:
     """Concatenate string arrays without nulls, dropping each input once it is copied.
 
@@ -391,9 +491,10 @@ def merge_parts(parts: list[Part], issues: Issues, *, workers: int | None = None
     """Unify parts into the events table: categories, duplicates, order.
 
     The parts are consumed: their arrays are released as soon as the table no longer
-    needs them, so the peak stays close to the table itself. The large categories are
-    unified and the columns built on a few threads (NumPy's takes and the Arrow kernels
-    release the GIL).
+    needs them, so the peak stays close to the table itself. The messages are unified
+    on a few threads (the compiled kernels and Arrow's release the GIL); the columns are
+    built one after another, each dropping its codes (built on threads, the freed
+    temporaries of each thread's heap raised the peak by ~50 MB per million records).
 
     Parameters
     ----------
@@ -475,10 +576,11 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
     g_order = gu[order]
     del gu
 
+    # Each column's codes are popped as it is built: the inputs go as the table grows.
     def per_row(name: str, dtype: Any) -> np.ndarray:
         if name in codes:
-            return codes[name][order].astype(dtype, copy=False)
-        return ucodes[name].astype(dtype, copy=False)[g_order]
+            return codes.pop(name)[order].astype(dtype, copy=False)
+        return ucodes.pop(name).astype(dtype, copy=False)[g_order]
 
     dtypes = s.events_dtypes()
     names = _unique_names(sources)
@@ -500,7 +602,7 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
             dtype = dtypes[name]
             c = per_row(name, _take_dtype(len(dtype.categories)))  # type: ignore[attr-defined]
             return pd.Categorical.from_codes(c, dtype=dtype, validate=False)
-        u = ucodes[name][g_order]
+        u = ucodes.pop(name)[g_order]
         if name in FLAGS:
             return pd.arrays.BooleanArray(u == 1, u < 0)
         values = u.astype(INTS[name])
@@ -508,7 +610,7 @@ def _merge(parts: list[Part], issues: Issues, pool: ThreadPoolExecutor) -> pd.Da
         values[mask] = 0
         return pd.arrays.IntegerArray(values, mask)
 
-    columns = dict(zip(s.EVENT_COLUMNS, pool.map(build, s.EVENT_COLUMNS), strict=True))
+    columns = {name: build(name) for name in s.EVENT_COLUMNS}
     events = pd.DataFrame(columns, copy=False)
     read = np.bincount(src, minlength=len(sources))
     kept = np.bincount(src[order], minlength=len(sources))
@@ -537,10 +639,11 @@ def _unify_codes(
     """
     # The messages first, on all threads: their hash tables are gone (and their pages
     # given back) before this thread allocates the other columns.
-    details = _union_buckets(parts, s.DETAILS, pool)
     cats: dict[str, Any] = {}
     ucodes: dict[str, np.ndarray] = {}  # per distinct record
-    cats[s.DETAILS], per_part = details()
+    hashed = _union_hashed(parts, s.DETAILS, pool) if compiled() else None
+    cats[s.DETAILS], per_part = hashed or _union_buckets(parts, s.DETAILS, pool)()
+    del hashed
     ucodes[s.DETAILS] = np.concatenate(per_part)
     del per_part
     codes: dict[str, np.ndarray] = {}  # per row (lineage)
@@ -610,7 +713,7 @@ def _categorical(
     cats = pa.array(categories, pa.string()) if isinstance(categories, list) else categories
     if sort and len(cats):
         order = pc.sort_indices(cats).to_numpy()
-        remap = np.empty(len(cats) + 1, dtype=np.int64)
+        remap = np.empty(len(cats) + 1, dtype=codes.dtype)  # the codes' width: no wider copy
         remap[order] = np.arange(len(cats))
         remap[-1] = -1
         codes, cats = remap[codes], cats.take(pa.array(order))

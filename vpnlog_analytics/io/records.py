@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from .. import schema as s
-from .decode import slice_each
+from .decode import slice_each, value_bytes
+from .skeleton import compiled
 
 __all__ = ["KIND_BGP", "KIND_IKE", "KIND_TEXT", "ParsedRecords", "parse_records_unique"]
 
@@ -349,7 +350,14 @@ def _parse_canonical(
     """
     n = len(records)
     details = slice_each(records, np.full(n, len(_DETAILS_OPEN)), close).cast(pa.string())
-    exact = ~_np_bool(pc.match_substring_regex(details, _SPECIAL))
+    if compiled():
+        from ._kernels import plain_ranges
+
+        data, offs = value_bytes(records)
+        starts = offs[:-1]
+        exact = plain_ranges(data, starts + len(_DETAILS_OPEN), starts + close)
+    else:
+        exact = ~_np_bool(pc.match_substring_regex(details, _SPECIAL))
     # Tails repeat (a few flag/state combinations): check and read each distinct one once.
     fields = pc.extract_regex(tails, _TAIL)
     tail_ok = _np_bool(pc.is_valid(fields))
