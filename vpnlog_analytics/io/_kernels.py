@@ -441,10 +441,11 @@ def first_seen(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Give equal hashes one code, counting up in order of first appearance; and each first.
 
     What ``pandas.factorize`` gives (plus where each value first appears), through an
-    open-addressing table sized for the input: several times faster on a million values.
+    open-addressing table sized for the input, each slot a hash and its code side by
+    side (one cache miss per lookup): several times faster on a million values.
     """
     size = 1 << max(4, int(2 * len(hashes)).bit_length())
-    table = np.zeros(size, dtype=np.int64)
+    table = np.zeros(2 * size, dtype=np.int64)
     codes = np.empty(len(hashes), dtype=np.int64)
     firsts = np.empty(len(hashes), dtype=np.int64)
     count = _first_seen(hashes, table, codes, firsts)
@@ -455,21 +456,22 @@ def first_seen(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _first_seen(
     hashes: np.ndarray, table: np.ndarray, codes: np.ndarray, firsts: np.ndarray
 ) -> int:
-    mask = len(table) - 1
+    mask = len(table) // 2 - 1
     count = 0
     for i in range(len(hashes)):
         h = hashes[i]
         slot = (h * -7046029254386353131) >> 20 & mask  # multiplicative mixing (2^64/phi)
         while True:
-            at = table[slot]  # 1 + the first index holding this slot's hash; 0: free
+            at = table[2 * slot + 1]  # 1 + the code of this slot's hash; 0: free
             if at == 0:
-                table[slot] = i + 1
+                table[2 * slot] = h
+                table[2 * slot + 1] = count + 1
                 codes[i] = count
                 firsts[count] = i
                 count += 1
                 break
-            if hashes[at - 1] == h:
-                codes[i] = codes[at - 1]
+            if table[2 * slot] == h:
+                codes[i] = at - 1
                 break
             slot = (slot + 1) & mask
     return count
