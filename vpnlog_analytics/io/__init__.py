@@ -15,6 +15,9 @@ Beside it: parquet.py writes and reads the events dataset, a Delta Lake table (d
 log and commits);
 metric_files.py and health.py read metrics and maintenance tables from files; issues.py
 holds the bad-input policy (raise or skip and count), memory.py returns freed memory.
+The byte-level passes run compiled where numba is installed (_kernels.py; skeleton.py
+chooses, distinct.py numbers repeats by hashes) and as numpy/Arrow passes elsewhere
+(_tokens_numpy.py): one table either way.
 
 io imports no cloud SDK and no :mod:`vpnlog_analytics.aws` (DESIGN.md section 5): remote
 URIs are read through the listers of :data:`REMOTE_LISTERS`; the package registers the

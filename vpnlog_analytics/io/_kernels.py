@@ -1,4 +1,7 @@
-"""The loader's compiled kernels (numba, cached on disk): skeleton tokens, record heads.
+"""The loader's compiled kernels (numba, cached on disk): tokens, heads, hashes, escapes.
+
+Skeleton tokens, record heads, hashes of byte ranges and the numbering of repeats by
+them (:mod:`.distinct`), the escape check of messages.
 
 One walk over each message's bytes (a word: a maximal run of ASCII ``[0-9A-Za-z_]``
 inside one message). Only a word that starts with a digit, ``c`` or ``v`` can be a
@@ -8,9 +11,9 @@ which stays, its space made ``_``), ``0x`` + hex digits (``X``), or the word
 one token across the three). The bytes between tokens are copied to the skeleton in one
 piece. The functions release the GIL: the loader's worker threads tokenise in parallel.
 
-Imported only when the loader tokenises (importing numba costs about 0.2 s); compiled
-once per installation (about 2 s) and loaded from numba's on-disk cache after that
-(about 0.3 s in a fresh process).
+Imported only when the loader runs them (importing numba costs about 0.2 s); compiled
+once per installation (about 8 CPU-seconds) and loaded from numba's on-disk cache after
+that (about 0.3 s in a fresh process).
 """
 
 from __future__ import annotations
