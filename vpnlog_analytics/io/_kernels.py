@@ -42,12 +42,12 @@ del _b
 def _phase_before(data: np.ndarray, at: int) -> bool:
     """Whether the 6 bytes before ``at`` are ``"Phase "`` (``at >= 6``)."""
     return (
-        data[at - 6] == 80
-        and data[at - 5] == 104
-        and data[at - 4] == 97
-        and data[at - 3] == 115
-        and data[at - 2] == 101
-        and data[at - 1] == 32
+        data[np.uint64(at - 6)] == 80
+        and data[np.uint64(at - 5)] == 104
+        and data[np.uint64(at - 4)] == 97
+        and data[np.uint64(at - 3)] == 115
+        and data[np.uint64(at - 2)] == 101
+        and data[np.uint64(at - 1)] == 32
     )
 
 
@@ -58,7 +58,7 @@ def _bound(data: np.ndarray) -> int:
     count = 0
     prev = 0
     for i in range(len(data)):
-        c = cls[data[i]]
+        c = cls[data[np.uint64(i)]]
         count += (c >> 3) & ~prev & 1  # LEAD here, no WORD before
         prev = c
     return count
@@ -89,7 +89,9 @@ def scan(
 
 
 # The kernels write into arrays allocated by their callers and return a count: numpy's
-# allocation and slicing cost numba several tenths of a second of compiling each.
+# allocation and slicing cost numba several tenths of a second of compiling each. Bytes
+# are read at unsigned positions (np.uint64): numba then skips its negative-index fix,
+# which makes this loop about a quarter faster.
 @njit(cache=True, nogil=True)
 def _scan(
     data: np.ndarray,
@@ -114,7 +116,7 @@ def _scan(
         prev = 0  # class of the byte before i (0 at the message's start)
         i = lo
         while i < hi:
-            b = data[i]
+            b = data[np.uint64(i)]
             c = cls[b]
             if not ((c >> 3) & ~prev & 1):  # no word starts here with a digit, c or v
                 prev = c
@@ -124,7 +126,7 @@ def _scan(
             j = i + 1
             digits = c & DIGIT
             while j < hi:
-                cj = cls[data[j]]
+                cj = cls[data[np.uint64(j)]]
                 if not (cj & WORD):
                     break
                 if not (cj & DIGIT):
@@ -138,51 +140,51 @@ def _scan(
                     j - i == 1
                     and i - lo >= 6
                     and _phase_before(data, i)
-                    and (i - 6 == lo or not (cls[data[i - 7]] & WORD))
+                    and (i - 6 == lo or not (cls[data[np.uint64(i - 7)]] & WORD))
                 ):
                     # "Phase N" names the phase: its space becomes "_", the digit stays
                     for k in range(seg, i - 1):
-                        out[w] = data[k]
+                        out[np.uint64(w)] = data[np.uint64(k)]
                         w += 1
-                    out[w] = 95
+                    out[np.uint64(w)] = 95
                     w += 1
                     seg = i
                     kind = 0
             elif b == 48:
-                if j - i >= 3 and data[i + 1] == 120:
+                if j - i >= 3 and data[np.uint64(i + 1)] == 120:
                     kind = KIND_HEX
                     for k in range(i + 2, j):
-                        if not (cls[data[k]] & HEX):
+                        if not (cls[data[np.uint64(k)]] & HEX):
                             kind = 0
                             break
-            elif j - i == 3 and j < hi and data[j] == 45:
+            elif j - i == 3 and j < hi and data[np.uint64(j)] == 45:
                 named = 0
-                if b == 99 and data[i + 1] == 103 and data[i + 2] == 119:
+                if b == 99 and data[np.uint64(i + 1)] == 103 and data[np.uint64(i + 2)] == 119:
                     named = KIND_CGW
-                elif b == 118 and data[i + 1] == 112 and data[i + 2] == 110:
+                elif b == 118 and data[np.uint64(i + 1)] == 112 and data[np.uint64(i + 2)] == 110:
                     named = KIND_VPN
                 if named:
                     k = j + 1
-                    while k < hi and (cls[data[k]] & HEX):
+                    while k < hi and (cls[data[np.uint64(k)]] & HEX):
                         k += 1
-                    if k > j + 1 and (k == hi or not (cls[data[k]] & WORD)):
+                    if k > j + 1 and (k == hi or not (cls[data[np.uint64(k)]] & WORD)):
                         kind = named
                         stop = k
             if kind:
                 for k in range(seg, i):
-                    out[w] = data[k]
+                    out[np.uint64(w)] = data[np.uint64(k)]
                     w += 1
-                out[w] = 35  # "#"
+                out[np.uint64(w)] = 35  # "#"
                 w += 1
                 seg = stop
                 t_start[t] = i - lo
                 t_stop[t] = stop - lo
                 t_kind[t] = kind
                 t += 1
-            prev = cls[data[stop - 1]]
+            prev = cls[data[np.uint64(stop - 1)]]
             i = stop
         for k in range(seg, hi):
-            out[w] = data[k]
+            out[np.uint64(w)] = data[np.uint64(k)]
             w += 1
     skel_offs[n] = w
     t_offs[n] = t
