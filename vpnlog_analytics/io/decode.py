@@ -29,13 +29,13 @@ NAT = np.iinfo(np.int64).min
 #: Record times outside [TIME_MIN_NS, TIME_MAX_NS] are impossible for these logs.
 TIME_MIN_NS = 946_684_800 * 10**9  # 2000-01-01
 TIME_MAX_NS = 4_102_444_800 * 10**9  # 2100-01-01
+_MIN_MS, _MAX_MS = TIME_MIN_NS // 10**6, TIME_MAX_NS // 10**6
 
 _inflate: ModuleType
 try:  # zlib-ng (the fast extra): zlib's interface, inflates logs ~2.7x as fast
     from zlib_ng import zlib_ng as _inflate
 except ImportError:  # pragma: no cover - the standard library's
     _inflate = zlib
-_MIN_MS, _MAX_MS = TIME_MIN_NS // 10**6, TIME_MAX_NS // 10**6
 
 
 def epoch_to_ns(values: np.ndarray) -> np.ndarray:
