@@ -151,6 +151,8 @@ def _bool_codes(arr: pa.Array) -> np.ndarray:
 
 def _dict_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dictionary-encode: codes (-1 for null) and the distinct non-null values."""
+    if arr.null_count == 0:
+        return encode(arr)  # by hashes where the compiled kernels run
     enc = pc.dictionary_encode(arr, null_encoding="mask")
     codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     return codes, enc.dictionary
@@ -215,7 +217,7 @@ def _skeleton_groups(details: pa.Array) -> _Grouping:
     if not compiled():
         return _skeleton_groups_numpy(details)
     tokens = tokenise(details)
-    codes, skeletons = encode(tokens.skeletons)
+    codes, skeletons = _dict_codes(tokens.skeletons)
     k = len(skeletons)
     combo = _prefix_combos(details, tokens)
     quick = combo >= 0
